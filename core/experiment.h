@@ -1,0 +1,79 @@
+/* core/experiment.h — an experiment file turned into live components.
+ *
+ * Layout of an experiment (libconfig):
+ *   name = "...";  seed = 0;  plugin_path = "dir" | ["dir", ...];
+ *   data = { NAME = { type = "frozen_noise"; ... }; ... };   // named datasets
+ *   network = { dt = 1e-3; layers = ( { type = "linear"; ... }, ... ); };
+ *   loss = { type = "mse"; ... };
+ *   optimizer = { type = "adam"; ... };
+ *   backend = { type = "sim"; };                           // optional
+ *   train = { data = "train"; epochs = 100; batch_size = 2; shuffle = false;
+ *             log_every = 0; };
+ *   evaluate = ( { data = "train"; metric = "frr"; ... }, ... );
+ * Everything is created and checked (types, values, unknown keys) before
+ * anything runs.
+ */
+#ifndef SL_CORE_EXPERIMENT_H
+#define SL_CORE_EXPERIMENT_H
+
+#include "config.h"
+#include "host.h"
+#include "network.h"
+#include "registry.h"
+
+#define SL__MAX_DATASETS 8
+#define SL__MAX_EVALS 16
+
+typedef struct sl__dataset {
+    char *name;
+    const sl__entry *entry;
+    const sl_dataset_iface *iface;
+    void *self;
+    sl_ctx ctx;
+    sl_dataset_info info;
+    float *inputs;  /* all samples [n][n_steps][n_in], loaded once */
+    float *targets; /* [n][target_steps][n_out] */
+} sl__dataset;
+
+typedef struct sl__eval {
+    sl__dataset *data;
+    const char *metric; /* "frr" | "accuracy" | "loss" */
+    const char *frr_mode; /* "target" | "max_min" */
+    int per_sample;     /* store one result per sample */
+    int before;         /* also evaluate before training */
+} sl__eval;
+
+typedef struct sl__component {
+    const sl__entry *entry;
+    const void *iface;
+    void *self;
+    sl_ctx ctx;
+} sl__component;
+
+typedef struct sl__experiment {
+    sl__config *cfg;
+    sl__registry *reg;
+    const char *name;
+    int64_t seed;
+    sl__dataset data[SL__MAX_DATASETS];
+    size_t n_data;
+    sl__network net;
+    sl__component loss, optimizer, backend;
+    /* train settings */
+    sl__dataset *train_data;
+    int64_t epochs, batch_size, log_every;
+    int shuffle;
+    sl__eval evals[SL__MAX_EVALS];
+    size_t n_evals;
+} sl__experiment;
+
+/* Load `path`, apply overrides, create every component, refuse unknown
+ * keys. On failure returns SL_ECONFIG (or another code) with the message in
+ * err and leaves *exp freed. `text` non-NULL: parse it instead of reading
+ * the file (re-runs), `path` then only names it in messages. */
+int sl__experiment_load(sl__experiment *exp, const char *path,
+                        const char *text, char *const *overrides,
+                        size_t n_overrides, sl__err *err);
+void sl__experiment_free(sl__experiment *exp);
+
+#endif

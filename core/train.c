@@ -1,0 +1,273 @@
+/* core/train.c — epochs of forward, loss, BPTT and optimizer steps; and the
+ * evaluations (FRR, accuracy, loss) on named datasets. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "metrics.h"
+#include "rng.h"
+#include "train.h"
+
+volatile sig_atomic_t sl__stop_requested;
+
+typedef struct batchbuf {
+    float *x, *y, *g;
+} batchbuf;
+
+static int loss_error(sl__experiment *exp, int rc, sl__err *err)
+{
+    return sl__ctx_take_error(&exp->loss.ctx, rc, err);
+}
+
+/* Copy the samples idx[0..b) of d into contiguous batch buffers. */
+static void gather(const sl__dataset *d, const size_t *idx, size_t b,
+                   float *x, float *y)
+{
+    const sl_dataset_info *in = &d->info;
+    size_t ni = in->n_steps * in->n_in, nt = in->target_steps * in->n_out;
+    for (size_t k = 0; k < b; k++) {
+        memcpy(x + k * ni, d->inputs + idx[k] * ni, ni * sizeof(float));
+        memcpy(y + k * nt, d->targets + idx[k] * nt, nt * sizeof(float));
+    }
+}
+
+int sl__train(sl__experiment *exp, const sl__hooks *hooks, sl__err *err)
+{
+    sl__dataset *d = exp->train_data;
+    const sl_dataset_info *in = &d->info;
+    const sl_loss_iface *li = exp->loss.iface;
+    const sl_optimizer_iface *oi = exp->optimizer.iface;
+    size_t n = in->n_samples, B = (size_t)exp->batch_size;
+    size_t ni = in->n_steps * in->n_in, nt = in->target_steps * in->n_out;
+    size_t no = in->n_steps * exp->net.n_out;
+    /* full batch in dataset order needs no copies at all */
+    int direct = (B == n && !exp->shuffle);
+    size_t *order = malloc(n * sizeof *order);
+    batchbuf bb = {NULL, NULL, NULL};
+    bb.g = malloc(B * no * sizeof(float));
+    if (!direct) {
+        bb.x = malloc(B * ni * sizeof(float));
+        bb.y = malloc(B * nt * sizeof(float));
+    }
+    int rc = SL_OK;
+    if (!order || !bb.g || (!direct && (!bb.x || !bb.y))) {
+        rc = sl__fail(err, SL_ENOMEM, "out of memory for batches");
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++)
+        order[i] = i;
+    sl_rng rng;
+    sl__rng_derive(&rng, (uint64_t)exp->seed, "train", "shuffle");
+
+    for (int64_t epoch = 1; epoch <= exp->epochs; epoch++) {
+        if (sl__stop_requested) {
+            rc = sl__fail(err, SL_EINTR, "interrupted at epoch %lld",
+                          (long long)epoch);
+            goto out;
+        }
+        if (exp->shuffle)
+            for (size_t i = n - 1; i > 0; i--) {
+                size_t j = (size_t)(sl__rng_uniform(&rng) * (double)(i + 1));
+                size_t t = order[i];
+                order[i] = order[j];
+                order[j] = t;
+            }
+        double total = 0;
+        for (size_t start = 0; start < n; start += B) {
+            size_t b = n - start < B ? n - start : B;
+            const float *x = d->inputs, *y = d->targets;
+            if (!direct) {
+                gather(d, order + start, b, bb.x, bb.y);
+                x = bb.x;
+                y = bb.y;
+            }
+            if ((rc = sl__network_prepare(&exp->net, b, in->n_steps,
+                                          SL_MODE_TRAIN, err)) ||
+                (rc = sl__network_forward(&exp->net, x, err)))
+                goto out;
+            sl_seq out = {sl__network_output(&exp->net), b, in->n_steps,
+                          exp->net.n_out, exp->net.dt};
+            sl_seq tgt = {y, b, in->target_steps, in->n_out, exp->net.dt};
+            double value;
+            if ((rc = li->xEval(exp->loss.self, &out, &tgt, &value, bb.g))) {
+                rc = loss_error(exp, rc, err);
+                goto out;
+            }
+            if (!isfinite(value)) {
+                rc = sl__fail(err, SL_ENUMERIC, "loss is %g at epoch %lld: "
+                              "lower the learning rate or check the inputs",
+                              value, (long long)epoch);
+                goto out;
+            }
+            total += value * (double)b;
+            if ((rc = sl__network_backward(&exp->net, bb.g, err)))
+                goto out;
+            if ((rc = oi->xStep(exp->optimizer.self))) {
+                rc = sl__ctx_take_error(&exp->optimizer.ctx, rc, err);
+                goto out;
+            }
+            sl__network_zero_grad(&exp->net);
+        }
+        if (hooks && hooks->on_epoch &&
+            (rc = hooks->on_epoch(hooks->user, epoch, total / (double)n))) {
+            sl__fail(err, rc, "stopped at epoch %lld", (long long)epoch);
+            goto out;
+        }
+    }
+out:
+    free(order);
+    free(bb.x);
+    free(bb.y);
+    free(bb.g);
+    return rc;
+}
+
+static int result(const sl__hooks *h, const char *prefix, const char *data,
+                  const char *what, double v)
+{
+    char name[256];
+    snprintf(name, sizeof name, "%s%s_%s", prefix, data, what);
+    return h && h->on_result ? h->on_result(h->user, name, v) : SL_OK;
+}
+
+static size_t argmax_f(const float *v, size_t n)
+{
+    size_t best = 0;
+    for (size_t i = 1; i < n; i++)
+        if (v[i] > v[best])
+            best = i;
+    return best;
+}
+
+/* One evaluation over a whole dataset, in chunks of at most 128 samples. */
+static int evaluate(sl__experiment *exp, const sl__eval *ev, int phase,
+                    const sl__hooks *h, sl__err *err)
+{
+    sl__dataset *d = ev->data;
+    const sl_dataset_info *in = &d->info;
+    size_t n = in->n_samples, C = n < 128 ? n : 128, ch = exp->net.n_out;
+    size_t ni = in->n_steps * in->n_in, nt = in->target_steps * in->n_out;
+    double *values = malloc(n * sizeof *values);
+    double *rates = malloc(ch * sizeof *rates);
+    float *tmean = malloc(in->n_out * sizeof *tmean);
+    int rc = SL_OK;
+    double loss_sum = 0;
+    size_t correct = 0;
+    const char *prefix = phase == 0 ? "initial_" : "";
+    FILE *rep = h ? h->report : NULL;
+    if (!values || !rates || !tmean) {
+        rc = sl__fail(err, SL_ENOMEM, "out of memory");
+        goto out;
+    }
+    int is_loss = strcmp(ev->metric, "loss") == 0;
+    for (size_t start = 0; start < n; start += C) {
+        size_t b = n - start < C ? n - start : C;
+        if ((rc = sl__network_prepare(&exp->net, b, in->n_steps, 0, err)) ||
+            (rc = sl__network_forward(&exp->net, d->inputs + start * ni, err)))
+            goto out;
+        const float *o = sl__network_output(&exp->net);
+        if (is_loss) {
+            sl_seq so = {o, b, in->n_steps, ch, exp->net.dt};
+            sl_seq st = {d->targets + start * nt, b, in->target_steps,
+                         in->n_out, exp->net.dt};
+            double v;
+            const sl_loss_iface *li = exp->loss.iface;
+            if ((rc = li->xEval(exp->loss.self, &so, &st, &v, NULL))) {
+                rc = loss_error(exp, rc, err);
+                goto out;
+            }
+            loss_sum += v * (double)b;
+            continue;
+        }
+        for (size_t k = 0; k < b; k++) {
+            const float *ok = o + k * in->n_steps * ch;
+            const float *tk = d->targets + (start + k) * nt;
+            /* the target channel: arg-max of the time-averaged target */
+            for (size_t c = 0; c < in->n_out; c++) {
+                tmean[c] = 0;
+                for (size_t t = 0; t < in->target_steps; t++)
+                    tmean[c] += tk[t * in->n_out + c];
+            }
+            size_t target = argmax_f(tmean, in->n_out);
+            sl__rates(ok, in->n_steps, ch, exp->net.dt, rates);
+            if (strcmp(ev->metric, "frr") == 0) {
+                double v = strcmp(ev->frr_mode, "target") == 0
+                               ? sl__frr_target(rates, ch, target)
+                               : sl__frr_max_min(rates, ch);
+                values[start + k] = v;
+                if (rep && ev->per_sample) {
+                    fprintf(rep, "  %s%s sample %zu: rates", prefix, d->name,
+                            start + k);
+                    for (size_t c = 0; c < ch; c++)
+                        fprintf(rep, " %s%.1f Hz", c == target ? "*" : "",
+                                rates[c]);
+                    fprintf(rep, "  FRR = %g\n", v);
+                }
+            } else { /* accuracy: most active (or largest) output */
+                size_t best = 0;
+                for (size_t c = 1; c < ch; c++)
+                    if (rates[c] > rates[best])
+                        best = c;
+                correct += best == target;
+            }
+        }
+    }
+    if (is_loss) {
+        double v = loss_sum / (double)n;
+        if (rep)
+            fprintf(rep, "  %s%s loss = %g\n", prefix, d->name, v);
+        rc = result(h, prefix, d->name, "loss", v);
+    } else if (strcmp(ev->metric, "accuracy") == 0) {
+        double v = (double)correct / (double)n;
+        if (rep)
+            fprintf(rep, "  %s%s accuracy = %.4f (%zu/%zu)\n", prefix,
+                    d->name, v, correct, n);
+        rc = result(h, prefix, d->name, "accuracy", v);
+    } else {
+        char what[64];
+        if (ev->per_sample)
+            for (size_t i = 0; i < n && !rc; i++) {
+                snprintf(what, sizeof what, "frr_%zu", i);
+                rc = result(h, prefix, d->name, what, values[i]);
+            }
+        if (!ev->per_sample && rep) {
+            char label[128];
+            snprintf(label, sizeof label, "%s%s FRR (%s) distribution",
+                     prefix, d->name, ev->frr_mode);
+            sl__histogram(rep, values, n, 10, label);
+        }
+        double med = sl__quantile(values, n, 0.5);
+        double q25 = sl__quantile(values, n, 0.25);
+        double q75 = sl__quantile(values, n, 0.75);
+        if (rep)
+            fprintf(rep, "  %s%s FRR: median %g, quartiles %g .. %g, min %g, "
+                    "max %g\n", prefix, d->name, med, q25, q75, values[0],
+                    values[n - 1]);
+        if (!rc) rc = result(h, prefix, d->name, "frr_median", med);
+        if (!rc) rc = result(h, prefix, d->name, "frr_q25", q25);
+        if (!rc) rc = result(h, prefix, d->name, "frr_q75", q75);
+        if (!rc) rc = result(h, prefix, d->name, "frr_min", values[0]);
+        if (!rc) rc = result(h, prefix, d->name, "frr_max", values[n - 1]);
+    }
+out:
+    free(values);
+    free(rates);
+    free(tmean);
+    return rc;
+}
+
+int sl__evaluate_all(sl__experiment *exp, int phase, const sl__hooks *hooks,
+                     sl__err *err)
+{
+    if (hooks && hooks->report && exp->n_evals)
+        fprintf(hooks->report, "%s:\n", phase == 0 ? "before training"
+                                                   : "evaluation");
+    for (size_t i = 0; i < exp->n_evals; i++) {
+        if (phase == 0 && !exp->evals[i].before)
+            continue;
+        int rc = evaluate(exp, &exp->evals[i], phase, hooks, err);
+        if (rc)
+            return rc;
+    }
+    return SL_OK;
+}

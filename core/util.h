@@ -1,0 +1,11 @@
+/* core/util.h — small helpers shared by the commands. */
+#ifndef SL_CORE_UTIL_H
+#define SL_CORE_UTIL_H
+
+/* Wall-clock seconds (CLOCK_REALTIME) and monotonic seconds. */
+double sl__wall_time(void);
+double sl__mono_time(void);
+/* Format a duration as "1h02m", "3m05s", "4.2s". */
+const char *sl__fmt_duration(double seconds, char *buf, unsigned len);
+
+#endif

@@ -1,0 +1,3 @@
+dist_experiments_DATA += experiments/frozen_noise_lif.cfg
+experimentscommondir = $(experimentsdir)/common
+dist_experimentscommon_DATA = experiments/common/frozen_noise_data.cfg

@@ -1,0 +1,14 @@
+# tests of the core modules and end-to-end command runs
+check_PROGRAMS += tests/test_config tests/test_rng tests/test_network
+TESTS += tests/test_config tests/test_rng tests/test_network tests/e2e.sh
+EXTRA_DIST += tests/e2e.sh
+
+tests_test_config_SOURCES = tests/test_config.c
+tests_test_config_CFLAGS = $(SL_TEST_CFLAGS)
+tests_test_config_LDADD = $(SL_TEST_LIBS)
+tests_test_rng_SOURCES = tests/test_rng.c
+tests_test_rng_CFLAGS = $(SL_TEST_CFLAGS)
+tests_test_rng_LDADD = $(SL_TEST_LIBS)
+tests_test_network_SOURCES = tests/test_network.c
+tests_test_network_CFLAGS = $(SL_TEST_CFLAGS) $(BLAS_CFLAGS)
+tests_test_network_LDADD = $(SL_TEST_LIBS)

@@ -1,0 +1,19 @@
+# tests: cmocka unit tests per core module and plugin, and command runs.
+# The environment points the loader at the build tree's plugins.
+AM_TESTS_ENVIRONMENT = \
+	top_builddir='$(abs_top_builddir)'; top_srcdir='$(abs_top_srcdir)'; \
+	export top_builddir top_srcdir; \
+	SPIKELAB_PLUGIN_PATH=`for d in $(abs_top_builddir)/plugins/*/.libs; do printf '%s:' "$$d"; done`; \
+	export SPIKELAB_PLUGIN_PATH; \
+	SPIKELAB_DATA_DIR='$(abs_top_srcdir)/../shared/data'; export SPIKELAB_DATA_DIR; \
+	OPENBLAS_NUM_THREADS=1; export OPENBLAS_NUM_THREADS;
+SL_TEST_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(LIBCONFIG_CFLAGS) $(SQLITE_CFLAGS)
+SL_TEST_LIBS = core/libslcore.la $(CMOCKA_LIBS)
+
+if HAVE_CMOCKA
+include $(srcdir)/tests/core.mk
+include $(srcdir)/tests/loader.mk
+include $(srcdir)/tests/recorder.mk
+include $(srcdir)/tests/lif.mk
+include $(srcdir)/tests/plugins.mk
+endif
