@@ -8,6 +8,8 @@
  * nobody understood — most often a typo — and is refused. */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <libconfig.h>
 #include <math.h>
 #include <stdarg.h>
@@ -110,9 +112,29 @@ int sl__config_load(const char *path, sl__config **out, sl__err *err)
         slash[1] = '\0';
     else
         strcpy(cfg->dir, "./");
-    config_set_include_dir(&cfg->cf, cfg->dir);
-    if (config_read_file(&cfg->cf, path) != CONFIG_TRUE) {
-        int rc = parse_error(cfg, path, err);
+    /* libconfig 1.5 prepends its include_dir even to absolute @include
+     * paths, so instead parse from inside the file's directory: relative
+     * includes resolve against the including file, absolute ones stay. */
+    int here = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int moved = here >= 0 && chdir(cfg->dir) == 0;
+    const char *base = moved ? path + (strlen(path) - strlen(
+                                   strrchr(path, '/') ? strrchr(path, '/') + 1
+                                                      : path))
+                             : path;
+    int ok = config_read_file(&cfg->cf, base) == CONFIG_TRUE;
+    if (moved && fchdir(here) != 0)
+        ok = 0;
+    if (here >= 0)
+        close(here);
+    if (!ok) {
+        const char *file = config_error_file(&cfg->cf);
+        int rc;
+        if (file && file[0] != '/' && moved)
+            rc = sl__fail(err, SL_ECONFIG, "%s%s:%d: %s", cfg->dir, file,
+                          config_error_line(&cfg->cf),
+                          config_error_text(&cfg->cf));
+        else
+            rc = parse_error(cfg, path, err);
         sl__config_free(cfg);
         return rc;
     }
@@ -266,12 +288,15 @@ const char *sl__cfg_where(sl__config *cfg, sl__setting *s, char *buf,
     }
     const char *file = s ? config_setting_source_file(s) : NULL;
     unsigned line = s ? config_setting_source_line(s) : 0;
+    const char *dir = "";
     if (!file)
         file = cfg->path;
+    else if (file[0] != '/' && cfg->dir && strcmp(cfg->dir, "./") != 0)
+        dir = cfg->dir; /* parsed from inside the file's directory */
     if (line)
-        snprintf(buf, len, "%s:%u", file, line);
+        snprintf(buf, len, "%s%s:%u", dir, file, line);
     else
-        snprintf(buf, len, "%s", file);
+        snprintf(buf, len, "%s%s", dir, file);
     return buf;
 }
 

@@ -14,7 +14,7 @@ fail() { echo "FAIL: $*"; exit 1; }
 
 for c in run runs show plugins; do
     "$sl" "$c" --help >"$tmp/help" 2>&1 || fail "$c --help exit $?"
-    grep -q "usage: spikelab $c" "$tmp/help" || fail "$c --help text"
+    grep -qi "usage: spikelab $c" "$tmp/help" || fail "$c --help text"
 done
 "$sl" --help | grep -q "commands:" || fail "top-level --help"
 
