@@ -1,0 +1,6 @@
+# tests of recorder: run database, runs/show commands, JSON writer, SHA-256
+check_PROGRAMS += tests/test_recorder
+TESTS += tests/test_recorder
+tests_test_recorder_SOURCES = tests/test_recorder.c
+tests_test_recorder_CFLAGS = $(SL_TEST_CFLAGS)
+tests_test_recorder_LDADD = $(SL_TEST_LIBS) $(SQLITE_LIBS)
