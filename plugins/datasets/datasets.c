@@ -1,0 +1,245 @@
+/*
+ * plugins/datasets/datasets.c — synthetic datasets: "frozen_noise".
+ *
+ * frozen_noise (specs/dynapsim.md §7): each sample is a fixed ("frozen")
+ * Poisson noise pattern; the task is to map sample i to output channel
+ * i mod n_out.
+ *   input  [n_steps][n_channels], float Poisson COUNTS with mean rate·dt
+ *          per channel per step, n_steps = round(duration/dt);
+ *   target [1][n_out] one-hot at channel i mod n_out (target_steps = 1:
+ *          broadcast over time by the loss).
+ * Keys: n_samples 2, n_channels 60, duration 0.5 s, rate 50 Hz,
+ *       dt 1e-3 s, n_out 2, seed 0 (int).
+ *
+ * Determinism and random access: sample i is drawn from its own stream,
+ * host->xRngSeed(&rng, seed, "frozen_noise.sample.<i>") — the index is part
+ * of the purpose string that the host hashes into the seed. So a sample
+ * depends only on (seed, i, rate, dt, n_steps, n_channels): xGet(i) needs
+ * no state, any order of xGet calls gives the same samples, and growing
+ * n_samples leaves the earlier samples unchanged. Within a sample the
+ * draws go step by step, channel by channel (row-major order of the input).
+ * The run seed is deliberately not used: the data set is fixed by its own
+ * `seed` key (the spec's training set is seed 2022, test set 2023).
+ *
+ * The spec calls an input with no spike at all an error; xCreate therefore
+ * draws every sample once (cheap: n_samples·n_steps·n_channels Poisson
+ * draws) and refuses such a data set with SL_EDATA.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "spikelab/spikelab.h"
+
+#define DATASETS_VERSION "0.1.0"
+
+/* One frozen_noise instance; owned by the core through xCreate/xDestroy.
+ * Holds only its settings: samples are regenerated on every xGet. */
+typedef struct frozen_noise {
+    const sl_host *host;
+    sl_ctx *ctx; /* borrowed, valid until xDestroy */
+    size_t n_samples, n_channels, n_steps, n_out;
+    double mean; /* rate·dt: expected count per channel per step */
+    uint64_t seed;
+} frozen_noise;
+
+static void sample_rng(const frozen_noise *f, size_t index, sl_rng *rng)
+{
+    char purpose[64];
+    snprintf(purpose, sizeof purpose, "frozen_noise.sample.%zu", index);
+    f->host->xRngSeed(rng, f->seed, purpose);
+}
+
+/* Fill input [n_steps][n_channels] of sample `index`; returns the total
+ * spike count. */
+static double draw_input(const frozen_noise *f, size_t index, float *input)
+{
+    sl_rng rng;
+    sample_rng(f, index, &rng);
+    size_t n = f->n_steps * f->n_channels;
+    double total = 0.0;
+    for (size_t k = 0; k < n; k++) {
+        uint32_t c = f->host->xRngPoisson(&rng, f->mean);
+        input[k] = (float)c;
+        total += c;
+    }
+    return total;
+}
+
+/* Read a non-negative-bounded integer key into a size_t (>= lo). */
+static int get_count(const sl_host *h, sl_ctx *ctx, const char *key,
+                     int64_t def, int64_t lo, int64_t hi, const char *hint,
+                     size_t *out)
+{
+    int64_t v;
+    int rc = h->xGetInt(ctx, key, def, &v);
+    if (rc != SL_OK)
+        return rc;
+    if (v < lo || v > hi)
+        return h->xError(ctx, key, SL_ECONFIG,
+                         "%s = %lld is out of range: %s", key, (long long)v,
+                         hint);
+    *out = (size_t)v;
+    return SL_OK;
+}
+
+static int fn_create(const sl_host *h, sl_ctx *ctx, void **self,
+                     sl_dataset_info *info)
+{
+    size_t n_samples, n_channels, n_out;
+    double duration, rate, dt;
+    int64_t seed;
+    int rc;
+    if (info && !SL_HAS_FIELD(sl_dataset_info, info, dt))
+        return h->xError(ctx, NULL, SL_EINVAL,
+                         "sl_dataset_info too small (%u bytes)",
+                         (unsigned)info->struct_size);
+    /* 1e9 caps keep the size products below far from overflow */
+    if ((rc = get_count(h, ctx, "n_samples", 2, 1, 1000000000,
+                        "need at least 1 sample", &n_samples)) ||
+        (rc = get_count(h, ctx, "n_channels", 60, 1, 1000000000,
+                        "need at least 1 input channel", &n_channels)) ||
+        (rc = get_count(h, ctx, "n_out", 2, 1, 1000000000,
+                        "need at least 1 output channel (class)", &n_out)))
+        return rc;
+    if ((rc = h->xGetFloat(ctx, "duration", 0.5, &duration)) ||
+        (rc = h->xGetFloat(ctx, "rate", 50.0, &rate)) ||
+        (rc = h->xGetFloat(ctx, "dt", 1e-3, &dt)) ||
+        (rc = h->xGetInt(ctx, "seed", 0, &seed)))
+        return rc;
+
+    if (!(isfinite(dt) && dt > 0))
+        return h->xError(ctx, "dt", SL_ECONFIG,
+                         "dt = %g s must be > 0 (e.g. 1e-3)", dt);
+    if (!(isfinite(duration) && duration > 0))
+        return h->xError(ctx, "duration", SL_ECONFIG,
+                         "duration = %g s must be > 0 (e.g. 0.5)", duration);
+    double steps = duration / dt;
+    double n_round = nearbyint(steps);
+    if (n_round < 1)
+        return h->xError(ctx, "duration", SL_ECONFIG,
+                         "duration = %g s is shorter than one step of dt = "
+                         "%g s; raise duration or lower dt",
+                         duration, dt);
+    /* 0.5/1e-3 is 499.99999999999994 in double: allow rounding noise */
+    if (fabs(steps - n_round) > 1e-6 * n_round || n_round > 1e9)
+        return h->xError(ctx, "duration", SL_ECONFIG,
+                         "duration / dt = %.9g is not a whole number of "
+                         "steps; make duration a multiple of dt",
+                         steps);
+    if (!(isfinite(rate) && rate >= 0))
+        return h->xError(ctx, "rate", SL_ECONFIG,
+                         "rate = %g Hz must be >= 0", rate);
+    if (rate * dt > 1.0)
+        return h->xError(ctx, "rate", SL_ECONFIG,
+                         "rate*dt = %g means more than one spike per step "
+                         "on average; lower rate or dt",
+                         rate * dt);
+    size_t n_steps = (size_t)n_round;
+    if (n_steps > SIZE_MAX / sizeof(float) / n_channels)
+        return h->xError(ctx, "n_channels", SL_ECONFIG,
+                         "%zu steps x %zu channels is too large", n_steps,
+                         n_channels);
+
+    frozen_noise *f = h->xAlloc(sizeof *f);
+    float *buf = h->xAlloc(n_steps * n_channels * sizeof *buf);
+    if (!f || !buf) {
+        h->xFree(f);
+        h->xFree(buf);
+        return h->xError(ctx, NULL, SL_ENOMEM,
+                         "out of memory creating frozen_noise");
+    }
+    f->host = h;
+    f->ctx = ctx;
+    f->n_samples = n_samples;
+    f->n_channels = n_channels;
+    f->n_steps = n_steps;
+    f->n_out = n_out;
+    f->mean = rate * dt;
+    f->seed = (uint64_t)seed;
+
+    /* the spec's "error if no spike at all", checked up front */
+    for (size_t i = 0; i < n_samples; i++) {
+        if (draw_input(f, i, buf) == 0.0) {
+            h->xFree(buf);
+            h->xFree(f);
+            return h->xError(ctx, "rate", SL_EDATA,
+                             "frozen_noise sample %zu has no spike at all "
+                             "(rate*dt = %g over %zu steps x %zu channels); "
+                             "raise rate or duration",
+                             i, rate * dt, n_steps, n_channels);
+        }
+    }
+    h->xFree(buf);
+
+    if (info) {
+        info->n_samples = n_samples;
+        info->n_steps = n_steps;
+        info->n_in = n_channels;
+        info->n_out = n_out;
+        info->target_steps = 1;
+        info->dt = dt;
+    }
+    *self = f;
+    return SL_OK;
+}
+
+static void fn_destroy(void *self)
+{
+    frozen_noise *f = self;
+    if (f)
+        f->host->xFree(f);
+}
+
+/* Sample `index`: input [n_steps][n_channels], target [1][n_out]; both
+ * caller-owned; either may be NULL to skip it. Allocates nothing. */
+static int fn_get(void *self, size_t index, float *input, float *target)
+{
+    frozen_noise *f = self;
+    if (index >= f->n_samples)
+        return f->host->xError(f->ctx, NULL, SL_EINVAL,
+                               "frozen_noise: sample %zu requested, only "
+                               "%zu exist",
+                               index, f->n_samples);
+    if (input)
+        draw_input(f, index, input);
+    if (target) {
+        memset(target, 0, f->n_out * sizeof *target);
+        target[index % f->n_out] = 1.0f;
+    }
+    return SL_OK;
+}
+
+static const void *ds_extension(void *self, const char *name)
+{
+    (void)self;
+    (void)name;
+    return NULL;
+}
+
+static const sl_dataset_iface frozen_noise_iface = {
+    .struct_size = sizeof(sl_dataset_iface),
+    .flags = 0,
+    .xCreate = fn_create,
+    .xDestroy = fn_destroy,
+    .xGet = fn_get,
+    .xExtension = ds_extension,
+};
+
+static const sl_component ds_components[] = {
+    {sizeof(sl_component), SL_KIND_DATASET, "frozen_noise",
+     "frozen Poisson noise patterns, sample i labelled i mod n_out "
+     "(dynapsim spec section 7)",
+     &frozen_noise_iface},
+};
+
+static const sl_plugin_desc datasets_desc =
+    SL_PLUGIN_DESC("datasets", DATASETS_VERSION,
+                   "synthetic datasets: frozen_noise", ds_components);
+
+/* The plugin's only exported symbol: returns the static descriptor. */
+SL_EXPORT const sl_plugin_desc *spikelab_plugin_init(const sl_host *host)
+{
+    (void)host;
+    return &datasets_desc;
+}

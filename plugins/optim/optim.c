@@ -1,0 +1,334 @@
+/*
+ * plugins/optim/optim.c — gradient optimizers: "adam" and "sgd".
+ *
+ * Both consume the gradients the backward pass accumulated into each
+ * trainable sl_param (flag SL_OPT_GRADIENT). The core zeroes the gradients
+ * after every xStep; the optimizer never does.
+ *
+ * adam (Kingma & Ba 2015, textbook form with bias correction), at step t:
+ *     g  = grad + weight_decay·p                (L2 added to the gradient)
+ *     m  = β1·m + (1−β1)·g
+ *     v  = β2·v + (1−β2)·g²
+ *     p -= lr · (m/(1−β1^t)) / (sqrt(v/(1−β2^t)) + eps)
+ *   keys: lr 1e-3, beta1 0.9, beta2 0.999, eps 1e-8, weight_decay 0.
+ *
+ * sgd (heavy-ball momentum, the buffer form):
+ *     g  = grad + weight_decay·p
+ *     b  = momentum·b + g                       (b starts at 0)
+ *     p -= lr · b
+ *   keys: lr 1e-2, momentum 0, weight_decay 0.
+ *
+ * Numerics: parameters and gradients are float32 (the ABI's), but the
+ * moment buffers and the update arithmetic are double. Gradients w.r.t.
+ * ampere-scale weights (dynapsim) are 1e-11..1e-7; their squares approach
+ * float32's subnormal range, where v would lose all precision.
+ *
+ * Failure policy: before touching any parameter xStep checks that every
+ * gradient is finite; a NaN/inf returns SL_ENUMERIC naming the parameter
+ * and leaves parameters and state unchanged (a step is all or nothing).
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "spikelab/spikelab.h"
+
+#define OPTIM_VERSION "0.1.0"
+
+enum { OPT_ADAM, OPT_SGD };
+
+/* One optimizer instance. Owned by the core through xCreate/xDestroy. */
+typedef struct optim {
+    const sl_host *host;
+    sl_ctx *ctx;        /* borrowed; valid until xDestroy (for xError) */
+    int algo;           /* OPT_ADAM or OPT_SGD */
+    double lr, beta1, beta2, eps, weight_decay, momentum;
+    uint64_t t;         /* steps taken (Adam's bias correction) */
+
+    sl_param *params;   /* borrowed from the core, valid until xDestroy */
+    size_t n_bound;     /* number of trainable params in use */
+    size_t *idx;        /* [n_bound] index into params; owned (xAlloc) */
+    double **m;         /* [n_bound] first moment / momentum buffer; owned */
+    double **v;         /* [n_bound] second moment (Adam only); owned */
+    double *pool;       /* one block backing every m[k] and v[k]; owned */
+} optim;
+
+/* Read a float key, require lo <(=) value <(=) hi; on failure the error is
+ * recorded on ctx. `lo_open`/`hi_open` choose strict bounds. */
+static int get_bounded(const sl_host *h, sl_ctx *ctx, const char *key,
+                       double def, double lo, int lo_open, double hi,
+                       int hi_open, const char *hint, double *out)
+{
+    int rc = h->xGetFloat(ctx, key, def, out);
+    if (rc != SL_OK)
+        return rc;
+    double x = *out;
+    int ok = isfinite(x) && (lo_open ? x > lo : x >= lo) &&
+             (hi_open ? x < hi : x <= hi);
+    if (!ok)
+        return h->xError(ctx, key, SL_ECONFIG, "%s = %g is out of range: %s",
+                         key, x, hint);
+    return SL_OK;
+}
+
+static int optim_create(const sl_host *host, sl_ctx *ctx, void **self,
+                        int algo)
+{
+    optim *o = host->xAlloc(sizeof *o);
+    if (!o)
+        return host->xError(ctx, NULL, SL_ENOMEM,
+                            "out of memory creating the optimizer");
+    o->host = host;
+    o->ctx = ctx;
+    o->algo = algo;
+    int rc;
+    if (algo == OPT_ADAM) {
+        if ((rc = get_bounded(host, ctx, "lr", 1e-3, 0, 1, INFINITY, 0,
+                              "the learning rate must be > 0 (e.g. 1e-3)",
+                              &o->lr)) ||
+            (rc = get_bounded(host, ctx, "beta1", 0.9, 0, 0, 1, 1,
+                              "need 0 <= beta1 < 1 (usually 0.9)",
+                              &o->beta1)) ||
+            (rc = get_bounded(host, ctx, "beta2", 0.999, 0, 0, 1, 1,
+                              "need 0 <= beta2 < 1 (usually 0.999)",
+                              &o->beta2)) ||
+            (rc = get_bounded(host, ctx, "eps", 1e-8, 0, 1, INFINITY, 0,
+                              "eps must be > 0 (usually 1e-8)", &o->eps)) ||
+            (rc = get_bounded(host, ctx, "weight_decay", 0, 0, 0, INFINITY,
+                              0, "weight_decay must be >= 0 (0 = none)",
+                              &o->weight_decay)))
+            goto fail;
+    } else {
+        if ((rc = get_bounded(host, ctx, "lr", 1e-2, 0, 1, INFINITY, 0,
+                              "the learning rate must be > 0 (e.g. 1e-2)",
+                              &o->lr)) ||
+            (rc = get_bounded(host, ctx, "momentum", 0, 0, 0, 1, 1,
+                              "need 0 <= momentum < 1 (0 = plain SGD)",
+                              &o->momentum)) ||
+            (rc = get_bounded(host, ctx, "weight_decay", 0, 0, 0, INFINITY,
+                              0, "weight_decay must be >= 0 (0 = none)",
+                              &o->weight_decay)))
+            goto fail;
+    }
+    *self = o;
+    return SL_OK;
+fail:
+    host->xFree(o);
+    return rc;
+}
+
+static int adam_create(const sl_host *host, sl_ctx *ctx, void **self)
+{
+    return optim_create(host, ctx, self, OPT_ADAM);
+}
+
+static int sgd_create(const sl_host *host, sl_ctx *ctx, void **self)
+{
+    return optim_create(host, ctx, self, OPT_SGD);
+}
+
+static void optim_unbind(optim *o)
+{
+    const sl_host *h = o->host;
+    h->xFree(o->idx);
+    h->xFree(o->m);
+    h->xFree(o->v);
+    h->xFree(o->pool);
+    o->idx = NULL;
+    o->m = o->v = NULL;
+    o->pool = NULL;
+    o->n_bound = 0;
+    o->params = NULL;
+}
+
+static void optim_destroy(void *self)
+{
+    optim *o = self;
+    if (!o)
+        return;
+    optim_unbind(o);
+    o->host->xFree(o);
+}
+
+static int is_trainable(const sl_param *p)
+{
+    return (p->flags & SL_PARAM_TRAINABLE) && p->grad != NULL &&
+           p->data != NULL;
+}
+
+/* Allocate zeroed moment buffers for every trainable parameter. A second
+ * call rebinds from scratch (state and step count reset). */
+static int optim_bind(void *self, sl_param *params, size_t n)
+{
+    optim *o = self;
+    const sl_host *h = o->host;
+    optim_unbind(o);
+    o->t = 0;
+    if (n > 0 && !params)
+        return h->xError(o->ctx, NULL, SL_EINVAL,
+                         "xBind: NULL parameter array with n = %zu", n);
+
+    size_t n_tr = 0, total = 0;
+    for (size_t i = 0; i < n; i++)
+        if (is_trainable(&params[i])) {
+            n_tr++;
+            total += params[i].n;
+        }
+    size_t per = o->algo == OPT_ADAM ? 2 : 1; /* buffers per element */
+    if (n_tr == 0) {
+        o->params = params;
+        return SL_OK; /* nothing to train: xStep is a no-op */
+    }
+    if (total > SIZE_MAX / sizeof(double) / per)
+        return h->xError(o->ctx, NULL, SL_ENOMEM,
+                         "optimizer state too large (%zu elements)", total);
+    o->idx = h->xAlloc(n_tr * sizeof *o->idx);
+    o->m = h->xAlloc(n_tr * sizeof *o->m);
+    o->v = h->xAlloc(n_tr * sizeof *o->v);
+    o->pool = h->xAlloc((total ? total : 1) * per * sizeof *o->pool);
+    if (!o->idx || !o->m || !o->v || !o->pool) {
+        optim_unbind(o);
+        return h->xError(o->ctx, NULL, SL_ENOMEM,
+                         "out of memory for optimizer state (%zu elements)",
+                         total);
+    }
+    double *cur = o->pool;
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!is_trainable(&params[i]))
+            continue;
+        o->idx[k] = i;
+        o->m[k] = cur;
+        cur += params[i].n;
+        if (per == 2) {
+            o->v[k] = cur;
+            cur += params[i].n;
+        }
+        k++;
+    }
+    o->params = params;
+    o->n_bound = n_tr;
+    return SL_OK;
+}
+
+/* SL_ENUMERIC naming the first parameter with a non-finite gradient. */
+static int check_finite(optim *o)
+{
+    for (size_t k = 0; k < o->n_bound; k++) {
+        const sl_param *p = &o->params[o->idx[k]];
+        for (size_t j = 0; j < p->n; j++)
+            if (!isfinite(p->grad[j]))
+                return o->host->xError(
+                    o->ctx, NULL, SL_ENUMERIC,
+                    "gradient of parameter '%s' (bound parameter %zu) is "
+                    "%g at element %zu; no parameter was updated — lower the "
+                    "learning rate or check the loss and inputs for NaN/inf",
+                    p->name ? p->name : "?", o->idx[k], (double)p->grad[j],
+                    j);
+    }
+    return SL_OK;
+}
+
+static int adam_step(optim *o)
+{
+    o->t++;
+    /* 1 − β^t; pow keeps it exact enough for any t (no drift from a
+     * running product). */
+    double bc1 = 1.0 - pow(o->beta1, (double)o->t);
+    double bc2 = 1.0 - pow(o->beta2, (double)o->t);
+    double b1 = o->beta1, b2 = o->beta2, lr = o->lr, eps = o->eps,
+           wd = o->weight_decay;
+    for (size_t k = 0; k < o->n_bound; k++) {
+        sl_param *p = &o->params[o->idx[k]];
+        float *w = p->data;
+        const float *gr = p->grad;
+        double *m = o->m[k], *v = o->v[k];
+        for (size_t j = 0; j < p->n; j++) {
+            double g = (double)gr[j] + wd * (double)w[j];
+            m[j] = b1 * m[j] + (1.0 - b1) * g;
+            v[j] = b2 * v[j] + (1.0 - b2) * g * g;
+            double mhat = m[j] / bc1, vhat = v[j] / bc2;
+            w[j] = (float)((double)w[j] - lr * mhat / (sqrt(vhat) + eps));
+        }
+    }
+    return SL_OK;
+}
+
+static int sgd_step(optim *o)
+{
+    o->t++;
+    double lr = o->lr, mu = o->momentum, wd = o->weight_decay;
+    for (size_t k = 0; k < o->n_bound; k++) {
+        sl_param *p = &o->params[o->idx[k]];
+        float *w = p->data;
+        const float *gr = p->grad;
+        double *b = o->m[k];
+        for (size_t j = 0; j < p->n; j++) {
+            double g = (double)gr[j] + wd * (double)w[j];
+            b[j] = mu * b[j] + g;
+            w[j] = (float)((double)w[j] - lr * b[j]);
+        }
+    }
+    return SL_OK;
+}
+
+/* One update; allocates nothing. SL_ENUMERIC (state untouched) on a
+ * non-finite gradient. */
+static int optim_step(void *self)
+{
+    optim *o = self;
+    int rc = check_finite(o);
+    if (rc != SL_OK)
+        return rc;
+    return o->algo == OPT_ADAM ? adam_step(o) : sgd_step(o);
+}
+
+static const void *optim_extension(void *self, const char *name)
+{
+    (void)self;
+    (void)name;
+    return NULL;
+}
+
+static const sl_optimizer_iface adam_iface = {
+    .struct_size = sizeof(sl_optimizer_iface),
+    .flags = SL_OPT_GRADIENT,
+    .xCreate = adam_create,
+    .xDestroy = optim_destroy,
+    .xBind = optim_bind,
+    .xStep = optim_step,
+    .xRuleUpdate = NULL,
+    .xExtension = optim_extension,
+};
+
+static const sl_optimizer_iface sgd_iface = {
+    .struct_size = sizeof(sl_optimizer_iface),
+    .flags = SL_OPT_GRADIENT,
+    .xCreate = sgd_create,
+    .xDestroy = optim_destroy,
+    .xBind = optim_bind,
+    .xStep = optim_step,
+    .xRuleUpdate = NULL,
+    .xExtension = optim_extension,
+};
+
+static const sl_component optim_components[] = {
+    {sizeof(sl_component), SL_KIND_OPTIMIZER, "adam",
+     "Adam with bias correction (lr, beta1, beta2, eps, weight_decay)",
+     &adam_iface},
+    {sizeof(sl_component), SL_KIND_OPTIMIZER, "sgd",
+     "stochastic gradient descent with momentum (lr, momentum, "
+     "weight_decay)",
+     &sgd_iface},
+};
+
+static const sl_plugin_desc optim_desc =
+    SL_PLUGIN_DESC("optim", OPTIM_VERSION,
+                   "gradient optimizers: adam, sgd", optim_components);
+
+/* The plugin's only exported symbol: returns the static descriptor. */
+SL_EXPORT const sl_plugin_desc *spikelab_plugin_init(const sl_host *host)
+{
+    (void)host;
+    return &optim_desc;
+}
