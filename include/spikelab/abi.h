@@ -98,7 +98,8 @@ typedef struct sl_param {
 } sl_param;
 
 /* A dense sequence [batch][time][channels], contiguous float32. A target
- * whose time is 1 is broadcast over every step. */
+ * whose time is 1 is broadcast over every step. sl_seq has no struct_size
+ * and is embedded by value in other ABI structs: it can never grow. */
 typedef struct sl_seq {
     const float *data;
     size_t batch, time, channels;

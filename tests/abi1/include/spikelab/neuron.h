@@ -1,0 +1,95 @@
+/*
+ * spikelab/neuron.h — neuron models, and any layer of a network.
+ *
+ * A layer maps an input sequence [batch][time][n_in] to an output sequence
+ * [batch][time][n_out] in one call over the whole sequence, keeps what it
+ * needs for the backward pass (the tape) and back-propagates through time.
+ *
+ * Call order (MUST): xCreate, then any number of
+ *   xPrepare(batch, time, mode) → xForward → [xBackward] → [xObservable...]
+ * then xDestroy. xPrepare allocates every buffer the next forward/backward
+ * needs; xForward and xBackward MUST NOT allocate. xPrepare with the same
+ * shape and mode as the previous call SHOULD be cheap.
+ * Every sequence starts from the model's initial state: batch elements and
+ * calls are independent.
+ */
+#ifndef SPIKELAB_NEURON_H
+#define SPIKELAB_NEURON_H
+
+#include "abi.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* What the core tells a layer at creation. */
+typedef struct sl_layer_info {
+    uint32_t struct_size;
+    size_t n_in;  /* channels of the incoming sequence */
+    double dt;    /* s per step (network setting) */
+} sl_layer_info;
+
+/* Modes of xPrepare. */
+enum {
+    SL_MODE_TRAIN = 1u << 0, /* keep the tape for xBackward */
+    SL_MODE_RECORD = 1u << 1 /* keep observables for xObservable */
+};
+
+/* Flags of a neuron interface. */
+enum {
+    SL_NEURON_SPIKING = 1u << 0 /* output is spikes (counts), not analog */
+};
+
+/* One recorded observable, [batch][time][channels], borrowed from the
+ * layer: valid until its next xPrepare/xForward or xDestroy. */
+typedef struct sl_observable {
+    uint32_t struct_size;
+    const char *name; /* e.g. "v_mem", "i_syn" (NIR names where they exist) */
+    const char *unit; /* e.g. "V", "A", "1" */
+    const float *data;
+    size_t batch, time, channels;
+} sl_observable;
+
+typedef struct sl_neuron_iface {
+    uint32_t struct_size;
+    uint32_t flags; /* SL_NEURON_* */
+
+    /* --- ABI 1.0 --- */
+
+    /* Create an instance reading its parameters through host/ctx. Sets
+     * *self (owned by the caller, freed with xDestroy) and *n_out.
+     * Returns SL_OK or an error recorded on ctx (bad parameters:
+     * SL_ECONFIG/SL_EINVAL naming the key). */
+    int (*xCreate)(const sl_host *host, sl_ctx *ctx, const sl_layer_info *info,
+                   void **self, size_t *n_out);
+    void (*xDestroy)(void *self);
+
+    /* Describe parameter tensors: fills up to cap entries of out, sets
+     * *count to the total. Pointers stay valid until xDestroy. */
+    int (*xParams)(void *self, sl_param *out, size_t cap, size_t *count);
+
+    /* Allocate buffers for sequences of this shape; mode is SL_MODE_*. */
+    int (*xPrepare)(void *self, size_t batch, size_t time, uint32_t mode);
+
+    /* in: [batch][time][n_in] (borrowed); out: [batch][time][n_out],
+     * written by the layer. */
+    int (*xForward)(void *self, const float *in, float *out);
+
+    /* dout: dL/d(out) of the last forward; din: dL/d(in), written (not
+     * accumulated) unless NULL; parameter gradients are accumulated into
+     * their grad arrays. Requires SL_MODE_TRAIN at xPrepare. */
+    int (*xBackward)(void *self, const float *dout, float *din);
+
+    /* Observable number idx of the last forward (SL_MODE_RECORD), or
+     * SL_ENOTFOUND past the last one. May be NULL: records nothing. */
+    int (*xObservable)(void *self, size_t idx, sl_observable *out);
+
+    /* Optional capability by name (e.g. "sl.mismatch"), or NULL. May be
+     * NULL itself. */
+    const void *(*xExtension)(void *self, const char *name);
+} sl_neuron_iface;
+
+#ifdef __cplusplus
+}
+#endif
+#endif
