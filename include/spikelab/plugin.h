@@ -13,6 +13,10 @@
  * One plugin may carry several components (LV2 style): e.g. superspike.so
  * holds a learning rule and a loss. Component names are global: two plugins
  * offering the same name are refused by the loader.
+ *
+ * The loader walks `components` with the stride of the plugin's own
+ * components[0].struct_size (an older plugin's array keeps its older
+ * element size); the core never indexes it with its own sizeof.
  */
 #ifndef SPIKELAB_PLUGIN_H
 #define SPIKELAB_PLUGIN_H
