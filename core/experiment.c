@@ -293,6 +293,28 @@ static int load(sl__experiment *exp, char *const *overrides, size_t n_ov,
                              err, SL_ECONFIG, "batch_size must be >= 1");
     if ((size_t)exp->batch_size > ti->n_samples)
         exp->batch_size = (int64_t)ti->n_samples;
+    sl__setting *mm = train ? sl__config_find(cfg, train, "mismatch") : NULL;
+    if (mm) {
+        if ((rc = sl__cfg_int(cfg, mm, "every", 100, &exp->mismatch_every,
+                              err)) ||
+            (rc = sl__cfg_float(cfg, mm, "deviation", 0.30,
+                                &exp->mismatch_deviation, err)) ||
+            (rc = sl__cfg_float(cfg, mm, "sigma_rule", 3.0,
+                                &exp->mismatch_sigma_rule, err)))
+            return rc;
+        if (exp->mismatch_every < 0)
+            return sl__cfg_error(cfg, sl__config_find(cfg, mm, "every"), err,
+                                 SL_ECONFIG, "must be >= 0 (epochs between "
+                                 "re-draws; 0 = off)");
+        if (exp->mismatch_deviation < 0)
+            return sl__cfg_error(cfg, sl__config_find(cfg, mm, "deviation"),
+                                 err, SL_ECONFIG, "must be >= 0 (e.g. 0.30 "
+                                 "for 30 %%)");
+        if (!(exp->mismatch_sigma_rule > 0))
+            return sl__cfg_error(cfg, sl__config_find(cfg, mm, "sigma_rule"),
+                                 err, SL_ECONFIG, "must be > 0 (sigma = "
+                                 "deviation / sigma_rule)");
+    }
     if (exp->log_every < 0)
         return sl__cfg_error(cfg, sl__config_find(cfg, train, "log_every"),
                              err, SL_ECONFIG, "log_every must be >= 0 "

@@ -8,7 +8,8 @@
  *   optimizer = { type = "adam"; ... };
  *   backend = { type = "sim"; };                           // optional
  *   train = { data = "train"; epochs = 100; batch_size = 2; shuffle = false;
- *             log_every = 0; };
+ *             log_every = 0;
+ *             mismatch = { every = 100; deviation = 0.30; sigma_rule = 3.0; }; };
  *   evaluate = ( { data = "train"; metric = "frr"; ... }, ... );
  * Everything is created and checked (types, values, unknown keys) before
  * anything runs.
@@ -63,6 +64,9 @@ typedef struct sl__experiment {
     sl__dataset *train_data;
     int64_t epochs, batch_size, log_every;
     int shuffle;
+    /* weight mismatch re-drawn during training (every == 0: off) */
+    int64_t mismatch_every;
+    double mismatch_deviation, mismatch_sigma_rule;
     sl__eval evals[SL__MAX_EVALS];
     size_t n_evals;
 } sl__experiment;

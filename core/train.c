@@ -31,6 +31,89 @@ static void gather(const sl__dataset *d, const size_t *idx, size_t b,
     }
 }
 
+/* Weight mismatch during training (spec dynapsim §6, "our choice"): the
+ * parameters stay the clean weights w; forward and backward see
+ * w_eff = w ⊙ (1 + σ·n), n ~ N(0,1) re-drawn every `every` epochs from the
+ * run's stream (train, mismatch), σ = deviation / sigma_rule. The gradient
+ * reaching the optimizer is dL/dw = dL/dw_eff ⊙ (1 + σ·n). Rockpool's
+ * tutorial loop draws such weights and then overwrites them, so there the
+ * re-draw has no effect; here it does. Evaluations after training use the
+ * clean weights. */
+typedef struct mismatch {
+    size_t n;
+    sl_param *p[64];
+    float *clean[64], *f[64];
+    double sigma;
+    sl_rng rng;
+} mismatch;
+
+static int mismatch_init(mismatch *m, sl__experiment *exp, sl__err *err)
+{
+    memset(m, 0, sizeof *m);
+    if (exp->mismatch_every <= 0)
+        return SL_OK;
+    m->sigma = exp->mismatch_deviation / exp->mismatch_sigma_rule;
+    sl__rng_derive(&m->rng, (uint64_t)exp->seed, "train", "mismatch");
+    for (size_t i = 0; i < exp->net.n_trainable && m->n < 64; i++) {
+        sl_param *p = &exp->net.trainable[i];
+        if (!(p->flags & SL_PARAM_WEIGHT))
+            continue;
+        m->p[m->n] = p;
+        m->clean[m->n] = malloc(p->n * sizeof(float));
+        m->f[m->n] = malloc(p->n * sizeof(float));
+        if (!m->clean[m->n] || !m->f[m->n]) {
+            free(m->clean[m->n]);
+            free(m->f[m->n]);
+            return sl__fail(err, SL_ENOMEM, "out of memory for mismatch");
+        }
+        memcpy(m->clean[m->n], p->data, p->n * sizeof(float));
+        m->n++;
+    }
+    return SL_OK;
+}
+
+static void mismatch_apply(mismatch *m)
+{
+    for (size_t k = 0; k < m->n; k++)
+        for (size_t i = 0; i < m->p[k]->n; i++)
+            m->p[k]->data[i] = m->clean[k][i] * m->f[k][i];
+}
+
+static void mismatch_draw(mismatch *m)
+{
+    for (size_t k = 0; k < m->n; k++)
+        for (size_t i = 0; i < m->p[k]->n; i++)
+            m->f[k][i] = (float)(1.0 + m->sigma * sl__rng_normal(&m->rng));
+    mismatch_apply(m);
+}
+
+/* Before the optimizer step: clean weights back, gradients through w_eff. */
+static void mismatch_unapply(mismatch *m)
+{
+    for (size_t k = 0; k < m->n; k++)
+        for (size_t i = 0; i < m->p[k]->n; i++) {
+            m->p[k]->grad[i] *= m->f[k][i];
+            m->p[k]->data[i] = m->clean[k][i];
+        }
+}
+
+static void mismatch_after_step(mismatch *m)
+{
+    for (size_t k = 0; k < m->n; k++)
+        memcpy(m->clean[k], m->p[k]->data, m->p[k]->n * sizeof(float));
+    mismatch_apply(m);
+}
+
+static void mismatch_free(mismatch *m)
+{
+    for (size_t k = 0; k < m->n; k++) {
+        memcpy(m->p[k]->data, m->clean[k], m->p[k]->n * sizeof(float));
+        free(m->clean[k]);
+        free(m->f[k]);
+    }
+    m->n = 0;
+}
+
 int sl__train(sl__experiment *exp, const sl__hooks *hooks, sl__err *err)
 {
     sl__dataset *d = exp->train_data;
@@ -49,7 +132,10 @@ int sl__train(sl__experiment *exp, const sl__hooks *hooks, sl__err *err)
         bb.x = malloc(B * ni * sizeof(float));
         bb.y = malloc(B * nt * sizeof(float));
     }
-    int rc = SL_OK;
+    mismatch mm;
+    int rc = mismatch_init(&mm, exp, err);
+    if (rc)
+        goto out;
     if (!order || !bb.g || (!direct && (!bb.x || !bb.y))) {
         rc = sl__fail(err, SL_ENOMEM, "out of memory for batches");
         goto out;
@@ -65,6 +151,8 @@ int sl__train(sl__experiment *exp, const sl__hooks *hooks, sl__err *err)
                           (long long)epoch);
             goto out;
         }
+        if (mm.n && (epoch - 1) % exp->mismatch_every == 0)
+            mismatch_draw(&mm);
         if (exp->shuffle)
             for (size_t i = n - 1; i > 0; i--) {
                 size_t j = (size_t)(sl__rng_uniform(&rng) * (double)(i + 1));
@@ -102,10 +190,14 @@ int sl__train(sl__experiment *exp, const sl__hooks *hooks, sl__err *err)
             total += value * (double)b;
             if ((rc = sl__network_backward(&exp->net, bb.g, err)))
                 goto out;
+            if (mm.n)
+                mismatch_unapply(&mm);
             if ((rc = oi->xStep(exp->optimizer.self))) {
                 rc = sl__ctx_take_error(&exp->optimizer.ctx, rc, err);
                 goto out;
             }
+            if (mm.n)
+                mismatch_after_step(&mm);
             sl__network_zero_grad(&exp->net);
         }
         if (hooks && hooks->on_epoch &&
@@ -115,6 +207,7 @@ int sl__train(sl__experiment *exp, const sl__hooks *hooks, sl__err *err)
         }
     }
 out:
+    mismatch_free(&mm);
     free(order);
     free(bb.x);
     free(bb.y);

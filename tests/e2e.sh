@@ -56,6 +56,21 @@ if command -v sqlite3 >/dev/null; then
     [ "$ra" = "$rb" ] || fail "results differ between identical runs"
 fi
 
+# weight mismatch re-drawn during training: effective (the loss differs
+# from the clean run 1) and deterministic (two runs agree)
+for i in 3 4; do
+    "$sl" run "$exp" train.epochs=20 train.mismatch.every=5 \
+        train.mismatch.deviation=0.3 --db "$db" >/dev/null 2>&1 || fail "mismatch run $i"
+done
+if command -v sqlite3 >/dev/null; then
+    m3=$(sqlite3 "$db" "select group_concat(quote(value)) from (select value from metrics where run_id=3 order by step, name)")
+    m4=$(sqlite3 "$db" "select group_concat(quote(value)) from (select value from metrics where run_id=4 order by step, name)")
+    [ "$m3" = "$m4" ] || fail "mismatch runs with one seed differ"
+    [ "$m3" != "$a" ] || fail "mismatch re-draw had no effect"
+fi
+"$sl" run "$exp" train.mismatch.deviation=-1 --db "$db" >/dev/null 2>"$tmp/err"
+[ $? = 2 ] || fail "negative mismatch deviation: expected exit 2"
+
 # configuration errors: exit 2, file and line, nothing recorded
 cat >"$tmp/typo.cfg" <<CFG
 @include "$top_srcdir/experiments/common/frozen_noise_data.cfg"
@@ -81,6 +96,6 @@ printf 'a = ;\n' >"$tmp/syntax.cfg"
 grep -q "syntax.cfg:1" "$tmp/err" || { cat "$tmp/err"; fail "syntax error: no file:line"; }
 "$sl" run "$tmp/missing.cfg" --db "$db" >/dev/null 2>&1
 [ $? = 2 ] || fail "missing file: expected exit 2"
-"$sl" runs --json --db "$db" | python3 -c 'import json,sys; assert len(json.load(sys.stdin)) == 2' \
+"$sl" runs --json --db "$db" | python3 -c 'import json,sys; assert len(json.load(sys.stdin)) == 4' \
     || fail "a refused configuration was recorded as a run"
 echo "e2e: ok"
