@@ -262,20 +262,32 @@ sl__setting *sl__config_find(sl__config *cfg, sl__setting *base,
 
 char *sl__setting_path(sl__setting *s)
 {
-    char buf[1024] = "";
-    while (s && config_setting_parent(s)) {
-        char seg[300];
+    /* walk up collecting segments, then join them root first */
+    char segs[32][128];
+    int n = 0;
+    for (; s && config_setting_parent(s) && n < 32; s = config_setting_parent(s)) {
         const char *nm = config_setting_name(s);
         if (nm)
-            snprintf(seg, sizeof seg, "%s", nm);
+            snprintf(segs[n], sizeof segs[n], "%.127s", nm);
         else
-            snprintf(seg, sizeof seg, "[%d]", config_setting_index(s));
-        char tmp[1024];
-        snprintf(tmp, sizeof tmp, "%s%s%s", seg, buf[0] ? "." : "", buf);
-        memcpy(buf, tmp, sizeof buf);
-        s = config_setting_parent(s);
+            snprintf(segs[n], sizeof segs[n], "[%d]", config_setting_index(s));
+        n++;
     }
-    return strdup(buf);
+    size_t len = 1;
+    for (int i = 0; i < n; i++)
+        len += strlen(segs[i]) + 1;
+    char *out = malloc(len), *p = out;
+    if (!out)
+        return NULL;
+    for (int i = n - 1; i >= 0; i--) {
+        size_t l = strlen(segs[i]);
+        memcpy(p, segs[i], l);
+        p += l;
+        if (i > 0)
+            *p++ = '.';
+    }
+    *p = '\0';
+    return out;
 }
 
 const char *sl__cfg_where(sl__config *cfg, sl__setting *s, char *buf,
