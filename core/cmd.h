@@ -5,9 +5,44 @@
 #ifndef SL_CORE_CMD_H
 #define SL_CORE_CMD_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 int sl__cmd_run(int argc, char **argv);     /* core/cmd_run.c */
 int sl__cmd_plugins(int argc, char **argv); /* core/cmd_plugins.c */
 int sl__cmd_runs(int argc, char **argv);    /* core/cmd_runs.c */
 int sl__cmd_show(int argc, char **argv);    /* core/cmd_runs.c */
+int sl__cmd_compare(int argc, char **argv); /* core/cmd_history.c */
+int sl__cmd_export(int argc, char **argv);  /* core/cmd_history.c */
+int sl__cmd_tag(int argc, char **argv);     /* core/cmd_history.c */
+int sl__cmd_note(int argc, char **argv);    /* core/cmd_history.c */
+int sl__cmd_rm(int argc, char **argv);      /* core/cmd_history.c */
+int sl__cmd_rerun(int argc, char **argv);   /* core/cmd_rerun.c */
+
+/* What sl__run_experiment runs and records. Every pointer is borrowed for
+ * the call. */
+typedef struct sl__run_request {
+    const char *file;            /* experiment file: read when text is NULL;
+                                    names the config in messages, and its
+                                    directory anchors relative plugin_path */
+    const char *text;            /* config text to parse instead, or NULL */
+    char *const *overrides;      /* "key=value" applied after reading */
+    size_t n_overrides;
+    const char *dbpath;          /* run database; NULL = default */
+    int quiet;                   /* no progress display */
+    int traces;                  /* record traces after training */
+    /* What the run record names as its origin; NULL = what was run. A
+     * re-run records the original file's text and overrides here. */
+    const char *record_text;
+    const char *record_overrides; /* "k=v" lines */
+    int64_t parent_id;           /* the run this one re-runs; 0 = none */
+} sl__run_request;
+
+/* Load, check, record, train, evaluate and store the parameters of an
+ * experiment (the body of `spikelab run`); progress on stderr, the report
+ * on stdout. *run_id (may be NULL) receives the new run's id, 0 when none
+ * was recorded. Returns the exit status: 0 finished, 1 failed, 2 bad
+ * configuration (nothing recorded), 130 interrupted by SIGINT/SIGTERM. */
+int sl__run_experiment(const sl__run_request *req, int64_t *run_id);
 
 #endif

@@ -1,5 +1,7 @@
 /* core/cmd_run.c — `spikelab run FILE [key=value...]`: load and check the
- * experiment, record the run, train with a progress display, evaluate. */
+ * experiment, record the run, train with a progress display, evaluate,
+ * store the trained parameters (and traces when asked for).
+ * sl__run_experiment is the body, shared with `spikelab rerun`. */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,6 +9,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "npy.h"
 #include "recorder.h"
 #include "train.h"
 #include "util.h"
@@ -22,11 +25,15 @@ static const char usage[] =
     "The whole experiment is checked before anything runs: unknown keys, wrong\n"
     "types and impossible values are reported with file and line (exit 2).\n"
     "The run is recorded in the run database (config, seed, versions, metrics\n"
-    "per epoch, results); see `spikelab runs` and `spikelab show ID`.\n"
+    "per epoch, results, trained parameters as .npy); see `spikelab runs`,\n"
+    "`spikelab show ID` and `spikelab rerun ID`.\n"
     "\n"
     "options:\n"
     "  --db PATH        run database (default: $SPIKELAB_DB, else ./spikelab.db)\n"
     "  --quiet          no progress display\n"
+    "  --traces         after training, record the observables of every layer\n"
+    "                   (membrane potentials, currents, output spikes) for the\n"
+    "                   first training sample, stored with the run as .npy\n"
     "  --help           this text\n"
     "\n"
     "exit status: 0 finished, 1 failed, 2 bad usage or configuration, 130 interrupted\n";
@@ -48,7 +55,9 @@ static int on_epoch(void *user, int64_t epoch, double loss)
     if (rc)
         return rc;
     double now = sl__mono_time();
-    if (now - s->last_flush > 0.25 || epoch == s->exp->epochs) {
+    /* the first epoch at once: a run killed early still shows progress */
+    if (epoch == 1 || now - s->last_flush > 0.25 ||
+        epoch == s->exp->epochs) {
         if ((rc = sl__db_flush(s->db, &s->err)))
             return rc;
         s->last_flush = now;
@@ -92,7 +101,7 @@ static void on_signal(int sig)
     sl__stop_requested = 1;
 }
 
-static char *join_lines(char **v, int n)
+static char *join_lines(char *const *v, int n)
 {
     size_t len = 1;
     for (int i = 0; i < n; i++)
@@ -123,75 +132,135 @@ static int record_plugins(run_state *s)
     return SL_OK;
 }
 
-int sl__cmd_run(int argc, char **argv)
+/* Store an array as a .npy artifact. */
+static int store_npy(run_state *s, const char *name, const char *kind,
+                     const float *data, const size_t *shape, size_t ndim)
 {
-    const char *file = NULL, *dbpath = NULL;
-    int quiet = 0, n_ov = 0;
-    char **ov = calloc((size_t)argc + 1, sizeof *ov);
-    if (!ov)
-        return 1;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            fputs(usage, stdout);
-            free(ov);
-            return 0;
-        } else if (strcmp(argv[i], "--db") == 0 && i + 1 < argc) {
-            dbpath = argv[++i];
-        } else if (strncmp(argv[i], "--db=", 5) == 0) {
-            dbpath = argv[i] + 5;
-        } else if (strcmp(argv[i], "--quiet") == 0) {
-            quiet = 1;
-        } else if (argv[i][0] == '-') {
-            fprintf(stderr, "spikelab run: unknown option '%s'\n%s", argv[i],
-                    usage);
-            free(ov);
-            return 2;
-        } else if (!file) {
-            file = argv[i];
-        } else if (strchr(argv[i], '=')) {
-            ov[n_ov++] = argv[i];
-        } else {
-            fprintf(stderr, "spikelab run: '%s' is neither an option nor a "
-                    "key=value override\n", argv[i]);
-            free(ov);
-            return 2;
+    void *img;
+    size_t size;
+    int rc = sl__npy_f32(data, shape, ndim, &img, &size, &s->err);
+    if (rc)
+        return rc;
+    rc = sl__db_artifact(s->db, s->run_id, name, kind, "application/x-npy",
+                         img, size, &s->err);
+    free(img);
+    return rc;
+}
+
+/* The trained parameters, one .npy per tensor: params/LAYER/PARAM.npy. */
+static int store_parameters(run_state *s)
+{
+    const sl__network *net = &s->exp->net;
+    for (size_t i = 0; i < net->n_layers; i++) {
+        const sl__layer *l = &net->layers[i];
+        for (size_t k = 0; k < l->n_params; k++) {
+            const sl_param *p = &l->params[k];
+            if (!(p->flags & SL_PARAM_TRAINABLE) || !p->data)
+                continue;
+            char name[300];
+            snprintf(name, sizeof name, "params/%s/%s.npy", l->label,
+                     p->name ? p->name : "param");
+            size_t shape[2] = {p->shape[0], p->shape[1]};
+            size_t ndim = p->ndim >= 1 && p->ndim <= 2 ? p->ndim : 1;
+            if (p->ndim < 1 || p->ndim > 2)
+                shape[0] = p->n;
+            int rc = store_npy(s, name, "parameters", p->data, shape, ndim);
+            if (rc)
+                return rc;
         }
     }
-    if (!file) {
-        fprintf(stderr, "spikelab run: no experiment file given\n%s", usage);
-        free(ov);
-        return 2;
-    }
+    return SL_OK;
+}
 
+/* --traces: one forward pass of the first training sample in record mode;
+ * every observable of every layer and each layer's output, stored as
+ * traces/LAYER/NAME.npy of shape [1][time][channels]. */
+static int store_traces(run_state *s, sl__err *err)
+{
+    sl__experiment *exp = s->exp;
+    sl__network *net = &exp->net;
+    const sl_dataset_info *in = &exp->train_data->info;
+    int rc = sl__network_prepare(net, 1, in->n_steps, SL_MODE_RECORD, err);
+    if (!rc)
+        rc = sl__network_forward(net, exp->train_data->inputs, err);
+    for (size_t i = 0; !rc && i < net->n_layers; i++) {
+        sl__layer *l = &net->layers[i];
+        char name[300];
+        size_t shape[3] = {1, in->n_steps, l->n_out};
+        snprintf(name, sizeof name, "traces/%s/output.npy", l->label);
+        if ((rc = store_npy(s, name, "trace", l->out, shape, 3))) {
+            *err = s->err;
+            break;
+        }
+        for (size_t k = 0; l->iface->xObservable; k++) {
+            sl_observable ob = {sizeof ob, NULL, NULL, NULL, 0, 0, 0};
+            int orc = l->iface->xObservable(l->self, k, &ob);
+            if (orc == SL_ENOTFOUND)
+                break;
+            if (orc) {
+                rc = sl__ctx_take_error(&l->ctx, orc, err);
+                break;
+            }
+            if (!ob.data || !ob.name)
+                continue;
+            size_t oshape[3] = {ob.batch, ob.time, ob.channels};
+            snprintf(name, sizeof name, "traces/%s/%s.npy", l->label, ob.name);
+            if ((rc = store_npy(s, name, "trace", ob.data, oshape, 3))) {
+                *err = s->err;
+                break;
+            }
+        }
+    }
+    return rc;
+}
+
+int sl__run_experiment(const sl__run_request *req, int64_t *run_id)
+{
+    if (run_id)
+        *run_id = 0;
     sl__experiment exp;
     sl__err err;
     sl__err_clear(&err);
-    int rc = sl__experiment_load(&exp, file, NULL, ov, (size_t)n_ov, &err);
+    int rc = sl__experiment_load(&exp, req->file, req->text, req->overrides,
+                                 req->n_overrides, &err);
     if (rc) {
         fprintf(stderr, "spikelab: %s\n", err.msg);
-        free(ov);
         return rc == SL_ECONFIG || rc == SL_EIO ? 2 : 1;
     }
 
     run_state s = {0};
     s.exp = &exp;
-    s.quiet = quiet;
+    s.quiet = req->quiet;
     s.tty = isatty(STDERR_FILENO);
     s.log_every = exp.log_every ? exp.log_every
                                 : (exp.epochs >= 20 ? exp.epochs / 20 : 1);
-    const char *path = sl__db_default_path(dbpath);
+    const char *path = sl__db_default_path(req->dbpath);
     if ((rc = sl__db_open(path, &s.db, &s.err))) {
         fprintf(stderr, "spikelab: %s\n", s.err.msg);
         sl__experiment_free(&exp);
-        free(ov);
         return 1;
     }
+    /* the file's absolute path: `rerun` and people reading the record
+     * later may be somewhere else */
+    char *abs_file = req->text ? NULL : realpath(req->file, NULL);
     char *effective = sl__config_dump(exp.cfg);
-    char *overrides = join_lines(ov, n_ov);
-    sl__run_meta meta = {exp.name, file, sl__config_text(exp.cfg),
-                         effective ? effective : "", overrides ? overrides : "",
-                         exp.seed};
+    char *overrides = req->record_overrides
+                          ? NULL
+                          : join_lines(req->overrides, (int)req->n_overrides);
+    sl__run_meta meta = {
+        .name = exp.name,
+        .config_path = abs_file ? abs_file : req->file,
+        .config_text = req->record_text ? req->record_text
+                                        : sl__config_text(exp.cfg),
+        .config_effective = effective ? effective : "",
+        .overrides = req->record_overrides ? req->record_overrides
+                     : overrides           ? overrides
+                                           : "",
+        .seed = exp.seed,
+        .parent_id = req->parent_id,
+    };
     rc = sl__db_run_begin(s.db, &meta, &s.run_id, &s.err);
+    free(abs_file);
     free(effective);
     free(overrides);
     if (!rc)
@@ -200,25 +269,29 @@ int sl__cmd_run(int argc, char **argv)
         fprintf(stderr, "spikelab: %s\n", s.err.msg);
         sl__db_close(s.db);
         sl__experiment_free(&exp);
-        free(ov);
         return 1;
     }
+    if (run_id)
+        *run_id = s.run_id;
     printf("run %lld: %s (seed %lld), %lld epochs on '%s' -> %s\n",
            (long long)s.run_id, exp.name, (long long)exp.seed,
            (long long)exp.epochs, exp.train_data->name, path);
     fflush(stdout);
 
-    struct sigaction sa;
+    struct sigaction sa, old_int, old_term;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
 
     sl__hooks hooks = {&s, on_epoch, on_result, stdout};
     s.t0 = s.last_flush = sl__mono_time();
     rc = sl__evaluate_all(&exp, 0, &hooks, &err);
-    if (!rc)
+    int trained = 0;
+    if (!rc) {
         rc = sl__train(&exp, &hooks, &err);
+        trained = rc == SL_OK || rc == SL_EINTR;
+    }
     double train_time = sl__mono_time() - s.t0;
     if (!rc) {
         char b[32];
@@ -227,6 +300,17 @@ int sl__cmd_run(int argc, char **argv)
                train_time > 0 ? (double)exp.epochs / train_time : 0.0);
         rc = sl__evaluate_all(&exp, 1, &hooks, &err);
     }
+    /* the parameters as they are, also when stopped early: an interrupted
+     * run's weights can still be looked at */
+    if (trained) {
+        int prc = store_parameters(&s);
+        if (prc && !rc) {
+            rc = prc;
+            err = s.err;
+        }
+    }
+    if (!rc && req->traces)
+        rc = store_traces(&s, &err);
     if (s.err.code && !err.code)
         err = s.err;
     const char *status = rc == SL_OK ? "finished"
@@ -242,10 +326,59 @@ int sl__cmd_run(int argc, char **argv)
                (long long)s.run_id, (long long)s.run_id);
     if (rc_end)
         fprintf(stderr, "spikelab: %s\n", end_err.msg);
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
     sl__db_close(s.db);
     sl__experiment_free(&exp);
-    free(ov);
     if (rc == SL_EINTR)
         return 130;
     return rc || rc_end ? 1 : 0;
+}
+
+int sl__cmd_run(int argc, char **argv)
+{
+    sl__run_request req = {0};
+    int n_ov = 0;
+    char **ov = calloc((size_t)argc + 1, sizeof *ov);
+    if (!ov)
+        return 1;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            fputs(usage, stdout);
+            free(ov);
+            return 0;
+        } else if (strcmp(argv[i], "--db") == 0 && i + 1 < argc) {
+            req.dbpath = argv[++i];
+        } else if (strncmp(argv[i], "--db=", 5) == 0) {
+            req.dbpath = argv[i] + 5;
+        } else if (strcmp(argv[i], "--quiet") == 0) {
+            req.quiet = 1;
+        } else if (strcmp(argv[i], "--traces") == 0) {
+            req.traces = 1;
+        } else if (argv[i][0] == '-') {
+            fprintf(stderr, "spikelab run: unknown option '%s'\n%s", argv[i],
+                    usage);
+            free(ov);
+            return 2;
+        } else if (!req.file) {
+            req.file = argv[i];
+        } else if (strchr(argv[i], '=')) {
+            ov[n_ov++] = argv[i];
+        } else {
+            fprintf(stderr, "spikelab run: '%s' is neither an option nor a "
+                    "key=value override\n", argv[i]);
+            free(ov);
+            return 2;
+        }
+    }
+    if (!req.file) {
+        fprintf(stderr, "spikelab run: no experiment file given\n%s", usage);
+        free(ov);
+        return 2;
+    }
+    req.overrides = ov;
+    req.n_overrides = (size_t)n_ov;
+    int status = sl__run_experiment(&req, NULL);
+    free(ov);
+    return status;
 }

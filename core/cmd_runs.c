@@ -1,117 +1,119 @@
-/* core/cmd_runs.c — `spikelab runs` (list the recorded runs) and
- * `spikelab show ID` (everything about one run), as text or JSON.
+/* core/cmd_runs.c — `spikelab runs` (list and filter the recorded runs)
+ * and `spikelab show ID` (everything about one run), as text or JSON.
  *
  * JSON shapes (stable: scripts read them):
  *
- * runs --json: an array, newest first, of
+ * runs --json: an array, in the listing order (newest first unless
+ * --sort), of
  *   {"id", "name", "status", "process_alive", "seed", "started_at",
  *    "ended_at", "duration_s", "heartbeat_at", "host", "pid",
  *    "core_version", "config_path", "config_hash", "overrides", "error",
+ *    "reproduces", "reproduced_identical", "tags", "note",
  *    "final_metrics": {NAME: value at the highest step, ...},
- *    "results": {NAME: value, ...}}
+ *    "results": {NAME: value, ...},
+ *    "values": {KEY: value, ...}}   only with --where/--sort keys: the
+ *                                   value each such key has for the run
  *
- * show --json: one object with the fields above (without final_metrics)
- * plus
+ * show --json: one object with the fields above (without final_metrics
+ * and values) plus
  *   "plugins":   [{"name", "version", "abi", "path", "sha256"}, ...]
  *   "config":    the effective config text (after overrides)
  *   "config_original": the config file's text as written
+ *   "params":    {KEY: value, ...} the flattened effective config, typed
  *   "metrics":   {NAME: [{"step", "value", "wall_time"}, ...], ...}
  *                every recorded value, names sorted, steps ascending
  *   "results":   {NAME: value, ...}
  *   "result_texts": {NAME: text, ...}  only results that carry a text
  *   "artifacts": [{"name", "kind", "mime", "size", "path",
- *                  "created_at"}, ...]  (bytes are not printed)
+ *                  "created_at"}, ...]  (bytes are not printed; see
+ *                  `spikelab export --artifacts`)
  *
  * Conventions: times are Unix seconds (numbers); "overrides" is an array
  * of "key=value" strings; absent values are null; numbers that JSON cannot
  * hold are strings: "inf", "-inf", "nan" (a NaN metric is stored as NULL
  * and comes back as "nan"). "process_alive" is true/false for a run
- * recorded as running on this host (false: its process died — killed or
- * crashed — and the run will never end), null otherwise.
+ * recorded as running on this host, null otherwise. "reproduces" is the
+ * id of the run a re-run repeats, "reproduced_identical" whether its
+ * outputs were bit-identical (null: not a re-run, or not compared).
  */
 #include <errno.h>
 #include <math.h>
-#include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
-
-#include <sqlite3.h>
 
 #include "spikelab/abi.h"
 #include "cmd.h"
-#include "json.h"
-#include "recorder.h"
+#include "cmdutil.h"
+#include "filter.h"
+#include "textplot.h"
 
-/* ---- options ---------------------------------------------------------- */
-
-typedef struct opts {
-    const char *db;     /* --db PATH, NULL = default */
-    int json;           /* --json */
-    int config;         /* show --config: print the effective config only */
-    long long limit;    /* runs --limit N, -1 = all */
-    const char *id;     /* show: the positional ID */
-} opts;
+#define MAX_WHERE 16
+#define MAX_EXTRA 6 /* value columns shown for --where/--sort keys */
 
 static const char runs_usage[] =
-    "Usage: spikelab runs [--db PATH] [--json] [--limit N]\n"
+    "Usage: spikelab runs [--db PATH] [--json] [filters] [--sort KEY]\n"
+    "                     [--limit N]\n"
     "List the recorded runs, newest first.\n"
     "\n"
-    "  --db PATH   run database (default: $SPIKELAB_DB, else ./spikelab.db)\n"
-    "  --json      a JSON array with every field of each run, its final\n"
-    "              metric values and its results\n"
-    "  --limit N   only the N newest runs\n"
-    "  --help      this text\n"
+    "filters (all must hold):\n"
+    "  --status LIST    running, finished, failed, interrupted; comma-separated\n"
+    "  --name PATTERN   experiment name; * ? [..] match like file names\n"
+    "  --where 'KEY OP VALUE'   (repeatable) a configuration parameter, a final\n"
+    "                   result or a final metric value; OP one of\n"
+    "                   = != < <= > >= ~ (glob). Examples:\n"
+    "                     --where 'optimizer.lr>=0.01'\n"
+    "                     --where 'network.layers.lif.tau_mem=0.02'\n"
+    "                     --where 'loss<0.01' --where 'optimizer.type=adam'\n"
+    "                   KEY is looked up as a parameter, then a result, then\n"
+    "                   a metric (its value at the last step); prefix it with\n"
+    "                   param:, result: or metric: to pick one. A number\n"
+    "                   compares as a number, other values (or quoted ones)\n"
+    "                   as text. Runs without KEY never match.\n"
+    "  --since TIME     started at or after TIME: 30m, 2h, 3d, 1w ago,\n"
+    "                   YYYY-MM-DD, 'YYYY-MM-DD HH:MM[:SS]', @UNIXSECONDS\n"
+    "  --tag TAG        (repeatable) runs carrying TAG\n"
     "\n"
-    "A run shown as 'died' is recorded as running but its process no longer\n"
-    "exists on this host: it was killed or crashed; its metrics up to the\n"
-    "last flush are kept.\n";
+    "  --sort KEY       id, started, ended, duration, name, status, seed or any\n"
+    "                   --where KEY (e.g. loss); -KEY sorts descending; runs\n"
+    "                   without KEY come last\n"
+    "  --limit N        at most N runs\n"
+    "  --json           a JSON array with every field of each run, its final\n"
+    "                   metric values and its results\n"
+    "  --db PATH        run database (default: $SPIKELAB_DB, else ./spikelab.db)\n"
+    "  --help           this text\n"
+    "\n"
+    "The keys used by --where and --sort are shown as extra columns.\n"
+    "A run whose process died (killed, crashed, machine rebooted) is marked\n"
+    "'interrupted' by the next spikelab that opens the database on the same\n"
+    "host; its metrics up to the last flush are kept. Bad filters: exit 2.\n";
 
 static const char show_usage[] =
     "Usage: spikelab show ID [--db PATH] [--json | --config]\n"
-    "Show everything recorded about run ID.\n"
+    "Show everything recorded about run ID (a number, or 'last'): status,\n"
+    "times, host, versions, plugins with their file hashes, tags and note,\n"
+    "the parameters (the effective configuration, flattened), metrics with a\n"
+    "text plot of the loss, results and stored artifacts.\n"
     "\n"
-    "  --db PATH   run database (default: $SPIKELAB_DB, else ./spikelab.db)\n"
     "  --json      everything as one JSON object, every metric value included\n"
-    "  --config    print only the effective configuration (to re-run it)\n"
+    "  --config    print only the effective configuration (to re-run it by\n"
+    "              hand; `spikelab rerun ID` does it for you)\n"
+    "  --db PATH   run database (default: $SPIKELAB_DB, else ./spikelab.db)\n"
     "  --help      this text\n";
 
-static int usage_error(const char *cmd, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static int usage_error(const char *cmd, const char *fmt, ...)
-{
-    va_list ap;
-    fprintf(stderr, "spikelab %s: ", cmd);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fprintf(stderr, "\nTry 'spikelab %s --help'.\n", cmd);
-    return 2;
-}
+/* ---- options ----------------------------------------------------------- */
 
-/* Option with a value: "--opt V" or "--opt=V". Returns the value (and
- * advances *i) when argv[*i] is that option, NULL otherwise; *missing is
- * set when the option is there without a value. */
-static const char *opt_value(int argc, char **argv, int *i, const char *opt,
-                             int *missing)
-{
-    size_t n = strlen(opt);
-    const char *a = argv[*i];
-    if (strncmp(a, opt, n) != 0)
-        return NULL;
-    if (a[n] == '=')
-        return a + n + 1;
-    if (a[n] != '\0')
-        return NULL;
-    if (*i + 1 >= argc) {
-        *missing = 1;
-        return NULL;
-    }
-    return argv[++*i];
-}
+typedef struct opts {
+    const char *db;
+    int json, config;
+    long long limit;              /* -1 = all */
+    const char *id;               /* show */
+    const char *status, *name, *since, *sort;
+    const char *where[MAX_WHERE];
+    int n_where;
+    const char *tag[MAX_WHERE];
+    int n_tag;
+} opts;
 
 /* 0: parsed; 1: --help printed; 2: usage error (reported). */
 static int parse(int argc, char **argv, int is_show, opts *o)
@@ -133,363 +135,80 @@ static int parse(int argc, char **argv, int is_show, opts *o)
                 o->json = 1;
             } else if (is_show && strcmp(a, "--config") == 0) {
                 o->config = 1;
-            } else if ((v = opt_value(argc, argv, &i, "--db", &missing))) {
+            } else if ((v = sl__cli_opt_value(argc, argv, &i, "--db",
+                                              &missing))) {
                 if (!*v)
-                    return usage_error(cmd, "--db needs a path");
+                    return sl__cli_usage_error(cmd, "--db needs a path");
                 o->db = v;
-            } else if (!is_show &&
-                       (v = opt_value(argc, argv, &i, "--limit", &missing))) {
+            } else if (!is_show && (v = sl__cli_opt_value(argc, argv, &i,
+                                                          "--limit",
+                                                          &missing))) {
                 char *end;
                 errno = 0;
                 long long n = strtoll(v, &end, 10);
                 if (!*v || *end || errno || n < 0)
-                    return usage_error(cmd, "--limit needs a number >= 0, "
-                                            "not '%s'", v);
+                    return sl__cli_usage_error(
+                        cmd, "--limit needs a number >= 0, not '%s'", v);
                 o->limit = n;
+            } else if (!is_show && (v = sl__cli_opt_value(argc, argv, &i,
+                                                          "--status",
+                                                          &missing))) {
+                o->status = v;
+            } else if (!is_show && (v = sl__cli_opt_value(argc, argv, &i,
+                                                          "--name",
+                                                          &missing))) {
+                o->name = v;
+            } else if (!is_show && (v = sl__cli_opt_value(argc, argv, &i,
+                                                          "--since",
+                                                          &missing))) {
+                o->since = v;
+            } else if (!is_show && (v = sl__cli_opt_value(argc, argv, &i,
+                                                          "--sort",
+                                                          &missing))) {
+                o->sort = v;
+            } else if (!is_show && (v = sl__cli_opt_value(argc, argv, &i,
+                                                          "--where",
+                                                          &missing))) {
+                if (o->n_where == MAX_WHERE)
+                    return sl__cli_usage_error(cmd, "at most %d --where",
+                                               MAX_WHERE);
+                o->where[o->n_where++] = v;
+            } else if (!is_show && (v = sl__cli_opt_value(argc, argv, &i,
+                                                          "--tag",
+                                                          &missing))) {
+                if (o->n_tag == MAX_WHERE)
+                    return sl__cli_usage_error(cmd, "at most %d --tag",
+                                               MAX_WHERE);
+                o->tag[o->n_tag++] = v;
             } else if (missing) {
-                return usage_error(cmd, "%s needs a value", a);
+                return sl__cli_usage_error(cmd, "%s needs a value", a);
             } else {
-                return usage_error(cmd, "unknown option '%s'", a);
+                return sl__cli_usage_error(cmd, "unknown option '%s'", a);
             }
         } else if (is_show && !o->id) {
             o->id = a;
         } else {
-            return usage_error(cmd, "unexpected argument '%s'", a);
+            return sl__cli_usage_error(cmd, "unexpected argument '%s'", a);
         }
     }
     if (is_show && !o->id)
-        return usage_error(cmd, "which run? give its ID (see 'spikelab runs')");
+        return sl__cli_usage_error(cmd, "which run? give its ID (see "
+                                        "'spikelab runs')");
     if (o->json && o->config)
-        return usage_error(cmd, "--json and --config exclude each other");
+        return sl__cli_usage_error(cmd, "--json and --config exclude each "
+                                        "other");
     return 0;
 }
 
-/* ---- small formatting helpers ------------------------------------------ */
-
-static double col_double(sqlite3_stmt *s, int i)
-{
-    return sqlite3_column_type(s, i) == SQLITE_NULL ? NAN
-                                                    : sqlite3_column_double(s, i);
-}
-
-static const char *col_text(sqlite3_stmt *s, int i)
-{
-    return (const char *)sqlite3_column_text(s, i); /* NULL for NULL */
-}
-
-static void fmt_num(double v, char *buf, size_t len)
-{
-    if (isnan(v))
-        snprintf(buf, len, "nan");
-    else if (isinf(v))
-        snprintf(buf, len, v > 0 ? "inf" : "-inf");
-    else
-        snprintf(buf, len, "%.6g", v);
-}
-
-static void fmt_time(double t, char *buf, size_t len)
-{
-    struct tm tm;
-    time_t tt = (time_t)t;
-    if (isnan(t) || !localtime_r(&tt, &tm) ||
-        !strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm))
-        snprintf(buf, len, "-");
-}
-
-static void fmt_duration(double s, char *buf, size_t len)
-{
-    if (isnan(s) || s < 0) {
-        snprintf(buf, len, "-");
-        return;
-    }
-    long long t = (long long)s;
-    if (s < 60)
-        snprintf(buf, len, "%.1fs", s);
-    else if (t < 3600)
-        snprintf(buf, len, "%lldm%02llds", t / 60, t % 60);
-    else if (t < 86400)
-        snprintf(buf, len, "%lldh%02lldm", t / 3600, t % 3600 / 60);
-    else
-        snprintf(buf, len, "%lldd%02lldh", t / 86400, t % 86400 / 3600);
-}
-
-static double now_unix(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-/* Is the process of a run recorded as running still there? 1 yes, 0 no,
- * -1 unknown (another host, no pid, or not running). */
-static int process_alive(const char *status, const char *host, int64_t pid)
-{
-    char me[256];
-    if (!status || strcmp(status, "running") != 0 || !host || pid <= 0 ||
-        gethostname(me, sizeof me) != 0)
-        return -1;
-    me[sizeof me - 1] = '\0';
-    if (strcmp(me, host) != 0)
-        return -1;
-    if (kill((pid_t)pid, 0) == 0 || errno == EPERM)
-        return 1;
-    return errno == ESRCH ? 0 : -1;
-}
-
-/* Print s with control characters replaced, so a name cannot garble the
- * terminal. */
-static void put_clean(FILE *f, const char *s)
-{
-    for (; s && *s; s++)
-        fputc((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s, f);
-}
-
-/* ---- text tables -------------------------------------------------------- */
-
-#define TABLE_MAXCOL 8
-
-/* Rows of cells printed with aligned columns. Cells are copied, cleaned
- * of control characters and cut to maxw code points (0 = no cap). */
-typedef struct table {
-    int ncol;
-    const char *head[TABLE_MAXCOL];
-    char align[TABLE_MAXCOL]; /* 'l' or 'r' */
-    int maxw[TABLE_MAXCOL];
-    char **cells;
-    size_t nrows, cap;
-    int oom;
-} table;
-
-/* Display width: UTF-8 code points (continuation bytes do not count). */
-static int text_width(const char *s)
-{
-    int w = 0;
-    for (; *s; s++)
-        w += ((unsigned char)*s & 0xC0) != 0x80;
-    return w;
-}
-
-static char *cell_copy(const char *s, int maxw)
-{
-    if (!s)
-        s = "-";
-    size_t n = strlen(s);
-    char *c = malloc(n + 4);
-    if (!c)
-        return NULL;
-    int w = 0;
-    size_t j = 0;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char b = (unsigned char)s[i];
-        if ((b & 0xC0) != 0x80) {
-            if (maxw > 0 && w == maxw - 1 && text_width(s + i) > 1) {
-                c[j++] = '~'; /* marks a cut */
-                break;
-            }
-            w++;
-        }
-        c[j++] = b < 0x20 || b == 0x7f ? '?' : (char)b;
-    }
-    c[j] = '\0';
-    return c;
-}
-
-static void table_row(table *t, ...)
-{
-    if (t->oom)
-        return;
-    if (t->nrows == t->cap) {
-        size_t cap = t->cap ? 2 * t->cap : 16;
-        char **p = realloc(t->cells, cap * (size_t)t->ncol * sizeof *p);
-        if (!p) {
-            t->oom = 1;
-            return;
-        }
-        t->cells = p;
-        t->cap = cap;
-    }
-    va_list ap;
-    va_start(ap, t);
-    char **row = t->cells + t->nrows * (size_t)t->ncol;
-    for (int c = 0; c < t->ncol; c++) {
-        row[c] = cell_copy(va_arg(ap, const char *), t->maxw[c]);
-        if (!row[c])
-            t->oom = 1;
-    }
-    va_end(ap);
-    t->nrows++;
-}
-
-static void table_print(const table *t, FILE *f, const char *indent)
-{
-    int w[TABLE_MAXCOL];
-    for (int c = 0; c < t->ncol; c++) {
-        w[c] = text_width(t->head[c]);
-        for (size_t r = 0; r < t->nrows; r++) {
-            const char *cell = t->cells[r * (size_t)t->ncol + c];
-            int cw = cell ? text_width(cell) : 0;
-            if (cw > w[c])
-                w[c] = cw;
-        }
-    }
-    for (size_t r = 0; r <= t->nrows; r++) {
-        char *const *row = r ? t->cells + (r - 1) * (size_t)t->ncol : NULL;
-        int ncol = t->ncol; /* drop empty trailing cells: no trailing blanks */
-        while (ncol > 1 && row && (!row[ncol - 1] || !*row[ncol - 1]))
-            ncol--;
-        fputs(indent, f);
-        for (int c = 0; c < ncol; c++) {
-            const char *cell = row ? row[c] : t->head[c];
-            if (!cell)
-                cell = "";
-            int pad = w[c] - text_width(cell);
-            int last = c == ncol - 1;
-            if (t->align[c] == 'r')
-                fprintf(f, "%*s", pad, "");
-            fputs(cell, f);
-            if (t->align[c] != 'r' && !last)
-                fprintf(f, "%*s", pad, "");
-            if (!last)
-                fputs("  ", f);
-        }
-        fputc('\n', f);
-    }
-}
-
-static void table_free(table *t)
-{
-    for (size_t i = 0; i < t->nrows * (size_t)t->ncol; i++)
-        free(t->cells[i]);
-    free(t->cells);
-}
-
-/* ---- database access ---------------------------------------------------- */
-
-/* Open the database for reading commands; never creates it. Returns 0 or
- * the exit status (1) after printing the reason. */
-static int open_db(const char *cmd, const opts *o, sl__db **db)
-{
-    sl__err err;
-    sl__err_clear(&err);
-    const char *path = sl__db_default_path(o->db);
-    int rc = sl__db_open_ex(path, SL__DB_MUST_EXIST, db, &err);
-    if (rc == SL_ENOTFOUND) {
-        fprintf(stderr,
-                "spikelab %s: no run database at %s (give --db PATH or set "
-                "SPIKELAB_DB)\n",
-                cmd, path);
-        return 1;
-    }
-    if (rc != SL_OK) {
-        fprintf(stderr, "spikelab %s: %s\n", cmd, err.msg);
-        return 1;
-    }
-    return 0;
-}
-
-static sqlite3_stmt *prepare(sqlite3 *h, const char *sql)
-{
-    sqlite3_stmt *s = NULL;
-    if (sqlite3_prepare_v2(h, sql, -1, &s, NULL) != SQLITE_OK) {
-        sqlite3_finalize(s);
-        return NULL;
-    }
-    return s;
-}
-
-/* Columns of the runs row, shared by both commands. */
-#define RUN_COLUMNS                                                            \
-    "id, name, status, seed, started_at, ended_at, heartbeat_at, host, pid,"  \
-    " core_version, config_path, config_hash, overrides, error,"             \
-    " config_effective, config_text"
-enum {
-    C_ID, C_NAME, C_STATUS, C_SEED, C_STARTED, C_ENDED, C_HEARTBEAT, C_HOST,
-    C_PID, C_CORE_VERSION, C_CONFIG_PATH, C_CONFIG_HASH, C_OVERRIDES, C_ERROR,
-    C_CONFIG_EFFECTIVE, C_CONFIG_TEXT
-};
-
-/* Duration of a run: until its end, or until now while it runs. */
-static double run_duration(sqlite3_stmt *r)
-{
-    double start = col_double(r, C_STARTED), end = col_double(r, C_ENDED);
-    if (isnan(end)) {
-        const char *st = col_text(r, C_STATUS);
-        if (!st || strcmp(st, "running") != 0)
-            return NAN;
-        end = now_unix();
-    }
-    return end - start;
-}
-
-/* The common fields of a run object (the caller opened the object). */
-static void json_run_fields(sl__json *w, sqlite3_stmt *r)
-{
-    int alive = process_alive(col_text(r, C_STATUS), col_text(r, C_HOST),
-                              sqlite3_column_int64(r, C_PID));
-    sl__json_key(w, "id");
-    sl__json_int(w, sqlite3_column_int64(r, C_ID));
-    sl__json_key(w, "name");
-    sl__json_string(w, col_text(r, C_NAME));
-    sl__json_key(w, "status");
-    sl__json_string(w, col_text(r, C_STATUS));
-    sl__json_key(w, "process_alive");
-    if (alive < 0)
-        sl__json_null(w);
-    else
-        sl__json_bool(w, alive);
-    sl__json_key(w, "seed");
-    sl__json_int(w, sqlite3_column_int64(r, C_SEED));
-    sl__json_key(w, "started_at");
-    sl__json_number(w, col_double(r, C_STARTED));
-    sl__json_key(w, "ended_at");
-    if (sqlite3_column_type(r, C_ENDED) == SQLITE_NULL)
-        sl__json_null(w);
-    else
-        sl__json_number(w, col_double(r, C_ENDED));
-    sl__json_key(w, "duration_s");
-    double d = run_duration(r);
-    if (isnan(d))
-        sl__json_null(w);
-    else
-        sl__json_number(w, d);
-    sl__json_key(w, "heartbeat_at");
-    if (sqlite3_column_type(r, C_HEARTBEAT) == SQLITE_NULL)
-        sl__json_null(w);
-    else
-        sl__json_number(w, col_double(r, C_HEARTBEAT));
-    sl__json_key(w, "host");
-    sl__json_string(w, col_text(r, C_HOST));
-    sl__json_key(w, "pid");
-    if (sqlite3_column_type(r, C_PID) == SQLITE_NULL)
-        sl__json_null(w);
-    else
-        sl__json_int(w, sqlite3_column_int64(r, C_PID));
-    sl__json_key(w, "core_version");
-    sl__json_string(w, col_text(r, C_CORE_VERSION));
-    sl__json_key(w, "config_path");
-    sl__json_string(w, col_text(r, C_CONFIG_PATH));
-    sl__json_key(w, "config_hash");
-    sl__json_string(w, col_text(r, C_CONFIG_HASH));
-    sl__json_key(w, "overrides");
-    sl__json_array_begin(w);
-    const char *ov = col_text(r, C_OVERRIDES);
-    while (ov && *ov) {
-        size_t n = strcspn(ov, "\n");
-        if (n)
-            sl__json_string_n(w, ov, n);
-        ov += n + (ov[n] == '\n');
-    }
-    sl__json_array_end(w);
-    sl__json_key(w, "error");
-    sl__json_string(w, col_text(r, C_ERROR));
-}
+/* ---- spikelab runs ------------------------------------------------------ */
 
 /* {"name": value, ...} of the results of run; texts too when with_texts
  * (as a second object "result_texts"). Returns 0 or -1 on a query error. */
 static int json_results(sl__json *w, sqlite3 *h, int64_t run, int with_texts)
 {
-    sqlite3_stmt *s = prepare(h, "SELECT name, value, text FROM results"
-                                 " WHERE run_id = ?1 ORDER BY name");
+    sqlite3_stmt *s = sl__cli_prepare(h, "SELECT name, value, text FROM"
+                                         " results WHERE run_id = ?1"
+                                         " ORDER BY name");
     if (!s)
         return -1;
     sqlite3_bind_int64(s, 1, run);
@@ -497,8 +216,8 @@ static int json_results(sl__json *w, sqlite3 *h, int64_t run, int with_texts)
     sl__json_key(w, "results");
     sl__json_object_begin(w);
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        sl__json_key(w, col_text(s, 0));
-        sl__json_number(w, col_double(s, 1));
+        sl__json_key(w, sl__cli_col_text(s, 0));
+        sl__json_number(w, sl__cli_col_double(s, 1));
     }
     sl__json_object_end(w);
     if (rc == SQLITE_DONE && with_texts) {
@@ -507,8 +226,8 @@ static int json_results(sl__json *w, sqlite3 *h, int64_t run, int with_texts)
         sl__json_object_begin(w);
         while ((rc = sqlite3_step(s)) == SQLITE_ROW)
             if (sqlite3_column_type(s, 2) != SQLITE_NULL) {
-                sl__json_key(w, col_text(s, 0));
-                sl__json_string(w, col_text(s, 2));
+                sl__json_key(w, sl__cli_col_text(s, 0));
+                sl__json_string(w, sl__cli_col_text(s, 2));
             }
         sl__json_object_end(w);
     }
@@ -520,63 +239,260 @@ static int json_results(sl__json *w, sqlite3 *h, int64_t run, int with_texts)
  * recorded. */
 static const char *const loss_names[] = {"loss", "train_loss", "train.loss"};
 
-/* ---- spikelab runs ------------------------------------------------------ */
+static const char *const statuses[] = {"running", "finished", "failed",
+                                       "interrupted"};
 
-/* List the runs; returns the exit status (1 after reporting an error). */
+/* Builtin sort keys: name → SQL (constant). */
+static const struct {
+    const char *key, *sql;
+} builtin_sort[] = {
+    {"id", "runs.id"},
+    {"started", "runs.started_at"},
+    {"ended", "runs.ended_at"},
+    {"duration", "coalesce(runs.ended_at, runs.heartbeat_at) - runs.started_at"},
+    {"name", "runs.name"},
+    {"status", "runs.status"},
+    {"seed", "runs.seed"},
+};
+
+/* The query (filters, extra value columns, order, limit) from the options.
+ * conds and the option strings must outlive the statement's preparation.
+ * Returns 0, or 2 after reporting a usage error. */
+static int build_query(const opts *o, sl__cond *conds, const char **extra,
+                       sl__ns *extra_ns, int *n_extra, sl__sql *q)
+{
+    sl__err err;
+    sl__err_clear(&err);
+    for (int i = 0; i < o->n_where; i++)
+        if (sl__cond_parse(o->where[i], &conds[i], &err) != SL_OK)
+            return sl__cli_usage_error("runs", "--where: %s", err.msg);
+    double since = 0;
+    if (o->since && sl__parse_since(o->since, sl__cli_now(), &since, &err))
+        return sl__cli_usage_error("runs", "%s", err.msg);
+    const char *sort_sql = NULL, *sort_key = NULL;
+    sl__ns sort_ns = SL__NS_ANY;
+    int desc = 0;
+    if (o->sort) {
+        const char *k = o->sort;
+        if (*k == '-') {
+            desc = 1;
+            k++;
+        }
+        if (!*k)
+            return sl__cli_usage_error("runs", "--sort needs a key");
+        for (size_t i = 0; i < sizeof builtin_sort / sizeof *builtin_sort; i++)
+            if (strcmp(k, builtin_sort[i].key) == 0)
+                sort_sql = builtin_sort[i].sql;
+        if (!sort_sql && !(sort_key = sl__key_ns(k, &sort_ns, &err)))
+            return sl__cli_usage_error("runs", "--sort: %s", err.msg);
+        if (sort_key && !*sort_key)
+            return sl__cli_usage_error("runs", "--sort needs a key");
+    }
+
+    /* extra columns: each distinct --where key, then the sort key */
+    *n_extra = 0;
+    for (int i = 0; i <= o->n_where && *n_extra < MAX_EXTRA; i++) {
+        const char *k = i < o->n_where ? conds[i].key : sort_key;
+        sl__ns ns = i < o->n_where ? conds[i].ns : sort_ns;
+        int dup = !k;
+        for (int j = 0; j < *n_extra && !dup; j++)
+            dup = strcmp(extra[j], k) == 0 && extra_ns[j] == ns;
+        if (!dup) {
+            extra[*n_extra] = k;
+            extra_ns[(*n_extra)++] = ns;
+        }
+    }
+
+    sl__sql_add(q, "SELECT " SL__RUN_COLUMNS);
+    for (int i = 0; i < *n_extra; i++) {
+        sl__sql_add(q, ", ");
+        sl__key_value_sql(q, extra[i], extra_ns[i]);
+    }
+    sl__sql_add(q, " FROM runs WHERE 1");
+    if (o->status) {
+        /* a comma-separated list of known statuses */
+        sl__sql_add(q, " AND runs.status IN (");
+        const char *p = o->status;
+        int n = 0;
+        while (*p) {
+            size_t len = strcspn(p, ",");
+            int known = -1;
+            for (int s = 0; s < 4; s++)
+                if (strlen(statuses[s]) == len &&
+                    strncmp(p, statuses[s], len) == 0)
+                    known = s;
+            if (known < 0)
+                return sl__cli_usage_error(
+                    "runs", "--status: '%.*s' is not a status (running, "
+                            "finished, failed, interrupted)",
+                    (int)len, p);
+            sl__sql_add(q, n++ ? ", " : "");
+            sl__sql_ref(q, sl__sql_param_text(q, statuses[known]));
+            p += len + (p[len] == ',');
+        }
+        if (n == 0)
+            return sl__cli_usage_error("runs", "--status needs a status");
+        sl__sql_add(q, ")");
+    }
+    if (o->name) {
+        sl__sql_add(q, " AND runs.name GLOB ");
+        sl__sql_ref(q, sl__sql_param_text(q, o->name));
+    }
+    if (o->since) {
+        sl__sql_add(q, " AND runs.started_at >= ");
+        sl__sql_ref(q, sl__sql_param_double(q, since));
+    }
+    for (int i = 0; i < o->n_tag; i++) {
+        sl__sql_add(q, " AND EXISTS (SELECT 1 FROM tags t WHERE"
+                       " t.run_id = runs.id AND t.tag = ");
+        sl__sql_ref(q, sl__sql_param_text(q, o->tag[i]));
+        sl__sql_add(q, ")");
+    }
+    for (int i = 0; i < o->n_where; i++) {
+        sl__sql_add(q, " AND ");
+        sl__cond_sql(q, &conds[i]);
+    }
+    sl__sql_add(q, " ORDER BY ");
+    if (sort_sql || sort_key) {
+        /* runs without the key last, whatever the direction */
+        for (int pass = 0; pass < 2; pass++) {
+            sl__sql_add(q, pass ? ", " : "(");
+            if (sort_sql)
+                sl__sql_add(q, sort_sql);
+            else
+                sl__key_value_sql(q, sort_key, sort_ns);
+            sl__sql_add(q, pass ? (desc ? " DESC" : " ASC") : ") IS NULL");
+        }
+        sl__sql_add(q, ", ");
+    }
+    sl__sql_add(q, "runs.id DESC LIMIT ");
+    sl__sql_ref(q, sl__sql_param_int(q, o->limit));
+    return 0;
+}
+
+/* A value column as text: number, text, or "-". */
+static void value_cell(sqlite3_stmt *r, int col, char *buf, size_t len)
+{
+    switch (sqlite3_column_type(r, col)) {
+    case SQLITE_NULL:
+        snprintf(buf, len, "-");
+        break;
+    case SQLITE_INTEGER:
+    case SQLITE_FLOAT:
+        sl__cli_fmt_num(sqlite3_column_double(r, col), buf, len);
+        break;
+    default:
+        snprintf(buf, len, "%s", sl__cli_col_text(r, col));
+    }
+}
+
+/* "a, b" from the 0x1f-joined tags column (in place into buf). */
+static const char *tags_cell(sqlite3_stmt *r, char *buf, size_t len)
+{
+    const char *t = sl__cli_col_text(r, SL__C_TAGS);
+    size_t j = 0;
+    for (; t && *t && j + 3 < len; t++) {
+        if (*t == '\x1f') {
+            buf[j++] = ',';
+            buf[j++] = ' ';
+        } else {
+            buf[j++] = *t;
+        }
+    }
+    buf[j] = '\0';
+    return buf;
+}
+
+/* List the runs; returns the exit status. */
 static int runs_query(sl__db *db, const opts *o)
 {
     sqlite3 *h = sl__db_sqlite(db);
-    sqlite3_stmt *r = prepare(h, "SELECT " RUN_COLUMNS
-                                 " FROM runs ORDER BY id DESC LIMIT ?1");
-    sqlite3_stmt *fm = prepare(h, "SELECT name, value, max(step) FROM metrics"
-                                  " WHERE run_id = ?1 GROUP BY name"
-                                  " ORDER BY name");
-    sqlite3_stmt *ls = prepare(h, "SELECT value FROM metrics"
-                                  " WHERE run_id = ?1 AND name = ?2"
-                                  " ORDER BY step DESC, rowid DESC LIMIT 1");
-    int rc = SQLITE_ERROR;
-    table t = {.ncol = 7,
-               .head = {"ID", "STATUS", "NAME", "STARTED", "DURATION", "SEED",
-                        "LOSS"},
-               .align = {'r', 'l', 'l', 'l', 'r', 'r', 'r'},
-               .maxw = {0, 0, 32, 0, 0, 0, 0}};
+    sl__cond conds[MAX_WHERE];
+    memset(conds, 0, sizeof conds);
+    const char *extra[MAX_EXTRA];
+    sl__ns extra_ns[MAX_EXTRA];
+    int n_extra = 0, status = 0;
+    sl__sql q = {0};
+    sqlite3_stmt *r = NULL, *fm = NULL, *ls = NULL;
+    sl__table t = {.ncol = 8,
+                   .head = {"ID", "STATUS", "NAME", "STARTED", "DURATION",
+                            "SEED", "LOSS"},
+                   .align = {'r', 'l', 'l', 'l', 'r', 'r', 'r'},
+                   .maxw = {0, 0, 32, 0, 0, 0, 0}};
     sl__json w;
     sl__json_init(&w, stdout, 2);
-    if (!r || !fm || !ls)
+    int rc = SQLITE_ERROR;
+
+    if ((status = build_query(o, conds, extra, extra_ns, &n_extra, &q)))
+        goto out;
+    for (int i = 0; i < n_extra; i++) {
+        t.head[7 + i] = extra[i];
+        t.align[7 + i] = 'r';
+        t.maxw[7 + i] = 24;
+    }
+    t.ncol = 8 + n_extra;
+    t.head[t.ncol - 1] = "TAGS";
+    t.align[t.ncol - 1] = 'l';
+    t.maxw[t.ncol - 1] = 40;
+
+    if ((rc = sl__sql_prepare(&q, h, &r)) != SQLITE_OK)
         goto done;
-    sqlite3_bind_int64(r, 1, o->limit);
+    fm = sl__cli_prepare(h, "SELECT name, value, max(step) FROM metrics"
+                            " WHERE run_id = ?1 GROUP BY name ORDER BY name");
+    ls = sl__cli_prepare(h, "SELECT value FROM metrics"
+                            " WHERE run_id = ?1 AND name = ?2"
+                            " ORDER BY step DESC, rowid DESC LIMIT 1");
+    rc = SQLITE_ERROR;
+    if (!fm || !ls)
+        goto done;
     if (o->json)
         sl__json_array_begin(&w);
     int any_died = 0;
+    const int base = SL__C_TAGS + 1; /* first extra value column */
     while ((rc = sqlite3_step(r)) == SQLITE_ROW) {
-        int64_t id = sqlite3_column_int64(r, C_ID);
+        int64_t id = sqlite3_column_int64(r, SL__C_ID);
         if (o->json) {
             sl__json_object_begin(&w);
-            json_run_fields(&w, r);
+            sl__cli_json_run_fields(&w, r);
             sl__json_key(&w, "final_metrics");
             sl__json_object_begin(&w);
             sqlite3_bind_int64(fm, 1, id);
             while ((rc = sqlite3_step(fm)) == SQLITE_ROW) {
-                sl__json_key(&w, col_text(fm, 0));
-                sl__json_number(&w, col_double(fm, 1));
+                sl__json_key(&w, sl__cli_col_text(fm, 0));
+                sl__json_number(&w, sl__cli_col_double(fm, 1));
             }
             sqlite3_reset(fm);
             sl__json_object_end(&w);
             if (rc != SQLITE_DONE || json_results(&w, h, id, 0) != 0)
                 goto done;
+            if (n_extra) {
+                sl__json_key(&w, "values");
+                sl__json_object_begin(&w);
+                for (int i = 0; i < n_extra; i++) {
+                    sl__json_key(&w, extra[i]);
+                    int ty = sqlite3_column_type(r, base + i);
+                    if (ty == SQLITE_TEXT)
+                        sl__json_string(&w, sl__cli_col_text(r, base + i));
+                    else
+                        sl__cli_json_col_number(&w, r, base + i);
+                }
+                sl__json_object_end(&w);
+            }
             sl__json_object_end(&w);
             continue;
         }
         char idb[24], started[32], dur[32], seed[24], loss[32] = "-";
-        const char *status = col_text(r, C_STATUS);
+        char vals[MAX_EXTRA][64], tags[256];
+        const char *cells[SL__TABLE_MAXCOL];
+        const char *st = sl__cli_col_text(r, SL__C_STATUS);
         snprintf(idb, sizeof idb, "%lld", (long long)id);
         snprintf(seed, sizeof seed, "%lld",
-                 (long long)sqlite3_column_int64(r, C_SEED));
-        fmt_time(col_double(r, C_STARTED), started, sizeof started);
-        fmt_duration(run_duration(r), dur, sizeof dur);
-        if (process_alive(status, col_text(r, C_HOST),
-                          sqlite3_column_int64(r, C_PID)) == 0) {
-            status = "died";
+                 (long long)sqlite3_column_int64(r, SL__C_SEED));
+        sl__cli_fmt_time(sl__cli_col_double(r, SL__C_STARTED), started,
+                         sizeof started);
+        sl__cli_fmt_duration(sl__cli_run_duration(r), dur, sizeof dur);
+        if (sl__cli_run_alive(r) == 0) { /* read-only file: not reaped */
+            st = "died";
             any_died = 1;
         }
         for (size_t k = 0; k < sizeof loss_names / sizeof *loss_names; k++) {
@@ -584,13 +500,24 @@ static int runs_query(sl__db *db, const opts *o)
             sqlite3_bind_text(ls, 2, loss_names[k], -1, SQLITE_STATIC);
             int lrc = sqlite3_step(ls);
             if (lrc == SQLITE_ROW)
-                fmt_num(col_double(ls, 0), loss, sizeof loss);
+                sl__cli_fmt_num(sl__cli_col_double(ls, 0), loss, sizeof loss);
             sqlite3_reset(ls);
             if (lrc == SQLITE_ROW)
                 break;
         }
-        table_row(&t, idb, status, col_text(r, C_NAME), started, dur, seed,
-                  loss);
+        cells[0] = idb;
+        cells[1] = st;
+        cells[2] = sl__cli_col_text(r, SL__C_NAME);
+        cells[3] = started;
+        cells[4] = dur;
+        cells[5] = seed;
+        cells[6] = loss;
+        for (int i = 0; i < n_extra; i++) {
+            value_cell(r, base + i, vals[i], sizeof vals[i]);
+            cells[7 + i] = vals[i];
+        }
+        cells[t.ncol - 1] = tags_cell(r, tags, sizeof tags);
+        sl__table_rowv(&t, cells);
     }
     if (rc != SQLITE_DONE)
         goto done;
@@ -601,9 +528,12 @@ static int runs_query(sl__db *db, const opts *o)
     } else if (t.oom) {
         rc = SQLITE_NOMEM;
     } else if (t.nrows == 0) {
-        printf("no runs recorded in %s\n", sl__db_path(db));
+        if (o->status || o->name || o->since || o->n_where || o->n_tag)
+            printf("no run matches in %s\n", sl__db_path(db));
+        else
+            printf("no runs recorded in %s\n", sl__db_path(db));
     } else {
-        table_print(&t, stdout, "");
+        sl__table_print(&t, stdout, "");
         if (any_died)
             printf("(died: recorded as running, but its process is gone)\n");
     }
@@ -611,22 +541,18 @@ done:
     if (rc != SQLITE_DONE) {
         fprintf(stderr, "spikelab runs: %s: %s\n", sl__db_path(db),
                 rc == SQLITE_IOERR ? "cannot write the output"
-                                   : sqlite3_errmsg(h));
+                : rc == SQLITE_NOMEM ? "out of memory"
+                                     : sqlite3_errmsg(h));
+        status = 1;
     }
-    table_free(&t);
+out:
+    sl__table_free(&t);
     sqlite3_finalize(r);
     sqlite3_finalize(fm);
     sqlite3_finalize(ls);
-    return rc != SQLITE_DONE;
-}
-
-/* Flush stdout and turn a write error into exit status 1. */
-static int finish_output(const char *cmd, int status)
-{
-    if (fflush(stdout) != 0 || ferror(stdout)) {
-        fprintf(stderr, "spikelab %s: cannot write the output\n", cmd);
-        return 1;
-    }
+    sl__sql_free(&q);
+    for (int i = 0; i < o->n_where; i++)
+        sl__cond_free(&conds[i]);
     return status;
 }
 
@@ -635,20 +561,49 @@ int sl__cmd_runs(int argc, char **argv)
     opts o;
     int p = parse(argc, argv, 0, &o);
     if (p)
-        return p == 1 ? finish_output("runs", 0) : 2;
+        return p == 1 ? sl__cli_finish("runs", 0) : 2;
+    /* check the filters before touching the file */
+    for (int i = 0; i < o.n_where; i++) {
+        sl__cond c;
+        sl__err err;
+        if (sl__cond_parse(o.where[i], &c, &err) != SL_OK)
+            return sl__cli_usage_error("runs", "--where: %s", err.msg);
+        sl__cond_free(&c);
+    }
     sl__db *db;
-    if (open_db("runs", &o, &db))
+    if (sl__cli_open_db("runs", o.db, &db))
         return 1;
     sqlite3 *h = sl__db_sqlite(db);
     /* one read transaction: a consistent snapshot while runs write */
     sqlite3_exec(h, "BEGIN", NULL, NULL, NULL);
-    int failed = runs_query(db, &o);
+    int status = runs_query(db, &o);
     sqlite3_exec(h, "COMMIT", NULL, NULL, NULL);
     sl__db_close(db);
-    return finish_output("runs", failed);
+    return sl__cli_finish("runs", status);
 }
 
 /* ---- spikelab show ------------------------------------------------------ */
+
+static int json_params(sl__json *w, sqlite3 *h, int64_t id)
+{
+    sqlite3_stmt *s = sl__cli_prepare(h, "SELECT key, type, value_text,"
+                                         " value_num FROM params"
+                                         " WHERE run_id = ?1 ORDER BY rowid");
+    if (!s)
+        return -1;
+    sqlite3_bind_int64(s, 1, id);
+    int rc;
+    sl__json_key(w, "params");
+    sl__json_object_begin(w);
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        sl__json_key(w, sl__cli_col_text(s, 0));
+        sl__cli_json_param(w, sl__cli_col_text(s, 1), sl__cli_col_text(s, 2),
+                           s, 3);
+    }
+    sl__json_object_end(w);
+    sqlite3_finalize(s);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
 
 static int show_json(sqlite3 *h, sqlite3_stmt *r, int64_t id)
 {
@@ -657,12 +612,12 @@ static int show_json(sqlite3 *h, sqlite3_stmt *r, int64_t id)
     sqlite3_stmt *s = NULL;
     int rc = SQLITE_DONE;
     sl__json_object_begin(&w);
-    json_run_fields(&w, r);
+    sl__cli_json_run_fields(&w, r);
 
     sl__json_key(&w, "plugins");
     sl__json_array_begin(&w);
-    s = prepare(h, "SELECT name, version, abi, path, sha256 FROM run_plugins"
-                   " WHERE run_id = ?1 ORDER BY rowid");
+    s = sl__cli_prepare(h, "SELECT name, version, abi, path, sha256 FROM"
+                           " run_plugins WHERE run_id = ?1 ORDER BY rowid");
     if (!s)
         return -1;
     sqlite3_bind_int64(s, 1, id);
@@ -672,7 +627,7 @@ static int show_json(sqlite3 *h, sqlite3_stmt *r, int64_t id)
         sl__json_object_begin(&w);
         for (int i = 0; i < 5; i++) {
             sl__json_key(&w, k[i]);
-            sl__json_string(&w, col_text(s, i));
+            sl__json_string(&w, sl__cli_col_text(s, i));
         }
         sl__json_object_end(&w);
     }
@@ -682,20 +637,22 @@ static int show_json(sqlite3 *h, sqlite3_stmt *r, int64_t id)
     sl__json_array_end(&w);
 
     sl__json_key(&w, "config");
-    sl__json_string(&w, col_text(r, C_CONFIG_EFFECTIVE));
+    sl__json_string(&w, sl__cli_col_text(r, SL__C_CONFIG_EFFECTIVE));
     sl__json_key(&w, "config_original");
-    sl__json_string(&w, col_text(r, C_CONFIG_TEXT));
+    sl__json_string(&w, sl__cli_col_text(r, SL__C_CONFIG_TEXT));
+    if (json_params(&w, h, id) != 0)
+        return -1;
 
     sl__json_key(&w, "metrics");
     sl__json_object_begin(&w);
-    s = prepare(h, "SELECT name, step, value, wall_time FROM metrics"
-                   " WHERE run_id = ?1 ORDER BY name, step, rowid");
+    s = sl__cli_prepare(h, "SELECT name, step, value, wall_time FROM metrics"
+                           " WHERE run_id = ?1 ORDER BY name, step, rowid");
     if (!s)
         return -1;
     sqlite3_bind_int64(s, 1, id);
     char *cur = NULL;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        const char *name = col_text(s, 0);
+        const char *name = sl__cli_col_text(s, 0);
         if (!name)
             name = "";
         if (!cur || strcmp(cur, name) != 0) {
@@ -713,9 +670,9 @@ static int show_json(sqlite3 *h, sqlite3_stmt *r, int64_t id)
         sl__json_key(&w, "step");
         sl__json_int(&w, sqlite3_column_int64(s, 1));
         sl__json_key(&w, "value");
-        sl__json_number(&w, col_double(s, 2));
+        sl__json_number(&w, sl__cli_col_double(s, 2));
         sl__json_key(&w, "wall_time");
-        sl__json_number(&w, col_double(s, 3));
+        sl__json_number(&w, sl__cli_col_double(s, 3));
         sl__json_object_end(&w);
     }
     if (cur)
@@ -731,28 +688,28 @@ static int show_json(sqlite3 *h, sqlite3_stmt *r, int64_t id)
 
     sl__json_key(&w, "artifacts");
     sl__json_array_begin(&w);
-    s = prepare(h, "SELECT name, kind, mime, size, path, created_at"
-                   " FROM artifacts WHERE run_id = ?1 ORDER BY name");
+    s = sl__cli_prepare(h, "SELECT name, kind, mime, size, path, created_at"
+                           " FROM artifacts WHERE run_id = ?1 ORDER BY name");
     if (!s)
         return -1;
     sqlite3_bind_int64(s, 1, id);
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         sl__json_object_begin(&w);
         sl__json_key(&w, "name");
-        sl__json_string(&w, col_text(s, 0));
+        sl__json_string(&w, sl__cli_col_text(s, 0));
         sl__json_key(&w, "kind");
-        sl__json_string(&w, col_text(s, 1));
+        sl__json_string(&w, sl__cli_col_text(s, 1));
         sl__json_key(&w, "mime");
-        sl__json_string(&w, col_text(s, 2));
+        sl__json_string(&w, sl__cli_col_text(s, 2));
         sl__json_key(&w, "size");
         if (sqlite3_column_type(s, 3) == SQLITE_NULL)
             sl__json_null(&w);
         else
             sl__json_int(&w, sqlite3_column_int64(s, 3));
         sl__json_key(&w, "path");
-        sl__json_string(&w, col_text(s, 4));
+        sl__json_string(&w, sl__cli_col_text(s, 4));
         sl__json_key(&w, "created_at");
-        sl__json_number(&w, col_double(s, 5));
+        sl__json_number(&w, sl__cli_col_double(s, 5));
         sl__json_object_end(&w);
     }
     sqlite3_finalize(s);
@@ -772,7 +729,7 @@ static void field(const char *label, const char *value)
     for (const char *p = value; *p;) {
         size_t n = strcspn(p, "\n");
         char *line = strndup(p, n);
-        put_clean(stdout, line);
+        sl__cli_put_clean(stdout, line);
         free(line);
         p += n;
         if (*p == '\n' && *++p)
@@ -785,40 +742,41 @@ static void field(const char *label, const char *value)
  * rows of the metrics query. */
 static int show_text_metrics(sqlite3 *h, int64_t id)
 {
-    sqlite3_stmt *s = prepare(h, "SELECT name, step, value FROM metrics"
-                                 " WHERE run_id = ?1 ORDER BY name, step, rowid");
+    sqlite3_stmt *s = sl__cli_prepare(h, "SELECT name, step, value FROM"
+                                         " metrics WHERE run_id = ?1"
+                                         " ORDER BY name, step, rowid");
     if (!s)
         return -1;
     sqlite3_bind_int64(s, 1, id);
-    table t = {.ncol = 6,
-               .head = {"NAME", "COUNT", "FIRST (step)", "LAST (step)", "MIN",
-                        "MAX"},
-               .align = {'l', 'r', 'r', 'r', 'r', 'r'},
-               .maxw = {40, 0, 0, 0, 0, 0}};
+    sl__table t = {.ncol = 6,
+                   .head = {"NAME", "COUNT", "FIRST (step)", "LAST (step)",
+                            "MIN", "MAX"},
+                   .align = {'l', 'r', 'r', 'r', 'r', 'r'},
+                   .maxw = {40, 0, 0, 0, 0, 0}};
     char *cur = NULL, first[64] = "", last[64] = "";
     long long count = 0;
     double mn = INFINITY, mx = -INFINITY;
     int rc, total = 0;
     for (;;) {
         rc = sqlite3_step(s);
-        const char *name = rc == SQLITE_ROW ? col_text(s, 0) : NULL;
+        const char *name = rc == SQLITE_ROW ? sl__cli_col_text(s, 0) : NULL;
         if (rc == SQLITE_ROW && !name)
             name = "";
         if (cur && (!name || strcmp(cur, name) != 0)) {
             char c[24], a[32], b[32];
             snprintf(c, sizeof c, "%lld", count);
-            fmt_num(mn, a, sizeof a);
-            fmt_num(mx, b, sizeof b);
-            table_row(&t, cur, c, first, last, count ? a : "-",
-                      count ? b : "-");
+            sl__cli_fmt_num(mn, a, sizeof a);
+            sl__cli_fmt_num(mx, b, sizeof b);
+            sl__table_row(&t, cur, c, first, last, count ? a : "-",
+                          count ? b : "-");
             free(cur);
             cur = NULL;
         }
         if (rc != SQLITE_ROW)
             break;
         char v[32];
-        double x = col_double(s, 2);
-        fmt_num(x, v, sizeof v);
+        double x = sl__cli_col_double(s, 2);
+        sl__cli_fmt_num(x, v, sizeof v);
         if (!cur) {
             if (!(cur = strdup(name))) {
                 rc = SQLITE_NOMEM;
@@ -843,110 +801,226 @@ static int show_text_metrics(sqlite3 *h, int64_t id)
     sqlite3_finalize(s);
     if (rc == SQLITE_DONE && !t.oom && t.nrows) {
         printf("\nmetrics (%d values; --json gives all of them)\n", total);
-        table_print(&t, stdout, "  ");
+        sl__table_print(&t, stdout, "  ");
     }
     int bad = rc != SQLITE_DONE || t.oom;
-    table_free(&t);
+    sl__table_free(&t);
+    return bad ? -1 : 0;
+}
+
+/* The text plot of the loss (the first of loss_names recorded). */
+static int show_loss_plot(sqlite3 *h, int64_t id)
+{
+    sqlite3_stmt *s = sl__cli_prepare(h, "SELECT step, value FROM metrics"
+                                         " WHERE run_id = ?1 AND name = ?2"
+                                         " ORDER BY step, rowid");
+    if (!s)
+        return -1;
+    int ret = 0;
+    for (size_t k = 0; k < sizeof loss_names / sizeof *loss_names; k++) {
+        int64_t *x = NULL;
+        double *y = NULL;
+        size_t n = 0, cap = 0;
+        int rc;
+        sqlite3_reset(s);
+        sqlite3_bind_int64(s, 1, id);
+        sqlite3_bind_text(s, 2, loss_names[k], -1, SQLITE_STATIC);
+        while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+            if (n == cap) {
+                cap = cap ? 2 * cap : 256;
+                int64_t *nx = realloc(x, cap * sizeof *x);
+                if (nx)
+                    x = nx;
+                double *ny = realloc(y, cap * sizeof *y);
+                if (ny)
+                    y = ny;
+                if (!nx || !ny) {
+                    rc = SQLITE_NOMEM;
+                    break;
+                }
+            }
+            x[n] = sqlite3_column_int64(s, 0);
+            y[n++] = sl__cli_col_double(s, 1);
+        }
+        if (rc == SQLITE_DONE && n > 0) {
+            putchar('\n');
+            if (sl__text_plot(stdout, "", loss_names[k], x, y, n, 60, 8) != 0)
+                rc = SQLITE_NOMEM;
+        }
+        free(x);
+        free(y);
+        if (rc != SQLITE_DONE) {
+            ret = -1;
+            break;
+        }
+        if (n > 0)
+            break;
+    }
+    sqlite3_finalize(s);
+    return ret;
+}
+
+/* The flattened parameters, KEY = VALUE, in file order. */
+static int show_text_params(sqlite3 *h, int64_t id)
+{
+    sqlite3_stmt *s = sl__cli_prepare(h, "SELECT key, value_text FROM params"
+                                         " WHERE run_id = ?1 ORDER BY rowid");
+    if (!s)
+        return -1;
+    sqlite3_bind_int64(s, 1, id);
+    sl__table t = {.ncol = 2, .head = {"KEY", "VALUE"},
+                   .align = {'l', 'l'}, .maxw = {60, 60}};
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+        sl__table_row(&t, sl__cli_col_text(s, 0), sl__cli_col_text(s, 1));
+    sqlite3_finalize(s);
+    if (rc == SQLITE_DONE && !t.oom && t.nrows) {
+        printf("\nparameters (%zu; `show --config` prints the config)\n",
+               t.nrows);
+        sl__table_print(&t, stdout, "  ");
+    }
+    int bad = rc != SQLITE_DONE || t.oom;
+    sl__table_free(&t);
     return bad ? -1 : 0;
 }
 
 static int show_text(sqlite3 *h, sqlite3_stmt *r, int64_t id)
 {
-    char a[64], b[64], line[256];
-    const char *status = col_text(r, C_STATUS);
-    int alive = process_alive(status, col_text(r, C_HOST),
-                              sqlite3_column_int64(r, C_PID));
+    char a[64], b[64], line[512];
+    const char *status = sl__cli_col_text(r, SL__C_STATUS);
+    int alive = sl__cli_run_alive(r);
     printf("run %lld: ", (long long)id);
-    put_clean(stdout, col_text(r, C_NAME));
+    sl__cli_put_clean(stdout, sl__cli_col_text(r, SL__C_NAME));
     putchar('\n');
-    if (alive == 0)
+    if (alive == 0) {
         field("status", "died (recorded as running, but its process is gone: "
                         "killed or crashed)");
-    else
+    } else if (status && strcmp(status, "running") == 0 &&
+               sqlite3_column_type(r, SL__C_HEARTBEAT) != SQLITE_NULL) {
+        sl__cli_fmt_duration(sl__cli_now() -
+                                 sl__cli_col_double(r, SL__C_HEARTBEAT),
+                             a, sizeof a);
+        snprintf(line, sizeof line, "running (last heartbeat %s ago)", a);
+        field("status", line);
+    } else {
         field("status", status);
-    field("error", col_text(r, C_ERROR));
-    fmt_time(col_double(r, C_STARTED), a, sizeof a);
+    }
+    field("error", sl__cli_col_text(r, SL__C_ERROR));
+    sl__cli_fmt_time(sl__cli_col_double(r, SL__C_STARTED), a, sizeof a);
     field("started", a);
-    fmt_time(col_double(r, C_ENDED), a, sizeof a);
-    fmt_duration(run_duration(r), b, sizeof b);
+    sl__cli_fmt_time(sl__cli_col_double(r, SL__C_ENDED), a, sizeof a);
+    sl__cli_fmt_duration(sl__cli_run_duration(r), b, sizeof b);
     snprintf(line, sizeof line, "%s (duration %s)",
-             sqlite3_column_type(r, C_ENDED) == SQLITE_NULL ? "-" : a, b);
+             sqlite3_column_type(r, SL__C_ENDED) == SQLITE_NULL ? "-" : a, b);
     field("ended", line);
-    snprintf(a, sizeof a, "%lld", (long long)sqlite3_column_int64(r, C_SEED));
+    snprintf(a, sizeof a, "%lld",
+             (long long)sqlite3_column_int64(r, SL__C_SEED));
     field("seed", a);
     snprintf(line, sizeof line, "%s (pid %lld)",
-             col_text(r, C_HOST) ? col_text(r, C_HOST) : "?",
-             (long long)sqlite3_column_int64(r, C_PID));
+             sl__cli_col_text(r, SL__C_HOST) ? sl__cli_col_text(r, SL__C_HOST)
+                                              : "?",
+             (long long)sqlite3_column_int64(r, SL__C_PID));
     field("host", line);
-    field("spikelab", col_text(r, C_CORE_VERSION));
-    field("config", col_text(r, C_CONFIG_PATH));
-    field("sha256", col_text(r, C_CONFIG_HASH));
-    field("overrides", col_text(r, C_OVERRIDES));
+    field("spikelab", sl__cli_col_text(r, SL__C_CORE_VERSION));
+    field("config", sl__cli_col_text(r, SL__C_CONFIG_PATH));
+    field("sha256", sl__cli_col_text(r, SL__C_CONFIG_HASH));
+    field("overrides", sl__cli_col_text(r, SL__C_OVERRIDES));
+    if (sqlite3_column_type(r, SL__C_PARENT) != SQLITE_NULL) {
+        int t = sqlite3_column_type(r, SL__C_REPRODUCED);
+        snprintf(line, sizeof line, "run %lld%s",
+                 (long long)sqlite3_column_int64(r, SL__C_PARENT),
+                 t == SQLITE_NULL ? ""
+                 : sqlite3_column_int64(r, SL__C_REPRODUCED)
+                     ? " (bit-identical metrics, results and parameters)"
+                     : " (outputs differ)");
+        field("reproduces", line);
+    }
+    char tags[512];
+    {
+        const char *tg = sl__cli_col_text(r, SL__C_TAGS);
+        size_t j = 0;
+        for (; tg && *tg && j + 3 < sizeof tags; tg++) {
+            if (*tg == '\x1f') {
+                tags[j++] = ',';
+                tags[j++] = ' ';
+            } else {
+                tags[j++] = *tg;
+            }
+        }
+        tags[j] = '\0';
+    }
+    field("tags", tags);
+    field("note", sl__cli_col_text(r, SL__C_NOTE));
 
-    sqlite3_stmt *s = prepare(h, "SELECT name, version, abi, path"
-                                 " FROM run_plugins WHERE run_id = ?1"
-                                 " ORDER BY rowid");
+    sqlite3_stmt *s = sl__cli_prepare(h, "SELECT name, version, abi, path"
+                                         " FROM run_plugins WHERE run_id = ?1"
+                                         " ORDER BY rowid");
     if (!s)
         return -1;
     sqlite3_bind_int64(s, 1, id);
-    table t = {.ncol = 4, .head = {"NAME", "VERSION", "ABI", "PATH"},
-               .align = {'l', 'l', 'l', 'l'}};
+    sl__table t = {.ncol = 4, .head = {"NAME", "VERSION", "ABI", "PATH"},
+                   .align = {'l', 'l', 'l', 'l'}};
     int rc;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-        table_row(&t, col_text(s, 0), col_text(s, 1), col_text(s, 2),
-                  col_text(s, 3) ? col_text(s, 3) : "(built in)");
+        sl__table_row(&t, sl__cli_col_text(s, 0), sl__cli_col_text(s, 1),
+                      sl__cli_col_text(s, 2),
+                      sl__cli_col_text(s, 3) ? sl__cli_col_text(s, 3)
+                                             : "(built in)");
     sqlite3_finalize(s);
     if (rc == SQLITE_DONE && t.nrows) {
         printf("\nplugins\n");
-        table_print(&t, stdout, "  ");
+        sl__table_print(&t, stdout, "  ");
     }
-    table_free(&t);
-    if (rc != SQLITE_DONE || show_text_metrics(h, id) != 0)
+    sl__table_free(&t);
+    if (rc != SQLITE_DONE || show_text_params(h, id) != 0 ||
+        show_text_metrics(h, id) != 0 || show_loss_plot(h, id) != 0)
         return -1;
 
-    s = prepare(h, "SELECT name, value, text FROM results WHERE run_id = ?1"
-                   " ORDER BY name");
+    s = sl__cli_prepare(h, "SELECT name, value, text FROM results"
+                           " WHERE run_id = ?1 ORDER BY name");
     if (!s)
         return -1;
     sqlite3_bind_int64(s, 1, id);
-    table rt = {.ncol = 3, .head = {"NAME", "VALUE", "TEXT"},
-                .align = {'l', 'r', 'l'}, .maxw = {40, 0, 60}};
+    sl__table rt = {.ncol = 3, .head = {"NAME", "VALUE", "TEXT"},
+                    .align = {'l', 'r', 'l'}, .maxw = {40, 0, 60}};
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        fmt_num(col_double(s, 1), a, sizeof a);
-        table_row(&rt, col_text(s, 0), a,
-                  col_text(s, 2) ? col_text(s, 2) : "");
+        sl__cli_fmt_num(sl__cli_col_double(s, 1), a, sizeof a);
+        sl__table_row(&rt, sl__cli_col_text(s, 0), a,
+                      sl__cli_col_text(s, 2) ? sl__cli_col_text(s, 2) : "");
     }
     sqlite3_finalize(s);
     if (rc == SQLITE_DONE && rt.nrows) {
         printf("\nresults\n");
-        table_print(&rt, stdout, "  ");
+        sl__table_print(&rt, stdout, "  ");
     }
-    table_free(&rt);
+    sl__table_free(&rt);
     if (rc != SQLITE_DONE)
         return -1;
 
-    s = prepare(h, "SELECT name, kind, size, path FROM artifacts"
-                   " WHERE run_id = ?1 ORDER BY name");
+    s = sl__cli_prepare(h, "SELECT name, kind, size, path FROM artifacts"
+                           " WHERE run_id = ?1 ORDER BY name");
     if (!s)
         return -1;
     sqlite3_bind_int64(s, 1, id);
-    table at = {.ncol = 4, .head = {"NAME", "KIND", "SIZE", "WHERE"},
-                .align = {'l', 'l', 'r', 'l'}};
+    sl__table at = {.ncol = 4, .head = {"NAME", "KIND", "SIZE", "WHERE"},
+                    .align = {'l', 'l', 'r', 'l'}};
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         if (sqlite3_column_type(s, 2) == SQLITE_NULL)
             snprintf(a, sizeof a, "-");
         else
             snprintf(a, sizeof a, "%lld",
                      (long long)sqlite3_column_int64(s, 2));
-        table_row(&at, col_text(s, 0), col_text(s, 1), a,
-                  col_text(s, 3) ? col_text(s, 3) : "(in the database)");
+        sl__table_row(&at, sl__cli_col_text(s, 0), sl__cli_col_text(s, 1), a,
+                      sl__cli_col_text(s, 3) ? sl__cli_col_text(s, 3)
+                                             : "(in the database)");
     }
     sqlite3_finalize(s);
     if (rc == SQLITE_DONE && at.nrows) {
-        printf("\nartifacts\n");
-        table_print(&at, stdout, "  ");
+        printf("\nartifacts (`spikelab export %lld --artifacts DIR` writes "
+               "them out)\n", (long long)id);
+        sl__table_print(&at, stdout, "  ");
     }
-    table_free(&at);
+    sl__table_free(&at);
     return rc == SQLITE_DONE ? 0 : -1;
 }
 
@@ -955,27 +1029,30 @@ int sl__cmd_show(int argc, char **argv)
     opts o;
     int p = parse(argc, argv, 1, &o);
     if (p)
-        return p == 1 ? finish_output("show", 0) : 2;
-    char *end;
-    errno = 0;
-    long long id = strtoll(o.id, &end, 10);
-    if (!*o.id || *end || errno || id <= 0)
-        return usage_error("show", "'%s' is not a run ID (a number >= 1)",
-                           o.id);
+        return p == 1 ? sl__cli_finish("show", 0) : 2;
+    int64_t id;
+    if (sl__cli_parse_id("show", o.id, &id))
+        return 2;
     sl__db *db;
-    if (open_db("show", &o, &db))
+    if (sl__cli_open_db("show", o.db, &db))
         return 1;
     sqlite3 *h = sl__db_sqlite(db);
     int status = 0;
     sqlite3_exec(h, "BEGIN", NULL, NULL, NULL);
-    sqlite3_stmt *r = prepare(h, "SELECT " RUN_COLUMNS " FROM runs WHERE id = ?1");
+    if (sl__cli_resolve_id("show", db, &id)) {
+        sqlite3_exec(h, "COMMIT", NULL, NULL, NULL);
+        sl__db_close(db);
+        return 1;
+    }
+    sqlite3_stmt *r = sl__cli_prepare(h, "SELECT " SL__RUN_COLUMNS
+                                         " FROM runs WHERE id = ?1");
     int rc = SQLITE_ERROR;
     if (r) {
         sqlite3_bind_int64(r, 1, id);
         rc = sqlite3_step(r);
     }
     if (rc == SQLITE_DONE) {
-        fprintf(stderr, "spikelab show: no run %lld in %s\n", id,
+        fprintf(stderr, "spikelab show: no run %lld in %s\n", (long long)id,
                 sl__db_path(db));
         status = 1;
     } else if (rc != SQLITE_ROW) {
@@ -983,12 +1060,12 @@ int sl__cmd_show(int argc, char **argv)
                 sqlite3_errmsg(h));
         status = 1;
     } else if (o.config) {
-        const char *cfg = col_text(r, C_CONFIG_EFFECTIVE);
+        const char *cfg = sl__cli_col_text(r, SL__C_CONFIG_EFFECTIVE);
         if (!cfg)
-            cfg = col_text(r, C_CONFIG_TEXT);
+            cfg = sl__cli_col_text(r, SL__C_CONFIG_TEXT);
         if (!cfg) {
             fprintf(stderr, "spikelab show: run %lld has no stored config\n",
-                    id);
+                    (long long)id);
             status = 1;
         } else {
             fputs(cfg, stdout);
@@ -1009,5 +1086,5 @@ int sl__cmd_show(int argc, char **argv)
     sqlite3_finalize(r);
     sqlite3_exec(h, "COMMIT", NULL, NULL, NULL);
     sl__db_close(db);
-    return finish_output("show", status);
+    return sl__cli_finish("show", status);
 }

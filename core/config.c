@@ -13,6 +13,7 @@
 #include <libconfig.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -680,7 +681,11 @@ static void dump(FILE *f, config_setting_t *s, int depth)
     switch (t) {
     case CONFIG_TYPE_INT:
     case CONFIG_TYPE_INT64:
-        fprintf(f, "%lld", (long long)config_setting_get_int64(s));
+    {
+        /* libconfig reads a literal beyond 32 bits back only with 'L' */
+        long long v = (long long)config_setting_get_int64(s);
+        fprintf(f, "%lld%s", v, (v > INT32_MAX || v < INT32_MIN) ? "L" : "");
+    }
         break;
     case CONFIG_TYPE_FLOAT: {
         char buf[64];

@@ -16,14 +16,22 @@ static const char usage[] =
     "\n"
     "commands:\n"
     "  run FILE [key=value...]   run an experiment and record it\n"
-    "  runs                      list recorded runs\n"
-    "  show ID                   everything about one run\n"
+    "  runs                      list recorded runs (filters: --status, --name,\n"
+    "                            --where 'KEY OP VALUE', --since, --tag; --sort)\n"
+    "  show ID                   everything about one run, with a loss plot\n"
+    "  compare ID ID...          differing config keys and final metrics\n"
+    "  export ID... [--format csv|json]   metrics, params and results\n"
+    "  rerun ID                  run a recorded run again; say if identical\n"
+    "  tag ID TAG...             tag a run (--remove to untag)\n"
+    "  note ID TEXT              attach a free-text note to a run\n"
+    "  rm ID...                  remove runs from the database\n"
     "  plugins                   list loadable plugins and their components\n"
     "\n"
     "Every command takes --help. Plugins are searched in the experiment's\n"
     "plugin_path, then $SPIKELAB_PLUGIN_PATH (colon-separated), then\n"
     SL_PLUGINDIR ".\n"
-    "The run database is --db PATH, else $SPIKELAB_DB, else ./spikelab.db.\n";
+    "The run database is --db PATH, else $SPIKELAB_DB, else ./spikelab.db.\n"
+    "A run ID is a number from `spikelab runs`, or 'last' for the newest.\n";
 
 int main(int argc, char **argv)
 {
@@ -55,6 +63,17 @@ int main(int argc, char **argv)
         return sl__cmd_show(argc - 1, argv + 1);
     if (strcmp(cmd, "plugins") == 0)
         return sl__cmd_plugins(argc - 1, argv + 1);
+    static const struct {
+        const char *name;
+        int (*fn)(int, char **);
+    } history[] = {
+        {"compare", sl__cmd_compare}, {"export", sl__cmd_export},
+        {"rerun", sl__cmd_rerun},     {"tag", sl__cmd_tag},
+        {"note", sl__cmd_note},       {"rm", sl__cmd_rm},
+    };
+    for (size_t i = 0; i < sizeof history / sizeof *history; i++)
+        if (strcmp(cmd, history[i].name) == 0)
+            return history[i].fn(argc - 1, argv + 1);
     fprintf(stderr, "spikelab: unknown command '%s'\n\n%s", cmd, usage);
     return 2;
 }

@@ -1,16 +1,29 @@
 /* core/recorder.h — the run database (SQLite).
  *
- * One SQLite file holds every run. Schema version 1
- * (PRAGMA user_version = 1, PRAGMA application_id = 0x534C4142 "SLAB"):
+ * One SQLite file holds every run. PRAGMA application_id = 0x534C4142
+ * ("SLAB") marks it as spikelab's; PRAGMA user_version is the schema
+ * version, SL__DB_SCHEMA_VERSION (2):
  *
- *   meta(key PRIMARY KEY, value)        format marker, creating version
+ *   meta(key PRIMARY KEY, value)   format marker, creating version,
+ *        "migrated_N_to_M" = "spikelab VERSION at UNIXTIME" per migration
  *   runs(id INTEGER PRIMARY KEY AUTOINCREMENT (never reused), name,
  *        config_path, config_text (file as written), config_effective
- *        (after overrides), config_hash (SHA-256 hex of config_effective,
- *        or of config_text when there is no effective text), overrides
- *        ("k=v" lines, "" if none), seed, status, error, host,
- *        core_version (PACKAGE_VERSION), started_at, ended_at,
- *        heartbeat_at (last flush), pid)
+ *        (after overrides, @include expanded), config_hash (SHA-256 hex of
+ *        config_effective, or of config_text when there is no effective
+ *        text), overrides ("k=v" lines, "" if none), seed, status, error,
+ *        host, core_version (PACKAGE_VERSION), started_at, ended_at,
+ *        heartbeat_at (last flush), pid,
+ *        -- added by schema 2:
+ *        parent_id (the run this one re-runs, NULL if none; SET NULL when
+ *        that run is removed), reproduced (for a re-run: 1 when its
+ *        metrics, results and trained parameters are bit-identical to the
+ *        parent's, 0 when not, NULL until compared), note (free text),
+ *        proc_id (identity of the recording process, see liveness.h))
+ *   params(run_id, key, alias, type, value_text, value_num)   schema 2:
+ *        the effective configuration flattened, one row per scalar
+ *        setting (see flatten.h); PRIMARY KEY (run_id, key), indexes on
+ *        (key, value_num) and alias, so runs filter by any setting
+ *   tags(run_id, tag, created_at)  schema 2; PRIMARY KEY (run_id, tag)
  *   run_plugins(run_id, name, version, abi, path, sha256 of the file at
  *        path when it could be read, else NULL)
  *   metrics(run_id, step, name, value, wall_time)   index (run_id,name,step)
@@ -18,19 +31,50 @@
  *        result written again replaces the earlier one
  *   artifacts(run_id, name, kind, mime, data BLOB, path, size, created_at)
  *        either data (stored in the file) or path (a file elsewhere);
- *        one row per (run_id, name), replaced when written again
+ *        one row per (run_id, name), replaced when written again. Trained
+ *        parameters are kind "parameters", name "params/LAYER/PARAM.npy",
+ *        recorded traces kind "trace", name "traces/LAYER/NAME.npy", both
+ *        as NumPy .npy images (npy.h) inside the database, so a run and its
+ *        results stay one file.
  * All child tables reference runs(id) ON DELETE CASCADE.
  * Times are Unix seconds (REAL). status: running|finished|failed|
- * interrupted. A run whose process died keeps status 'running' with every
- * metric flushed so far; readers recognise it by its pid/heartbeat.
- * NaN values are stored as NULL (SQLite cannot store NaN); infinities are
- * stored as such.
+ * interrupted. NaN values are stored as NULL (SQLite cannot store NaN);
+ * infinities are stored as such.
  *
- * Concurrency: the file is in WAL mode with a 10 s busy timeout, so several
- * processes may record runs into it at once. No transaction is held open
- * between calls: metrics are buffered in memory and written in one short
- * transaction by sl__db_flush, so one writer never blocks another for
- * longer than a flush.
+ * Migrations: opening a file of an older schema with write access upgrades
+ * it in place, in one transaction (all or nothing): each step N→N+1 runs
+ * in order and user_version is set last. Step 1→2 adds the columns and
+ * tables marked "schema 2" and fills params from the stored effective
+ * configuration of every existing run. A new file is created as schema 1
+ * and then migrated, so every database takes the same path. A file of a
+ * newer schema is refused (SL_EDB) rather than misread. An older file that
+ * is read-only is refused too: it has to be opened once with write access.
+ *
+ * Crash safety: WAL journal with synchronous=NORMAL; every write is one
+ * short transaction, so a process killed at any moment (SIGKILL) leaves
+ * the file intact and keeps every committed row: the run row (committed
+ * before training starts, with its params), and all metrics up to the last
+ * flush. Only an operating-system crash or power loss can lose the last
+ * transactions (synchronous=NORMAL), never corrupt the file.
+ *
+ * Interrupted runs: a run whose process died stays 'running' in the file.
+ * Every spikelab that opens the database with write access (sl__db_open,
+ * so `run`, `runs`, `show`, ...) first checks each 'running' run recorded
+ * on its own host: when the recording process is gone, a zombie, or its
+ * pid now belongs to another process (the stored proc_id differs), the run
+ * is marked 'interrupted', ended_at = its last heartbeat (the last moment
+ * it was known alive), with an error naming pid and host. Runs recorded on
+ * another host cannot be checked and stay 'running'; readers show how old
+ * their heartbeat is. The heartbeat is refreshed by every flush, which the
+ * run command does after the first epoch and then at least every 0.25 s
+ * while epochs complete (so a kill loses at most the last 0.25 s).
+ *
+ * Concurrency: WAL mode with a 10 s busy timeout, so several processes may
+ * record runs into one file at once, and readers (each command reads in
+ * one snapshot transaction) never block writers. No transaction is held
+ * open between calls: metrics are buffered in memory and written in one
+ * short transaction by sl__db_flush, so one writer never blocks another
+ * for longer than a flush.
  *
  * A handle is not thread-safe: use it from one thread at a time.
  */
@@ -41,7 +85,7 @@
 #include <stddef.h>
 #include "err.h"
 
-#define SL__DB_SCHEMA_VERSION 1
+#define SL__DB_SCHEMA_VERSION 2
 
 typedef struct sl__db sl__db;
 struct sqlite3;
@@ -53,10 +97,13 @@ typedef struct sl__run_meta {
     const char *config_effective; /* after overrides; may be NULL */
     const char *overrides;        /* one "k=v" per line, "" or NULL if none */
     int64_t seed;
+    int64_t parent_id;            /* run this one re-runs; 0 = none */
 } sl__run_meta;
 
 /* Open (creating file and schema if needed) the database at path. WAL
- * journal, synchronous=NORMAL, foreign keys on, 10 s busy timeout.
+ * journal, synchronous=NORMAL, foreign keys on, 10 s busy timeout. An
+ * older schema is migrated in place; dead runs of this host are marked
+ * interrupted (see the top of this file).
  * Errors (all name the file): SL_EDB for a file that is not an SQLite
  * database, an SQLite database of another application, a schema newer
  * than SL__DB_SCHEMA_VERSION, or any SQLite failure; SL_EINVAL for bad
@@ -64,7 +111,8 @@ typedef struct sl__run_meta {
 int sl__db_open(const char *path, sl__db **out, sl__err *err);
 
 enum {
-    SL__DB_MUST_EXIST = 1u << 0 /* do not create: missing → SL_ENOTFOUND */
+    SL__DB_MUST_EXIST = 1u << 0, /* do not create: missing → SL_ENOTFOUND */
+    SL__DB_NO_REAP = 1u << 1     /* do not mark dead runs interrupted */
 };
 /* sl__db_open with flags (SL__DB_*). A read-only file opens read-only
  * (schema must exist then; writes fail with SL_EDB). */
@@ -88,9 +136,12 @@ const char *sl__db_path(const sl__db *db);
 struct sqlite3 *sl__db_sqlite(sl__db *db);
 
 /* Insert a run (status 'running', started_at = heartbeat_at = now, host,
- * core version, pid) and commit it at once, so the run is visible even if
- * the process dies right after. *run_id receives its id. The run becomes
- * the handle's active run: sl__db_flush refreshes its heartbeat. */
+ * core version, pid, process identity, parent) with its flattened params
+ * (from config_effective when it parses as a configuration) and commit it
+ * at once, so the run is visible even if the process dies right after.
+ * *run_id receives its id. The run becomes the handle's active run:
+ * sl__db_flush refreshes its heartbeat. A parent_id that does not exist:
+ * SL_ENOTFOUND. */
 int sl__db_run_begin(sl__db *db, const sl__run_meta *meta, int64_t *run_id,
                      sl__err *err);
 /* Record a plugin used by the run (committed at once). version, abi and
@@ -130,6 +181,46 @@ int sl__db_artifact_path(sl__db *db, int64_t run, const char *name,
  * exist: SL_ENOTFOUND; one already ended: SL_EINVAL. */
 int sl__db_run_end(sl__db *db, int64_t run, const char *status,
                    const char *error, sl__err *err);
+
+/* Mark every 'running' run of this host whose process is gone as
+ * 'interrupted' (sl__db_open does it unless SL__DB_NO_REAP). *n_marked
+ * (may be NULL) receives how many. A read-only handle does nothing. */
+int sl__db_reap(sl__db *db, int *n_marked, sl__err *err);
+
+/* Add (add != 0, no-op when present) or remove (SL_ENOTFOUND when not
+ * there) a tag. Tags are 1..200 bytes without control characters
+ * (SL_EINVAL otherwise). No such run: SL_ENOTFOUND. */
+int sl__db_tag(sl__db *db, int64_t run, const char *tag, int add,
+               sl__err *err);
+/* Set the run's note (NULL or "" clears it), or with append != 0 add text
+ * as a new line after the existing note. No such run: SL_ENOTFOUND. */
+int sl__db_note(sl__db *db, int64_t run, const char *text, int append,
+                sl__err *err);
+/* Delete runs and everything recorded with them, in one transaction (all
+ * or none). A run still 'running' whose process may be alive (this host:
+ * alive; another host: cannot tell) is refused with SL_EINVAL unless
+ * force. A missing run: SL_ENOTFOUND. Runs that re-ran a deleted run
+ * keep their record with parent_id NULL. */
+int sl__db_run_delete(sl__db *db, const int64_t *runs, size_t n, int force,
+                      sl__err *err);
+
+/* Comparison of the recorded outputs of two runs (sl__db_compare). */
+typedef struct sl__db_diff {
+    int identical;      /* 1 when everything compared is bit-identical */
+    int64_t n_metrics;  /* metric values of run a */
+    int64_t n_results;  /* results of run a */
+    int64_t n_params;   /* parameter artifacts of run a */
+    char first[512];    /* the first difference found, "" if identical */
+} sl__db_diff;
+/* Compare run b with run a bit for bit: every metric (name, step, value;
+ * wall times excepted), every result value, and every artifact of kind
+ * "parameters" (bytes). NaN equals NaN here (both are stored as NULL).
+ * No such run: SL_ENOTFOUND. */
+int sl__db_compare(sl__db *db, int64_t a, int64_t b, sl__db_diff *out,
+                   sl__err *err);
+/* Record the outcome of re-running: reproduced = identical (0/1). */
+int sl__db_set_reproduced(sl__db *db, int64_t run, int identical,
+                          sl__err *err);
 
 /* Command implementations (argv after the subcommand name). */
 int sl__cmd_runs(int argc, char **argv);

@@ -4,3 +4,8 @@ TESTS += tests/test_recorder
 tests_test_recorder_SOURCES = tests/test_recorder.c
 tests_test_recorder_CFLAGS = $(SL_TEST_CFLAGS)
 tests_test_recorder_LDADD = $(SL_TEST_LIBS) $(SQLITE_LIBS)
+# run history with the real command: kill -9 mid-training (crash safety),
+# 8 concurrent writers, rerun/filters/compare/export/tag/note/rm/migration
+TESTS += tests/kill.sh tests/concurrent.sh tests/history.sh
+EXTRA_DIST += tests/kill.sh tests/concurrent.sh tests/history.sh \
+	tests/data/schema1.sql

@@ -188,7 +188,7 @@ static void test_dump_roundtrip(void **state)
     sl__err err;
     assert_int_equal(sl__config_load_string(
                          "a = 0.1; b = { c = \"x\\\"y\"; d = [1, 2]; "
-                         "e = ( { f = true; } ); }; g = 1e-300;",
+                         "e = ( { f = true; } ); }; g = 1e-300; big = 12345678901L;",
                          "d.cfg", &cfg, &err), SL_OK);
     char *text = sl__config_dump(cfg);
     assert_non_null(text);
@@ -199,6 +199,9 @@ static void test_dump_roundtrip(void **state)
     assert_true(a == 0.1); /* bit-exact: %.17g */
     assert_int_equal(sl__cfg_float(back, NULL, "g", 0, &g, &err), SL_OK);
     assert_true(g == 1e-300);
+    int64_t big;
+    assert_int_equal(sl__cfg_int(back, NULL, "big", 0, &big, &err), SL_OK);
+    assert_true(big == 12345678901LL);
     assert_int_equal(sl__cfg_string(back, NULL, "b.c", NULL, &c, &err), SL_OK);
     assert_string_equal(c, "x\"y");
     free(text);

@@ -1,6 +1,11 @@
 /* tests/test_recorder.c — the run database (core/recorder.c), the
- * `spikelab runs` / `show` commands (core/cmd_runs.c), the JSON writer
- * (core/json.c) and SHA-256 (core/sha256.c).
+ * `spikelab runs` / `show` / `compare` / `export` / `tag` / `note` / `rm`
+ * commands (core/cmd_runs.c, cmd_history.c), the JSON writer (core/json.c),
+ * SHA-256 (core/sha256.c), and the pieces of run history: schema
+ * migration (with tests/data/schema1.sql), flattened params (flatten.c),
+ * process liveness (liveness.c), --where parsing (filter.c), .npy (npy.c)
+ * and the text plot (textplot.c). The real command is exercised by
+ * tests/kill.sh, concurrent.sh and history.sh.
  *
  * Every test works in its own temporary directory. What the recorder wrote
  * is read back with plain sqlite3 calls, not through the recorder, so a
@@ -21,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -30,9 +36,14 @@
 
 #include "spikelab/abi.h"
 #include "cmd.h"
+#include "filter.h"
+#include "flatten.h"
 #include "json.h"
+#include "liveness.h"
+#include "npy.h"
 #include "recorder.h"
 #include "sha256.h"
+#include "textplot.h"
 
 /* ---- fixtures and helpers ----------------------------------------------- */
 
@@ -654,7 +665,8 @@ static void test_record_and_read_back(void **state)
     sl__db_close(db);
 
     /* read everything back without the recorder */
-    assert_int_equal(raw_int(h, "PRAGMA user_version", 0), 1);
+    assert_int_equal(raw_int(h, "PRAGMA user_version", 0),
+                     SL__DB_SCHEMA_VERSION);
     assert_int_equal(raw_int(h, "PRAGMA application_id", 0), 0x534C4142);
     char *jm = raw_text(h, "PRAGMA journal_mode", 0);
     assert_string_equal(jm, "wal");
@@ -941,17 +953,19 @@ static void test_refuse_future_or_foreign(void **state)
     /* a spikelab database of a newer schema */
     const char *future = path_in(f, "future.db");
     assert_int_equal(sqlite3_open(future, &h), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(h,
-                                  "PRAGMA application_id = 1397506370;"
-                                  "PRAGMA user_version = 2;"
-                                  "CREATE TABLE runs(x);",
-                                  NULL, NULL, NULL),
-                     SQLITE_OK);
+    char sql[200], want[40];
+    snprintf(sql, sizeof sql,
+             "PRAGMA application_id = 1397506370;"
+             "PRAGMA user_version = %d;"
+             "CREATE TABLE runs(x);",
+             SL__DB_SCHEMA_VERSION + 1);
+    snprintf(want, sizeof want, "version %d", SL__DB_SCHEMA_VERSION + 1);
+    assert_int_equal(sqlite3_exec(h, sql, NULL, NULL, NULL), SQLITE_OK);
     sqlite3_close(h);
     assert_int_equal(sl__db_open(future, &db, &err), SL_EDB);
     assert_non_null(strstr(err.msg, future));
     assert_non_null(strstr(err.msg, "newer"));
-    assert_non_null(strstr(err.msg, "version 2"));
+    assert_non_null(strstr(err.msg, want));
 
     /* another application's SQLite file: refused, and left untouched */
     const char *foreign = path_in(f, "foreign.db");
@@ -1256,8 +1270,8 @@ static void test_cmd_show(void **state)
     captured_free(&c);
 }
 
-/* A run whose process died stays 'running' in the file; the commands
- * recognise it. */
+/* A run whose process died is marked interrupted by the next open on
+ * this host; a live one is left alone. */
 static void test_died_run(void **state)
 {
     fx *f = *state;
@@ -1287,24 +1301,892 @@ static void test_died_run(void **state)
     sqlite3_bind_int64(s, 2, run);
     assert_int_equal(sqlite3_step(s), SQLITE_DONE);
     sqlite3_finalize(s);
+    double beat = raw_double(h, "SELECT heartbeat_at FROM runs WHERE id = ?1",
+                             run);
     sqlite3_close(h);
 
-    captured c = run_cmd(f, sl__cmd_runs, "runs", "--db", f->db, NULL);
-    assert_int_equal(c.status, 0);
-    assert_non_null(strstr(c.out, "died"));
-    captured_free(&c);
-    c = run_cmd(f, sl__cmd_runs, "runs", "--db", f->db, "--json", NULL);
+    /* the listing itself marks it */
+    captured c = run_cmd(f, sl__cmd_runs, "runs", "--db", f->db, "--json",
+                         NULL);
     assert_int_equal(c.status, 0);
     assert_true(json_valid(c.out));
-    /* stored status unchanged; liveness reported next to it */
-    assert_non_null(strstr(c.sq, "\"status\":\"running\","
-                                 "\"process_alive\":false"));
+    assert_non_null(strstr(c.sq, "\"status\":\"interrupted\","
+                                 "\"process_alive\":null"));
     assert_non_null(strstr(c.sq, "\"status\":\"running\","
                                  "\"process_alive\":true"));
     assert_non_null(strstr(c.sq, "\"final_metrics\":{\"loss\":1.5}"));
-    assert_non_null(strstr(c.sq, "\"ended_at\":null"));
     captured_free(&c);
-    (void)live;
+    h = raw_open(f->db);
+    char *st = raw_text(h, "SELECT status FROM runs WHERE id = ?1", run);
+    assert_string_equal(st, "interrupted");
+    free(st);
+    char *e = raw_text(h, "SELECT error FROM runs WHERE id = ?1", run);
+    char want[64];
+    snprintf(want, sizeof want, "pid %d", (int)child);
+    assert_non_null(strstr(e, want));
+    assert_non_null(strstr(e, "killed or crashed"));
+    free(e);
+    /* ended when it was last known alive */
+    assert_true(raw_double(h, "SELECT ended_at FROM runs WHERE id = ?1", run) ==
+                beat);
+    st = raw_text(h, "SELECT status FROM runs WHERE id = ?1", live);
+    assert_string_equal(st, "running");
+    free(st);
+    sqlite3_close(h);
+    c = run_cmd(f, sl__cmd_runs, "runs", "--db", f->db, NULL);
+    assert_int_equal(c.status, 0);
+    assert_non_null(strstr(c.out, "interrupted"));
+    captured_free(&c);
+}
+
+
+/* ---- run history ------------------------------------------------------------ */
+
+/* Build a database from SQL text (the stored old-schema dump). */
+static void db_from_sql_file(const char *db, const char *sql_path)
+{
+    char *sql = slurp(sql_path);
+    if (!sql)
+        fail_msg("cannot read %s (top_srcdir not set?)", sql_path);
+    sqlite3 *h;
+    assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
+    char *msg = NULL;
+    if (sqlite3_exec(h, sql, NULL, NULL, &msg) != SQLITE_OK)
+        fail_msg("%s: %s", sql_path, msg);
+    sqlite3_close(h);
+    free(sql);
+}
+
+static const char *fixture(const char *name)
+{
+    static char buf[1024];
+    const char *top = getenv("top_srcdir");
+    snprintf(buf, sizeof buf, "%s/tests/data/%s", top && *top ? top : ".",
+             name);
+    return buf;
+}
+
+/* A database written by spikelab 0.1.0 (schema 1) opens and is migrated
+ * in place: everything kept, new tables there, params filled from the
+ * stored effective configs. */
+static void test_migrate_schema1(void **state)
+{
+    fx *f = *state;
+    db_from_sql_file(f->db, fixture("schema1.sql"));
+    sqlite3 *h = raw_open(f->db);
+    assert_int_equal(raw_int(h, "PRAGMA user_version", 0), 1);
+    int64_t n_metrics = raw_int(h, "SELECT count(*) FROM metrics", 0);
+    int64_t n_results = raw_int(h, "SELECT count(*) FROM results", 0);
+    assert_true(n_metrics == 13 && n_results > 10);
+    sqlite3_close(h);
+
+    sl__err err;
+    sl__err_clear(&err);
+    sl__db *db;
+    assert_int_equal(sl__db_open(f->db, &db, &err), SL_OK);
+    sl__db_close(db);
+    h = raw_open(f->db);
+    assert_int_equal(raw_int(h, "PRAGMA user_version", 0),
+                     SL__DB_SCHEMA_VERSION);
+    char *ic = raw_text(h, "PRAGMA integrity_check", 0);
+    assert_string_equal(ic, "ok");
+    free(ic);
+    assert_int_equal(raw_int(h, "SELECT count(*) FROM runs", 0), 2);
+    assert_int_equal(raw_int(h, "SELECT count(*) FROM metrics", 0), n_metrics);
+    assert_int_equal(raw_int(h, "SELECT count(*) FROM results", 0), n_results);
+    char *m = raw_text(h, "SELECT value FROM meta WHERE key = "
+                          "'migrated_1_to_2'", 0);
+    assert_non_null(m);
+    assert_non_null(strstr(m, "spikelab " PACKAGE_VERSION " at "));
+    free(m);
+    /* params of the old runs, from their effective configs */
+    assert_int_equal(raw_int(h, "SELECT count(DISTINCT run_id) FROM params",
+                             0), 2);
+    char *v = raw_text(h, "SELECT value_text FROM params WHERE run_id = 2"
+                          " AND key = 'optimizer.lr'", 0);
+    assert_string_equal(v, "0.02");
+    free(v);
+    assert_int_equal(raw_int(h, "SELECT value_num FROM params WHERE run_id = 1"
+                                " AND alias = 'train.epochs'"
+                                " OR key = 'train.epochs' AND run_id = 1", 0),
+                     5);
+    /* new columns exist and start empty; the killed run of another host
+     * cannot be judged and stays running */
+    assert_int_equal(raw_int(h, "SELECT count(*) FROM runs WHERE parent_id"
+                                " IS NULL AND note IS NULL AND proc_id IS NULL",
+                             0), 2);
+    char *st = raw_text(h, "SELECT status FROM runs WHERE id = 2", 0);
+    assert_string_equal(st, "running");
+    free(st);
+    assert_int_equal(raw_int(h, "SELECT count(*) FROM tags", 0), 0);
+    sqlite3_close(h);
+
+    /* opening again changes nothing; new runs go on from id 3 */
+    assert_int_equal(sl__db_open(f->db, &db, &err), SL_OK);
+    int64_t id = begin_run(db, "after", 5);
+    assert_int_equal(id, 3);
+    assert_int_equal(sl__db_tag(db, 1, "old", 1, &err), SL_OK);
+    sl__db_close(db);
+
+    /* the commands read it */
+    captured c = run_cmd(f, sl__cmd_runs, "runs", "--db", f->db, "--where",
+                         "optimizer.lr=0.02", "--json", NULL);
+    assert_int_equal(c.status, 0);
+    assert_true(json_valid(c.out));
+    assert_non_null(strstr(c.sq, "\"id\":2,"));
+    assert_null(strstr(c.sq, "\"id\":1,"));
+    captured_free(&c);
+}
+
+/* A migration that cannot complete leaves the file as it was. */
+static void test_migration_rolls_back(void **state)
+{
+    fx *f = *state;
+    db_from_sql_file(f->db, fixture("schema1.sql"));
+    sqlite3 *h;
+    assert_int_equal(sqlite3_open(f->db, &h), SQLITE_OK);
+    /* a table in the way of step 1 → 2 */
+    assert_int_equal(sqlite3_exec(h, "CREATE TABLE tags(x);", NULL, NULL,
+                                  NULL),
+                     SQLITE_OK);
+    sqlite3_close(h);
+    sl__err err;
+    sl__err_clear(&err);
+    sl__db *db;
+    assert_int_equal(sl__db_open(f->db, &db, &err), SL_EDB);
+    assert_non_null(strstr(err.msg, f->db));
+    h = raw_open(f->db);
+    assert_int_equal(raw_int(h, "PRAGMA user_version", 0), 1);
+    assert_int_equal(raw_int(h, "SELECT count(*) FROM sqlite_master WHERE"
+                                " name = 'params'", 0), 0);
+    assert_int_equal(raw_int(h, "SELECT count(*) FROM pragma_table_info('runs')"
+                                " WHERE name = 'parent_id'", 0), 0);
+    sqlite3_close(h);
+}
+
+/* The effective config becomes one params row per scalar setting. */
+static void test_params_flatten(void **state)
+{
+    fx *f = *state;
+    static const char cfg[] =
+        "name = \"p\";\nseed = 12345678901L;\n"
+        "optimizer = { type = \"adam\"; lr = 1e-3; betas = [0.9, 0.999]; };\n"
+        "network = { layers = ( { type = \"linear\"; n_out = 2; },\n"
+        "  { name = \"lif\"; type = \"lif\"; tau_mem = 2e-2; rec = true; } ); };\n"
+        "empty = { };\n";
+    sl__kv *kv;
+    size_t n;
+    sl__err err;
+    sl__err_clear(&err);
+    assert_int_equal(sl__config_flatten_text(cfg, &kv, &n, &err), SL_OK);
+    static const char *const want[][4] = {
+        /* key, alias, type, text */
+        {"name", NULL, "string", "p"},
+        {"seed", NULL, "int", "12345678901"},
+        {"optimizer.type", NULL, "string", "adam"},
+        {"optimizer.lr", NULL, "float", "0.001"},
+        {"optimizer.betas.0", NULL, "float", "0.9"},
+        {"optimizer.betas.1", NULL, "float", "0.999"},
+        {"network.layers.0.type", NULL, "string", "linear"},
+        {"network.layers.0.n_out", NULL, "int", "2"},
+        {"network.layers.1.name", "network.layers.lif.name", "string", "lif"},
+        {"network.layers.1.type", "network.layers.lif.type", "string", "lif"},
+        {"network.layers.1.tau_mem", "network.layers.lif.tau_mem", "float",
+         "0.02"},
+        {"network.layers.1.rec", "network.layers.lif.rec", "bool", "true"},
+    };
+    assert_int_equal(n, sizeof want / sizeof *want);
+    for (size_t i = 0; i < n; i++) {
+        assert_string_equal(kv[i].key, want[i][0]);
+        if (want[i][1])
+            assert_string_equal(kv[i].alias, want[i][1]);
+        else
+            assert_null(kv[i].alias);
+        assert_string_equal(kv[i].type, want[i][2]);
+        assert_string_equal(kv[i].text, want[i][3]);
+        assert_int_equal(kv[i].has_num, strcmp(want[i][2], "string") != 0);
+    }
+    assert_true(kv[3].num == 1e-3);
+    assert_true(kv[11].num == 1.0);
+    sl__kv_free(kv, n);
+    assert_int_equal(sl__config_flatten_text("a = ;", &kv, &n, &err),
+                     SL_ECONFIG);
+
+    char b[64];
+    sl__fmt_double_exact(0.1, b, sizeof b);
+    assert_string_equal(b, "0.1");
+    sl__fmt_double_exact(50.0, b, sizeof b);
+    assert_string_equal(b, "50.0");
+    sl__fmt_double_exact(1.0 / 3.0, b, sizeof b);
+    assert_true(strtod(b, NULL) == 1.0 / 3.0);
+    sl__fmt_double_exact(0.59999999999999998, b, sizeof b);
+    assert_string_equal(b, "0.6");
+
+    /* recorded with the run, in one transaction with it */
+    sl__db *db;
+    assert_int_equal(sl__db_open(f->db, &db, &err), SL_OK);
+    sl__run_meta meta = {.name = "p", .config_effective = cfg, .seed = 1};
+    int64_t id;
+    assert_int_equal(sl__db_run_begin(db, &meta, &id, &err), SL_OK);
+    /* text that is no configuration: recorded, without params */
+    sl__run_meta junk = {.name = "j", .config_effective = "{{{", .seed = 1};
+    int64_t jid;
+    assert_int_equal(sl__db_run_begin(db, &junk, &jid, &err), SL_OK);
+    /* a parent that does not exist */
+    sl__run_meta orphan = {.name = "o", .seed = 1, .parent_id = 999};
+    int64_t oid;
+    assert_int_equal(sl__db_run_begin(db, &orphan, &oid, &err), SL_ENOTFOUND);
+    assert_non_null(strstr(err.msg, "999"));
+    sl__db_close(db);
+    sqlite3 *h = raw_open(f->db);
+    assert_int_equal(raw_int(h, "SELECT count(*) FROM params WHERE run_id = ?1",
+                             id), 12);
+    assert_int_equal(raw_int(h, "SELECT count(*) FROM params WHERE run_id = ?1",
+                             jid), 0);
+    assert_int_equal(raw_int(h, "SELECT count(*) FROM runs", 0), 2);
+    assert_int_equal(raw_int(h, "SELECT value_num = 0.02 FROM params WHERE"
+                                " run_id = ?1 AND alias ="
+                                " 'network.layers.lif.tau_mem'", id), 1);
+    char *pid = raw_text(h, "SELECT proc_id FROM runs WHERE id = ?1", id);
+    char mine[SL__PROC_ID_LEN];
+    if (sl__proc_identity(getpid(), mine, sizeof mine) == 0)
+        assert_string_equal(pid, mine);
+    free(pid);
+    sqlite3_close(h);
+}
+
+/* A child process records a run and is killed: the next open marks the
+ * run interrupted (also while the child is an unreaped zombie), keeping
+ * what it flushed. A pid now used by another process does not keep a
+ * dead run alive. */
+static void test_reap_killed_child(void **state)
+{
+    fx *f = *state;
+    sl__err err;
+    sl__err_clear(&err);
+    sl__db *db;
+    assert_int_equal(sl__db_open(f->db, &db, &err), SL_OK);
+    sl__db_close(db);
+    int pipefd[2];
+    assert_int_equal(pipe(pipefd), 0);
+    pid_t child = fork();
+    assert_true(child >= 0);
+    if (child == 0) {
+        sl__db *cdb;
+        int64_t id;
+        sl__run_meta meta = {.name = "child", .seed = 1};
+        if (sl__db_open(f->db, &cdb, NULL) || sl__db_run_begin(cdb, &meta, &id,
+                                                               NULL))
+            _exit(1);
+        for (int i = 1; i <= 50; i++)
+            sl__db_metric(cdb, id, i, "loss", 1.0 / i, NULL);
+        sl__db_flush(cdb, NULL);
+        sl__db_metric(cdb, id, 51, "loss", 0.0, NULL); /* never flushed */
+        if (write(pipefd[1], "x", 1) != 1)
+            _exit(1);
+        for (;;)
+            pause();
+    }
+    close(pipefd[1]);
+    char x;
+    assert_int_equal(read(pipefd[0], &x, 1), 1);
+    close(pipefd[0]);
+    /* alive: left alone */
+    int n = -1;
+    assert_int_equal(sl__db_open(f->db, &db, &err), SL_OK);
+    assert_int_equal(sl__db_reap(db, &n, &err), SL_OK);
+    assert_int_equal(n, 0);
+    sl__db_close(db);
+    assert_int_equal(kill(child, SIGKILL), 0);
+    /* a zombie until waited for: already dead */
+    for (int i = 0; i < 200; i++) {
+        char id[SL__PROC_ID_LEN];
+        if (sl__proc_identity(child, id, sizeof id) != 0)
+            break;
+        usleep(10000);
+    }
+    assert_int_equal(sl__db_open_ex(f->db, SL__DB_NO_REAP, &db, &err), SL_OK);
+    assert_int_equal(sl__db_reap(db, &n, &err), SL_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(sl__db_reap(db, &n, &err), SL_OK);
+    assert_int_equal(n, 0); /* done once */
+    sl__db_close(db);
+    assert_int_equal(waitpid(child, NULL, 0), child);
+    sqlite3 *h = raw_open(f->db);
+    char *st = raw_text(h, "SELECT status FROM runs WHERE name = 'child'", 0);
+    assert_string_equal(st, "interrupted");
+    free(st);
+    assert_int_equal(raw_int(h, "SELECT count(*) FROM metrics", 0), 50);
+    assert_int_equal(raw_int(h, "SELECT max(step) FROM metrics", 0), 50);
+    sqlite3_close(h);
+
+    /* pid reuse: our own live pid, recorded with another identity */
+    assert_int_equal(sl__db_open(f->db, &db, &err), SL_OK);
+    int64_t mine = begin_run(db, "mine", 1);
+    int64_t reused = begin_run(db, "reused", 1);
+    sl__db_close(db);
+    assert_int_equal(sqlite3_open(f->db, &h), SQLITE_OK);
+    char upd[160];
+    snprintf(upd, sizeof upd,
+             "UPDATE runs SET proc_id = 'another-boot/1' WHERE id = %lld",
+             (long long)reused);
+    assert_int_equal(sqlite3_exec(h, upd, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(h);
+    char me[SL__PROC_ID_LEN];
+    int have_proc = sl__proc_identity(getpid(), me, sizeof me) == 0;
+    assert_int_equal(sl__db_open(f->db, &db, &err), SL_OK); /* reaps */
+    sl__db_close(db);
+    h = raw_open(f->db);
+    st = raw_text(h, "SELECT status FROM runs WHERE id = ?1", mine);
+    assert_string_equal(st, "running");
+    free(st);
+    st = raw_text(h, "SELECT status FROM runs WHERE id = ?1", reused);
+    assert_string_equal(st, have_proc ? "interrupted" : "running");
+    free(st);
+    sqlite3_close(h);
+}
+
+static void test_liveness(void **state)
+{
+    (void)state;
+    char host[256], id[SL__PROC_ID_LEN], id2[SL__PROC_ID_LEN];
+    assert_int_equal(sl__hostname(host, sizeof host), 0);
+    int r = sl__proc_identity(getpid(), id, sizeof id);
+    assert_true(r == 0 || r == -1);
+    if (r == 0) {
+        assert_non_null(strchr(id, '/'));
+        assert_int_equal(sl__proc_identity(getpid(), id2, sizeof id2), 0);
+        assert_string_equal(id, id2); /* stable */
+        assert_int_equal(sl__proc_alive(host, getpid(), id), 1);
+        assert_int_equal(sl__proc_alive(host, getpid(), "x/1"), 0);
+    }
+    assert_int_equal(sl__proc_alive(host, getpid(), NULL), 1);
+    assert_int_equal(sl__proc_alive("no-such-host.invalid", getpid(), NULL),
+                     -1);
+    assert_int_equal(sl__proc_alive(NULL, getpid(), NULL), -1);
+    assert_int_equal(sl__proc_alive(host, 0, NULL), -1);
+    pid_t child = fork();
+    assert_true(child >= 0);
+    if (child == 0)
+        _exit(0);
+    assert_int_equal(waitpid(child, NULL, 0), child);
+    assert_int_equal(sl__proc_alive(host, child, NULL), 0);
+    assert_int_equal(sl__proc_identity(getpid(), id, 8), -1); /* too small */
+}
+
+static void test_tags_notes_delete(void **state)
+{
+    fx *f = *state;
+    sl__err err;
+    sl__err_clear(&err);
+    sl__db *db;
+    assert_int_equal(sl__db_open(f->db, &db, &err), SL_OK);
+    int64_t a = begin_run(db, "a", 1), b = begin_run(db, "b", 2);
+    assert_int_equal(sl__db_metric(db, a, 1, "loss", 1, &err), SL_OK);
+    assert_int_equal(sl__db_run_end(db, a, "finished", NULL, &err), SL_OK);
+
+    assert_int_equal(sl__db_tag(db, a, "x", 1, &err), SL_OK);
+    assert_int_equal(sl__db_tag(db, a, "x", 1, &err), SL_OK); /* no-op */
+    assert_int_equal(sl__db_tag(db, a, "y z", 1, &err), SL_OK);
+    assert_int_equal(sl__db_tag(db, a, "", 1, &err), SL_EINVAL);
+    assert_int_equal(sl__db_tag(db, a, "a\nb", 1, &err), SL_EINVAL);
+    assert_int_equal(sl__db_tag(db, 99, "x", 1, &err), SL_ENOTFOUND);
+    assert_int_equal(sl__db_tag(db, a, "y z", 0, &err), SL_OK);
+    assert_int_equal(sl__db_tag(db, a, "y z", 0, &err), SL_ENOTFOUND);
+    assert_non_null(strstr(err.msg, "y z"));
+
+    assert_int_equal(sl__db_note(db, a, "one", 0, &err), SL_OK);
+    assert_int_equal(sl__db_note(db, a, "two", 1, &err), SL_OK);
+    assert_int_equal(sl__db_note(db, b, "only", 1, &err), SL_OK);
+    assert_int_equal(sl__db_note(db, 99, "x", 0, &err), SL_ENOTFOUND);
+    sqlite3 *h = raw_open(f->db);
+    char *t = raw_text(h, "SELECT note FROM runs WHERE id = ?1", a);
+    assert_string_equal(t, "one\ntwo");
+    free(t);
+    t = raw_text(h, "SELECT note FROM runs WHERE id = ?1", b);
+    assert_string_equal(t, "only");
+    free(t);
+    assert_int_equal(sl__db_note(db, a, "", 0, &err), SL_OK);
+    assert_null(raw_text(h, "SELECT note FROM runs WHERE id = ?1", a));
+
+    /* b runs in this (live) process: refused, and nothing else removed */
+    int64_t both[] = {a, b};
+    assert_int_equal(sl__db_run_delete(db, both, 2, 0, &err), SL_EINVAL);
+    assert_non_null(strstr(err.msg, "still running"));
+    assert_int_equal(raw_int(h, "SELECT count(*) FROM runs", 0), 2);
+    int64_t missing[] = {a, 99};
+    assert_int_equal(sl__db_run_delete(db, missing, 2, 0, &err), SL_ENOTFOUND);
+    assert_int_equal(raw_int(h, "SELECT count(*) FROM runs", 0), 2);
+    /* a re-run of a keeps its record when a goes */
+    sl__run_meta child = {.name = "c", .seed = 1, .parent_id = a};
+    int64_t c;
+    assert_int_equal(sl__db_run_begin(db, &child, &c, &err), SL_OK);
+    int64_t twice[] = {a, a};
+    assert_int_equal(sl__db_run_delete(db, twice, 2, 0, &err), SL_OK);
+    assert_int_equal(raw_int(h, "SELECT count(*) FROM runs WHERE id = ?1", a),
+                     0);
+    assert_int_equal(raw_int(h, "SELECT count(*) FROM tags", 0), 0);
+    assert_int_equal(raw_int(h, "SELECT count(*) FROM metrics", 0), 0);
+    assert_int_equal(raw_int(h, "SELECT count(*) FROM params WHERE run_id = ?1",
+                             a), 0);
+    assert_int_equal(raw_int(h, "SELECT parent_id IS NULL FROM runs"
+                                " WHERE id = ?1", c), 1);
+    int64_t live[] = {b};
+    assert_int_equal(sl__db_run_delete(db, live, 1, 1, &err), SL_OK);
+    assert_int_equal(raw_int(h, "SELECT count(*) FROM runs", 0), 1);
+    sqlite3_close(h);
+    sl__db_close(db);
+}
+
+static void test_compare_runs(void **state)
+{
+    fx *f = *state;
+    sl__err err;
+    sl__err_clear(&err);
+    sl__db *db;
+    assert_int_equal(sl__db_open(f->db, &db, &err), SL_OK);
+    int64_t r[4];
+    for (int k = 0; k < 4; k++) {
+        r[k] = begin_run(db, "c", 1);
+        for (int i = 1; i <= 20; i++)
+            assert_int_equal(sl__db_metric(db, r[k], i, "loss",
+                                           /* one bit off in run 2 */
+                                           k == 2 && i == 7
+                                               ? nextafter(1.0 / i, 1.0)
+                                               : 1.0 / i,
+                                           &err),
+                             SL_OK);
+        assert_int_equal(sl__db_metric(db, r[k], 21, "nan", NAN, &err), SL_OK);
+        if (k != 3)
+            assert_int_equal(sl__db_metric(db, r[k], 22, "loss", 0, &err),
+                             SL_OK);
+        assert_int_equal(sl__db_result(db, r[k], "acc", 0.5, NULL, &err),
+                         SL_OK);
+        float w[3] = {1, 2, k == 1 ? 3.5f : 3};
+        assert_int_equal(sl__db_artifact(db, r[k], "params/l/w.npy",
+                                         "parameters", NULL, w, sizeof w,
+                                         &err),
+                         SL_OK);
+        assert_int_equal(sl__db_run_end(db, r[k], "finished", NULL, &err),
+                         SL_OK);
+    }
+    sl__db_diff d;
+    assert_int_equal(sl__db_compare(db, r[0], r[0], &d, &err), SL_OK);
+    assert_true(d.identical);
+    assert_int_equal(d.n_metrics, 22);
+    assert_int_equal(d.n_results, 1);
+    assert_int_equal(d.n_params, 1);
+    assert_string_equal(d.first, "");
+    /* parameters differ */
+    assert_int_equal(sl__db_compare(db, r[0], r[1], &d, &err), SL_OK);
+    assert_false(d.identical);
+    assert_non_null(strstr(d.first, "trained parameter 'params/l/w.npy'"));
+    /* one metric value differs in its last bit */
+    assert_int_equal(sl__db_compare(db, r[0], r[2], &d, &err), SL_OK);
+    assert_false(d.identical);
+    assert_non_null(strstr(d.first, "metric 'loss' step 7 differs"));
+    assert_int_equal(d.n_metrics, 22); /* counted to the end anyway */
+    /* a missing value */
+    assert_int_equal(sl__db_compare(db, r[0], r[3], &d, &err), SL_OK);
+    assert_false(d.identical);
+    char want[80];
+    snprintf(want, sizeof want, "metric 'loss' step 22 is only in run %lld",
+             (long long)r[0]);
+    assert_non_null(strstr(d.first, want));
+    assert_int_equal(sl__db_compare(db, r[3], r[0], &d, &err), SL_OK);
+    assert_non_null(strstr(d.first, want));
+    assert_int_equal(sl__db_compare(db, r[0], 99, &d, &err), SL_ENOTFOUND);
+    assert_int_equal(sl__db_set_reproduced(db, r[1], 0, &err), SL_OK);
+    assert_int_equal(sl__db_set_reproduced(db, 99, 1, &err), SL_ENOTFOUND);
+    sl__db_close(db);
+}
+
+static void test_filter_parse(void **state)
+{
+    (void)state;
+    sl__cond c;
+    sl__err err;
+    sl__err_clear(&err);
+    static const struct {
+        const char *expr, *key;
+        sl__ns ns;
+        sl__op op;
+        int numeric;
+        double num;
+        const char *text;
+    } ok[] = {
+        {"optimizer.lr>=0.01", "optimizer.lr", SL__NS_ANY, SL__OP_GE, 1, 0.01,
+         "0.01"},
+        {" loss < 1e-3 ", "loss", SL__NS_ANY, SL__OP_LT, 1, 1e-3, "1e-3"},
+        {"metric:loss<=2", "loss", SL__NS_METRIC, SL__OP_LE, 1, 2, "2"},
+        {"result:acc>0.5", "acc", SL__NS_RESULT, SL__OP_GT, 1, 0.5, "0.5"},
+        {"param:optimizer.type==adam", "optimizer.type", SL__NS_PARAM,
+         SL__OP_EQ, 0, 0, "adam"},
+        {"a!=\"1\"", "a", SL__NS_ANY, SL__OP_NE, 0, 0, "1"},
+        {"a='x y'", "a", SL__NS_ANY, SL__OP_EQ, 0, 0, "x y"},
+        {"t~ad*", "t", SL__NS_ANY, SL__OP_GLOB, 0, 0, "ad*"},
+        {"b=true", "b", SL__NS_ANY, SL__OP_EQ, 0, 0, "true"},
+        {"x=a' OR 1=1 --", "x", SL__NS_ANY, SL__OP_EQ, 0, 0, "a' OR 1=1 --"},
+    };
+    for (size_t i = 0; i < sizeof ok / sizeof *ok; i++) {
+        sl__err_clear(&err);
+        if (sl__cond_parse(ok[i].expr, &c, &err) != SL_OK)
+            fail_msg("'%s': %s", ok[i].expr, err.msg);
+        assert_string_equal(c.key, ok[i].key);
+        assert_int_equal(c.ns, ok[i].ns);
+        assert_int_equal(c.op, ok[i].op);
+        assert_int_equal(c.numeric, ok[i].numeric);
+        if (c.numeric)
+            assert_true(c.num == ok[i].num);
+        assert_string_equal(c.text, ok[i].text);
+        sl__cond_free(&c);
+    }
+    static const char *const bad[][2] = {
+        {"optimizer.lr", "no comparison"},
+        {"lr>=", "no value"},
+        {"  =3", "no key"},
+        {"lr=<3", "not an operator"},
+        {"lr=>3", "not an operator"},
+        {"lr<<3", "not an operator"},
+        {"lr!3", "must be followed by"},
+        {"type<adam", "is not a number"},
+        {"foo:lr=1", "unknown prefix"},
+        {"param:=1", "no key after the prefix"},
+        {"a b=1", "space"},
+        {"a=\"x", "unbalanced quote"},
+        {"lr>nan", "is not a number"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        sl__err_clear(&err);
+        assert_int_equal(sl__cond_parse(bad[i][0], &c, &err), SL_EINVAL);
+        if (!strstr(err.msg, bad[i][1]))
+            fail_msg("'%s': message '%s' lacks '%s'", bad[i][0], err.msg,
+                     bad[i][1]);
+        assert_null(c.key);
+    }
+
+    /* the SQL holds placeholders, never the user's text */
+    sl__sql q = {0};
+    assert_int_equal(sl__cond_parse("evil'key=1; DROP TABLE runs", &c, &err),
+                     SL_OK);
+    sl__sql_add(&q, "SELECT count(*) FROM runs WHERE ");
+    sl__cond_sql(&q, &c);
+    assert_null(strstr(q.buf, "evil"));
+    assert_null(strstr(q.buf, "DROP"));
+    assert_non_null(strstr(q.buf, "?1"));
+    sqlite3 *h;
+    assert_int_equal(sqlite3_open(":memory:", &h), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(h,
+                                  "CREATE TABLE runs(id INTEGER PRIMARY KEY);"
+                                  "CREATE TABLE params(run_id, key, alias,"
+                                  " value_text, value_num);"
+                                  "CREATE TABLE results(run_id, name, value);"
+                                  "CREATE TABLE metrics(run_id, name, step,"
+                                  " value);"
+                                  "INSERT INTO runs VALUES(1);"
+                                  "INSERT INTO params VALUES(1,"
+                                  " 'evil''key', NULL, 'x', NULL);",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_stmt *s;
+    assert_int_equal(sl__sql_prepare(&q, h, &s), SQLITE_OK);
+    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(s, 0), 0);
+    sqlite3_finalize(s);
+    sl__sql_free(&q);
+    sl__cond_free(&c);
+    assert_int_equal(sl__cond_parse("evil'key=x", &c, &err), SL_OK);
+    sl__sql_add(&q, "SELECT count(*) FROM runs WHERE ");
+    sl__cond_sql(&q, &c);
+    assert_int_equal(sl__sql_prepare(&q, h, &s), SQLITE_OK);
+    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(s, 0), 1); /* found as a value */
+    sqlite3_finalize(s);
+    sl__sql_free(&q);
+    sl__cond_free(&c);
+    sqlite3_close(h);
+
+    /* --since */
+    double t, now = 1.0e9;
+    assert_int_equal(sl__parse_since("2h", now, &t, &err), SL_OK);
+    assert_true(t == now - 7200);
+    assert_int_equal(sl__parse_since("1.5d", now, &t, &err), SL_OK);
+    assert_true(t == now - 1.5 * 86400);
+    assert_int_equal(sl__parse_since("30m", now, &t, &err), SL_OK);
+    assert_true(t == now - 1800);
+    assert_int_equal(sl__parse_since("@12345.5", now, &t, &err), SL_OK);
+    assert_true(t == 12345.5);
+    assert_int_equal(sl__parse_since("2024-02-29", now, &t, &err), SL_OK);
+    double day = t;
+    assert_int_equal(sl__parse_since("2024-02-29 01:00", now, &t, &err),
+                     SL_OK);
+    assert_true(t - day == 3600);
+    assert_int_equal(sl__parse_since("2024-02-29T01:00:30", now, &t, &err),
+                     SL_OK);
+    assert_true(t - day == 3630);
+    static const char *const bad_since[] = {"yesterday", "2h ago", "-3d",
+                                            "2024-13-01", "2024-02-29x",
+                                            "@", "@x", "", "5"};
+    for (size_t i = 0; i < sizeof bad_since / sizeof *bad_since; i++) {
+        if (sl__parse_since(bad_since[i], now, &t, &err) != SL_EINVAL)
+            fail_msg("--since '%s' accepted", bad_since[i]);
+        assert_non_null(strstr(err.msg, "YYYY-MM-DD"));
+    }
+}
+
+/* The .npy header as numpy.lib.format writes and reads it. */
+static void test_npy(void **state)
+{
+    (void)state;
+    const float data[6] = {1, 2, 3, 4, 5, 6};
+    void *img;
+    size_t size;
+    sl__err err;
+    static const struct {
+        size_t ndim, shape[3];
+        const char *want;
+    } cases[] = {
+        {2, {2, 3, 0}, "'shape': (2, 3), }"},
+        {1, {6, 0, 0}, "'shape': (6,), }"},
+        {0, {0, 0, 0}, "'shape': (), }"},
+        {3, {1, 2, 3}, "'shape': (1, 2, 3), }"},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+        assert_int_equal(sl__npy_f32(data, cases[k].shape, cases[k].ndim,
+                                     &img, &size, &err),
+                         SL_OK);
+        const unsigned char *b = img;
+        assert_memory_equal(b, "\x93NUMPY\x01\x00", 8);
+        size_t hl = b[8] | (size_t)b[9] << 8;
+        assert_int_equal((10 + hl) % 64, 0);
+        assert_int_equal(b[10 + hl - 1], '\n');
+        char *h = strndup((const char *)b + 10, hl);
+        assert_non_null(strstr(h, "'descr': '<f4'"));
+        assert_non_null(strstr(h, "'fortran_order': False"));
+        assert_non_null(strstr(h, cases[k].want));
+        free(h);
+        size_t count = 1;
+        for (size_t i = 0; i < cases[k].ndim; i++)
+            count *= cases[k].shape[i];
+        assert_int_equal(size, 10 + hl + count * 4);
+        assert_memory_equal(b + 10 + hl, data, count * 4);
+        free(img);
+    }
+    size_t big[9] = {1, 1, 1, 1, 1, 1, 1, 1, 1};
+    assert_int_equal(sl__npy_f32(data, big, 9, &img, &size, &err), SL_EINVAL);
+    assert_null(img);
+}
+
+static void test_text_plot(void **state)
+{
+    fx *f = *state;
+    int64_t x[100];
+    double y[100];
+    for (int i = 0; i < 100; i++) {
+        x[i] = i + 1;
+        y[i] = 1.0 / (i + 1);
+    }
+    y[50] = NAN;
+    const char *p = path_in(f, "plot.txt");
+    FILE *fp = fopen(p, "w");
+    assert_non_null(fp);
+    assert_int_equal(sl__text_plot(fp, "  ", "loss", x, y, 100, 40, 6), 0);
+    /* constant values, and nothing finite at all */
+    double flat[3] = {2, 2, 2}, none[2] = {NAN, INFINITY};
+    assert_int_equal(sl__text_plot(fp, "", "flat", x, flat, 3, 40, 6), 0);
+    assert_int_equal(sl__text_plot(fp, "", "none", x, none, 2, 40, 6), 0);
+    fclose(fp);
+    char *t = slurp(p);
+    assert_non_null(strstr(t, "  loss: 99 values, steps 1..100, log scale"
+                              " (1 not finite, left out)\n"));
+    assert_non_null(strstr(t, "1 |*"));    /* the top left: 1 at step 1 */
+    assert_non_null(strstr(t, "0.01 |"));  /* the lowest value labelled */
+    assert_non_null(strstr(t, "+----------------------------------------\n"));
+    assert_non_null(strstr(t, "flat: 3 values"));
+    assert_null(strstr(t, "none"));
+    /* every plot line of the loss has at most 40 plot characters */
+    int lines = 0;
+    for (char *l = strstr(t, "|"); l && l < strstr(t, "flat"); l = strchr(l + 1, '|')) {
+        size_t n = strcspn(l + 1, "\n");
+        assert_true(n <= 40);
+        lines++;
+    }
+    assert_int_equal(lines, 6);
+    free(t);
+}
+
+/* compare, export, tag, note, rm and runs filters, in process. */
+static void test_cmd_history(void **state)
+{
+    fx *f = *state;
+    sl__err err;
+    sl__err_clear(&err);
+    sl__db *db;
+    assert_int_equal(sl__db_open(f->db, &db, &err), SL_OK);
+    static const char *const cfgs[] = {
+        "name = \"h\";\noptimizer = { lr = 0.01; type = \"adam\"; };\n"
+        "train = { epochs = 3; };\n",
+        "name = \"h\";\noptimizer = { lr = 0.02; type = \"adam\"; };\n"
+        "train = { epochs = 3; };\nextra = \"only, here\";\n",
+    };
+    int64_t id[2];
+    for (int k = 0; k < 2; k++) {
+        sl__run_meta meta = {.name = "h", .config_effective = cfgs[k],
+                             .seed = k};
+        assert_int_equal(sl__db_run_begin(db, &meta, &id[k], &err), SL_OK);
+        for (int i = 1; i <= 3; i++)
+            assert_int_equal(sl__db_metric(db, id[k], i, "loss",
+                                           (k + 1) * 0.1 / i, &err),
+                             SL_OK);
+        assert_int_equal(sl__db_result(db, id[k], "acc", 0.5 + k * 0.25,
+                                       NULL, &err),
+                         SL_OK);
+        assert_int_equal(sl__db_run_end(db, id[k], "finished", NULL, &err),
+                         SL_OK);
+    }
+    sl__db_close(db);
+
+    captured c = run_cmd(f, sl__cmd_compare, "compare", "1", "2", "--db",
+                         f->db, NULL);
+    assert_int_equal(c.status, 0);
+    assert_non_null(strstr(c.out, "2 of 5 keys differ"));
+    assert_non_null(strstr(c.out, "optimizer.lr  0.01  0.02"));
+    assert_non_null(strstr(c.out, "extra         -     only, here"));
+    assert_null(strstr(c.out, "train.epochs"));
+    assert_non_null(strstr(c.out, "acc"));
+    captured_free(&c);
+    c = run_cmd(f, sl__cmd_compare, "compare", "2", "last", "1", "--json",
+                "--db", f->db, NULL);
+    assert_int_equal(c.status, 2); /* 2 twice: 'last' is 2 */
+    captured_free(&c);
+    c = run_cmd(f, sl__cmd_compare, "compare", "1", "last", "--json", "--all",
+                "--db", f->db, NULL);
+    assert_int_equal(c.status, 0);
+    assert_true(json_valid(c.out));
+    assert_non_null(strstr(c.sq, "\"config_differences\":[\"extra\","
+                                 "\"optimizer.lr\"]"));
+    assert_non_null(strstr(c.sq, "{\"key\":\"optimizer.lr\",\"differs\":true,"
+                                 "\"values\":[0.01,0.02]}"));
+    assert_non_null(strstr(c.sq, "{\"key\":\"train.epochs\",\"differs\":false,"
+                                 "\"values\":[3,3]}"));
+    assert_non_null(strstr(c.sq, "{\"name\":\"acc\",\"values\":[0.5,0.75]}"));
+    captured_free(&c);
+    c = run_cmd(f, sl__cmd_compare, "compare", "1", "9", "--db", f->db, NULL);
+    assert_int_equal(c.status, 1);
+    assert_non_null(strstr(c.err, "no run 9"));
+    captured_free(&c);
+
+    c = run_cmd(f, sl__cmd_export, "export", "1", "2", "--db", f->db, NULL);
+    assert_int_equal(c.status, 0);
+    assert_true(strncmp(c.out, "run_id,kind,name,step,value,wall_time\r\n",
+                        39) == 0);
+    assert_non_null(strstr(c.out, "\r\n2,param,extra,,\"only, here\",\r\n"));
+    assert_non_null(strstr(c.out, "\r\n1,param,optimizer.lr,,0.01,\r\n"));
+    assert_non_null(strstr(c.out, "\r\n2,metric,loss,1,0.20000000000000001,"));
+    assert_non_null(strstr(c.out, "\r\n2,result,acc,,0.75,\r\n"));
+    captured_free(&c);
+    c = run_cmd(f, sl__cmd_export, "export", "2", "--format", "json", "--db",
+                f->db, NULL);
+    assert_int_equal(c.status, 0);
+    assert_true(json_valid(c.out));
+    assert_non_null(strstr(c.sq, "\"params\":{\"name\":\"h\","
+                                 "\"optimizer.lr\":0.02,"
+                                 "\"optimizer.type\":\"adam\","
+                                 "\"train.epochs\":3,"
+                                 "\"extra\":\"only, here\"}"));
+    assert_non_null(strstr(c.sq, "\"results\":{\"acc\":0.75}"));
+    captured_free(&c);
+    const char *out = path_in(f, "e.csv");
+    c = run_cmd(f, sl__cmd_export, "export", "1", "-o", out, "--db", f->db,
+                NULL);
+    assert_int_equal(c.status, 0);
+    assert_string_equal(c.out, "");
+    char *csv = slurp(out);
+    assert_non_null(strstr(csv, "1,metric,loss,3,"));
+    free(csv);
+    captured_free(&c);
+    c = run_cmd(f, sl__cmd_export, "export", "1", "--format", "xml", "--db",
+                f->db, NULL);
+    assert_int_equal(c.status, 2);
+    captured_free(&c);
+
+    c = run_cmd(f, sl__cmd_tag, "tag", "1", "good", "--db", f->db, NULL);
+    assert_int_equal(c.status, 0);
+    captured_free(&c);
+    c = run_cmd(f, sl__cmd_note, "note", "last", "see \"fig 2\"", "--db",
+                f->db, NULL);
+    assert_int_equal(c.status, 0);
+    captured_free(&c);
+    c = run_cmd(f, sl__cmd_runs, "runs", "--tag", "good", "--json", "--db",
+                f->db, NULL);
+    assert_int_equal(c.status, 0);
+    assert_non_null(strstr(c.sq, "\"id\":1,"));
+    assert_null(strstr(c.sq, "\"id\":2,"));
+    assert_non_null(strstr(c.sq, "\"tags\":[\"good\"]"));
+    captured_free(&c);
+    c = run_cmd(f, sl__cmd_show, "show", "2", "--json", "--db", f->db, NULL);
+    assert_int_equal(c.status, 0);
+    assert_true(json_valid(c.out));
+    assert_non_null(strstr(c.sq, "\"note\":\"see \\\"fig 2\\\"\""));
+    assert_non_null(strstr(c.sq, "\"params\":{\"name\":\"h\","));
+    captured_free(&c);
+    c = run_cmd(f, sl__cmd_show, "show", "2", "--db", f->db, NULL);
+    assert_int_equal(c.status, 0);
+    assert_non_null(strstr(c.out, "loss: 3 values, steps 1..3"));
+    assert_non_null(strstr(c.out, "optimizer.lr"));
+    captured_free(&c);
+
+    /* runs filters */
+    c = run_cmd(f, sl__cmd_runs, "runs", "--where", "optimizer.lr>0.015",
+                "--where", "acc>=0.75", "--where", "loss<0.1", "--db", f->db,
+                NULL);
+    assert_int_equal(c.status, 0);
+    assert_non_null(strstr(c.out, "optimizer.lr"));
+    assert_true(c.out[strspn(c.out, " ")] == 'I'); /* header */
+    assert_non_null(strstr(c.out, "\n 2  finished"));
+    assert_null(strstr(c.out, "\n 1  finished"));
+    captured_free(&c);
+    c = run_cmd(f, sl__cmd_runs, "runs", "--sort", "-acc", "--json", "--db",
+                f->db, NULL);
+    assert_int_equal(c.status, 0);
+    assert_true(strstr(c.sq, "\"id\":2,") < strstr(c.sq, "\"id\":1,"));
+    captured_free(&c);
+    c = run_cmd(f, sl__cmd_runs, "runs", "--sort", "acc", "--json", "--db",
+                f->db, NULL);
+    assert_true(strstr(c.sq, "\"id\":1,") < strstr(c.sq, "\"id\":2,"));
+    captured_free(&c);
+    c = run_cmd(f, sl__cmd_runs, "runs", "--where", "lr", "--db", f->db, NULL);
+    assert_int_equal(c.status, 2);
+    assert_non_null(strstr(c.err, "no comparison in 'lr'"));
+    assert_string_equal(c.out, "");
+    captured_free(&c);
+
+    c = run_cmd(f, sl__cmd_rm, "rm", "2", "--db", f->db, NULL);
+    assert_int_equal(c.status, 0);
+    assert_non_null(strstr(c.out, "removed run 2"));
+    captured_free(&c);
+    c = run_cmd(f, sl__cmd_rm, "rm", "2", "--db", f->db, NULL);
+    assert_int_equal(c.status, 1);
+    assert_non_null(strstr(c.err, "no run 2"));
+    captured_free(&c);
+    static const struct {
+        int (*fn)(int, char **);
+        const char *name;
+    } cmds[] = {{sl__cmd_compare, "compare"}, {sl__cmd_export, "export"},
+                {sl__cmd_tag, "tag"},         {sl__cmd_note, "note"},
+                {sl__cmd_rm, "rm"},           {sl__cmd_rerun, "rerun"}};
+    for (size_t i = 0; i < sizeof cmds / sizeof *cmds; i++) {
+        char want[64];
+        c = run_cmd(f, cmds[i].fn, cmds[i].name, "--help", NULL);
+        assert_int_equal(c.status, 0);
+        snprintf(want, sizeof want, "Usage: spikelab %s", cmds[i].name);
+        assert_non_null(strstr(c.out, want));
+        captured_free(&c);
+        c = run_cmd(f, cmds[i].fn, cmds[i].name, "--bogus", NULL);
+        assert_int_equal(c.status, 2);
+        assert_non_null(strstr(c.err, "--help"));
+        captured_free(&c);
+    }
 }
 
 int main(void)
@@ -1330,6 +2212,20 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_cmd_runs, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cmd_show, setup, teardown),
         cmocka_unit_test_setup_teardown(test_died_run, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_migrate_schema1, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_migration_rolls_back, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_params_flatten, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reap_killed_child, setup,
+                                        teardown),
+        cmocka_unit_test(test_liveness),
+        cmocka_unit_test_setup_teardown(test_tags_notes_delete, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_compare_runs, setup, teardown),
+        cmocka_unit_test(test_filter_parse),
+        cmocka_unit_test(test_npy),
+        cmocka_unit_test_setup_teardown(test_text_plot, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cmd_history, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,86 @@
+-- tests/data/schema1.sql — a run database as written by spikelab 0.1.0
+-- (schema version 1, before run history), dumped with `sqlite3 .dump`.
+-- Run 1 finished (5 epochs); run 2 was killed with SIGKILL mid-training
+-- (its metrics were cut to 8 epochs to keep this file small, and its host
+-- renamed so that the test does not depend on this machine's pids).
+-- tests/test_recorder.c builds a database from this text and opens it
+-- with the current spikelab, which must migrate it in place.
+PRAGMA application_id = 1397506370;
+PRAGMA user_version = 1;
+PRAGMA foreign_keys=OFF;
+BEGIN TRANSACTION;
+CREATE TABLE meta ( key TEXT PRIMARY KEY, value TEXT);
+INSERT INTO meta VALUES('format','spikelab run database');
+INSERT INTO meta VALUES('created_by','spikelab 0.1.0');
+INSERT INTO meta VALUES('created_at','1795449937.453');
+CREATE TABLE runs ( id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL, config_path TEXT, config_text TEXT, config_effective TEXT, config_hash TEXT, overrides TEXT NOT NULL DEFAULT '', seed INTEGER NOT NULL, status TEXT NOT NULL CHECK (status IN  ('running', 'finished', 'failed', 'interrupted')), error TEXT, host TEXT, core_version TEXT, started_at REAL NOT NULL, ended_at REAL, heartbeat_at REAL, pid INTEGER);
+INSERT INTO runs VALUES(1,'frozen_noise_lif','/work/main/experiments/frozen_noise_lif.cfg',replace('# Frozen noise with LIF neurons: learn to tell two fixed noise patterns\n# apart. Linear 60→2 (no bias) feeds 2 recurrent LIF neurons; the loss asks\n# the neuron of each sample to fire at every step and the other to stay\n# silent. Train FRR (target rate / other rate) per sample, and the FRR\n# distribution over 100 unseen noise samples, which should stay near 1.\n#\n#   spikelab run experiments/frozen_noise_lif.cfg [train.epochs=1000 ...]\nname = "frozen_noise_lif";\nseed = 0;\n\n@include "common/frozen_noise_data.cfg"\n\nnetwork = {\n  dt = 1e-3;  # s\n  layers = (\n    { name = "input"; type = "linear"; n_out = 2; bias = false;\n      init = "kaiming_uniform"; },\n    { name = "lif"; type = "lif"; recurrent = true;\n      tau_mem = 2e-2; tau_syn = 1e-2; v_th = 0.6; v_reset = 0.0;\n      surrogate = "superspike"; alpha = 10.0; }\n  );\n};\n\nloss = { type = "mse"; };\noptimizer = { type = "adam"; lr = 1e-2; };\ntrain = { data = "train"; epochs = 300; };\n\nevaluate = (\n  { data = "train"; metric = "frr"; frr_mode = "target"; before = true; },\n  { data = "test";  metric = "frr"; frr_mode = "max_min"; before = true; }\n);\n','\n',char(10)),replace('name = "frozen_noise_lif";\nseed = 0;\ndata = {\n  train = {\n    type = "frozen_noise";\n    n_samples = 2;\n    n_channels = 60;\n    duration = 0.5;\n    rate = 50.0;\n    dt = 0.001;\n    n_out = 2;\n    seed = 2022;\n  };\n  test = {\n    type = "frozen_noise";\n    n_samples = 100;\n    n_channels = 60;\n    duration = 0.5;\n    rate = 50.0;\n    dt = 0.001;\n    n_out = 2;\n    seed = 2023;\n  };\n};\nnetwork = {\n  dt = 0.001;\n  layers = (\n    {\n      name = "input";\n      type = "linear";\n      n_out = 2;\n      bias = false;\n      init = "kaiming_uniform";\n    },\n    {\n      name = "lif";\n      type = "lif";\n      recurrent = true;\n      tau_mem = 0.02;\n      tau_syn = 0.01;\n      v_th = 0.59999999999999998;\n      v_reset = 0.0;\n      surrogate = "superspike";\n      alpha = 10.0;\n    }\n  );\n};\nloss = {\n  type = "mse";\n};\noptimizer = {\n  type = "adam";\n  lr = 0.01;\n};\ntrain = {\n  data = "train";\n  epochs = 5;\n};\nevaluate = (\n  {\n    data = "train";\n    metric = "frr";\n    frr_mode = "target";\n    before = true;\n  },\n  {\n    data = "test";\n    metric = "frr";\n    frr_mode = "max_min";\n    before = true;\n  }\n);\n','\n',char(10)),'a9043d26e7f4e74f71318abbef488a2b9d4932d79dedd04f549e6f4e50ac321e','train.epochs=5',0,'finished',NULL,'v1-build-host','0.1.0',1795449937.4579453468,1795449937.469254732,1795449937.469254732,17186);
+INSERT INTO runs VALUES(2,'frozen_noise_lif','/work/main/experiments/frozen_noise_lif.cfg',replace('# Frozen noise with LIF neurons: learn to tell two fixed noise patterns\n# apart. Linear 60→2 (no bias) feeds 2 recurrent LIF neurons; the loss asks\n# the neuron of each sample to fire at every step and the other to stay\n# silent. Train FRR (target rate / other rate) per sample, and the FRR\n# distribution over 100 unseen noise samples, which should stay near 1.\n#\n#   spikelab run experiments/frozen_noise_lif.cfg [train.epochs=1000 ...]\nname = "frozen_noise_lif";\nseed = 0;\n\n@include "common/frozen_noise_data.cfg"\n\nnetwork = {\n  dt = 1e-3;  # s\n  layers = (\n    { name = "input"; type = "linear"; n_out = 2; bias = false;\n      init = "kaiming_uniform"; },\n    { name = "lif"; type = "lif"; recurrent = true;\n      tau_mem = 2e-2; tau_syn = 1e-2; v_th = 0.6; v_reset = 0.0;\n      surrogate = "superspike"; alpha = 10.0; }\n  );\n};\n\nloss = { type = "mse"; };\noptimizer = { type = "adam"; lr = 1e-2; };\ntrain = { data = "train"; epochs = 300; };\n\nevaluate = (\n  { data = "train"; metric = "frr"; frr_mode = "target"; before = true; },\n  { data = "test";  metric = "frr"; frr_mode = "max_min"; before = true; }\n);\n','\n',char(10)),replace('name = "frozen_noise_lif";\nseed = 0;\ndata = {\n  train = {\n    type = "frozen_noise";\n    n_samples = 2;\n    n_channels = 60;\n    duration = 0.5;\n    rate = 50.0;\n    dt = 0.001;\n    n_out = 2;\n    seed = 2022;\n  };\n  test = {\n    type = "frozen_noise";\n    n_samples = 100;\n    n_channels = 60;\n    duration = 0.5;\n    rate = 50.0;\n    dt = 0.001;\n    n_out = 2;\n    seed = 2023;\n  };\n};\nnetwork = {\n  dt = 0.001;\n  layers = (\n    {\n      name = "input";\n      type = "linear";\n      n_out = 2;\n      bias = false;\n      init = "kaiming_uniform";\n    },\n    {\n      name = "lif";\n      type = "lif";\n      recurrent = true;\n      tau_mem = 0.02;\n      tau_syn = 0.01;\n      v_th = 0.59999999999999998;\n      v_reset = 0.0;\n      surrogate = "superspike";\n      alpha = 10.0;\n    }\n  );\n};\nloss = {\n  type = "mse";\n};\noptimizer = {\n  type = "adam";\n  lr = 0.02;\n};\ntrain = {\n  data = "train";\n  epochs = 100000;\n};\nevaluate = (\n  {\n    data = "train";\n    metric = "frr";\n    frr_mode = "target";\n    before = true;\n  },\n  {\n    data = "test";\n    metric = "frr";\n    frr_mode = "max_min";\n    before = true;\n  }\n);\n','\n',char(10)),'ef68ac3c4988ea67accf4e5d94b304ef28e4b27cb50bdf7269796c1acf51746e',replace('train.epochs=100000\noptimizer.lr=0.02','\n',char(10)),0,'running',NULL,'v1-build-host','0.1.0',1795449937.7099895477,NULL,1795449937.9667263031,17203);
+CREATE TABLE run_plugins ( run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE, name TEXT NOT NULL, version TEXT, abi TEXT, path TEXT, sha256 TEXT);
+INSERT INTO run_plugins VALUES(1,'core','0.1.0','1.0','(built in)',NULL);
+INSERT INTO run_plugins VALUES(1,'datasets','0.1.0','1.0','/tmp/b-history/plugins/datasets/.libs/datasets.so','485468c3f8822ec5d00609671b2f49c03d2baf93be670a3d0cec597ebddb3106');
+INSERT INTO run_plugins VALUES(1,'lif','0.1.0','1.0','/tmp/b-history/plugins/lif/.libs/lif.so','bde9ccfe5750c1fb8098b89194a5206f0f2980f7183cce726c5de79c98289bbc');
+INSERT INTO run_plugins VALUES(1,'losses','0.1.0','1.0','/tmp/b-history/plugins/losses/.libs/losses.so','c8addd5acb01d807cb81ba2a6dd7215278c5eb96701b3ef3e2430df186b5c5fb');
+INSERT INTO run_plugins VALUES(1,'optim','0.1.0','1.0','/tmp/b-history/plugins/optim/.libs/optim.so','a9fdf1f7b45bb958b015a94108a35da715692c80646933a3fb36f9714b1c1063');
+INSERT INTO run_plugins VALUES(2,'core','0.1.0','1.0','(built in)',NULL);
+INSERT INTO run_plugins VALUES(2,'datasets','0.1.0','1.0','/tmp/b-history/plugins/datasets/.libs/datasets.so','485468c3f8822ec5d00609671b2f49c03d2baf93be670a3d0cec597ebddb3106');
+INSERT INTO run_plugins VALUES(2,'lif','0.1.0','1.0','/tmp/b-history/plugins/lif/.libs/lif.so','bde9ccfe5750c1fb8098b89194a5206f0f2980f7183cce726c5de79c98289bbc');
+INSERT INTO run_plugins VALUES(2,'losses','0.1.0','1.0','/tmp/b-history/plugins/losses/.libs/losses.so','c8addd5acb01d807cb81ba2a6dd7215278c5eb96701b3ef3e2430df186b5c5fb');
+INSERT INTO run_plugins VALUES(2,'optim','0.1.0','1.0','/tmp/b-history/plugins/optim/.libs/optim.so','a9fdf1f7b45bb958b015a94108a35da715692c80646933a3fb36f9714b1c1063');
+CREATE TABLE metrics ( run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE, step INTEGER NOT NULL, name TEXT NOT NULL, value REAL, wall_time REAL NOT NULL);
+INSERT INTO metrics VALUES(1,1,'loss',0.49899999999999999911,1795449937.4648823738);
+INSERT INTO metrics VALUES(1,2,'loss',0.49849999999999999866,1795449937.4649324417);
+INSERT INTO metrics VALUES(1,3,'loss',0.49699999999999999733,1795449937.4649815559);
+INSERT INTO metrics VALUES(1,4,'loss',0.49649999999999999689,1795449937.4650309085);
+INSERT INTO metrics VALUES(1,5,'loss',0.49599999999999999644,1795449937.465080738);
+INSERT INTO metrics VALUES(2,1,'loss',0.49899999999999999911,1795449937.7256271839);
+INSERT INTO metrics VALUES(2,2,'loss',0.49699999999999999733,1795449937.7256801128);
+INSERT INTO metrics VALUES(2,3,'loss',0.49649999999999999689,1795449937.7257323264);
+INSERT INTO metrics VALUES(2,4,'loss',0.495499999999999996,1795449937.7257847785);
+INSERT INTO metrics VALUES(2,5,'loss',0.49349999999999999422,1795449937.7258384228);
+INSERT INTO metrics VALUES(2,6,'loss',0.49699999999999999733,1795449937.7258925437);
+INSERT INTO metrics VALUES(2,7,'loss',0.48999999999999999111,1795449937.7259478568);
+INSERT INTO metrics VALUES(2,8,'loss',0.48249999999999998445,1795449937.7260048389);
+CREATE TABLE results ( run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE, name TEXT NOT NULL, value REAL, text TEXT, PRIMARY KEY (run_id, name));
+INSERT INTO results VALUES(1,'initial_train_frr_0',0.0,NULL);
+INSERT INTO results VALUES(1,'initial_train_frr_1',1e999,NULL);
+INSERT INTO results VALUES(1,'initial_train_frr_median',1e999,NULL);
+INSERT INTO results VALUES(1,'initial_train_frr_q25',1e999,NULL);
+INSERT INTO results VALUES(1,'initial_train_frr_q75',1e999,NULL);
+INSERT INTO results VALUES(1,'initial_train_frr_min',0.0,NULL);
+INSERT INTO results VALUES(1,'initial_train_frr_max',1e999,NULL);
+INSERT INTO results VALUES(1,'initial_test_frr_median',1e999,NULL);
+INSERT INTO results VALUES(1,'initial_test_frr_q25',1e999,NULL);
+INSERT INTO results VALUES(1,'initial_test_frr_q75',1e999,NULL);
+INSERT INTO results VALUES(1,'initial_test_frr_min',8.0,NULL);
+INSERT INTO results VALUES(1,'initial_test_frr_max',1e999,NULL);
+INSERT INTO results VALUES(1,'train_frr_0',0.096153846153846159183,NULL);
+INSERT INTO results VALUES(1,'train_frr_1',1e999,NULL);
+INSERT INTO results VALUES(1,'train_frr_median',1e999,NULL);
+INSERT INTO results VALUES(1,'train_frr_q25',1e999,NULL);
+INSERT INTO results VALUES(1,'train_frr_q75',1e999,NULL);
+INSERT INTO results VALUES(1,'train_frr_min',0.096153846153846159183,NULL);
+INSERT INTO results VALUES(1,'train_frr_max',1e999,NULL);
+INSERT INTO results VALUES(1,'test_frr_median',1e999,NULL);
+INSERT INTO results VALUES(1,'test_frr_q25',27.5,NULL);
+INSERT INTO results VALUES(1,'test_frr_q75',1e999,NULL);
+INSERT INTO results VALUES(1,'test_frr_min',3.8461538461538462563,NULL);
+INSERT INTO results VALUES(1,'test_frr_max',1e999,NULL);
+INSERT INTO results VALUES(2,'initial_train_frr_0',0.0,NULL);
+INSERT INTO results VALUES(2,'initial_train_frr_1',1e999,NULL);
+INSERT INTO results VALUES(2,'initial_train_frr_median',1e999,NULL);
+INSERT INTO results VALUES(2,'initial_train_frr_q25',1e999,NULL);
+INSERT INTO results VALUES(2,'initial_train_frr_q75',1e999,NULL);
+INSERT INTO results VALUES(2,'initial_train_frr_min',0.0,NULL);
+INSERT INTO results VALUES(2,'initial_train_frr_max',1e999,NULL);
+INSERT INTO results VALUES(2,'initial_test_frr_median',1e999,NULL);
+INSERT INTO results VALUES(2,'initial_test_frr_q25',1e999,NULL);
+INSERT INTO results VALUES(2,'initial_test_frr_q75',1e999,NULL);
+INSERT INTO results VALUES(2,'initial_test_frr_min',8.0,NULL);
+INSERT INTO results VALUES(2,'initial_test_frr_max',1e999,NULL);
+CREATE TABLE artifacts ( run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE, name TEXT NOT NULL, kind TEXT, mime TEXT, data BLOB, path TEXT, size INTEGER, created_at REAL NOT NULL, PRIMARY KEY (run_id, name));
+DELETE FROM sqlite_sequence;
+INSERT INTO sqlite_sequence VALUES('runs',2);
+CREATE INDEX run_plugins_run ON run_plugins(run_id);
+CREATE INDEX metrics_run_name_step ON metrics(run_id, name, step);
+COMMIT;
