@@ -1,3 +1,4 @@
 dist_experiments_DATA += experiments/frozen_noise_lif.cfg
+dist_experiments_DATA += experiments/frozen_noise_dynapsim.cfg
 experimentscommondir = $(experimentsdir)/common
 dist_experimentscommon_DATA = experiments/common/frozen_noise_data.cfg

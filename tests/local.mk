@@ -16,4 +16,5 @@ include $(srcdir)/tests/loader.mk
 include $(srcdir)/tests/recorder.mk
 include $(srcdir)/tests/lif.mk
 include $(srcdir)/tests/plugins.mk
+include $(srcdir)/tests/dynapsim.mk
 endif

@@ -1,0 +1,496 @@
+/*
+ * plugins/dynapsim/dynapsim.c — component "dynapsim": the Dynap-SE2
+ * neuron/synapse circuit model as simulated by Rockpool's DynapSim
+ * (specs/dynapsim.md, commit 42cee1c9 of Rockpool), with BPTT.
+ *
+ * A layer of N neurons, N = the input channels: the input u[b][t][i] is
+ * one real "drive" per neuron and step (the preceding `linear` layer's
+ * output, weights × input spikes); it becomes a current u·Iscale. Per
+ * neuron: one combined DPI synapse (isyn), an adaptation current (iahp),
+ * the membrane current (imem) with the positive feedback of the previous
+ * step's voltage, spike counts, reset to Io and a refractory period. All
+ * currents in A, capacitances in F, voltages in V, times in s. The time
+ * step and its derivative are in kernel.c (header comment); the
+ * parameters, mismatch and derived quantities in params.c.
+ *
+ * Settings (keys of the layer's group; each current/capacitance/layout
+ * constant is a scalar or a list of one value per neuron):
+ *   currents (A): Itau_syn 8.687943e-11, Igain_syn 8.687943e-9,
+ *     Itau_mem 5.319149e-12, Igain_mem 2.127660e-11, Itau_ahp 2.836879e-11,
+ *     Igain_ahp 2.836879e-11, Iw_ahp 5e-13, Ipulse 3.5e-8, Ipulse_ahp
+ *     3.5e-7, Iref 1.05e-9, Ispkthr 1e-7, Idc 5e-13, If_nmda 5e-13 (read,
+ *     mismatched, unused: the combined synapse has no NMDA gate), Io 5e-13
+ *   capacitances (F): C_ahp 40e-12, C_syn 24.5e-12, C_pulse_ahp 0.5e-12,
+ *     C_pulse 0.5e-12, C_ref 1.5e-12, C_mem 3e-12
+ *   layout: kappa_n 0.75, kappa_p 0.66, Ut 25e-3 V, Vth 0.7 V
+ *   Iscale 1e-8 A (scalar): current of a unit drive
+ *   n                  optional, must equal the input channels
+ *   recurrent          false; true adds "w_rec" [pre][post], init uniform
+ *                      ±w_rec_scale·sqrt(6/N) (w_rec_scale 1.0) from the
+ *                      layer's stream "w_rec"
+ *   max_spikes_per_dt  +inf (absent); an integer >= 1 caps the count
+ *   percent_mismatch   0; p > 0 multiplies every listed parameter of
+ *                      every neuron by (1 + (p/mismatch_sigma_rule)·z),
+ *                      z ~ N(0,1) from the stream "mismatch" (spec §6)
+ *   mismatch_sigma_rule 3
+ *   reset_grad         0.5: d(reset switch)/d(spikes) at counts 0 and 1
+ *                      (what JAX's clip gives at its ties; 0 detaches
+ *                      the reset from the gradient)
+ *   forward            "step_pwl" (default) | "smooth" (see kernel.c)
+ *   alpha              4: sharpness of the smooth spike function
+ * The network's dt is the simulation step (Rockpool's dt = 1e-3 s).
+ *
+ * Choices on the spec's open questions (§9):
+ *  1. One combined synapse, as Rockpool at 42cee1c9 simulates (the four
+ *     AMPA/NMDA/GABA/SHUNT types are not implemented).
+ *  2. Ifb uses the pre-reset vmem of the previous step (faithful): after
+ *     a spike the high voltage feeds back during the refractory step.
+ *  3. Negative drive is cut at Io in the synapse: a step whose summed
+ *     drive (input weights × inputs + w_rec × spikes) is negative leaves
+ *     isyn to decay, so negative weights only cancel positive ones, and
+ *     no gradient passes that step (faithful; it is how the model is).
+ *  4. float32 state and constants; the derived constants are computed in
+ *     double and rounded once (params.c). The gradient check uses a smooth
+ *     forward against a double-precision reference (tests).
+ *  5. Gradients are tiny (A-scale currents, surrogate 1 per ampere); no
+ *     rescaling here, so Adam with eps 1e-8 sees Rockpool's regime.
+ *  6. Data are the project's own frozen-noise streams (not NumPy's).
+ * Gradient details (spec §5): step_pwl's surrogate is 1 per ampere where
+ * imem > Io, 0 at Io; clips pass the gradient only strictly above their
+ * bound; the refractory mask and timer are constants; the reset
+ * imem = (1 − b)·imem + b·Io backpropagates with db/ds = reset_grad.
+ *
+ * Observables (SL_MODE_RECORD), [batch][time][n]: isyn, iahp, imem (A,
+ * imem after the reset), vmem (V, before the reset, as carried to the
+ * next step), spikes (counts). The extension "sl.dynapsim.debug"
+ * (dynapsim.h) exposes parameters and derived constants to tests.
+ * Weight mismatch during training (spec §6) is the core's (train.mismatch
+ * acts on every SL_PARAM_WEIGHT tensor, w_rec included); the frozen
+ * mismatch of the circuit parameters is this layer's (percent_mismatch).
+ * An instance works on its own buffers: one call at a time.
+ */
+#include <math.h>
+#include <string.h>
+
+#include "dynapsim.h"
+#include "vec.h"
+
+/* ------------------------------------------------------------ lifecycle */
+
+static void ds_destroy(void *self_)
+{
+    ds__layer *s = self_;
+    if (s == NULL)
+        return;
+    const sl_host *h = s->host;
+    h->xFree(s->parblock);
+    h->xFree(s->w_rec);
+    h->xFree(s->g_rec);
+    h->xFree(s->lc);
+    h->xFree(s->work);
+    h->xFree(s->lane_off);
+    h->xFree(s->tape);
+    h->xFree(s->rec);
+    h->xFree(s);
+}
+
+/* Settings other than the per-neuron parameters. */
+static int ds_settings(ds__layer *s)
+{
+    const sl_host *h = s->host;
+    sl_ctx *ctx = s->ctx;
+    const char *fwd;
+    double alpha, rg;
+    int rc;
+
+    if (h->xHasKey(ctx, "max_spikes_per_dt")) {
+        double m;
+        if ((rc = h->xGetFloat(ctx, "max_spikes_per_dt", 1.0, &m)) < 0)
+            return rc;
+        if (!(m >= 1) || m != floor(m) || m > 1e6)
+            return h->xError(ctx, "max_spikes_per_dt", SL_ECONFIG,
+                             "max_spikes_per_dt must be a whole number of "
+                             "spikes >= 1 (got %g); leave it out for no "
+                             "limit",
+                             m);
+        s->max_spikes = (float)m;
+    } else {
+        s->max_spikes = INFINITY;
+    }
+
+    if ((rc = h->xGetString(ctx, "forward", "step_pwl", &fwd)) < 0)
+        return rc;
+    if (strcmp(fwd, "step_pwl") == 0)
+        s->smooth = 0;
+    else if (strcmp(fwd, "smooth") == 0)
+        s->smooth = 1;
+    else
+        return h->xError(ctx, "forward", SL_ECONFIG,
+                         "forward = \"%s\" is not known: use \"step_pwl\" "
+                         "(spike counts, Rockpool's) or \"smooth\" (a "
+                         "logistic in ln imem, for gradient checks)",
+                         fwd);
+    if ((rc = h->xGetFloat(ctx, "alpha", 4.0, &alpha)) < 0)
+        return rc;
+    if (!(alpha > 0) || !isfinite(alpha) || alpha > 100)
+        return h->xError(ctx, "alpha", SL_ECONFIG,
+                         "alpha (sharpness of the smooth spike function) "
+                         "must be in (0, 100] (got %g)",
+                         alpha);
+    if (!s->smooth && h->xHasKey(ctx, "alpha"))
+        return h->xError(ctx, "alpha", SL_ECONFIG,
+                         "alpha only applies with forward = \"smooth\"");
+    s->alpha = (float)alpha;
+
+    if ((rc = h->xGetFloat(ctx, "reset_grad", 0.5, &rg)) < 0)
+        return rc;
+    if (!(rg >= 0 && rg <= 1))
+        return h->xError(ctx, "reset_grad", SL_ECONFIG,
+                         "reset_grad must be in [0, 1] (got %g): 0.5 is "
+                         "JAX's tie rule, 0 detaches the reset",
+                         rg);
+    s->reset_grad = (float)rg;
+    return h->xGetBool(ctx, "recurrent", 0, &s->recurrent);
+}
+
+/* Recurrent weights: read their settings (refused without recurrent, where
+ * they would silently do nothing) and draw the initial values. */
+static int ds_init_w_rec(ds__layer *s)
+{
+    const sl_host *h = s->host;
+    sl_ctx *ctx = s->ctx;
+    const size_t n = s->n;
+    double scale;
+    int rc;
+
+    if (!s->recurrent) {
+        if (h->xHasKey(ctx, "w_rec_scale"))
+            return h->xError(ctx, "w_rec_scale", SL_ECONFIG,
+                             "w_rec_scale only applies with recurrent = "
+                             "true: set recurrent = true or remove it");
+        return SL_OK;
+    }
+    if ((rc = h->xGetFloat(ctx, "w_rec_scale", 1.0, &scale)) < 0)
+        return rc;
+    if (!(scale >= 0) || !isfinite(scale))
+        return h->xError(ctx, "w_rec_scale", SL_ECONFIG,
+                         "w_rec_scale must be >= 0 (got %g)", scale);
+    if (n > SIZE_MAX / sizeof(float) / n)
+        return h->xError(ctx, NULL, SL_ENOMEM, "w_rec of %zu x %zu is too "
+                         "large", n, n);
+    s->w_rec = h->xAlloc(n * n * sizeof(float));
+    s->g_rec = h->xAlloc(n * n * sizeof(float));
+    if (s->w_rec == NULL || s->g_rec == NULL)
+        return h->xError(ctx, NULL, SL_ENOMEM,
+                         "cannot allocate w_rec (%zu x %zu)", n, n);
+    /* Rockpool's "kaiming" for DynapSim's w_rec: U(±sqrt(6/N)) */
+    const double bound = scale * sqrt(6.0 / (double)n);
+    sl_rng rng;
+    h->xRngDerive(ctx, "w_rec", &rng);
+    for (size_t k = 0; k < n * n; k++)
+        s->w_rec[k] = (float)((2.0 * h->xRngUniform(&rng) - 1.0) * bound);
+    return SL_OK;
+}
+
+static int ds_create(const sl_host *host, sl_ctx *ctx,
+                     const sl_layer_info *info, void **self, size_t *n_out)
+{
+    int rc;
+    if (self == NULL || n_out == NULL)
+        return host->xError(ctx, NULL, SL_EINVAL, "xCreate: NULL output");
+    *self = NULL;
+    if (info == NULL || !SL_HAS_FIELD(sl_layer_info, info, dt))
+        return host->xError(ctx, NULL, SL_EINVAL,
+                            "layer info missing or too old (struct_size)");
+    if (info->n_in == 0)
+        return host->xError(ctx, NULL, SL_EINVAL,
+                            "the layer has no input channels: put a layer "
+                            "with at least one output before it");
+    if (!(info->dt > 0) || !isfinite(info->dt))
+        return host->xError(ctx, NULL, SL_EINVAL,
+                            "network dt must be a positive number of "
+                            "seconds (got %g)",
+                            info->dt);
+    /* One neuron per input channel: the input weights live in the
+     * preceding (linear) layer, so `n` is only a consistency check. */
+    if (host->xHasKey(ctx, "n")) {
+        int64_t nk;
+        if ((rc = host->xGetInt(ctx, "n", (int64_t)info->n_in, &nk)) < 0)
+            return rc;
+        if (nk < 0 || (uint64_t)nk != (uint64_t)info->n_in)
+            return host->xError(
+                ctx, "n", SL_ECONFIG,
+                "n = %lld does not match the %zu input channels: this "
+                "layer has one neuron per input channel; set the preceding "
+                "layer's n_out to %lld or remove n",
+                (long long)nk, info->n_in, (long long)nk);
+    }
+
+    ds__layer *s = host->xAlloc(sizeof *s);
+    if (s == NULL)
+        return host->xError(ctx, NULL, SL_ENOMEM, "cannot allocate a layer");
+    s->host = host;
+    s->ctx = ctx;
+    s->n = info->n_in;
+    s->dt = info->dt;
+    if ((rc = ds__params_init(s)) < 0 || (rc = ds_settings(s)) < 0 ||
+        (rc = ds_init_w_rec(s)) < 0) {
+        ds_destroy(s);
+        return rc;
+    }
+    *self = s;
+    *n_out = s->n;
+    return SL_OK;
+}
+
+static int ds_params(void *self_, sl_param *out, size_t cap, size_t *count)
+{
+    ds__layer *s = self_;
+    const size_t n = s->n;
+    if (count == NULL || (cap > 0 && out == NULL))
+        return s->host->xError(s->ctx, NULL, SL_EINVAL,
+                               "xParams: NULL output");
+    *count = s->recurrent ? 1 : 0;
+    if (s->recurrent && cap >= 1) {
+        memset(&out[0], 0, sizeof out[0]);
+        out[0].struct_size = sizeof out[0];
+        out[0].flags = SL_PARAM_TRAINABLE | SL_PARAM_WEIGHT;
+        out[0].name = "w_rec";
+        out[0].data = s->w_rec;
+        out[0].grad = s->g_rec;
+        out[0].n = n * n;
+        out[0].ndim = 2;
+        out[0].shape[0] = n; /* pre */
+        out[0].shape[1] = n; /* post */
+    }
+    return SL_OK;
+}
+
+/* Make *buf hold at least `need` floats (growing only, contents not
+ * kept). Returns SL_OK or SL_ENOMEM recorded on ctx. */
+static int ensure(ds__layer *s, float **buf, size_t *cap, size_t need,
+                  const char *what)
+{
+    if (need <= *cap)
+        return SL_OK;
+    s->host->xFree(*buf);
+    *buf = s->host->xAlloc(need * sizeof(float));
+    if (*buf == NULL) {
+        *cap = 0;
+        return s->host->xError(s->ctx, NULL, SL_ENOMEM,
+                               "cannot allocate %zu floats for %s", need,
+                               what);
+    }
+    *cap = need;
+    return SL_OK;
+}
+
+/* a·b·c floats, or 0 with *ok cleared when it overflows */
+static size_t mul3(size_t a, size_t b, size_t c, int *ok)
+{
+    const size_t lim = SIZE_MAX / sizeof(float);
+    if (a == 0 || b == 0 || c == 0)
+        return 0;
+    if (a > lim / b || a * b > lim / c) {
+        *ok = 0;
+        return 0;
+    }
+    return a * b * c;
+}
+
+static int ds_prepare(void *self_, size_t batch, size_t time, uint32_t mode)
+{
+    ds__layer *s = self_;
+    const size_t n = s->n;
+    int rc, ok = 1;
+    s->prepared = 0;
+    s->have_forward = 0;
+    if (mode & ~(uint32_t)(SL_MODE_TRAIN | SL_MODE_RECORD))
+        return s->host->xError(s->ctx, NULL, SL_EINVAL,
+                               "unknown mode bits 0x%x in xPrepare",
+                               (unsigned)mode);
+    const size_t lanes = mul3(batch, n, 1, &ok);
+    /* vectors of DS_VL lanes: round up, padding lanes are simulated on
+     * neuron 0's constants and ignored */
+    size_t V = 0;
+    if (lanes > SIZE_MAX - DS_VL)
+        ok = 0;
+    else
+        V = (lanes + DS_VL - 1) / DS_VL * DS_VL;
+    const size_t nlc = mul3(V, DL_COUNT, 1, &ok);
+    const size_t nwork = mul3(V, DW_COUNT, 1, &ok);
+    /* the tape keeps every step in training, else only the current one;
+     * plus the initial row in front */
+    if (time == SIZE_MAX)
+        ok = 0;
+    const size_t rows = (mode & SL_MODE_TRAIN) ? time + 1 : 2;
+    const size_t ntape = mul3(V, DT_COUNT, rows, &ok);
+    const size_t elems = mul3(batch, time, n, &ok); /* one sequence */
+    const size_t nrec = (mode & SL_MODE_RECORD) ? mul3(elems, 5, 1, &ok) : 0;
+    if (lanes > SIZE_MAX / (2 * sizeof(size_t)))
+        ok = 0;
+    if (!ok)
+        return s->host->xError(s->ctx, NULL, SL_ENOMEM,
+                               "sequence of %zu x %zu x %zu is too large",
+                               batch, time, n);
+    if (lanes > s->cap_lanetab) {
+        s->host->xFree(s->lane_off);
+        s->lane_off = s->host->xAlloc(2 * lanes * sizeof(size_t));
+        s->cap_lanetab = s->lane_off ? lanes : 0;
+        if (s->lane_off == NULL)
+            return s->host->xError(s->ctx, NULL, SL_ENOMEM,
+                                   "cannot allocate the lane table");
+    }
+    s->lane_base = s->lane_off + s->cap_lanetab;
+    for (size_t l = 0; l < lanes; l++) {
+        const size_t b = l / n, i = l % n;
+        s->lane_off[l] = b * time * n + i;
+        s->lane_base[l] = b * n;
+    }
+    if ((rc = ensure(s, &s->lc, &s->cap_lc, nlc, "lane constants")) < 0 ||
+        (rc = ensure(s, &s->work, &s->cap_work, nwork, "state")) < 0 ||
+        (rc = ensure(s, &s->tape, &s->cap_tape, ntape, "the tape")) < 0 ||
+        (rc = ensure(s, &s->rec, &s->cap_rec, nrec, "observables")) < 0) {
+        s->lc_lanes = 0;
+        return rc;
+    }
+    /* replicate the per-neuron constants over the batch (and neuron 0's
+     * into the padding): the kernels then index every vector by lane */
+    if (s->lc_lanes != lanes) { /* lanes fixes the layout (and V) */
+        for (size_t k = 0; k < DL_COUNT; k++) {
+            float *dst = s->lc + k * V;
+            for (size_t b = 0; b < batch; b++)
+                memcpy(dst + b * n, s->dn + k * n, n * sizeof(float));
+            for (size_t l = lanes; l < V; l++)
+                dst[l] = s->dn[k * n];
+        }
+        s->lc_lanes = lanes;
+    }
+    s->batch = batch;
+    s->time = time;
+    s->lanes = lanes;
+    s->vlanes = V;
+    s->mode = mode;
+    s->prepared = 1;
+    return SL_OK;
+}
+
+static int ds_forward(void *self_, const float *in, float *out)
+{
+    ds__layer *s = self_;
+    if (!s->prepared)
+        return s->host->xError(s->ctx, NULL, SL_EINVAL,
+                               "xForward called before a successful "
+                               "xPrepare");
+    if (s->batch * s->time == 0) {
+        s->have_forward = 1;
+        return SL_OK;
+    }
+    if (in == NULL || out == NULL)
+        return s->host->xError(s->ctx, NULL, SL_EINVAL,
+                               "xForward needs input and output buffers");
+    s->have_forward = 0;
+    int rc = ds__forward(s, in, out);
+    if (rc < 0)
+        return rc;
+    s->have_forward = 1;
+    return SL_OK;
+}
+
+static int ds_backward(void *self_, const float *dout, float *din)
+{
+    ds__layer *s = self_;
+    if (!s->prepared || !(s->mode & SL_MODE_TRAIN))
+        return s->host->xError(s->ctx, NULL, SL_EINVAL,
+                               "xBackward needs xPrepare with SL_MODE_TRAIN");
+    if (!s->have_forward)
+        return s->host->xError(s->ctx, NULL, SL_EINVAL,
+                               "xBackward called before xForward");
+    if (s->batch * s->time == 0)
+        return SL_OK;
+    if (dout == NULL)
+        return s->host->xError(s->ctx, NULL, SL_EINVAL,
+                               "xBackward needs dL/d(out)");
+    ds__backward(s, dout, din);
+    return SL_OK;
+}
+
+static int ds_observable(void *self_, size_t idx, sl_observable *out)
+{
+    static const struct {
+        const char *name, *unit;
+    } obs[] = {{"isyn", "A"}, {"iahp", "A"}, {"imem", "A"},
+               {"vmem", "V"}, {"spikes", "1"}};
+    ds__layer *s = self_;
+    if (out == NULL)
+        return s->host->xError(s->ctx, NULL, SL_EINVAL,
+                               "xObservable: NULL output");
+    if (!s->prepared || !(s->mode & SL_MODE_RECORD) || !s->have_forward ||
+        idx >= sizeof obs / sizeof obs[0])
+        return SL_ENOTFOUND;
+    const size_t E = s->batch * s->time * s->n;
+    out->struct_size = sizeof *out;
+    out->name = obs[idx].name;
+    out->unit = obs[idx].unit;
+    out->data = s->rec + idx * E;
+    out->batch = s->batch;
+    out->time = s->time;
+    out->channels = s->n;
+    return SL_OK;
+}
+
+/* ------------------------------------------------------------ debug ext */
+
+static int dbg_get(void *self_, const char *name, double *out, size_t n)
+{
+    ds__layer *s = self_;
+    if (name == NULL || out == NULL || n != s->n)
+        return s->host->xError(s->ctx, NULL, SL_EINVAL,
+                               "sl.dynapsim.debug xGet: bad arguments");
+    for (size_t k = 0; k < n; k++) {
+        int rc = ds__param_value(s, name, k, &out[k]);
+        if (rc < 0)
+            return rc;
+    }
+    return SL_OK;
+}
+
+static int dbg_spikes(void *self_, const float *imem, float *spikes,
+                      size_t n)
+{
+    ds__layer *s = self_;
+    if (imem == NULL || spikes == NULL || n != s->n)
+        return s->host->xError(s->ctx, NULL, SL_EINVAL,
+                               "sl.dynapsim.debug xSpikes: bad arguments");
+    ds__spikes(s, imem, spikes, n);
+    return SL_OK;
+}
+
+static const sl_dynapsim_debug ds_debug = {
+    sizeof(sl_dynapsim_debug),
+    dbg_get,
+    dbg_spikes,
+};
+
+static const void *ds_extension(void *self_, const char *name)
+{
+    (void)self_;
+    if (name != NULL && strcmp(name, SL_DYNAPSIM_DEBUG) == 0)
+        return &ds_debug;
+    return NULL;
+}
+
+/* ------------------------------------------------------------ the table */
+
+const sl_neuron_iface ds__iface = {
+    .struct_size = sizeof(sl_neuron_iface),
+    .flags = SL_NEURON_SPIKING,
+    .xCreate = ds_create,
+    .xDestroy = ds_destroy,
+    .xParams = ds_params,
+    .xPrepare = ds_prepare,
+    .xForward = ds_forward,
+    .xBackward = ds_backward,
+    .xObservable = ds_observable,
+    .xExtension = ds_extension,
+};

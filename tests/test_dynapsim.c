@@ -1,0 +1,1239 @@
+/*
+ * tests/test_dynapsim.c — dynapsim.so: the "dynapsim" neuron component.
+ *
+ * Loads the plugin through the real loader ($top_builddir/plugins/
+ * dynapsim/.libs/dynapsim.so), checks its descriptor, the reference values
+ * of specs/dynapsim.md §8 and dynapsim-detail.md §8 (derived constants,
+ * step_pwl counts, the synapse after one input step, a neuron under
+ * constant drive), the recurrence and the refractory period, BPTT against
+ * an independent double-precision transcription of the spec (finite
+ * differences with the smooth forward, forward-mode tangents with the
+ * spec's surrogate rules for step_pwl), frozen mismatch statistics, and
+ * that bad settings and call orders give errors naming the key.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "host.h"
+#include "registry.h"
+#include "rng.h"
+
+#include "../plugins/dynapsim/dynapsim.h"
+
+static sl__registry *reg;
+
+/* ---------------------------------------------------------------- helpers */
+
+/* One layer on a config made from text. The plugin keeps a pointer to
+ * ctx, so a layer must not move while it lives. */
+typedef struct layer {
+    sl__config *cfg;
+    sl_ctx ctx;
+    const sl_neuron_iface *iface;
+    void *self;
+    size_t n_out;
+} layer;
+
+static const sl_neuron_iface *iface_of(void)
+{
+    const sl__entry *e = sl__registry_find(reg, SL_KIND_NEURON, "dynapsim");
+    assert_non_null(e);
+    return e->comp->iface;
+}
+
+/* Create a layer with settings `text`; returns xCreate's status (the
+ * message is then in L->ctx.err). */
+static int layer_try(layer *L, const char *text, size_t n_in, double dt,
+                     uint64_t seed)
+{
+    sl__err err;
+    memset(L, 0, sizeof *L);
+    int rc = sl__config_load_string(text, "test", &L->cfg, &err);
+    if (rc != SL_OK)
+        fail_msg("config \"%s\": %s", text, err.msg);
+    sl__ctx_init(&L->ctx, L->cfg, sl__config_root(L->cfg), seed, "dynapsim");
+    L->iface = iface_of();
+    sl_layer_info info = {sizeof info, n_in, dt};
+    L->self = (void *)0x1; /* must be reset to NULL on failure */
+    rc = L->iface->xCreate(&sl__host, &L->ctx, &info, &L->self, &L->n_out);
+    if (rc != SL_OK)
+        assert_null(L->self);
+    return rc;
+}
+
+static void layer_make_seed(layer *L, const char *text, size_t n_in,
+                            uint64_t seed)
+{
+    int rc = layer_try(L, text, n_in, 1e-3, seed);
+    if (rc != SL_OK)
+        fail_msg("create \"%s\": %d %s", text, rc, L->ctx.err.msg);
+    assert_int_equal(L->n_out, n_in);
+    /* every key the test sets must have been read by the component */
+    sl__err err;
+    rc = sl__config_check_unused(L->cfg, &err);
+    if (rc != SL_OK)
+        fail_msg("unread key: %s", err.msg);
+}
+
+static void layer_make(layer *L, const char *text, size_t n_in)
+{
+    layer_make_seed(L, text, n_in, 42);
+}
+
+static void layer_free(layer *L)
+{
+    if (L->self)
+        L->iface->xDestroy(L->self);
+    sl__config_free(L->cfg);
+    L->self = NULL;
+    L->cfg = NULL;
+}
+
+static void check_ok(layer *L, int rc)
+{
+    if (rc != SL_OK)
+        fail_msg("status %d: %s", rc, L->ctx.err.msg);
+}
+
+static const sl_dynapsim_debug *debug_of(layer *L)
+{
+    assert_non_null(L->iface->xExtension);
+    const sl_dynapsim_debug *d =
+        L->iface->xExtension(L->self, SL_DYNAPSIM_DEBUG);
+    assert_non_null(d);
+    assert_int_equal(d->struct_size, sizeof *d);
+    return d;
+}
+
+/* Per-neuron value `name` of a layer (n values into out). */
+static void get(layer *L, const char *name, double *out)
+{
+    check_ok(L, debug_of(L)->xGet(L->self, name, out, L->n_out));
+}
+
+/* The observable called `name`, which must exist, with its unit. */
+static const float *observable(layer *L, const char *name, const char *unit,
+                               size_t B, size_t T)
+{
+    sl_observable o;
+    for (size_t i = 0;; i++) {
+        memset(&o, 0, sizeof o);
+        int rc = L->iface->xObservable(L->self, i, &o);
+        if (rc == SL_ENOTFOUND)
+            fail_msg("no observable %s", name);
+        check_ok(L, rc);
+        if (strcmp(o.name, name) == 0)
+            break;
+    }
+    assert_int_equal(o.struct_size, sizeof o);
+    assert_string_equal(o.unit, unit);
+    assert_int_equal(o.batch, B);
+    assert_int_equal(o.time, T);
+    assert_int_equal(o.channels, L->n_out);
+    return o.data;
+}
+
+/* The "w_rec" parameter of a recurrent layer. */
+static sl_param w_rec_of(layer *L)
+{
+    sl_param p[2];
+    size_t count = 99;
+    memset(p, 0, sizeof p);
+    check_ok(L, L->iface->xParams(L->self, p, 2, &count));
+    assert_int_equal(count, 1);
+    assert_int_equal(p[0].struct_size, sizeof p[0]);
+    assert_string_equal(p[0].name, "w_rec");
+    assert_int_equal(p[0].flags, SL_PARAM_TRAINABLE | SL_PARAM_WEIGHT);
+    assert_int_equal(p[0].ndim, 2);
+    assert_int_equal(p[0].shape[0], L->n_out);
+    assert_int_equal(p[0].shape[1], L->n_out);
+    assert_int_equal(p[0].n, L->n_out * L->n_out);
+    assert_non_null(p[0].data);
+    assert_non_null(p[0].grad);
+    return p[0];
+}
+
+/* |a − b| <= rtol·|b| */
+static void assert_rel(double a, double b, double rtol, const char *what)
+{
+    if (!(fabs(a - b) <= rtol * fabs(b)))
+        fail_msg("%s: got %.9g, expected %.9g (rtol %g)", what, a, b, rtol);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    const char *top = getenv("top_builddir");
+    char path[4096];
+    snprintf(path, sizeof path, "%s/plugins/dynapsim/.libs/dynapsim.so",
+             top ? top : ".");
+    reg = sl__registry_new();
+    if (reg == NULL)
+        return -1;
+    sl__err err;
+    int shadowed = 0;
+    if (sl__registry_load_file(reg, path, &shadowed, &err) != SL_OK) {
+        fprintf(stderr, "cannot load %s: %s\n", path, err.msg);
+        return -1;
+    }
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    sl__registry_free(reg);
+    return 0;
+}
+
+/* ------------------------------------------------------------- descriptor */
+
+static void test_descriptor(void **state)
+{
+    (void)state;
+    const sl__entry *e = sl__registry_find(reg, SL_KIND_NEURON, "dynapsim");
+    assert_non_null(e);
+    const sl_plugin_desc *d = e->plugin->desc;
+    assert_int_equal(d->struct_size, sizeof *d);
+    assert_int_equal(d->abi_major, SL_ABI_MAJOR);
+    assert_int_equal(d->abi_minor, SL_ABI_MINOR);
+    assert_string_equal(d->name, "dynapsim");
+    assert_string_equal(d->version, "0.1.0");
+    assert_int_equal(d->n_components, 1);
+    const sl_component *c = &d->components[0];
+    assert_int_equal(c->struct_size, sizeof *c);
+    assert_int_equal(c->kind, SL_KIND_NEURON);
+    assert_non_null(c->description);
+    assert_null(strchr(c->description, '\n'));
+    const sl_neuron_iface *f = c->iface;
+    assert_int_equal(f->struct_size, sizeof *f);
+    assert_int_equal(f->flags, SL_NEURON_SPIKING);
+    assert_non_null(f->xCreate);
+    assert_non_null(f->xDestroy);
+    assert_non_null(f->xParams);
+    assert_non_null(f->xPrepare);
+    assert_non_null(f->xForward);
+    assert_non_null(f->xBackward);
+    assert_non_null(f->xObservable);
+    assert_non_null(f->xExtension);
+    assert_null(sl__registry_find(reg, SL_KIND_LOSS, "dynapsim"));
+
+    layer L;
+    layer_make(&L, "", 2);
+    assert_null(f->xExtension(L.self, "sl.no.such.thing"));
+    double v[2];
+    assert_int_equal(debug_of(&L)->xGet(L.self, "tau_nonsense", v, 2),
+                     SL_ENOTFOUND);
+    layer_free(&L);
+}
+
+/* ------------------------------------------------------ reference values */
+
+/* specs/dynapsim.md §2 and §8, dynapsim-detail.md §8.1, at the defaults:
+ * the parameters derived from the target time constants, and the
+ * quantities fixed for a run. */
+static void test_reference_derived(void **state)
+{
+    (void)state;
+    layer L;
+    layer_make(&L, "", 1);
+    const struct {
+        const char *name;
+        double value, rtol;
+    } ref[] = {
+        {"Itau_syn", 8.687943e-11, 1e-6},
+        {"Igain_syn", 8.687943e-09, 1e-6},
+        {"Itau_mem", 5.319149e-12, 1e-6},
+        {"Igain_mem", 2.127660e-11, 1e-6},
+        {"Itau_ahp", 2.836879e-11, 1e-6},
+        {"Igain_ahp", 2.836879e-11, 1e-6},
+        {"Iw_ahp", 5e-13, 1e-7},
+        {"Ipulse", 3.5e-08, 1e-7},
+        {"Ipulse_ahp", 3.5e-07, 1e-7},
+        {"Iref", 1.05e-09, 1e-7},
+        {"Ispkthr", 1e-07, 1e-7},
+        {"Idc", 5e-13, 1e-7},
+        {"If_nmda", 5e-13, 1e-7},
+        {"Io", 5e-13, 1e-7},
+        {"C_mem", 3e-12, 1e-7},
+        {"C_syn", 24.5e-12, 1e-7},
+        {"kappa_n", 0.75, 1e-7},
+        {"kappa_p", 0.66, 1e-7},
+        {"Ut", 25e-3, 1e-7},
+        {"Vth", 0.7, 1e-7},
+        {"Iscale", 1e-8, 1e-7},
+        {"kappa", 0.705, 1e-7},
+        {"kappa_prime", 0.29151026, 1e-7},
+        {"tau_syn", 0.01, 1e-6},
+        {"tau_ahp", 0.05, 1e-6},
+        {"tau_mem", 0.02, 1e-6},
+        {"t_ref", 1e-3, 1e-6},
+        {"t_pulse", 1e-5, 1e-6},
+        {"t_pulse_ahp", 1e-6, 1e-6},
+        {"f_charge", 9.995001666e-4, 1e-6},
+        {"f_discharge", 0.904837418, 1e-7},
+        {"f_charge_ahp", 1.99998e-5, 1e-5},
+        {"f_discharge_ahp", 0.980198673, 1e-7},
+    };
+    for (size_t k = 0; k < sizeof ref / sizeof ref[0]; k++) {
+        double v;
+        get(&L, ref[k].name, &v);
+        assert_rel(v, ref[k].value, ref[k].rtol, ref[k].name);
+    }
+    layer_free(&L);
+
+    /* the derived quantities follow the parameters: tau_syn = (Ut/κ)·
+     * C_syn/Itau_syn, and Itau below Io is clipped to Io */
+    layer_make(&L, "Itau_syn = 4.34397163e-11; Itau_mem = 1e-13;", 1);
+    double v;
+    get(&L, "tau_syn", &v);
+    assert_rel(v, 0.02, 1e-6, "tau_syn at Itau_syn/2");
+    get(&L, "tau_mem", &v);
+    assert_rel(v, 0.025 / 0.705 * 3e-12 / 5e-13, 1e-6, "tau_mem at Io");
+    layer_free(&L);
+}
+
+/* specs/dynapsim.md §8 step_pwl counts (Ispkthr 1e-7), through the
+ * forward's own spike function. */
+static void test_step_pwl(void **state)
+{
+    (void)state;
+    const struct {
+        float imem, spikes;
+    } ref[] = {{5e-13f, 0},      {1e-8f, 0},   {1e-7f, 0},
+               {1.0000001e-7f, 1}, {1.5e-7f, 1}, {2e-7f, 1},
+               {2.7e-7f, 1},     {2.718e-7f, 1}, {2.72e-7f, 2},
+               {7.389e-7f, 2},   {7.39e-7f, 3}, {1e-6f, 3},
+               {1e-5f, 5},       {1e-13f, 0}};
+    const size_t N = sizeof ref / sizeof ref[0];
+    char text[64];
+    snprintf(text, sizeof text, "n = %zu;", N);
+    layer L;
+    layer_make(&L, text, N);
+    float im[16], sp[16];
+    for (size_t k = 0; k < N; k++)
+        im[k] = ref[k].imem;
+    check_ok(&L, debug_of(&L)->xSpikes(L.self, im, sp, N));
+    for (size_t k = 0; k < N; k++)
+        if (sp[k] != ref[k].spikes)
+            fail_msg("step_pwl(%g) = %g, expected %g", (double)im[k],
+                     (double)sp[k], (double)ref[k].spikes);
+    layer_free(&L);
+
+    /* max_spikes_per_dt caps the count */
+    snprintf(text, sizeof text, "max_spikes_per_dt = 2;");
+    layer_make(&L, text, N);
+    check_ok(&L, debug_of(&L)->xSpikes(L.self, im, sp, N));
+    for (size_t k = 0; k < N; k++)
+        assert_true(sp[k] == fminf(ref[k].spikes, 2.0f));
+    layer_free(&L);
+}
+
+/* Run a layer of n neurons (batch 1) on in[T][n] with recording. */
+static void run_record(layer *L, const float *in, size_t T, float *out)
+{
+    check_ok(L, L->iface->xPrepare(L->self, 1, T, SL_MODE_RECORD));
+    check_ok(L, L->iface->xForward(L->self, in, out));
+}
+
+/* specs/dynapsim.md §8: the synapse alone, one step of drive u = 1
+ * (Iws = 1e-8 A, isyn_inf = 1e-6 A) then none; and no input at all. */
+static void test_synapse_decay(void **state)
+{
+    (void)state;
+    static const double isyn_ref[11] = {
+        9.999526e-10, 9.047950e-10, 8.186929e-10, 7.407845e-10,
+        6.702900e-10, 6.065040e-10, 5.487880e-10, 4.965644e-10,
+        4.493106e-10, 4.065535e-10, 3.678653e-10};
+    static const double isyn_01[3] = {1.004024e-10, 9.084838e-11,
+                                      8.220351e-11};
+    enum { T = 11 };
+    float in[T] = {1.0f}, out[T];
+    layer L;
+    layer_make(&L, "", 1);
+    run_record(&L, in, T, out);
+    const float *isyn = observable(&L, "isyn", "A", 1, T);
+    for (int t = 0; t < T; t++) {
+        char what[32];
+        snprintf(what, sizeof what, "isyn after step %d", t + 1);
+        /* float32 accuracy: a few ulp of the decay chain */
+        assert_rel(isyn[t], isyn_ref[t], 2e-6, what);
+        assert_true(out[t] == 0.0f);
+    }
+
+    in[0] = 0.1f; /* isyn_inf = 1e-7 */
+    run_record(&L, in, T, out);
+    isyn = observable(&L, "isyn", "A", 1, T);
+    for (int t = 0; t < 3; t++)
+        assert_rel(isyn[t], isyn_01[t], 2e-6, "isyn after u = 0.1");
+
+    /* no input: isyn decays from Io towards f_c·Io/(1 − f_d); imem stays
+     * at Io, vmem at 0, no spikes (dynapsim-detail.md §8.3) */
+    in[0] = 0.0f;
+    run_record(&L, in, T, out);
+    isyn = observable(&L, "isyn", "A", 1, T);
+    const float *imem = observable(&L, "imem", "A", 1, T);
+    const float *vmem = observable(&L, "vmem", "V", 1, T);
+    const float *iahp = observable(&L, "iahp", "A", 1, T);
+    assert_rel(isyn[0], 4.529185e-13, 2e-6, "isyn, no input");
+    assert_rel(isyn[1], 4.103173e-13, 2e-6, "isyn, no input");
+    assert_rel(isyn[2], 3.717702e-13, 2e-6, "isyn, no input");
+    for (int t = 0; t < T; t++) {
+        assert_true(imem[t] == 5e-13f);
+        assert_true(iahp[t] == 5e-13f);
+        assert_float_equal(vmem[t], 0.0, 1e-7);
+        assert_true(out[t] == 0.0f);
+    }
+    layer_free(&L);
+}
+
+/* dynapsim-detail.md §8.4: one neuron under constant drive, defaults.
+ * Rows of t = 0..4: isyn, iahp, imem (pre-reset; no spike yet, so the
+ * recorded post-reset imem is the same), vmem; then the spike times. */
+static void test_constant_drive(void **state)
+{
+    (void)state;
+    static const double rows[5][4] = {
+        {9.999526e-10, 5.0e-13, 5.469211e-12, 8.483268e-02},
+        {1.904295e-09, 5.0e-13, 9.017518e-11, 1.842164e-01},
+        {2.722577e-09, 5.0e-13, 5.694470e-10, 2.495678e-01},
+        {3.462990e-09, 5.0e-13, 1.313793e-09, 2.792135e-01},
+        {4.132943e-09, 5.0e-13, 2.284073e-09, 2.988249e-01}};
+    enum { T = 100 };
+    float in[T], out[T];
+    layer L;
+    layer_make(&L, "", 1);
+
+    for (int t = 0; t < T; t++)
+        in[t] = 1.0f;
+    run_record(&L, in, 60, out);
+    const float *isyn = observable(&L, "isyn", "A", 1, 60);
+    const float *iahp = observable(&L, "iahp", "A", 1, 60);
+    const float *imem = observable(&L, "imem", "A", 1, 60);
+    const float *vmem = observable(&L, "vmem", "V", 1, 60);
+    const float *spk = observable(&L, "spikes", "1", 1, 60);
+    for (int t = 0; t < 5; t++) {
+        assert_rel(isyn[t], rows[t][0], 1e-5, "isyn, x = 1");
+        assert_rel(iahp[t], rows[t][1], 1e-5, "iahp, x = 1");
+        assert_rel(imem[t], rows[t][2], 1e-4, "imem, x = 1");
+        assert_rel(vmem[t], rows[t][3], 1e-4, "vmem, x = 1");
+    }
+    int expect1[60] = {0};
+    expect1[15] = expect1[28] = expect1[40] = expect1[52] = 1;
+    for (int t = 0; t < 60; t++) {
+        if (out[t] != (float)expect1[t])
+            fail_msg("x = 1: spikes[%d] = %g, expected %d", t,
+                     (double)out[t], expect1[t]);
+        assert_true(spk[t] == out[t]);
+        if (expect1[t]) {
+            /* reset to Io; vmem keeps the pre-reset imem of
+             * 1.353462e-07 A at the first spike */
+            assert_true(imem[t] == 5e-13f);
+            if (t == 15)
+                assert_rel(vmem[t], 0.025 / 0.705 * log(1.353462e-07 / 5e-13),
+                           1e-4, "vmem at the first spike");
+        }
+    }
+    /* the default Iw_ahp is so small that iahp never leaves Io */
+    for (int t = 0; t < 60; t++)
+        assert_true(iahp[t] == 5e-13f);
+
+    for (int t = 0; t < T; t++)
+        in[t] = 5.0f;
+    run_record(&L, in, T, out);
+    imem = observable(&L, "imem", "A", 1, T);
+    assert_rel(imem[0], 2.555414e-11, 1e-4, "imem, x = 5");
+    assert_rel(imem[1], 1.160599e-09, 1e-4, "imem, x = 5");
+    assert_rel(imem[2], 4.148986e-09, 1e-4, "imem, x = 5");
+    static const int times5[] = {9,  17, 24, 31, 38, 45, 52,
+                                 59, 66, 73, 80, 87, 94};
+    float expect5[T] = {0};
+    for (size_t k = 0; k < sizeof times5 / sizeof times5[0]; k++)
+        expect5[times5[k]] = 1.0f;
+    for (int t = 0; t < T; t++)
+        if (out[t] != expect5[t])
+            fail_msg("x = 5: spikes[%d] = %g, expected %g", t,
+                     (double)out[t], (double)expect5[t]);
+    layer_free(&L);
+}
+
+/* The refractory period blocks the membrane's input (Iin = Io) for as
+ * many steps as t_ref lasts: t_ref = Vth·C_ref/Iref, so Iref/4.5 gives
+ * 4.5 ms, i.e. 5 blocked steps instead of 1 (the timer is checked before
+ * it is decremented). The synapse keeps integrating meanwhile. Proof by
+ * changing the input only inside the window after the first spike: the
+ * membrane cannot tell until the window closes, the synapse can at once. */
+static void test_refractory(void **state)
+{
+    (void)state;
+    enum { T = 40 };
+    const struct {
+        const char *cfg;
+        double t_ref;
+        int blocked;
+    } cases[] = {{"", 1e-3, 1}, {"Iref = 2.3333333e-10;", 4.5e-3, 5}};
+    for (size_t c = 0; c < 2; c++) {
+        float in[T], out[T], imem_a[T], isyn_a[T];
+        for (int t = 0; t < T; t++)
+            in[t] = 5.0f;
+        layer L;
+        layer_make(&L, cases[c].cfg, 1);
+        double tr;
+        get(&L, "t_ref", &tr);
+        assert_rel(tr, cases[c].t_ref, 1e-6, "t_ref");
+        run_record(&L, in, T, out);
+        memcpy(imem_a, observable(&L, "imem", "A", 1, T), sizeof imem_a);
+        memcpy(isyn_a, observable(&L, "isyn", "A", 1, T), sizeof isyn_a);
+        const int t0 = 9; /* the first spike, as in test_constant_drive */
+        for (int t = 0; t < T; t++)
+            assert_true(out[t] == (t == t0 ? 1.0f : 0.0f) || t > t0);
+        for (int t = t0 + 1; t <= t0 + cases[c].blocked; t++)
+            in[t] = 0.25f;
+        run_record(&L, in, T, out);
+        const float *imem = observable(&L, "imem", "A", 1, T);
+        const float *isyn = observable(&L, "isyn", "A", 1, T);
+        const int open = t0 + cases[c].blocked + 1; /* first free step */
+        for (int t = 0; t < open; t++)
+            if (imem[t] != imem_a[t])
+                fail_msg("%s: imem differs at step %d, inside the "
+                         "refractory window",
+                         cases[c].cfg, t);
+        assert_true(imem[open] != imem_a[open]);
+        assert_true(isyn[t0 + 1] < isyn_a[t0 + 1]);
+        layer_free(&L);
+    }
+}
+
+/* ------------------------------------------------------------ recurrence */
+
+/* Neuron 0 is driven to spike; neuron 1 gets no input and hears neuron 0
+ * only through w_rec[0][1]. Its synapse must charge by exactly
+ * f_charge·(Igain/Itau)·Iscale·w one step after neuron 0's spike; a
+ * negative weight does nothing (the drive is cut at Io, open question 3). */
+static void test_recurrence(void **state)
+{
+    (void)state;
+    enum { T = 30 };
+    float in[T][2], out[T][2];
+    for (int t = 0; t < T; t++) {
+        in[t][0] = 5.0f;
+        in[t][1] = 0.0f;
+    }
+    const float ws[3] = {0.0f, 0.5f, -0.5f};
+    float isyn1[3][T];
+    for (int pass = 0; pass < 3; pass++) {
+        layer L;
+        layer_make(&L, "recurrent = true; w_rec_scale = 0.0;", 2);
+        sl_param p = w_rec_of(&L);
+        for (size_t k = 0; k < 4; k++)
+            assert_float_equal(p.data[k], 0.0, 0.0); /* scale 0 */
+        p.data[0 * 2 + 1] = ws[pass]; /* pre 0 → post 1 */
+        run_record(&L, &in[0][0], T, &out[0][0]);
+        const float *isyn = observable(&L, "isyn", "A", 1, T);
+        for (int t = 0; t < T; t++)
+            isyn1[pass][t] = isyn[t * 2 + 1];
+        assert_float_equal(out[9][0], 1.0, 0.0); /* as test_constant_drive */
+        for (int t = 0; t < T; t++)
+            assert_float_equal(out[t][1], 0.0, 0.0);
+        layer_free(&L);
+    }
+    /* identical up to the step after the spike at t = 9 */
+    for (int t = 0; t <= 9; t++) {
+        assert_true(isyn1[1][t] == isyn1[0][t]);
+        assert_true(isyn1[2][t] == isyn1[0][t]);
+    }
+    const double fd = 0.904837418, fc = 9.995001666e-4;
+    assert_rel(isyn1[1][10], fd * isyn1[1][9] + fc * (100 * 0.5 * 1e-8), 1e-5,
+               "isyn of neuron 1 after neuron 0's spike");
+    for (int t = 0; t < T; t++) /* negative weight: no effect at all */
+        assert_true(isyn1[2][t] == isyn1[0][t]);
+}
+
+static void test_w_rec_init(void **state)
+{
+    (void)state;
+    layer A, B, C;
+    const char *cfg = "recurrent = true; w_rec_scale = 0.5;";
+    layer_make(&A, cfg, 4);
+    layer_make(&B, cfg, 4);
+    layer_make_seed(&C, cfg, 4, 7);
+    sl_param a = w_rec_of(&A), b = w_rec_of(&B), c = w_rec_of(&C);
+    const double bound = 0.5 * sqrt(6.0 / 4);
+    int differs = 0;
+    double sum2 = 0;
+    for (size_t k = 0; k < 16; k++) {
+        assert_true(fabs(a.data[k]) <= bound);
+        assert_true(a.data[k] == b.data[k]); /* same seed: same draw */
+        differs += a.data[k] != c.data[k];   /* other seed: other draw */
+        sum2 += a.data[k] * a.data[k];
+        assert_float_equal(a.grad[k], 0.0, 0.0);
+    }
+    assert_true(differs > 10);
+    assert_true(sum2 / 16 > 0.05 * bound * bound);
+    layer_free(&A);
+    layer_free(&B);
+    layer_free(&C);
+
+    /* not recurrent: no parameters */
+    layer_make(&A, "", 3);
+    size_t count = 9;
+    check_ok(&A, A.iface->xParams(A.self, NULL, 0, &count));
+    assert_int_equal(count, 0);
+    layer_free(&A);
+}
+
+/* ----------------------------------------------------- gradient checking */
+
+/*
+ * Double-precision reference: spec §4 transcribed as written (Rockpool's
+ * operations, not the plugin's rearranged ones), with forward-mode
+ * tangents (value, derivative) so the same code gives the loss and its
+ * derivative along one direction. Tangent rules: exact for smooth
+ * operations, max(x, Io) passes the tangent where x > Io, the refractory
+ * mask and timer are constants; step_pwl's tangent is [imem > Io]·dimem
+ * (spec §5) and the reset switch b = clip(s, 0, 1) gets
+ * reset_grad·[s <= 1]·ds; with the smooth forward S = 1/(1+(Ispkthr/P)^α)
+ * and b = S, both exact.
+ */
+typedef struct dd {
+    double v, d;
+} dd;
+
+static dd D(double v) { return (dd){v, 0}; }
+static dd add(dd a, dd b) { return (dd){a.v + b.v, a.d + b.d}; }
+static dd sub(dd a, dd b) { return (dd){a.v - b.v, a.d - b.d}; }
+static dd mul(dd a, dd b) { return (dd){a.v * b.v, a.d * b.v + a.v * b.d}; }
+static dd dvd(dd a, dd b)
+{
+    return (dd){a.v / b.v, (a.d * b.v - a.v * b.d) / (b.v * b.v)};
+}
+static dd dexp(dd a)
+{
+    double e = exp(a.v);
+    return (dd){e, e * a.d};
+}
+static dd dlog(dd a) { return (dd){log(a.v), a.d / a.v}; }
+static dd clip_lo(dd a, double lo) { return a.v > lo ? a : D(lo); }
+
+enum { RN = 4 }; /* at most RN neurons in the reference */
+
+typedef struct refp {
+    double P[DS_NPAR][RN]; /* the layer's parameters after mismatch */
+    double iscale, dt, alpha, reset_grad;
+    double io0[RN];
+    int smooth, recurrent;
+} refp;
+
+static const char *const par_names[DS_NPAR] = {
+    "Idc",       "If_nmda",  "Igain_ahp", "Igain_mem",   "Igain_syn",
+    "Ipulse_ahp", "Ipulse",  "Iref",      "Ispkthr",     "Itau_ahp",
+    "Itau_mem",  "Itau_syn", "Iw_ahp",    "C_ahp",       "C_syn",
+    "C_pulse_ahp", "C_pulse", "C_ref",    "C_mem",       "Io",
+    "kappa_n",   "kappa_p",  "Ut",        "Vth"};
+
+/* Loss Σ c·out over [B][T][n] (and its tangent along in_d, w_d). out
+ * receives the forward's output when not NULL. */
+static dd ref_loss(const refp *p, size_t B, size_t T, size_t n,
+                   const double *in, const double *in_d, const double *w,
+                   const double *w_d, const double *c, double *out)
+{
+    dd L = D(0);
+    assert_true(n <= RN);
+    for (size_t b = 0; b < B; b++) {
+        dd isyn[RN], iahp[RN], imem[RN], vmem[RN], sp[RN], spn[RN];
+        double timer[RN];
+        for (size_t i = 0; i < n; i++) {
+            isyn[i] = iahp[i] = imem[i] = D(p->io0[i]);
+            vmem[i] = D(0);
+            sp[i] = D(0);
+            timer[i] = 0;
+        }
+        for (size_t t = 0; t < T; t++) {
+            for (size_t i = 0; i < n; i++) {
+                double P[DS_NPAR];
+                for (size_t k = 0; k < DS_NPAR; k++)
+                    P[k] = p->P[k][i];
+                const double io = P[DS_IO];
+                const double kappa = (P[DS_KAPPA_N] + P[DS_KAPPA_P]) / 2;
+                const double kp = kappa * kappa / (kappa + 1);
+                const double ut = P[DS_UT];
+                const double itau_syn = fmax(P[DS_ITAU_SYN], io),
+                             igain_syn = fmax(P[DS_IGAIN_SYN], io),
+                             itau_ahp = fmax(P[DS_ITAU_AHP], io),
+                             igain_ahp = fmax(P[DS_IGAIN_AHP], io),
+                             itau_mem = fmax(P[DS_ITAU_MEM], io),
+                             igain_mem = fmax(P[DS_IGAIN_MEM], io);
+                const double tau_syn = ut / kappa * P[DS_C_SYN] / itau_syn;
+                const double tau_ahp = ut / kappa * P[DS_C_AHP] / itau_ahp;
+                const double t_pulse = P[DS_VTH] * P[DS_C_PULSE] / P[DS_IPULSE];
+                const double t_pulse_ahp =
+                    P[DS_VTH] * P[DS_C_PULSE_AHP] / P[DS_IPULSE_AHP];
+                const double t_ref = P[DS_VTH] * P[DS_C_REF] / P[DS_IREF];
+                const double fc = 1 - exp(-t_pulse / tau_syn),
+                             fdis = exp(-p->dt / tau_syn),
+                             fca = 1 - exp(-t_pulse_ahp / tau_ahp),
+                             fda = exp(-p->dt / tau_ahp);
+                const size_t o = (b * T + t) * n + i;
+
+                /* 1. synapse */
+                dd ws = (dd){in[o], in_d ? in_d[o] : 0};
+                for (size_t j = 0; p->recurrent && j < n; j++)
+                    ws = add(ws, mul((dd){w[j * n + i], w_d ? w_d[j * n + i]
+                                                            : 0},
+                                     sp[j]));
+                dd iws = mul(ws, D(p->iscale));
+                dd isyn_inf = clip_lo(mul(D(igain_syn / itau_syn), iws), io);
+                isyn[i] = add(mul(D(fdis), isyn[i]), mul(D(fc), isyn_inf));
+                /* 2. AHP */
+                dd iahp_inf =
+                    mul(D(igain_ahp / itau_ahp), mul(D(P[DS_IW_AHP]), sp[i]));
+                iahp[i] = clip_lo(
+                    add(mul(D(fda), iahp[i]), mul(D(fca), iahp_inf)), io);
+                /* 3. membrane */
+                dd ifb = mul(D(io), dexp(mul(D(kp / ut), vmem[i])));
+                dd ileak = add(D(itau_mem), iahp[i]);
+                dd iin = add(sub(isyn[i], ileak), D(P[DS_IDC]));
+                if (timer[i] > 0)
+                    iin = D(0);
+                iin = clip_lo(iin, io);
+                dd imem_inf = mul(D(igain_mem / itau_mem), sub(iin, ileak));
+                dd f_imem = mul(dvd(ifb, ileak), add(imem[i], D(igain_mem)));
+                dd tau = dvd(D(ut / kappa * P[DS_C_MEM]), ileak);
+                dd dimem = mul(
+                    dvd(imem[i], mul(tau, add(imem[i], D(igain_mem)))),
+                    sub(add(imem_inf, f_imem),
+                        mul(imem[i],
+                            add(D(1), dvd(iahp[i], D(itau_mem))))));
+                dd pre = clip_lo(add(imem[i], mul(dimem, D(p->dt))), io);
+                vmem[i] = mul(D(ut / kappa), dlog(dvd(pre, D(io))));
+                /* 4. spikes, 5. reset and refractory period */
+                const double ispk = P[DS_ISPKTHR];
+                dd s, bsw;
+                if (p->smooth) {
+                    double r = pow(ispk / pre.v, p->alpha);
+                    double S = 1 / (1 + r);
+                    double dS = p->alpha * S * (1 - S) / pre.v;
+                    s = (dd){S, dS * pre.d};
+                    bsw = s;
+                } else {
+                    double cnt = 0;
+                    if (pre.v > ispk)
+                        cnt = fmax(ceil(log(pre.v / ispk)), 1);
+                    double ds = pre.v > io ? pre.d : 0;
+                    s = (dd){cnt, ds};
+                    bsw = (dd){fmin(cnt, 1),
+                               cnt <= 1 ? p->reset_grad * ds : 0};
+                }
+                imem[i] = add(mul(sub(D(1), bsw), pre), mul(bsw, D(io)));
+                timer[i] = fmax(timer[i] - p->dt, 0);
+                if (pre.v > ispk)
+                    timer[i] = t_ref;
+                spn[i] = s;
+                L = add(L, mul(D(c[o]), s));
+                if (out)
+                    out[o] = s.v;
+            }
+            for (size_t i = 0; i < n; i++)
+                sp[i] = spn[i];
+        }
+    }
+    return L;
+}
+
+/* The reference parameters of a plugin layer (after its mismatch). */
+static void ref_from_layer(layer *Lr, refp *p, int smooth, double alpha,
+                           int recurrent)
+{
+    memset(p, 0, sizeof *p);
+    double v[RN];
+    assert_true(Lr->n_out <= RN);
+    for (size_t k = 0; k < DS_NPAR; k++) {
+        get(Lr, par_names[k], v);
+        for (size_t i = 0; i < Lr->n_out; i++)
+            p->P[k][i] = v[i];
+    }
+    get(Lr, "Io_nominal", v);
+    for (size_t i = 0; i < Lr->n_out; i++)
+        p->io0[i] = v[i];
+    get(Lr, "Iscale", v);
+    p->iscale = v[0];
+    p->dt = 1e-3;
+    p->alpha = alpha;
+    p->reset_grad = 0.5;
+    p->smooth = smooth;
+    p->recurrent = recurrent;
+}
+
+/* Compare analytic g against the reference derivative r: relative 1e-3,
+ * entries far below the largest one judged against 1e-3 of it. Returns
+ * the number of mismatches (the first few printed when `verbose`). */
+static int compare_grad(const char *what, const float *g, const double *r,
+                        size_t n, int verbose)
+{
+    double scale = 0;
+    for (size_t k = 0; k < n; k++)
+        scale = fmax(scale, fabs(r[k]));
+    assert_true(scale > 0);
+    int bad = 0;
+    for (size_t k = 0; k < n; k++) {
+        double tol = 1e-3 * fmax(fabs(r[k]), 1e-3 * scale);
+        if (!(fabs(g[k] - r[k]) <= tol)) {
+            if (verbose && bad < 5)
+                fprintf(stderr, "%s[%zu]: analytic %.9g, reference %.9g\n",
+                        what, k, (double)g[k], r[k]);
+            bad++;
+        }
+    }
+    return bad;
+}
+
+enum { GB = 2, GT = 50, GN = 3, GE = GB * GT * GN };
+
+/* Gradient check of one configuration: the plugin's BPTT against the
+ * reference's tangents (and, with the smooth forward, those against
+ * central differences of the reference). Returns the number of
+ * mismatching entries of dL/d(in) and dL/d(w_rec). */
+static int gradcheck(const char *text, int smooth, double alpha, int verbose)
+{
+    layer L;
+    layer_make(&L, text, GN);
+    refp p;
+    ref_from_layer(&L, &p, smooth, alpha, 1);
+    sl_param w = w_rec_of(&L);
+
+    sl_rng rng;
+    sl__rng_seed(&rng, 1234, "gradcheck");
+    static float in[GE], out[GE], c[GE], din[GE];
+    static double ind[GE], cd[GE], outd[GE], ref_in[GE], fd_in[GE];
+    double wd[GN * GN], ref_w[GN * GN], fd_w[GN * GN];
+    for (size_t k = 0; k < GE; k++) {
+        /* mostly excitatory drive (u = 1 spikes after 15 steps), some
+         * negative values that the synapse cuts at Io */
+        in[k] = (float)(-1.0 + 7.0 * sl__rng_uniform(&rng));
+        c[k] = (float)(2 * sl__rng_uniform(&rng) - 1);
+        ind[k] = in[k];
+        cd[k] = c[k];
+    }
+    for (size_t k = 0; k < GN * GN; k++) {
+        w.data[k] = (float)(2 * sl__rng_uniform(&rng) - 1);
+        wd[k] = w.data[k];
+    }
+
+    check_ok(&L, L.iface->xPrepare(L.self, GB, GT, SL_MODE_TRAIN));
+    check_ok(&L, L.iface->xForward(L.self, in, out));
+    ref_loss(&p, GB, GT, GN, ind, NULL, wd, NULL, cd, outd);
+    double total = 0;
+    for (size_t k = 0; k < GE; k++) {
+        /* same function: spike counts equal, smooth spikes to ~1e-4 */
+        if (!(fabs(out[k] - outd[k]) <= 1e-3 * fmax(1, fabs(outd[k]))))
+            fail_msg("forward differs from the reference at %zu: %.9g vs "
+                     "%.9g",
+                     k, (double)out[k], outd[k]);
+        total += outd[k];
+    }
+    assert_true(total > 5); /* the neurons do spike */
+    check_ok(&L, L.iface->xBackward(L.self, c, din));
+
+    /* tangents along every input element and weight */
+    double *e_in = calloc(GE, sizeof *e_in);
+    double e_w[GN * GN] = {0};
+    assert_non_null(e_in);
+    for (size_t k = 0; k < GE; k++) {
+        e_in[k] = 1;
+        ref_in[k] = ref_loss(&p, GB, GT, GN, ind, e_in, wd, NULL, cd, NULL).d;
+        e_in[k] = 0;
+    }
+    for (size_t k = 0; k < GN * GN; k++) {
+        e_w[k] = 1;
+        ref_w[k] = ref_loss(&p, GB, GT, GN, ind, NULL, wd, e_w, cd, NULL).d;
+        e_w[k] = 0;
+    }
+    free(e_in);
+    int bad = compare_grad("dL/din", din, ref_in, GE, verbose) +
+              compare_grad("dL/dw_rec", w.grad, ref_w, GN * GN, verbose);
+
+    if (smooth) {
+        /* the tangents are the derivative: central differences agree */
+        float fdf_in[GE], fdf_w[GN * GN];
+        const double eps = 1e-6;
+        for (size_t k = 0; k < GE; k++) {
+            double x0 = ind[k];
+            ind[k] = x0 + eps;
+            double lp = ref_loss(&p, GB, GT, GN, ind, NULL, wd, NULL, cd,
+                                 NULL).v;
+            ind[k] = x0 - eps;
+            double lm = ref_loss(&p, GB, GT, GN, ind, NULL, wd, NULL, cd,
+                                 NULL).v;
+            ind[k] = x0;
+            fd_in[k] = (lp - lm) / (2 * eps);
+            fdf_in[k] = (float)ref_in[k];
+        }
+        for (size_t k = 0; k < GN * GN; k++) {
+            double w0 = wd[k];
+            wd[k] = w0 + eps;
+            double lp = ref_loss(&p, GB, GT, GN, ind, NULL, wd, NULL, cd,
+                                 NULL).v;
+            wd[k] = w0 - eps;
+            double lm = ref_loss(&p, GB, GT, GN, ind, NULL, wd, NULL, cd,
+                                 NULL).v;
+            wd[k] = w0;
+            fd_w[k] = (lp - lm) / (2 * eps);
+            fdf_w[k] = (float)ref_w[k];
+        }
+        bad += compare_grad("tangent vs fd (in)", fdf_in, fd_in, GE, verbose);
+        bad += compare_grad("tangent vs fd (w)", fdf_w, fd_w, GN * GN,
+                            verbose);
+    }
+
+    /* gradients accumulate: a second backward doubles them, and din is
+     * overwritten (not accumulated) */
+    float g1[GN * GN], din2[GE];
+    memcpy(g1, w.grad, sizeof g1);
+    check_ok(&L, L.iface->xBackward(L.self, c, din2));
+    for (size_t k = 0; k < GN * GN; k++)
+        assert_float_equal(w.grad[k], 2 * g1[k], 1e-5 * fabs(g1[k]));
+    assert_memory_equal(din, din2, sizeof din);
+    layer_free(&L);
+    return bad;
+}
+
+static void test_gradcheck_smooth(void **state)
+{
+    (void)state;
+    assert_int_equal(
+        gradcheck("forward = \"smooth\"; alpha = 3.0; recurrent = true;", 1,
+                  3.0, 1),
+        0);
+}
+
+/* Per-neuron parameters reach the backward: 30% mismatch, and an AHP
+ * strong enough to matter (Iw_ahp 4e5 x the default: 4 pA per spike). */
+static void test_gradcheck_smooth_mismatch(void **state)
+{
+    (void)state;
+    assert_int_equal(
+        gradcheck("forward = \"smooth\"; alpha = 3.0; recurrent = true; "
+                  "percent_mismatch = 0.3; Iw_ahp = 2e-7;",
+                  1, 3.0, 1),
+        0);
+}
+
+/* The step_pwl forward with the spec's surrogate rules (§5). */
+static void test_gradcheck_step_pwl(void **state)
+{
+    (void)state;
+    assert_int_equal(gradcheck("recurrent = true; percent_mismatch = 0.1;",
+                               0, 0, 1),
+                     0);
+}
+
+/* The check has teeth: with the reset detached (reset_grad 0) the
+ * plugin no longer computes the derivative the reference takes. */
+static void test_gradcheck_detects_detach(void **state)
+{
+    (void)state;
+    assert_true(gradcheck("recurrent = true; percent_mismatch = 0.1; "
+                          "reset_grad = 0.0;",
+                          0, 0, 0) > 10);
+}
+
+/* --------------------------------------------------------------- mismatch */
+
+static void test_mismatch_seeded(void **state)
+{
+    (void)state;
+    layer A, B, C, Z;
+    const char *cfg = "percent_mismatch = 0.3;";
+    layer_make_seed(&A, cfg, 8, 5);
+    layer_make_seed(&B, cfg, 8, 5);
+    layer_make_seed(&C, cfg, 8, 6);
+    layer_make_seed(&Z, "", 8, 5);
+    for (size_t k = 0; k < DS_NPAR; k++) {
+        double a[8], b[8], c[8], z[8];
+        get(&A, par_names[k], a);
+        get(&B, par_names[k], b);
+        get(&C, par_names[k], c);
+        get(&Z, par_names[k], z);
+        int differs = 0, moved = 0;
+        for (size_t i = 0; i < 8; i++) {
+            assert_true(a[i] == b[i]);
+            differs += a[i] != c[i];
+            moved += a[i] != z[i];
+            assert_true(z[i] == z[0]); /* no mismatch: all neurons alike */
+        }
+        if (differs < 7 || moved < 7)
+            fail_msg("%s: %d of 8 differ between seeds, %d moved",
+                     par_names[k], differs, moved);
+    }
+    /* not mismatched: Iscale; the state starts from the nominal Io */
+    double is[8];
+    get(&A, "Iscale", is);
+    assert_true(is[0] == 1e-8f || fabs(is[0] - 1e-8) < 1e-15);
+    float in[8] = {0}, out[8];
+    check_ok(&A, A.iface->xPrepare(A.self, 1, 1, SL_MODE_RECORD));
+    check_ok(&A, A.iface->xForward(A.self, in, out));
+    const float *iahp = observable(&A, "iahp", "A", 1, 1);
+    double io[8], fda[8];
+    get(&A, "Io", io);
+    get(&A, "f_discharge_ahp", fda);
+    for (size_t i = 0; i < 8; i++) /* max(fda·Io_nominal, Io_mismatched) */
+        assert_rel(iahp[i], fmax(fda[i] * 5e-13, io[i]), 1e-6, "iahp[0]");
+    layer_free(&A);
+    layer_free(&B);
+    layer_free(&C);
+    layer_free(&Z);
+}
+
+/* On a large layer the relative deviation of each mismatched parameter
+ * has mean 0 and standard deviation p/sigma_rule. With N = 20000 the
+ * sample std has a relative standard error of 1/sqrt(2N) = 0.5%: a 3%
+ * band is > 5 standard errors wide, the mean band 5/sqrt(N). Parameters
+ * get independent draws (correlation below 5/sqrt(N)). */
+static void test_mismatch_statistics(void **state)
+{
+    (void)state;
+    enum { N = 20000 };
+    const struct {
+        const char *cfg;
+        double sigma;
+    } cases[] = {{"percent_mismatch = 0.3;", 0.1},
+                 {"percent_mismatch = 0.05;", 0.05 / 3},
+                 {"percent_mismatch = 0.2; mismatch_sigma_rule = 2.0;", 0.1}};
+    double *a = malloc(N * sizeof *a), *b = malloc(N * sizeof *b);
+    assert_non_null(a);
+    assert_non_null(b);
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        layer L;
+        layer_make(&L, cases[c].cfg, N);
+        const char *names[] = {"Itau_syn", "C_mem", "Io", "Vth"};
+        const double nominal[] = {8.687943e-11, 3e-12, 5e-13, 0.7};
+        for (size_t q = 0; q < 4; q++) {
+            get(&L, names[q], a);
+            double s1 = 0, s2 = 0;
+            for (size_t i = 0; i < N; i++) {
+                double r = a[i] / nominal[q] - 1;
+                s1 += r;
+                s2 += r * r;
+            }
+            double mean = s1 / N, sd = sqrt(s2 / N - mean * mean);
+            if (fabs(mean) > 5 * cases[c].sigma / sqrt(N) ||
+                fabs(sd / cases[c].sigma - 1) > 0.03)
+                fail_msg("%s %s: mean %g, std %g, expected 0, %g",
+                         cases[c].cfg, names[q], mean, sd, cases[c].sigma);
+        }
+        /* independent draws for two parameters */
+        get(&L, "Itau_syn", a);
+        get(&L, "Igain_syn", b);
+        double sa = 0, sb = 0, sab = 0, saa = 0, sbb = 0;
+        for (size_t i = 0; i < N; i++) {
+            sa += a[i];
+            sb += b[i];
+        }
+        sa /= N;
+        sb /= N;
+        for (size_t i = 0; i < N; i++) {
+            sab += (a[i] - sa) * (b[i] - sb);
+            saa += (a[i] - sa) * (a[i] - sa);
+            sbb += (b[i] - sb) * (b[i] - sb);
+        }
+        assert_true(fabs(sab / sqrt(saa * sbb)) < 5 / sqrt(N));
+        layer_free(&L);
+    }
+    free(a);
+    free(b);
+}
+
+/* ------------------------------------------------------------ bad inputs */
+
+static void test_bad_settings(void **state)
+{
+    (void)state;
+    const struct {
+        const char *text;
+        size_t n_in;
+        double dt;
+        int code;
+        const char *needle; /* must appear in the message */
+    } cases[] = {
+        {"Itau_syn = 0.0;", 2, 1e-3, SL_ECONFIG, "Itau_syn"},
+        {"Itau_mem = -1e-12;", 2, 1e-3, SL_ECONFIG, "Itau_mem"},
+        {"Igain_syn = [1e-9, -1e-9];", 2, 1e-3, SL_ECONFIG, "Igain_syn"},
+        {"Igain_syn = [1e-9, 1e-9, 1e-9];", 2, 1e-3, SL_ECONFIG,
+         "Igain_syn"},
+        {"Ispkthr = 0;", 2, 1e-3, SL_ECONFIG, "Ispkthr"},
+        {"Io = 0.0;", 2, 1e-3, SL_ECONFIG, "Io"},
+        {"Iref = -1.0;", 2, 1e-3, SL_ECONFIG, "Iref"},
+        {"Ipulse = 0.0;", 2, 1e-3, SL_ECONFIG, "Ipulse"},
+        {"Idc = -1e-13;", 2, 1e-3, SL_ECONFIG, "Idc"},
+        {"Iw_ahp = -1e-13;", 2, 1e-3, SL_ECONFIG, "Iw_ahp"},
+        {"C_mem = 0.0;", 2, 1e-3, SL_ECONFIG, "C_mem"},
+        {"kappa_n = 0.0;", 2, 1e-3, SL_ECONFIG, "kappa_n"},
+        {"Ut = -0.025;", 2, 1e-3, SL_ECONFIG, "Ut"},
+        {"Vth = 0.0;", 2, 1e-3, SL_ECONFIG, "Vth"},
+        {"Itau_syn = \"big\";", 2, 1e-3, SL_ECONFIG, "Itau_syn"},
+        {"Iscale = 0.0;", 2, 1e-3, SL_ECONFIG, "Iscale"},
+        {"Iscale = -1e-8;", 2, 1e-3, SL_ECONFIG, "Iscale"},
+        {"percent_mismatch = -0.1;", 2, 1e-3, SL_ECONFIG,
+         "percent_mismatch"},
+        {"percent_mismatch = 30.0;", 2, 1e-3, SL_ECONFIG,
+         "percent_mismatch"},
+        {"mismatch_sigma_rule = 0.0;", 2, 1e-3, SL_ECONFIG,
+         "mismatch_sigma_rule"},
+        {"max_spikes_per_dt = 0;", 2, 1e-3, SL_ECONFIG, "max_spikes_per_dt"},
+        {"max_spikes_per_dt = 1.5;", 2, 1e-3, SL_ECONFIG,
+         "max_spikes_per_dt"},
+        {"forward = \"wobbly\";", 2, 1e-3, SL_ECONFIG, "forward"},
+        {"alpha = 2.0;", 2, 1e-3, SL_ECONFIG, "alpha"},
+        {"forward = \"smooth\"; alpha = 0.0;", 2, 1e-3, SL_ECONFIG, "alpha"},
+        {"reset_grad = 2.0;", 2, 1e-3, SL_ECONFIG, "reset_grad"},
+        {"w_rec_scale = 2.0;", 2, 1e-3, SL_ECONFIG, "w_rec_scale"},
+        {"recurrent = true; w_rec_scale = -1.0;", 2, 1e-3, SL_ECONFIG,
+         "w_rec_scale"},
+        {"n = 3;", 2, 1e-3, SL_ECONFIG, "n = 3"},
+        {"", 0, 1e-3, SL_EINVAL, "input"},
+        {"", 2, 0.0, SL_EINVAL, "dt"},
+        {"", 2, -1e-3, SL_EINVAL, "dt"},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        layer L;
+        int rc = layer_try(&L, cases[c].text, cases[c].n_in, cases[c].dt, 1);
+        if (rc != cases[c].code || !strstr(L.ctx.err.msg, cases[c].needle))
+            fail_msg("\"%s\": got %d \"%s\", expected %d naming %s",
+                     cases[c].text, rc, L.ctx.err.msg, cases[c].code,
+                     cases[c].needle);
+        layer_free(&L);
+    }
+    /* accepted: n equal to n_in, per-neuron lists, a cap of 1 */
+    layer L;
+    layer_make(&L,
+               "n = 2; Itau_syn = [8e-11, 9e-11]; max_spikes_per_dt = 1; "
+               "Idc = 0.0;",
+               2);
+    double v[2];
+    get(&L, "Itau_syn", v);
+    assert_rel(v[0], 8e-11, 1e-7, "Itau_syn[0]");
+    assert_rel(v[1], 9e-11, 1e-7, "Itau_syn[1]");
+    layer_free(&L);
+}
+
+static void test_call_order(void **state)
+{
+    (void)state;
+    layer L;
+    layer_make(&L, "", 2);
+    float in[8] = {0}, out[8], dout[8] = {0}, din[8];
+    sl_observable o;
+    assert_int_equal(L.iface->xForward(L.self, in, out), SL_EINVAL);
+    check_ok(&L, L.iface->xPrepare(L.self, 2, 2, 0));
+    assert_int_equal(L.iface->xBackward(L.self, dout, din), SL_EINVAL);
+    assert_non_null(strstr(L.ctx.err.msg, "SL_MODE_TRAIN"));
+    check_ok(&L, L.iface->xForward(L.self, in, out));
+    assert_int_equal(L.iface->xObservable(L.self, 0, &o), SL_ENOTFOUND);
+    check_ok(&L, L.iface->xPrepare(L.self, 2, 2, SL_MODE_TRAIN));
+    assert_int_equal(L.iface->xBackward(L.self, dout, din), SL_EINVAL);
+    check_ok(&L, L.iface->xPrepare(L.self, 2, 2, SL_MODE_RECORD));
+    check_ok(&L, L.iface->xForward(L.self, in, out));
+    const char *names[] = {"isyn", "iahp", "imem", "vmem", "spikes"};
+    for (size_t i = 0; i < 5; i++) {
+        check_ok(&L, L.iface->xObservable(L.self, i, &o));
+        assert_string_equal(o.name, names[i]);
+    }
+    assert_int_equal(L.iface->xObservable(L.self, 5, &o), SL_ENOTFOUND);
+    assert_int_equal(L.iface->xPrepare(L.self, 1, 1, 0x80), SL_EINVAL);
+    assert_int_equal(L.iface->xForward(L.self, in, out), SL_EINVAL);
+    layer_free(&L);
+}
+
+/* Batch elements and calls are independent, every sequence starts from
+ * rest, and buffers follow the shape of the latest xPrepare; the SIMD
+ * padding (batch·n not a multiple of the vector width) changes nothing. */
+static void test_batch_independence(void **state)
+{
+    (void)state;
+    enum { T = 60 };
+    sl_rng rng;
+    sl__rng_seed(&rng, 99, "batch");
+    for (size_t N = 2; N <= 3; N++) {
+        static float in[3 * T * 3], out[3 * T * 3], out1[T * 3], im1[T * 3];
+        for (size_t k = 0; k < T * N; k++)
+            in[k] = in[T * N + k] = in[2 * T * N + k] =
+                (float)(6 * sl__rng_uniform(&rng));
+        layer L;
+        layer_make(&L, "recurrent = true; percent_mismatch = 0.3;", N);
+        /* batch 1, then 2 and 3: the lanes of a neuron move, so must
+         * their constants; the analog imem shows any mix-up */
+        for (size_t B = 1; B <= 3; B++) {
+            check_ok(&L, L.iface->xPrepare(L.self, B, T,
+                                           SL_MODE_RECORD |
+                                               (B == 1 ? SL_MODE_TRAIN : 0)));
+            check_ok(&L, L.iface->xForward(L.self, in, out));
+            check_ok(&L, L.iface->xForward(L.self, in, out)); /* repeat */
+            const float *im = observable(&L, "imem", "A", B, T);
+            if (B == 1) {
+                memcpy(out1, out, T * N * sizeof(float));
+                memcpy(im1, im, T * N * sizeof(float));
+            }
+            for (size_t b = 0; b < B; b++)
+                for (size_t k = 0; k < T * N; k++) {
+                    assert_true(out[b * T * N + k] == out1[k]);
+                    assert_true(im[b * T * N + k] == im1[k]);
+                }
+        }
+        float spikes[3] = {0};
+        for (size_t k = 0; k < T * N; k++)
+            spikes[k % N] += out1[k];
+        for (size_t i = 0; i < N; i++)
+            assert_true(spikes[i] > 2);
+        layer_free(&L);
+    }
+}
+
+static void test_numeric_failure(void **state)
+{
+    (void)state;
+    layer L;
+    layer_make(&L, "", 1);
+    float in[4] = {1.0f, NAN, 1.0f, 1.0f}, out[4];
+    check_ok(&L, L.iface->xPrepare(L.self, 1, 4, 0));
+    assert_int_equal(L.iface->xForward(L.self, in, out), SL_ENUMERIC);
+    in[1] = INFINITY;
+    assert_int_equal(L.iface->xForward(L.self, in, out), SL_ENUMERIC);
+    in[1] = 1.0f;
+    check_ok(&L, L.iface->xForward(L.self, in, out));
+    layer_free(&L);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_descriptor),
+        cmocka_unit_test(test_reference_derived),
+        cmocka_unit_test(test_step_pwl),
+        cmocka_unit_test(test_synapse_decay),
+        cmocka_unit_test(test_constant_drive),
+        cmocka_unit_test(test_refractory),
+        cmocka_unit_test(test_recurrence),
+        cmocka_unit_test(test_w_rec_init),
+        cmocka_unit_test(test_gradcheck_smooth),
+        cmocka_unit_test(test_gradcheck_smooth_mismatch),
+        cmocka_unit_test(test_gradcheck_step_pwl),
+        cmocka_unit_test(test_gradcheck_detects_detach),
+        cmocka_unit_test(test_mismatch_seeded),
+        cmocka_unit_test(test_mismatch_statistics),
+        cmocka_unit_test(test_bad_settings),
+        cmocka_unit_test(test_call_order),
+        cmocka_unit_test(test_batch_independence),
+        cmocka_unit_test(test_numeric_failure),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
