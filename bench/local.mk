@@ -1,8 +1,20 @@
 # benchmarks: built by `make`, run by hand (see bench/README.md)
-noinst_PROGRAMS += bench/bench_lif
-bench_bench_lif_SOURCES = bench/bench_lif.c
-bench_bench_lif_CPPFLAGS = $(AM_CPPFLAGS) -DSL_SRCDIR='"$(abs_top_srcdir)"' \
-	-DSL_BENCH_PLUGIN_PATH='"$(abs_top_builddir)/plugins/lif/.libs:$(abs_top_builddir)/plugins/optim/.libs:$(abs_top_builddir)/plugins/losses/.libs:$(abs_top_builddir)/plugins/datasets/.libs"'
+SL_BENCH_CPPFLAGS = $(AM_CPPFLAGS) -DSL_SRCDIR='"$(abs_top_srcdir)"' \
+	-DSL_BENCH_PLUGIN_PATH='"$(abs_top_builddir)/plugins/lif/.libs:$(abs_top_builddir)/plugins/dynapsim/.libs:$(abs_top_builddir)/plugins/optim/.libs:$(abs_top_builddir)/plugins/losses/.libs:$(abs_top_builddir)/plugins/datasets/.libs"'
+
+noinst_PROGRAMS += bench/bench_lif bench/bench_dynapsim
+bench_bench_lif_SOURCES = bench/bench_train.c
+bench_bench_lif_CPPFLAGS = $(SL_BENCH_CPPFLAGS) -DSL_BENCH_NAME='"bench_lif"' \
+	-DSL_BENCH_CFG='"frozen_noise_lif.cfg"' -DSL_BENCH_EPOCHS=2000 \
+	-DSL_BENCH_MODEL='"lif"'
 bench_bench_lif_CFLAGS = $(AM_CFLAGS) $(BLAS_CFLAGS)
 bench_bench_lif_LDADD = core/libslcore.la
+bench_bench_dynapsim_SOURCES = bench/bench_train.c
+bench_bench_dynapsim_CPPFLAGS = $(SL_BENCH_CPPFLAGS) \
+	-DSL_BENCH_NAME='"bench_dynapsim"' \
+	-DSL_BENCH_CFG='"frozen_noise_dynapsim.cfg"' -DSL_BENCH_EPOCHS=50000 \
+	-DSL_BENCH_MODEL='"dynapsim"' \
+	-DSL_BENCH_PUBLISHED='"2,491 epochs/s (Rockpool/JAX on the tutorial author'"'"'s laptop)"'
+bench_bench_dynapsim_CFLAGS = $(AM_CFLAGS) $(BLAS_CFLAGS)
+bench_bench_dynapsim_LDADD = core/libslcore.la
 EXTRA_DIST += bench/README.md

@@ -172,10 +172,11 @@ static int store_parameters(run_state *s)
     return SL_OK;
 }
 
-/* --traces: one forward pass of the first training sample in record mode;
- * every observable of every layer and each layer's output, stored as
+/* --traces, or `record = true` on a layer: one forward pass of the first
+ * training sample in record mode after training; every observable and the
+ * output of each such layer (every layer with --traces), stored as
  * traces/LAYER/NAME.npy of shape [1][time][channels]. */
-static int store_traces(run_state *s, sl__err *err)
+static int store_traces(run_state *s, int all, sl__err *err)
 {
     sl__experiment *exp = s->exp;
     sl__network *net = &exp->net;
@@ -185,6 +186,8 @@ static int store_traces(run_state *s, sl__err *err)
         rc = sl__network_forward(net, exp->train_data->inputs, err);
     for (size_t i = 0; !rc && i < net->n_layers; i++) {
         sl__layer *l = &net->layers[i];
+        if (!all && !l->record)
+            continue;
         char name[300];
         size_t shape[3] = {1, in->n_steps, l->n_out};
         snprintf(name, sizeof name, "traces/%s/output.npy", l->label);
@@ -309,8 +312,11 @@ int sl__run_experiment(const sl__run_request *req, int64_t *run_id)
             err = s.err;
         }
     }
-    if (!rc && req->traces)
-        rc = store_traces(&s, &err);
+    int any_record = 0;
+    for (size_t i = 0; i < exp.net.n_layers; i++)
+        any_record |= exp.net.layers[i].record;
+    if (!rc && (req->traces || any_record))
+        rc = store_traces(&s, req->traces, &err);
     if (s.err.code && !err.code)
         err = s.err;
     const char *status = rc == SL_OK ? "finished"

@@ -51,7 +51,8 @@ int sl__network_build(sl__network *net, sl__config *cfg, sl__setting *group,
         if (!type)
             return sl__cfg_error(cfg, lg, err, SL_ECONFIG,
                                  "layer without 'type' (e.g. type = \"lif\";)");
-        if ((rc = sl__cfg_string(cfg, lg, "name", NULL, &name, err)))
+        if ((rc = sl__cfg_string(cfg, lg, "name", NULL, &name, err)) ||
+            (rc = sl__cfg_bool(cfg, lg, "record", 0, &l->record, err)))
             return rc;
         char label[128];
         if (name)

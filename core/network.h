@@ -17,6 +17,7 @@ typedef struct sl__layer {
     sl_ctx ctx;               /* stable address: the layer may keep it */
     size_t n_in, n_out;
     char *label;              /* "name" setting or "type#index" */
+    int record;               /* `record = true`: store its traces */
     sl_param params[SL__MAX_LAYER_PARAMS];
     size_t n_params;
     float *out;               /* [batch][time][n_out], owned */

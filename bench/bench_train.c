@@ -1,9 +1,11 @@
-/* bench/bench_lif.c — LIF training speed on the frozen-noise workload.
+/* bench/bench_train.c — training speed on the frozen-noise workload; built
+ * twice: bench_lif (experiments/frozen_noise_lif.cfg) and bench_dynapsim
+ * (experiments/frozen_noise_dynapsim.cfg), chosen by SL_BENCH_CFG.
  *
- * Loads experiments/frozen_noise_lif.cfg (or the file given), and times
- * whole training epochs — forward over the full batch of 2 × 500 steps,
- * MSE loss, BPTT backward, Adam step — on one thread, without the run
- * database. Prints epochs per second; the figure is on the last line.
+ * Times whole training epochs — forward over the full batch of 2 × 500
+ * steps, MSE loss, BPTT backward, Adam step (and the experiment's mismatch
+ * re-draws) — on one thread, without the run database. Prints epochs per
+ * second; the figure is on the last line.
  *
  *   bench/bench_lif [EXPERIMENT.cfg] [--epochs N] [--repeat R]
  */
@@ -21,21 +23,22 @@
 
 int main(int argc, char **argv)
 {
-    const char *file = SL_SRCDIR "/experiments/frozen_noise_lif.cfg";
-    long epochs = 2000, repeat = 3;
+    const char *file = SL_SRCDIR "/experiments/" SL_BENCH_CFG;
+    long epochs = SL_BENCH_EPOCHS, repeat = 3;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--epochs") == 0 && i + 1 < argc)
             epochs = atol(argv[++i]);
         else if (strcmp(argv[i], "--repeat") == 0 && i + 1 < argc)
             repeat = atol(argv[++i]);
         else if (strcmp(argv[i], "--help") == 0) {
-            puts("usage: bench_lif [EXPERIMENT.cfg] [--epochs N] [--repeat R]");
+            puts("usage: " SL_BENCH_NAME " [EXPERIMENT.cfg] [--epochs N] "
+                 "[--repeat R]");
             return 0;
         } else
             file = argv[i];
     }
     if (epochs < 1 || repeat < 1) {
-        fprintf(stderr, "bench_lif: --epochs and --repeat must be >= 1\n");
+        fprintf(stderr, SL_BENCH_NAME ": --epochs and --repeat must be >= 1\n");
         return 2;
     }
 #ifdef HAVE_OPENBLAS_SET_NUM_THREADS
@@ -52,14 +55,14 @@ int main(int argc, char **argv)
         sl__experiment exp;
         sl__err err;
         if (sl__experiment_load(&exp, file, NULL, ovs, 1, &err)) {
-            fprintf(stderr, "bench_lif: %s\n", err.msg);
+            fprintf(stderr, SL_BENCH_NAME ": %s\n", err.msg);
             return 1;
         }
         double t0 = sl__mono_time();
         int rc = sl__train(&exp, NULL, &err);
         double dt = sl__mono_time() - t0;
         if (rc) {
-            fprintf(stderr, "bench_lif: %s\n", err.msg);
+            fprintf(stderr, SL_BENCH_NAME ": %s\n", err.msg);
             sl__experiment_free(&exp);
             return 1;
         }
@@ -70,9 +73,12 @@ int main(int argc, char **argv)
             best = eps;
         sl__experiment_free(&exp);
     }
-    printf("workload: %s (batch 2 x 500 steps x 60 inputs, 2 recurrent LIF, "
-           "MSE, Adam), 1 thread\n", file);
-    printf("lif frozen-noise training: %.0f epochs/s (best of %ld)\n", best,
-           repeat);
+    printf("workload: %s (batch 2 x 500 steps x 60 inputs, 2 recurrent "
+           "neurons, MSE, Adam), 1 thread\n", file);
+#ifdef SL_BENCH_PUBLISHED
+    printf("published: %s\n", SL_BENCH_PUBLISHED);
+#endif
+    printf("%s frozen-noise training: %.0f epochs/s (best of %ld)\n",
+           SL_BENCH_MODEL, best, repeat);
     return 0;
 }
