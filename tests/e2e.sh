@@ -71,6 +71,16 @@ fi
 "$sl" run "$exp" train.mismatch.deviation=-1 --db "$db" >/dev/null 2>"$tmp/err"
 [ $? = 2 ] || fail "negative mismatch deviation: expected exit 2"
 
+# record = true on a layer stores its observables as run artifacts
+"$sl" run "$exp" train.epochs=2 network.layers.lif.record=true --db "$db" \
+    >/dev/null 2>&1 || fail "record run"
+if command -v sqlite3 >/dev/null; then
+    n=$(sqlite3 "$db" "select count(*) from artifacts where run_id=5 and name in ('traces/lif/v_mem.npy','traces/lif/i_syn.npy')")
+    [ "$n" = 2 ] || fail "record = true stored $n of 2 traces"
+    n=$(sqlite3 "$db" "select count(*) from artifacts where run_id=5 and name like 'traces/input/%'")
+    [ "$n" = 0 ] || fail "a layer without record stored traces"
+fi
+
 # configuration errors: exit 2, file and line, nothing recorded
 cat >"$tmp/typo.cfg" <<CFG
 @include "$top_srcdir/experiments/common/frozen_noise_data.cfg"
@@ -96,6 +106,6 @@ printf 'a = ;\n' >"$tmp/syntax.cfg"
 grep -q "syntax.cfg:1" "$tmp/err" || { cat "$tmp/err"; fail "syntax error: no file:line"; }
 "$sl" run "$tmp/missing.cfg" --db "$db" >/dev/null 2>&1
 [ $? = 2 ] || fail "missing file: expected exit 2"
-"$sl" runs --json --db "$db" | python3 -c 'import json,sys; assert len(json.load(sys.stdin)) == 4' \
+"$sl" runs --json --db "$db" | python3 -c 'import json,sys; assert len(json.load(sys.stdin)) == 5' \
     || fail "a refused configuration was recorded as a run"
 echo "e2e: ok"
