@@ -12,6 +12,7 @@
 #include "config.h"
 #include "host.h"
 #include "registry.h"
+#include "testutil.h"
 
 /* ---- harness ---- */
 
@@ -21,26 +22,8 @@ static const sl__plugin *g_plugin;
 static int setup(void **state)
 {
     (void)state;
-    const char *top = getenv("top_builddir");
-    if (!top) {
-        fprintf(stderr, "top_builddir is not set (run through make check)\n");
-        return -1;
-    }
-    char path[4096];
-    snprintf(path, sizeof path, "%s/plugins/datasets/.libs/datasets.so", top);
-    g_reg = sl__registry_new();
-    sl__err err = {0};
-    if (!g_reg || sl__registry_load_file(g_reg, path, NULL, &err) != SL_OK) {
-        fprintf(stderr, "cannot load %s: %s\n", path, err.msg);
-        return -1;
-    }
-    for (size_t i = 0; i < sl__registry_n_plugins(g_reg); i++) {
-        const sl__plugin *p = sl__registry_plugin(g_reg, i);
-        if (p->desc && p->desc->name &&
-            strcmp(p->desc->name, "datasets") == 0)
-            g_plugin = p;
-    }
-    return g_plugin ? 0 : -1;
+    g_reg = sl_test_load_plugin("datasets", &g_plugin);
+    return g_reg ? 0 : -1;
 }
 
 static int teardown(void **state)

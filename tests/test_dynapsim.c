@@ -26,6 +26,7 @@
 #include "config.h"
 #include "host.h"
 #include "registry.h"
+#include "testutil.h"
 #include "rng.h"
 
 #include "../plugins/dynapsim/dynapsim.h"
@@ -173,20 +174,8 @@ static void assert_rel(double a, double b, double rtol, const char *what)
 static int setup(void **state)
 {
     (void)state;
-    const char *top = getenv("top_builddir");
-    char path[4096];
-    snprintf(path, sizeof path, "%s/plugins/dynapsim/.libs/dynapsim.so",
-             top ? top : ".");
-    reg = sl__registry_new();
-    if (reg == NULL)
-        return -1;
-    sl__err err;
-    int shadowed = 0;
-    if (sl__registry_load_file(reg, path, &shadowed, &err) != SL_OK) {
-        fprintf(stderr, "cannot load %s: %s\n", path, err.msg);
-        return -1;
-    }
-    return 0;
+    reg = sl_test_load_plugin("dynapsim", NULL);
+    return reg ? 0 : -1;
 }
 
 static int teardown(void **state)

@@ -23,6 +23,7 @@
 #include "config.h"
 #include "host.h"
 #include "registry.h"
+#include "testutil.h"
 #include "rng.h"
 
 static sl__registry *reg;
@@ -154,20 +155,8 @@ static void run_constant(layer *L, float x, size_t T, float *out, float *v,
 static int setup(void **state)
 {
     (void)state;
-    const char *top = getenv("top_builddir");
-    char path[4096];
-    snprintf(path, sizeof path, "%s/plugins/lif/.libs/lif.so",
-             top ? top : ".");
-    reg = sl__registry_new();
-    if (reg == NULL)
-        return -1;
-    sl__err err;
-    int shadowed = 0;
-    if (sl__registry_load_file(reg, path, &shadowed, &err) != SL_OK) {
-        fprintf(stderr, "cannot load %s: %s\n", path, err.msg);
-        return -1;
-    }
-    return 0;
+    reg = sl_test_load_plugin("lif", NULL);
+    return reg ? 0 : -1;
 }
 
 static int teardown(void **state)
