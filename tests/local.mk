@@ -20,4 +20,7 @@ include $(srcdir)/tests/recorder.mk
 include $(srcdir)/tests/lif.mk
 include $(srcdir)/tests/plugins.mk
 include $(srcdir)/tests/dynapsim.mk
+include $(srcdir)/tests/bss2.mk
+include $(srcdir)/tests/superspike.mk
+include $(srcdir)/tests/dynapse2_export.mk
 endif

@@ -13,5 +13,6 @@
 #include "optimizer.h"
 #include "dataset.h"
 #include "backend.h"
+#include "hil.h"
 
 #endif

@@ -1,0 +1,1 @@
+# plugins/bss2: filled in by its author

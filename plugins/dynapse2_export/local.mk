@@ -1,0 +1,1 @@
+# plugins/dynapse2_export: filled in by its author

@@ -1,0 +1,1 @@
+# plugins/superspike: filled in by its author

@@ -1,0 +1,1 @@
+# tests of bss2.so: filled in by its author

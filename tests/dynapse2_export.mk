@@ -1,0 +1,1 @@
+# tests of dynapse2_export.so: filled in by its author

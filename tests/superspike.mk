@@ -1,0 +1,1 @@
+# tests of superspike.so: filled in by its author
