@@ -11,6 +11,7 @@
 #include "cmd.h"
 #include "npy.h"
 #include "recorder.h"
+#include "engine.h"
 #include "train.h"
 #include "util.h"
 
@@ -289,7 +290,9 @@ int sl__run_experiment(const sl__run_request *req, int64_t *run_id)
 
     sl__hooks hooks = {&s, on_epoch, on_result, stdout};
     s.t0 = s.last_flush = sl__mono_time();
-    rc = sl__evaluate_all(&exp, 0, &hooks, &err);
+    rc = sl__engine_teacher(&exp, stdout, &err);
+    if (!rc)
+        rc = sl__evaluate_all(&exp, 0, &hooks, &err);
     int trained = 0;
     if (!rc) {
         rc = sl__train(&exp, &hooks, &err);

@@ -223,10 +223,27 @@ static int load_evals(sl__experiment *exp, sl__err *err)
             (rc = sl__cfg_bool(cfg, g, "before", 0, &e->before, err)))
             return rc;
         if (strcmp(e->metric, "frr") && strcmp(e->metric, "accuracy") &&
-            strcmp(e->metric, "loss"))
+            strcmp(e->metric, "loss") && strcmp(e->metric, "spike_times"))
             return sl__cfg_error(cfg, sl__config_find(cfg, g, "metric"), err,
                                  SL_ECONFIG, "unknown metric '%s' (frr, "
-                                 "accuracy, loss)", e->metric);
+                                 "accuracy, loss, spike_times)", e->metric);
+        e->tolerance = 2e-6;
+        if (strcmp(e->metric, "spike_times") == 0) {
+            if ((rc = sl__cfg_float(cfg, g, "tolerance", 2e-6, &e->tolerance,
+                                    err)))
+                return rc;
+            if (!(e->tolerance >= 0))
+                return sl__cfg_error(cfg, sl__config_find(cfg, g,
+                                                          "tolerance"),
+                                     err, SL_ECONFIG, "tolerance must be "
+                                     ">= 0 s (e.g. 2e-6)");
+            if (e->data->info.target_steps != e->data->info.n_steps)
+                return sl__cfg_error(cfg, g, err, SL_ECONFIG,
+                                     "metric spike_times needs a target "
+                                     "spike train per step; dataset '%s' "
+                                     "has one target per sample",
+                                     e->data->name);
+        }
         if (strcmp(e->frr_mode, "target") && strcmp(e->frr_mode, "max_min"))
             return sl__cfg_error(cfg, sl__config_find(cfg, g, "frr_mode"),
                                  err, SL_ECONFIG, "unknown frr_mode '%s' "
@@ -235,6 +252,79 @@ static int load_evals(sl__experiment *exp, sl__err *err)
                                  "rate over lowest)", e->frr_mode);
         exp->n_evals++;
     }
+    return SL_OK;
+}
+
+/* teacher = { layer = "NAME"; param = "weight"; mean = 27.0; std = 1.0;
+ *             data = ["train", ...]; }   (data: default every dataset) */
+static int load_teacher(sl__experiment *exp, sl__err *err)
+{
+    sl__config *cfg = exp->cfg;
+    sl__setting *g = sl__config_find(cfg, NULL, "teacher");
+    if (!g)
+        return SL_OK;
+    if (config_setting_type(g) != CONFIG_TYPE_GROUP)
+        return sl__cfg_error(cfg, g, err, SL_ECONFIG, "must be a group, e.g. "
+                             "teacher = { layer = \"input\"; param = "
+                             "\"weight\"; mean = 27.0; std = 1.0; };");
+    sl__teacher *t = &exp->teacher;
+    const char *layer, *param;
+    int rc;
+    if ((rc = sl__cfg_string(cfg, g, "layer", NULL, &layer, err)) ||
+        (rc = sl__cfg_string(cfg, g, "param", "weight", &param, err)) ||
+        (rc = sl__cfg_float(cfg, g, "mean", 0.0, &t->mean, err)) ||
+        (rc = sl__cfg_float(cfg, g, "std", 1.0, &t->std, err)))
+        return rc;
+    if (!layer)
+        return sl__cfg_error(cfg, g, err, SL_ECONFIG, "missing 'layer': the "
+                             "name of the layer whose parameter the teacher "
+                             "draws");
+    size_t li = exp->net.n_layers;
+    for (size_t i = 0; i < exp->net.n_layers; i++)
+        if (strcmp(exp->net.layers[i].label, layer) == 0)
+            li = i;
+    if (li == exp->net.n_layers)
+        return sl__cfg_error(cfg, sl__config_find(cfg, g, "layer"), err,
+                             SL_ECONFIG, "no layer named '%s' in the network "
+                             "(give the layer a name = \"...\")", layer);
+    sl__layer *l = &exp->net.layers[li];
+    t->layer = li;
+    for (size_t k = 0; k < l->n_params; k++)
+        if (strcmp(l->params[k].name, param) == 0)
+            t->param = &l->params[k];
+    if (!t->param)
+        return sl__cfg_error(cfg, sl__config_find(cfg, g, "param"), err,
+                             SL_ECONFIG, "layer '%s' has no parameter '%s'",
+                             layer, param);
+    if (!(t->std >= 0) || !isfinite(t->mean))
+        return sl__cfg_error(cfg, g, err, SL_ECONFIG, "mean must be finite "
+                             "and std >= 0");
+    sl__setting *ds = sl__config_find(cfg, g, "data");
+    if (ds) {
+        sl__cfg_mark_used(ds);
+        int ty = config_setting_type(ds);
+        if (ty != CONFIG_TYPE_ARRAY && ty != CONFIG_TYPE_LIST)
+            return sl__cfg_error(cfg, ds, err, SL_ECONFIG, "expected a list "
+                                 "of dataset names, e.g. [\"train\"]");
+        for (int i = 0; i < config_setting_length(ds); i++) {
+            const char *name = config_setting_get_string_elem(ds, i);
+            sl__dataset *d = name ? find_data(exp, name) : NULL;
+            if (!d)
+                return sl__cfg_error(cfg, ds, err, SL_ECONFIG, "element %d: "
+                                     "no dataset named '%s'", i,
+                                     name ? name : "(not a string)");
+            t->data[t->n_data++] = d;
+        }
+    } else {
+        for (size_t i = 0; i < exp->n_data; i++)
+            t->data[t->n_data++] = &exp->data[i];
+    }
+    for (size_t i = 0; i < t->n_data; i++)
+        if (t->data[i]->info.target_steps != t->data[i]->info.n_steps)
+            return sl__cfg_error(cfg, g, err, SL_ECONFIG, "the teacher makes "
+                                 "a target per step, but dataset '%s' has "
+                                 "one target per sample", t->data[i]->name);
+    t->on = 1;
     return SL_OK;
 }
 
@@ -359,18 +449,35 @@ static int load(sl__experiment *exp, char *const *overrides, size_t n_ov,
                                "sim", 0, err)))
         return rc;
     const sl_optimizer_iface *oi = exp->optimizer.iface;
-    if (!(oi->flags & SL_OPT_GRADIENT))
-        return sl__cfg_error(cfg, exp->optimizer.ctx.group, err, SL_ECONFIG,
-                             "optimizer '%s' is a trace-based learning rule; "
-                             "this version trains with gradient optimizers "
-                             "only", exp->optimizer.entry->comp->name);
+    if (oi->flags & SL_OPT_GRADIENT)
+        exp->trace_rule = 0;
+    else if ((oi->flags & SL_OPT_TRACES) && oi->xRuleUpdate)
+        exp->trace_rule = 1;
+    else
+        return sl__cfg_error(cfg, exp->optimizer.ctx.group, err, SL_EPLUGIN,
+                             "optimizer '%s' declares neither gradient "
+                             "steps nor a trace rule; its plugin is broken",
+                             exp->optimizer.entry->comp->name);
+    if (exp->trace_rule && exp->mismatch_every > 0)
+        return sl__cfg_error(cfg, mm, err, SL_ECONFIG,
+                             "train.mismatch re-draws weights for gradient "
+                             "optimizers; the learning rule '%s' updates the "
+                             "weights itself: remove train.mismatch",
+                             exp->optimizer.entry->comp->name);
     if ((rc = oi->xBind(exp->optimizer.self, exp->net.trainable,
                         exp->net.n_trainable)) < 0)
         return sl__ctx_take_error(&exp->optimizer.ctx, rc, err);
-    if (strcmp(exp->backend.entry->comp->name, "sim") != 0)
-        return sl__fail(err, SL_ECONFIG, "%s: backend '%s': this version "
-                        "trains on the 'sim' backend only",
-                        sl__config_path(cfg), exp->backend.entry->comp->name);
+    const sl_backend_iface *bif = exp->backend.iface;
+    if (strcmp(exp->backend.entry->comp->name, "sim") != 0) {
+        if (!(bif->flags & SL_BACKEND_RUNS) || !bif->xRun || !bif->xTrace)
+            return sl__cfg_error(cfg, exp->backend.ctx.group, err,
+                                 SL_ECONFIG, "backend '%s' does not run "
+                                 "networks (it exports them): use it in an "
+                                 "'export' section, and backend = { type = "
+                                 "\"sim\"; } or a chip emulator here",
+                                 exp->backend.entry->comp->name);
+        exp->on_backend = 1;
+    }
     sl_layer_view views[64];
     sl_network_view nv;
     if (exp->net.n_layers <= 64) {
@@ -379,7 +486,7 @@ static int load(sl__experiment *exp, char *const *overrides, size_t n_ov,
         if ((rc = bi->xPlace(exp->backend.self, &nv)))
             return sl__ctx_take_error(&exp->backend.ctx, rc, err);
     }
-    if ((rc = load_evals(exp, err)))
+    if ((rc = load_evals(exp, err)) || (rc = load_teacher(exp, err)))
         return rc;
     return sl__config_check_unused(cfg, err);
 }

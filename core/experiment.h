@@ -42,7 +42,22 @@ typedef struct sl__eval {
     const char *frr_mode; /* "target" | "max_min" */
     int per_sample;     /* store one result per sample */
     int before;         /* also evaluate before training */
+    double tolerance;   /* spike_times: match window, s */
 } sl__eval;
+
+/* `teacher`: targets made by the network itself with other parameters
+ * (the SuperSpike tutorial's target neuron, weights N(27, 1)). Before
+ * anything else runs, the parameter is drawn, the network runs (on the
+ * backend) over the listed datasets, its output replaces their targets,
+ * and the parameter is restored. */
+typedef struct sl__teacher {
+    int on;
+    size_t layer;       /* index into net.layers */
+    sl_param *param;    /* the parameter drawn for the teacher */
+    double mean, std;   /* normal draw, stream (teacher, PARAM) */
+    sl__dataset *data[SL__MAX_DATASETS];
+    size_t n_data;
+} sl__teacher;
 
 typedef struct sl__component {
     const sl__entry *entry;
@@ -69,6 +84,15 @@ typedef struct sl__experiment {
     double mismatch_deviation, mismatch_sigma_rule;
     sl__eval evals[SL__MAX_EVALS];
     size_t n_evals;
+    /* how training runs, derived from the optimizer's and backend's flags:
+     * trace_rule  the optimizer is a local rule (SL_OPT_TRACES): forward
+     *             with recorded traces, xRuleUpdate, no backward pass;
+     * on_backend  the backend runs the network (SL_BACKEND_RUNS): every
+     *             forward pass (training and evaluation) is its xRun;
+     * both off: software forward + BPTT; on_backend with a gradient
+     * optimizer: hardware-in-the-loop BPTT (hil.h). */
+    int trace_rule, on_backend;
+    sl__teacher teacher;
 } sl__experiment;
 
 /* Load `path`, apply overrides, create every component, refuse unknown

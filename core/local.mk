@@ -12,6 +12,7 @@ core_libslcore_la_SOURCES = \
 	core/builtin.c \
 	core/experiment.c core/experiment.h \
 	core/train.c core/train.h \
+	core/engine.c core/engine.h \
 	core/metrics.c core/metrics.h \
 	core/cmd_run.c core/cmd.h \
 	core/util.c core/util.h

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine.h"
 #include "metrics.h"
 #include "rng.h"
 #include "train.h"
@@ -132,11 +133,13 @@ int sl__train(sl__experiment *exp, const sl__hooks *hooks, sl__err *err)
         bb.x = malloc(B * ni * sizeof(float));
         bb.y = malloc(B * nt * sizeof(float));
     }
+    sl__engine_tv *tv = exp->trace_rule ? malloc(sizeof *tv) : NULL;
     mismatch mm;
     int rc = mismatch_init(&mm, exp, err);
     if (rc)
         goto out;
-    if (!order || !bb.g || (!direct && (!bb.x || !bb.y))) {
+    if (!order || !bb.g || (!direct && (!bb.x || !bb.y)) ||
+        (exp->trace_rule && !tv)) {
         rc = sl__fail(err, SL_ENOMEM, "out of memory for batches");
         goto out;
     }
@@ -169,15 +172,21 @@ int sl__train(sl__experiment *exp, const sl__hooks *hooks, sl__err *err)
                 x = bb.x;
                 y = bb.y;
             }
-            if ((rc = sl__network_prepare(&exp->net, b, in->n_steps,
-                                          SL_MODE_TRAIN, err)) ||
-                (rc = sl__network_forward(&exp->net, x, err)))
+            const float *o;
+            if (exp->trace_rule) {
+                rc = sl__engine_traces(exp, x, b, in->n_steps, tv, err);
+                o = tv->layers[exp->net.n_layers - 1].output.data;
+            } else {
+                rc = sl__engine_forward(exp, x, b, in->n_steps,
+                                        SL_MODE_TRAIN, &o, err);
+            }
+            if (rc)
                 goto out;
-            sl_seq out = {sl__network_output(&exp->net), b, in->n_steps,
-                          exp->net.n_out, exp->net.dt};
+            sl_seq out = {o, b, in->n_steps, exp->net.n_out, exp->net.dt};
             sl_seq tgt = {y, b, in->target_steps, in->n_out, exp->net.dt};
             double value;
-            if ((rc = li->xEval(exp->loss.self, &out, &tgt, &value, bb.g))) {
+            if ((rc = li->xEval(exp->loss.self, &out, &tgt, &value,
+                                exp->trace_rule ? NULL : bb.g))) {
                 rc = loss_error(exp, rc, err);
                 goto out;
             }
@@ -188,6 +197,16 @@ int sl__train(sl__experiment *exp, const sl__hooks *hooks, sl__err *err)
                 goto out;
             }
             total += value * (double)b;
+            if (exp->trace_rule) {
+                /* the loss above is taken before the update (spec
+                 * superspike §6 step 5) */
+                tv->view.target = tgt;
+                if ((rc = oi->xRuleUpdate(exp->optimizer.self, &tv->view))) {
+                    rc = sl__ctx_take_error(&exp->optimizer.ctx, rc, err);
+                    goto out;
+                }
+                continue;
+            }
             if ((rc = sl__network_backward(&exp->net, bb.g, err)))
                 goto out;
             if (mm.n)
@@ -208,6 +227,7 @@ int sl__train(sl__experiment *exp, const sl__hooks *hooks, sl__err *err)
     }
 out:
     mismatch_free(&mm);
+    free(tv);
     free(order);
     free(bb.x);
     free(bb.y);
@@ -232,6 +252,61 @@ static size_t argmax_f(const float *v, size_t n)
     return best;
 }
 
+typedef struct spike_stats {
+    size_t out, target, matched;
+} spike_stats;
+
+static void print_times(FILE *rep, const char *what, const float *x,
+                        size_t T, size_t ch, size_t c, double dt)
+{
+    fprintf(rep, "    %s:", what);
+    size_t k = 0;
+    for (size_t t = 0; t < T; t++)
+        if (x[t * ch + c] > 0.5f)
+            fprintf(rep, "%s %.2f us", k++ ? "," : "", (double)t * dt * 1e6);
+    fprintf(rep, "%s\n", k ? "" : " none");
+}
+
+/* Spike times of one sample: step t is time t·dt (the bin [t·dt,
+ * (t+1)·dt), numpy-histogram semantics of spec superspike §2). A target
+ * spike is matched when an output spike of the same channel lies within
+ * the tolerance and was not matched before (greedy, in time order). */
+static void spike_times(FILE *rep, const sl__eval *ev, const char *prefix,
+                        const char *dname, size_t sample, const float *o,
+                        const float *y, size_t T, size_t ch, double dt,
+                        spike_stats *st)
+{
+    long tol = (long)floor(ev->tolerance / dt + 1e-9);
+    for (size_t c = 0; c < ch; c++) {
+        long last_used = -1;
+        for (size_t t = 0; t < T; t++) {
+            st->out += o[t * ch + c] > 0.5f;
+            if (!(y[t * ch + c] > 0.5f))
+                continue;
+            st->target++;
+            long lo = (long)t - tol > last_used ? (long)t - tol
+                                                : last_used + 1;
+            long hi = (long)t + tol < (long)T - 1 ? (long)t + tol
+                                                  : (long)T - 1;
+            long best = -1;
+            for (long u = lo; u <= hi; u++)
+                if (o[(size_t)u * ch + c] > 0.5f &&
+                    (best < 0 || labs(u - (long)t) < labs(best - (long)t)))
+                    best = u;
+            if (best >= 0) {
+                st->matched++;
+                last_used = best;
+            }
+        }
+        if (rep && ev->per_sample) {
+            fprintf(rep, "  %s%s sample %zu, output %zu:\n", prefix, dname,
+                    sample, c);
+            print_times(rep, "output spikes", o, T, ch, c, dt);
+            print_times(rep, "target spikes", y, T, ch, c, dt);
+        }
+    }
+}
+
 /* One evaluation over a whole dataset, in chunks of at most 128 samples. */
 static int evaluate(sl__experiment *exp, const sl__eval *ev, int phase,
                     const sl__hooks *h, sl__err *err)
@@ -253,12 +328,16 @@ static int evaluate(sl__experiment *exp, const sl__eval *ev, int phase,
         goto out;
     }
     int is_loss = strcmp(ev->metric, "loss") == 0;
+    int is_spikes = strcmp(ev->metric, "spike_times") == 0;
+    const sl__layer *last = &exp->net.layers[exp->net.n_layers - 1];
+    int spiking = (last->iface->flags & SL_NEURON_SPIKING) != 0;
+    spike_stats sst = {0, 0, 0};
     for (size_t start = 0; start < n; start += C) {
         size_t b = n - start < C ? n - start : C;
-        if ((rc = sl__network_prepare(&exp->net, b, in->n_steps, 0, err)) ||
-            (rc = sl__network_forward(&exp->net, d->inputs + start * ni, err)))
+        const float *o;
+        if ((rc = sl__engine_forward(exp, d->inputs + start * ni, b,
+                                     in->n_steps, 0, &o, err)))
             goto out;
-        const float *o = sl__network_output(&exp->net);
         if (is_loss) {
             sl_seq so = {o, b, in->n_steps, ch, exp->net.dt};
             sl_seq st = {d->targets + start * nt, b, in->target_steps,
@@ -270,6 +349,14 @@ static int evaluate(sl__experiment *exp, const sl__eval *ev, int phase,
                 goto out;
             }
             loss_sum += v * (double)b;
+            continue;
+        }
+        if (is_spikes) {
+            for (size_t k = 0; k < b; k++)
+                spike_times(rep, ev, prefix, d->name, start + k,
+                            o + k * in->n_steps * ch,
+                            d->targets + (start + k) * nt, in->n_steps, ch,
+                            exp->net.dt, &sst);
             continue;
         }
         for (size_t k = 0; k < b; k++) {
@@ -296,8 +383,19 @@ static int evaluate(sl__experiment *exp, const sl__eval *ev, int phase,
                                 rates[c]);
                     fprintf(rep, "  FRR = %g\n", v);
                 }
-            } else { /* accuracy: most active (or largest) output */
+            } else {
+                /* accuracy: a spiking output votes with its spike count,
+                 * an analog readout (li) with its maximum over time — the
+                 * decoding of the cross_entropy loss's default */
                 size_t best = 0;
+                if (!spiking)
+                    for (size_t c = 0; c < ch; c++) {
+                        double m = -INFINITY;
+                        for (size_t t = 0; t < in->n_steps; t++)
+                            if (ok[t * ch + c] > m)
+                                m = ok[t * ch + c];
+                        rates[c] = m;
+                    }
                 for (size_t c = 1; c < ch; c++)
                     if (rates[c] > rates[best])
                         best = c;
@@ -305,7 +403,17 @@ static int evaluate(sl__experiment *exp, const sl__eval *ev, int phase,
             }
         }
     }
-    if (is_loss) {
+    if (is_spikes) {
+        if (rep)
+            fprintf(rep, "  %s%s spikes: %zu output, %zu target, %zu target "
+                    "spikes matched within %g s\n", prefix, d->name, sst.out,
+                    sst.target, sst.matched, ev->tolerance);
+        if (!rc) rc = result(h, prefix, d->name, "spikes_out", (double)sst.out);
+        if (!rc) rc = result(h, prefix, d->name, "spikes_target",
+                             (double)sst.target);
+        if (!rc) rc = result(h, prefix, d->name, "spikes_matched",
+                             (double)sst.matched);
+    } else if (is_loss) {
         double v = loss_sum / (double)n;
         if (rep)
             fprintf(rep, "  %s%s loss = %g\n", prefix, d->name, v);
