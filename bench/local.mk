@@ -1,8 +1,8 @@
 # benchmarks: built by `make`, run by hand (see bench/README.md)
 SL_BENCH_CPPFLAGS = $(AM_CPPFLAGS) -DSL_SRCDIR='"$(abs_top_srcdir)"' \
-	-DSL_BENCH_PLUGIN_PATH='"$(abs_top_builddir)/plugins/lif/.libs:$(abs_top_builddir)/plugins/dynapsim/.libs:$(abs_top_builddir)/plugins/optim/.libs:$(abs_top_builddir)/plugins/losses/.libs:$(abs_top_builddir)/plugins/datasets/.libs"'
+	-DSL_BENCH_PLUGIN_PATH='"$(abs_top_builddir)/plugins/lif/.libs:$(abs_top_builddir)/plugins/dynapsim/.libs:$(abs_top_builddir)/plugins/optim/.libs:$(abs_top_builddir)/plugins/losses/.libs:$(abs_top_builddir)/plugins/datasets/.libs:$(abs_top_builddir)/plugins/bss2/.libs:$(abs_top_builddir)/plugins/superspike/.libs"'
 
-noinst_PROGRAMS += bench/bench_lif bench/bench_dynapsim
+noinst_PROGRAMS += bench/bench_lif bench/bench_dynapsim bench/bench_superspike
 bench_bench_lif_SOURCES = bench/bench_train.c
 bench_bench_lif_CPPFLAGS = $(SL_BENCH_CPPFLAGS) -DSL_BENCH_NAME='"bench_lif"' \
 	-DSL_BENCH_CFG='"frozen_noise_lif.cfg"' -DSL_BENCH_EPOCHS=2000 \
@@ -17,4 +17,8 @@ bench_bench_dynapsim_CPPFLAGS = $(SL_BENCH_CPPFLAGS) \
 	-DSL_BENCH_PUBLISHED='"2,491 epochs/s (Rockpool/JAX on the tutorial author'"'"'s laptop)"'
 bench_bench_dynapsim_CFLAGS = $(AM_CFLAGS) $(BLAS_CFLAGS)
 bench_bench_dynapsim_LDADD = core/libslcore.la
+bench_bench_superspike_SOURCES = bench/bench_superspike.c
+bench_bench_superspike_CPPFLAGS = $(SL_BENCH_CPPFLAGS)
+bench_bench_superspike_CFLAGS = $(AM_CFLAGS) $(BLAS_CFLAGS)
+bench_bench_superspike_LDADD = core/libslcore.la
 EXTRA_DIST += bench/README.md

@@ -177,44 +177,47 @@ static int store_parameters(run_state *s)
  * training sample in record mode after training; every observable and the
  * output of each such layer (every layer with --traces), stored as
  * traces/LAYER/NAME.npy of shape [1][time][channels]. */
+/* The traces of the first training sample after training, as the
+ * backend recorded them (software layers' observables, or what a chip
+ * emulator read out). */
 static int store_traces(run_state *s, int all, sl__err *err)
 {
     sl__experiment *exp = s->exp;
     sl__network *net = &exp->net;
     const sl_dataset_info *in = &exp->train_data->info;
-    int rc = sl__network_prepare(net, 1, in->n_steps, SL_MODE_RECORD, err);
-    if (!rc)
-        rc = sl__network_forward(net, exp->train_data->inputs, err);
+    sl__engine_tv *tv = malloc(sizeof *tv);
+    if (!tv)
+        return sl__fail(err, SL_ENOMEM, "out of memory for traces");
+    int rc = sl__engine_traces(exp, exp->train_data->inputs, 1, in->n_steps,
+                               tv, err);
     for (size_t i = 0; !rc && i < net->n_layers; i++) {
         sl__layer *l = &net->layers[i];
+        const sl_layer_trace *t = &tv->layers[i];
         if (!all && !l->record)
             continue;
         char name[300];
-        size_t shape[3] = {1, in->n_steps, l->n_out};
-        snprintf(name, sizeof name, "traces/%s/output.npy", l->label);
-        if ((rc = store_npy(s, name, "trace", l->out, shape, 3))) {
-            *err = s->err;
-            break;
-        }
-        for (size_t k = 0; l->iface->xObservable; k++) {
-            sl_observable ob = {sizeof ob, NULL, NULL, NULL, 0, 0, 0};
-            int orc = l->iface->xObservable(l->self, k, &ob);
-            if (orc == SL_ENOTFOUND)
-                break;
-            if (orc) {
-                rc = sl__ctx_take_error(&l->ctx, orc, err);
+        if (t->output.data) {
+            size_t shape[3] = {1, in->n_steps, l->n_out};
+            snprintf(name, sizeof name, "traces/%s/output.npy", l->label);
+            if ((rc = store_npy(s, name, "trace", t->output.data, shape, 3))) {
+                *err = s->err;
                 break;
             }
-            if (!ob.data || !ob.name)
+        }
+        for (size_t k = 0; k < t->n_observables; k++) {
+            const sl_observable *ob = &t->observables[k];
+            if (!ob->name)
                 continue;
-            size_t oshape[3] = {ob.batch, ob.time, ob.channels};
-            snprintf(name, sizeof name, "traces/%s/%s.npy", l->label, ob.name);
-            if ((rc = store_npy(s, name, "trace", ob.data, oshape, 3))) {
+            size_t oshape[3] = {ob->batch, ob->time, ob->channels};
+            snprintf(name, sizeof name, "traces/%s/%s.npy", l->label,
+                     ob->name);
+            if ((rc = store_npy(s, name, "trace", ob->data, oshape, 3))) {
                 *err = s->err;
                 break;
             }
         }
     }
+    free(tv);
     return rc;
 }
 
