@@ -1,1 +1,8 @@
-# tests of bss2.so: filled in by its author
+# tests of bss2: the bss2.so backend (emulated BrainScaleS-2) and the
+# SL_EXT_SUBSTITUTE extension of lif.so, both loaded from the build tree
+# through the real loader.
+check_PROGRAMS += tests/test_bss2
+TESTS += tests/test_bss2
+tests_test_bss2_SOURCES = tests/test_bss2.c
+tests_test_bss2_CFLAGS = $(SL_TEST_CFLAGS)
+tests_test_bss2_LDADD = $(SL_TEST_LIBS) -lm

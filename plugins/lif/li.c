@@ -17,6 +17,13 @@
  * SL_MODE_TRAIN like every layer (call-order contract of neuron.h).
  * Observables (SL_MODE_RECORD), unit "1": v_mem V[n+1] (= the output),
  * i_syn I[n+1].
+ *
+ * Hardware in the loop (extension SL_EXT_SUBSTITUTE, spikelab/hil.h):
+ * xSubstitute(v, z, out) after a forward in SL_MODE_TRAIN rewrites the
+ * output with the measured membrane v (z is ignored: the readout does not
+ * spike). The backward of this linear step does not depend on the forward
+ * values, so the gradients stay what they were; the record observables
+ * keep the simulated values.
  */
 #include <string.h>
 
@@ -185,6 +192,40 @@ static int li_observable(void *self_, size_t idx, sl_observable *out)
     }
 }
 
+/* SL_EXT_SUBSTITUTE: the output of a readout is its membrane. */
+static int li_substitute(void *self_, const float *v, const float *z,
+                         float *out)
+{
+    li_layer *s = self_;
+    lif__base *b = &s->base;
+    (void)z;
+    if (!b->prepared || !(b->mode & SL_MODE_TRAIN) || !b->have_forward)
+        return b->host->xError(b->ctx, NULL, SL_EINVAL,
+                               "xSubstitute needs a preceding xForward "
+                               "after xPrepare with SL_MODE_TRAIN");
+    const size_t N = b->batch * b->time * b->n;
+    if (N > 0 && (v == NULL || out == NULL))
+        return b->host->xError(b->ctx, NULL, SL_EINVAL,
+                               "xSubstitute needs the measured membrane and "
+                               "the output buffer");
+    if (N > 0)
+        memmove(out, v, N * sizeof(float));
+    return SL_OK;
+}
+
+static const sl_substitute_ext li_substitute_ext = {
+    .struct_size = sizeof(sl_substitute_ext),
+    .xSubstitute = li_substitute,
+};
+
+static const void *li_extension(void *self_, const char *name)
+{
+    (void)self_;
+    if (name != NULL && strcmp(name, SL_EXT_SUBSTITUTE) == 0)
+        return &li_substitute_ext;
+    return NULL;
+}
+
 const sl_neuron_iface lif__li_iface = {
     .struct_size = sizeof(sl_neuron_iface),
     .flags = 0,
@@ -195,5 +236,5 @@ const sl_neuron_iface lif__li_iface = {
     .xForward = li_forward,
     .xBackward = li_backward,
     .xObservable = li_observable,
-    .xExtension = NULL,
+    .xExtension = li_extension,
 };

@@ -57,6 +57,17 @@
  * Per-neuron loops are plain maps and vectorise (gcc: -O3 or
  * -fvect-cost-model=dynamic), except those calling expf/tanhf (smooth
  * forward, logistic and tanh surrogates) without a vector libm.
+ *
+ * Hardware in the loop (extension SL_EXT_SUBSTITUTE, spikelab/hil.h):
+ * after a forward in SL_MODE_TRAIN, xSubstitute(v, z, out) replaces the
+ * tape by the measured pre-reset membrane v (v_dec) and the output by the
+ * measured spikes z. The spikes are kept in a second tape (allocated by
+ * xPrepare in SL_MODE_TRAIN) because after an ADC they may disagree with
+ * Θ(v − v_th); the next xBackward evaluates the surrogate at the measured
+ * v and uses the measured z in the reset term (1 − z, λV·(v_reset − v))
+ * and the recurrence. z = NULL takes z = Θ(v − v_th). The next xForward or
+ * xPrepare returns to the simulated values. The record observables v_mem
+ * and i_syn keep the simulated values; v_dec shows the substituted tape.
  */
 #include <math.h>
 #include <string.h>
@@ -86,6 +97,11 @@ typedef struct lif_layer {
      * SL_MODE_TRAIN or SL_MODE_RECORD (it is the "v_dec" observable) */
     float *tape_d;
     size_t cap_d;
+    /* measured spikes handed to xSubstitute [batch][time][n]; owned,
+     * allocated for SL_MODE_TRAIN; used by the backward when sub_z */
+    float *tape_z;
+    size_t cap_z;
+    int sub_z;
 
     /* per-neuron scratch, one owned block of 9n floats cut in pieces */
     float *scratch;
@@ -117,6 +133,16 @@ static void lif_threshold(const lif_layer *s, const float *restrict d,
         for (size_t k = 0; k < n; k++)
             z[k] = d[k] > th ? 1.0f : 0.0f;
     }
+}
+
+/* z of the step at offset off for the backward: the measured spikes after
+ * xSubstitute, else recomputed from the tape into buf. */
+static const float *lif_z(const lif_layer *s, size_t off, float *buf)
+{
+    if (s->sub_z)
+        return s->tape_z + off;
+    lif_threshold(s, s->tape_d + off, buf);
+    return buf;
 }
 
 /* dz/d(v_dec) for one step into sd; the switch is outside the loops so
@@ -188,6 +214,7 @@ static void lif_destroy(void *self_)
     h->xFree(s->w_rec);
     h->xFree(s->g_rec);
     h->xFree(s->tape_d);
+    h->xFree(s->tape_z);
     h->xFree(s->scratch);
     h->xFree(s);
 }
@@ -382,8 +409,12 @@ static int lif_prepare(void *self_, size_t batch, size_t time, uint32_t mode)
     int rc = lif__base_prepare(&s->base, batch, time, mode, &elems);
     if (rc < 0)
         return rc;
+    s->sub_z = 0;
     if (mode & (SL_MODE_TRAIN | SL_MODE_RECORD)) {
         rc = lif__ensure(&s->base, &s->tape_d, &s->cap_d, elems, "v_dec");
+        if (rc == SL_OK && (mode & SL_MODE_TRAIN))
+            rc = lif__ensure(&s->base, &s->tape_z, &s->cap_z, elems,
+                             "measured spikes");
         if (rc < 0) {
             s->base.prepared = 0;
             return rc;
@@ -406,6 +437,7 @@ static int lif_forward(void *self_, const float *in, float *out)
     const float a_mem = b->a_mem, d_syn = b->d_syn, v_leak = b->v_leak;
     const float v_reset = s->v_reset;
     const int keep_d = (b->mode & (SL_MODE_TRAIN | SL_MODE_RECORD)) != 0;
+    s->sub_z = 0;
     const int record = (b->mode & SL_MODE_RECORD) != 0;
     float *restrict v = s->v, *restrict cur = s->i;
 
@@ -487,11 +519,11 @@ static int lif_backward(void *self_, const float *dout, float *din)
     for (size_t bi = 0; bi < b->batch; bi++) {
         float *gz_rec = s->rec_a;  /* dL/dz[n] from the recurrence */
         float *gz_next = s->rec_b; /* dL/dz[n−1], built at step n */
-        float *z = s->z_a, *zp = s->z_b;
+        const float *z = NULL, *zp = NULL;
         for (size_t k = 0; k < n; k++)
             lv[k] = li[k] = gz_rec[k] = 0.0f;
         if (T > 0)
-            lif_threshold(s, s->tape_d + (bi * T + T - 1) * n, z);
+            z = lif_z(s, (bi * T + T - 1) * n, s->z_a);
 
         for (size_t t = T; t-- > 0;) {
             const size_t off = (bi * T + t) * n;
@@ -501,7 +533,7 @@ static int lif_backward(void *self_, const float *dout, float *din)
             if (din != NULL)
                 memcpy(din + off, li, n * sizeof(float));
             if (t > 0)
-                lif_threshold(s, d - n, zp);
+                zp = lif_z(s, off - n, z == s->z_a ? s->z_b : s->z_a);
             if (s->recurrent && t > 0) {
                 for (size_t j = 0; j < n; j++) {
                     const float *restrict w = s->w_rec + j * n;
@@ -527,9 +559,7 @@ static int lif_backward(void *self_, const float *dout, float *din)
                 gz_rec = gz_next;
                 gz_next = tmp;
             }
-            float *tz = z;
             z = zp;
-            zp = tz;
         }
     }
     return SL_OK;
@@ -559,6 +589,56 @@ static int lif_observable(void *self_, size_t idx, sl_observable *out)
     }
 }
 
+/* SL_EXT_SUBSTITUTE (see the header comment and spikelab/hil.h). */
+static int lif_substitute(void *self_, const float *v, const float *z,
+                          float *out)
+{
+    lif_layer *s = self_;
+    lif__base *b = &s->base;
+    if (!b->prepared || !(b->mode & SL_MODE_TRAIN) || !b->have_forward)
+        return b->host->xError(b->ctx, NULL, SL_EINVAL,
+                               "xSubstitute needs a preceding xForward "
+                               "after xPrepare with SL_MODE_TRAIN");
+    const size_t n = b->n, N = b->batch * b->time * n;
+    if (N > 0 && (v == NULL || out == NULL))
+        return b->host->xError(b->ctx, NULL, SL_EINVAL,
+                               "xSubstitute needs the measured membrane and "
+                               "the output buffer");
+    for (size_t i = 0; i < N; i++)
+        if (!isfinite(v[i]))
+            return b->host->xError(b->ctx, NULL, SL_ENUMERIC,
+                                   "measured membrane [%zu] = %g is not "
+                                   "finite",
+                                   i, (double)v[i]);
+    if (N > 0)
+        memmove(s->tape_d, v, N * sizeof(float));
+    if (z != NULL) {
+        if (N > 0) {
+            memmove(s->tape_z, z, N * sizeof(float));
+            memmove(out, z, N * sizeof(float));
+        }
+        s->sub_z = 1;
+    } else {
+        for (size_t i = 0; i < N; i += n)
+            lif_threshold(s, s->tape_d + i, out + i);
+        s->sub_z = 0;
+    }
+    return SL_OK;
+}
+
+static const sl_substitute_ext lif_substitute_ext = {
+    .struct_size = sizeof(sl_substitute_ext),
+    .xSubstitute = lif_substitute,
+};
+
+static const void *lif_extension(void *self_, const char *name)
+{
+    (void)self_;
+    if (name != NULL && strcmp(name, SL_EXT_SUBSTITUTE) == 0)
+        return &lif_substitute_ext;
+    return NULL;
+}
+
 const sl_neuron_iface lif__lif_iface = {
     .struct_size = sizeof(sl_neuron_iface),
     .flags = SL_NEURON_SPIKING,
@@ -569,5 +649,5 @@ const sl_neuron_iface lif__lif_iface = {
     .xForward = lif_forward,
     .xBackward = lif_backward,
     .xObservable = lif_observable,
-    .xExtension = NULL,
+    .xExtension = lif_extension,
 };
