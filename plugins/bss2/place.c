@@ -265,7 +265,12 @@ static int derive_neurons(bss2 *s, bss2__layer *L, size_t li)
                        : L->v_th;
         L->g_exc[k] = (float)(s->gain * f_ge);
         L->g_inh[k] = (float)(s->gain * f_gi);
-        L->sigma[k] = (float)(s->noise * L->span);
+        /* `noise` is the stationary std of the free membrane (bss2.md
+         * §5: "of order 1 LSB CADC"); the leak filters the per-step draws
+         * (an AR(1) process V ← (1−a)V + σn), so the per-step σ is
+         * noise·span·sqrt(1 − (1−a)²). */
+        double ar = 1.0 - dt / tm;
+        L->sigma[k] = (float)(s->noise * L->span * sqrt(1.0 - ar * ar));
     }
 
     /* membrane range: the CADC's full scale 0..255 LSB of the calibration

@@ -21,7 +21,7 @@
  * multiples of gain are then exact in any order), to float rounding
  * otherwise. Per step and neuron (lif):
  *   d  = V + a_mem·((v_leak − V) + I)       (a_mem = dt/tau_mem)
- *   d += σ·n,  n ~ N(0,1)                   temporal noise
+ *   d += σ·n,  n ~ N(0,1)                   temporal noise (σ below)
  *   d  = clip(d, v_lo, v_hi)                membrane range
  *   d  = v_reset while refractory
  *   z  = Θ(d − v_th), V = z ? v_reset : d, start refractory on a spike
@@ -67,7 +67,7 @@
  *    exc / inh synaptic gain (independent draws), and an additive leak
  *    offset σ_leak·span; drawn once at creation from the stream
  *    "fixed_pattern", applied at xPlace through the placement.
- *  - temporal membrane noise σ = noise·span per step, from an own
+ *  - temporal membrane noise of stationary std noise·span, from an own
  *    xoshiro256** generator seeded from the stream "temporal_noise" at
  *    creation: it advances run after run, and two backends with the same
  *    seed give the same sequence of runs.
@@ -105,8 +105,11 @@
  *                  (4× the CADC: two more bits, assumed; spec Q1)
  *   li_range       1.0: model units of an li membrane above v_leak that
  *                  map onto the threshold LSB (li has no v_th)
- *   noise          0.015 (0 when ideal): σ of the temporal membrane noise
- *                  as a fraction of the span (≈ 1 CADC LSB at 80→150)
+ *   noise          0.015 (0 when ideal): std of the temporal membrane
+ *                  noise as a fraction of the span (≈ 1 CADC LSB at
+ *                  80→150), stationary: the free membrane fluctuates by
+ *                  this much; each step draws σ = noise·span·√(1−(1−a)²),
+ *                  a = dt/tau_mem, which the leak integrates to it
  *   fixed_pattern  true (false when ideal): master switch of the fp_*
  *   fp_tau_mem 0.02, fp_tau_syn 0.02, fp_threshold 0.02, fp_gain 0.03
  *                  σ of the N(1, σ²) factors ("a few %", spec §5; ≤ 0.25)
