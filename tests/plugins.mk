@@ -14,3 +14,10 @@ tests_test_losses_LDADD = $(SL_TEST_LIBS)
 tests_test_datasets_SOURCES = tests/test_datasets.c
 tests_test_datasets_CFLAGS = $(SL_TEST_CFLAGS)
 tests_test_datasets_LDADD = $(SL_TEST_LIBS)
+
+# the yinyang component of datasets.so
+check_PROGRAMS += tests/test_yinyang
+TESTS += tests/test_yinyang
+tests_test_yinyang_SOURCES = tests/test_yinyang.c
+tests_test_yinyang_CFLAGS = $(SL_TEST_CFLAGS)
+tests_test_yinyang_LDADD = $(SL_TEST_LIBS) -lm

@@ -1,5 +1,6 @@
 /*
- * plugins/datasets/datasets.c — synthetic datasets: "frozen_noise".
+ * plugins/datasets/datasets.c — synthetic datasets: "frozen_noise" (here)
+ * and "yinyang" (yinyang.c: the Yin-Yang task, spike-time encoded).
  *
  * frozen_noise (specs/dynapsim.md §7): each sample is a fixed ("frozen")
  * Poisson noise pattern; the task is to map sample i to output channel
@@ -30,6 +31,7 @@
 #include <string.h>
 
 #include "spikelab/spikelab.h"
+#include "yinyang.h"
 
 #define DATASETS_VERSION "0.1.0"
 
@@ -231,11 +233,16 @@ static const sl_component ds_components[] = {
      "frozen Poisson noise patterns, sample i labelled i mod n_out "
      "(dynapsim spec section 7)",
      &frozen_noise_iface},
+    {sizeof(sl_component), SL_KIND_DATASET, "yinyang",
+     "Yin-Yang 3-class task (Kriener et al. 2021), one input spike per "
+     "feature (x, y, 1-x, 1-y, bias; hxtorch's time encoding)",
+     &yy__iface},
 };
 
 static const sl_plugin_desc datasets_desc =
     SL_PLUGIN_DESC("datasets", DATASETS_VERSION,
-                   "synthetic datasets: frozen_noise", ds_components);
+                   "synthetic datasets: frozen_noise, yinyang",
+                   ds_components);
 
 /* The plugin's only exported symbol: returns the static descriptor. */
 SL_EXPORT const sl_plugin_desc *spikelab_plugin_init(const sl_host *host)
