@@ -12,6 +12,7 @@
 #include "npy.h"
 #include "recorder.h"
 #include "engine.h"
+#include "export.h"
 #include "train.h"
 #include "util.h"
 
@@ -232,7 +233,7 @@ int sl__run_experiment(const sl__run_request *req, int64_t *run_id)
                                  req->n_overrides, &err);
     if (rc) {
         fprintf(stderr, "spikelab: %s\n", err.msg);
-        return rc == SL_ECONFIG || rc == SL_EIO ? 2 : 1;
+        return rc == SL_ECONFIG || rc == SL_EIO || rc == SL_EFIT ? 2 : 1;
     }
 
     run_state s = {0};
@@ -318,6 +319,9 @@ int sl__run_experiment(const sl__run_request *req, int64_t *run_id)
             err = s.err;
         }
     }
+    /* device export and the quantised network's evaluations */
+    if (!rc)
+        rc = sl__export_after_run(&exp, s.db, s.run_id, &hooks, &err);
     int any_record = 0;
     for (size_t i = 0; i < exp.net.n_layers; i++)
         any_record |= exp.net.layers[i].record;

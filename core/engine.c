@@ -23,6 +23,9 @@
 
 #include "engine.h"
 #include "rng.h"
+/* NumPy's legacy MT19937 stream, shared with the superspike plugin
+ * (header-only) */
+#include "../plugins/superspike/ss_mt19937.h"
 
 static int backend_error(sl__experiment *exp, int rc, sl__err *err)
 {
@@ -213,10 +216,25 @@ int sl__engine_teacher(sl__experiment *exp, FILE *report, sl__err *err)
     if (!saved)
         return sl__fail(err, SL_ENOMEM, "out of memory for the teacher");
     memcpy(saved, p->data, p->n * sizeof(float));
+    /* The draws: by default the run's stream (teacher, PARAM); with
+     * numpy_seed, NumPy's legacy RandomState (MT19937, polar Box–Muller)
+     * in the parameter's C order — the SuperSpike tutorial's
+     * np.random.seed(123); normal(27, 1, (25, 1)) — and, with `init`, the
+     * training start drawn next from the same stream (its normal(10, 20,
+     * (25, 1))), replacing the layer's own initialisation. */
     sl_rng rng;
-    sl__rng_derive(&rng, (uint64_t)exp->seed, "teacher", p->name);
+    ss_mt mt;
+    double cache = 0;
+    int has = 0;
+    if (t->numpy_seed >= 0)
+        ss_mt_seed(&mt, (uint32_t)t->numpy_seed);
+    else
+        sl__rng_derive(&rng, (uint64_t)exp->seed, "teacher", p->name);
     for (size_t i = 0; i < p->n; i++)
-        p->data[i] = (float)(t->mean + t->std * sl__rng_normal(&rng));
+        p->data[i] = (float)(t->mean +
+                             t->std * (t->numpy_seed >= 0
+                                           ? ss_mt_gauss(&mt, &cache, &has)
+                                           : sl__rng_normal(&rng)));
     int rc = SL_OK;
     for (size_t k = 0; k < t->n_data && !rc; k++) {
         sl__dataset *d = t->data[k];
@@ -243,5 +261,19 @@ int sl__engine_teacher(sl__experiment *exp, FILE *report, sl__err *err)
     }
     memcpy(p->data, saved, p->n * sizeof(float));
     free(saved);
+    if (!rc && t->has_init) {
+        for (size_t i = 0; i < p->n; i++)
+            p->data[i] = (float)(t->init_mean +
+                                 t->init_std *
+                                     (t->numpy_seed >= 0
+                                          ? ss_mt_gauss(&mt, &cache, &has)
+                                          : sl__rng_normal(&rng)));
+        if (report)
+            fprintf(report, "teacher: training starts from %s.%s ~ N(%g, "
+                    "%g)%s\n", exp->net.layers[t->layer].label, p->name,
+                    t->init_mean, t->init_std,
+                    t->numpy_seed >= 0 ? ", drawn next from the NumPy stream"
+                                       : "");
+    }
     return rc;
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "experiment.h"
+#include "export.h"
 
 static int create_component(sl__experiment *exp, sl__component *c,
                             sl_kind kind, const char *key, const char *def,
@@ -256,7 +257,9 @@ static int load_evals(sl__experiment *exp, sl__err *err)
 }
 
 /* teacher = { layer = "NAME"; param = "weight"; mean = 27.0; std = 1.0;
- *             data = ["train", ...]; }   (data: default every dataset) */
+ *             data = ["train", ...];     (default: every dataset)
+ *             numpy_seed = 123;          (optional: NumPy's legacy stream)
+ *             init = { mean = 10.0; std = 20.0; }; }   (optional) */
 static int load_teacher(sl__experiment *exp, sl__err *err)
 {
     sl__config *cfg = exp->cfg;
@@ -299,6 +302,25 @@ static int load_teacher(sl__experiment *exp, sl__err *err)
     if (!(t->std >= 0) || !isfinite(t->mean))
         return sl__cfg_error(cfg, g, err, SL_ECONFIG, "mean must be finite "
                              "and std >= 0");
+    if ((rc = sl__cfg_int(cfg, g, "numpy_seed", -1, &t->numpy_seed, err)))
+        return rc;
+    if (t->numpy_seed > 4294967295LL)
+        return sl__cfg_error(cfg, sl__config_find(cfg, g, "numpy_seed"), err,
+                             SL_ECONFIG, "numpy_seed must be 0 .. 2^32-1 "
+                             "(NumPy's legacy seeding)");
+    sl__setting *ig = sl__config_find(cfg, g, "init");
+    if (ig) {
+        if (config_setting_type(ig) != CONFIG_TYPE_GROUP)
+            return sl__cfg_error(cfg, ig, err, SL_ECONFIG, "must be a group "
+                                 "{ mean = 10.0; std = 20.0; }");
+        if ((rc = sl__cfg_float(cfg, ig, "mean", 0.0, &t->init_mean, err)) ||
+            (rc = sl__cfg_float(cfg, ig, "std", 1.0, &t->init_std, err)))
+            return rc;
+        if (!(t->init_std >= 0) || !isfinite(t->init_mean))
+            return sl__cfg_error(cfg, ig, err, SL_ECONFIG, "mean must be "
+                                 "finite and std >= 0");
+        t->has_init = 1;
+    }
     sl__setting *ds = sl__config_find(cfg, g, "data");
     if (ds) {
         sl__cfg_mark_used(ds);
@@ -488,6 +510,8 @@ static int load(sl__experiment *exp, char *const *overrides, size_t n_ov,
     }
     if ((rc = load_evals(exp, err)) || (rc = load_teacher(exp, err)))
         return rc;
+    if ((rc = sl__export_load(exp, err)))
+        return rc;
     return sl__config_check_unused(cfg, err);
 }
 
@@ -508,6 +532,7 @@ int sl__experiment_load(sl__experiment *exp, const char *path,
 
 void sl__experiment_free(sl__experiment *exp)
 {
+    sl__export_free(exp->export_state);
     if (exp->loss.self)
         ((const sl_loss_iface *)exp->loss.iface)->xDestroy(exp->loss.self);
     if (exp->optimizer.self)

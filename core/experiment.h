@@ -55,6 +55,9 @@ typedef struct sl__teacher {
     size_t layer;       /* index into net.layers */
     sl_param *param;    /* the parameter drawn for the teacher */
     double mean, std;   /* normal draw, stream (teacher, PARAM) */
+    int64_t numpy_seed; /* >= 0: draw from NumPy's legacy stream instead */
+    int has_init;       /* then draw the training start from it too */
+    double init_mean, init_std;
     sl__dataset *data[SL__MAX_DATASETS];
     size_t n_data;
 } sl__teacher;
@@ -93,6 +96,7 @@ typedef struct sl__experiment {
      * optimizer: hardware-in-the-loop BPTT (hil.h). */
     int trace_rule, on_backend;
     sl__teacher teacher;
+    struct sl__export *export_state; /* `export` section (export.h) or NULL */
 } sl__experiment;
 
 /* Load `path`, apply overrides, create every component, refuse unknown

@@ -6,3 +6,7 @@ TESTS += tests/test_bss2
 tests_test_bss2_SOURCES = tests/test_bss2.c
 tests_test_bss2_CFLAGS = $(SL_TEST_CFLAGS)
 tests_test_bss2_LDADD = $(SL_TEST_LIBS) -lm
+
+# the spikelab command on the emulated chip: SuperSpike, hardware-in-the-loop
+TESTS += tests/bss2_e2e.sh
+EXTRA_DIST += tests/bss2_e2e.sh

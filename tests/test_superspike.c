@@ -1163,6 +1163,29 @@ static void test_lif_network_learns(void **state)
     net_free(&n);
 }
 
+/* NumPy's legacy normal (polar Box–Muller with the cached second deviate)
+ * as the core's teacher uses it: np.random.seed(123); t = normal(27, 1,
+ * (25, 1)); w = normal(10, 20, (25, 1)) — the SuperSpike tutorial's target
+ * and initial weights. Reference values printed by NumPy 1.24.2 (Debian
+ * python3-numpy): t[0], t[1], t[24], w[0], w[24]. */
+static void test_numpy_legacy_normal(void **state)
+{
+    (void)state;
+    ss_mt mt;
+    ss_mt_seed(&mt, 123);
+    double cache = 0, t[25], w[25];
+    int has = 0;
+    for (int i = 0; i < 25; i++)
+        t[i] = 27.0 + 1.0 * ss_mt_gauss(&mt, &cache, &has);
+    for (int i = 0; i < 25; i++)
+        w[i] = 10.0 + 20.0 * ss_mt_gauss(&mt, &cache, &has);
+    assert_true(fabs(t[0] - 25.91436939669944) < 1e-12);
+    assert_true(fabs(t[1] - 27.997345446583587) < 1e-12);
+    assert_true(fabs(t[24] - 25.746119332250988) < 1e-12);
+    assert_true(fabs(w[0] - -2.755030049068205) < 1e-12);
+    assert_true(fabs(w[24] - 54.762866769959054) < 1e-12);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1183,6 +1206,7 @@ int main(void)
         cmocka_unit_test(test_input_target),
         cmocka_unit_test(test_input_errors),
         cmocka_unit_test(test_lif_network_learns),
+        cmocka_unit_test(test_numpy_legacy_normal),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -16,6 +16,7 @@
 #ifndef SS_MT19937_H
 #define SS_MT19937_H
 
+#include <math.h>
 #include <stdint.h>
 
 #define SS_MT_N 624
@@ -69,6 +70,28 @@ static inline double ss_mt_double(ss_mt *s)
 {
     uint32_t a = ss_mt_next(s) >> 5, b = ss_mt_next(s) >> 6;
     return ((double)a * 67108864.0 + (double)b) / 9007199254740992.0;
+}
+
+/* NumPy legacy standard normal (RandomState.normal/standard_normal): the
+ * polar Box–Muller method, each accepted pair giving two deviates, the
+ * second (f·x1) cached for the next call. `cache`/`has` are the caller's
+ * (start with has = 0). */
+static inline double ss_mt_gauss(ss_mt *s, double *cache, int *has)
+{
+    if (*has) {
+        *has = 0;
+        return *cache;
+    }
+    double x1, x2, r2;
+    do {
+        x1 = 2.0 * ss_mt_double(s) - 1.0;
+        x2 = 2.0 * ss_mt_double(s) - 1.0;
+        r2 = x1 * x1 + x2 * x2;
+    } while (r2 >= 1.0 || r2 == 0.0);
+    double f = sqrt(-2.0 * log(r2) / r2);
+    *cache = f * x1;
+    *has = 1;
+    return f * x2;
 }
 
 #endif
