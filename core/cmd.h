@@ -18,6 +18,7 @@ int sl__cmd_tag(int argc, char **argv);     /* core/cmd_history.c */
 int sl__cmd_note(int argc, char **argv);    /* core/cmd_history.c */
 int sl__cmd_rm(int argc, char **argv);      /* core/cmd_history.c */
 int sl__cmd_rerun(int argc, char **argv);   /* core/cmd_rerun.c */
+int sl__cmd_export_device(int argc, char **argv); /* cmd_export_device.c */
 
 /* What sl__run_experiment runs and records. Every pointer is borrowed for
  * the call. */

@@ -15,6 +15,7 @@ core_libslcore_la_SOURCES = \
 	core/engine.c core/engine.h \
 	core/metrics.c core/metrics.h \
 	core/cmd_run.c core/cmd.h \
+	core/export.c core/export.h core/cmd_export_device.c \
 	core/util.c core/util.h
 core_libslcore_la_CFLAGS = $(AM_CFLAGS) $(LIBCONFIG_CFLAGS) $(SQLITE_CFLAGS) $(BLAS_CFLAGS)
 core_libslcore_la_LIBADD = $(LIBCONFIG_LIBS) $(SQLITE_LIBS) $(BLAS_LIBS)

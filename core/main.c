@@ -26,6 +26,8 @@ static const char usage[] =
     "  note ID TEXT              attach a free-text note to a run\n"
     "  rm ID...                  remove runs from the database\n"
     "  plugins                   list loadable plugins and their components\n"
+    "  export-device ID          a run's trained network as a device\n"
+    "                            configuration (Dynap-SE2 JSON)\n"
     "\n"
     "Every command takes --help. Plugins are searched in the experiment's\n"
     "plugin_path, then $SPIKELAB_PLUGIN_PATH (colon-separated), then\n"
@@ -70,6 +72,7 @@ int main(int argc, char **argv)
         {"compare", sl__cmd_compare}, {"export", sl__cmd_export},
         {"rerun", sl__cmd_rerun},     {"tag", sl__cmd_tag},
         {"note", sl__cmd_note},       {"rm", sl__cmd_rm},
+        {"export-device", sl__cmd_export_device},
     };
     for (size_t i = 0; i < sizeof history / sizeof *history; i++)
         if (strcmp(cmd, history[i].name) == 0)

@@ -144,14 +144,15 @@ static const float *observable(layer *L, const char *name, const char *unit,
     return o.data;
 }
 
-/* The "w_rec" parameter of a recurrent layer. */
+/* The "w_rec" parameter of a recurrent layer (the first one; the 13
+ * currents follow, see test_current_params). */
 static sl_param w_rec_of(layer *L)
 {
     sl_param p[2];
     size_t count = 99;
     memset(p, 0, sizeof p);
     check_ok(L, L->iface->xParams(L->self, p, 2, &count));
-    assert_int_equal(count, 1);
+    assert_int_equal(count, 1 + 13);
     assert_int_equal(p[0].struct_size, sizeof p[0]);
     assert_string_equal(p[0].name, "w_rec");
     assert_int_equal(p[0].flags, SL_PARAM_TRAINABLE | SL_PARAM_WEIGHT);
@@ -573,11 +574,11 @@ static void test_w_rec_init(void **state)
     layer_free(&B);
     layer_free(&C);
 
-    /* not recurrent: no parameters */
+    /* not recurrent: no weights, only the 13 currents */
     layer_make(&A, "", 3);
     size_t count = 9;
     check_ok(&A, A.iface->xParams(A.self, NULL, 0, &count));
-    assert_int_equal(count, 0);
+    assert_int_equal(count, 13);
     layer_free(&A);
 }
 
@@ -618,6 +619,8 @@ enum { RN = 4 }; /* at most RN neurons in the reference */
 
 typedef struct refp {
     double P[DS_NPAR][RN]; /* the layer's parameters after mismatch */
+    double Pd[DS_NPAR][RN]; /* their tangent (0 unless a current's
+                               derivative is asked for) */
     double iscale, dt, alpha, reset_grad;
     double io0[RN];
     int smooth, recurrent;
@@ -650,28 +653,45 @@ static dd ref_loss(const refp *p, size_t B, size_t T, size_t n,
         for (size_t t = 0; t < T; t++) {
             for (size_t i = 0; i < n; i++) {
                 double P[DS_NPAR];
-                for (size_t k = 0; k < DS_NPAR; k++)
+                dd Q[DS_NPAR]; /* the currents with their tangents */
+                for (size_t k = 0; k < DS_NPAR; k++) {
                     P[k] = p->P[k][i];
+                    Q[k] = (dd){P[k], p->Pd[k][i]};
+                }
                 const double io = P[DS_IO];
                 const double kappa = (P[DS_KAPPA_N] + P[DS_KAPPA_P]) / 2;
                 const double kp = kappa * kappa / (kappa + 1);
                 const double ut = P[DS_UT];
-                const double itau_syn = fmax(P[DS_ITAU_SYN], io),
-                             igain_syn = fmax(P[DS_IGAIN_SYN], io),
-                             itau_ahp = fmax(P[DS_ITAU_AHP], io),
-                             igain_ahp = fmax(P[DS_IGAIN_AHP], io),
-                             itau_mem = fmax(P[DS_ITAU_MEM], io),
-                             igain_mem = fmax(P[DS_IGAIN_MEM], io);
-                const double tau_syn = ut / kappa * P[DS_C_SYN] / itau_syn;
-                const double tau_ahp = ut / kappa * P[DS_C_AHP] / itau_ahp;
-                const double t_pulse = P[DS_VTH] * P[DS_C_PULSE] / P[DS_IPULSE];
-                const double t_pulse_ahp =
-                    P[DS_VTH] * P[DS_C_PULSE_AHP] / P[DS_IPULSE_AHP];
-                const double t_ref = P[DS_VTH] * P[DS_C_REF] / P[DS_IREF];
-                const double fc = 1 - exp(-t_pulse / tau_syn),
-                             fdis = exp(-p->dt / tau_syn),
-                             fca = 1 - exp(-t_pulse_ahp / tau_ahp),
-                             fda = exp(-p->dt / tau_ahp);
+                /* spec §3 clips Itau/Igain at Io; the plugin also keeps
+                 * Ipulse, Ipulse_ahp, Ispkthr >= Io and Idc, Iw_ahp >= 0
+                 * where they are used (never active in these checks
+                 * except in test_current_positivity) */
+                const dd itau_syn = clip_lo(Q[DS_ITAU_SYN], io),
+                         igain_syn = clip_lo(Q[DS_IGAIN_SYN], io),
+                         itau_ahp = clip_lo(Q[DS_ITAU_AHP], io),
+                         igain_ahp = clip_lo(Q[DS_IGAIN_AHP], io),
+                         itau_mem = clip_lo(Q[DS_ITAU_MEM], io),
+                         igain_mem = clip_lo(Q[DS_IGAIN_MEM], io),
+                         ipulse = clip_lo(Q[DS_IPULSE], io),
+                         ipulse_ahp = clip_lo(Q[DS_IPULSE_AHP], io),
+                         ispk = clip_lo(Q[DS_ISPKTHR], io),
+                         idc = clip_lo(Q[DS_IDC], 0),
+                         iw_ahp = clip_lo(Q[DS_IW_AHP], 0);
+                const dd tau_syn =
+                    dvd(D(ut / kappa * P[DS_C_SYN]), itau_syn);
+                const dd tau_ahp =
+                    dvd(D(ut / kappa * P[DS_C_AHP]), itau_ahp);
+                const dd t_pulse = dvd(D(P[DS_VTH] * P[DS_C_PULSE]), ipulse);
+                const dd t_pulse_ahp =
+                    dvd(D(P[DS_VTH] * P[DS_C_PULSE_AHP]), ipulse_ahp);
+                /* no tangent: the refractory period is a constant */
+                const double t_ref =
+                    P[DS_VTH] * P[DS_C_REF] / fmax(P[DS_IREF], io);
+                const dd fc = sub(D(1), dexp(sub(D(0), dvd(t_pulse, tau_syn)))),
+                         fdis = dexp(sub(D(0), dvd(D(p->dt), tau_syn))),
+                         fca = sub(D(1),
+                                   dexp(sub(D(0), dvd(t_pulse_ahp, tau_ahp)))),
+                         fda = dexp(sub(D(0), dvd(D(p->dt), tau_ahp)));
                 const size_t o = (b * T + t) * n + i;
 
                 /* 1. synapse */
@@ -681,43 +701,41 @@ static dd ref_loss(const refp *p, size_t B, size_t T, size_t n,
                                                             : 0},
                                      sp[j]));
                 dd iws = mul(ws, D(p->iscale));
-                dd isyn_inf = clip_lo(mul(D(igain_syn / itau_syn), iws), io);
-                isyn[i] = add(mul(D(fdis), isyn[i]), mul(D(fc), isyn_inf));
+                dd isyn_inf = clip_lo(mul(dvd(igain_syn, itau_syn), iws), io);
+                isyn[i] = add(mul(fdis, isyn[i]), mul(fc, isyn_inf));
                 /* 2. AHP */
                 dd iahp_inf =
-                    mul(D(igain_ahp / itau_ahp), mul(D(P[DS_IW_AHP]), sp[i]));
+                    mul(dvd(igain_ahp, itau_ahp), mul(iw_ahp, sp[i]));
                 iahp[i] = clip_lo(
-                    add(mul(D(fda), iahp[i]), mul(D(fca), iahp_inf)), io);
+                    add(mul(fda, iahp[i]), mul(fca, iahp_inf)), io);
                 /* 3. membrane */
                 dd ifb = mul(D(io), dexp(mul(D(kp / ut), vmem[i])));
-                dd ileak = add(D(itau_mem), iahp[i]);
-                dd iin = add(sub(isyn[i], ileak), D(P[DS_IDC]));
+                dd ileak = add(itau_mem, iahp[i]);
+                dd iin = add(sub(isyn[i], ileak), idc);
                 if (timer[i] > 0)
                     iin = D(0);
                 iin = clip_lo(iin, io);
-                dd imem_inf = mul(D(igain_mem / itau_mem), sub(iin, ileak));
-                dd f_imem = mul(dvd(ifb, ileak), add(imem[i], D(igain_mem)));
+                dd imem_inf = mul(dvd(igain_mem, itau_mem), sub(iin, ileak));
+                dd f_imem = mul(dvd(ifb, ileak), add(imem[i], igain_mem));
                 dd tau = dvd(D(ut / kappa * P[DS_C_MEM]), ileak);
                 dd dimem = mul(
-                    dvd(imem[i], mul(tau, add(imem[i], D(igain_mem)))),
+                    dvd(imem[i], mul(tau, add(imem[i], igain_mem))),
                     sub(add(imem_inf, f_imem),
-                        mul(imem[i],
-                            add(D(1), dvd(iahp[i], D(itau_mem))))));
+                        mul(imem[i], add(D(1), dvd(iahp[i], itau_mem)))));
                 dd pre = clip_lo(add(imem[i], mul(dimem, D(p->dt))), io);
                 vmem[i] = mul(D(ut / kappa), dlog(dvd(pre, D(io))));
                 /* 4. spikes, 5. reset and refractory period */
-                const double ispk = P[DS_ISPKTHR];
                 dd s, bsw;
                 if (p->smooth) {
-                    double r = pow(ispk / pre.v, p->alpha);
-                    double S = 1 / (1 + r);
-                    double dS = p->alpha * S * (1 - S) / pre.v;
-                    s = (dd){S, dS * pre.d};
+                    /* S = 1/(1 + (Ispkthr/P)^α) */
+                    dd r = dexp(mul(D(p->alpha), sub(dlog(ispk), dlog(pre))));
+                    s = dvd(D(1), add(D(1), r));
                     bsw = s;
                 } else {
+                    /* no tangent to Ispkthr (spec §5) */
                     double cnt = 0;
-                    if (pre.v > ispk)
-                        cnt = fmax(ceil(log(pre.v / ispk)), 1);
+                    if (pre.v > ispk.v)
+                        cnt = fmax(ceil(log(pre.v / ispk.v)), 1);
                     double ds = pre.v > io ? pre.d : 0;
                     s = (dd){cnt, ds};
                     bsw = (dd){fmin(cnt, 1),
@@ -725,7 +743,7 @@ static dd ref_loss(const refp *p, size_t B, size_t T, size_t n,
                 }
                 imem[i] = add(mul(sub(D(1), bsw), pre), mul(bsw, D(io)));
                 timer[i] = fmax(timer[i] - p->dt, 0);
-                if (pre.v > ispk)
+                if (pre.v > ispk.v)
                     timer[i] = t_ref;
                 spn[i] = s;
                 L = add(L, mul(D(c[o]), s));
@@ -936,6 +954,354 @@ static void test_gradcheck_detects_detach(void **state)
                           0, 0, 0) > 10);
 }
 
+/* ------------------------------------------------------ current params */
+
+/* The exposed currents, in the order of xParams (spec §2). */
+static const char *const cur_names[13] = {
+    "Itau_syn", "Igain_syn", "Itau_mem", "Igain_mem", "Itau_ahp",
+    "Igain_ahp", "Iw_ahp",   "Ipulse",   "Ipulse_ahp", "Iref",
+    "Ispkthr",  "Idc",       "If_nmda"};
+
+/* Index of a parameter name in par_names (the DS_ enum). */
+static size_t par_index(const char *name)
+{
+    for (size_t k = 0; k < DS_NPAR; k++)
+        if (strcmp(par_names[k], name) == 0)
+            return k;
+    fail_msg("no parameter %s", name);
+    return 0;
+}
+
+/* The current parameter `name` of a layer (its xParams entry). */
+static sl_param current_of(layer *L, const char *name)
+{
+    sl_param p[16];
+    size_t count = 0;
+    memset(p, 0, sizeof p);
+    check_ok(L, L->iface->xParams(L->self, p, 16, &count));
+    assert_true(count <= 16);
+    for (size_t k = 0; k < count; k++)
+        if (strcmp(p[k].name, name) == 0)
+            return p[k];
+    fail_msg("no parameter %s", name);
+    return p[0];
+}
+
+/* Listing, nominal values, flags, and the contract that a write to a
+ * current's data takes effect at the next xForward. */
+static void test_current_params(void **state)
+{
+    (void)state;
+    enum { N = 3, T = 40 };
+    layer L;
+    layer_make(&L,
+               "percent_mismatch = 0.3; recurrent = true; "
+               "Itau_mem = [6e-12, 7e-12, 8e-12];",
+               N);
+    sl_param p[16];
+    size_t count = 0;
+    memset(p, 0, sizeof p);
+    check_ok(&L, L.iface->xParams(L.self, p, 16, &count));
+    assert_int_equal(count, 14);
+    assert_string_equal(p[0].name, "w_rec");
+    for (size_t j = 0; j < 13; j++) {
+        const sl_param *c = &p[1 + j];
+        assert_int_equal(c->struct_size, sizeof *c);
+        assert_string_equal(c->name, cur_names[j]);
+        assert_int_equal(c->flags, 0);
+        assert_null(c->grad);
+        assert_int_equal(c->ndim, 1);
+        assert_int_equal(c->n, N);
+        assert_int_equal(c->shape[0], N);
+        /* nominal: the configured value, not the mismatched one */
+        double eff[N];
+        get(&L, cur_names[j], eff);
+        /* spec §2's table (7 digits) */
+        static const double def[13] = {
+            8.687943e-11, 8.687943e-09, 5.319149e-12, 2.127660e-11,
+            2.836879e-11, 2.836879e-11, 5e-13, 3.5e-08, 3.5e-07, 1.05e-09,
+            1e-07, 5e-13, 5e-13};
+        int moved = 0;
+        for (size_t i = 0; i < N; i++) {
+            if (j == 2)
+                assert_true(c->data[i] == (float)(6e-12 + 1e-12 * (double)i));
+            else
+                assert_rel(c->data[i], def[j], 1e-6, cur_names[j]);
+            moved += eff[i] != c->data[i];
+        }
+        assert_int_equal(moved, N);
+    }
+    /* with fewer slots: count is still the total, w_rec first */
+    sl_param one;
+    check_ok(&L, L.iface->xParams(L.self, &one, 1, &count));
+    assert_int_equal(count, 14);
+    assert_string_equal(one.name, "w_rec");
+    layer_free(&L);
+
+    /* A writes its currents to B's configured values: from the next
+     * forward on, A computes exactly what B does (same seed, so the same
+     * mismatch factors on top of the nominal values) */
+    layer A, B;
+    const char *common = "percent_mismatch = 0.1; recurrent = true; ";
+    char cfgB[256];
+    snprintf(cfgB, sizeof cfgB,
+             "%sItau_mem = 1e-11; Igain_syn = 5e-9; Iw_ahp = 2e-7; "
+             "Ipulse = 2e-8;",
+             common);
+    layer_make_seed(&A, common, N, 5);
+    layer_make_seed(&B, cfgB, N, 5);
+    sl_param wa = w_rec_of(&A), wb = w_rec_of(&B);
+    memcpy(wa.data, wb.data, N * N * sizeof(float));
+    static float in[T * N], oa[T * N], ob[T * N], ima[T * N];
+    for (size_t k = 0; k < T * N; k++)
+        in[k] = (float)(2 + k % 5);
+    check_ok(&A, A.iface->xPrepare(A.self, 1, T, SL_MODE_RECORD));
+    check_ok(&B, B.iface->xPrepare(B.self, 1, T, SL_MODE_RECORD));
+    check_ok(&A, A.iface->xForward(A.self, in, oa));
+    memcpy(ima, observable(&A, "imem", "A", 1, T), sizeof ima);
+    check_ok(&B, B.iface->xForward(B.self, in, ob));
+    const float *imb = observable(&B, "imem", "A", 1, T);
+    assert_true(memcmp(ima, imb, sizeof ima) != 0);
+    const char *names[] = {"Itau_mem", "Igain_syn", "Iw_ahp", "Ipulse"};
+    for (size_t q = 0; q < 4; q++) {
+        sl_param ca = current_of(&A, names[q]), cb = current_of(&B, names[q]);
+        memcpy(ca.data, cb.data, N * sizeof(float));
+    }
+    check_ok(&A, A.iface->xForward(A.self, in, oa));
+    assert_memory_equal(oa, ob, sizeof oa);
+    assert_memory_equal(observable(&A, "imem", "A", 1, T), imb, sizeof ima);
+    for (size_t q = 0; q < 4; q++) { /* the mismatched values agree too */
+        double va[N], vb[N];
+        get(&A, names[q], va);
+        get(&B, names[q], vb);
+        assert_memory_equal(va, vb, sizeof va);
+    }
+    layer_free(&A);
+    layer_free(&B);
+
+    /* train_currents: flags and gradient arrays of the named ones only;
+     * a single name as a string is accepted too */
+    layer_make(&L, "train_currents = [\"Itau_mem\", \"Idc\"];", 2);
+    for (size_t j = 0; j < 13; j++) {
+        sl_param c = current_of(&L, cur_names[j]);
+        const int tr = j == 2 || j == 11;
+        assert_int_equal(c.flags, tr ? SL_PARAM_TRAINABLE : 0);
+        if (tr) {
+            assert_non_null(c.grad);
+            assert_true(c.grad[0] == 0.0f && c.grad[1] == 0.0f);
+        } else {
+            assert_null(c.grad);
+        }
+    }
+    layer_free(&L);
+    layer_make(&L, "train_currents = \"Igain_mem\";", 2);
+    assert_int_equal(current_of(&L, "Igain_mem").flags, SL_PARAM_TRAINABLE);
+    assert_int_equal(current_of(&L, "Itau_mem").flags, 0);
+    layer_free(&L);
+    layer_make(&L, "train_currents = [];", 2);
+    assert_int_equal(current_of(&L, "Igain_mem").flags, 0);
+    layer_free(&L);
+}
+
+/* A current an optimizer drives to or below 0 is used at its bound (Io
+ * for Itau/Igain/Ipulse/Ipulse_ahp/Ispkthr, 0 for Idc and Iw_ahp) with a
+ * gradient of exactly 0 there; a non-finite one stops the forward. */
+static void test_current_positivity(void **state)
+{
+    (void)state;
+    enum { N = 2, T = 60 };
+    layer A, B;
+    layer_make(&A,
+               "train_currents = [\"Itau_mem\", \"Ipulse\", \"Idc\", "
+               "\"Igain_mem\"];",
+               N);
+    layer_make(&B, "Itau_mem = 5e-13; Ipulse = 5e-13; Idc = 0.0;", N);
+    static float in[T * N], oa[T * N], ob[T * N], dout[T * N];
+    for (size_t k = 0; k < T * N; k++) {
+        in[k] = 3.0f;
+        dout[k] = (float)(k % 3) - 1.0f;
+    }
+    current_of(&A, "Itau_mem").data[0] = -1e-12f;
+    current_of(&A, "Itau_mem").data[1] = 0.0f;
+    current_of(&A, "Ipulse").data[0] = -3.5e-8f;
+    current_of(&A, "Ipulse").data[1] = 1e-14f; /* > 0 but below Io */
+    current_of(&A, "Idc").data[0] = -5e-13f;
+    current_of(&A, "Idc").data[1] = -1.0f;
+    check_ok(&A, A.iface->xPrepare(A.self, 1, T, SL_MODE_TRAIN));
+    check_ok(&B, B.iface->xPrepare(B.self, 1, T, 0));
+    check_ok(&A, A.iface->xForward(A.self, in, oa));
+    check_ok(&B, B.iface->xForward(B.self, in, ob));
+    assert_memory_equal(oa, ob, sizeof oa);
+    double spikes = 0;
+    for (size_t k = 0; k < T * N; k++)
+        spikes += oa[k];
+    assert_true(spikes > 5);
+    check_ok(&A, A.iface->xBackward(A.self, dout, NULL));
+    const char *clamped[] = {"Itau_mem", "Ipulse", "Idc"};
+    for (size_t q = 0; q < 3; q++) {
+        sl_param c = current_of(&A, clamped[q]);
+        assert_true(c.grad[0] == 0.0f && c.grad[1] == 0.0f);
+    }
+    sl_param g = current_of(&A, "Igain_mem"); /* not clamped: moves */
+    assert_true(g.grad[0] != 0.0f && g.grad[1] != 0.0f);
+    /* non-finite: an error naming the current; fixed, it runs again */
+    current_of(&A, "Itau_syn").data[1] = NAN;
+    assert_int_equal(A.iface->xForward(A.self, in, oa), SL_ENUMERIC);
+    assert_non_null(strstr(A.ctx.err.msg, "Itau_syn"));
+    current_of(&A, "Itau_syn").data[1] = INFINITY;
+    assert_int_equal(A.iface->xForward(A.self, in, oa), SL_ENUMERIC);
+    current_of(&A, "Itau_syn").data[1] = 8.687943e-11f;
+    check_ok(&A, A.iface->xForward(A.self, in, oa));
+    layer_free(&A);
+    layer_free(&B);
+}
+
+/* Gradient check of the trainable currents (spec §5), as gradcheck does
+ * for the weights: the plugin's dL/d(nominal current) against the
+ * double-precision reference's forward-mode tangent (the reference
+ * differentiates the §3 formulas itself, independently of the plugin's
+ * hand-derived chain in params.c), and, with the smooth forward, that
+ * tangent against central differences of the reference.
+ * Tolerance (compare_grad): relative 1e-3 per neuron, entries below 1e-3
+ * of the largest judged against it. The plugin runs in float32 with
+ * constants rounded once to float32 (relative 6e-8) and exp/log
+ * polynomials good to ~1e-7, through 50 steps whose feedback (Ifb ∝
+ * imem^0.41, the recurrence) amplifies such errors by at most ~1e2 here:
+ * about 1e-5 expected, 1e-3 leaves a margin of 100 yet is 1000 times
+ * smaller than any sign or factor error. Central differences of the double
+ * reference with a relative step h = 1e-4 of the current: truncation
+ * ~h² = 1e-8 (relative, times the curvature), rounding ~1e-16·|L| /
+ * (h·|x·dL/dx|), ~1e-6 for the weakest current here (Idc, 5e-13 A beside
+ * ~1e-10 A of synaptic current); a step of 1e-6 was too small for it
+ * (rounding 1e-3). */
+static int gradcheck_currents(const char *text, int smooth, double alpha,
+                              const char *const *names, size_t nnames,
+                              int verbose)
+{
+    layer L;
+    layer_make(&L, text, GN);
+    refp p;
+    ref_from_layer(&L, &p, smooth, alpha, 1);
+    sl_param w = w_rec_of(&L);
+    sl_rng rng;
+    sl__rng_seed(&rng, 4321, "gradcheck");
+    static float in[GE], out[GE], c[GE];
+    static double ind[GE], cd[GE];
+    double wd[GN * GN];
+    for (size_t k = 0; k < GE; k++) {
+        in[k] = (float)(-1.0 + 7.0 * sl__rng_uniform(&rng));
+        c[k] = (float)(2 * sl__rng_uniform(&rng) - 1);
+        ind[k] = in[k];
+        cd[k] = c[k];
+    }
+    for (size_t k = 0; k < GN * GN; k++) {
+        w.data[k] = (float)(2 * sl__rng_uniform(&rng) - 1);
+        wd[k] = w.data[k];
+    }
+    check_ok(&L, L.iface->xPrepare(L.self, GB, GT, SL_MODE_TRAIN));
+    check_ok(&L, L.iface->xForward(L.self, in, out));
+    check_ok(&L, L.iface->xBackward(L.self, c, NULL));
+
+    int bad = 0;
+    for (size_t j = 0; j < nnames; j++) {
+        sl_param cp = current_of(&L, names[j]);
+        assert_int_equal(cp.flags, SL_PARAM_TRAINABLE);
+        const size_t di = par_index(names[j]);
+        double ref[GN], fd[GN];
+        float fdf[GN], g1[GN];
+        for (size_t i = 0; i < GN; i++) {
+            /* d(effective)/d(nominal): the mismatch factor */
+            const double fac = p.P[di][i] / (double)cp.data[i];
+            p.Pd[di][i] = fac;
+            ref[i] = ref_loss(&p, GB, GT, GN, ind, NULL, wd, NULL, cd, NULL).d;
+            p.Pd[di][i] = 0;
+            if (smooth) {
+                const double x0 = p.P[di][i], h = 1e-4 * x0;
+                p.P[di][i] = x0 + h;
+                double lp =
+                    ref_loss(&p, GB, GT, GN, ind, NULL, wd, NULL, cd, NULL).v;
+                p.P[di][i] = x0 - h;
+                double lm =
+                    ref_loss(&p, GB, GT, GN, ind, NULL, wd, NULL, cd, NULL).v;
+                p.P[di][i] = x0;
+                fd[i] = (lp - lm) / (2 * h) * fac;
+                fdf[i] = (float)ref[i];
+            }
+        }
+        char what[64];
+        snprintf(what, sizeof what, "dL/d%s", names[j]);
+        bad += compare_grad(what, cp.grad, ref, GN, verbose);
+        if (smooth) {
+            snprintf(what, sizeof what, "tangent vs fd (%s)", names[j]);
+            bad += compare_grad(what, fdf, fd, GN, verbose);
+        }
+        memcpy(g1, cp.grad, sizeof g1);
+        (void)g1;
+    }
+    /* gradients accumulate over backward calls */
+    float g1[GN];
+    sl_param c0 = current_of(&L, names[0]);
+    memcpy(g1, c0.grad, sizeof g1);
+    check_ok(&L, L.iface->xBackward(L.self, c, NULL));
+    for (size_t i = 0; i < GN; i++)
+        assert_float_equal(c0.grad[i], 2 * g1[i], 1e-5 * fabs(g1[i]));
+    layer_free(&L);
+    return bad;
+}
+
+/* every current that can be trained with the smooth forward */
+static const char *const train_smooth[] = {
+    "Itau_syn", "Igain_syn", "Itau_mem", "Igain_mem", "Itau_ahp", "Igain_ahp",
+    "Iw_ahp",   "Ipulse",    "Ipulse_ahp", "Ispkthr", "Idc"};
+
+/* The AHP made strong enough to matter (Iw_ahp 4e5 x its default), 30%
+ * mismatch so that every neuron's constants differ. */
+static void test_gradcheck_currents_smooth(void **state)
+{
+    (void)state;
+    assert_int_equal(
+        gradcheck_currents(
+            "forward = \"smooth\"; alpha = 3.0; recurrent = true; "
+            "percent_mismatch = 0.3; Iw_ahp = 2e-7; train_currents = "
+            "[\"Itau_syn\", \"Igain_syn\", \"Itau_mem\", \"Igain_mem\", "
+            "\"Itau_ahp\", \"Igain_ahp\", \"Iw_ahp\", \"Ipulse\", "
+            "\"Ipulse_ahp\", \"Ispkthr\", \"Idc\"];",
+            1, 3.0, train_smooth, 11, 1),
+        0);
+}
+
+/* step_pwl with the surrogate (spec §5): every current but Ispkthr. */
+static void test_gradcheck_currents_step_pwl(void **state)
+{
+    (void)state;
+    assert_int_equal(
+        gradcheck_currents(
+            "recurrent = true; percent_mismatch = 0.1; Iw_ahp = 2e-7; "
+            "train_currents = [\"Itau_syn\", \"Igain_syn\", \"Itau_mem\", "
+            "\"Igain_mem\", \"Itau_ahp\", \"Igain_ahp\", \"Iw_ahp\", "
+            "\"Ipulse\", \"Ipulse_ahp\", \"Idc\"];",
+            0, 0, train_smooth, 10 - 1, 1) +
+            gradcheck_currents(
+                "recurrent = true; percent_mismatch = 0.1; Iw_ahp = 2e-7; "
+                "train_currents = [\"Idc\"];",
+                0, 0, train_smooth + 10, 1, 1),
+        0);
+}
+
+/* The check has teeth: with the reset detached in the plugin only, the
+ * current gradients no longer match either. */
+static void test_gradcheck_currents_detects_detach(void **state)
+{
+    (void)state;
+    assert_true(gradcheck_currents(
+                    "recurrent = true; percent_mismatch = 0.1; "
+                    "Iw_ahp = 2e-7; reset_grad = 0.0; train_currents = "
+                    "[\"Itau_syn\", \"Igain_mem\", \"Itau_mem\"];",
+                    0, 0, (const char *const[]){"Itau_syn", "Igain_mem",
+                                                "Itau_mem"},
+                    3, 0) >= 3);
+}
+
 /* --------------------------------------------------------------- mismatch */
 
 static void test_mismatch_seeded(void **state)
@@ -1089,6 +1455,26 @@ static void test_bad_settings(void **state)
         {"recurrent = true; w_rec_scale = -1.0;", 2, 1e-3, SL_ECONFIG,
          "w_rec_scale"},
         {"n = 3;", 2, 1e-3, SL_ECONFIG, "n = 3"},
+        /* pulse, refractory and threshold currents below the dark
+         * current would be raised to it where used: refused */
+        {"Ipulse = 1e-13;", 2, 1e-3, SL_ECONFIG, "Ipulse must be >= Io"},
+        {"Ispkthr = 4e-13;", 2, 1e-3, SL_ECONFIG, "Ispkthr must be >= Io"},
+        {"Io = 2e-9; Iref = 1.05e-9;", 2, 1e-3, SL_ECONFIG, "Iref"},
+        {"train_currents = [\"Itau_foo\"];", 2, 1e-3, SL_ECONFIG,
+         "valid names: Itau_syn"},
+        {"train_currents = [\"Idc\", \"If_nmda\"];", 2, 1e-3, SL_ECONFIG,
+         "If_nmda cannot"},
+        {"train_currents = [\"Iref\"];", 2, 1e-3, SL_ECONFIG,
+         "Iref cannot"},
+        {"train_currents = [\"Ispkthr\"];", 2, 1e-3, SL_ECONFIG,
+         "smooth"},
+        {"train_currents = [\"Idc\", \"Idc\"];", 2, 1e-3, SL_ECONFIG,
+         "twice"},
+        {"train_currents = \"Itau\";", 2, 1e-3, SL_ECONFIG, "valid names"},
+        {"train_currents = 3;", 2, 1e-3, SL_ECONFIG, "train_currents"},
+        {"train_currents = [1];", 2, 1e-3, SL_ECONFIG, "train_currents"},
+        {"train_currents = { Idc = true; };", 2, 1e-3, SL_ECONFIG,
+         "train_currents"},
         {"", 0, 1e-3, SL_EINVAL, "input"},
         {"", 2, 0.0, SL_EINVAL, "dt"},
         {"", 2, -1e-3, SL_EINVAL, "dt"},
@@ -1217,6 +1603,11 @@ int main(void)
         cmocka_unit_test(test_gradcheck_smooth_mismatch),
         cmocka_unit_test(test_gradcheck_step_pwl),
         cmocka_unit_test(test_gradcheck_detects_detach),
+        cmocka_unit_test(test_current_params),
+        cmocka_unit_test(test_current_positivity),
+        cmocka_unit_test(test_gradcheck_currents_smooth),
+        cmocka_unit_test(test_gradcheck_currents_step_pwl),
+        cmocka_unit_test(test_gradcheck_currents_detects_detach),
         cmocka_unit_test(test_mismatch_seeded),
         cmocka_unit_test(test_mismatch_statistics),
         cmocka_unit_test(test_bad_settings),

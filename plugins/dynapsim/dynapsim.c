@@ -38,7 +38,41 @@
  *                      the reset from the gradient)
  *   forward            "step_pwl" (default) | "smooth" (see kernel.c)
  *   alpha              4: sharpness of the smooth spike function
+ *   train_currents     [] (a list of current names, or one name as a
+ *                      string): the currents the optimizer trains, see
+ *                      "Parameters" below
+ * Ipulse, Ipulse_ahp, Iref and Ispkthr must be >= Io (a pulse, refractory
+ * or threshold current below the dark current is refused, not clamped).
  * The network's dt is the simulation step (Rockpool's dt = 1e-3 s).
+ *
+ * Parameters (xParams), in this order: "w_rec" [n][n] (only with
+ * recurrent; SL_PARAM_TRAINABLE | SL_PARAM_WEIGHT), then the 13 currents
+ * of spec §2, each a [n] vector (ndim 1) named as the setting: Itau_syn,
+ * Igain_syn, Itau_mem, Igain_mem, Itau_ahp, Igain_ahp, Iw_ahp, Ipulse,
+ * Ipulse_ahp, Iref, Ispkthr, Idc, If_nmda. A current's data is its
+ * NOMINAL per-neuron value in A (the setting, before percent_mismatch);
+ * the layer keeps the construction mismatch factors (1 + σ·z) and uses
+ * nominal × factor. Anyone may write a current's data (an optimizer, an
+ * exporter, a test): the derived quantities of spec §3 are recomputed at
+ * the start of the next xForward when any current changed (a comparison
+ * with the values last used, O(n); no allocation). flags are
+ * SL_PARAM_TRAINABLE, with a gradient array, for the names in
+ * train_currents, else 0 with grad NULL. Trainable: every current but
+ * If_nmda (unused), Iref (the refractory mask is a constant: spec §5) and,
+ * with step_pwl, Ispkthr (spec §5: no gradient to the threshold; the
+ * smooth forward has one); naming those is an error that says why.
+ * Gradients are exact through spec §3/§4 (params.c ds__current_grads,
+ * kernel.c bwd_lanes), dL/d(nominal) = dL/d(used value)·factor.
+ * Positivity: where used, every current is max(nominal × factor, bound),
+ * bound = the neuron's Io for Itau/Igain (spec §3's clip) and for
+ * Ipulse, Ipulse_ahp, Iref, Ispkthr, and 0 for Idc and Iw_ahp; so an
+ * optimizer that drives a current to or below its bound gets the bound
+ * (never a sign flip, a division by 0 or the log of a negative) and a
+ * gradient of exactly 0 there: the current stays stuck at the bound
+ * unless something else moves it. A non-finite current stops the next
+ * xForward with SL_ENUMERIC naming it. Currents are in A: an optimizer
+ * step must be of that scale (Adam moves a parameter by ~lr per step;
+ * lr 1e-3 would add a milliampere).
  *
  * Choices on the spec's open questions (§9):
  *  1. One combined synapse, as Rockpool at 42cee1c9 simulates (the four
@@ -65,11 +99,13 @@
  * next step), spikes (counts). The extension "sl.dynapsim.debug"
  * (dynapsim.h) exposes parameters and derived constants to tests.
  * Weight mismatch during training (spec §6) is the core's (train.mismatch
- * acts on every SL_PARAM_WEIGHT tensor, w_rec included); the frozen
- * mismatch of the circuit parameters is this layer's (percent_mismatch).
+ * acts on every SL_PARAM_WEIGHT tensor, w_rec included; the currents are
+ * not weights); the frozen mismatch of the circuit parameters is this
+ * layer's (percent_mismatch).
  * An instance works on its own buffers: one call at a time.
  */
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "dynapsim.h"
@@ -84,6 +120,8 @@ static void ds_destroy(void *self_)
         return;
     const sl_host *h = s->host;
     h->xFree(s->parblock);
+    h->xFree(s->nomblock);
+    h->xFree(s->fac);
     h->xFree(s->w_rec);
     h->xFree(s->g_rec);
     h->xFree(s->lc);
@@ -192,6 +230,85 @@ static int ds_init_w_rec(ds__layer *s)
     return SL_OK;
 }
 
+/* One name of train_currents: set its bit, or an error saying why not. */
+static int train_one(ds__layer *s, const char *key, const char *name)
+{
+    const sl_host *h = s->host;
+    for (size_t j = 0; j < DS_NCUR; j++) {
+        const int p = ds__currents[j];
+        if (strcmp(name, ds__pardefs[p].key) != 0)
+            continue;
+        /* refused where the gradient is 0 by construction: training
+         * them would silently do nothing */
+        if (p == DS_IF_NMDA)
+            return h->xError(s->ctx, key, SL_ECONFIG,
+                             "If_nmda cannot be trained: the combined "
+                             "synapse does not use it (its gradient is 0)");
+        if (p == DS_IREF)
+            return h->xError(s->ctx, key, SL_ECONFIG,
+                             "Iref cannot be trained: it only sets the "
+                             "refractory period, whose mask has no gradient "
+                             "(spec §5)");
+        if (p == DS_ISPKTHR && !s->smooth)
+            return h->xError(s->ctx, key, SL_ECONFIG,
+                             "Ispkthr cannot be trained with forward = "
+                             "\"step_pwl\": its surrogate has no gradient "
+                             "to the threshold (spec §5); only the smooth "
+                             "forward has one");
+        if (s->train_mask & (1u << p))
+            return h->xError(s->ctx, key, SL_ECONFIG,
+                             "\"%s\" is listed twice", name);
+        s->train_mask |= 1u << p;
+        return SL_OK;
+    }
+    return h->xError(s->ctx, key, SL_ECONFIG,
+                     "\"%s\" is not a current of this layer; valid names: "
+                     "Itau_syn, Igain_syn, Itau_mem, Igain_mem, Itau_ahp, "
+                     "Igain_ahp, Iw_ahp, Ipulse, Ipulse_ahp, Ispkthr (with "
+                     "forward = \"smooth\"), Idc",
+                     name);
+}
+
+/* train_currents: a list of names (or one name as a string). The host
+ * has no getter for a list of strings: the elements are read one by one
+ * as "train_currents.[i]", and the list itself is marked as read by
+ * asking for it as a string first, which marks the key before it reports
+ * the type (the error of that call is expected and discarded). */
+static int ds_train_currents(ds__layer *s)
+{
+    const sl_host *h = s->host;
+    sl_ctx *ctx = s->ctx;
+    const char *name;
+    int rc;
+    if (!h->xHasKey(ctx, "train_currents"))
+        return SL_OK;
+    if (h->xGetString(ctx, "train_currents", NULL, &name) == SL_OK)
+        return train_one(s, "train_currents", name);
+    for (unsigned i = 0; i < 64; i++) {
+        char key[48];
+        snprintf(key, sizeof key, "train_currents.[%u]", i);
+        if (!h->xHasKey(ctx, key)) {
+            if (i > 0)
+                return SL_OK;
+            /* no element: an empty list (as a vector of 0 numbers it
+             * reads fine and is marked as read), or not a list at all */
+            double d;
+            float f;
+            if (h->xGetFloat(ctx, "train_currents", 0.0, &d) != SL_OK &&
+                h->xGetFloatVec(ctx, "train_currents", 0.0, &f, 0) == SL_OK)
+                return SL_OK;
+            break;
+        }
+        if ((rc = h->xGetString(ctx, key, NULL, &name)) < 0)
+            return rc;
+        if ((rc = train_one(s, key, name)) < 0)
+            return rc;
+    }
+    return h->xError(ctx, "train_currents", SL_ECONFIG,
+                     "train_currents must be a list of current names, e.g. "
+                     "[\"Itau_mem\", \"Igain_mem\"]");
+}
+
 static int ds_create(const sl_host *host, sl_ctx *ctx,
                      const sl_layer_info *info, void **self, size_t *n_out)
 {
@@ -234,10 +351,11 @@ static int ds_create(const sl_host *host, sl_ctx *ctx,
     s->n = info->n_in;
     s->dt = info->dt;
     if ((rc = ds__params_init(s)) < 0 || (rc = ds_settings(s)) < 0 ||
-        (rc = ds_init_w_rec(s)) < 0) {
+        (rc = ds_init_w_rec(s)) < 0 || (rc = ds_train_currents(s)) < 0) {
         ds_destroy(s);
         return rc;
     }
+    s->dtk = s->train_mask ? DT_COUNT_CG : DT_COUNT;
     *self = s;
     *n_out = s->n;
     return SL_OK;
@@ -250,7 +368,8 @@ static int ds_params(void *self_, sl_param *out, size_t cap, size_t *count)
     if (count == NULL || (cap > 0 && out == NULL))
         return s->host->xError(s->ctx, NULL, SL_EINVAL,
                                "xParams: NULL output");
-    *count = s->recurrent ? 1 : 0;
+    const size_t nw = s->recurrent ? 1 : 0;
+    *count = nw + DS_NCUR;
     if (s->recurrent && cap >= 1) {
         memset(&out[0], 0, sizeof out[0]);
         out[0].struct_size = sizeof out[0];
@@ -262,6 +381,21 @@ static int ds_params(void *self_, sl_param *out, size_t cap, size_t *count)
         out[0].ndim = 2;
         out[0].shape[0] = n; /* pre */
         out[0].shape[1] = n; /* post */
+    }
+    /* the currents of spec §2, nominal (before percent_mismatch), A */
+    for (size_t j = 0; j < DS_NCUR && nw + j < cap; j++) {
+        const int p = ds__currents[j];
+        const int tr = (s->train_mask >> p) & 1u;
+        sl_param *o = &out[nw + j];
+        memset(o, 0, sizeof *o);
+        o->struct_size = sizeof *o;
+        o->flags = tr ? SL_PARAM_TRAINABLE : 0;
+        o->name = ds__pardefs[p].key;
+        o->data = s->nom[p];
+        o->grad = tr ? s->cgrad + (size_t)p * n : NULL;
+        o->n = n;
+        o->ndim = 1;
+        o->shape[0] = n;
     }
     return SL_OK;
 }
@@ -324,7 +458,7 @@ static int ds_prepare(void *self_, size_t batch, size_t time, uint32_t mode)
     if (time == SIZE_MAX)
         ok = 0;
     const size_t rows = (mode & SL_MODE_TRAIN) ? time + 1 : 2;
-    const size_t ntape = mul3(V, DT_COUNT, rows, &ok);
+    const size_t ntape = mul3(V, s->dtk, rows, &ok);
     const size_t elems = mul3(batch, time, n, &ok); /* one sequence */
     const size_t nrec = (mode & SL_MODE_RECORD) ? mul3(elems, 5, 1, &ok) : 0;
     if (lanes > SIZE_MAX / (2 * sizeof(size_t)))
@@ -354,22 +488,14 @@ static int ds_prepare(void *self_, size_t batch, size_t time, uint32_t mode)
         s->lc_lanes = 0;
         return rc;
     }
-    /* replicate the per-neuron constants over the batch (and neuron 0's
-     * into the padding): the kernels then index every vector by lane */
-    if (s->lc_lanes != lanes) { /* lanes fixes the layout (and V) */
-        for (size_t k = 0; k < DL_COUNT; k++) {
-            float *dst = s->lc + k * V;
-            for (size_t b = 0; b < batch; b++)
-                memcpy(dst + b * n, s->dn + k * n, n * sizeof(float));
-            for (size_t l = lanes; l < V; l++)
-                dst[l] = s->dn[k * n];
-        }
-        s->lc_lanes = lanes;
-    }
     s->batch = batch;
     s->time = time;
     s->lanes = lanes;
     s->vlanes = V;
+    /* replicate the per-neuron constants over the batch (and neuron 0's
+     * into the padding): the kernels then index every vector by lane */
+    if (s->lc_lanes != lanes) /* lanes fixes the layout (and V) */
+        ds__fill_lanes(s);
     s->mode = mode;
     s->prepared = 1;
     return SL_OK;
@@ -390,7 +516,12 @@ static int ds_forward(void *self_, const float *in, float *out)
         return s->host->xError(s->ctx, NULL, SL_EINVAL,
                                "xForward needs input and output buffers");
     s->have_forward = 0;
-    int rc = ds__forward(s, in, out);
+    /* currents written since the last call (by an optimizer, an
+     * exporter, a test) take effect now */
+    int rc = ds__params_refresh(s);
+    if (rc < 0)
+        return rc;
+    rc = ds__forward(s, in, out);
     if (rc < 0)
         return rc;
     s->have_forward = 1;
@@ -447,6 +578,9 @@ static int dbg_get(void *self_, const char *name, double *out, size_t n)
     if (name == NULL || out == NULL || n != s->n)
         return s->host->xError(s->ctx, NULL, SL_EINVAL,
                                "sl.dynapsim.debug xGet: bad arguments");
+    int rc0 = ds__params_refresh(s);
+    if (rc0 < 0)
+        return rc0;
     for (size_t k = 0; k < n; k++) {
         int rc = ds__param_value(s, name, k, &out[k]);
         if (rc < 0)

@@ -91,6 +91,11 @@ enum {
     DL_COUNT
 };
 
+/* The currents exposed as parameters (spec §2 order): sl_param number
+ * 1 + j (after w_rec, when recurrent) is ds__pardefs[ds__currents[j]]. */
+enum { DS_NCUR = 13 };
+extern const int ds__currents[DS_NCUR];
+
 typedef struct ds__layer {
     const sl_host *host; /* borrowed, valid while the plugin is loaded */
     sl_ctx *ctx;         /* borrowed, valid from xCreate until xDestroy */
@@ -102,6 +107,18 @@ typedef struct ds__layer {
                             one block parblock) */
     float *parblock;
     float *io0;          /* Io before mismatch, per neuron (in parblock) */
+    /* nominal values (before mismatch) [DS_NPAR][n]: the currents
+     * (indices < DS_NCUR in the DS_ enum) are the exposed parameters,
+     * anyone may write them; seen = the nominal currents the derived
+     * constants were last computed from; cgrad = their gradients
+     * [DS_NPAR][n] (only the first DS_NCUR rows are used). One owned
+     * block nomblock. fac: the construction mismatch factors (1 + σ·z)
+     * [DS_NPAR][n], double so that par = (float)(nom·fac) rounds once */
+    float *nom[DS_NPAR], *seen, *cgrad, *nomblock;
+    double *fac;
+    uint32_t train_mask; /* bit p: current p trainable (train_currents) */
+    size_t dtk;          /* tape fields per row: DT_COUNT, or DT_COUNT_CG
+                            with trainable currents */
     double iscale;       /* A per unit of drive (weight·input) */
     double percent_mismatch, sigma_rule;
     float max_spikes;    /* +inf by default */
@@ -154,12 +171,18 @@ typedef struct ds__layer {
 /* Fields of a tape row (per step, [DT_COUNT][lanes]): pre-reset imem,
  * iahp, Iin after mask and clip, Ifb used, isyn_inf unclipped (0/1),
  * spikes. See the backward in kernel.c. */
-enum { DT_P, DT_H, DT_J, DT_F, DT_C, DT_S, DT_COUNT };
+enum { DT_P, DT_H, DT_J, DT_F, DT_C, DT_S, DT_COUNT,
+       /* with trainable currents also: isyn after the step, and the
+        * synapse's clipped drive max(a, Io) */
+       DT_I = DT_COUNT, DT_A, DT_COUNT_CG };
 
 /* Work vectors of [lanes] floats each (state, adjoints, scratch). */
 enum {
     DW_ISYN, DW_IAHP, DW_IMEM, DW_FB, DW_SP, DW_SPP, DW_TIMER, DW_DRV,
     DW_GI, DW_GH, DW_GA, DW_GP, DW_GSN, DW_GDRV, DW_DOUT,
+    /* accumulated dL/d(lane constant) for trainable currents (kernel.c) */
+    DW_AFD, DW_AIA, DW_AIAC, DW_AFDA, DW_AKAHP, DW_AITM, DW_ARITM,
+    DW_AGMEM, DW_AIGM, DW_AIDC, DW_ASPK,
     DW_COUNT
 };
 
@@ -167,6 +190,20 @@ enum {
  * constants (params.c). Returns SL_OK or an error recorded on ctx naming
  * the key. */
 int ds__params_init(ds__layer *s);
+
+/* Bring the derived constants (dn, and the lane constants lc when the
+ * layer is prepared) up to date with the nominal currents, if anyone
+ * wrote them since the last call: O(n), no allocation. Returns SL_OK, or
+ * SL_ENUMERIC recorded on ctx for a non-finite current. Called at the
+ * start of every xForward. */
+int ds__params_refresh(ds__layer *s);
+
+/* Replicate the per-neuron constants dn over the prepared lanes (lc). */
+void ds__fill_lanes(ds__layer *s);
+
+/* After a backward: turn the accumulated dL/d(lane constant) work vectors
+ * into dL/d(nominal current), added to cgrad (params.c). */
+void ds__current_grads(ds__layer *s);
 
 /* Value of debug name `name` for neuron k into *out; SL_ENOTFOUND. */
 int ds__param_value(const ds__layer *s, const char *name, size_t k,

@@ -152,7 +152,7 @@ typedef struct fwd_ptrs {
 } fwd_ptrs;
 
 DS_INLINE vf fwd_lanes(const fwd_ptrs *q, size_t V, float *row, int smooth,
-                       float dtf, float smax, float alpha, vf chk)
+                       int cg, float dtf, float smax, float alpha, vf chk)
 {
     const vf vdt = vsplat(dtf), vsmax = vsplat(smax), zero = vsplat(0.0f),
              one = vsplat(1.0f);
@@ -215,19 +215,23 @@ DS_INLINE vf fwd_lanes(const fwd_ptrs *q, size_t V, float *row, int smooth,
         vst(TR(row, DT_F) + l, F);
         vst(TR(row, DT_C) + l, vsel(c, one, zero));
         vst(TR(row, DT_S) + l, sc);
+        if (cg) { /* what the current gradients need besides */
+            vst(TR(row, DT_I) + l, is);
+            vst(TR(row, DT_A) + l, vsel(c, a, io));
+        }
     }
     return chk;
 }
 
 DS_INLINE int fwd_run(ds__layer *s, const float *in, float *out,
-                      const int smooth)
+                      const int smooth, const int cg)
 {
     const size_t n = s->n, B = s->batch, T = s->time, V = s->vlanes;
     const size_t lanes = s->lanes;
     const int train = (s->mode & SL_MODE_TRAIN) != 0;
     const int record = (s->mode & SL_MODE_RECORD) != 0;
     const float dtf = (float)s->dt, smax = s->max_spikes, alpha = s->alpha;
-    const size_t rowlen = (size_t)DT_COUNT * V;
+    const size_t rowlen = s->dtk * V;
     fwd_ptrs q = {
         LC(DL_FD),   LC(DL_FC),   LC(DL_KIN),  LC(DL_IO),   LC(DL_RIO),
         LC(DL_FDA),  LC(DL_KAHP), LC(DL_ITM),  LC(DL_RITM), LC(DL_IGM),
@@ -251,6 +255,10 @@ DS_INLINE int fwd_run(ds__layer *s, const float *in, float *out,
     /* row 0 of the tape is "step −1": the initial imem, no spikes */
     memcpy(TR(s->tape, DT_P), IO0, V * sizeof(float));
     memset(TR(s->tape, DT_S), 0, V * sizeof(float));
+    if (cg) { /* the previous isyn and iahp of step 0 */
+        memcpy(TR(s->tape, DT_I), IO0, V * sizeof(float));
+        memcpy(TR(s->tape, DT_H), IO0, V * sizeof(float));
+    }
 
     vf chk = vsplat(0.0f); /* NaN/inf anywhere in drive or Euler step */
     for (size_t t = 0; t < T; t++) {
@@ -275,7 +283,7 @@ DS_INLINE int fwd_run(ds__layer *s, const float *in, float *out,
                     d[i] += sj * w[i];
             }
 
-        chk = fwd_lanes(&q, V, row, smooth, dtf, smax, alpha, chk);
+        chk = fwd_lanes(&q, V, row, smooth, cg, dtf, smax, alpha, chk);
 
         for (size_t l = 0; l < lanes; l++)
             out[off[l] + tn] = q.sp[l];
@@ -345,11 +353,17 @@ typedef struct bwd_ptrs {
     const float *FD, *FC, *KIN, *IO, *FDA, *KAHP, *ITM, *RITM, *IGM, *GMEM,
         *KDT, *GAM, *ISPK;
     float *gI, *gH, *gA, *gP, *gsn, *gdrv, *gout;
+    /* accumulators of dL/d(lane constant), trainable currents only */
+    float *aFD, *aIA, *aIAC, *aFDA, *aKAHP, *aITM, *aRITM, *aGMEM, *aIGM,
+        *aIDC, *aSPK;
 } bwd_ptrs;
 
+/* acc[l..] += x */
+static inline void vacc(float *acc, vf x) { vst(acc, vld(acc) + x); }
+
 DS_INLINE void bwd_lanes(const bwd_ptrs *q, size_t V, const float *row,
-                         const float *prev, int smooth, float alpha, float rg,
-                         float keep_p)
+                         const float *prev, int smooth, int cg, float alpha,
+                         float rg, float keep_p)
 {
     const vf zero = vsplat(0.0f), one = vsplat(1.0f), vrg = vsplat(rg);
     for (size_t l = 0; l < V; l += DS_VL) {
@@ -394,20 +408,38 @@ DS_INLINE void bwd_lanes(const bwd_ptrs *q, size_t V, const float *row,
         vst(q->gdrv + l, vld(TR(row, DT_C) + l) * vld(q->FC + l) *
                              vld(q->KIN + l) * gIs);
         vst(q->gsn + l, vld(q->KAHP + l) * gy);
+        if (cg) { /* see ds__current_grads (params.c) */
+            const vf Ac = vld(TR(row, DT_A) + l);
+            vacc(q->aFD + l, gIs * vld(TR(prev, DT_I) + l));
+            vacc(q->aIA + l, gIs * Ac);
+            vacc(q->aIAC + l, gIs * vld(TR(row, DT_C) + l) * Ac);
+            vacc(q->aFDA + l, gy * vld(TR(prev, DT_H) + l));
+            vacc(q->aKAHP + l, gy * S0);
+            vacc(q->aITM + l, gL);
+            vacc(q->aRITM + l, -(gE * A0 * H));
+            vacc(q->aGMEM + l, gE * (J - L));
+            vacc(q->aIGM + l, -(gD * L * E * rq * rq));
+            vacc(q->aIDC + l, gJ);
+            if (smooth)
+                vacc(q->aSPK + l, (gs + gb) * S * (one - S));
+        }
     }
 }
 
 DS_INLINE void bwd_run(ds__layer *s, const float *dout, float *din,
-                       const int smooth)
+                       const int smooth, const int cg)
 {
     const size_t n = s->n, T = s->time, V = s->vlanes, lanes = s->lanes;
-    const size_t rowlen = (size_t)DT_COUNT * V;
+    const size_t rowlen = s->dtk * V;
     const size_t *off = s->lane_off, *base = s->lane_base;
     const bwd_ptrs q = {
         LC(DL_FD),   LC(DL_FC),   LC(DL_KIN), LC(DL_IO),   LC(DL_FDA),
         LC(DL_KAHP), LC(DL_ITM),  LC(DL_RITM), LC(DL_IGM), LC(DL_GMEM),
         LC(DL_KDT),  LC(DL_GAM),  LC(DL_ISPK), WV(DW_GI),  WV(DW_GH),
-        WV(DW_GA),   WV(DW_GP),   WV(DW_GSN), WV(DW_GDRV), WV(DW_DOUT)};
+        WV(DW_GA),   WV(DW_GP),   WV(DW_GSN), WV(DW_GDRV), WV(DW_DOUT),
+        WV(DW_AFD),  WV(DW_AIA),  WV(DW_AIAC), WV(DW_AFDA), WV(DW_AKAHP),
+        WV(DW_AITM), WV(DW_ARITM), WV(DW_AGMEM), WV(DW_AIGM), WV(DW_AIDC),
+        WV(DW_ASPK)};
 
     memset(q.gI, 0, V * sizeof(float));
     memset(q.gH, 0, V * sizeof(float));
@@ -415,6 +447,8 @@ DS_INLINE void bwd_run(ds__layer *s, const float *dout, float *din,
     memset(q.gP, 0, V * sizeof(float));
     memset(q.gsn, 0, V * sizeof(float));
     memset(q.gout, 0, V * sizeof(float)); /* padding lanes stay 0 */
+    if (cg) /* the accumulators are consecutive work vectors */
+        memset(q.aFD, 0, (size_t)(DW_ASPK + 1 - DW_AFD) * V * sizeof(float));
 
     for (size_t t = T; t-- > 0;) {
         const float *row = s->tape + (t + 1) * rowlen, *prev = row - rowlen;
@@ -423,7 +457,8 @@ DS_INLINE void bwd_run(ds__layer *s, const float *dout, float *din,
             q.gout[l] = dout[off[l] + tn];
 
         const float keep_p = t > 0 ? 1.0f : 0.0f;
-        bwd_lanes(&q, V, row, prev, smooth, s->alpha, s->reset_grad, keep_p);
+        bwd_lanes(&q, V, row, prev, smooth, cg, s->alpha, s->reset_grad,
+                  keep_p);
 
         if (din != NULL)
             for (size_t l = 0; l < lanes; l++)
@@ -451,15 +486,27 @@ DS_INLINE void bwd_run(ds__layer *s, const float *dout, float *din,
 
 int ds__forward(ds__layer *s, const float *in, float *out)
 {
-    return s->smooth ? fwd_run(s, in, out, 1) : fwd_run(s, in, out, 0);
+    /* the tape holds the current gradients' fields only in training */
+    const int cg = s->train_mask != 0 && (s->mode & SL_MODE_TRAIN);
+    if (cg)
+        return s->smooth ? fwd_run(s, in, out, 1, 1)
+                         : fwd_run(s, in, out, 0, 1);
+    return s->smooth ? fwd_run(s, in, out, 1, 0) : fwd_run(s, in, out, 0, 0);
 }
 
 void ds__backward(ds__layer *s, const float *dout, float *din)
 {
-    if (s->smooth)
-        bwd_run(s, dout, din, 1);
-    else
-        bwd_run(s, dout, din, 0);
+    if (s->train_mask != 0) {
+        if (s->smooth)
+            bwd_run(s, dout, din, 1, 1);
+        else
+            bwd_run(s, dout, din, 0, 1);
+        ds__current_grads(s);
+    } else if (s->smooth) {
+        bwd_run(s, dout, din, 1, 0);
+    } else {
+        bwd_run(s, dout, din, 0, 0);
+    }
 }
 
 void ds__spikes(const ds__layer *s, const float *imem, float *spikes,

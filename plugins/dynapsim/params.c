@@ -1,7 +1,9 @@
 /*
  * plugins/dynapsim/params.c — the layer's parameters: reading them (a
  * scalar or one value per neuron), validating them, frozen device
- * mismatch (spec §6), and the quantities fixed for a run (spec §3).
+ * mismatch (spec §6), the quantities fixed for a run (spec §3), their
+ * refresh when someone writes a current parameter, and the chain rule
+ * from the kernels' accumulated gradients to the currents.
  */
 #include <math.h>
 #include <string.h>
@@ -45,16 +47,40 @@ const ds__pardef ds__pardefs[DS_NPAR] = {
     [DS_VTH] = {"Vth", 0.7, 0, "V"},           /* pulse comparator */
 };
 
-/* Check every parameter of neuron-vector form; `why` is the key to blame
- * (the parameter's own, or percent_mismatch after the draw). */
+const int ds__currents[DS_NCUR] = {
+    DS_ITAU_SYN, DS_IGAIN_SYN, DS_ITAU_MEM, DS_IGAIN_MEM, DS_ITAU_AHP,
+    DS_IGAIN_AHP, DS_IW_AHP, DS_IPULSE, DS_IPULSE_AHP, DS_IREF, DS_ISPKTHR,
+    DS_IDC, DS_IF_NMDA};
+
+/* Currents that must not fall below the dark current where they are used
+ * (besides the Itau/Igain currents, which spec §3 clips at Io): a pulse
+ * or refractory period from a current below Io, or a threshold below the
+ * membrane's floor, is meaningless, and at <= 0 the formulas break. */
+static int floor_io(size_t p)
+{
+    return p == DS_IPULSE || p == DS_IPULSE_AHP || p == DS_IREF ||
+           p == DS_ISPKTHR;
+}
+
+/* Check every parameter of neuron-vector form (the nominal values, or
+ * after the mismatch draw: then percent_mismatch is the key to blame). */
 static int check_params(ds__layer *s, int after_mismatch)
 {
     const sl_host *h = s->host;
+    float *const *par = after_mismatch ? s->par : s->nom;
     for (size_t p = 0; p < DS_NPAR; p++) {
         const ds__pardef *d = &ds__pardefs[p];
         for (size_t k = 0; k < s->n; k++) {
-            float v = s->par[p][k];
+            float v = par[p][k];
             int ok = isfinite(v) && (d->zero_ok ? v >= 0.0f : v > 0.0f);
+            if (ok && !after_mismatch && floor_io(p) &&
+                !(v >= par[DS_IO][k]))
+                return h->xError(s->ctx, d->key, SL_ECONFIG,
+                                 "%s must be >= Io, the dark current (got "
+                                 "%g A < %g A for neuron %zu); the default "
+                                 "is %g A",
+                                 d->key, (double)v, (double)par[DS_IO][k], k,
+                                 d->def);
             if (ok)
                 continue;
             if (after_mismatch)
@@ -74,13 +100,14 @@ static int check_params(ds__layer *s, int after_mismatch)
     return SL_OK;
 }
 
-/* Frozen mismatch at construction (spec §6): each element x of every
- * listed parameter becomes x·(1 + σ·z), σ = percent_mismatch/sigma_rule,
+/* Frozen mismatch at construction (spec §6): the factors (1 + σ·z) by
+ * which each element x of every listed parameter is multiplied (kept in
+ * fac: the nominal currents stay writable), σ = percent_mismatch/sigma_rule,
  * z ~ N(0, 1) independent per neuron and parameter, from the layer's
  * stream "mismatch". Draw order: parameter by parameter in the order of
  * the spec's list (ds__pardefs), neuron by neuron; it fixes which neuron
  * gets which draw, so a given seed always gives the same device. */
-static void apply_mismatch(ds__layer *s)
+static int apply_mismatch(ds__layer *s)
 {
     const double sigma = s->percent_mismatch / s->sigma_rule;
     sl_rng rng;
@@ -88,11 +115,42 @@ static void apply_mismatch(ds__layer *s)
     for (size_t p = 0; p < DS_NPAR; p++)
         for (size_t k = 0; k < s->n; k++) {
             double z = s->host->xRngNormal(&rng);
-            s->par[p][k] = (float)((double)s->par[p][k] * (1.0 + sigma * z));
+            const double f = 1.0 + sigma * z;
+            /* a factor <= 0 would flip the sign of a current the optimizer
+             * later moves away from 0 (Idc, Iw_ahp may start at 0) */
+            if (!(f > 0))
+                return s->host->xError(
+                    s->ctx, "percent_mismatch", SL_ECONFIG,
+                    "percent_mismatch = %g drew a factor %g <= 0 for %s of "
+                    "neuron %zu: lower percent_mismatch",
+                    s->percent_mismatch, f, ds__pardefs[p].key, k);
+            s->fac[(size_t)p * s->n + k] = f;
         }
+    return SL_OK;
 }
 
 static inline double clip_io(double x, double io) { return x > io ? x : io; }
+
+/* Lower bound of parameter p where it is used (neuron's Io after
+ * mismatch), or -INFINITY for parameters used as they are. */
+static double use_bound(size_t p, double io)
+{
+    if (p >= DS_NCUR || p == DS_IF_NMDA)
+        return -INFINITY;
+    return ds__pardefs[p].zero_ok ? 0.0 : io;
+}
+
+/* The parameters of neuron k as the model uses them: every current
+ * clipped at its bound (spec §3 for Itau/Igain; ours for the rest, see
+ * dynapsim.c "Trainable currents"), the rest as they are. */
+static void used_values(const ds__layer *s, size_t k, double U[DS_NPAR])
+{
+    const double io = s->par[DS_IO][k];
+    for (size_t p = 0; p < DS_NPAR; p++) {
+        const double v = s->par[p][k], b = use_bound(p, io);
+        U[p] = v > b ? v : b;
+    }
+}
 
 /* Spec §3, per neuron. Computed in double from the float32 parameters and
  * rounded once to float32, the precision the kernels use (Rockpool keeps
@@ -104,8 +162,7 @@ static void derive(ds__layer *s)
     const size_t n = s->n;
     for (size_t k = 0; k < n; k++) {
         double P[DS_NPAR];
-        for (size_t p = 0; p < DS_NPAR; p++)
-            P[p] = s->par[p][k];
+        used_values(s, k, P); /* currents clipped at their bounds */
         const double io = P[DS_IO];
         const double kappa = 0.5 * (P[DS_KAPPA_N] + P[DS_KAPPA_P]);
         const double utk = P[DS_UT] / kappa;
@@ -113,12 +170,12 @@ static void derive(ds__layer *s)
         const double t_pulse = P[DS_VTH] * P[DS_C_PULSE] / P[DS_IPULSE];
         const double t_pulse_ahp =
             P[DS_VTH] * P[DS_C_PULSE_AHP] / P[DS_IPULSE_AHP];
-        const double itau_syn = clip_io(P[DS_ITAU_SYN], io);
-        const double igain_syn = clip_io(P[DS_IGAIN_SYN], io);
-        const double itau_ahp = clip_io(P[DS_ITAU_AHP], io);
-        const double igain_ahp = clip_io(P[DS_IGAIN_AHP], io);
-        const double itau_mem = clip_io(P[DS_ITAU_MEM], io);
-        const double igain_mem = clip_io(P[DS_IGAIN_MEM], io);
+        const double itau_syn = P[DS_ITAU_SYN];
+        const double igain_syn = P[DS_IGAIN_SYN];
+        const double itau_ahp = P[DS_ITAU_AHP];
+        const double igain_ahp = P[DS_IGAIN_AHP];
+        const double itau_mem = P[DS_ITAU_MEM];
+        const double igain_mem = P[DS_IGAIN_MEM];
         const double tau_syn = utk * P[DS_C_SYN] / itau_syn;
         const double tau_ahp = utk * P[DS_C_AHP] / itau_ahp;
         const double f_charge = -expm1(-t_pulse / tau_syn);
@@ -178,8 +235,7 @@ int ds__param_value(const ds__layer *s, const char *name, size_t k,
     /* derived quantities, recomputed in double from the stored float
      * parameters and rounded like derive() does */
     double P[DS_NPAR];
-    for (size_t p = 0; p < DS_NPAR; p++)
-        P[p] = s->par[p][k];
+    used_values(s, k, P);
     const double io = P[DS_IO];
     const double kappa = 0.5 * (P[DS_KAPPA_N] + P[DS_KAPPA_P]);
     const double utk = P[DS_UT] / kappa;
@@ -228,21 +284,28 @@ int ds__params_init(ds__layer *s)
     const size_t n = s->n;
     int rc;
 
-    /* DS_NPAR vectors + Io before mismatch + DL_COUNT derived vectors */
-    if (n > SIZE_MAX / sizeof(float) / (DS_NPAR + 1 + DL_COUNT))
+    /* DS_NPAR vectors + Io before mismatch + DL_COUNT derived vectors;
+     * nominal, seen and gradient [DS_NPAR][n] floats; factors in double */
+    if (n > SIZE_MAX / sizeof(double) / (DS_NPAR + 1 + DL_COUNT) / 3)
         return h->xError(ctx, NULL, SL_ENOMEM, "too many neurons (%zu)", n);
     s->parblock = h->xAlloc((DS_NPAR + 1 + DL_COUNT) * n * sizeof(float));
-    if (s->parblock == NULL)
+    s->nomblock = h->xAlloc(3 * (size_t)DS_NPAR * n * sizeof(float));
+    s->fac = h->xAlloc((size_t)DS_NPAR * n * sizeof(double));
+    if (s->parblock == NULL || s->nomblock == NULL || s->fac == NULL)
         return h->xError(ctx, NULL, SL_ENOMEM,
                          "cannot allocate the parameters of %zu neurons", n);
-    for (size_t p = 0; p < DS_NPAR; p++)
+    for (size_t p = 0; p < DS_NPAR; p++) {
         s->par[p] = s->parblock + p * n;
+        s->nom[p] = s->nomblock + p * n;
+    }
+    s->seen = s->nomblock + (size_t)DS_NPAR * n;
+    s->cgrad = s->nomblock + 2 * (size_t)DS_NPAR * n;
     s->io0 = s->parblock + DS_NPAR * n;
     s->dn = s->parblock + (DS_NPAR + 1) * n;
 
     for (size_t p = 0; p < DS_NPAR; p++)
         if ((rc = h->xGetFloatVec(ctx, ds__pardefs[p].key, ds__pardefs[p].def,
-                                  s->par[p], n)) < 0)
+                                  s->nom[p], n)) < 0)
             return rc;
     if ((rc = check_params(s, 0)) < 0)
         return rc;
@@ -273,12 +336,156 @@ int ds__params_init(ds__layer *s)
 
     /* the state starts from the nominal dark current (Rockpool fills the
      * state before it applies the mismatch) */
-    memcpy(s->io0, s->par[DS_IO], n * sizeof(float));
-    if (s->percent_mismatch > 0) {
-        apply_mismatch(s);
-        if ((rc = check_params(s, 1)) < 0)
-            return rc;
-    }
+    memcpy(s->io0, s->nom[DS_IO], n * sizeof(float));
+    for (size_t k = 0; k < (size_t)DS_NPAR * n; k++)
+        s->fac[k] = 1.0;
+    if (s->percent_mismatch > 0 && (rc = apply_mismatch(s)) < 0)
+        return rc;
+    for (size_t p = 0; p < DS_NPAR; p++)
+        for (size_t k = 0; k < n; k++)
+            s->par[p][k] =
+                (float)((double)s->nom[p][k] * s->fac[p * n + k]);
+    if (s->percent_mismatch > 0 && (rc = check_params(s, 1)) < 0)
+        return rc;
+    memcpy(s->seen, s->nomblock, (size_t)DS_NCUR * n * sizeof(float));
     derive(s);
     return SL_OK;
+}
+
+int ds__params_refresh(ds__layer *s)
+{
+    const size_t n = s->n, m = (size_t)DS_NCUR * n;
+    /* the currents are the first DS_NCUR rows of nomblock (DS_ enum) */
+    if (memcmp(s->nomblock, s->seen, m * sizeof(float)) == 0)
+        return SL_OK;
+    for (size_t p = 0; p < DS_NCUR; p++)
+        for (size_t k = 0; k < n; k++)
+            if (!isfinite(s->nom[p][k]))
+                return s->host->xError(
+                    s->ctx, ds__pardefs[p].key, SL_ENUMERIC,
+                    "the parameter %s of neuron %zu became %g: a current "
+                    "must stay finite (if an optimizer trains it, lower its "
+                    "learning rate: currents are in A)",
+                    ds__pardefs[p].key, k, (double)s->nom[p][k]);
+    for (size_t p = 0; p < DS_NCUR; p++)
+        for (size_t k = 0; k < n; k++)
+            s->par[p][k] =
+                (float)((double)s->nom[p][k] * s->fac[p * n + k]);
+    memcpy(s->seen, s->nomblock, m * sizeof(float));
+    derive(s);
+    if (s->lc_lanes != 0)
+        ds__fill_lanes(s);
+    return SL_OK;
+}
+
+void ds__fill_lanes(ds__layer *s)
+{
+    const size_t n = s->n, V = s->vlanes, lanes = s->lanes;
+    for (size_t k = 0; k < DL_COUNT; k++) {
+        float *dst = s->lc + k * V;
+        for (size_t l = 0; l < lanes; l += n)
+            memcpy(dst + l, s->dn + k * n, n * sizeof(float));
+        for (size_t l = lanes; l < V; l++)
+            dst[l] = s->dn[k * n];
+    }
+    s->lc_lanes = lanes;
+}
+
+/* Sum of work vector `w` over the batch for neuron i, in double. */
+static double lane_sum(const ds__layer *s, int w, size_t i)
+{
+    const float *v = s->work + (size_t)w * s->vlanes;
+    double a = 0;
+    for (size_t l = i; l < s->lanes; l += s->n)
+        a += v[l];
+    return a;
+}
+
+/*
+ * dL/d(nominal current) from the accumulated dL/d(lane constant), per
+ * neuron (spec §3 differentiated; u_x = the used, clipped value of
+ * current x, e_x = nom_x·fac_x before the clip, du_x/dnom_x =
+ * fac_x·[e_x > bound]):
+ *   FD   = exp(−dt·u_ts/(utk·C_syn))          KIN = (u_gs/u_ts)·Iscale
+ *   FC   = 1 − exp(−z), z = Vth·C_pulse·u_ts/(u_ip·utk·C_syn)
+ *   FDA  = exp(−dt·u_ta/(utk·C_ahp))
+ *   KAHP = (1 − exp(−za))·(u_ga/u_ta)·u_iw,
+ *          za = Vth·C_pulse_ahp·u_ta/(u_ipa·utk·C_ahp)
+ *   ITM = u_tm, RITM = 1/u_tm, GMEM = u_gm/u_tm, IGM = u_gm, IDC = u_idc
+ *   smooth forward: S = 1/(1 + (u_spk/P)^α): dS/du_spk = −α·S(1−S)/u_spk
+ * The kernel's accumulators (kernel.c, bwd_lanes): aFD = Σ gIs·isyn_prev,
+ * aIA = Σ gIs·max(a, Io) (= dL/dFC), aIAC = Σ gIs·[a > Io]·a (dL/dKIN =
+ * FC·aIAC/KIN), aFDA = Σ gy·iahp_prev, aKAHP = Σ gy·s_prev, aITM = Σ gL,
+ * aRITM = Σ −gE·A0·H, aGMEM = Σ gE·(J − L), aIGM = Σ −gD·L·E/q²,
+ * aIDC = Σ gJ, aSPK = Σ (gs + gb)·S(1 − S).
+ */
+void ds__current_grads(ds__layer *s)
+{
+    const size_t n = s->n;
+    for (size_t i = 0; i < n; i++) {
+        double U[DS_NPAR], g[DS_NPAR] = {0};
+        used_values(s, i, U);
+        const double kappa = 0.5 * (U[DS_KAPPA_N] + U[DS_KAPPA_P]);
+        const double utk = U[DS_UT] / kappa;
+        const double u_ts = U[DS_ITAU_SYN], u_gs = U[DS_IGAIN_SYN],
+                     u_ip = U[DS_IPULSE], u_ta = U[DS_ITAU_AHP],
+                     u_ga = U[DS_IGAIN_AHP], u_ipa = U[DS_IPULSE_AHP],
+                     u_iw = U[DS_IW_AHP], u_tm = U[DS_ITAU_MEM],
+                     u_gm = U[DS_IGAIN_MEM];
+        const float *d = s->dn;
+#define DN(c) ((double)d[(size_t)(c) * n + i])
+        const double aFD = lane_sum(s, DW_AFD, i),
+                     aIA = lane_sum(s, DW_AIA, i),
+                     aIAC = lane_sum(s, DW_AIAC, i),
+                     aFDA = lane_sum(s, DW_AFDA, i),
+                     aKAHP = lane_sum(s, DW_AKAHP, i),
+                     aITM = lane_sum(s, DW_AITM, i),
+                     aRITM = lane_sum(s, DW_ARITM, i),
+                     aGMEM = lane_sum(s, DW_AGMEM, i),
+                     aIGM = lane_sum(s, DW_AIGM, i),
+                     aIDC = lane_sum(s, DW_AIDC, i);
+        /* synapse */
+        const double gFD = aFD, gFC = aIA,
+                     gKIN = DN(DL_FC) * aIAC / DN(DL_KIN);
+        const double csyn = utk * U[DS_C_SYN];
+        const double z = U[DS_VTH] * U[DS_C_PULSE] * u_ts / (u_ip * csyn);
+        const double ez = exp(-z);
+        const double kin = u_gs / u_ts * s->iscale;
+        g[DS_ITAU_SYN] = gFD * (-exp(-s->dt * u_ts / csyn) * s->dt / csyn) +
+                         gFC * ez * z / u_ts - gKIN * kin / u_ts;
+        g[DS_IPULSE] = -gFC * ez * z / u_ip;
+        g[DS_IGAIN_SYN] = gKIN * s->iscale / u_ts;
+        /* AHP */
+        const double cahp = utk * U[DS_C_AHP];
+        const double za =
+            U[DS_VTH] * U[DS_C_PULSE_AHP] * u_ta / (u_ipa * cahp);
+        const double eza = exp(-za), fca = -expm1(-za);
+        const double R = u_ga / u_ta;
+        g[DS_ITAU_AHP] =
+            aFDA * (-exp(-s->dt * u_ta / cahp) * s->dt / cahp) +
+            aKAHP * (eza * (za / u_ta) * R * u_iw - fca * R * u_iw / u_ta);
+        g[DS_IPULSE_AHP] = -aKAHP * eza * (za / u_ipa) * R * u_iw;
+        g[DS_IGAIN_AHP] = aKAHP * fca * u_iw / u_ta;
+        g[DS_IW_AHP] = aKAHP * fca * R;
+        /* membrane */
+        g[DS_ITAU_MEM] =
+            aITM - aRITM / (u_tm * u_tm) - aGMEM * u_gm / (u_tm * u_tm);
+        g[DS_IGAIN_MEM] = aIGM + aGMEM / u_tm;
+        g[DS_IDC] = aIDC;
+        /* threshold: only the smooth forward has a gradient (spec §5) */
+        if (s->smooth)
+            g[DS_ISPKTHR] =
+                -(double)s->alpha * lane_sum(s, DW_ASPK, i) / U[DS_ISPKTHR];
+#undef DN
+        /* Iref (refractory mask: a constant) and If_nmda (unused): 0 */
+        const double io = s->par[DS_IO][i];
+        for (size_t p = 0; p < DS_NCUR; p++) {
+            if (!(s->train_mask & (1u << p)))
+                continue;
+            const double e = s->par[p][i];
+            if (e > use_bound(p, io))
+                s->cgrad[p * n + i] +=
+                    (float)(g[p] * s->fac[p * n + i]);
+        }
+    }
 }

@@ -1,0 +1,321 @@
+/*
+ * plugins/dynapse2_export/plugin.c — dynapse2_export.so: component
+ * "dynapse2" (SL_KIND_BACKEND, SL_BACKEND_EXPORTS), which turns a trained
+ * DynapSim network into a Dynap-SE2 device configuration and back
+ * (specs/dynapse2_export.md; Rockpool's mapper → quantisation →
+ * config_from_specification → dynapsim_net_from_config, in our words).
+ *
+ * Network: a "linear" layer (weight [n_in][n], no bias) feeding a
+ * "dynapsim" layer (w_rec [n][n] when recurrent). Currents come from the
+ * dynapsim layer's parameters named like the currents (nominal values,
+ * before its frozen mismatch), else from its settings.
+ *
+ *   xPlace     cluster the neurons into cores, quantise, allocate tags,
+ *              CAM and SRAM, and check every chip limit; an error names
+ *              the limit (SL_EFIT): neurons/cores/chips, fan-in (64 CAM
+ *              entries), fan-out (4 SRAM entries), tags (2047).
+ *   xExport    xPlace, then write the JSON configuration (config.c).
+ *   extension  "sl.dynapse2.v1" (dynapse2.h): xQuantise writes the
+ *              quantised weights and currents into a network; xImport
+ *              does the same from a configuration file, bit for bit equal;
+ *              xStats the error figures; xToBias / xFromBias the bias
+ *              generator.
+ *
+ * Settings (keys of the `export` group; the core reads `type`):
+ *   chips            4     chips available (1..4); cluster c goes to chip
+ *                          c / 4, core c % 4
+ *   neurons_per_core 256   at most this many neurons per core (1..256);
+ *                          lower values spread a network over more cores
+ *   clustering       "greedy" (contiguous blocks) | "random" (stream
+ *                          "cluster" of the run seed)
+ *   core_parameters  "split" (default): neurons whose currents give
+ *                          different bias codes go to different cores;
+ *                          "mean": Rockpool's rule, one group, each core
+ *                          gets its members' mean currents
+ *   paramgen_table   absent: the fitted bias-generator model (paramgen.c,
+ *                          worst relative error 6.72 %); a path (relative
+ *                          to the working directory): the exact measured
+ *                          table in the format of specs §4.1 (e.g.
+ *                          ../shared/data/dynapse2_paramgen.txt)
+ *   tag_compat       false: true refuses networks that break Rockpool's
+ *                          stricter tag check n_in + 2·n <= 2048 (else it
+ *                          is only a warning)
+ * Rockpool defects not reproduced (spec §2.3, §5.6): minimum cores
+ * ceil(n/256); greedy blocks floor(i·k/g); slots per core from 0;
+ * cross-core and cross-chip recurrent routes into the core where the pre
+ * neuron lives; one destination per target chip; the input map over all
+ * cores; reverse hops with the forward sign. Rockpool's LIF → DynapSim
+ * conversion (§2.2) is not implemented: other networks are refused.
+ */
+#include <math.h>
+#include <string.h>
+
+#include "spikelab/plugin.h"
+#include "d2.h"
+
+typedef struct d2_self {
+    const sl_host *h;
+    sl_ctx *ctx;
+    d2_opts o;
+    int tag_compat;
+    d2_gen gen;
+    sl_dynapse2_stats st;
+} d2_self;
+
+static int d2_create(const sl_host *h, sl_ctx *ctx, void **self)
+{
+    if (self == NULL)
+        return SL_EINVAL;
+    *self = NULL;
+    d2_self *s = h->xAlloc(sizeof *s);
+    if (s == NULL)
+        return h->xError(ctx, NULL, SL_ENOMEM, "out of memory");
+    s->h = h;
+    s->ctx = ctx;
+    const char *cl, *cp, *tab;
+    int rc;
+    if ((rc = h->xGetInt(ctx, "chips", D2_MAX_CHIPS, &s->o.chips)) < 0 ||
+        (rc = h->xGetInt(ctx, "neurons_per_core", D2_NEURONS,
+                         &s->o.neurons_per_core)) < 0 ||
+        (rc = h->xGetString(ctx, "clustering", "greedy", &cl)) < 0 ||
+        (rc = h->xGetString(ctx, "core_parameters", "split", &cp)) < 0 ||
+        (rc = h->xGetString(ctx, "paramgen_table", NULL, &tab)) < 0 ||
+        (rc = h->xGetBool(ctx, "tag_compat", 0, &s->tag_compat)) < 0)
+        goto fail;
+    if (s->o.chips < 1 || s->o.chips > D2_MAX_CHIPS) {
+        rc = h->xError(ctx, "chips", SL_ECONFIG,
+                       "chips = %lld: a Dynap-SE2 system has 1..%d chips",
+                       (long long)s->o.chips, D2_MAX_CHIPS);
+        goto fail;
+    }
+    if (s->o.neurons_per_core < 1 || s->o.neurons_per_core > D2_NEURONS) {
+        rc = h->xError(ctx, "neurons_per_core", SL_ECONFIG,
+                       "neurons_per_core = %lld: a core has 1..%d neurons",
+                       (long long)s->o.neurons_per_core, D2_NEURONS);
+        goto fail;
+    }
+    if (strcmp(cl, "greedy") == 0) {
+        s->o.random = 0;
+    } else if (strcmp(cl, "random") == 0) {
+        s->o.random = 1;
+    } else {
+        rc = h->xError(ctx, "clustering", SL_ECONFIG,
+                       "clustering = \"%s\": use \"greedy\" (contiguous "
+                       "blocks) or \"random\"",
+                       cl);
+        goto fail;
+    }
+    if (strcmp(cp, "split") == 0) {
+        s->o.mean = 0;
+    } else if (strcmp(cp, "mean") == 0) {
+        s->o.mean = 1;
+    } else {
+        rc = h->xError(ctx, "core_parameters", SL_ECONFIG,
+                       "core_parameters = \"%s\": use \"split\" (neurons "
+                       "needing different biases on different cores) or "
+                       "\"mean\" (each core gets its neurons' mean)",
+                       cp);
+        goto fail;
+    }
+    if (tab) {
+        if ((rc = d2_gen_load(&s->gen, h, ctx, tab)) < 0)
+            goto fail;
+    } else {
+        d2_gen_model(&s->gen);
+    }
+    s->st.struct_size = sizeof s->st;
+    *self = s;
+    return SL_OK;
+fail:
+    h->xFree(s);
+    return rc;
+}
+
+static void d2_destroy(void *self)
+{
+    d2_self *s = self;
+    if (s)
+        s->h->xFree(s);
+}
+
+/* Place `net` into *p (caller frees) and update the stats. */
+static int place(d2_self *s, const sl_network_view *net, d2_place *p)
+{
+    const sl_host *h = s->h;
+    d2_net dn;
+    int rc = d2_net_read(h, s->ctx, net, &dn);
+    if (rc == SL_OK) {
+        if (dn.n_in + 2 * dn.n > D2_TAGS && dn.n_in + dn.n < D2_TAGS) {
+            if (s->tag_compat)
+                rc = h->xError(s->ctx, "tag_compat", SL_EFIT,
+                               "tags: n_in + 2·n = %zu > %d breaks "
+                               "Rockpool's tag check (tag_compat = true)",
+                               dn.n_in + 2 * dn.n, D2_TAGS);
+            else
+                h->xLog(s->ctx, SL_LOG_WARN,
+                        "n_in + 2·n = %zu > %d: Rockpool would refuse this "
+                        "network (its 'output' tags); spikelab needs only "
+                        "n_in + n <= 2047",
+                        dn.n_in + 2 * dn.n, D2_TAGS);
+        }
+    }
+    sl_dynapse2_stats st;
+    memset(&st, 0, sizeof st);
+    st.struct_size = sizeof st;
+    if (rc == SL_OK)
+        rc = d2_place_network(h, s->ctx, &s->gen, &s->o, &dn, p, &st);
+    d2_net_free(h, &dn);
+    if (rc == SL_OK)
+        s->st = st;
+    return rc;
+}
+
+static int d2_xplace(void *self, const sl_network_view *net)
+{
+    d2_self *s = self;
+    d2_place p;
+    int rc = place(s, net, &p);
+    if (rc == SL_OK)
+        d2_place_free(s->h, &p);
+    return rc;
+}
+
+static int d2_export(void *self, const sl_network_view *net, const char *path)
+{
+    d2_self *s = self;
+    if (path == NULL)
+        return s->h->xError(s->ctx, NULL, SL_EINVAL, "xExport: no path");
+    d2_place p;
+    int rc = place(s, net, &p);
+    if (rc)
+        return rc;
+    rc = d2_config_write(s->h, s->ctx, &p, &s->gen, path);
+    d2_place_free(s->h, &p);
+    return rc;
+}
+
+/* ------------------------------------------------------------ extension */
+
+static int x_quantise(void *self, const sl_network_view *net,
+                      const sl_network_view *out)
+{
+    d2_self *s = self;
+    d2_place p;
+    int rc = place(s, net, &p);
+    if (rc)
+        return rc;
+    rc = d2_place_write(s->h, s->ctx, &s->gen, &p, out,
+                        &s->st.currents_skipped);
+    d2_place_free(s->h, &p);
+    return rc;
+}
+
+static int x_import(void *self, const char *path, const sl_network_view *out)
+{
+    d2_self *s = self;
+    if (path == NULL)
+        return s->h->xError(s->ctx, NULL, SL_EINVAL, "xImport: no path");
+    d2_place p;
+    int rc = d2_config_read(s->h, s->ctx, path, &p);
+    if (rc)
+        return rc;
+    rc = d2_place_write(s->h, s->ctx, &s->gen, &p, out,
+                        &s->st.currents_skipped);
+    d2_place_free(s->h, &p);
+    return rc;
+}
+
+static int x_stats(void *self, sl_dynapse2_stats *out)
+{
+    d2_self *s = self;
+    if (out == NULL || out->struct_size < sizeof(uint32_t))
+        return SL_EINVAL;
+    size_t n = out->struct_size < sizeof s->st ? out->struct_size
+                                               : sizeof s->st;
+    uint32_t keep = out->struct_size;
+    memcpy(out, &s->st, n);
+    out->struct_size = keep;
+    return SL_OK;
+}
+
+static int x_to_bias(void *self, const char *param, double current,
+                     int *coarse, int *fine)
+{
+    d2_self *s = self;
+    int b = param ? d2_bias_find(param) : -1;
+    if (b < 0)
+        return s->h->xError(s->ctx, NULL, SL_ENOTFOUND,
+                            "unknown chip parameter '%s'",
+                            param ? param : "(null)");
+    if (!(current >= 0) || coarse == NULL || fine == NULL)
+        return s->h->xError(s->ctx, NULL, SL_EINVAL,
+                            "%s: current %g A is not >= 0", param, current);
+    d2_a2d(&s->gen, d2_biases[b].type, d2_biases[b].scale, current, coarse,
+           fine);
+    return SL_OK;
+}
+
+static int x_from_bias(void *self, const char *param, int coarse, int fine,
+                       double *current)
+{
+    d2_self *s = self;
+    int b = param ? d2_bias_find(param) : -1;
+    if (b < 0)
+        return s->h->xError(s->ctx, NULL, SL_ENOTFOUND,
+                            "unknown chip parameter '%s'",
+                            param ? param : "(null)");
+    if (coarse < 0 || coarse > 5 || fine < 0 || fine > 255 ||
+        current == NULL)
+        return s->h->xError(s->ctx, NULL, SL_EINVAL,
+                            "%s: coarse %d / fine %d out of range (0..5, "
+                            "0..255)",
+                            param, coarse, fine);
+    *current = d2_d2a(&s->gen, d2_biases[b].type, d2_biases[b].scale, coarse,
+                      fine);
+    return SL_OK;
+}
+
+static const sl_dynapse2_ext d2_ext = {
+    sizeof(sl_dynapse2_ext), x_quantise, x_import,
+    x_stats,                 x_to_bias,  x_from_bias,
+};
+
+static const void *d2_extension(void *self, const char *name)
+{
+    (void)self;
+    if (name && strcmp(name, SL_DYNAPSE2_EXT) == 0)
+        return &d2_ext;
+    return NULL;
+}
+
+static const sl_backend_iface d2_iface = {
+    .struct_size = sizeof(sl_backend_iface),
+    .flags = SL_BACKEND_EXPORTS,
+    .xCreate = d2_create,
+    .xDestroy = d2_destroy,
+    .xPlace = d2_xplace,
+    .xRun = NULL,
+    .xTrace = NULL,
+    .xExport = d2_export,
+    .xExtension = d2_extension,
+};
+
+static const sl_component d2_components[] = {
+    {sizeof(sl_component), SL_KIND_BACKEND, "dynapse2",
+     "Dynap-SE2 deployment: cores, 4-bit weights, biases; JSON "
+     "configuration out and back in",
+     &d2_iface},
+};
+
+static const sl_plugin_desc d2_desc =
+    SL_PLUGIN_DESC("dynapse2_export", "0.1.0",
+                   "export DynapSim networks as Dynap-SE2 configurations",
+                   d2_components);
+
+SL_EXPORT const sl_plugin_desc *spikelab_plugin_init(const sl_host *host)
+{
+    if (host == NULL || host->abi_major != SL_ABI_MAJOR ||
+        !SL_HAS_FIELD(sl_host, host, xFree))
+        return NULL;
+    return &d2_desc;
+}
