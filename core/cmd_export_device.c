@@ -14,6 +14,7 @@
 
 #include "cmdutil.h"
 #include "export.h"
+#include "npy.h"
 
 static const char usage[] =
     "usage: spikelab export-device RUN_ID [--out FILE] [--evaluate] "
@@ -39,43 +40,6 @@ static const char usage[] =
     "\n"
     "exit status: 0 written, 1 failed (no such run, no trained parameters,\n"
     "the network does not fit the device), 2 bad usage\n";
-
-/* The float32 payload of a .npy image written by core/npy.c (format 1.0
- * or 2.0, '<f4'/'>f4' as this host, C order); NULL when it is not one. */
-static const float *npy_data(const unsigned char *b, size_t size,
-                             size_t *count)
-{
-    if (size < 10 || memcmp(b, "\x93NUMPY", 6) != 0)
-        return NULL;
-    size_t hl, off;
-    if (b[6] == 1) {
-        hl = (size_t)b[8] | (size_t)b[9] << 8;
-        off = 10;
-    } else if (b[6] == 2 || b[6] == 3) {
-        if (size < 12)
-            return NULL;
-        hl = (size_t)b[8] | (size_t)b[9] << 8 | (size_t)b[10] << 16 |
-             (size_t)b[11] << 24;
-        off = 12;
-    } else {
-        return NULL;
-    }
-    if (off + hl > size)
-        return NULL;
-    const uint16_t one = 1;
-    const char *want = *(const unsigned char *)&one == 1 ? "'<f4'" : "'>f4'";
-    char hdr[512];
-    size_t k = hl < sizeof hdr - 1 ? hl : sizeof hdr - 1;
-    memcpy(hdr, b + off, k);
-    hdr[k] = '\0';
-    if (!strstr(hdr, want) || strstr(hdr, "'fortran_order': True"))
-        return NULL;
-    size_t bytes = size - off - hl;
-    if (bytes % sizeof(float))
-        return NULL;
-    *count = bytes / sizeof(float);
-    return (const float *)(const void *)(b + off + hl);
-}
 
 /* Read every params/LAYER/PARAM.npy of run into the network. */
 static int load_params(sl__db *db, int64_t run, sl__experiment *exp)
@@ -124,7 +88,7 @@ static int load_params(sl__db *db, int64_t run, sl__experiment *exp)
             break;
         }
         size_t count = 0;
-        const float *d = b ? npy_data(b, size, &count) : NULL;
+        const float *d = b ? sl__npy_f32_data(b, size, &count) : NULL;
         if (d == NULL || count != p->n) {
             fprintf(stderr, "spikelab export-device: run %lld: artifact %s "
                     "is not a float32 array of %zu values\n",

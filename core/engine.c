@@ -206,6 +206,17 @@ int sl__engine_traces(sl__experiment *exp, const float *x, size_t b,
     return SL_OK;
 }
 
+/* p ← mean + std·N(0,1), from NumPy's stream (numpy_seed) or ours. */
+static void teacher_draw(const sl__teacher *t, sl_param *p, double mean,
+                         double std, sl_rng *rng, ss_mt *mt, double *cache,
+                         int *has)
+{
+    for (size_t i = 0; i < p->n; i++)
+        p->data[i] = (float)(mean + std * (t->numpy_seed >= 0
+                                               ? ss_mt_gauss(mt, cache, has)
+                                               : sl__rng_normal(rng)));
+}
+
 int sl__engine_teacher(sl__experiment *exp, FILE *report, sl__err *err)
 {
     sl__teacher *t = &exp->teacher;
@@ -230,11 +241,7 @@ int sl__engine_teacher(sl__experiment *exp, FILE *report, sl__err *err)
         ss_mt_seed(&mt, (uint32_t)t->numpy_seed);
     else
         sl__rng_derive(&rng, (uint64_t)exp->seed, "teacher", p->name);
-    for (size_t i = 0; i < p->n; i++)
-        p->data[i] = (float)(t->mean +
-                             t->std * (t->numpy_seed >= 0
-                                           ? ss_mt_gauss(&mt, &cache, &has)
-                                           : sl__rng_normal(&rng)));
+    teacher_draw(t, p, t->mean, t->std, &rng, &mt, &cache, &has);
     int rc = SL_OK;
     for (size_t k = 0; k < t->n_data && !rc; k++) {
         sl__dataset *d = t->data[k];
@@ -262,12 +269,8 @@ int sl__engine_teacher(sl__experiment *exp, FILE *report, sl__err *err)
     memcpy(p->data, saved, p->n * sizeof(float));
     free(saved);
     if (!rc && t->has_init) {
-        for (size_t i = 0; i < p->n; i++)
-            p->data[i] = (float)(t->init_mean +
-                                 t->init_std *
-                                     (t->numpy_seed >= 0
-                                          ? ss_mt_gauss(&mt, &cache, &has)
-                                          : sl__rng_normal(&rng)));
+        teacher_draw(t, p, t->init_mean, t->init_std, &rng, &mt, &cache,
+                     &has);
         if (report)
             fprintf(report, "teacher: training starts from %s.%s ~ N(%g, "
                     "%g)%s\n", exp->net.layers[t->layer].label, p->name,

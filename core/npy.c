@@ -50,3 +50,40 @@ int sl__npy_f32(const float *data, const size_t *shape, size_t ndim,
     *size = 10 + hlen + bytes;
     return SL_OK;
 }
+
+/* The float32 payload of a .npy image written by core/npy.c (format 1.0
+ * or 2.0, '<f4'/'>f4' as this host, C order); NULL when it is not one. */
+const float *sl__npy_f32_data(const unsigned char *b, size_t size,
+                              size_t *count)
+{
+    if (size < 10 || memcmp(b, "\x93NUMPY", 6) != 0)
+        return NULL;
+    size_t hl, off;
+    if (b[6] == 1) {
+        hl = (size_t)b[8] | (size_t)b[9] << 8;
+        off = 10;
+    } else if (b[6] == 2 || b[6] == 3) {
+        if (size < 12)
+            return NULL;
+        hl = (size_t)b[8] | (size_t)b[9] << 8 | (size_t)b[10] << 16 |
+             (size_t)b[11] << 24;
+        off = 12;
+    } else {
+        return NULL;
+    }
+    if (off + hl > size)
+        return NULL;
+    const uint16_t one = 1;
+    const char *want = *(const unsigned char *)&one == 1 ? "'<f4'" : "'>f4'";
+    char hdr[512];
+    size_t k = hl < sizeof hdr - 1 ? hl : sizeof hdr - 1;
+    memcpy(hdr, b + off, k);
+    hdr[k] = '\0';
+    if (!strstr(hdr, want) || strstr(hdr, "'fortran_order': True"))
+        return NULL;
+    size_t bytes = size - off - hl;
+    if (bytes % sizeof(float))
+        return NULL;
+    *count = bytes / sizeof(float);
+    return (const float *)(const void *)(b + off + hl);
+}

@@ -24,4 +24,10 @@
 int sl__npy_f32(const float *data, const size_t *shape, size_t ndim,
                 void **out, size_t *size, sl__err *err);
 
+/* The float32 payload of a .npy image as sl__npy_f32 writes it (format
+ * 1.0, 2.0 or 3.0, this host's byte order, C order): a pointer into b and
+ * *count values; NULL when b is not one. */
+const float *sl__npy_f32_data(const unsigned char *b, size_t size,
+                              size_t *count);
+
 #endif

@@ -200,3 +200,17 @@ int lif__check_finite(lif__base *b, const float *v, const float *i)
                                    k, (double)v[k], (double)i[k]);
     return SL_OK;
 }
+
+int lif__substitute_check(const lif__base *b, const float *v,
+                          const float *out)
+{
+    if (!b->prepared || !(b->mode & SL_MODE_TRAIN) || !b->have_forward)
+        return b->host->xError(b->ctx, NULL, SL_EINVAL,
+                               "xSubstitute needs a preceding xForward "
+                               "after xPrepare with SL_MODE_TRAIN");
+    if (b->batch * b->time * b->n > 0 && (v == NULL || out == NULL))
+        return b->host->xError(b->ctx, NULL, SL_EINVAL,
+                               "xSubstitute needs the measured membrane and "
+                               "the output buffer");
+    return SL_OK;
+}

@@ -79,6 +79,12 @@ int lif__check_forward(lif__base *b, const float *in, const float *out);
 int lif__check_backward(lif__base *b, const float *dout);
 
 /* Fill *out with a [batch][time][n] observable of unit "1" over data. */
+/* Preconditions of SL_EXT_SUBSTITUTE shared by lif and li: a preceding
+ * xForward in SL_MODE_TRAIN, and the measured membrane and output buffer
+ * when there is anything to replace. SL_OK or the error reported. */
+int lif__substitute_check(const lif__base *b, const float *v,
+                          const float *out);
+
 void lif__observable(const lif__base *b, const char *name, const float *data,
                      sl_observable *out);
 

@@ -199,15 +199,10 @@ static int li_substitute(void *self_, const float *v, const float *z,
     li_layer *s = self_;
     lif__base *b = &s->base;
     (void)z;
-    if (!b->prepared || !(b->mode & SL_MODE_TRAIN) || !b->have_forward)
-        return b->host->xError(b->ctx, NULL, SL_EINVAL,
-                               "xSubstitute needs a preceding xForward "
-                               "after xPrepare with SL_MODE_TRAIN");
+    int rc = lif__substitute_check(b, v, out);
+    if (rc != SL_OK)
+        return rc;
     const size_t N = b->batch * b->time * b->n;
-    if (N > 0 && (v == NULL || out == NULL))
-        return b->host->xError(b->ctx, NULL, SL_EINVAL,
-                               "xSubstitute needs the measured membrane and "
-                               "the output buffer");
     if (N > 0)
         memmove(out, v, N * sizeof(float));
     return SL_OK;

@@ -595,15 +595,10 @@ static int lif_substitute(void *self_, const float *v, const float *z,
 {
     lif_layer *s = self_;
     lif__base *b = &s->base;
-    if (!b->prepared || !(b->mode & SL_MODE_TRAIN) || !b->have_forward)
-        return b->host->xError(b->ctx, NULL, SL_EINVAL,
-                               "xSubstitute needs a preceding xForward "
-                               "after xPrepare with SL_MODE_TRAIN");
+    int rc = lif__substitute_check(b, v, out);
+    if (rc != SL_OK)
+        return rc;
     const size_t n = b->n, N = b->batch * b->time * n;
-    if (N > 0 && (v == NULL || out == NULL))
-        return b->host->xError(b->ctx, NULL, SL_EINVAL,
-                               "xSubstitute needs the measured membrane and "
-                               "the output buffer");
     for (size_t i = 0; i < N; i++)
         if (!isfinite(v[i]))
             return b->host->xError(b->ctx, NULL, SL_ENUMERIC,
