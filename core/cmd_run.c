@@ -97,6 +97,27 @@ static int on_result(void *user, const char *name, double value)
     return sl__db_result(s->db, s->run_id, name, value, NULL, &s->err);
 }
 
+/* An evaluation during training (`every`): a metric at that epoch, and a
+ * progress line for its headline values (not the quartiles and extremes). */
+static int on_metric(void *user, int64_t step, const char *name, double value)
+{
+    run_state *s = user;
+    int rc = sl__db_metric(s->db, s->run_id, step, name, value, &s->err);
+    if (rc || s->quiet)
+        return rc;
+    static const char *const quiet_suffix[] = {"_q25", "_q75", "_min",
+                                               "_max"};
+    size_t len = strlen(name);
+    for (size_t i = 0; i < sizeof quiet_suffix / sizeof *quiet_suffix; i++) {
+        size_t sl = strlen(quiet_suffix[i]);
+        if (len > sl && strcmp(name + len - sl, quiet_suffix[i]) == 0)
+            return SL_OK;
+    }
+    fprintf(stderr, "%s  epoch %lld: %s = %g\n", s->tty ? "\r\033[K" : "",
+            (long long)step, name, value);
+    return SL_OK;
+}
+
 static void on_signal(int sig)
 {
     (void)sig;
@@ -292,7 +313,7 @@ int sl__run_experiment(const sl__run_request *req, int64_t *run_id)
     sigaction(SIGINT, &sa, &old_int);
     sigaction(SIGTERM, &sa, &old_term);
 
-    sl__hooks hooks = {&s, on_epoch, on_result, stdout};
+    sl__hooks hooks = {&s, on_epoch, on_result, stdout, on_metric};
     s.t0 = s.last_flush = sl__mono_time();
     rc = sl__engine_teacher(&exp, stdout, &err);
     if (!rc)

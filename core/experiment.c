@@ -221,8 +221,14 @@ static int load_evals(sl__experiment *exp, sl__err *err)
             (rc = sl__cfg_bool(cfg, g, "per_sample",
                                e->data->info.n_samples <= 10, &e->per_sample,
                                err)) ||
-            (rc = sl__cfg_bool(cfg, g, "before", 0, &e->before, err)))
+            (rc = sl__cfg_bool(cfg, g, "before", 0, &e->before, err)) ||
+            (rc = sl__cfg_int(cfg, g, "every", 0, &e->every, err)))
             return rc;
+        if (e->every < 0)
+            return sl__cfg_error(cfg, sl__config_find(cfg, g, "every"), err,
+                                 SL_ECONFIG, "every must be >= 0 epochs "
+                                 "(0: only after training; N: also every N "
+                                 "epochs, recorded as metrics)");
         if (strcmp(e->metric, "frr") && strcmp(e->metric, "accuracy") &&
             strcmp(e->metric, "loss") && strcmp(e->metric, "spike_times"))
             return sl__cfg_error(cfg, sl__config_find(cfg, g, "metric"), err,

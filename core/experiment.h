@@ -42,6 +42,7 @@ typedef struct sl__eval {
     const char *frr_mode; /* "target" | "max_min" */
     int per_sample;     /* store one result per sample */
     int before;         /* also evaluate before training */
+    int64_t every;      /* > 0: also every this many epochs, as metrics */
     double tolerance;   /* spike_times: match window, s */
 } sl__eval;
 

@@ -368,7 +368,7 @@ int sl__export_evaluate(sl__experiment *exp, const char *path,
     }
     if (rc == SL_OK) {
         qhooks q = {hooks, db, run_id, rep};
-        sl__hooks h2 = {&q, NULL, q_result, NULL};
+        sl__hooks h2 = {&q, NULL, q_result, NULL, NULL};
         rc = sl__evaluate_all(exp, 1, &h2, err);
     }
     restore(&sv);

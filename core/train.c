@@ -115,6 +115,43 @@ static void mismatch_free(mismatch *m)
     m->n = 0;
 }
 
+static int evaluate(sl__experiment *exp, const sl__eval *ev, int phase,
+                    const sl__hooks *h, sl__err *err);
+
+/* Results of an evaluation during training become metrics at `step`. */
+typedef struct periodic {
+    const sl__hooks *outer;
+    int64_t step;
+} periodic;
+
+static int periodic_result(void *user, const char *name, double value)
+{
+    periodic *p = user;
+    return p->outer->on_metric(p->outer->user, p->step, name, value);
+}
+
+/* The evaluations with `every` due at this epoch, on the clean weights
+ * (mismatch re-draws are training noise, as for the final evaluation). */
+static int evaluate_periodic(sl__experiment *exp, mismatch *mm, int64_t epoch,
+                             const sl__hooks *hooks, sl__err *err)
+{
+    int due = 0;
+    for (size_t i = 0; i < exp->n_evals; i++)
+        due |= exp->evals[i].every > 0 && epoch % exp->evals[i].every == 0;
+    if (!due || !hooks || !hooks->on_metric)
+        return SL_OK;
+    for (size_t k = 0; k < mm->n; k++)
+        memcpy(mm->p[k]->data, mm->clean[k], mm->p[k]->n * sizeof(float));
+    periodic p = {hooks, epoch};
+    sl__hooks h = {&p, NULL, periodic_result, NULL, NULL};
+    int rc = SL_OK;
+    for (size_t i = 0; i < exp->n_evals && !rc; i++)
+        if (exp->evals[i].every > 0 && epoch % exp->evals[i].every == 0)
+            rc = evaluate(exp, &exp->evals[i], 2, &h, err);
+    mismatch_apply(mm);
+    return rc;
+}
+
 int sl__train(sl__experiment *exp, const sl__hooks *hooks, sl__err *err)
 {
     sl__dataset *d = exp->train_data;
@@ -224,6 +261,8 @@ int sl__train(sl__experiment *exp, const sl__hooks *hooks, sl__err *err)
             sl__fail(err, rc, "stopped at epoch %lld", (long long)epoch);
             goto out;
         }
+        if ((rc = evaluate_periodic(exp, &mm, epoch, hooks, err)))
+            goto out;
     }
 out:
     mismatch_free(&mm);
@@ -307,7 +346,8 @@ static void spike_times(FILE *rep, const sl__eval *ev, const char *prefix,
     }
 }
 
-/* One evaluation over a whole dataset, in chunks of at most 128 samples. */
+/* One evaluation over a whole dataset, in chunks of at most 128 samples.
+ * phase 0: before training, 1: after, 2: during (no report). */
 static int evaluate(sl__experiment *exp, const sl__eval *ev, int phase,
                     const sl__hooks *h, sl__err *err)
 {
@@ -322,7 +362,7 @@ static int evaluate(sl__experiment *exp, const sl__eval *ev, int phase,
     double loss_sum = 0;
     size_t correct = 0;
     const char *prefix = phase == 0 ? "initial_" : "";
-    FILE *rep = h ? h->report : NULL;
+    FILE *rep = h && phase != 2 ? h->report : NULL;
     if (!values || !rates || !tmean) {
         rc = sl__fail(err, SL_ENOMEM, "out of memory");
         goto out;

@@ -15,6 +15,10 @@ typedef struct sl__hooks {
     /* Each evaluation result, e.g. ("train_frr_0", 3.1). */
     int (*on_result)(void *user, const char *name, double value);
     FILE *report; /* human-readable evaluation report; NULL = none */
+    /* Results of the evaluations with `every` during training, as metrics
+     * at that epoch, e.g. (50000, "test_frr_median", 1.2). May be NULL. */
+    int (*on_metric)(void *user, int64_t step, const char *name,
+                     double value);
 } sl__hooks;
 
 /* Set asynchronously (signal handler) to stop training at the next epoch. */

@@ -81,6 +81,32 @@ if command -v sqlite3 >/dev/null; then
     [ "$n" = 0 ] || fail "a layer without record stored traces"
 fi
 
+# evaluations during training (`every`, with mismatch re-draws on): metrics
+# at those epochs, the same final results as run 3, and the final value of
+# the periodic series equals the final evaluation
+"$sl" run "$exp" train.epochs=20 train.mismatch.every=5 \
+    train.mismatch.deviation=0.3 evaluate.0.every=8 evaluate.1.every=10 \
+    --db "$db" >/dev/null 2>"$tmp/err6" || fail "periodic evaluation run"
+grep -q "epoch 8: train_frr_0 = " "$tmp/err6" || fail "no progress line for a periodic evaluation"
+if command -v sqlite3 >/dev/null; then
+    s=$(sqlite3 "$db" "select group_concat(step) from (select step from metrics where run_id=6 and name='train_frr_0' order by step)")
+    [ "$s" = "8,16" ] || fail "train_frr_0 recorded at steps '$s', expected 8,16"
+    s=$(sqlite3 "$db" "select group_concat(step) from (select step from metrics where run_id=6 and name='test_frr_median' order by step)")
+    [ "$s" = "10,20" ] || fail "test_frr_median recorded at steps '$s', expected 10,20"
+    r3=$(sqlite3 "$db" "select group_concat(quote(value)) from (select value from results where run_id=3 order by name)")
+    r6=$(sqlite3 "$db" "select group_concat(quote(value)) from (select value from results where run_id=6 order by name)")
+    [ "$r3" = "$r6" ] || fail "periodic evaluations changed the training"
+    l3=$(sqlite3 "$db" "select group_concat(quote(value)) from (select value from metrics where run_id=3 and name='loss' order by step)")
+    l6=$(sqlite3 "$db" "select group_concat(quote(value)) from (select value from metrics where run_id=6 and name='loss' order by step)")
+    [ "$l3" = "$l6" ] || fail "periodic evaluations changed the losses"
+    a=$(sqlite3 "$db" "select quote(value) from metrics where run_id=6 and name='test_frr_median' and step=20")
+    b=$(sqlite3 "$db" "select quote(value) from results where run_id=6 and name='test_frr_median'")
+    [ "$a" = "$b" ] || fail "periodic test_frr_median at the last epoch ($a) differs from the final one ($b)"
+fi
+"$sl" run "$exp" evaluate.0.every=-1 --db "$db" >/dev/null 2>"$tmp/err"
+[ $? = 2 ] || fail "negative every: expected exit 2"
+grep -q "every" "$tmp/err" || { cat "$tmp/err"; fail "negative every not named"; }
+
 # configuration errors: exit 2, file and line, nothing recorded
 cat >"$tmp/typo.cfg" <<CFG
 @include "$top_srcdir/experiments/common/frozen_noise_data.cfg"
@@ -106,6 +132,6 @@ printf 'a = ;\n' >"$tmp/syntax.cfg"
 grep -q "syntax.cfg:1" "$tmp/err" || { cat "$tmp/err"; fail "syntax error: no file:line"; }
 "$sl" run "$tmp/missing.cfg" --db "$db" >/dev/null 2>&1
 [ $? = 2 ] || fail "missing file: expected exit 2"
-"$sl" runs --json --db "$db" | python3 -c 'import json,sys; assert len(json.load(sys.stdin)) == 5' \
+"$sl" runs --json --db "$db" | python3 -c 'import json,sys; assert len(json.load(sys.stdin)) == 6' \
     || fail "a refused configuration was recorded as a run"
 echo "e2e: ok"
