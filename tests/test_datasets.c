@@ -182,6 +182,74 @@ static void test_random_access(void **state)
     drop(&c);
 }
 
+/* numpy_seed: the tutorial's own samples, np.random.seed(s);
+ * np.random.poisson(0.05, (n, 500, 60)). Reference values printed by
+ * NumPy 1.24.2 (spike totals per sample, first non-zero flat indices of
+ * sample 0, its first counts of 2). */
+static double total(const float *x, size_t n)
+{
+    double t = 0;
+    for (size_t k = 0; k < n; k++)
+        t += x[k];
+    return t;
+}
+
+static void test_numpy_samples(void **state)
+{
+    (void)state;
+    inst a;
+    assert_int_equal(make(&a, "numpy_seed = 2022; n_samples = 2;"), SL_OK);
+    size_t n = a.info.n_steps * a.info.n_in;
+    assert_int_equal(n, 500 * 60);
+    float *x1 = get(&a, 1, NULL), *x0 = get(&a, 0, NULL); /* any order */
+    assert_true(total(x0, n) == 1505.0);
+    assert_true(total(x1, n) == 1591.0);
+    static const size_t nz[8] = {13, 17, 30, 36, 62, 64, 72, 121};
+    size_t k = 0;
+    for (size_t i = 0; i < n && k < 8; i++)
+        if (x0[i] > 0) {
+            assert_int_equal(i, nz[k]);
+            assert_true(x0[i] == 1.0f);
+            k++;
+        }
+    assert_int_equal(k, 8);
+    static const size_t twos[4] = {882, 1590, 1628, 2427};
+    k = 0;
+    for (size_t i = 0; i < n && k < 4; i++)
+        if (x0[i] > 1) {
+            assert_int_equal(i, twos[k]);
+            assert_true(x0[i] == 2.0f);
+            k++;
+        }
+    assert_int_equal(k, 4);
+    free(x0);
+    free(x1);
+    drop(&a);
+
+    /* the test set: 100 samples from seed 2023, last one by random access */
+    inst b;
+    assert_int_equal(make(&b, "numpy_seed = 2023; n_samples = 100;"),
+                     SL_OK);
+    float *y99 = get(&b, 99, NULL), *y0 = get(&b, 0, NULL);
+    assert_true(total(y0, n) == 1478.0);
+    assert_true(total(y99, n) == 1540.0);
+    static const size_t nz99[5] = {10, 39, 41, 59, 68};
+    k = 0;
+    for (size_t i = 0; i < n && k < 5; i++)
+        if (y99[i] > 0)
+            assert_int_equal(i, nz99[k++]);
+    double all = 0;
+    for (size_t i = 0; i < 100; i++) {
+        float *y = get(&b, i, NULL);
+        all += total(y, n);
+        free(y);
+    }
+    assert_true(all == 150143.0);
+    free(y0);
+    free(y99);
+    drop(&b);
+}
+
 static void test_statistics(void **state)
 {
     (void)state;
@@ -264,6 +332,8 @@ static void test_bad_settings(void **state)
     expect_bad("duration = 0.0004;", SL_ECONFIG, "duration"); /* < 1 step */
     expect_bad("duration = 0.5005;", SL_ECONFIG, "duration"); /* 500.5 */
     expect_bad("seed = \"x\";", SL_ECONFIG, "seed");
+    expect_bad("numpy_seed = -1;", SL_ECONFIG, "numpy_seed");
+    expect_bad("numpy_seed = 4294967296L;", SL_ECONFIG, "numpy_seed");
     expect_bad("n_samples = 1.5;", SL_ECONFIG, "n_samples");
     /* no spike at all is a data error telling how to fix it */
     expect_bad("rate = 0.0;", SL_EDATA, "raise rate or duration");
@@ -278,6 +348,7 @@ int main(void)
         cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_determinism),
         cmocka_unit_test(test_random_access),
+        cmocka_unit_test(test_numpy_samples),
         cmocka_unit_test(test_statistics),
         cmocka_unit_test(test_targets),
         cmocka_unit_test(test_bad_settings),

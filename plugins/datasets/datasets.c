@@ -10,7 +10,7 @@
  *   target [1][n_out] one-hot at channel i mod n_out (target_steps = 1:
  *          broadcast over time by the loss).
  * Keys: n_samples 2, n_channels 60, duration 0.5 s, rate 50 Hz,
- *       dt 1e-3 s, n_out 2, seed 0 (int).
+ *       dt 1e-3 s, n_out 2, seed 0 (int), numpy_seed (unset; see below).
  *
  * Determinism and random access: sample i is drawn from its own stream,
  * host->xRngSeed(&rng, seed, "frozen_noise.sample.<i>") — the index is part
@@ -22,6 +22,18 @@
  * The run seed is deliberately not used: the data set is fixed by its own
  * `seed` key (the spec's training set is seed 2022, test set 2023).
  *
+ * numpy_seed = s (spec §9 question 6): the samples of the tutorial itself,
+ * bit for bit — np.random.seed(s); np.random.poisson(rate·dt,
+ * (n_samples, n_steps, n_channels)), i.e. one MT19937 stream with NumPy's
+ * legacy seeding (plugins/superspike/ss_mt19937.h), sample after sample,
+ * each count by NumPy's multiplication method for a mean below 10:
+ *   X = 0, prod = 1; loop { prod *= U (the legacy 53-bit double);
+ *                           prod > exp(-mean) ? X++ : return X }
+ * (rate·dt <= 1 here, so the mean is always below 10). For random access
+ * xCreate keeps the generator state at the start of every sample (2.5 kB
+ * each). `seed` is then unused. Checked against NumPy 1.24.2
+ * (tests/test_datasets.c).
+ *
  * The spec calls an input with no spike at all an error; xCreate therefore
  * draws every sample once (cheap: n_samples·n_steps·n_channels Poisson
  * draws) and refuses such a data set with SL_EDATA.
@@ -31,6 +43,7 @@
 #include <string.h>
 
 #include "spikelab/spikelab.h"
+#include "../superspike/ss_mt19937.h"
 #include "yinyang.h"
 
 #define DATASETS_VERSION "0.1.0"
@@ -43,7 +56,22 @@ typedef struct frozen_noise {
     size_t n_samples, n_channels, n_steps, n_out;
     double mean; /* rate·dt: expected count per channel per step */
     uint64_t seed;
+    ss_mt *np_start; /* numpy_seed: stream state at each sample's start */
 } frozen_noise;
+
+/* NumPy's legacy Poisson count for mean < 10 (multiplication method). */
+static uint32_t np_poisson(ss_mt *mt, double enlam)
+{
+    uint32_t x = 0;
+    double prod = 1.0;
+    for (;;) {
+        prod *= ss_mt_double(mt);
+        if (prod > enlam)
+            x++;
+        else
+            return x;
+    }
+}
 
 static void sample_rng(const frozen_noise *f, size_t index, sl_rng *rng)
 {
@@ -53,13 +81,28 @@ static void sample_rng(const frozen_noise *f, size_t index, sl_rng *rng)
 }
 
 /* Fill input [n_steps][n_channels] of sample `index`; returns the total
- * spike count. */
-static double draw_input(const frozen_noise *f, size_t index, float *input)
+ * spike count. numpy_seed: *next (if not NULL) gets the stream state after
+ * the sample, i.e. the next sample's start. */
+static double draw_input(const frozen_noise *f, size_t index, float *input,
+                         ss_mt *next)
 {
-    sl_rng rng;
-    sample_rng(f, index, &rng);
     size_t n = f->n_steps * f->n_channels;
     double total = 0.0;
+    if (f->np_start) {
+        ss_mt mt = f->np_start[index];
+        double enlam = exp(-f->mean);
+        /* NumPy returns 0 for a mean of 0 without drawing */
+        for (size_t k = 0; k < n; k++) {
+            uint32_t c = f->mean > 0 ? np_poisson(&mt, enlam) : 0;
+            input[k] = (float)c;
+            total += c;
+        }
+        if (next)
+            *next = mt;
+        return total;
+    }
+    sl_rng rng;
+    sample_rng(f, index, &rng);
     for (size_t k = 0; k < n; k++) {
         uint32_t c = f->host->xRngPoisson(&rng, f->mean);
         input[k] = (float)c;
@@ -90,7 +133,7 @@ static int fn_create(const sl_host *h, sl_ctx *ctx, void **self,
 {
     size_t n_samples, n_channels, n_out;
     double duration, rate, dt;
-    int64_t seed;
+    int64_t seed, np_seed;
     int rc;
     if (info && !SL_HAS_FIELD(sl_dataset_info, info, dt))
         return h->xError(ctx, NULL, SL_EINVAL,
@@ -107,8 +150,15 @@ static int fn_create(const sl_host *h, sl_ctx *ctx, void **self,
     if ((rc = h->xGetFloat(ctx, "duration", 0.5, &duration)) ||
         (rc = h->xGetFloat(ctx, "rate", 50.0, &rate)) ||
         (rc = h->xGetFloat(ctx, "dt", 1e-3, &dt)) ||
-        (rc = h->xGetInt(ctx, "seed", 0, &seed)))
+        (rc = h->xGetInt(ctx, "seed", 0, &seed)) ||
+        (rc = h->xGetInt(ctx, "numpy_seed", -1, &np_seed)))
         return rc;
+    int numpy = h->xHasKey(ctx, "numpy_seed");
+    if (numpy && (np_seed < 0 || np_seed > 4294967295LL))
+        return h->xError(ctx, "numpy_seed", SL_ECONFIG,
+                         "numpy_seed = %lld must be 0..4294967295 (the "
+                         "integer given to np.random.seed)",
+                         (long long)np_seed);
 
     if (!(isfinite(dt) && dt > 0))
         return h->xError(ctx, "dt", SL_ECONFIG,
@@ -145,9 +195,13 @@ static int fn_create(const sl_host *h, sl_ctx *ctx, void **self,
 
     frozen_noise *f = h->xAlloc(sizeof *f);
     float *buf = h->xAlloc(n_steps * n_channels * sizeof *buf);
-    if (!f || !buf) {
+    ss_mt *np_start = NULL;
+    if (numpy && n_samples <= SIZE_MAX / sizeof *np_start)
+        np_start = h->xAlloc(n_samples * sizeof *np_start);
+    if (!f || !buf || (numpy && !np_start)) {
         h->xFree(f);
         h->xFree(buf);
+        h->xFree(np_start);
         return h->xError(ctx, NULL, SL_ENOMEM,
                          "out of memory creating frozen_noise");
     }
@@ -159,11 +213,17 @@ static int fn_create(const sl_host *h, sl_ctx *ctx, void **self,
     f->n_out = n_out;
     f->mean = rate * dt;
     f->seed = (uint64_t)seed;
+    f->np_start = np_start;
+    if (np_start)
+        ss_mt_seed(&np_start[0], (uint32_t)np_seed);
 
-    /* the spec's "error if no spike at all", checked up front */
+    /* the spec's "error if no spike at all", checked up front; in order,
+     * which also records each numpy sample's start state */
     for (size_t i = 0; i < n_samples; i++) {
-        if (draw_input(f, i, buf) == 0.0) {
+        ss_mt *next = np_start && i + 1 < n_samples ? &np_start[i + 1] : NULL;
+        if (draw_input(f, i, buf, next) == 0.0) {
             h->xFree(buf);
+            h->xFree(np_start);
             h->xFree(f);
             return h->xError(ctx, "rate", SL_EDATA,
                              "frozen_noise sample %zu has no spike at all "
@@ -189,8 +249,10 @@ static int fn_create(const sl_host *h, sl_ctx *ctx, void **self,
 static void fn_destroy(void *self)
 {
     frozen_noise *f = self;
-    if (f)
+    if (f) {
+        f->host->xFree(f->np_start);
         f->host->xFree(f);
+    }
 }
 
 /* Sample `index`: input [n_steps][n_channels], target [1][n_out]; both
@@ -204,7 +266,7 @@ static int fn_get(void *self, size_t index, float *input, float *target)
                                "%zu exist",
                                index, f->n_samples);
     if (input)
-        draw_input(f, index, input);
+        draw_input(f, index, input, NULL);
     if (target) {
         memset(target, 0, f->n_out * sizeof *target);
         target[index % f->n_out] = 1.0f;
