@@ -77,6 +77,110 @@ static char *read_text(const char *path)
     return buf;
 }
 
+/* libconfig 1.5 reads an integer literal without the L suffix as 32 bits
+ * and silently wraps larger ones (4294967296 becomes 0, 3000000000 a
+ * negative number). Scan the source for such literals, skipping strings
+ * and comments and following @include, and refuse them with file:line. */
+static int int_fits_32(const char *p, size_t len, int neg, int hex)
+{
+    uint64_t v = 0, lim = neg ? 2147483648u : (hex ? 0xffffffffu
+                                                   : 2147483647u);
+    for (size_t i = hex ? 2 : 0; i < len; i++) {
+        int d = isdigit((unsigned char)p[i]) ? p[i] - '0'
+                                             : tolower((unsigned char)p[i]) -
+                                                   'a' + 10;
+        v = v * (hex ? 16u : 10u) + (uint64_t)d;
+        if (v > lim)
+            return 0;
+    }
+    return 1;
+}
+
+static int scan_ints(const char *text, const char *file, const char *dir,
+                     int depth, sl__err *err)
+{
+    int line = 1;
+    for (const char *p = text; *p;) {
+        if (*p == '\n') {
+            line++;
+            p++;
+        } else if (*p == '"') {
+            for (p++; *p && *p != '"'; p++) {
+                if (*p == '\\' && p[1])
+                    p++;
+                else if (*p == '\n')
+                    line++;
+            }
+            if (*p)
+                p++;
+        } else if (*p == '#' || (*p == '/' && p[1] == '/')) {
+            while (*p && *p != '\n')
+                p++;
+        } else if (*p == '/' && p[1] == '*') {
+            for (p += 2; *p && !(*p == '*' && p[1] == '/'); p++)
+                line += *p == '\n';
+            if (*p)
+                p += 2;
+        } else if (*p == '@' && strncmp(p, "@include", 8) == 0 && dir &&
+                   depth < 16) {
+            const char *q = strchr(p, '"'), *e = q ? strchr(q + 1, '"') : NULL;
+            if (q && e && !memchr(p, '\n', (size_t)(q - p))) {
+                char path[4096];
+                int n = q[1] == '/'
+                            ? snprintf(path, sizeof path, "%.*s",
+                                       (int)(e - q - 1), q + 1)
+                            : snprintf(path, sizeof path, "%s%.*s", dir,
+                                       (int)(e - q - 1), q + 1);
+                char *inc = n > 0 && (size_t)n < sizeof path ? read_text(path)
+                                                             : NULL;
+                if (inc) {
+                    char *sub = strdup(path), *sl = sub ? strrchr(sub, '/')
+                                                        : NULL;
+                    if (sl)
+                        sl[1] = '\0';
+                    int rc = scan_ints(inc, path, sl ? sub : "./", depth + 1,
+                                       err);
+                    free(sub);
+                    free(inc);
+                    if (rc)
+                        return rc;
+                }
+                p = e + 1;
+            } else {
+                p++;
+            }
+        } else if (isdigit((unsigned char)*p) &&
+                   (p == text || !(isalnum((unsigned char)p[-1]) ||
+                                   p[-1] == '_' || p[-1] == '.'))) {
+            const char *q = p;
+            int hex = p[0] == '0' && (p[1] == 'x' || p[1] == 'X');
+            q += hex ? 2 : 0;
+            while (hex ? isxdigit((unsigned char)*q) : isdigit((unsigned char)*q))
+                q++;
+            int is_float = !hex && (*q == '.' || *q == 'e' || *q == 'E');
+            int neg = p > text && p[-1] == '-';
+            if (!is_float && *q != 'L' && *q != 'l' &&
+                !int_fits_32(p, (size_t)(q - p), neg, hex))
+                return sl__fail(err, SL_ECONFIG,
+                                "%s:%d: integer %s%.*s does not fit in 32 "
+                                "bits and would be read wrapped; write "
+                                "%s%.*sL for a 64-bit integer",
+                                file, line, neg ? "-" : "", (int)(q - p), p,
+                                neg ? "-" : "", (int)(q - p), p);
+            while (isalnum((unsigned char)*q) || *q == '.' || *q == '_' ||
+                   ((*q == '-' || *q == '+') && (q[-1] == 'e' || q[-1] == 'E')))
+                q++;
+            p = q;
+        } else if (isalpha((unsigned char)*p) || *p == '_') {
+            while (isalnum((unsigned char)*p) || *p == '_' || *p == '-')
+                p++;
+        } else {
+            p++;
+        }
+    }
+    return SL_OK;
+}
+
 static int parse_error(sl__config *cfg, const char *name, sl__err *err)
 {
     const char *file = config_error_file(&cfg->cf);
@@ -139,6 +243,11 @@ int sl__config_load(const char *path, sl__config **out, sl__err *err)
         sl__config_free(cfg);
         return rc;
     }
+    int rc = scan_ints(cfg->text, path, cfg->dir, 0, err);
+    if (rc) {
+        sl__config_free(cfg);
+        return rc;
+    }
     *out = cfg;
     return SL_OK;
 }
@@ -154,6 +263,11 @@ int sl__config_load_string(const char *text, const char *name,
     cfg->text = strdup(text);
     if (config_read_string(&cfg->cf, text) != CONFIG_TRUE) {
         int rc = parse_error(cfg, name, err);
+        sl__config_free(cfg);
+        return rc;
+    }
+    int rc = scan_ints(text, name, NULL, 0, err);
+    if (rc) {
         sl__config_free(cfg);
         return rc;
     }
@@ -563,7 +677,16 @@ int sl__config_override(sl__config *cfg, const char *assignment, sl__err *err)
     config_t lit;
     config_init(&lit);
     char *src = malloc(strlen(raw) + 16);
-    sprintf(src, "v = %s;", raw);
+    /* a plain decimal integer beyond 32 bits on the command line is read
+     * as 64-bit, so seed=4294967296 means what it says (libconfig would
+     * wrap it) */
+    size_t dl = raw[0] == '-' ? 1 : 0;
+    while (isdigit((unsigned char)raw[dl]))
+        dl++;
+    int neg = raw[0] == '-';
+    int wide = raw[dl] == '\0' && dl > (size_t)neg &&
+               !int_fits_32(raw + neg, dl - (size_t)neg, neg, 0);
+    sprintf(src, "v = %s%s;", raw, wide ? "L" : "");
     config_setting_t *val = NULL;
     if (config_read_string(&lit, src) == CONFIG_TRUE)
         val = config_lookup(&lit, "v");
@@ -619,7 +742,16 @@ int sl__config_override(sl__config *cfg, const char *assignment, sl__err *err)
             config_setting_set_string(target,
                 vt == CONFIG_TYPE_STRING ? config_setting_get_string(val) : raw);
         } else if (num_t && num_v) {
-            config_setting_set_int64(target, config_setting_get_int64(val));
+            long long v = config_setting_get_int64(val);
+            if (tt == CONFIG_TYPE_INT && (v > INT32_MAX || v < INT32_MIN) &&
+                config_setting_name(target)) {
+                /* an INT setting cannot hold it: replace it by an INT64 */
+                config_setting_t *parent = config_setting_parent(target);
+                config_setting_remove(parent, leaf);
+                target = copy_into(parent, leaf, val);
+            } else {
+                config_setting_set_int64(target, v);
+            }
         } else if (tt == CONFIG_TYPE_FLOAT &&
                    (num_v || vt == CONFIG_TYPE_FLOAT)) {
             double d = 0;

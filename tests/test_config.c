@@ -144,6 +144,49 @@ static void test_overrides(void **state)
     sl__config_free(cfg);
 }
 
+/* libconfig 1.5 wraps integer literals beyond 32 bits without the L
+ * suffix (4294967296 reads as 0): refused with file:line, in included
+ * files too; strings, comments, floats and 64-bit literals are left
+ * alone; a wide integer on the command line becomes a 64-bit setting. */
+static void test_wide_integers(void **state)
+{
+    (void)state;
+    sl__config *cfg;
+    sl__err err;
+    static const char *const bad[] = {"a = 4294967296;", "a = 3000000000;",
+                                      "a = 2147483648;", "a = -2147483649;",
+                                      "a = [1, 99999999999];",
+                                      "a = 0x100000000;"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        assert_int_equal(sl__config_load_string(bad[i], "w.cfg", &cfg, &err),
+                         SL_ECONFIG);
+        assert_non_null(strstr(err.msg, "w.cfg:1"));
+        assert_non_null(strstr(err.msg, "L for a 64-bit integer"));
+    }
+    assert_int_equal(sl__config_load_string(
+                         "a = 2147483647; b = -2147483648; c = 4294967296L;\n"
+                         "d = 1e20; e = 12345678901.0; f = \"99999999999\";\n"
+                         "# 99999999999\n/* 99999999999 */ g = 0xffffffff;",
+                         "ok.cfg", &cfg, &err), SL_OK);
+    int64_t v;
+    assert_int_equal(sl__cfg_int(cfg, NULL, "c", 0, &v, &err), SL_OK);
+    assert_true(v == 4294967296LL);
+    /* on the command line: seed=4294967296 is that number, not 0 */
+    assert_int_equal(sl__config_override(cfg, "a=4294967296", &err), SL_OK);
+    assert_int_equal(sl__cfg_int(cfg, NULL, "a", 0, &v, &err), SL_OK);
+    assert_true(v == 4294967296LL);
+    assert_int_equal(sl__config_override(cfg, "h=-4294967296", &err), SL_OK);
+    assert_int_equal(sl__cfg_int(cfg, NULL, "h", 0, &v, &err), SL_OK);
+    assert_true(v == -4294967296LL);
+    sl__config_free(cfg);
+
+    write_file("wide_inc.cfg", "x = 1;\n\ny = 5000000000;\n");
+    const char *p = write_file("wide_main.cfg", "a = 1;\n"
+                                                "@include \"wide_inc.cfg\"\n");
+    assert_int_equal(sl__config_load(p, &cfg, &err), SL_ECONFIG);
+    assert_non_null(strstr(err.msg, "wide_inc.cfg:3"));
+}
+
 static void test_unknown_keys(void **state)
 {
     sl__config *cfg;
@@ -263,6 +306,7 @@ int main(void)
         cmocka_unit_test(test_missing_file),
         cmocka_unit_test(test_include_reports_included_file),
         cmocka_unit_test(test_overrides),
+        cmocka_unit_test(test_wide_integers),
         cmocka_unit_test(test_unknown_keys),
         cmocka_unit_test(test_floatvec),
         cmocka_unit_test(test_dump_roundtrip),
