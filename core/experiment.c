@@ -73,6 +73,9 @@ static int load_dataset(sl__experiment *exp, sl__setting *g, sl__err *err)
                              "a dataset must be a group { type = ...; }");
     sl__dataset *d = &exp->data[exp->n_data];
     d->name = strdup(config_setting_name(g));
+    /* from here on the slot is counted, so experiment_free frees its name
+     * whatever fails below */
+    exp->n_data++;
     const char *type;
     int rc = sl__cfg_string(cfg, g, "type", NULL, &type, err);
     if (rc)
@@ -93,7 +96,6 @@ static int load_dataset(sl__experiment *exp, sl__setting *g, sl__err *err)
     snprintf(name, sizeof name, "data.%s", d->name);
     sl__ctx_init(&d->ctx, cfg, g, (uint64_t)exp->seed, name);
     d->info.struct_size = sizeof d->info;
-    exp->n_data++;
     rc = d->iface->xCreate(&sl__host, &d->ctx, &d->self, &d->info);
     if (rc) {
         d->self = NULL;
