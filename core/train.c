@@ -105,10 +105,17 @@ static void mismatch_after_step(mismatch *m)
     mismatch_apply(m);
 }
 
+/* The clean weights back in the parameters (the draw stays in f). */
+static void mismatch_restore(mismatch *m)
+{
+    for (size_t k = 0; k < m->n; k++)
+        memcpy(m->p[k]->data, m->clean[k], m->p[k]->n * sizeof(float));
+}
+
 static void mismatch_free(mismatch *m)
 {
+    mismatch_restore(m);
     for (size_t k = 0; k < m->n; k++) {
-        memcpy(m->p[k]->data, m->clean[k], m->p[k]->n * sizeof(float));
         free(m->clean[k]);
         free(m->f[k]);
     }
@@ -135,20 +142,20 @@ static int periodic_result(void *user, const char *name, double value)
 static int evaluate_periodic(sl__experiment *exp, mismatch *mm, int64_t epoch,
                              const sl__hooks *hooks, sl__err *err)
 {
-    int due = 0;
-    for (size_t i = 0; i < exp->n_evals; i++)
-        due |= exp->evals[i].every > 0 && epoch % exp->evals[i].every == 0;
-    if (!due || !hooks || !hooks->on_metric)
+    if (!hooks || !hooks->on_metric)
         return SL_OK;
-    for (size_t k = 0; k < mm->n; k++)
-        memcpy(mm->p[k]->data, mm->clean[k], mm->p[k]->n * sizeof(float));
     periodic p = {hooks, epoch};
     sl__hooks h = {&p, NULL, periodic_result, NULL, NULL};
-    int rc = SL_OK;
-    for (size_t i = 0; i < exp->n_evals && !rc; i++)
-        if (exp->evals[i].every > 0 && epoch % exp->evals[i].every == 0)
-            rc = evaluate(exp, &exp->evals[i], 2, &h, err);
-    mismatch_apply(mm);
+    int rc = SL_OK, restored = 0;
+    for (size_t i = 0; i < exp->n_evals && !rc; i++) {
+        if (exp->evals[i].every <= 0 || epoch % exp->evals[i].every)
+            continue;
+        if (!restored++)
+            mismatch_restore(mm);
+        rc = evaluate(exp, &exp->evals[i], 2, &h, err);
+    }
+    if (restored)
+        mismatch_apply(mm);
     return rc;
 }
 
@@ -347,7 +354,7 @@ static void spike_times(FILE *rep, const sl__eval *ev, const char *prefix,
 }
 
 /* One evaluation over a whole dataset, in chunks of at most 128 samples.
- * phase 0: before training, 1: after, 2: during (no report). */
+ * phase 0: before training, 1: after, 2: during (results as metrics). */
 static int evaluate(sl__experiment *exp, const sl__eval *ev, int phase,
                     const sl__hooks *h, sl__err *err)
 {
@@ -362,7 +369,7 @@ static int evaluate(sl__experiment *exp, const sl__eval *ev, int phase,
     double loss_sum = 0;
     size_t correct = 0;
     const char *prefix = phase == 0 ? "initial_" : "";
-    FILE *rep = h && phase != 2 ? h->report : NULL;
+    FILE *rep = h ? h->report : NULL;
     if (!values || !rates || !tmean) {
         rc = sl__fail(err, SL_ENOMEM, "out of memory");
         goto out;
