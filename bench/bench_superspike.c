@@ -18,10 +18,10 @@
 #include <cblas.h>
 #endif
 
-#include "engine.h"
-#include "experiment.h"
-#include "train.h"
-#include "util.h"
+#include "engine/forward.h"
+#include "engine/experiment.h"
+#include "engine/train.h"
+#include "util/util.h"
 
 int main(int argc, char **argv)
 {

@@ -17,9 +17,9 @@
 #include <cblas.h>
 #endif
 
-#include "experiment.h"
-#include "train.h"
-#include "util.h"
+#include "engine/experiment.h"
+#include "engine/train.h"
+#include "util/util.h"
 
 int main(int argc, char **argv)
 {

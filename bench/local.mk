@@ -1,5 +1,5 @@
 # benchmarks: built by `make`, run by hand (see bench/README.md)
-SL_BENCH_CPPFLAGS = $(AM_CPPFLAGS) -DSL_SRCDIR='"$(abs_top_srcdir)"' \
+SL_BENCH_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core -DSL_SRCDIR='"$(abs_top_srcdir)"' \
 	-DSL_BENCH_PLUGIN_PATH='"$(abs_top_builddir)/plugins/lif/.libs:$(abs_top_builddir)/plugins/dynapsim/.libs:$(abs_top_builddir)/plugins/optim/.libs:$(abs_top_builddir)/plugins/losses/.libs:$(abs_top_builddir)/plugins/datasets/.libs:$(abs_top_builddir)/plugins/bss2/.libs:$(abs_top_builddir)/plugins/superspike/.libs:$(abs_top_builddir)/plugins/dynapse2_export/.libs"'
 
 noinst_PROGRAMS += bench/bench_lif bench/bench_dynapsim bench/bench_superspike

@@ -7,13 +7,13 @@ AM_TESTS_ENVIRONMENT = \
 	export SPIKELAB_PLUGIN_PATH; \
 	SPIKELAB_DATA_DIR='$(abs_top_srcdir)/../shared/data'; export SPIKELAB_DATA_DIR; \
 	OPENBLAS_NUM_THREADS=1; export OPENBLAS_NUM_THREADS;
-SL_TEST_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(LIBCONFIG_CFLAGS) $(SQLITE_CFLAGS)
-SL_TEST_LIBS = tests/libsltest.la core/libslcore.la $(CMOCKA_LIBS)
+SL_TEST_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/core $(CMOCKA_CFLAGS) $(LIBCONFIG_CFLAGS) $(SQLITE_CFLAGS)
+SL_TEST_LIBS = tests/libsltest.la core/libslcmd.la $(CMOCKA_LIBS)
 
 if HAVE_CMOCKA
 check_LTLIBRARIES += tests/libsltest.la
 tests_libsltest_la_SOURCES = tests/testutil.c tests/testutil.h
-tests_libsltest_la_CFLAGS = $(AM_CFLAGS)
+tests_libsltest_la_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/core
 include $(srcdir)/tests/core.mk
 include $(srcdir)/tests/loader.mk
 include $(srcdir)/tests/recorder.mk

@@ -28,11 +28,11 @@
 #include <string.h>
 #include <time.h>
 
-#include "config.h"
-#include "host.h"
-#include "network.h"
-#include "registry.h"
-#include "rng.h"
+#include "config/config.h"
+#include "engine/host.h"
+#include "engine/network.h"
+#include "engine/registry.h"
+#include "engine/rng.h"
 #include "testutil.h"
 
 static sl__registry *reg;

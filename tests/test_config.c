@@ -10,8 +10,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "config.h"
-#include "experiment.h"
+#include "config/config.h"
+#include "engine/experiment.h"
 #include "spikelab/abi.h"
 
 static char tmpdir[256];

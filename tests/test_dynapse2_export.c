@@ -25,9 +25,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "config.h"
-#include "host.h"
-#include "registry.h"
+#include "config/config.h"
+#include "engine/host.h"
+#include "engine/registry.h"
 #include "testutil.h"
 
 #include "../plugins/dynapse2_export/d2.h"

@@ -20,11 +20,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
-#include "host.h"
-#include "registry.h"
+#include "config/config.h"
+#include "engine/host.h"
+#include "engine/registry.h"
 #include "testutil.h"
-#include "rng.h"
+#include "engine/rng.h"
 
 static sl__registry *reg;
 

@@ -24,10 +24,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cmd.h"
-#include "config.h"
-#include "host.h"
-#include "registry.h"
+#include "cmd/cmd.h"
+#include "config/config.h"
+#include "engine/host.h"
+#include "engine/registry.h"
 
 #ifndef SL_TEST_PLUGIN_DIR
 #error "SL_TEST_PLUGIN_DIR must name the directory of the test plugins"

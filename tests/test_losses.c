@@ -10,9 +10,9 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "config.h"
-#include "host.h"
-#include "registry.h"
+#include "config/config.h"
+#include "engine/host.h"
+#include "engine/registry.h"
 #include "testutil.h"
 
 /* ---- harness ---- */

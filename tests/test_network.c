@@ -10,9 +10,9 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "config.h"
-#include "network.h"
-#include "registry.h"
+#include "config/config.h"
+#include "engine/network.h"
+#include "engine/registry.h"
 
 typedef struct fixture {
     sl__config *cfg;

@@ -11,9 +11,9 @@
 #include <cmocka.h>
 #include <dlfcn.h>
 
-#include "config.h"
-#include "host.h"
-#include "registry.h"
+#include "config/config.h"
+#include "engine/host.h"
+#include "engine/registry.h"
 #include "testutil.h"
 
 /* ---- harness: load the plugin, instantiate a component on a config ---- */

@@ -12,7 +12,6 @@
  * recorder bug cannot hide itself. Command output is captured by pointing
  * file descriptors 1 and 2 at files, and JSON output is checked with a
  * small strict validator plus substring checks. */
-#include <config.h> /* the autoconf header, for PACKAGE_VERSION */
 
 #include <stdarg.h>
 #include <stddef.h>
@@ -35,15 +34,15 @@
 #include <sqlite3.h>
 
 #include "spikelab/abi.h"
-#include "cmd.h"
-#include "filter.h"
-#include "flatten.h"
-#include "json.h"
-#include "liveness.h"
-#include "npy.h"
-#include "recorder.h"
-#include "sha256.h"
-#include "textplot.h"
+#include "cmd/cmd.h"
+#include "db/filter.h"
+#include "config/flatten.h"
+#include "cmd/json.h"
+#include "db/liveness.h"
+#include "util/npy.h"
+#include "db/db.h"
+#include "util/sha256.h"
+#include "cmd/textplot.h"
 
 /* ---- fixtures and helpers ----------------------------------------------- */
 

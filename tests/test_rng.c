@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "rng.h"
+#include "engine/rng.h"
 
 static void test_same_seed_same_stream(void **state)
 {

@@ -29,9 +29,9 @@
 #include <time.h>
 #include <cmocka.h>
 
-#include "config.h"
-#include "host.h"
-#include "registry.h"
+#include "config/config.h"
+#include "engine/host.h"
+#include "engine/registry.h"
 #include "testutil.h"
 
 #include "../plugins/superspike/ss_kernels.h"

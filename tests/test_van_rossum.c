@@ -15,9 +15,9 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "config.h"
-#include "host.h"
-#include "registry.h"
+#include "config/config.h"
+#include "engine/host.h"
+#include "engine/registry.h"
 #include "testutil.h"
 
 #include "../plugins/superspike/ss_kernels.h"

@@ -17,10 +17,10 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "config.h"
-#include "host.h"
-#include "registry.h"
-#include "rng.h"
+#include "config/config.h"
+#include "engine/host.h"
+#include "engine/registry.h"
+#include "engine/rng.h"
 #include "testutil.h"
 
 #include "../plugins/datasets/yinyang.h"

@@ -2,7 +2,7 @@
 #ifndef SL_TESTS_TESTUTIL_H
 #define SL_TESTS_TESTUTIL_H
 
-#include "registry.h"
+#include "engine/registry.h"
 
 /* Load the build tree's plugins/NAME/.libs/NAME.so ($top_builddir, set by
  * make check) through the real loader into a new registry. Returns the

@@ -1,0 +1,239 @@
+/* core/cmd_rerun.c — `spikelab rerun ID`: run a recorded run again from
+ * what the database holds, and say whether it came out the same.
+ *
+ * What is re-run is the stored effective configuration: the file as it was
+ * read, with its @include files expanded and the overrides applied, and
+ * with the seed in it. It does not depend on the experiment file or its
+ * includes still existing or being unchanged. The original file's path
+ * still names the configuration in messages and anchors a relative
+ * plugin_path, as in the first run.
+ *
+ * The new run records the original's config text and overrides (plus any
+ * given now) and its parent (runs.parent_id). When it has finished, its
+ * metrics, results and trained parameters are compared bit for bit with
+ * the parent's (sl__db_compare) and the verdict is stored
+ * (runs.reproduced) and printed.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "spikelab/abi.h"
+#include "cmd/cmd.h"
+#include "cmd/out.h"
+
+static const char rerun_usage[] =
+    "Usage: spikelab rerun ID [key=value ...] [--db PATH] [--quiet]\n"
+    "                         [--traces]\n"
+    "Run recorded run ID (a number, or 'last') again: its stored effective\n"
+    "configuration (file as read, @includes expanded, overrides applied,\n"
+    "same seed), recorded as a new run that names ID as the run it\n"
+    "reproduces. Afterwards its metrics, results and trained parameters are\n"
+    "compared with ID's bit for bit, and the verdict is printed and stored\n"
+    "(`spikelab show` and `runs --json` show it).\n"
+    "\n"
+    "key=value overrides change the re-run (then differences are expected).\n"
+    "\n"
+    "  --db PATH   run database (default: $SPIKELAB_DB, else ./spikelab.db)\n"
+    "  --quiet     no progress display\n"
+    "  --traces    also record traces, as `spikelab run --traces`\n"
+    "  --help      this text\n"
+    "\n"
+    "exit status: 0 finished and identical (or overrides given), 1 failed,\n"
+    "or finished but not identical, 2 bad usage or a stored configuration\n"
+    "that no longer loads, 130 interrupted\n";
+
+/* What the parent run recorded (owned strings). */
+typedef struct parent {
+    char *path, *text, *effective, *overrides, *status;
+} parent;
+
+static void parent_free(parent *p)
+{
+    free(p->path);
+    free(p->text);
+    free(p->effective);
+    free(p->overrides);
+    free(p->status);
+}
+
+static char *dup_col(sqlite3_stmt *s, int i)
+{
+    const char *t = sl__cli_col_text(s, i);
+    return t ? strdup(t) : NULL;
+}
+
+/* Read the parent; 0 or 1 after reporting. */
+static int read_parent(const char *dbpath, int64_t *id, parent *p)
+{
+    sl__db *db;
+    memset(p, 0, sizeof *p);
+    if (sl__cli_open_db("rerun", dbpath, &db))
+        return 1;
+    int ret = 1;
+    sqlite3 *h = sl__db_sqlite(db);
+    sqlite3_stmt *s = NULL;
+    if (sl__cli_resolve_id("rerun", db, id))
+        goto out;
+    s = sl__cli_prepare(h, "SELECT config_path, config_text,"
+                           " config_effective, overrides, status"
+                           " FROM runs WHERE id = ?1");
+    int rc = SQLITE_ERROR;
+    if (s) {
+        sqlite3_bind_int64(s, 1, *id);
+        rc = sqlite3_step(s);
+    }
+    if (rc == SQLITE_DONE) {
+        fprintf(stderr, "spikelab rerun: no run %lld in %s\n", (long long)*id,
+                sl__db_path(db));
+        goto out;
+    }
+    if (rc != SQLITE_ROW) {
+        fprintf(stderr, "spikelab rerun: %s: %s\n", sl__db_path(db),
+                sqlite3_errmsg(h));
+        goto out;
+    }
+    p->path = dup_col(s, 0);
+    p->text = dup_col(s, 1);
+    p->effective = dup_col(s, 2);
+    p->overrides = dup_col(s, 3);
+    p->status = dup_col(s, 4);
+    if (!p->effective || !*p->effective) {
+        fprintf(stderr, "spikelab rerun: run %lld has no stored effective "
+                "configuration to run\n", (long long)*id);
+        goto out;
+    }
+    ret = 0;
+out:
+    sqlite3_finalize(s);
+    sl__db_close(db);
+    return ret;
+}
+
+/* Compare, store and print the verdict; returns the exit status. */
+static int verdict(const char *dbpath, int64_t parent_id, int64_t run_id,
+                   const parent *p, int n_extra)
+{
+    sl__db *db;
+    if (sl__cli_open_db("rerun", dbpath, &db))
+        return 1;
+    sl__err err;
+    sl__err_clear(&err);
+    sl__db_diff d;
+    int status = 1;
+    if (sl__db_compare(db, parent_id, run_id, &d, &err) != SL_OK) {
+        fprintf(stderr, "spikelab rerun: %s\n", err.msg);
+    } else if (sl__db_set_reproduced(db, run_id, d.identical, &err) !=
+               SL_OK) {
+        fprintf(stderr, "spikelab rerun: %s\n", err.msg);
+    } else if (d.identical) {
+        printf("run %lld reproduces run %lld: bit-identical (%lld metric "
+               "values, %lld results, %lld parameter tensors)\n",
+               (long long)run_id, (long long)parent_id,
+               (long long)d.n_metrics, (long long)d.n_results,
+               (long long)d.n_params);
+        status = 0;
+    } else {
+        printf("run %lld does NOT reproduce run %lld: %s\n", (long long)run_id,
+               (long long)parent_id, d.first);
+        if (p->status && strcmp(p->status, "finished") != 0)
+            printf("(run %lld is %s: it did not record everything a finished "
+                   "run does)\n", (long long)parent_id, p->status);
+        if (n_extra)
+            printf("(expected: the re-run has overrides of its own)\n");
+        status = n_extra ? 0 : 1;
+    }
+    sl__db_close(db);
+    return status;
+}
+
+int sl__cmd_rerun(int argc, char **argv)
+{
+    sl__run_request req = {0};
+    const char *id_text = NULL;
+    int n_ov = 0;
+    char **ov = calloc((size_t)argc + 1, sizeof *ov);
+    if (!ov)
+        return 1;
+    int p = 0;
+    for (int i = 1; i < argc && !p; i++) {
+        const char *a = argv[i], *v;
+        int missing = 0;
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            fputs(rerun_usage, stdout);
+            free(ov);
+            return sl__cli_finish("rerun", 0);
+        } else if ((v = sl__cli_opt_value(argc, argv, &i, "--db",
+                                          &missing))) {
+            if (!*v)
+                p = sl__cli_usage_error("rerun", "--db needs a path");
+            req.dbpath = v;
+        } else if (strcmp(a, "--quiet") == 0) {
+            req.quiet = 1;
+        } else if (strcmp(a, "--traces") == 0) {
+            req.traces = 1;
+        } else if (missing) {
+            p = sl__cli_usage_error("rerun", "%s needs a value", a);
+        } else if (a[0] == '-') {
+            p = sl__cli_usage_error("rerun", "unknown option '%s'", a);
+        } else if (!id_text) {
+            id_text = a;
+        } else if (strchr(a, '=')) {
+            ov[n_ov++] = argv[i];
+        } else {
+            p = sl__cli_usage_error("rerun", "'%s' is neither an option nor "
+                                             "a key=value override", a);
+        }
+    }
+    int64_t id = 0;
+    if (!p && !id_text)
+        p = sl__cli_usage_error("rerun", "which run? give its ID");
+    if (!p)
+        p = sl__cli_parse_id("rerun", id_text, &id);
+    parent par = {0};
+    if (p || (p = read_parent(req.dbpath, &id, &par))) {
+        parent_free(&par);
+        free(ov);
+        return p;
+    }
+
+    /* the record names the original text and overrides, plus new ones */
+    size_t len = (par.overrides ? strlen(par.overrides) : 0) + 2;
+    for (int i = 0; i < n_ov; i++)
+        len += strlen(ov[i]) + 1;
+    char *overrides = malloc(len);
+    if (!overrides) {
+        parent_free(&par);
+        free(ov);
+        return 1;
+    }
+    snprintf(overrides, len, "%s", par.overrides ? par.overrides : "");
+    for (int i = 0; i < n_ov; i++) {
+        if (*overrides)
+            strcat(overrides, "\n");
+        strcat(overrides, ov[i]);
+    }
+    char name[48];
+    snprintf(name, sizeof name, "(run %lld)", (long long)id);
+    req.file = par.path ? par.path : name;
+    req.text = par.effective;
+    req.overrides = ov;
+    req.n_overrides = (size_t)n_ov;
+    req.record_text = par.text;
+    req.record_overrides = overrides;
+    req.parent_id = id;
+    printf("re-running run %lld from its stored configuration\n",
+           (long long)id);
+    fflush(stdout);
+    int64_t run_id = 0;
+    int status = sl__run_experiment(&req, &run_id);
+    if (status == 2)
+        fprintf(stderr, "spikelab rerun: the stored configuration of run "
+                "%lld no longer loads (see above)\n", (long long)id);
+    else if (status == 0 && run_id > 0)
+        status = verdict(req.dbpath, id, run_id, &par, n_ov);
+    free(overrides);
+    parent_free(&par);
+    free(ov);
+    return sl__cli_finish("rerun", status);
+}

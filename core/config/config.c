@@ -1,0 +1,875 @@
+/* core/config.c — experiment files on top of libconfig 1.5.
+ *
+ * libconfig parses and keeps file:line for every setting; we add what 1.5
+ * lacks: command-line overrides with type checks, typed getters that name
+ * the file and line of a bad value, and the "unknown key" check. The last
+ * works by marking every setting somebody reads (its libconfig hook points
+ * to a mark); after all components are created, any unmarked leaf is a key
+ * nobody understood — most often a typo — and is refused. */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
+#include <libconfig.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "spikelab/abi.h"
+#include "config/config.h"
+
+typedef struct mark {
+    int used;
+    char *override; /* "k=v" when set from the command line, else NULL */
+    struct mark *next;
+} mark;
+
+struct sl__config {
+    config_t cf;
+    char *path;
+    char *text;
+    char *dir;
+    mark *marks;
+};
+
+static mark *get_mark(sl__config *cfg, config_setting_t *s, int create)
+{
+    mark *m = config_setting_get_hook(s);
+    if (m || !create)
+        return m;
+    m = calloc(1, sizeof *m);
+    if (!m)
+        return NULL;
+    m->next = cfg->marks;
+    cfg->marks = m;
+    config_setting_set_hook(s, m);
+    return m;
+}
+
+static char *read_text(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    char *buf = NULL;
+    size_t len = 0, cap = 0;
+    for (;;) {
+        if (len + 4096 + 1 > cap) {
+            cap = cap ? cap * 2 : 8192;
+            char *nb = realloc(buf, cap);
+            if (!nb) {
+                free(buf);
+                fclose(f);
+                return NULL;
+            }
+            buf = nb;
+        }
+        size_t got = fread(buf + len, 1, 4096, f);
+        len += got;
+        if (got < 4096)
+            break;
+    }
+    fclose(f);
+    buf[len] = '\0';
+    return buf;
+}
+
+/* libconfig 1.5 reads an integer literal without the L suffix as 32 bits
+ * and silently wraps larger ones (4294967296 becomes 0, 3000000000 a
+ * negative number). Scan the source for such literals, skipping strings
+ * and comments and following @include, and refuse them with file:line. */
+static int int_fits_32(const char *p, size_t len, int neg, int hex)
+{
+    uint64_t v = 0, lim = neg ? 2147483648u : (hex ? 0xffffffffu
+                                                   : 2147483647u);
+    for (size_t i = hex ? 2 : 0; i < len; i++) {
+        int d = isdigit((unsigned char)p[i]) ? p[i] - '0'
+                                             : tolower((unsigned char)p[i]) -
+                                                   'a' + 10;
+        v = v * (hex ? 16u : 10u) + (uint64_t)d;
+        if (v > lim)
+            return 0;
+    }
+    return 1;
+}
+
+static int scan_ints(const char *text, const char *file, const char *dir,
+                     int depth, sl__err *err)
+{
+    int line = 1;
+    for (const char *p = text; *p;) {
+        if (*p == '\n') {
+            line++;
+            p++;
+        } else if (*p == '"') {
+            for (p++; *p && *p != '"'; p++) {
+                if (*p == '\\' && p[1])
+                    p++;
+                else if (*p == '\n')
+                    line++;
+            }
+            if (*p)
+                p++;
+        } else if (*p == '#' || (*p == '/' && p[1] == '/')) {
+            while (*p && *p != '\n')
+                p++;
+        } else if (*p == '/' && p[1] == '*') {
+            for (p += 2; *p && !(*p == '*' && p[1] == '/'); p++)
+                line += *p == '\n';
+            if (*p)
+                p += 2;
+        } else if (*p == '@' && strncmp(p, "@include", 8) == 0 && dir &&
+                   depth < 16) {
+            const char *q = strchr(p, '"'), *e = q ? strchr(q + 1, '"') : NULL;
+            if (q && e && !memchr(p, '\n', (size_t)(q - p))) {
+                char path[4096];
+                int n = q[1] == '/'
+                            ? snprintf(path, sizeof path, "%.*s",
+                                       (int)(e - q - 1), q + 1)
+                            : snprintf(path, sizeof path, "%s%.*s", dir,
+                                       (int)(e - q - 1), q + 1);
+                char *inc = n > 0 && (size_t)n < sizeof path ? read_text(path)
+                                                             : NULL;
+                if (inc) {
+                    char *sub = strdup(path), *sl = sub ? strrchr(sub, '/')
+                                                        : NULL;
+                    if (sl)
+                        sl[1] = '\0';
+                    int rc = scan_ints(inc, path, sl ? sub : "./", depth + 1,
+                                       err);
+                    free(sub);
+                    free(inc);
+                    if (rc)
+                        return rc;
+                }
+                p = e + 1;
+            } else {
+                p++;
+            }
+        } else if (isdigit((unsigned char)*p) &&
+                   (p == text || !(isalnum((unsigned char)p[-1]) ||
+                                   p[-1] == '_' || p[-1] == '.'))) {
+            const char *q = p;
+            int hex = p[0] == '0' && (p[1] == 'x' || p[1] == 'X');
+            q += hex ? 2 : 0;
+            while (hex ? isxdigit((unsigned char)*q) : isdigit((unsigned char)*q))
+                q++;
+            int is_float = !hex && (*q == '.' || *q == 'e' || *q == 'E');
+            int neg = p > text && p[-1] == '-';
+            if (!is_float && *q != 'L' && *q != 'l' &&
+                !int_fits_32(p, (size_t)(q - p), neg, hex))
+                return sl__fail(err, SL_ECONFIG,
+                                "%s:%d: integer %s%.*s does not fit in 32 "
+                                "bits and would be read wrapped; write "
+                                "%s%.*sL for a 64-bit integer",
+                                file, line, neg ? "-" : "", (int)(q - p), p,
+                                neg ? "-" : "", (int)(q - p), p);
+            while (isalnum((unsigned char)*q) || *q == '.' || *q == '_' ||
+                   ((*q == '-' || *q == '+') && (q[-1] == 'e' || q[-1] == 'E')))
+                q++;
+            p = q;
+        } else if (isalpha((unsigned char)*p) || *p == '_') {
+            while (isalnum((unsigned char)*p) || *p == '_' || *p == '-')
+                p++;
+        } else {
+            p++;
+        }
+    }
+    return SL_OK;
+}
+
+static int parse_error(sl__config *cfg, const char *name, sl__err *err)
+{
+    const char *file = config_error_file(&cfg->cf);
+    return sl__fail(err, SL_ECONFIG, "%s:%d: %s", file ? file : name,
+                    config_error_line(&cfg->cf), config_error_text(&cfg->cf));
+}
+
+static sl__config *config_new(void)
+{
+    sl__config *cfg = calloc(1, sizeof *cfg);
+    if (!cfg)
+        return NULL;
+    config_init(&cfg->cf);
+    return cfg;
+}
+
+int sl__config_load(const char *path, sl__config **out, sl__err *err)
+{
+    *out = NULL;
+    sl__config *cfg = config_new();
+    if (!cfg)
+        return sl__fail(err, SL_ENOMEM, "out of memory");
+    cfg->path = strdup(path);
+    cfg->text = read_text(path);
+    if (!cfg->text) {
+        int e = errno;
+        sl__config_free(cfg);
+        return sl__fail(err, SL_EIO, "%s: cannot read: %s", path, strerror(e));
+    }
+    /* @include is relative to the including file's directory */
+    cfg->dir = strdup(path);
+    char *slash = strrchr(cfg->dir, '/');
+    if (slash)
+        slash[1] = '\0';
+    else
+        strcpy(cfg->dir, "./");
+    /* libconfig 1.5 prepends its include_dir even to absolute @include
+     * paths, so instead parse from inside the file's directory: relative
+     * includes resolve against the including file, absolute ones stay. */
+    int here = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int moved = here >= 0 && chdir(cfg->dir) == 0;
+    const char *base = moved ? path + (strlen(path) - strlen(
+                                   strrchr(path, '/') ? strrchr(path, '/') + 1
+                                                      : path))
+                             : path;
+    int ok = config_read_file(&cfg->cf, base) == CONFIG_TRUE;
+    if (moved && fchdir(here) != 0)
+        ok = 0;
+    if (here >= 0)
+        close(here);
+    if (!ok) {
+        const char *file = config_error_file(&cfg->cf);
+        int rc;
+        if (file && file[0] != '/' && moved)
+            rc = sl__fail(err, SL_ECONFIG, "%s%s:%d: %s", cfg->dir, file,
+                          config_error_line(&cfg->cf),
+                          config_error_text(&cfg->cf));
+        else
+            rc = parse_error(cfg, path, err);
+        sl__config_free(cfg);
+        return rc;
+    }
+    int rc = scan_ints(cfg->text, path, cfg->dir, 0, err);
+    if (rc) {
+        sl__config_free(cfg);
+        return rc;
+    }
+    *out = cfg;
+    return SL_OK;
+}
+
+int sl__config_load_string(const char *text, const char *name,
+                           sl__config **out, sl__err *err)
+{
+    *out = NULL;
+    sl__config *cfg = config_new();
+    if (!cfg)
+        return sl__fail(err, SL_ENOMEM, "out of memory");
+    cfg->path = strdup(name);
+    cfg->text = strdup(text);
+    if (config_read_string(&cfg->cf, text) != CONFIG_TRUE) {
+        int rc = parse_error(cfg, name, err);
+        sl__config_free(cfg);
+        return rc;
+    }
+    int rc = scan_ints(text, name, NULL, 0, err);
+    if (rc) {
+        sl__config_free(cfg);
+        return rc;
+    }
+    *out = cfg;
+    return SL_OK;
+}
+
+void sl__config_free(sl__config *cfg)
+{
+    if (!cfg)
+        return;
+    config_destroy(&cfg->cf);
+    for (mark *m = cfg->marks, *n; m; m = n) {
+        n = m->next;
+        free(m->override);
+        free(m);
+    }
+    free(cfg->path);
+    free(cfg->text);
+    free(cfg->dir);
+    free(cfg);
+}
+
+sl__setting *sl__config_root(sl__config *cfg)
+{
+    return config_root_setting(&cfg->cf);
+}
+
+const char *sl__config_text(sl__config *cfg) { return cfg->text; }
+const char *sl__config_path(sl__config *cfg) { return cfg->path; }
+
+static int is_index(const char *seg, size_t len, long *idx)
+{
+    size_t i = 0, end = len;
+    if (len >= 2 && seg[0] == '[' && seg[len - 1] == ']')
+        i = 1, end = len - 1;
+    if (i == end)
+        return 0;
+    long v = 0;
+    for (size_t k = i; k < end; k++) {
+        if (!isdigit((unsigned char)seg[k]))
+            return 0;
+        v = v * 10 + (seg[k] - '0');
+        if (v > 1000000)
+            return 0;
+    }
+    *idx = v;
+    return 1;
+}
+
+/* One path step below s: a member name, a list index, or, in a list of
+ * groups, the group whose `name` (else unique `type`) is the segment. */
+static config_setting_t *step(config_setting_t *s, const char *seg,
+                              size_t len)
+{
+    long idx;
+    int t = config_setting_type(s);
+    if ((t == CONFIG_TYPE_LIST || t == CONFIG_TYPE_ARRAY) &&
+        is_index(seg, len, &idx))
+        return config_setting_get_elem(s, (unsigned)idx);
+    char name[256];
+    if (len >= sizeof name)
+        return NULL;
+    memcpy(name, seg, len);
+    name[len] = '\0';
+    if (t == CONFIG_TYPE_GROUP)
+        return config_setting_get_member(s, name);
+    if (t != CONFIG_TYPE_LIST)
+        return NULL;
+    const char *keys[2] = {"name", "type"};
+    for (int k = 0; k < 2; k++) {
+        config_setting_t *found = NULL;
+        int count = 0;
+        for (int i = 0; i < config_setting_length(s); i++) {
+            config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
+            const char *v;
+            if (config_setting_type(e) == CONFIG_TYPE_GROUP &&
+                config_setting_lookup_string(e, keys[k], &v) &&
+                strcmp(v, name) == 0) {
+                found = e;
+                count++;
+            }
+        }
+        if (count == 1)
+            return found;
+        if (count > 1)
+            return NULL;
+    }
+    return NULL;
+}
+
+sl__setting *sl__config_find(sl__config *cfg, sl__setting *base,
+                             const char *path)
+{
+    config_setting_t *s = base ? base : config_root_setting(&cfg->cf);
+    const char *p = path;
+    while (s && *p) {
+        const char *dot = strchr(p, '.');
+        size_t len = dot ? (size_t)(dot - p) : strlen(p);
+        s = step(s, p, len);
+        p += len;
+        if (*p == '.')
+            p++;
+    }
+    return s;
+}
+
+char *sl__setting_path(sl__setting *s)
+{
+    /* walk up collecting segments, then join them root first */
+    char segs[32][128];
+    int n = 0;
+    for (; s && config_setting_parent(s) && n < 32; s = config_setting_parent(s)) {
+        const char *nm = config_setting_name(s);
+        if (nm)
+            snprintf(segs[n], sizeof segs[n], "%.127s", nm);
+        else
+            snprintf(segs[n], sizeof segs[n], "[%d]", config_setting_index(s));
+        n++;
+    }
+    size_t len = 1;
+    for (int i = 0; i < n; i++)
+        len += strlen(segs[i]) + 1;
+    char *out = malloc(len), *p = out;
+    if (!out)
+        return NULL;
+    for (int i = n - 1; i >= 0; i--) {
+        size_t l = strlen(segs[i]);
+        memcpy(p, segs[i], l);
+        p += l;
+        if (i > 0)
+            *p++ = '.';
+    }
+    *p = '\0';
+    return out;
+}
+
+const char *sl__cfg_where(sl__config *cfg, sl__setting *s, char *buf,
+                          size_t len)
+{
+    mark *m = s ? config_setting_get_hook(s) : NULL;
+    if (m && m->override) {
+        snprintf(buf, len, "command line '%s'", m->override);
+        return buf;
+    }
+    const char *file = s ? config_setting_source_file(s) : NULL;
+    unsigned line = s ? config_setting_source_line(s) : 0;
+    const char *dir = "";
+    if (!file)
+        file = cfg->path;
+    else if (file[0] != '/' && cfg->dir && strcmp(cfg->dir, "./") != 0)
+        dir = cfg->dir; /* parsed from inside the file's directory */
+    if (line)
+        snprintf(buf, len, "%s%s:%u", dir, file, line);
+    else
+        snprintf(buf, len, "%s%s", dir, file);
+    return buf;
+}
+
+int sl__cfg_error(sl__config *cfg, sl__setting *s, sl__err *err, int code,
+                  const char *fmt, ...)
+{
+    char where[512], msg[700];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    char *path = s ? sl__setting_path(s) : NULL;
+    sl__cfg_where(cfg, s, where, sizeof where);
+    sl__fail(err, code, "%s: %s%s%s", where, path && *path ? path : "",
+             path && *path ? ": " : "", msg);
+    free(path);
+    return code;
+}
+
+void sl__cfg_mark_used(sl__setting *s)
+{
+    /* marks need the owning config to allocate; the root's hook is not
+     * used, so find the config through a static sentinel instead */
+    static mark used_sentinel = {1, NULL, NULL};
+    if (!s)
+        return;
+    mark *m = config_setting_get_hook(s);
+    if (m)
+        m->used = 1;
+    else
+        config_setting_set_hook(s, &used_sentinel);
+    int t = config_setting_type(s);
+    if (t == CONFIG_TYPE_GROUP || t == CONFIG_TYPE_LIST ||
+        t == CONFIG_TYPE_ARRAY)
+        for (int i = 0; i < config_setting_length(s); i++)
+            sl__cfg_mark_used(config_setting_get_elem(s, (unsigned)i));
+}
+
+static const char *type_name(int t)
+{
+    switch (t) {
+    case CONFIG_TYPE_GROUP: return "a group";
+    case CONFIG_TYPE_INT:
+    case CONFIG_TYPE_INT64: return "an integer";
+    case CONFIG_TYPE_FLOAT: return "a number";
+    case CONFIG_TYPE_STRING: return "a string";
+    case CONFIG_TYPE_BOOL: return "a boolean";
+    case CONFIG_TYPE_ARRAY: return "an array";
+    case CONFIG_TYPE_LIST: return "a list";
+    default: return "an unknown type";
+    }
+}
+
+/* Find key below base and mark it read; NULL if absent. */
+static config_setting_t *get(sl__config *cfg, sl__setting *base,
+                             const char *key)
+{
+    config_setting_t *s = sl__config_find(cfg, base, key);
+    if (s) {
+        mark *m = get_mark(cfg, s, 1);
+        if (m)
+            m->used = 1;
+    }
+    return s;
+}
+
+int sl__cfg_int(sl__config *cfg, sl__setting *base, const char *key,
+                int64_t def, int64_t *out, sl__err *err)
+{
+    config_setting_t *s = get(cfg, base, key);
+    *out = def;
+    if (!s)
+        return SL_OK;
+    int t = config_setting_type(s);
+    if (t != CONFIG_TYPE_INT && t != CONFIG_TYPE_INT64)
+        return sl__cfg_error(cfg, s, err, SL_ECONFIG,
+                             "expected an integer, found %s", type_name(t));
+    *out = config_setting_get_int64(s);
+    return SL_OK;
+}
+
+static int number_of(config_setting_t *s, double *out)
+{
+    switch (config_setting_type(s)) {
+    case CONFIG_TYPE_INT:
+    case CONFIG_TYPE_INT64:
+        *out = (double)config_setting_get_int64(s);
+        return 1;
+    case CONFIG_TYPE_FLOAT:
+        *out = config_setting_get_float(s);
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+int sl__cfg_float(sl__config *cfg, sl__setting *base, const char *key,
+                  double def, double *out, sl__err *err)
+{
+    config_setting_t *s = get(cfg, base, key);
+    *out = def;
+    if (!s)
+        return SL_OK;
+    if (!number_of(s, out))
+        return sl__cfg_error(cfg, s, err, SL_ECONFIG,
+                             "expected a number, found %s",
+                             type_name(config_setting_type(s)));
+    if (!isfinite(*out))
+        return sl__cfg_error(cfg, s, err, SL_ECONFIG, "must be finite");
+    return SL_OK;
+}
+
+int sl__cfg_bool(sl__config *cfg, sl__setting *base, const char *key, int def,
+                 int *out, sl__err *err)
+{
+    config_setting_t *s = get(cfg, base, key);
+    *out = def;
+    if (!s)
+        return SL_OK;
+    if (config_setting_type(s) != CONFIG_TYPE_BOOL)
+        return sl__cfg_error(cfg, s, err, SL_ECONFIG,
+                             "expected true or false, found %s",
+                             type_name(config_setting_type(s)));
+    *out = config_setting_get_bool(s);
+    return SL_OK;
+}
+
+int sl__cfg_string(sl__config *cfg, sl__setting *base, const char *key,
+                   const char *def, const char **out, sl__err *err)
+{
+    config_setting_t *s = get(cfg, base, key);
+    *out = def;
+    if (!s)
+        return SL_OK;
+    if (config_setting_type(s) != CONFIG_TYPE_STRING)
+        return sl__cfg_error(cfg, s, err, SL_ECONFIG,
+                             "expected a string, found %s",
+                             type_name(config_setting_type(s)));
+    *out = config_setting_get_string(s);
+    return SL_OK;
+}
+
+int sl__cfg_floatvec(sl__config *cfg, sl__setting *base, const char *key,
+                     double def, float *out, size_t n, sl__err *err)
+{
+    config_setting_t *s = get(cfg, base, key);
+    double v = def;
+    if (s && config_setting_is_aggregate(s) &&
+        config_setting_type(s) != CONFIG_TYPE_GROUP) {
+        size_t len = (size_t)config_setting_length(s);
+        if (len != n)
+            return sl__cfg_error(cfg, s, err, SL_ECONFIG,
+                                 "expected one number or a list of %zu "
+                                 "(one per neuron), found %zu values",
+                                 n, len);
+        for (size_t i = 0; i < n; i++) {
+            config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
+            if (!number_of(e, &v) || !isfinite(v))
+                return sl__cfg_error(cfg, s, err, SL_ECONFIG,
+                                     "element %zu is not a finite number", i);
+            out[i] = (float)v;
+        }
+        return SL_OK;
+    }
+    if (s && (!number_of(s, &v) || !isfinite(v)))
+        return sl__cfg_error(cfg, s, err, SL_ECONFIG,
+                             "expected a number or a list of %zu numbers, "
+                             "found %s", n, type_name(config_setting_type(s)));
+    for (size_t i = 0; i < n; i++)
+        out[i] = (float)v;
+    return SL_OK;
+}
+
+/* ---- unknown keys ---------------------------------------------------- */
+
+static int check_unused(sl__config *cfg, config_setting_t *s, sl__err *err)
+{
+    int t = config_setting_type(s);
+    int n = config_setting_length(s);
+    mark *m = config_setting_get_hook(s);
+    int used = m && m->used;
+    int container = t == CONFIG_TYPE_GROUP ||
+                    (t == CONFIG_TYPE_LIST && n > 0 &&
+                     config_setting_type(config_setting_get_elem(s, 0)) ==
+                         CONFIG_TYPE_GROUP);
+    if (!container || n == 0) {
+        if (used || !config_setting_parent(s))
+            return SL_OK;
+        return sl__cfg_error(cfg, s, err, SL_ECONFIG,
+                             "unknown key (no component reads it; check "
+                             "the spelling and the component's settings)");
+    }
+    for (int i = 0; i < n; i++) {
+        int rc = check_unused(cfg, config_setting_get_elem(s, (unsigned)i),
+                              err);
+        if (rc)
+            return rc;
+    }
+    return SL_OK;
+}
+
+int sl__config_check_unused(sl__config *cfg, sl__err *err)
+{
+    return check_unused(cfg, config_root_setting(&cfg->cf), err);
+}
+
+/* ---- overrides ------------------------------------------------------- */
+
+/* Copy src (parsed literal) into a new member/element of parent. */
+static config_setting_t *copy_into(config_setting_t *parent, const char *name,
+                                   config_setting_t *src)
+{
+    int t = config_setting_type(src);
+    config_setting_t *d = config_setting_add(parent, name, t);
+    if (!d)
+        return NULL;
+    switch (t) {
+    case CONFIG_TYPE_INT:
+    case CONFIG_TYPE_INT64:
+        config_setting_set_int64(d, config_setting_get_int64(src));
+        break;
+    case CONFIG_TYPE_FLOAT:
+        config_setting_set_float(d, config_setting_get_float(src));
+        break;
+    case CONFIG_TYPE_BOOL:
+        config_setting_set_bool(d, config_setting_get_bool(src));
+        break;
+    case CONFIG_TYPE_STRING:
+        config_setting_set_string(d, config_setting_get_string(src));
+        break;
+    default:
+        for (int i = 0; i < config_setting_length(src); i++) {
+            config_setting_t *e = config_setting_get_elem(src, (unsigned)i);
+            if (!copy_into(d, config_setting_name(e), e))
+                return NULL;
+        }
+    }
+    return d;
+}
+
+int sl__config_override(sl__config *cfg, const char *assignment, sl__err *err)
+{
+    const char *eq = strchr(assignment, '=');
+    if (!eq || eq == assignment)
+        return sl__fail(err, SL_ECONFIG,
+                        "command line '%s': expected key=value "
+                        "(e.g. train.epochs=100)", assignment);
+    size_t klen = (size_t)(eq - assignment);
+    char *key = strndup(assignment, klen);
+    const char *raw = eq + 1;
+    config_t lit;
+    config_init(&lit);
+    char *src = malloc(strlen(raw) + 16);
+    /* a plain decimal integer beyond 32 bits on the command line is read
+     * as 64-bit, so seed=4294967296 means what it says (libconfig would
+     * wrap it) */
+    size_t dl = raw[0] == '-' ? 1 : 0;
+    while (isdigit((unsigned char)raw[dl]))
+        dl++;
+    int neg = raw[0] == '-';
+    int wide = raw[dl] == '\0' && dl > (size_t)neg &&
+               !int_fits_32(raw + neg, dl - (size_t)neg, neg, 0);
+    sprintf(src, "v = %s%s;", raw, wide ? "L" : "");
+    config_setting_t *val = NULL;
+    if (config_read_string(&lit, src) == CONFIG_TRUE)
+        val = config_lookup(&lit, "v");
+    if (!val) {
+        /* not a literal: a bare word is a string ("type=lif") */
+        config_destroy(&lit);
+        config_init(&lit);
+        val = config_setting_add(config_root_setting(&lit), "v",
+                                 CONFIG_TYPE_STRING);
+        config_setting_set_string(val, raw);
+    }
+    int rc = SL_OK;
+    /* walk to the parent, creating missing groups */
+    config_setting_t *s = config_root_setting(&cfg->cf);
+    char *p = key;
+    config_setting_t *target = NULL;
+    const char *leaf = NULL;
+    for (;;) {
+        char *dot = strchr(p, '.');
+        size_t len = dot ? (size_t)(dot - p) : strlen(p);
+        config_setting_t *next = step(s, p, len);
+        if (!dot) {
+            target = next;
+            p[len] = '\0';
+            leaf = p;
+            break;
+        }
+        if (!next) {
+            *dot = '\0';
+            if (config_setting_type(s) != CONFIG_TYPE_GROUP ||
+                !(next = config_setting_add(s, p, CONFIG_TYPE_GROUP))) {
+                rc = sl__fail(err, SL_ECONFIG,
+                              "command line '%s': cannot create '%s' here",
+                              assignment, p);
+                goto out;
+            }
+        }
+        s = next;
+        p = dot + 1;
+    }
+    int vt = config_setting_type(val);
+    if (target) {
+        int tt = config_setting_type(target);
+        if (tt == CONFIG_TYPE_GROUP) {
+            rc = sl__fail(err, SL_ECONFIG,
+                          "command line '%s': '%s' is a group; set one of its "
+                          "members, e.g. %s.KEY=VALUE", assignment, key, key);
+            goto out;
+        }
+        int num_t = tt == CONFIG_TYPE_INT || tt == CONFIG_TYPE_INT64;
+        int num_v = vt == CONFIG_TYPE_INT || vt == CONFIG_TYPE_INT64;
+        if (tt == CONFIG_TYPE_STRING) {
+            config_setting_set_string(target,
+                vt == CONFIG_TYPE_STRING ? config_setting_get_string(val) : raw);
+        } else if (num_t && num_v) {
+            long long v = config_setting_get_int64(val);
+            if (tt == CONFIG_TYPE_INT && (v > INT32_MAX || v < INT32_MIN) &&
+                config_setting_name(target)) {
+                /* an INT setting cannot hold it: replace it by an INT64 */
+                config_setting_t *parent = config_setting_parent(target);
+                config_setting_remove(parent, leaf);
+                target = copy_into(parent, leaf, val);
+            } else {
+                config_setting_set_int64(target, v);
+            }
+        } else if (tt == CONFIG_TYPE_FLOAT &&
+                   (num_v || vt == CONFIG_TYPE_FLOAT)) {
+            double d = 0;
+            number_of(val, &d);
+            config_setting_set_float(target, d);
+        } else if (tt == CONFIG_TYPE_BOOL && vt == CONFIG_TYPE_BOOL) {
+            config_setting_set_bool(target, config_setting_get_bool(val));
+        } else if ((tt == CONFIG_TYPE_ARRAY || tt == CONFIG_TYPE_LIST) &&
+                   config_setting_name(target) &&
+                   (vt == CONFIG_TYPE_ARRAY || vt == CONFIG_TYPE_LIST)) {
+            config_setting_t *parent = config_setting_parent(target);
+            config_setting_remove(parent, leaf);
+            target = copy_into(parent, leaf, val);
+        } else {
+            char where[512];
+            rc = sl__fail(err, SL_ECONFIG,
+                          "command line '%s': %s (set at %s) expects %s, "
+                          "got %s", assignment, key,
+                          sl__cfg_where(cfg, target, where, sizeof where),
+                          type_name(tt), type_name(vt));
+            goto out;
+        }
+    } else {
+        if (config_setting_type(s) != CONFIG_TYPE_GROUP ||
+            !(target = copy_into(s, leaf, val))) {
+            rc = sl__fail(err, SL_ECONFIG,
+                          "command line '%s': cannot add '%s' (not a valid "
+                          "key name, or its parent is not a group)",
+                          assignment, key);
+            goto out;
+        }
+    }
+    if (target) {
+        mark *m = get_mark(cfg, target, 1);
+        if (m) {
+            free(m->override);
+            m->override = strdup(assignment);
+        }
+    }
+out:
+    config_destroy(&lit);
+    free(src);
+    free(key);
+    return rc;
+}
+
+/* ---- dump ------------------------------------------------------------ */
+
+static void dump(FILE *f, config_setting_t *s, int depth)
+{
+    int t = config_setting_type(s);
+    const char *nm = config_setting_name(s);
+    config_setting_t *parent = config_setting_parent(s);
+    int in_group = parent && config_setting_type(parent) == CONFIG_TYPE_GROUP;
+    if (parent)
+        fprintf(f, "%*s", depth * 2, "");
+    if (in_group && nm)
+        fprintf(f, "%s = ", nm);
+    switch (t) {
+    case CONFIG_TYPE_INT:
+    case CONFIG_TYPE_INT64:
+    {
+        /* libconfig reads a literal beyond 32 bits back only with 'L' */
+        long long v = (long long)config_setting_get_int64(s);
+        fprintf(f, "%lld%s", v, (v > INT32_MAX || v < INT32_MIN) ? "L" : "");
+    }
+        break;
+    case CONFIG_TYPE_FLOAT: {
+        char buf[64];
+        snprintf(buf, sizeof buf, "%.17g", config_setting_get_float(s));
+        if (!strpbrk(buf, ".eEn"))
+            strcat(buf, ".0");
+        fputs(buf, f);
+        break;
+    }
+    case CONFIG_TYPE_BOOL:
+        fputs(config_setting_get_bool(s) ? "true" : "false", f);
+        break;
+    case CONFIG_TYPE_STRING:
+        fputc('"', f);
+        for (const char *c = config_setting_get_string(s); *c; c++) {
+            if (*c == '"' || *c == '\\')
+                fputc('\\', f);
+            if (*c == '\n')
+                fputs("\\n", f);
+            else
+                fputc(*c, f);
+        }
+        fputc('"', f);
+        break;
+    default: {
+        const char *open = t == CONFIG_TYPE_GROUP ? "{" : t == CONFIG_TYPE_ARRAY ? "[" : "(";
+        const char *close = t == CONFIG_TYPE_GROUP ? "}" : t == CONFIG_TYPE_ARRAY ? "]" : ")";
+        int n = config_setting_length(s);
+        if (parent)
+            fprintf(f, "%s\n", open);
+        for (int i = 0; i < n; i++) {
+            dump(f, config_setting_get_elem(s, (unsigned)i), parent ? depth + 1 : 0);
+            if (t != CONFIG_TYPE_GROUP && i + 1 < n)
+                fputc(',', f);
+            fputc('\n', f);
+        }
+        if (parent)
+            fprintf(f, "%*s%s", depth * 2, "", close);
+    }
+    }
+    if (in_group)
+        fputc(';', f);
+}
+
+char *sl__config_dump(sl__config *cfg)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (!f)
+        return NULL;
+    dump(f, config_root_setting(&cfg->cf), 0);
+    fclose(f);
+    return buf;
+}

@@ -1,0 +1,65 @@
+/* core/config.h — experiment files (libconfig), overrides, typed access
+ * with file:line errors, and the unknown-key check. */
+#ifndef SL_CORE_CONFIG_H
+#define SL_CORE_CONFIG_H
+
+#include <stdint.h>
+#include "util/err.h"
+
+typedef struct sl__config sl__config;
+typedef struct config_setting_t sl__setting; /* libconfig's, core-internal */
+
+/* Parse `path` (with @include relative to its directory). On error returns
+ * SL_ECONFIG with "file:line: message" in err. */
+int sl__config_load(const char *path, sl__config **out, sl__err *err);
+/* Parse from memory (the stored text of a run); `name` is used in messages. */
+int sl__config_load_string(const char *text, const char *name,
+                           sl__config **out, sl__err *err);
+void sl__config_free(sl__config *cfg);
+
+/* Apply one "a.b.c=value" override. An existing setting keeps its type (the
+ * value must parse as that type; an int may become a float); a new one takes
+ * the type of the literal. Path segments that are numbers index lists;
+ * inside a list of groups a name selects the group whose `name` is it. */
+int sl__config_override(sl__config *cfg, const char *assignment, sl__err *err);
+
+sl__setting *sl__config_root(sl__config *cfg);
+/* Look a path up below `base` (root if NULL); NULL when absent. Does not
+ * mark anything as used. */
+sl__setting *sl__config_find(sl__config *cfg, sl__setting *base,
+                             const char *path);
+
+/* Typed getters on a group (base); return SL_OK, or SL_ECONFIG naming
+ * file:line:key when the value has the wrong type. Absent → def. Each read
+ * marks the setting as used. */
+int sl__cfg_int(sl__config *cfg, sl__setting *base, const char *key,
+                int64_t def, int64_t *out, sl__err *err);
+int sl__cfg_float(sl__config *cfg, sl__setting *base, const char *key,
+                  double def, double *out, sl__err *err);
+int sl__cfg_bool(sl__config *cfg, sl__setting *base, const char *key, int def,
+                 int *out, sl__err *err);
+int sl__cfg_string(sl__config *cfg, sl__setting *base, const char *key,
+                   const char *def, const char **out, sl__err *err);
+int sl__cfg_floatvec(sl__config *cfg, sl__setting *base, const char *key,
+                     double def, float *out, size_t n, sl__err *err);
+/* Mark a setting (and everything below it) used, e.g. a group the core
+ * reads itself. */
+void sl__cfg_mark_used(sl__setting *s);
+/* Error naming the setting's file:line; returns code. */
+int sl__cfg_error(sl__config *cfg, sl__setting *s, sl__err *err, int code,
+                  const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* Where a setting comes from: "file:line" or "command line 'k=v'". */
+const char *sl__cfg_where(sl__config *cfg, sl__setting *s, char *buf,
+                          size_t len);
+/* Refuse any setting nobody read: SL_ECONFIG "file:line: unknown key". */
+int sl__config_check_unused(sl__config *cfg, sl__err *err);
+
+/* Effective configuration (after overrides) as libconfig text; malloc'd. */
+char *sl__config_dump(sl__config *cfg);
+/* Full path of a setting, e.g. "network.layers.[1].tau_mem"; malloc'd. */
+char *sl__setting_path(sl__setting *s);
+/* The text of the main file as read (malloc'd copy owned by cfg). */
+const char *sl__config_text(sl__config *cfg);
+const char *sl__config_path(sl__config *cfg);
+
+#endif

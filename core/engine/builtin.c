@@ -1,0 +1,192 @@
+/* core/builtin.c — components built into the core: the dense "linear"
+ * connection and the default software backend "sim".
+ *
+ * linear: y[b][t][o] = Σ_i x[b][t][i]·W[i][o] (+ bias[o]).
+ * The whole sequence is one (batch·time × n_in)·(n_in × n_out) product
+ * through CBLAS, so the time loop lives inside the BLAS kernel. Settings:
+ *   n_out (required), bias (false), init "kaiming_uniform" (U(±gain·√(6/n_in)),
+ *   Rockpool's "kaiming" for dense layers) | "uniform" (low, high) |
+ *   "normal" (mean, std) | "zeros", gain (1.0). The draw comes from the
+ *   layer's stream "weight". W is [pre][post] like every weight in spikelab.
+ */
+#include <cblas.h>
+#include <math.h>
+#include <string.h>
+
+#include "spikelab/spikelab.h"
+#include "engine/registry.h"
+
+typedef struct linear {
+    const sl_host *h;
+    size_t n_in, n_out, batch, time;
+    int has_bias;
+    float *w, *gw, *b, *gb;
+    const float *x; /* input of the last forward (borrowed from caller) */
+} linear;
+
+static int lin_create(const sl_host *h, sl_ctx *ctx, const sl_layer_info *info,
+                      void **self, size_t *n_out)
+{
+    int64_t nout;
+    int bias;
+    const char *init;
+    double gain, a, b;
+    int rc;
+    if ((rc = h->xGetInt(ctx, "n_out", 0, &nout)) ||
+        (rc = h->xGetBool(ctx, "bias", 0, &bias)) ||
+        (rc = h->xGetString(ctx, "init", "kaiming_uniform", &init)) ||
+        (rc = h->xGetFloat(ctx, "gain", 1.0, &gain)))
+        return rc;
+    if (nout < 1)
+        return h->xError(ctx, "n_out", SL_ECONFIG,
+                         "linear layer needs n_out >= 1 (its output width)");
+    if (info->n_in < 1)
+        return h->xError(ctx, NULL, SL_ECONFIG, "linear layer with no inputs");
+    linear *l = h->xAlloc(sizeof *l);
+    if (!l)
+        return SL_ENOMEM;
+    l->h = h;
+    l->n_in = info->n_in;
+    l->n_out = (size_t)nout;
+    l->has_bias = bias;
+    size_t n = l->n_in * l->n_out;
+    l->w = h->xAlloc(n * sizeof(float));
+    l->gw = h->xAlloc(n * sizeof(float));
+    l->b = h->xAlloc(l->n_out * sizeof(float));
+    l->gb = h->xAlloc(l->n_out * sizeof(float));
+    if (!l->w || !l->gw || !l->b || !l->gb) {
+        h->xFree(l->w), h->xFree(l->gw), h->xFree(l->b), h->xFree(l->gb);
+        h->xFree(l);
+        return SL_ENOMEM;
+    }
+    sl_rng rng;
+    h->xRngDerive(ctx, "weight", &rng);
+    if (strcmp(init, "kaiming_uniform") == 0) {
+        double lim = gain * sqrt(6.0 / (double)l->n_in);
+        for (size_t i = 0; i < n; i++)
+            l->w[i] = (float)(lim * (2.0 * h->xRngUniform(&rng) - 1.0));
+    } else if (strcmp(init, "uniform") == 0) {
+        if ((rc = h->xGetFloat(ctx, "low", -1.0, &a)) ||
+            (rc = h->xGetFloat(ctx, "high", 1.0, &b)))
+            goto fail;
+        for (size_t i = 0; i < n; i++)
+            l->w[i] = (float)(a + (b - a) * h->xRngUniform(&rng));
+    } else if (strcmp(init, "normal") == 0) {
+        if ((rc = h->xGetFloat(ctx, "mean", 0.0, &a)) ||
+            (rc = h->xGetFloat(ctx, "std", 1.0, &b)))
+            goto fail;
+        for (size_t i = 0; i < n; i++)
+            l->w[i] = (float)(a + b * h->xRngNormal(&rng));
+    } else if (strcmp(init, "zeros") != 0) {
+        rc = h->xError(ctx, "init", SL_ECONFIG,
+                       "unknown init '%s' (kaiming_uniform, uniform, normal, "
+                       "zeros)", init);
+        goto fail;
+    }
+    *self = l;
+    *n_out = l->n_out;
+    return SL_OK;
+fail:
+    h->xFree(l->w), h->xFree(l->gw), h->xFree(l->b), h->xFree(l->gb);
+    h->xFree(l);
+    return rc;
+}
+
+static void lin_destroy(void *self)
+{
+    linear *l = self;
+    const sl_host *h = l->h;
+    h->xFree(l->w), h->xFree(l->gw), h->xFree(l->b), h->xFree(l->gb);
+    h->xFree(l);
+}
+
+static int lin_params(void *self, sl_param *out, size_t cap, size_t *count)
+{
+    linear *l = self;
+    size_t k = 0;
+    if (k < cap)
+        out[k] = (sl_param){sizeof(sl_param), SL_PARAM_TRAINABLE | SL_PARAM_WEIGHT,
+                            "weight", l->w, l->gw, l->n_in * l->n_out, 2,
+                            {l->n_in, l->n_out}};
+    k++;
+    if (l->has_bias) {
+        if (k < cap)
+            out[k] = (sl_param){sizeof(sl_param), SL_PARAM_TRAINABLE, "bias",
+                                l->b, l->gb, l->n_out, 1, {l->n_out, 0}};
+        k++;
+    }
+    *count = k;
+    return SL_OK;
+}
+
+static int lin_prepare(void *self, size_t batch, size_t time, uint32_t mode)
+{
+    linear *l = self;
+    l->batch = batch;
+    l->time = time;
+    return SL_OK;
+}
+
+static int lin_forward(void *self, const float *in, float *out)
+{
+    linear *l = self;
+    int rows = (int)(l->batch * l->time);
+    int ni = (int)l->n_in, no = (int)l->n_out;
+    l->x = in;
+    if (l->has_bias)
+        for (int r = 0; r < rows; r++)
+            memcpy(out + (size_t)r * no, l->b, (size_t)no * sizeof(float));
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, no, ni, 1.0f,
+                in, ni, l->w, no, l->has_bias ? 1.0f : 0.0f, out, no);
+    return SL_OK;
+}
+
+static int lin_backward(void *self, const float *dout, float *din)
+{
+    linear *l = self;
+    int rows = (int)(l->batch * l->time);
+    int ni = (int)l->n_in, no = (int)l->n_out;
+    /* gW[i][o] += Σ_r x[r][i]·g[r][o] */
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, ni, no, rows, 1.0f,
+                l->x, ni, dout, no, 1.0f, l->gw, no);
+    if (l->has_bias)
+        for (int r = 0; r < rows; r++)
+            for (int o = 0; o < no; o++)
+                l->gb[o] += dout[(size_t)r * no + o];
+    if (din) /* din[r][i] = Σ_o g[r][o]·W[i][o] */
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, ni, no,
+                    1.0f, dout, no, l->w, no, 0.0f, din, ni);
+    return SL_OK;
+}
+
+static const sl_neuron_iface linear_iface = {
+    sizeof(sl_neuron_iface), 0,
+    lin_create, lin_destroy, lin_params, lin_prepare, lin_forward,
+    lin_backward, NULL, NULL,
+};
+
+/* "sim": the core runs each layer's own forward pass; nothing to place. */
+static int sim_create(const sl_host *h, sl_ctx *ctx, void **self)
+{
+    static const int token = 0;
+    *self = (void *)&token;
+    return SL_OK;
+}
+static void sim_destroy(void *self) {}
+static int sim_place(void *self, const sl_network_view *net) { return SL_OK; }
+
+static const sl_backend_iface sim_iface = {
+    sizeof(sl_backend_iface), 0,
+    sim_create, sim_destroy, sim_place, NULL, NULL, NULL, NULL,
+};
+
+static const sl_component builtin_components[] = {
+    {sizeof(sl_component), SL_KIND_NEURON, "linear",
+     "dense weight matrix [pre][post] between layers (CBLAS)", &linear_iface},
+    {sizeof(sl_component), SL_KIND_BACKEND, "sim",
+     "software simulation of the network's own layers (default)", &sim_iface},
+};
+
+const sl_plugin_desc sl__builtin_desc =
+    SL_PLUGIN_DESC("core", PACKAGE_VERSION, "components built into the core",
+                   builtin_components);

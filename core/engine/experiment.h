@@ -1,0 +1,112 @@
+/* core/experiment.h — an experiment file turned into live components.
+ *
+ * Layout of an experiment (libconfig):
+ *   name = "...";  seed = 0;  plugin_path = "dir" | ["dir", ...];
+ *   data = { NAME = { type = "frozen_noise"; ... }; ... };   // named datasets
+ *   network = { dt = 1e-3; layers = ( { type = "linear"; ... }, ... ); };
+ *   loss = { type = "mse"; ... };
+ *   optimizer = { type = "adam"; ... };
+ *   backend = { type = "sim"; };                           // optional
+ *   train = { data = "train"; epochs = 100; batch_size = 2; shuffle = false;
+ *             log_every = 0;
+ *             mismatch = { every = 100; deviation = 0.30; sigma_rule = 3.0; }; };
+ *   evaluate = ( { data = "train"; metric = "frr"; ... }, ... );
+ * Everything is created and checked (types, values, unknown keys) before
+ * anything runs.
+ */
+#ifndef SL_CORE_EXPERIMENT_H
+#define SL_CORE_EXPERIMENT_H
+
+#include "config/config.h"
+#include "engine/host.h"
+#include "engine/network.h"
+#include "engine/registry.h"
+
+#define SL__MAX_DATASETS 8
+#define SL__MAX_EVALS 16
+
+typedef struct sl__dataset {
+    char *name;
+    const sl__entry *entry;
+    const sl_dataset_iface *iface;
+    void *self;
+    sl_ctx ctx;
+    sl_dataset_info info;
+    float *inputs;  /* all samples [n][n_steps][n_in], loaded once */
+    float *targets; /* [n][target_steps][n_out] */
+} sl__dataset;
+
+typedef struct sl__eval {
+    sl__dataset *data;
+    const char *metric; /* "frr" | "accuracy" | "loss" */
+    const char *frr_mode; /* "target" | "max_min" */
+    int per_sample;     /* store one result per sample */
+    int before;         /* also evaluate before training */
+    int64_t every;      /* > 0: also every this many epochs, as metrics */
+    double tolerance;   /* spike_times: match window, s */
+} sl__eval;
+
+/* `teacher`: targets made by the network itself with other parameters
+ * (the SuperSpike tutorial's target neuron, weights N(27, 1)). Before
+ * anything else runs, the parameter is drawn, the network runs (on the
+ * backend) over the listed datasets, its output replaces their targets,
+ * and the parameter is restored. */
+typedef struct sl__teacher {
+    int on;
+    size_t layer;       /* index into net.layers */
+    sl_param *param;    /* the parameter drawn for the teacher */
+    double mean, std;   /* normal draw, stream (teacher, PARAM) */
+    int64_t numpy_seed; /* >= 0: draw from NumPy's legacy stream instead */
+    int has_init;       /* then draw the training start from it too */
+    double init_mean, init_std;
+    sl__dataset *data[SL__MAX_DATASETS];
+    size_t n_data;
+} sl__teacher;
+
+typedef struct sl__component {
+    const sl__entry *entry;
+    const void *iface;
+    void *self;
+    sl_ctx ctx;
+} sl__component;
+
+typedef struct sl__experiment {
+    sl__config *cfg;
+    sl__registry *reg;
+    const char *name;
+    int64_t seed;
+    sl__dataset data[SL__MAX_DATASETS];
+    size_t n_data;
+    sl__network net;
+    sl__component loss, optimizer, backend;
+    /* train settings */
+    sl__dataset *train_data;
+    int64_t epochs, batch_size, log_every;
+    int shuffle;
+    /* weight mismatch re-drawn during training (every == 0: off) */
+    int64_t mismatch_every;
+    double mismatch_deviation, mismatch_sigma_rule;
+    sl__eval evals[SL__MAX_EVALS];
+    size_t n_evals;
+    /* how training runs, derived from the optimizer's and backend's flags:
+     * trace_rule  the optimizer is a local rule (SL_OPT_TRACES): forward
+     *             with recorded traces, xRuleUpdate, no backward pass;
+     * on_backend  the backend runs the network (SL_BACKEND_RUNS): every
+     *             forward pass (training and evaluation) is its xRun;
+     * both off: software forward + BPTT; on_backend with a gradient
+     * optimizer: hardware-in-the-loop BPTT (hil.h). */
+    int trace_rule, on_backend;
+    sl__teacher teacher;
+    struct sl__export *export_state; /* `export` section (export.h) or NULL */
+} sl__experiment;
+
+/* Load `path`, apply overrides, create every component, refuse unknown
+ * keys. On failure returns SL_ECONFIG (or another code) with the message in
+ * err and leaves *exp freed. `text` non-NULL: parse it instead of reading
+ * the file (re-runs), `path` then only names it in messages. */
+int sl__experiment_load(sl__experiment *exp, const char *path,
+                        const char *text, char *const *overrides,
+                        size_t n_overrides, sl__err *err);
+void sl__experiment_free(sl__experiment *exp);
+
+#endif

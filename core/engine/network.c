@@ -1,0 +1,206 @@
+/* core/network.c — layers in sequence over whole sequences. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <libconfig.h>
+
+#include "engine/network.h"
+
+static int layer_error(sl__layer *l, int rc, sl__err *err, const char *what)
+{
+    sl__err e;
+    sl__ctx_take_error(&l->ctx, rc, &e);
+    return sl__fail(err, rc, "%s (layer %s, %s)", e.msg, l->label, what);
+}
+
+int sl__network_build(sl__network *net, sl__config *cfg, sl__setting *group,
+                      const sl__registry *reg, size_t n_in, uint64_t seed,
+                      sl__err *err)
+{
+    memset(net, 0, sizeof *net);
+    net->n_in = n_in;
+    int rc = sl__cfg_float(cfg, group, "dt", 1e-3, &net->dt, err);
+    if (rc)
+        return rc;
+    if (!(net->dt > 0))
+        return sl__cfg_error(cfg, sl__config_find(cfg, group, "dt"), err,
+                             SL_ECONFIG, "dt must be > 0 (seconds per step)");
+    sl__setting *layers = sl__config_find(cfg, group, "layers");
+    if (!layers)
+        return sl__cfg_error(cfg, group, err, SL_ECONFIG,
+                             "missing 'layers': a list of layer groups, e.g. "
+                             "layers = ( { type = \"linear\"; n_out = 2; } )");
+    int nl = config_setting_length(layers);
+    if (config_setting_type(layers) != CONFIG_TYPE_LIST || nl < 1)
+        return sl__cfg_error(cfg, layers, err, SL_ECONFIG,
+                             "'layers' must be a non-empty list ( {...}, ... )");
+    net->layers = calloc((size_t)nl, sizeof *net->layers);
+    if (!net->layers)
+        return sl__fail(err, SL_ENOMEM, "out of memory");
+    net->n_alloc = (size_t)nl;
+    size_t width = n_in;
+    for (int i = 0; i < nl; i++) {
+        sl__layer *l = &net->layers[i];
+        sl__setting *lg = config_setting_get_elem(layers, (unsigned)i);
+        if (config_setting_type(lg) != CONFIG_TYPE_GROUP)
+            return sl__cfg_error(cfg, lg, err, SL_ECONFIG,
+                                 "each layer must be a group { type = ...; }");
+        const char *type, *name;
+        if ((rc = sl__cfg_string(cfg, lg, "type", NULL, &type, err)))
+            return rc;
+        if (!type)
+            return sl__cfg_error(cfg, lg, err, SL_ECONFIG,
+                                 "layer without 'type' (e.g. type = \"lif\";)");
+        if ((rc = sl__cfg_string(cfg, lg, "name", NULL, &name, err)) ||
+            (rc = sl__cfg_bool(cfg, lg, "record", 0, &l->record, err)))
+            return rc;
+        char label[128];
+        if (name)
+            snprintf(label, sizeof label, "%s", name);
+        else
+            snprintf(label, sizeof label, "%s#%d", type, i);
+        l->label = strdup(label);
+        l->entry = sl__registry_find(reg, SL_KIND_NEURON, type);
+        if (!l->entry) {
+            sl__err e;
+            sl__registry_missing(reg, SL_KIND_NEURON, type, &e);
+            return sl__cfg_error(cfg, sl__config_find(cfg, lg, "type"), err,
+                                 SL_ECONFIG, "%s", e.msg);
+        }
+        l->iface = l->entry->comp->iface;
+        char ctxname[160];
+        snprintf(ctxname, sizeof ctxname, "network.layers.%s", label);
+        sl__ctx_init(&l->ctx, cfg, lg, seed, ctxname);
+        sl_layer_info info = {sizeof info, width, net->dt};
+        l->n_in = width;
+        rc = l->iface->xCreate(&sl__host, &l->ctx, &info, &l->self, &l->n_out);
+        if (rc) {
+            l->self = NULL;
+            sl__ctx_take_error(&l->ctx, rc, err);
+            return rc;
+        }
+        net->n_layers = (size_t)i + 1;
+        if (l->n_out == 0)
+            return sl__cfg_error(cfg, lg, err, SL_ECONFIG,
+                                 "layer %s has no outputs", label);
+        size_t np = 0;
+        rc = l->iface->xParams(l->self, l->params, SL__MAX_LAYER_PARAMS, &np);
+        if (rc)
+            return layer_error(l, rc, err, "listing parameters");
+        if (np > SL__MAX_LAYER_PARAMS)
+            return sl__fail(err, SL_EPLUGIN, "layer %s has %zu parameter "
+                            "tensors; at most %d supported", label, np,
+                            SL__MAX_LAYER_PARAMS);
+        l->n_params = np;
+        width = l->n_out;
+    }
+    net->n_out = width;
+    size_t total = 0;
+    for (size_t i = 0; i < net->n_layers; i++)
+        total += net->layers[i].n_params;
+    net->trainable = calloc(total ? total : 1, sizeof *net->trainable);
+    if (!net->trainable)
+        return sl__fail(err, SL_ENOMEM, "out of memory");
+    for (size_t i = 0; i < net->n_layers; i++)
+        for (size_t k = 0; k < net->layers[i].n_params; k++) {
+            sl_param *p = &net->layers[i].params[k];
+            if ((p->flags & SL_PARAM_TRAINABLE) && p->grad)
+                net->trainable[net->n_trainable++] = *p;
+        }
+    return SL_OK;
+}
+
+void sl__network_free(sl__network *net)
+{
+    for (size_t i = 0; i < net->n_layers; i++) {
+        sl__layer *l = &net->layers[i];
+        if (l->self)
+            l->iface->xDestroy(l->self);
+        free(l->out);
+        free(l->gout);
+    }
+    for (size_t i = 0; i < net->n_alloc; i++)
+        free(net->layers[i].label);
+    free(net->layers);
+    free(net->trainable);
+    memset(net, 0, sizeof *net);
+}
+
+int sl__network_prepare(sl__network *net, size_t batch, size_t time,
+                        uint32_t mode, sl__err *err)
+{
+    if (batch == net->batch && time == net->time && mode == net->mode)
+        return SL_OK;
+    for (size_t i = 0; i < net->n_layers; i++) {
+        sl__layer *l = &net->layers[i];
+        size_t need = batch * time * l->n_out;
+        free(l->out);
+        free(l->gout);
+        l->out = calloc(need ? need : 1, sizeof(float));
+        l->gout = (mode & SL_MODE_TRAIN) ? calloc(need ? need : 1, sizeof(float))
+                                         : NULL;
+        if (!l->out || ((mode & SL_MODE_TRAIN) && !l->gout))
+            return sl__fail(err, SL_ENOMEM, "out of memory for %zu x %zu x "
+                            "%zu buffers", batch, time, l->n_out);
+        int rc = l->iface->xPrepare(l->self, batch, time, mode);
+        if (rc)
+            return layer_error(l, rc, err, "preparing buffers");
+    }
+    net->batch = batch;
+    net->time = time;
+    net->mode = mode;
+    return SL_OK;
+}
+
+int sl__network_forward(sl__network *net, const float *in, sl__err *err)
+{
+    const float *x = in;
+    for (size_t i = 0; i < net->n_layers; i++) {
+        sl__layer *l = &net->layers[i];
+        int rc = l->iface->xForward(l->self, x, l->out);
+        if (rc)
+            return layer_error(l, rc, err, "forward pass");
+        x = l->out;
+    }
+    return SL_OK;
+}
+
+int sl__network_backward(sl__network *net, const float *dout, sl__err *err)
+{
+    if (!(net->mode & SL_MODE_TRAIN))
+        return sl__fail(err, SL_EINVAL, "backward pass without train mode");
+    const float *g = dout;
+    for (size_t i = net->n_layers; i-- > 0;) {
+        sl__layer *l = &net->layers[i];
+        float *din = i > 0 ? net->layers[i - 1].gout : NULL;
+        int rc = l->iface->xBackward(l->self, g, din);
+        if (rc)
+            return layer_error(l, rc, err, "backward pass");
+        g = din;
+    }
+    return SL_OK;
+}
+
+void sl__network_zero_grad(sl__network *net)
+{
+    for (size_t i = 0; i < net->n_trainable; i++)
+        memset(net->trainable[i].grad, 0, net->trainable[i].n * sizeof(float));
+}
+
+const float *sl__network_output(const sl__network *net)
+{
+    return net->layers[net->n_layers - 1].out;
+}
+
+void sl__network_view(const sl__network *net, sl_layer_view *views,
+                      sl_network_view *out)
+{
+    for (size_t i = 0; i < net->n_layers; i++) {
+        const sl__layer *l = &net->layers[i];
+        views[i] = (sl_layer_view){sizeof(sl_layer_view), l->entry->comp->name,
+                                   l->n_in, l->n_out, (sl_ctx *)&l->ctx,
+                                   l->n_params, l->params};
+    }
+    *out = (sl_network_view){sizeof(sl_network_view), net->dt, net->n_layers,
+                             views};
+}

@@ -1,0 +1,34 @@
+/* core/train.h — the training loop and evaluations of an experiment. */
+#ifndef SL_CORE_TRAIN_H
+#define SL_CORE_TRAIN_H
+
+#include <signal.h>
+#include <stdio.h>
+
+#include "engine/experiment.h"
+
+typedef struct sl__hooks {
+    void *user;
+    /* After every epoch (epoch counts from 1). Non-zero return stops the
+     * run with that status. */
+    int (*on_epoch)(void *user, int64_t epoch, double loss);
+    /* Each evaluation result, e.g. ("train_frr_0", 3.1). */
+    int (*on_result)(void *user, const char *name, double value);
+    FILE *report; /* human-readable evaluation report; NULL = none */
+    /* Results of the evaluations with `every` during training, as metrics
+     * at that epoch, e.g. (50000, "test_frr_median", 1.2). May be NULL. */
+    int (*on_metric)(void *user, int64_t step, const char *name,
+                     double value);
+} sl__hooks;
+
+/* Set asynchronously (signal handler) to stop training at the next epoch. */
+extern volatile sig_atomic_t sl__stop_requested;
+
+/* Train for exp->epochs epochs. SL_EINTR when stopped by a signal. */
+int sl__train(sl__experiment *exp, const sl__hooks *hooks, sl__err *err);
+
+/* Run every evaluation flagged `before` (phase 0) or all (phase 1). */
+int sl__evaluate_all(sl__experiment *exp, int phase, const sl__hooks *hooks,
+                     sl__err *err);
+
+#endif

@@ -1,0 +1,89 @@
+/* core/npy.c — float32 arrays as .npy file images (see npy.h). */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "spikelab/abi.h"
+#include "util/npy.h"
+
+int sl__npy_f32(const float *data, const size_t *shape, size_t ndim,
+                void **out, size_t *size, sl__err *err)
+{
+    *out = NULL;
+    *size = 0;
+    if (ndim > SL__NPY_MAX_DIM || (ndim && !shape))
+        return sl__fail(err, SL_EINVAL, ".npy: %zu dimensions (at most %d)",
+                        ndim, SL__NPY_MAX_DIM);
+    const uint16_t one = 1;
+    const int little = *(const unsigned char *)&one == 1;
+    char dict[400];
+    size_t count = 1;
+    int n = snprintf(dict, sizeof dict,
+                     "{'descr': '%cf4', 'fortran_order': False, 'shape': (",
+                     little ? '<' : '>');
+    for (size_t i = 0; i < ndim; i++) {
+        count *= shape[i];
+        /* a 1-tuple needs its trailing comma: (5,) */
+        n += snprintf(dict + n, sizeof dict - (size_t)n, "%zu%s", shape[i],
+                      ndim == 1 ? "," : i + 1 < ndim ? ", " : "");
+    }
+    n += snprintf(dict + n, sizeof dict - (size_t)n, "), }");
+    if (count && !data)
+        return sl__fail(err, SL_EINVAL, ".npy: no data");
+    /* magic(6) + version(2) + hlen(2) + dict + padding + '\n' ≡ 0 mod 64 */
+    size_t pre = 10 + (size_t)n + 1;
+    size_t hlen = (size_t)n + 1 + (64 - pre % 64) % 64;
+    size_t bytes = count * sizeof(float);
+    unsigned char *b = malloc(10 + hlen + bytes);
+    if (!b)
+        return sl__fail(err, SL_ENOMEM, ".npy: out of memory");
+    memcpy(b, "\x93NUMPY\x01\x00", 8);
+    b[8] = (unsigned char)(hlen & 0xff);
+    b[9] = (unsigned char)(hlen >> 8);
+    memcpy(b + 10, dict, (size_t)n);
+    memset(b + 10 + n, ' ', hlen - (size_t)n - 1);
+    b[10 + hlen - 1] = '\n';
+    if (bytes)
+        memcpy(b + 10 + hlen, data, bytes);
+    *out = b;
+    *size = 10 + hlen + bytes;
+    return SL_OK;
+}
+
+/* The float32 payload of a .npy image written by core/npy.c (format 1.0
+ * or 2.0, '<f4'/'>f4' as this host, C order); NULL when it is not one. */
+const float *sl__npy_f32_data(const unsigned char *b, size_t size,
+                              size_t *count)
+{
+    if (size < 10 || memcmp(b, "\x93NUMPY", 6) != 0)
+        return NULL;
+    size_t hl, off;
+    if (b[6] == 1) {
+        hl = (size_t)b[8] | (size_t)b[9] << 8;
+        off = 10;
+    } else if (b[6] == 2 || b[6] == 3) {
+        if (size < 12)
+            return NULL;
+        hl = (size_t)b[8] | (size_t)b[9] << 8 | (size_t)b[10] << 16 |
+             (size_t)b[11] << 24;
+        off = 12;
+    } else {
+        return NULL;
+    }
+    if (off + hl > size)
+        return NULL;
+    const uint16_t one = 1;
+    const char *want = *(const unsigned char *)&one == 1 ? "'<f4'" : "'>f4'";
+    char hdr[512];
+    size_t k = hl < sizeof hdr - 1 ? hl : sizeof hdr - 1;
+    memcpy(hdr, b + off, k);
+    hdr[k] = '\0';
+    if (!strstr(hdr, want) || strstr(hdr, "'fortran_order': True"))
+        return NULL;
+    size_t bytes = size - off - hl;
+    if (bytes % sizeof(float))
+        return NULL;
+    *count = bytes / sizeof(float);
+    return (const float *)(const void *)(b + off + hl);
+}

@@ -1,0 +1,32 @@
+/* core/util.c — clocks and formatting. */
+#include <stdio.h>
+#include <time.h>
+
+#include "util/util.h"
+
+double sl__wall_time(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+double sl__mono_time(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+const char *sl__fmt_duration(double s, char *buf, unsigned len)
+{
+    if (!(s >= 0) || s > 1e9)
+        snprintf(buf, len, "?");
+    else if (s < 60)
+        snprintf(buf, len, "%.1fs", s);
+    else if (s < 3600)
+        snprintf(buf, len, "%dm%02ds", (int)s / 60, (int)s % 60);
+    else
+        snprintf(buf, len, "%dh%02dm", (int)s / 3600, ((int)s % 3600) / 60);
+    return buf;
+}
