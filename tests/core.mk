@@ -1,8 +1,10 @@
 # tests of the core modules and end-to-end command runs
 check_PROGRAMS += tests/test_config tests/test_rng tests/test_network
 TESTS += tests/test_config tests/test_rng tests/test_network tests/e2e.sh \
-	tests/experiments.sh tests/bench_smoke.sh
-EXTRA_DIST += tests/e2e.sh tests/experiments.sh tests/bench_smoke.sh
+	tests/experiments.sh tests/bench_smoke.sh tests/prefix.sh
+EXTRA_DIST += tests/e2e.sh tests/experiments.sh tests/bench_smoke.sh \
+	tests/prefix.sh
+AM_TESTS_ENVIRONMENT += sl_plugindir='$(plugindir)'; export sl_plugindir;
 
 tests_test_config_SOURCES = tests/test_config.c
 tests_test_config_CFLAGS = $(SL_TEST_CFLAGS)

@@ -126,6 +126,10 @@ grep -q "train.epochs=abc" "$tmp/err" || { cat "$tmp/err"; fail "bad override no
 "$sl" run "$exp" network.layers.lif.tau_mem=-1 --db "$db" >/dev/null 2>"$tmp/err"
 [ $? = 2 ] || fail "impossible value: expected exit 2"
 grep -q "tau_mem" "$tmp/err" || { cat "$tmp/err"; fail "impossible value not named"; }
+"$sl" run "$exp" train.batch_size=3 --db "$db" >/dev/null 2>"$tmp/err"
+[ $? = 2 ] || fail "batch larger than the data set: expected exit 2"
+grep -q "batch_size 3 is larger than the training set (2 samples)" "$tmp/err" \
+    || { cat "$tmp/err"; fail "batch larger than the data set not explained"; }
 printf 'a = ;\n' >"$tmp/syntax.cfg"
 "$sl" run "$tmp/syntax.cfg" --db "$db" >/dev/null 2>"$tmp/err"
 [ $? = 2 ] || fail "syntax error: expected exit 2"

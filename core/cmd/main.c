@@ -31,7 +31,7 @@ static const char usage[] =
     "\n"
     "Every command takes --help. Plugins are searched in the experiment's\n"
     "plugin_path, then $SPIKELAB_PLUGIN_PATH (colon-separated), then\n"
-    SL_PLUGINDIR ".\n"
+    "the installed plugin directory (`spikelab plugins --help` names it).\n"
     "The run database is --db PATH, else $SPIKELAB_DB, else ./spikelab.db.\n"
     "A run ID is a number from `spikelab runs`, or 'last' for the newest.\n";
 

@@ -15,28 +15,25 @@
 #include "cmd/json.h"
 #include "engine/registry.h"
 
-#ifndef SL_PLUGINDIR
-#define SL_PLUGINDIR "/usr/local/lib/spikelab/plugins"
-#endif
-
 static void usage(FILE *f)
 {
-    fputs("usage: spikelab plugins [--json] [--plugin-path DIR[:DIR...]]\n"
-          "\n"
-          "List the plugins spikelab loads, their components and ABI\n"
-          "versions, and every plugin file it refused, with the reason.\n"
-          "\n"
-          "  --json               print one JSON object instead of text\n"
-          "  --plugin-path LIST   search these directories first (may be\n"
-          "                       repeated; ':' separates directories)\n"
-          "  -h, --help           show this help\n"
-          "\n"
-          "Search order: --plugin-path, then $SPIKELAB_PLUGIN_PATH, then\n"
-          "the installed directory " SL_PLUGINDIR "\n"
-          "(or $SPIKELAB_PLUGIN_SYSTEM_PATH instead, when set).\n"
-          "A plugin whose name was already loaded from an earlier place is\n"
-          "skipped (shadowed).\n",
-          f);
+    fprintf(f,
+            "usage: spikelab plugins [--json] [--plugin-path DIR[:DIR...]]\n"
+            "\n"
+            "List the plugins spikelab loads, their components and ABI\n"
+            "versions, and every plugin file it refused, with the reason.\n"
+            "\n"
+            "  --json               print one JSON object instead of text\n"
+            "  --plugin-path LIST   search these directories first (may be\n"
+            "                       repeated; ':' separates directories)\n"
+            "  -h, --help           show this help\n"
+            "\n"
+            "Search order: --plugin-path, then $SPIKELAB_PLUGIN_PATH, then\n"
+            "the installed directory %s\n"
+            "(or $SPIKELAB_PLUGIN_SYSTEM_PATH instead, when set).\n"
+            "A plugin whose name was already loaded from an earlier place is\n"
+            "skipped (shadowed).\n",
+            sl__registry_plugindir());
 }
 
 static const char *shown(const sl__plugin *p)

@@ -411,8 +411,15 @@ static int load(sl__experiment *exp, char *const *overrides, size_t n_ov,
     if (exp->batch_size < 1)
         return sl__cfg_error(cfg, sl__config_find(cfg, train, "batch_size"),
                              err, SL_ECONFIG, "batch_size must be >= 1");
+    /* a batch larger than the data set used to be clamped silently: the
+     * user believes in a batch size that never ran */
     if ((size_t)exp->batch_size > ti->n_samples)
-        exp->batch_size = (int64_t)ti->n_samples;
+        return sl__cfg_error(cfg, sl__config_find(cfg, train, "batch_size"),
+                             err, SL_ECONFIG,
+                             "batch_size %lld is larger than the training set "
+                             "(%zu samples): use at most %zu",
+                             (long long)exp->batch_size, ti->n_samples,
+                             ti->n_samples);
     sl__setting *mm = train ? sl__config_find(cfg, train, "mismatch") : NULL;
     if (mm) {
         if ((rc = sl__cfg_int(cfg, mm, "every", 100, &exp->mismatch_every,

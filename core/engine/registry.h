@@ -85,4 +85,9 @@ const char *sl__kind_name(sl_kind kind);
 /* Components built into the core (linear layer, sim backend). */
 extern const sl_plugin_desc sl__builtin_desc;
 
+/* The installed plugin directory of this build (from ./configure's
+ * prefix; a reconfigure with another prefix rebuilds what uses it).
+ * Static storage. */
+const char *sl__registry_plugindir(void);
+
 #endif

@@ -20,9 +20,24 @@ typedef struct sl_loss_iface {
     void (*xDestroy)(void *self);
 
     /* Evaluate the loss of `out` against `target` (target->time is either
-     * out->time or 1 = broadcast; channels and batch match). Writes the
-     * mean loss to *value and, unless grad is NULL, dL/d(out) into grad
-     * ([batch][time][channels], overwritten). MUST NOT allocate. */
+     * out->time or 1 = broadcast; channels and batch match).
+     *
+     * *value: the loss of the batch as ONE number, averaged at least over
+     * the batch elements, so that it does not grow with the batch size; a
+     * component states in its documentation what else it averages over
+     * (mse: the mean over batch, time and channels; cross_entropy and
+     * van_rossum: the mean over the batch of a per-sample sum).
+     *
+     * grad (unless NULL): the exact gradient of that same *value with
+     * respect to every element of out, dL/d(out[b][t][c]), written into
+     * grad ([batch][time][channels], every element overwritten) — so the
+     * 1/batch of the mean is already in it and the core does not rescale.
+     * For a loss through a non-differentiable decode (e.g. a max over
+     * time) it is the gradient almost everywhere, as the component says.
+     *
+     * MUST NOT allocate. Borrowed: out, target, grad for the call. Returns
+     * SL_OK, SL_EINVAL (shapes), SL_ENUMERIC (non-finite value, after
+     * writing *value and grad). */
     int (*xEval)(void *self, const sl_seq *out, const sl_seq *target,
                  double *value, float *grad);
 

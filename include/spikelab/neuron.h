@@ -84,8 +84,11 @@ typedef struct sl_neuron_iface {
      * SL_ENOTFOUND past the last one. May be NULL: records nothing. */
     int (*xObservable)(void *self, size_t idx, sl_observable *out);
 
-    /* Optional capability by name (e.g. "sl.mismatch"), or NULL. May be
-     * NULL itself. */
+    /* Optional capability by name, e.g. SL_EXT_SUBSTITUTE
+     * ("sl.substitute.v1", spikelab/hil.h), or NULL when the component
+     * does not offer it. May be NULL itself: no extensions. (Device
+     * mismatch needs no extension: the core perturbs every tensor flagged
+     * SL_PARAM_WEIGHT.) */
     const void *(*xExtension)(void *self, const char *name);
 } sl_neuron_iface;
 
