@@ -430,8 +430,6 @@ int sl_run(sl_session *s, sl_experiment *e, const sl_run_opts *o,
     if (!s)
         return SL_EINVAL;
     sl__err_clear(&s->err);
-    s->run_id = 0;
-    clear_results(s);
     if (!e || !o || o->struct_size < sizeof o->struct_size ||
         !HAS(sl_run_opts, o, db_path) || !o->db_path)
         return sl__fail(&s->err, SL_EINVAL, "sl_run: %s",
@@ -447,6 +445,10 @@ int sl_run(sl_session *s, sl_experiment *e, const sl_run_opts *o,
                         "are trained): load it again for a fresh run",
                         e->exp.name);
 
+    /* a run starts: the session now describes it (a refused call above
+     * leaves the previous run's id and results readable) */
+    s->run_id = 0;
+    clear_results(s);
     run_state r;
     memset(&r, 0, sizeof r);
     r.s = s;

@@ -10,8 +10,8 @@
  *         sl_rundb_close(db);  ...
  *     }
  *     const char *where[] = {"optimizer.lr>=0.01"};
- *     sl_run_filter f = {sizeof f};  f.status = "finished";
- *     f.where = where;  f.n_where = 1;
+ *     sl_run_filter f = {.struct_size = sizeof f, .status = "finished",
+ *                        .where = where, .n_where = 1};
  *     sl_run_iter *it;
  *     if (sl_rundb_runs(db, &f, &it) == 0) {
  *         for (const sl_run_info *r; (r = sl_run_next(it)) != NULL;)

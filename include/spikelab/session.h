@@ -11,7 +11,7 @@
  *     const char *ov[] = {"train.epochs=50"};
  *     if (sl_experiment_load(s, "exp.cfg", ov, 1, &e) < 0)
  *         fprintf(stderr, "%s\n", sl_session_errmsg(s));  (file:line: key: ...)
- *     sl_run_opts o = {sizeof o, "runs.db"};
+ *     sl_run_opts o = {.struct_size = sizeof o, .db_path = "runs.db"};
  *     int rc = sl_run(s, e, &o, NULL, &id);              (run id even on error)
  *     sl_experiment_free(e);  sl_session_free(s);
  *
