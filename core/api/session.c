@@ -462,6 +462,10 @@ int sl_run(sl_session *s, sl_experiment *e, const sl_run_opts *o,
     sl__err_clear(&err);
     int rc = begin(&r, e, o, &err);
     if (rc) {
+        /* a run row without its plugins is no record to trust: end it
+         * (best effort) instead of leaving it 'running' */
+        if (r.run_id > 0)
+            sl__db_run_end(r.db, r.run_id, "failed", err.msg, NULL);
         s->err = err;
         sl__db_close(r.db);
         s->stop = 0;
