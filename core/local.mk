@@ -29,7 +29,8 @@ core_libslcore_la_SOURCES = \
 	core/engine/deploy.c core/engine/deploy.h \
 	core/db/db.c core/db/db.h \
 	core/db/filter.c core/db/filter.h \
-	core/db/liveness.c core/db/liveness.h
+	core/db/liveness.c core/db/liveness.h \
+	core/api/session.c core/api/rundb.c
 core_libslcore_la_CPPFLAGS = $(SL_CORE_CPPFLAGS)
 core_libslcore_la_CFLAGS = $(AM_CFLAGS) $(LIBCONFIG_CFLAGS) $(SQLITE_CFLAGS) $(BLAS_CFLAGS)
 core_libslcore_la_LIBADD = $(LIBCONFIG_LIBS) $(SQLITE_LIBS) $(BLAS_LIBS)

@@ -44,14 +44,23 @@ for h in "$inc"/spikelab/*.h; do
 done
 # extern "C": a C++ caller must reach the C symbol, not a mangled one
 if [ -n "$cxx" ] && command -v nm >/dev/null 2>&1; then
-    printf '#include <spikelab/spikelab.h>\nconst char *f() { return sl_strerror(0); }\n' \
-        > "$tmp/link.cpp"
+    # the embedding API (session.h, rundb.h) is called from C++ programs
+    cat > "$tmp/link.cpp" <<'EOF'
+#include <spikelab/spikelab.h>
+#include <spikelab/session.h>
+#include <spikelab/rundb.h>
+const char *f() { return sl_strerror(0); }
+int g(sl_session *s, sl_experiment *e) { return sl_run(s, e, 0, 0, 0); }
+int h(sl_rundb **db) { return sl_rundb_open("x", SL_RUNDB_READONLY, db); }
+EOF
     if $cxx -std=c++11 -c -I"$inc" "$tmp/link.cpp" -o "$tmp/link.o" 2> "$tmp/err"; then
-        if ! nm -u "$tmp/link.o" | grep -q ' sl_strerror$'; then
-            echo "FAIL: sl_strerror has C++ linkage (missing extern \"C\"):"
-            nm -u "$tmp/link.o"
-            fail=1
-        fi
+        for sym in sl_strerror sl_run sl_rundb_open; do
+            if ! nm -u "$tmp/link.o" | grep -q " $sym\$"; then
+                echo "FAIL: $sym has C++ linkage (missing extern \"C\"):"
+                nm -u "$tmp/link.o"
+                fail=1
+            fi
+        done
     else
         cat "$tmp/err"
         fail=1

@@ -100,10 +100,13 @@ tests_test_abi_layout_LDADD = $(CMOCKA_LIBS)
 TESTS += tests/headers.sh tests/outoftree.sh
 AM_TESTS_ENVIRONMENT += CC='$(CC)'; export CC; MAKE='$(MAKE)'; export MAKE;
 
-SL_EXAMPLE_PLUGIN = \
+SL_EXAMPLES = \
 	examples/plugin/README \
 	examples/plugin/Makefile \
-	examples/plugin/example_relu.c
+	examples/plugin/example_relu.c \
+	examples/embed/README \
+	examples/embed/Makefile \
+	examples/embed/embed.c
 
 EXTRA_DIST += tests/headers.sh tests/outoftree.sh $(SL_ABI1_FILES) \
-	$(SL_EXAMPLE_PLUGIN)
+	$(SL_EXAMPLES)

@@ -1,8 +1,14 @@
 #!/bin/sh
-# tests/outoftree.sh — a plugin author's path, end to end: install the
-# build tree into a scratch DESTDIR, build examples/plugin/ against that
-# installation with nothing but `pkg-config --cflags spikelab`, and check
-# that the installed spikelab lists the plugin it never saw at build time.
+# tests/outoftree.sh — a plugin author's and an embedder's path, end to
+# end: install the build tree into a scratch DESTDIR, build
+# examples/plugin/ against that installation with nothing but
+# `pkg-config --cflags spikelab`, and check that the installed spikelab
+# lists the plugin it never saw at build time; then build examples/embed/
+# with `pkg-config --cflags --libs spikelab`, run an experiment through
+# the embedding API (session.h, rundb.h) with the installed plugins, and
+# check that it records bit for bit what the installed `spikelab run`
+# records for the same file and overrides. One install serves both (two
+# concurrent installs of one build tree would race on its relinking).
 # Environment: top_builddir, top_srcdir (set by the test harness), MAKE, CC.
 set -u
 : "${top_builddir:?run me through make check}"
@@ -106,5 +112,81 @@ else
         echo "FAIL: example_relu not listed"; exit 1; }
     grep -q '"refused": *\[ *\]' "$tmp/out.json" || {
         echo "FAIL: something was refused"; exit 1; }
+fi
+
+# ---- an embedder's path ----------------------------------------------------
+fail() { echo "FAIL: $*"; exit 1; }
+# pkgconf prefixes variables with the sysroot too, pkg-config does not
+plugindir=$(pkg-config --variable=plugindir spikelab)
+case "$plugindir" in "$dest"/*) ;; *) plugindir=$dest$plugindir ;; esac
+[ -d "$plugindir" ] || fail "no installed plugin directory $plugindir"
+exp=$(find "$dest" -path '*/experiments/frozen_noise_lif.cfg' | head -n 1)
+[ -n "$exp" ] || fail "experiments/frozen_noise_lif.cfg not installed"
+libs=$(pkg-config --libs spikelab) || fail "pkg-config --libs spikelab"
+case " $libs " in
+*" -lspikelab "*) ;;
+*) fail "pkg-config --libs spikelab = '$libs' lacks -lspikelab" ;;
+esac
+mkdir "$tmp/embed"
+cp "$top_srcdir"/examples/embed/* "$tmp/embed/" || exit 99
+chmod -R u+w "$tmp/embed"
+# A sanitizer build's library needs its runtime loaded before anything
+# else: the program is then built with the same sanitizers.
+san=
+if command -v readelf >/dev/null 2>&1; then
+    dyn=$(readelf -d "$libdir/libspikelab.so" 2>/dev/null)
+    case "$dyn" in *libasan*) san="-fsanitize=address" ;; esac
+    case "$dyn" in *libubsan*) san="$san -fsanitize=undefined" ;; esac
+fi
+if ! env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u CFLAGS \
+        $make_ -C "$tmp/embed" CC="$cc" CFLAGS="-O2 -Werror $san" \
+        > "$tmp/embed.log" 2>&1; then
+    echo "FAIL: building examples/embed against the installed library"
+    cat "$tmp/embed.log"
+    exit 1
+fi
+
+# Only the installed plugins, found through the session's plugin path
+# (the embedder's) and through the environment (the command's).
+ov=train.epochs=20
+"$tmp/embed/embed" --plugin-path "$plugindir" "$exp" "$tmp/embed.db" "$ov" \
+    > "$tmp/embed.out" 2> "$tmp/embed.err" || {
+    cat "$tmp/embed.err"; fail "embed exited with $?"; }
+grep -q '^metric loss 20 ' "$tmp/embed.out" || {
+    cat "$tmp/embed.out"; fail "embed read no loss at epoch 20 back"; }
+grep -q '^result test_frr_median ' "$tmp/embed.out" ||
+    fail "embed read no test_frr_median back"
+grep -q 'test FRR: median' "$tmp/embed.err" ||
+    fail "the report did not reach the FILE* the program gave"
+# stdout holds the program's own lines only: the library printed nothing
+if grep -v -E '^(run|metric|result) ' "$tmp/embed.out"; then
+    fail "the library wrote the lines above to stdout"
+fi
+SPIKELAB_PLUGIN_PATH=$plugindir "$bin" run "$exp" "$ov" --db "$tmp/cmd.db" \
+    > "$tmp/cmd.out" 2>&1 || { cat "$tmp/cmd.out"; fail "spikelab run"; }
+"$bin" export last --format json --db "$tmp/cmd.db" > "$tmp/cmd.json" ||
+    fail "spikelab export last --format json"
+if command -v python3 >/dev/null 2>&1; then
+    # numbers kept as the text %.17g made of them, so equal text is
+    # equal bits (both sides print with %.17g)
+    python3 - "$tmp/cmd.json" "$tmp/embed.out" <<'PY' || exit 1
+import json, sys
+doc = json.load(open(sys.argv[1]), parse_float=str, parse_int=str)
+r = doc["runs"][0]
+want = ["run %s %s" % (r["id"], r["status"])]
+for name in sorted(r["metrics"]):
+    for m in r["metrics"][name]:
+        want.append("metric %s %s %s" % (name, m["step"], m["value"]))
+for name in sorted(r["results"]):
+    want.append("result %s %s" % (name, r["results"][name]))
+got = open(sys.argv[2]).read().splitlines()
+assert want[0] == got[0], (want[0], got[0])
+assert sorted(want) == sorted(got), \
+    "\n".join(sorted(set(want) ^ set(got))[:20])
+print("ok: the embedded run recorded what spikelab run records "
+      "(%d lines, bit for bit)" % len(got))
+PY
+else
+    echo "no python3: embed ran, the bit-for-bit comparison is skipped"
 fi
 exit 0

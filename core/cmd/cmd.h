@@ -1,4 +1,4 @@
-/* core/cmd.h — subcommands of the spikelab command. Each takes the
+/* core/cmd/cmd.h — subcommands of the spikelab command. Each takes the
  * arguments after the subcommand name (argv[0] is the subcommand) and
  * returns the process exit status: 0 ok, 1 runtime failure, 2 usage or
  * configuration error. Each prints its own --help. */
@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-int sl__cmd_run(int argc, char **argv);     /* core/cmd_run.c */
+int sl__cmd_run(int argc, char **argv);     /* core/cmd/run.c */
 int sl__cmd_plugins(int argc, char **argv); /* core/cmd_plugins.c */
 int sl__cmd_runs(int argc, char **argv);    /* core/cmd_runs.c */
 int sl__cmd_show(int argc, char **argv);    /* core/cmd_runs.c */
@@ -17,7 +17,7 @@ int sl__cmd_export(int argc, char **argv);  /* core/cmd_history.c */
 int sl__cmd_tag(int argc, char **argv);     /* core/cmd_history.c */
 int sl__cmd_note(int argc, char **argv);    /* core/cmd_history.c */
 int sl__cmd_rm(int argc, char **argv);      /* core/cmd_history.c */
-int sl__cmd_rerun(int argc, char **argv);   /* core/cmd_rerun.c */
+int sl__cmd_rerun(int argc, char **argv);   /* core/cmd/rerun.c */
 int sl__cmd_export_device(int argc, char **argv); /* cmd_export_device.c */
 
 /* What sl__run_experiment runs and records. Every pointer is borrowed for
@@ -39,11 +39,13 @@ typedef struct sl__run_request {
     int64_t parent_id;           /* the run this one re-runs; 0 = none */
 } sl__run_request;
 
-/* Load, check, record, train, evaluate and store the parameters of an
- * experiment (the body of `spikelab run`); progress on stderr, the report
- * on stdout. *run_id (may be NULL) receives the new run's id, 0 when none
- * was recorded. Returns the exit status: 0 finished, 1 failed, 2 bad
- * configuration (nothing recorded), 130 interrupted by SIGINT/SIGTERM. */
+/* `spikelab run` over the public session API (core/cmd/run.c): load the
+ * experiment (sl_experiment_load), run and record it (sl_run) with the
+ * progress display on stderr and the report on stdout; SIGINT/SIGTERM
+ * interrupt it (sl_session_interrupt). *run_id (may be NULL) receives the
+ * new run's id, 0 when none was recorded. Returns the exit status: 0
+ * finished, 1 failed, 2 bad configuration (nothing recorded), 130
+ * interrupted by SIGINT/SIGTERM. */
 int sl__run_experiment(const sl__run_request *req, int64_t *run_id);
 
 #endif

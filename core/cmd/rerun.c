@@ -1,4 +1,4 @@
-/* core/cmd_rerun.c — `spikelab rerun ID`: run a recorded run again from
+/* core/cmd/rerun.c — `spikelab rerun ID`: run a recorded run again from
  * what the database holds, and say whether it came out the same.
  *
  * What is re-run is the stored effective configuration: the file as it was
@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "spikelab/abi.h"
+#include "spikelab/rundb.h"
 #include "cmd/cmd.h"
 #include "cmd/out.h"
 
@@ -57,57 +58,50 @@ static void parent_free(parent *p)
     free(p->status);
 }
 
-static char *dup_col(sqlite3_stmt *s, int i)
+static char *dup_or_null(const char *t)
 {
-    const char *t = sl__cli_col_text(s, i);
     return t ? strdup(t) : NULL;
 }
 
-/* Read the parent; 0 or 1 after reporting. */
+/* Read the parent (through the public rundb.h); 0 or 1 after reporting. */
 static int read_parent(const char *dbpath, int64_t *id, parent *p)
 {
-    sl__db *db;
     memset(p, 0, sizeof *p);
-    if (sl__cli_open_db("rerun", dbpath, &db))
-        return 1;
-    int ret = 1;
-    sqlite3 *h = sl__db_sqlite(db);
-    sqlite3_stmt *s = NULL;
-    if (sl__cli_resolve_id("rerun", db, id))
-        goto out;
-    s = sl__cli_prepare(h, "SELECT config_path, config_text,"
-                           " config_effective, overrides, status"
-                           " FROM runs WHERE id = ?1");
-    int rc = SQLITE_ERROR;
-    if (s) {
-        sqlite3_bind_int64(s, 1, *id);
-        rc = sqlite3_step(s);
-    }
-    if (rc == SQLITE_DONE) {
-        fprintf(stderr, "spikelab rerun: no run %lld in %s\n", (long long)*id,
-                sl__db_path(db));
+    const char *path = sl_rundb_default_path(dbpath);
+    sl_rundb *db;
+    const sl_run_info *r = NULL;
+    int rc = sl_rundb_open(path, 0, &db);
+    if (rc == SL_ENOTFOUND) {
+        fprintf(stderr, "spikelab rerun: no run database at %s (give --db "
+                "PATH or set SPIKELAB_DB)\n", path);
         goto out;
     }
-    if (rc != SQLITE_ROW) {
-        fprintf(stderr, "spikelab rerun: %s: %s\n", sl__db_path(db),
-                sqlite3_errmsg(h));
+    if (!rc && *id <= 0 && (rc = sl_rundb_last(db, id)) == SL_ENOTFOUND) {
+        fprintf(stderr, "spikelab rerun: no runs recorded in %s\n", path);
         goto out;
     }
-    p->path = dup_col(s, 0);
-    p->text = dup_col(s, 1);
-    p->effective = dup_col(s, 2);
-    p->overrides = dup_col(s, 3);
-    p->status = dup_col(s, 4);
+    if (!rc && (rc = sl_rundb_run(db, *id, &r)) == SL_ENOTFOUND) {
+        fprintf(stderr, "spikelab rerun: no run %lld in %s\n",
+                (long long)*id, path);
+        goto out;
+    }
+    if (rc) {
+        fprintf(stderr, "spikelab rerun: %s\n", sl_rundb_errmsg(db));
+        goto out;
+    }
+    p->path = dup_or_null(r->config_path);
+    p->text = dup_or_null(r->config_text);
+    p->effective = dup_or_null(r->config_effective);
+    p->overrides = dup_or_null(r->overrides);
+    p->status = dup_or_null(r->status);
     if (!p->effective || !*p->effective) {
         fprintf(stderr, "spikelab rerun: run %lld has no stored effective "
                 "configuration to run\n", (long long)*id);
-        goto out;
+        rc = SL_ENOTFOUND;
     }
-    ret = 0;
 out:
-    sqlite3_finalize(s);
-    sl__db_close(db);
-    return ret;
+    sl_rundb_close(db);
+    return rc ? 1 : 0;
 }
 
 /* Compare, store and print the verdict; returns the exit status. */

@@ -450,7 +450,8 @@ int sl__db_open_ex(const char *path, unsigned flags, sl__db **out,
     if (!path || !*path)
         return sl__fail(err, SL_EINVAL, "run database: empty path");
     struct stat sb;
-    if ((flags & SL__DB_MUST_EXIST) && stat(path, &sb) != 0)
+    if ((flags & (SL__DB_MUST_EXIST | SL__DB_READONLY)) &&
+        stat(path, &sb) != 0)
         return sl__fail(err, SL_ENOTFOUND, "%s: no run database here (%s)",
                         path, strerror(errno));
 
@@ -459,9 +460,13 @@ int sl__db_open_ex(const char *path, unsigned flags, sl__db **out,
         free(db);
         return sl__fail(err, SL_ENOMEM, "%s: out of memory", path);
     }
-    int oflags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
-    if (!(flags & SL__DB_MUST_EXIST))
-        oflags |= SQLITE_OPEN_CREATE;
+    int oflags = SQLITE_OPEN_NOMUTEX;
+    if (flags & SL__DB_READONLY)
+        oflags |= SQLITE_OPEN_READONLY;
+    else if (flags & SL__DB_MUST_EXIST)
+        oflags |= SQLITE_OPEN_READWRITE;
+    else
+        oflags |= SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
     int ret = SL_OK;
     if (sqlite3_open_v2(path, &db->h, oflags, NULL) != SQLITE_OK) {
         ret = sl__fail(err, SL_EDB, "%s: cannot open the run database: %s",

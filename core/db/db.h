@@ -112,7 +112,9 @@ int sl__db_open(const char *path, sl__db **out, sl__err *err);
 
 enum {
     SL__DB_MUST_EXIST = 1u << 0, /* do not create: missing → SL_ENOTFOUND */
-    SL__DB_NO_REAP = 1u << 1     /* do not mark dead runs interrupted */
+    SL__DB_NO_REAP = 1u << 1,    /* do not mark dead runs interrupted */
+    SL__DB_READONLY = 1u << 2    /* open read-only even when the file is
+                                    writable (implies MUST_EXIST) */
 };
 /* sl__db_open with flags (SL__DB_*). A read-only file opens read-only
  * (schema must exist then; writes fail with SL_EDB). */

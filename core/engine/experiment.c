@@ -153,12 +153,15 @@ static int data_ref(sl__experiment *exp, sl__setting *g, const char *key,
     return SL_OK;
 }
 
-static int load_plugins(sl__experiment *exp, sl__err *err)
+/* The experiment's plugin_path (relative to its file) first, then the
+ * caller's extra list (a session's plugin path), then the standard places. */
+static int load_plugins(sl__experiment *exp, const char *extra,
+                        sl__err *err)
 {
     sl__config *cfg = exp->cfg;
     sl__setting *pp = sl__config_find(cfg, NULL, "plugin_path");
-    const char *dirs[32];
-    char *owned[32];
+    const char *dirs[33];
+    char *owned[33];
     size_t n = 0;
     if (pp) {
         sl__cfg_mark_used(pp);
@@ -191,8 +194,11 @@ static int load_plugins(sl__experiment *exp, sl__err *err)
             dirs[i] = owned[i];
         }
     }
+    size_t n_own = n;
+    if (extra && *extra)
+        dirs[n++] = extra;
     sl__registry_load_default(exp->reg, dirs, n);
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n_own; i++)
         free(owned[i]);
     return SL_OK;
 }
@@ -359,7 +365,7 @@ static int load_teacher(sl__experiment *exp, sl__err *err)
 }
 
 static int load(sl__experiment *exp, char *const *overrides, size_t n_ov,
-                sl__err *err)
+                const char *plugin_path, sl__err *err)
 {
     sl__config *cfg = exp->cfg;
     int rc;
@@ -374,7 +380,7 @@ static int load(sl__experiment *exp, char *const *overrides, size_t n_ov,
     exp->reg = sl__registry_new();
     if (!exp->reg)
         return sl__fail(err, SL_ENOMEM, "out of memory");
-    if ((rc = load_plugins(exp, err)))
+    if ((rc = load_plugins(exp, plugin_path, err)))
         return rc;
 
     sl__setting *data = sl__config_find(cfg, NULL, "data");
@@ -534,12 +540,21 @@ int sl__experiment_load(sl__experiment *exp, const char *path,
                         const char *text, char *const *overrides,
                         size_t n_overrides, sl__err *err)
 {
+    return sl__experiment_load_ex(exp, path, text, overrides, n_overrides,
+                                  NULL, err);
+}
+
+int sl__experiment_load_ex(sl__experiment *exp, const char *path,
+                           const char *text, char *const *overrides,
+                           size_t n_overrides, const char *plugin_path,
+                           sl__err *err)
+{
     memset(exp, 0, sizeof *exp);
     int rc = text ? sl__config_load_string(text, path, &exp->cfg, err)
                   : sl__config_load(path, &exp->cfg, err);
     if (rc)
         return rc;
-    rc = load(exp, overrides, n_overrides, err);
+    rc = load(exp, overrides, n_overrides, plugin_path, err);
     if (rc)
         sl__experiment_free(exp);
     return rc;

@@ -17,6 +17,8 @@
 #ifndef SL_CORE_EXPERIMENT_H
 #define SL_CORE_EXPERIMENT_H
 
+#include <signal.h>
+
 #include "config/config.h"
 #include "engine/host.h"
 #include "engine/network.h"
@@ -98,6 +100,10 @@ typedef struct sl__experiment {
     int trace_rule, on_backend;
     sl__teacher teacher;
     struct sl__export *export_state; /* `export` section (export.h) or NULL */
+    /* Set asynchronously (sl_session_interrupt, possibly from a signal
+     * handler) to stop training at the next epoch; NULL: never. The
+     * session's flag, not a global: two sessions stop independently. */
+    const volatile sig_atomic_t *stop;
 } sl__experiment;
 
 /* Load `path`, apply overrides, create every component, refuse unknown
@@ -107,6 +113,13 @@ typedef struct sl__experiment {
 int sl__experiment_load(sl__experiment *exp, const char *path,
                         const char *text, char *const *overrides,
                         size_t n_overrides, sl__err *err);
+/* The same, with plugin_path (':'-separated directories, may be NULL)
+ * searched after the experiment's own plugin_path and before
+ * $SPIKELAB_PLUGIN_PATH (a session's plugin path, session.h). */
+int sl__experiment_load_ex(sl__experiment *exp, const char *path,
+                           const char *text, char *const *overrides,
+                           size_t n_overrides, const char *plugin_path,
+                           sl__err *err);
 void sl__experiment_free(sl__experiment *exp);
 
 #endif

@@ -9,8 +9,6 @@
 #include "engine/rng.h"
 #include "engine/train.h"
 
-volatile sig_atomic_t sl__stop_requested;
-
 typedef struct batchbuf {
     float *x, *y, *g;
 } batchbuf;
@@ -193,7 +191,7 @@ int sl__train(sl__experiment *exp, const sl__hooks *hooks, sl__err *err)
     sl__rng_derive(&rng, (uint64_t)exp->seed, "train", "shuffle");
 
     for (int64_t epoch = 1; epoch <= exp->epochs; epoch++) {
-        if (sl__stop_requested) {
+        if (exp->stop && *exp->stop) {
             rc = sl__fail(err, SL_EINTR, "interrupted at epoch %lld",
                           (long long)epoch);
             goto out;

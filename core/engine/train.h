@@ -21,10 +21,7 @@ typedef struct sl__hooks {
                      double value);
 } sl__hooks;
 
-/* Set asynchronously (signal handler) to stop training at the next epoch. */
-extern volatile sig_atomic_t sl__stop_requested;
-
-/* Train for exp->epochs epochs. SL_EINTR when stopped by a signal. */
+/* Train for exp->epochs epochs. SL_EINTR when *exp->stop was set. */
 int sl__train(sl__experiment *exp, const sl__hooks *hooks, sl__err *err);
 
 /* Run every evaluation flagged `before` (phase 0) or all (phase 1). */

@@ -1,0 +1,548 @@
+/* core/api/session.c — the embedding API of session.h: load an experiment,
+ * run it while recording into a run database (the body that `spikelab
+ * run` and `rerun` drive), and the interrupt flag. Nothing here writes to
+ * stdout or touches signals: progress goes through the caller's hooks, the
+ * report to the caller's FILE*. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "spikelab/session.h"
+#include "config/config.h"
+#include "db/db.h"
+#include "engine/deploy.h"
+#include "engine/forward.h"
+#include "engine/train.h"
+#include "util/npy.h"
+#include "util/util.h"
+
+typedef struct session_result {
+    char *name;
+    double value;
+} session_result;
+
+struct sl_session {
+    char *plugin_path;
+    /* written by sl_session_interrupt, possibly from a signal handler */
+    volatile sig_atomic_t stop;
+    sl__err err;
+    int64_t run_id;
+    session_result *results;
+    size_t n_results, cap_results;
+};
+
+struct sl_experiment {
+    sl__experiment exp;
+    char *config_path; /* what the record names: the file's absolute path,
+                          or the name of a string configuration */
+    char *overrides;   /* the overrides given, as "k=v" lines */
+    int ran;           /* trained once: no fresh run any more */
+};
+
+/* Does a struct of `size` bytes (its struct_size) hold `field`? */
+#define HAS(type, p, field) SL_HAS_FIELD(type, p, field)
+
+int sl_session_new(const sl_session_opts *opts, sl_session **out)
+{
+    if (!out)
+        return SL_EINVAL;
+    *out = NULL;
+    if (opts && opts->struct_size < sizeof opts->struct_size)
+        return SL_EINVAL;
+    sl_session *s = calloc(1, sizeof *s);
+    if (!s)
+        return SL_ENOMEM;
+    const char *pp = HAS(sl_session_opts, opts, plugin_path)
+                         ? opts->plugin_path : NULL;
+    if (pp && !(s->plugin_path = strdup(pp))) {
+        free(s);
+        return SL_ENOMEM;
+    }
+    sl__err_clear(&s->err);
+    *out = s;
+    return SL_OK;
+}
+
+static void clear_results(sl_session *s)
+{
+    for (size_t i = 0; i < s->n_results; i++)
+        free(s->results[i].name);
+    s->n_results = 0;
+}
+
+void sl_session_free(sl_session *s)
+{
+    if (!s)
+        return;
+    clear_results(s);
+    free(s->results);
+    free(s->plugin_path);
+    free(s);
+}
+
+const char *sl_session_errmsg(const sl_session *s)
+{
+    return s ? s->err.msg : "no session (NULL)";
+}
+
+void sl_session_interrupt(sl_session *s)
+{
+    if (s)
+        s->stop = 1;
+}
+
+int64_t sl_session_run_id(const sl_session *s)
+{
+    return s ? s->run_id : 0;
+}
+
+size_t sl_session_n_results(const sl_session *s)
+{
+    return s ? s->n_results : 0;
+}
+
+const char *sl_session_result(const sl_session *s, size_t i, double *value)
+{
+    if (!s || i >= s->n_results)
+        return NULL;
+    if (value)
+        *value = s->results[i].value;
+    return s->results[i].name;
+}
+
+/* ---- loading ------------------------------------------------------------ */
+
+static char *join_lines(const char *const *v, size_t n)
+{
+    size_t len = 1;
+    for (size_t i = 0; i < n; i++)
+        len += strlen(v[i]) + 1;
+    char *s = malloc(len), *p = s;
+    if (!s)
+        return NULL;
+    *p = '\0';
+    for (size_t i = 0; i < n; i++)
+        p += sprintf(p, "%s%s", v[i], i + 1 < n ? "\n" : "");
+    return s;
+}
+
+static int load(sl_session *s, const char *path, const char *text,
+                const char *const *overrides, size_t n_overrides,
+                sl_experiment **out)
+{
+    if (!s)
+        return SL_EINVAL;
+    sl__err_clear(&s->err);
+    if (!out || !path || (n_overrides && !overrides))
+        return sl__fail(&s->err, SL_EINVAL, "sl_experiment_load%s: %s",
+                        text ? "_string" : "",
+                        !out ? "no output handle"
+                        : !path ? "no experiment file"
+                                : "overrides NULL with n_overrides > 0");
+    *out = NULL;
+    for (size_t i = 0; i < n_overrides; i++)
+        if (!overrides[i])
+            return sl__fail(&s->err, SL_EINVAL, "override %zu is NULL", i);
+    sl_experiment *e = calloc(1, sizeof *e);
+    if (!e || !(e->overrides = join_lines(overrides, n_overrides))) {
+        free(e);
+        return sl__fail(&s->err, SL_ENOMEM, "out of memory");
+    }
+    /* the internal loader only reads the strings; its type predates
+     * const-correct callers */
+    int rc = sl__experiment_load_ex(&e->exp, path, text,
+                                    (char *const *)overrides, n_overrides,
+                                    s->plugin_path, &s->err);
+    if (rc) {
+        free(e->overrides);
+        free(e);
+        return rc;
+    }
+    /* the file's absolute path: `rerun` and people reading the record
+     * later may be somewhere else */
+    e->config_path = text ? strdup(path) : realpath(path, NULL);
+    if (!e->config_path)
+        e->config_path = strdup(path);
+    if (!e->config_path) {
+        sl_experiment_free(e);
+        return sl__fail(&s->err, SL_ENOMEM, "out of memory");
+    }
+    *out = e;
+    return SL_OK;
+}
+
+int sl_experiment_load(sl_session *s, const char *path,
+                       const char *const *overrides, size_t n_overrides,
+                       sl_experiment **out)
+{
+    return load(s, path, NULL, overrides, n_overrides, out);
+}
+
+int sl_experiment_load_string(sl_session *s, const char *text,
+                              const char *name, const char *const *overrides,
+                              size_t n_overrides, sl_experiment **out)
+{
+    if (!text) {
+        if (out)
+            *out = NULL;
+        if (s)
+            return sl__fail(&s->err, SL_EINVAL,
+                            "sl_experiment_load_string: no text");
+        return SL_EINVAL;
+    }
+    return load(s, name ? name : "(string)", text, overrides, n_overrides,
+                out);
+}
+
+void sl_experiment_free(sl_experiment *e)
+{
+    if (!e)
+        return;
+    sl__experiment_free(&e->exp);
+    free(e->config_path);
+    free(e->overrides);
+    free(e);
+}
+
+const char *sl_experiment_name(const sl_experiment *e)
+{
+    return e ? e->exp.name : NULL;
+}
+
+int64_t sl_experiment_seed(const sl_experiment *e)
+{
+    return e ? e->exp.seed : 0;
+}
+
+int64_t sl_experiment_epochs(const sl_experiment *e)
+{
+    return e ? e->exp.epochs : 0;
+}
+
+const char *sl_experiment_train_data(const sl_experiment *e)
+{
+    return e && e->exp.train_data ? e->exp.train_data->name : NULL;
+}
+
+int64_t sl_experiment_log_every(const sl_experiment *e)
+{
+    return e ? e->exp.log_every : 0;
+}
+
+/* ---- running ------------------------------------------------------------ */
+
+/* One run in progress: the engine's hooks land here, are recorded, then
+ * passed on to the caller's. */
+typedef struct run_state {
+    sl_session *s;
+    sl__experiment *exp;
+    sl__db *db;
+    int64_t run_id;
+    double last_flush;
+    sl_run_hooks h;   /* the caller's, fields past its struct_size zero */
+    sl__err err;      /* database errors met inside hooks */
+} run_state;
+
+static int on_epoch(void *user, int64_t epoch, double loss)
+{
+    run_state *r = user;
+    int rc = sl__db_metric(r->db, r->run_id, epoch, "loss", loss, &r->err);
+    if (rc)
+        return rc;
+    double now = sl__mono_time();
+    /* the first epoch at once: a run killed early still shows progress */
+    if (epoch == 1 || now - r->last_flush > 0.25 ||
+        epoch == r->exp->epochs) {
+        if ((rc = sl__db_flush(r->db, &r->err)))
+            return rc;
+        r->last_flush = now;
+    }
+    return r->h.on_epoch ? r->h.on_epoch(r->h.user, epoch, loss) : SL_OK;
+}
+
+static int on_result(void *user, const char *name, double value)
+{
+    run_state *r = user;
+    int rc = sl__db_result(r->db, r->run_id, name, value, NULL, &r->err);
+    if (rc)
+        return rc;
+    sl_session *s = r->s;
+    if (s->n_results == s->cap_results) {
+        size_t cap = s->cap_results ? 2 * s->cap_results : 32;
+        session_result *n = realloc(s->results, cap * sizeof *n);
+        if (!n)
+            return sl__fail(&r->err, SL_ENOMEM, "out of memory for results");
+        s->results = n;
+        s->cap_results = cap;
+    }
+    if (!(s->results[s->n_results].name = strdup(name)))
+        return sl__fail(&r->err, SL_ENOMEM, "out of memory for results");
+    s->results[s->n_results++].value = value;
+    return r->h.on_result ? r->h.on_result(r->h.user, name, value) : SL_OK;
+}
+
+static int on_metric(void *user, int64_t step, const char *name, double value)
+{
+    run_state *r = user;
+    int rc = sl__db_metric(r->db, r->run_id, step, name, value, &r->err);
+    if (rc)
+        return rc;
+    return r->h.on_metric ? r->h.on_metric(r->h.user, step, name, value)
+                          : SL_OK;
+}
+
+static int record_plugins(run_state *r)
+{
+    const sl__registry *reg = r->exp->reg;
+    for (size_t i = 0; i < sl__registry_n_plugins(reg); i++) {
+        const sl__plugin *p = sl__registry_plugin(reg, i);
+        char abi[32];
+        snprintf(abi, sizeof abi, "%u.%u", (unsigned)p->desc->abi_major,
+                 (unsigned)p->desc->abi_minor);
+        int rc = sl__db_run_plugin(r->db, r->run_id, p->desc->name,
+                                   p->desc->version, abi,
+                                   p->path ? p->path : "(built in)", &r->err);
+        if (rc)
+            return rc;
+    }
+    return SL_OK;
+}
+
+/* Store an array as a .npy artifact. */
+static int store_npy(run_state *r, const char *name, const char *kind,
+                     const float *data, const size_t *shape, size_t ndim,
+                     sl__err *err)
+{
+    void *img;
+    size_t size;
+    int rc = sl__npy_f32(data, shape, ndim, &img, &size, err);
+    if (rc)
+        return rc;
+    rc = sl__db_artifact(r->db, r->run_id, name, kind, "application/x-npy",
+                         img, size, err);
+    free(img);
+    return rc;
+}
+
+/* The trained parameters, one .npy per tensor: params/LAYER/PARAM.npy. */
+static int store_parameters(run_state *r, sl__err *err)
+{
+    const sl__network *net = &r->exp->net;
+    for (size_t i = 0; i < net->n_layers; i++) {
+        const sl__layer *l = &net->layers[i];
+        for (size_t k = 0; k < l->n_params; k++) {
+            const sl_param *p = &l->params[k];
+            if (!(p->flags & SL_PARAM_TRAINABLE) || !p->data)
+                continue;
+            char name[300];
+            snprintf(name, sizeof name, "params/%s/%s.npy", l->label,
+                     p->name ? p->name : "param");
+            size_t shape[2] = {p->shape[0], p->shape[1]};
+            size_t ndim = p->ndim >= 1 && p->ndim <= 2 ? p->ndim : 1;
+            if (p->ndim < 1 || p->ndim > 2)
+                shape[0] = p->n;
+            int rc = store_npy(r, name, "parameters", p->data, shape, ndim,
+                               err);
+            if (rc)
+                return rc;
+        }
+    }
+    return SL_OK;
+}
+
+/* --traces, or `record = true` on a layer: the traces of the first
+ * training sample after training, as the backend recorded them (software
+ * layers' observables, or what a chip emulator read out); every
+ * observable and the output of each such layer (every layer with all),
+ * stored as traces/LAYER/NAME.npy of shape [1][time][channels]. */
+static int store_traces(run_state *r, int all, sl__err *err)
+{
+    sl__experiment *exp = r->exp;
+    sl__network *net = &exp->net;
+    const sl_dataset_info *in = &exp->train_data->info;
+    sl__engine_tv *tv = malloc(sizeof *tv);
+    if (!tv)
+        return sl__fail(err, SL_ENOMEM, "out of memory for traces");
+    int rc = sl__engine_traces(exp, exp->train_data->inputs, 1, in->n_steps,
+                               tv, err);
+    for (size_t i = 0; !rc && i < net->n_layers; i++) {
+        sl__layer *l = &net->layers[i];
+        const sl_layer_trace *t = &tv->layers[i];
+        if (!all && !l->record)
+            continue;
+        char name[300];
+        if (t->output.data) {
+            size_t shape[3] = {1, in->n_steps, l->n_out};
+            snprintf(name, sizeof name, "traces/%s/output.npy", l->label);
+            if ((rc = store_npy(r, name, "trace", t->output.data, shape, 3,
+                                err)))
+                break;
+        }
+        for (size_t k = 0; k < t->n_observables; k++) {
+            const sl_observable *ob = &t->observables[k];
+            if (!ob->name)
+                continue;
+            size_t oshape[3] = {ob->batch, ob->time, ob->channels};
+            snprintf(name, sizeof name, "traces/%s/%s.npy", l->label,
+                     ob->name);
+            if ((rc = store_npy(r, name, "trace", ob->data, oshape, 3, err)))
+                break;
+        }
+    }
+    free(tv);
+    return rc;
+}
+
+/* Open the database and commit the run row and its plugins. */
+static int begin(run_state *r, sl_experiment *e, const sl_run_opts *o,
+                 sl__err *err)
+{
+    int rc = sl__db_open(o->db_path, &r->db, err);
+    if (rc)
+        return rc;
+    char *effective = sl__config_dump(r->exp->cfg);
+    const char *rtext = HAS(sl_run_opts, o, record_text) ? o->record_text
+                                                         : NULL;
+    const char *rov = HAS(sl_run_opts, o, record_overrides)
+                          ? o->record_overrides : NULL;
+    sl__run_meta meta = {
+        .name = r->exp->name,
+        .config_path = e->config_path,
+        .config_text = rtext ? rtext : sl__config_text(r->exp->cfg),
+        .config_effective = effective ? effective : "",
+        .overrides = rov ? rov : e->overrides,
+        .seed = r->exp->seed,
+        .parent_id = HAS(sl_run_opts, o, parent_id) ? o->parent_id : 0,
+    };
+    rc = sl__db_run_begin(r->db, &meta, &r->run_id, err);
+    free(effective);
+    if (!rc && (rc = record_plugins(r)))
+        *err = r->err;
+    return rc;
+}
+
+int sl_run(sl_session *s, sl_experiment *e, const sl_run_opts *o,
+           const sl_run_hooks *hooks, int64_t *run_id)
+{
+    if (run_id)
+        *run_id = 0;
+    if (!s)
+        return SL_EINVAL;
+    sl__err_clear(&s->err);
+    if (!e || !o || o->struct_size < sizeof o->struct_size ||
+        !HAS(sl_run_opts, o, db_path) || !o->db_path)
+        return sl__fail(&s->err, SL_EINVAL, "sl_run: %s",
+                        !e   ? "no experiment"
+                        : !o ? "no options"
+                             : "no run database path (sl_run_opts.db_path)");
+    if (hooks && hooks->struct_size < sizeof hooks->struct_size)
+        return sl__fail(&s->err, SL_EINVAL,
+                        "sl_run: hooks->struct_size not set");
+    if (e->ran)
+        return sl__fail(&s->err, SL_EINVAL,
+                        "experiment '%s' has already run (its parameters "
+                        "are trained): load it again for a fresh run",
+                        e->exp.name);
+
+    /* a run starts: the session now describes it (a refused call above
+     * leaves the previous run's id and results readable) */
+    s->run_id = 0;
+    clear_results(s);
+    run_state r;
+    memset(&r, 0, sizeof r);
+    r.s = s;
+    r.exp = &e->exp;
+    sl__err_clear(&r.err);
+    if (hooks) /* only what the caller's struct holds; the rest stays 0 */
+        memcpy(&r.h, hooks, hooks->struct_size < sizeof r.h
+                                ? hooks->struct_size : sizeof r.h);
+    sl__experiment *exp = &e->exp;
+    sl__err err;
+    sl__err_clear(&err);
+    int rc = begin(&r, e, o, &err);
+    if (rc) {
+        /* a run row without its plugins is no record to trust: end it
+         * (best effort) instead of leaving it 'running' */
+        if (r.run_id > 0)
+            sl__db_run_end(r.db, r.run_id, "failed", err.msg, NULL);
+        s->err = err;
+        sl__db_close(r.db);
+        s->stop = 0;
+        return rc;
+    }
+    e->ran = 1;
+    s->run_id = r.run_id;
+    if (run_id)
+        *run_id = r.run_id;
+
+    sl__hooks eh = {&r, on_epoch, on_result, r.h.report, on_metric};
+    exp->stop = &s->stop;
+    FILE *rep = r.h.report;
+    if (r.h.on_start)
+        rc = r.h.on_start(r.h.user, r.run_id);
+    double t0 = sl__mono_time();
+    r.last_flush = t0;
+    if (!rc)
+        rc = sl__engine_teacher(exp, rep, &err);
+    if (!rc)
+        rc = sl__evaluate_all(exp, 0, &eh, &err);
+    int trained = 0;
+    if (!rc) {
+        rc = sl__train(exp, &eh, &err);
+        trained = rc == SL_OK || rc == SL_EINTR;
+    }
+    double train_time = sl__mono_time() - t0;
+    if (!rc) {
+        if (rep) {
+            char b[32];
+            fprintf(rep, "trained %lld epochs in %s (%.0f epochs/s)\n",
+                    (long long)exp->epochs,
+                    sl__fmt_duration(train_time, b, sizeof b),
+                    train_time > 0 ? (double)exp->epochs / train_time : 0.0);
+        }
+        rc = sl__evaluate_all(exp, 1, &eh, &err);
+    }
+    /* the parameters as they are, also when stopped early: an interrupted
+     * run's weights can still be looked at */
+    if (trained) {
+        sl__err perr;
+        sl__err_clear(&perr);
+        int prc = store_parameters(&r, &perr);
+        if (prc && !rc) {
+            rc = prc;
+            err = perr;
+        }
+    }
+    /* device export and the quantised network's evaluations */
+    if (!rc)
+        rc = sl__export_after_run(exp, r.db, r.run_id, &eh, &err);
+    int any_record = 0;
+    for (size_t i = 0; i < exp->net.n_layers; i++)
+        any_record |= exp->net.layers[i].record;
+    int traces = HAS(sl_run_opts, o, traces) && o->traces;
+    if (!rc && (traces || any_record))
+        rc = store_traces(&r, traces, &err);
+    /* a database error inside a hook surfaces as the hook's status */
+    if (r.err.code && !err.code)
+        err = r.err;
+    if (rc && !err.code)
+        sl__fail(&err, rc, "%s", sl_strerror(rc));
+    const char *status = rc == SL_OK      ? "finished"
+                         : rc == SL_EINTR ? "interrupted"
+                                          : "failed";
+    sl__err end_err;
+    sl__err_clear(&end_err);
+    int rc_end = sl__db_run_end(r.db, r.run_id, status, rc ? err.msg : NULL,
+                                &end_err);
+    sl__db_close(r.db);
+    s->stop = 0;
+    if (rc && rc_end)
+        sl__fail(&s->err, rc, "%s (and recording the end of the run "
+                 "failed: %s)", err.msg, end_err.msg);
+    else if (rc)
+        s->err = err;
+    else if (rc_end)
+        s->err = end_err;
+    return rc ? rc : rc_end;
+}

@@ -1,0 +1,206 @@
+/*
+ * spikelab/rundb.h — reading the run database: the runs `spikelab run`
+ * (or sl_run, session.h) recorded, with their configuration, metrics,
+ * results, parameters and artifacts. `spikelab runs` filters with the
+ * same expressions (sl_run_filter.where = its --where).
+ *
+ *     sl_rundb *db;
+ *     if (sl_rundb_open("runs.db", SL_RUNDB_READONLY, &db) < 0) {
+ *         fprintf(stderr, "%s\n", sl_rundb_errmsg(db));
+ *         sl_rundb_close(db);  ...
+ *     }
+ *     const char *where[] = {"optimizer.lr>=0.01"};
+ *     sl_run_filter f = {.struct_size = sizeof f, .status = "finished",
+ *                        .where = where, .n_where = 1};
+ *     sl_run_iter *it;
+ *     if (sl_rundb_runs(db, &f, &it) == 0) {
+ *         for (const sl_run_info *r; (r = sl_run_next(it)) != NULL;)
+ *             printf("%lld %s\n", (long long)r->id, r->name);
+ *         if (sl_run_iter_free(it) < 0) ... sl_rundb_errmsg(db) ...;
+ *     }
+ *     sl_rundb_close(db);
+ *
+ * Errors: functions returning int give 0 (SL_OK) or a negative sl_status
+ * (abi.h); the message is sl_rundb_errmsg(db) and names the file. A run
+ * that is not in the database: SL_ENOTFOUND. A malformed filter:
+ * SL_EINVAL, the message says what is wrong. Database failures: SL_EDB.
+ *
+ * Values: times are Unix seconds; a value recorded as NaN (stored as
+ * NULL) and an absent time read back as NaN; infinities as such.
+ *
+ * Threads: one handle MUST be used from one thread at a time. Several
+ * handles (and processes) may read and record at once (WAL journal).
+ */
+#ifndef SPIKELAB_RUNDB_H
+#define SPIKELAB_RUNDB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "abi.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* An open run database. Opaque; sl_rundb_open / sl_rundb_close. */
+typedef struct sl_rundb sl_rundb;
+/* A running query over the runs table. Opaque; sl_rundb_runs /
+ * sl_run_iter_free. */
+typedef struct sl_run_iter sl_run_iter;
+
+/* Flags of sl_rundb_open. 0: read-write, the file must exist. */
+enum {
+    SL_RUNDB_READONLY = 1u << 0, /* never write (the file must exist) */
+    SL_RUNDB_CREATE = 1u << 1    /* read-write; create a missing file */
+};
+
+/* Open the run database at path. Read-write opens upgrade an older schema
+ * in place and mark runs of this host whose process is gone as
+ * interrupted; read-only opens change nothing (a schema older than this
+ * library's is then refused). *out always receives a handle unless memory
+ * ran out (then NULL): on failure it carries only the message, so
+ * sl_rundb_errmsg(*out) explains it; close it in every case.
+ * Errors: SL_EINVAL (NULL or empty path, NULL out, unknown flags),
+ * SL_ENOTFOUND (no file and no SL_RUNDB_CREATE), SL_EDB (not an SQLite
+ * file, another application's database, a newer schema, SQLite failures),
+ * SL_ENOMEM. */
+SL_EXPORT int sl_rundb_open(const char *path, unsigned flags,
+                            sl_rundb **out);
+
+/* Close the handle (every iterator of it MUST be freed first). NULL is a
+ * no-op. */
+SL_EXPORT void sl_rundb_close(sl_rundb *db);
+
+/* The message of the last error on db: borrowed, valid until the next
+ * call on db; "" after success. NULL db: "out of memory" (what a failed
+ * sl_rundb_open leaves only then). */
+SL_EXPORT const char *sl_rundb_errmsg(const sl_rundb *db);
+
+/* The path the handle was opened with (borrowed, lives with db). */
+SL_EXPORT const char *sl_rundb_path(const sl_rundb *db);
+
+/* The command's choice of database: explicit_path when non-NULL, else
+ * $SPIKELAB_DB when set and non-empty, else "spikelab.db". Borrowed
+ * (explicit_path itself, the environment's string or a literal). */
+SL_EXPORT const char *sl_rundb_default_path(const char *explicit_path);
+
+/* Which runs sl_rundb_runs lists; every member optional (zero/NULL: no
+ * condition). All conditions must hold. Strings are borrowed until
+ * sl_rundb_runs returns. */
+typedef struct sl_run_filter {
+    uint32_t struct_size; /* sizeof(sl_run_filter) */
+    /* --- ABI 1.0 --- */
+    const char *status;  /* comma-separated: running, finished, failed,
+                            interrupted */
+    const char *name;    /* experiment name, a glob (* ? [..]) */
+    const char *since;   /* started at or after: "30m", "2d", "1w" ago,
+                            "YYYY-MM-DD[ HH:MM[:SS]]" local, "@UNIXSECONDS" */
+    const char *const *tags; /* runs carrying every one of these tags */
+    size_t n_tags;
+    /* "KEY OP VALUE" as `spikelab runs --where` (OP: = != < <= > >= ~):
+     * KEY a parameter (optimizer.lr, network.layers.lif.tau_mem), else a
+     * result, else a metric's last value; param:/result:/metric: pick one */
+    const char *const *where;
+    size_t n_where;
+    /* "id", "started", "ended", "duration", "name", "status", "seed" or a
+     * --where KEY; a leading '-' sorts descending; runs without the key
+     * come last. NULL: newest first. Ties: newest first. */
+    const char *sort;
+    int64_t limit;       /* > 0: at most this many runs; 0: all */
+} sl_run_filter;
+
+/* One run. Strings are NULL when not recorded. Borrowed: valid until the
+ * next sl_run_next on the iterator or, from sl_rundb_run, the next call
+ * on db. */
+typedef struct sl_run_info {
+    uint32_t struct_size; /* as the library filled it */
+    /* --- ABI 1.0 --- */
+    int64_t id;
+    const char *name;
+    const char *status;   /* running | finished | failed | interrupted */
+    const char *error;    /* why it failed or was interrupted */
+    int64_t seed;
+    double started_at, ended_at; /* ended_at NaN while running */
+    double heartbeat_at;  /* last flush of a running run */
+    const char *config_path;      /* absolute path of the file run */
+    const char *config_text;      /* the file as written */
+    const char *config_effective; /* as run: overrides applied, @include
+                                     expanded (what `rerun` runs) */
+    const char *config_hash;      /* SHA-256 hex */
+    const char *overrides;        /* "key=value" lines, "" if none */
+    const char *host;
+    int64_t pid;
+    const char *core_version;
+    int64_t parent_id;    /* the run this one re-runs; 0: none */
+    int reproduced;       /* re-runs: 1 bit-identical, 0 not; -1 unknown */
+    const char *note;
+    const char *tags;     /* space-separated, sorted; "" if none */
+} sl_run_info;
+
+/* Start listing the runs that pass f (NULL: all), in f's order. On
+ * success *out is owned by the caller (sl_run_iter_free). The query runs
+ * in one read transaction, so it sees one snapshot. Errors: SL_EINVAL for
+ * a malformed filter (message names the expression), SL_EDB, SL_ENOMEM. */
+SL_EXPORT int sl_rundb_runs(sl_rundb *db, const sl_run_filter *f,
+                            sl_run_iter **out);
+/* The next run, or NULL at the end or on an error (sl_run_iter_free then
+ * returns it). Borrowed until the next call on it. */
+SL_EXPORT const sl_run_info *sl_run_next(sl_run_iter *it);
+/* Free the iterator; returns SL_OK, or the error that ended the listing
+ * early (message on the database handle). NULL: SL_OK. */
+SL_EXPORT int sl_run_iter_free(sl_run_iter *it);
+
+/* One run by id; *out borrowed until the next call on db. The newest run:
+ * sl_rundb_last. Errors: SL_ENOTFOUND, SL_EDB. */
+SL_EXPORT int sl_rundb_run(sl_rundb *db, int64_t id, const sl_run_info **out);
+/* The id of the newest run. SL_ENOTFOUND when there is none. */
+SL_EXPORT int sl_rundb_last(sl_rundb *db, int64_t *id);
+
+/* The readers below call cb once per row, in the order given, with
+ * strings borrowed for the call. A non-zero return from cb stops the
+ * listing and is returned as is (use a positive value to tell it from
+ * errors). A run that is not there: SL_ENOTFOUND (cb never called). */
+
+/* Metrics, by name then step; name non-NULL: only that metric. A value
+ * recorded as NaN comes back NaN; wall_time in Unix seconds. */
+SL_EXPORT int sl_rundb_metrics(sl_rundb *db, int64_t run, const char *name,
+                               int (*cb)(void *user, const char *name,
+                                         int64_t step, double value,
+                                         double wall_time),
+                               void *user);
+/* Final results, by name; text is NULL unless the result carries one. */
+SL_EXPORT int sl_rundb_results(sl_rundb *db, int64_t run,
+                               int (*cb)(void *user, const char *name,
+                                         double value, const char *text),
+                               void *user);
+/* The effective settings flattened, by key: key ("network.layers.1.tau_mem"),
+ * alias (by layer name, "network.layers.lif.tau_mem", or NULL), type
+ * ("int", "float", "bool", "string"), the value as text and, for the
+ * numeric types and bools, as a number (NaN otherwise). */
+SL_EXPORT int sl_rundb_params(sl_rundb *db, int64_t run,
+                              int (*cb)(void *user, const char *key,
+                                        const char *alias, const char *type,
+                                        const char *text, double num),
+                              void *user);
+/* Artifacts, by name: name ("params/lif/w_rec.npy"), kind ("parameters",
+ * "trace", "device", ...), mime, size in bytes (-1 when unknown), and
+ * in_db (1: the bytes are in the database, sl_rundb_artifact reads them;
+ * 0: recorded as a file path outside). */
+SL_EXPORT int sl_rundb_artifacts(sl_rundb *db, int64_t run,
+                                 int (*cb)(void *user, const char *name,
+                                           const char *kind,
+                                           const char *mime, int64_t size,
+                                           int in_db),
+                                 void *user);
+/* The bytes of the artifact stored in the database under name; *data and
+ * *size borrowed until the next call on db. Errors: SL_ENOTFOUND (no such
+ * run or artifact, or its bytes live in a file), SL_EDB, SL_ENOMEM. */
+SL_EXPORT int sl_rundb_artifact(sl_rundb *db, int64_t run, const char *name,
+                                const void **data, size_t *size);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

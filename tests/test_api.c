@@ -1,0 +1,422 @@
+/* tests/test_api.c — the embedding API (session.h, rundb.h) through its
+ * public functions only: errors with their messages, a short real run
+ * read back from the database, interrupt, hooks that stop a run, and the
+ * filters of the run listing. Needs $top_srcdir (the experiment) and
+ * $SPIKELAB_PLUGIN_PATH (the build tree's plugins), as set by make check. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "spikelab/rundb.h"
+#include "spikelab/session.h"
+
+static char dir[] = "/tmp/sl-test-api-XXXXXX";
+static char exp_path[4096], db_path[4200];
+
+static int setup(void **state)
+{
+    (void)state;
+    const char *top = getenv("top_srcdir");
+    if (!top || !mkdtemp(dir))
+        return -1;
+    snprintf(exp_path, sizeof exp_path,
+             "%s/experiments/frozen_noise_lif.cfg", top);
+    snprintf(db_path, sizeof db_path, "%s/runs.db", dir);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    char p[4300];
+    static const char *const suffix[] = {"", "-wal", "-shm"};
+    for (size_t i = 0; i < 3; i++) {
+        snprintf(p, sizeof p, "%s%s", db_path, suffix[i]);
+        unlink(p);
+    }
+    rmdir(dir);
+    return 0;
+}
+
+static const char *const short_run[] = {"train.epochs=3"};
+
+static sl_experiment *load_short(sl_session *s)
+{
+    sl_experiment *e = NULL;
+    int rc = sl_experiment_load(s, exp_path, short_run, 1, &e);
+    if (rc)
+        fprintf(stderr, "%s\n", sl_session_errmsg(s));
+    assert_int_equal(rc, SL_OK);
+    return e;
+}
+
+static void test_session_errors(void **state)
+{
+    (void)state;
+    sl_session *s = NULL;
+    assert_int_equal(sl_session_new(NULL, NULL), SL_EINVAL);
+    sl_session_opts bad = {0, NULL};
+    assert_int_equal(sl_session_new(&bad, &s), SL_EINVAL);
+    assert_null(s);
+    assert_int_equal(sl_session_new(NULL, &s), SL_OK);
+
+    /* a misspelt override: the key and where it came from */
+    sl_experiment *e = (sl_experiment *)1;
+    const char *const typo[] = {"train.epochs=3", "train.epochz=4"};
+    assert_int_equal(sl_experiment_load(s, exp_path, typo, 2, &e),
+                     SL_ECONFIG);
+    assert_null(e);
+    assert_non_null(strstr(sl_session_errmsg(s), "train.epochz"));
+    assert_non_null(strstr(sl_session_errmsg(s), "unknown key"));
+
+    /* a missing file: named */
+    assert_true(sl_experiment_load(s, "/nonexistent/x.cfg", NULL, 0, &e) <
+                0);
+    assert_non_null(strstr(sl_session_errmsg(s), "/nonexistent/x.cfg"));
+
+    /* text: the name and line of the error */
+    assert_int_equal(sl_experiment_load_string(s, "name = \"x\";\nseed = ;\n",
+                                               "inline.cfg", NULL, 0, &e),
+                     SL_ECONFIG);
+    assert_non_null(strstr(sl_session_errmsg(s), "inline.cfg:2"));
+    assert_int_equal(sl_experiment_load_string(s, NULL, "x", NULL, 0, &e),
+                     SL_EINVAL);
+    assert_int_equal(sl_experiment_load(s, exp_path, NULL, 1, &e),
+                     SL_EINVAL);
+
+    /* a run needs a database path */
+    e = load_short(s);
+    sl_run_opts o = {sizeof o, NULL, 0, NULL, NULL, 0};
+    int64_t id = -1;
+    assert_int_equal(sl_run(s, e, &o, NULL, &id), SL_EINVAL);
+    assert_int_equal(id, 0);
+    assert_non_null(strstr(sl_session_errmsg(s), "db_path"));
+    sl_experiment_free(e);
+    sl_session_free(s);
+    sl_session_free(NULL);
+    sl_experiment_free(NULL);
+}
+
+typedef struct counts {
+    int64_t started, epochs, last_epoch, results;
+    int stop_at; /* on_epoch returns 7 at this epoch (0: never) */
+} counts;
+
+static int c_start(void *u, int64_t id)
+{
+    ((counts *)u)->started = id;
+    return 0;
+}
+
+static int c_epoch(void *u, int64_t epoch, double loss)
+{
+    counts *c = u;
+    assert_true(isfinite(loss));
+    c->epochs++;
+    c->last_epoch = epoch;
+    return epoch == c->stop_at ? 7 : 0;
+}
+
+static int c_result(void *u, const char *name, double v)
+{
+    (void)name;
+    (void)v;
+    ((counts *)u)->results++;
+    return 0;
+}
+
+typedef struct seen {
+    int64_t n, loss_steps;
+    double first_loss;
+    int64_t n_results, n_params, n_artifacts, epochs_param;
+    int matched;
+    sl_session *s;
+} seen;
+
+static int m_cb(void *u, const char *name, int64_t step, double v, double w)
+{
+    seen *x = u;
+    (void)w;
+    x->n++;
+    if (strcmp(name, "loss") == 0) {
+        if (step == 1)
+            x->first_loss = v;
+        x->loss_steps++;
+    }
+    return 0;
+}
+
+static int r_cb(void *u, const char *name, double v, const char *text)
+{
+    seen *x = u;
+    (void)text;
+    x->n_results++;
+    for (size_t i = 0; i < sl_session_n_results(x->s); i++) {
+        double mine;
+        const char *n = sl_session_result(x->s, i, &mine);
+        if (strcmp(n, name) == 0 &&
+            (memcmp(&mine, &v, sizeof v) == 0 || (isnan(mine) && isnan(v))))
+            x->matched++;
+    }
+    return 0;
+}
+
+static int p_cb(void *u, const char *key, const char *alias,
+                const char *type, const char *text, double num)
+{
+    seen *x = u;
+    (void)alias;
+    (void)text;
+    x->n_params++;
+    if (strcmp(key, "train.epochs") == 0) {
+        assert_string_equal(type, "int");
+        x->epochs_param = (int64_t)num;
+    }
+    return 0;
+}
+
+static int a_cb(void *u, const char *name, const char *kind,
+                const char *mime, int64_t size, int in_db)
+{
+    seen *x = u;
+    (void)mime;
+    if (strncmp(name, "params/", 7) == 0) {
+        assert_string_equal(kind, "parameters");
+        assert_true(size > 0);
+        assert_int_equal(in_db, 1);
+        x->n_artifacts++;
+    }
+    return 0;
+}
+
+static int stop_cb(void *u, const char *name, int64_t step, double v,
+                   double w)
+{
+    (void)u, (void)name, (void)step, (void)v, (void)w;
+    return 42;
+}
+
+static void test_run_and_read_back(void **state)
+{
+    (void)state;
+    sl_session *s;
+    assert_int_equal(sl_session_new(NULL, &s), SL_OK);
+    sl_experiment *e = load_short(s);
+    assert_string_equal(sl_experiment_name(e), "frozen_noise_lif");
+    assert_int_equal(sl_experiment_epochs(e), 3);
+    assert_string_equal(sl_experiment_train_data(e), "train");
+
+    counts c = {0};
+    sl_run_opts o = {sizeof o, db_path, 0, NULL, NULL, 0};
+    sl_run_hooks h = {sizeof h, &c, c_start, c_epoch, NULL, c_result, NULL};
+    int64_t id = 0;
+    int rc = sl_run(s, e, &o, &h, &id);
+    if (rc)
+        fprintf(stderr, "%s\n", sl_session_errmsg(s));
+    assert_int_equal(rc, SL_OK);
+    assert_true(id > 0);
+    assert_int_equal(c.started, id);
+    assert_int_equal(c.epochs, 3);
+    assert_int_equal(c.last_epoch, 3);
+    assert_true(c.results > 0);
+    assert_int_equal((int64_t)sl_session_n_results(s), c.results);
+    assert_int_equal(sl_session_run_id(s), id);
+    assert_null(sl_session_result(s, sl_session_n_results(s), NULL));
+    /* once trained, not again */
+    assert_int_equal(sl_run(s, e, &o, &h, NULL), SL_EINVAL);
+    assert_non_null(strstr(sl_session_errmsg(s), "already run"));
+    sl_experiment_free(e);
+
+    sl_rundb *db;
+    assert_int_equal(sl_rundb_open(db_path, SL_RUNDB_READONLY, &db), SL_OK);
+    const sl_run_info *r;
+    assert_int_equal(sl_rundb_run(db, id, &r), SL_OK);
+    assert_int_equal(r->id, id);
+    assert_string_equal(r->status, "finished");
+    assert_string_equal(r->name, "frozen_noise_lif");
+    assert_string_equal(r->overrides, "train.epochs=3");
+    assert_int_equal(r->seed, 0);
+    assert_int_equal(r->reproduced, -1);
+    assert_non_null(strstr(r->config_path, "frozen_noise_lif.cfg"));
+    assert_true(r->ended_at >= r->started_at);
+    int64_t last = 0;
+    assert_int_equal(sl_rundb_last(db, &last), SL_OK);
+    assert_int_equal(last, id);
+
+    seen x = {0};
+    x.s = s;
+    assert_int_equal(sl_rundb_metrics(db, id, NULL, m_cb, &x), SL_OK);
+    assert_int_equal(x.loss_steps, 3);
+    assert_true(isfinite(x.first_loss));
+    int64_t all = x.n;
+    x.n = 0;
+    assert_int_equal(sl_rundb_metrics(db, id, "loss", m_cb, &x), SL_OK);
+    assert_int_equal(x.n, 3);
+    assert_true(all >= 3);
+    assert_int_equal(sl_rundb_results(db, id, r_cb, &x), SL_OK);
+    assert_int_equal(x.n_results, c.results);
+    assert_int_equal(x.matched, c.results); /* bit for bit */
+    assert_int_equal(sl_rundb_params(db, id, p_cb, &x), SL_OK);
+    assert_true(x.n_params > 10);
+    assert_int_equal(x.epochs_param, 3);
+    assert_int_equal(sl_rundb_artifacts(db, id, a_cb, &x), SL_OK);
+    assert_true(x.n_artifacts >= 1);
+    const void *data;
+    size_t size;
+    assert_int_equal(sl_rundb_artifact(db, id, "params/lif/w_rec.npy", &data,
+                                       &size), SL_OK);
+    assert_true(size > 10);
+    assert_memory_equal(data, "\x93NUMPY", 6);
+    assert_int_equal(sl_rundb_artifact(db, id, "nope.npy", &data, &size),
+                     SL_ENOTFOUND);
+    /* a callback's non-zero return stops the listing and comes back */
+    assert_int_equal(sl_rundb_metrics(db, id, NULL, stop_cb, NULL), 42);
+    /* no such run */
+    assert_int_equal(sl_rundb_run(db, id + 100, &r), SL_ENOTFOUND);
+    assert_non_null(strstr(sl_rundb_errmsg(db), "no run"));
+    assert_int_equal(sl_rundb_results(db, id + 100, r_cb, &x), SL_ENOTFOUND);
+    sl_rundb_close(db);
+    sl_session_free(s);
+}
+
+static void test_interrupt_and_hook_stop(void **state)
+{
+    (void)state;
+    sl_session *s;
+    assert_int_equal(sl_session_new(NULL, &s), SL_OK);
+    sl_run_opts o = {sizeof o, db_path, 0, NULL, NULL, 0};
+
+    /* an interrupt before the run: stops it at its first epoch */
+    sl_experiment *e = load_short(s);
+    counts c = {0};
+    sl_run_hooks h = {sizeof h, &c, c_start, c_epoch, NULL, NULL, NULL};
+    int64_t id_int = 0;
+    sl_session_interrupt(s);
+    assert_int_equal(sl_run(s, e, &o, &h, &id_int), SL_EINTR);
+    assert_true(id_int > 0);
+    assert_int_equal(c.epochs, 0);
+    assert_non_null(strstr(sl_session_errmsg(s), "interrupted"));
+    sl_experiment_free(e);
+
+    /* the request is consumed: the next run finishes */
+    e = load_short(s);
+    assert_int_equal(sl_run(s, e, &o, NULL, NULL), SL_OK);
+    sl_experiment_free(e);
+
+    /* a hook's non-zero return stops the run: recorded as failed */
+    e = load_short(s);
+    memset(&c, 0, sizeof c);
+    c.stop_at = 2;
+    int64_t id_fail = 0;
+    assert_int_equal(sl_run(s, e, &o, &h, &id_fail), 7);
+    assert_int_equal(c.epochs, 2);
+    sl_experiment_free(e);
+    sl_session_free(s);
+
+    sl_rundb *db;
+    assert_int_equal(sl_rundb_open(db_path, 0, &db), SL_OK);
+    const sl_run_info *r;
+    assert_int_equal(sl_rundb_run(db, id_int, &r), SL_OK);
+    assert_string_equal(r->status, "interrupted");
+    assert_int_equal(sl_rundb_run(db, id_fail, &r), SL_OK);
+    assert_string_equal(r->status, "failed");
+    assert_non_null(r->error);
+
+    /* the listing's filters */
+    sl_run_filter f = {.struct_size = sizeof f, .status = "interrupted"};
+    sl_run_iter *it;
+    assert_int_equal(sl_rundb_runs(db, &f, &it), SL_OK);
+    int n = 0;
+    for (const sl_run_info *ri; (ri = sl_run_next(it)) != NULL; n++)
+        assert_int_equal(ri->id, id_int);
+    assert_int_equal(sl_run_iter_free(it), SL_OK);
+    assert_int_equal(n, 1);
+
+    const char *const where[] = {"train.epochs=3"};
+    memset(&f, 0, sizeof f);
+    f.struct_size = sizeof f;
+    f.where = where;
+    f.n_where = 1;
+    f.sort = "id";
+    f.limit = 2;
+    assert_int_equal(sl_rundb_runs(db, &f, &it), SL_OK);
+    int64_t prev = 0;
+    const sl_run_info *ri;
+    for (n = 0; (ri = sl_run_next(it)) != NULL; n++) {
+        assert_true(ri->id > prev); /* ascending by id */
+        prev = ri->id;
+    }
+    assert_int_equal(sl_run_iter_free(it), SL_OK);
+    assert_int_equal(n, 2);
+
+    memset(&f, 0, sizeof f);
+    f.struct_size = sizeof f;
+    f.status = "finishd";
+    assert_int_equal(sl_rundb_runs(db, &f, &it), SL_EINVAL);
+    assert_non_null(strstr(sl_rundb_errmsg(db), "'finishd' is not a status"));
+    const char *const bad[] = {"optimizer.lr"};
+    f.status = NULL;
+    f.where = bad;
+    f.n_where = 1;
+    assert_int_equal(sl_rundb_runs(db, &f, &it), SL_EINVAL);
+    assert_true(strlen(sl_rundb_errmsg(db)) > 0);
+    sl_rundb_close(db);
+}
+
+static void test_rundb_open_errors(void **state)
+{
+    (void)state;
+    sl_rundb *db = NULL;
+    char missing[4300];
+    snprintf(missing, sizeof missing, "%s/none.db", dir);
+    assert_int_equal(sl_rundb_open(missing, 0, &db), SL_ENOTFOUND);
+    assert_non_null(db);
+    assert_non_null(strstr(sl_rundb_errmsg(db), missing));
+    /* a failed handle answers every reader with an error, not a crash */
+    int64_t id;
+    assert_int_equal(sl_rundb_last(db, &id), SL_EINVAL);
+    sl_rundb_close(db);
+    assert_int_equal(access(missing, F_OK), -1); /* not created */
+    assert_int_equal(sl_rundb_open(missing, SL_RUNDB_READONLY, &db),
+                     SL_ENOTFOUND);
+    sl_rundb_close(db);
+    assert_int_equal(sl_rundb_open(missing, SL_RUNDB_READONLY |
+                                   SL_RUNDB_CREATE, &db), SL_EINVAL);
+    sl_rundb_close(db);
+    assert_int_equal(sl_rundb_open("", 0, &db), SL_EINVAL);
+    sl_rundb_close(db);
+    /* not a database */
+    assert_int_equal(sl_rundb_open(exp_path, SL_RUNDB_READONLY, &db),
+                     SL_EDB);
+    assert_non_null(strstr(sl_rundb_errmsg(db), exp_path));
+    sl_rundb_close(db);
+    /* created empty: no runs */
+    assert_int_equal(sl_rundb_open(missing, SL_RUNDB_CREATE, &db), SL_OK);
+    assert_int_equal(sl_rundb_last(db, &id), SL_ENOTFOUND);
+    sl_rundb_close(db);
+    char p[4400];
+    static const char *const suffix[] = {"", "-wal", "-shm"};
+    for (size_t i = 0; i < 3; i++) {
+        snprintf(p, sizeof p, "%s%s", missing, suffix[i]);
+        unlink(p);
+    }
+    assert_string_equal(sl_rundb_default_path("x.db"), "x.db");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_session_errors),
+        cmocka_unit_test(test_run_and_read_back),
+        cmocka_unit_test(test_interrupt_and_hook_stop),
+        cmocka_unit_test(test_rundb_open_errors),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
