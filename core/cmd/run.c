@@ -97,6 +97,30 @@ static int on_result(void *user, const char *name, double value)
     return sl__db_result(s->db, s->run_id, name, value, NULL, &s->err);
 }
 
+/* sl__export_sink: the deployment's results and artifact go to the run's
+ * records; the float results it prints beside the quantised ones are
+ * those on_result recorded. */
+static int export_result(void *user, const char *name, double value,
+                         const char *text)
+{
+    run_state *s = user;
+    return sl__db_result(s->db, s->run_id, name, value, text, &s->err);
+}
+
+static int export_artifact(void *user, const char *name, const char *kind,
+                           const char *mime, const void *data, size_t size)
+{
+    run_state *s = user;
+    return sl__db_artifact(s->db, s->run_id, name, kind, mime, data, size,
+                           &s->err);
+}
+
+static int export_float_result(void *user, const char *name, double *value)
+{
+    run_state *s = user;
+    return sl__db_result_value(s->db, s->run_id, name, value, NULL) == 1;
+}
+
 /* An evaluation during training (`every`): a metric at that epoch, and a
  * progress line for its headline values (not the quartiles and extremes). */
 static int on_metric(void *user, int64_t step, const char *name, double value)
@@ -340,9 +364,13 @@ int sl__run_experiment(const sl__run_request *req, int64_t *run_id)
             err = s.err;
         }
     }
-    /* device export and the quantised network's evaluations */
-    if (!rc)
-        rc = sl__export_after_run(&exp, s.db, s.run_id, &hooks, &err);
+    /* device export and the quantised network's evaluations: the engine
+     * hands the artifact and results to the sink, which records them */
+    if (!rc) {
+        sl__export_sink sink = {&s, export_result, export_artifact,
+                                export_float_result, stdout};
+        rc = sl__export_after_run(&exp, &sink, &err);
+    }
     int any_record = 0;
     for (size_t i = 0; i < exp.net.n_layers; i++)
         any_record |= exp.net.layers[i].record;
