@@ -187,6 +187,34 @@ static void test_struct_layout(void **state)
 }
 
 /* Enum values, flags and names plugins compile in. */
+/* The extension "sl.deploy.v1" (deploy.h), as first released: pinned the
+ * same way (its tables may only grow at the end). */
+static void test_deploy_layout(void **state)
+{
+    (void)state;
+    if (sizeof(void *) != 8 || sizeof(size_t) != 8) {
+        skip(); /* the numbers are for LP64 */
+    }
+    SIZE(sl_figure, 32);
+    FIELD(sl_figure, struct_size, 0, 4);
+    FIELD(sl_figure, flags, 4, 4);
+    FIELD(sl_figure, name, 8, 8);
+    FIELD(sl_figure, text, 16, 8);
+    FIELD(sl_figure, value, 24, 8);
+    SIZE(sl_deploy_ext, 48);
+    FIELD(sl_deploy_ext, struct_size, 0, 4);
+    FIELD(sl_deploy_ext, file_ext, 8, 8);
+    FIELD(sl_deploy_ext, mime, 16, 8);
+    FIELD(sl_deploy_ext, xQuantise, 24, 8);
+    FIELD(sl_deploy_ext, xRead, 32, 8);
+    FIELD(sl_deploy_ext, xFigures, 40, 8);
+    assert_string_equal(SL_EXT_DEPLOY, "sl.deploy.v1");
+    assert_int_equal(SL_FIGURE_RESULT, 1);
+    assert_int_equal(SL_FIGURE_REPORT, 2);
+    assert_int_equal(SL_DEPLOY_WRITTEN, 0);
+    assert_int_equal(SL_DEPLOY_READ, 1);
+}
+
 static void test_constants(void **state)
 {
     (void)state;
@@ -266,6 +294,7 @@ int main(void)
         cmocka_unit_test(test_struct_layout),
         cmocka_unit_test(test_constants),
         cmocka_unit_test(test_desc_macro),
+        cmocka_unit_test(test_deploy_layout),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

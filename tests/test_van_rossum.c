@@ -1,6 +1,6 @@
 /*
- * tests/test_van_rossum.c — the "van_rossum" loss of losses.so through the
- * real loader: values against the kernel sums of specs/superspike.md §4,
+ * tests/test_van_rossum.c — the "van_rossum" loss of superspike.so through
+ * the real loader: values against the kernel sums of specs/superspike.md §4,
  * against a direct convolve-same evaluation, gradients against central
  * finite differences (l2 everywhere, l1 away from its kinks), broadcast
  * targets, batch mean, NaN and bad settings / shapes.
@@ -27,7 +27,7 @@ static sl__registry *g_reg;
 static int setup(void **state)
 {
     (void)state;
-    g_reg = sl_test_load_plugin("losses", NULL);
+    g_reg = sl_test_load_plugin("superspike", NULL);
     return g_reg ? 0 : -1;
 }
 

@@ -834,6 +834,30 @@ int sl__db_result(sl__db *db, int64_t run, const char *name, double value,
     return step_done(db, s, err, "recording a result");
 }
 
+int sl__db_result_value(sl__db *db, int64_t run, const char *name,
+                        double *value, sl__err *err)
+{
+    if (!db || !name || !value)
+        return sl__fail(err, SL_EINVAL, "sl__db_result_value: NULL argument");
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_prepare_v2(db->h, "SELECT value FROM results WHERE run_id = "
+                           "?1 AND name = ?2", -1, &s, NULL) != SQLITE_OK)
+        return sl__fail(err, SL_EDB, "%s: reading a result: %s", db->path,
+                        sqlite3_errmsg(db->h));
+    sqlite3_bind_int64(s, 1, run);
+    bind_text(s, 2, name);
+    int rc = sqlite3_step(s), found = 0;
+    if (rc == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL) {
+        *value = sqlite3_column_double(s, 0);
+        found = 1;
+    } else if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        found = sl__fail(err, SL_EDB, "%s: reading a result: %s", db->path,
+                         sqlite3_errmsg(db->h));
+    }
+    sqlite3_finalize(s);
+    return found;
+}
+
 static int artifact(sl__db *db, int64_t run, const char *name,
                     const char *kind, const char *mime, const void *data,
                     size_t size, const char *path, sl__err *err)

@@ -167,6 +167,11 @@ int sl__db_flush(sl__db *db, sl__err *err);
 /* Store a final result (committed at once). text may be NULL. */
 int sl__db_result(sl__db *db, int64_t run, const char *name, double value,
                   const char *text, sl__err *err);
+/* The numeric value of result `name` of run: 1 and *value when it is
+ * recorded with a value, 0 when not (absent, or NULL), SL_EDB on a
+ * database error. */
+int sl__db_result_value(sl__db *db, int64_t run, const char *name,
+                        double *value, sl__err *err);
 /* Store an artifact's bytes in the database (committed at once). data is
  * borrowed for the call; it may be NULL only when size is 0. */
 int sl__db_artifact(sl__db *db, int64_t run, const char *name,

@@ -8,8 +8,9 @@
  *                       (rule.c)
  *   "superspike_input"  SL_KIND_DATASET: the tutorial's 25 Bernoulli input
  *                       trains and an optional target spike train (input.c)
- * The van Rossum loss lives in losses.so ("van_rossum"); both share the
- * kernel maths of ss_kernels.h.
+ *   "van_rossum"        SL_KIND_LOSS: the van Rossum distance the tutorial
+ *                       trains on, for any model (van_rossum.c)
+ * The rule and the loss share the kernel maths of ss_kernels.h.
  */
 #include "superspike.h"
 
@@ -22,12 +23,16 @@ static const sl_component ss_components[] = {
      "the SuperSpike tutorial's Bernoulli input trains (NumPy-exact with "
      "numpy_seed) and target spike train",
      &ss__input_iface},
+    {sizeof(sl_component), SL_KIND_LOSS, "van_rossum",
+     "van Rossum distance of spike trains (SuperSpike tutorial kernel; "
+     "norm = l1 | l2), van_rossum.c",
+     &ss__van_rossum_iface},
 };
 
 static const sl_plugin_desc ss_desc =
     SL_PLUGIN_DESC("superspike", "0.1.0",
-                   "SuperSpike learning rule and the BrainScaleS-2 tutorial's "
-                   "input",
+                   "SuperSpike learning rule, the BrainScaleS-2 tutorial's "
+                   "input and the van Rossum loss",
                    ss_components);
 
 /* Entry point: the static descriptor, or NULL for a host of another ABI
