@@ -288,6 +288,7 @@ int sl__run_experiment(const sl__run_request *req, int64_t *run_id)
         .seed = exp.seed,
         .parent_id = req->parent_id,
     };
+    meta.defaults = sl__config_defaults(exp.cfg, &meta.n_defaults);
     rc = sl__db_run_begin(s.db, &meta, &s.run_id, &s.err);
     free(abs_file);
     free(effective);

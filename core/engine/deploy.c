@@ -10,6 +10,7 @@
 #include <sqlite3.h>
 
 #include "engine/deploy.h"
+#include "engine/settings.h"
 #include "../plugins/dynapse2_export/dynapse2.h"
 
 struct sl__export {
@@ -71,6 +72,8 @@ static int create(sl__experiment *exp, sl__setting *g, const char *type,
                              type);
     snprintf(x->artifact, sizeof x->artifact, "device/%s.json", type);
     sl__ctx_init(&x->ctx, g ? cfg : NULL, g, (uint64_t)exp->seed, "export");
+    if (g && sl__declare_component(cfg, g, SL__SEC_EXPORT, x->entry))
+        return sl__fail(err, SL_ENOMEM, "out of memory");
     int rc = x->iface->xCreate(&sl__host, &x->ctx, &x->self);
     if (rc) {
         x->self = NULL;
@@ -99,6 +102,8 @@ int sl__export_load(sl__experiment *exp, sl__err *err)
                              "must be a group, e.g. export = { type = "
                              "\"dynapse2\"; };");
     const char *type;
+    if (sl__declare_section(cfg, g, SL__SEC_EXPORT))
+        return sl__fail(err, SL_ENOMEM, "out of memory");
     int rc = sl__cfg_string(cfg, g, "type", NULL, &type, err);
     if (rc)
         return rc;

@@ -22,6 +22,8 @@
 
 #include "engine/host.h"
 #include "engine/registry.h"
+#include "config/decl.h"
+#include "util/suggest.h"
 
 /* Size of a struct up to and including `field`: the size the first ABI
  * version of the struct had when `field` is its last 1.0 member. Fields are
@@ -31,6 +33,7 @@
 
 #define SL__DESC_V1_SIZE SL__END(sl_plugin_desc, components)
 #define SL__COMP_V1_SIZE SL__END(sl_component, iface)
+#define SL__SETTING_V1_SIZE SL__END(sl_setting, doc)
 /* The descriptor prefix needed to read the ABI version at all. */
 #define SL__DESC_VERSION_SIZE SL__END(sl_plugin_desc, abi_minor)
 /* More components than this is a garbage count, not a plugin. */
@@ -305,6 +308,43 @@ static const plugin_rec *find_plugin(const sl__registry *reg,
     return NULL;
 }
 
+/* A component's settings table: sized entries, valid types, unique names,
+ * defaults that parse and lie in their own range (decl.c). */
+static int check_settings(const sl_component *c, size_t i, reason *why)
+{
+    if (c->n_settings == 0 || c->n_settings > 4096)
+        return say(why, SL_EPLUGIN,
+                   "component %zu ('%s'): settings table with %zu entries "
+                   "(a component without settings uses SL_NO_SETTINGS)",
+                   i, c->name, c->n_settings);
+    size_t stride = c->settings[0].struct_size;
+    if (stride < SL__SETTING_V1_SIZE)
+        return say(why, SL_EPLUGIN,
+                   "component %zu ('%s'): settings entry struct_size %zu is "
+                   "smaller than the ABI 1.1 sl_setting (%zu bytes)",
+                   i, c->name, stride, (size_t)SL__SETTING_V1_SIZE);
+    for (size_t k = 0; k < c->n_settings; k++) {
+        const sl_setting *st = sl__decl_at(c->settings, k);
+        char msg[300];
+        if (st->struct_size != stride)
+            return say(why, SL_EPLUGIN,
+                       "component %zu ('%s'): settings entry %zu has "
+                       "struct_size %u, entry 0 has %zu", i, c->name, k,
+                       (unsigned)st->struct_size, stride);
+        if (sl__setting_validate(st, msg, sizeof msg))
+            return say(why, SL_EPLUGIN, "component %zu ('%s'): %s", i,
+                       c->name, msg);
+        for (size_t j = 0; st->name && j < k; j++) {
+            const char *o = sl__decl_at(c->settings, j)->name;
+            if (o && strcmp(o, st->name) == 0)
+                return say(why, SL_EPLUGIN,
+                           "component %zu ('%s'): setting '%s' is declared "
+                           "twice", i, c->name, st->name);
+        }
+    }
+    return SL_OK;
+}
+
 /* Header checks: everything needed to trust desc->name. */
 static int check_header(const sl_plugin_desc *d, reason *why)
 {
@@ -400,6 +440,11 @@ static int check_components(const sl__registry *reg, const sl_plugin_desc *d,
                        "component %zu ('%s'): %s interface lacks required "
                        "method %s",
                        i, c->name, kn, m);
+        if (SL_HAS_FIELD(sl_component, c, settings) && c->settings) {
+            int rc = check_settings(c, i, why);
+            if (rc)
+                return rc;
+        }
         for (size_t j = 0; j < i; j++)
             if (strcmp(comp_at(d, stride, j)->name, c->name) == 0)
                 return say(why, SL_EPLUGIN,
@@ -445,8 +490,14 @@ static int add_plugin(sl__registry *reg, const sl_plugin_desc *d,
     r->pub.desc = d;
     size_t stride = d->components[0].struct_size;
     for (size_t i = 0; i < d->n_components; i++) {
-        r->entries[i].comp = comp_at(d, stride, i);
+        const sl_component *c = comp_at(d, stride, i);
+        r->entries[i].comp = c;
         r->entries[i].plugin = &r->pub;
+        /* a 1.0 component ends at iface: its table fields are not there */
+        if (SL_HAS_FIELD(sl_component, c, settings) && c->settings) {
+            r->entries[i].settings = c->settings;
+            r->entries[i].n_settings = c->n_settings;
+        }
     }
     r->n_entries = d->n_components;
     reg->plugins[reg->n_plugins++] = r;
@@ -829,31 +880,6 @@ static void sb_printf(sbuf *b, const char *fmt, ...)
 
 /* Levenshtein distance, capped: only small distances matter for a
  * "did you mean" hint, and names are short. */
-static size_t edit_distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    if (la > 63 || lb > 63)
-        return (size_t)-1;
-    size_t row[64];
-    for (size_t j = 0; j <= lb; j++)
-        row[j] = j;
-    for (size_t i = 1; i <= la; i++) {
-        size_t diag = row[0];
-        row[0] = i;
-        for (size_t j = 1; j <= lb; j++) {
-            size_t up = row[j];
-            size_t best = diag + (a[i - 1] != b[j - 1]);
-            if (row[j - 1] + 1 < best)
-                best = row[j - 1] + 1;
-            if (up + 1 < best)
-                best = up + 1;
-            row[j] = best;
-            diag = up;
-        }
-    }
-    return row[lb];
-}
-
 int sl__registry_missing(const sl__registry *reg, sl_kind kind,
                          const char *name, sl__err *err)
 {
@@ -866,8 +892,8 @@ int sl__registry_missing(const sl__registry *reg, sl_kind kind,
                   sl__kind_name((sl_kind)other->comp->kind),
                   display_path(other->plugin));
     /* the closest name of the right kind, if it is a plausible typo */
-    const sl__entry *near = NULL;
-    size_t best = 3;
+    sl__suggest sg;
+    sl__suggest_init(&sg, name, 3);
     size_t n_avail = 0;
     for (size_t p = 0; p < reg->n_plugins; p++)
         for (size_t i = 0; i < reg->plugins[p]->n_entries; i++) {
@@ -875,14 +901,10 @@ int sl__registry_missing(const sl__registry *reg, sl_kind kind,
             if (e->comp->kind != (uint32_t)kind)
                 continue;
             n_avail++;
-            size_t d = name ? edit_distance(name, e->comp->name) : best;
-            if (d < best) {
-                best = d;
-                near = e;
-            }
+            sl__suggest_add(&sg, e->comp->name);
         }
-    if (near)
-        sb_printf(&b, "; did you mean '%s'?", near->comp->name);
+    if (sg.best)
+        sb_printf(&b, "; did you mean '%s'?", sg.best);
     sb_printf(&b, "\navailable %s components:", kn);
     if (n_avail == 0)
         sb_printf(&b, " none");

@@ -287,19 +287,40 @@ static const sl_loss_iface ce_iface = {
     .xExtension = loss_extension,
 };
 
+static const sl_setting mse_settings[] = {SL_NO_SETTINGS};
+
+static const sl_setting ce_settings[] = {
+    SL_SETTING(SL_SET_STRING, "decode", "max", NULL,
+               SL_CHOICES("max|mean|sum|last"),
+               "how the output over time becomes one logit per class"),
+};
+
+/* the kernel settings are ss_read_kernel_settings' (ss_kernels.h) */
+static const sl_setting vr_settings[] = {
+    SL_SETTING(SL_SET_STRING, "norm", "l1", NULL, SL_CHOICES("l1|l2"),
+               "Σ|e| (the tutorial's loss) or ½Σe² of the filtered error"),
+    SL_SETTING(SL_SET_FLOAT, "tau_mem", "1e-5", "s", SL_GT(0),
+               "PSP kernel: membrane time constant"),
+    SL_SETTING(SL_SET_FLOAT, "tau_syn", "5e-6", "s", SL_GT(0),
+               "PSP kernel: synaptic time constant (must differ from "
+               "tau_mem)"),
+    SL_SETTING(SL_SET_FLOAT, "kernel_length", "1e-4", "s", SL_GT(0),
+               "length of the truncated kernel"),
+};
+
 static const sl_component loss_components[] = {
-    {sizeof(sl_component), SL_KIND_LOSS, "mse",
-     "mean squared error over (batch, time, channels); target broadcast "
-     "when its time is 1",
-     &mse_iface},
-    {sizeof(sl_component), SL_KIND_LOSS, "cross_entropy",
-     "softmax cross-entropy of logits decoded over time (decode = max | "
-     "mean | sum | last)",
-     &ce_iface},
-    {sizeof(sl_component), SL_KIND_LOSS, "van_rossum",
-     "van Rossum distance of spike trains (SuperSpike tutorial kernel; "
-     "norm = l1 | l2), van_rossum.c",
-     &losses__van_rossum_iface},
+    SL_COMPONENT(SL_KIND_LOSS, "mse",
+                 "mean squared error over (batch, time, channels); target "
+                 "broadcast when its time is 1",
+                 &mse_iface, mse_settings),
+    SL_COMPONENT(SL_KIND_LOSS, "cross_entropy",
+                 "softmax cross-entropy of logits decoded over time (decode "
+                 "= max | mean | sum | last)",
+                 &ce_iface, ce_settings),
+    SL_COMPONENT(SL_KIND_LOSS, "van_rossum",
+                 "van Rossum distance of spike trains (SuperSpike tutorial "
+                 "kernel; norm = l1 | l2), van_rossum.c",
+                 &losses__van_rossum_iface, vr_settings),
 };
 
 static const sl_plugin_desc losses_desc =
