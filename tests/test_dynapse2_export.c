@@ -76,6 +76,8 @@ static int exp_try(exporter *E, const char *text)
     if (sl__config_load_string(text, "test", &E->cfg, &err) != SL_OK)
         fail_msg("config \"%s\": %s", text, err.msg);
     sl__ctx_init(&E->ctx, E->cfg, sl__config_root(E->cfg), 7, "export");
+    sl_test_declare(&E->ctx,
+                    sl__registry_find(reg, SL_KIND_BACKEND, "dynapse2"));
     int rc = bif->xCreate(&sl__host, &E->ctx, &E->self);
     if (rc == SL_OK) {
         E->x = bif->xExtension(E->self, D2_EXT_PRIVATE);
@@ -881,6 +883,7 @@ static void run_dynapsim(const tnet *t, const float *x, size_t T, float *out)
     sl__ctx_init(&ctx, cfg, sl__config_root(cfg), 11, "dynapsim");
     const sl__entry *e = sl__registry_find(reg, SL_KIND_NEURON, "dynapsim");
     assert_non_null(e);
+    sl_test_declare(&ctx, e);
     const sl_neuron_iface *ni = e->comp->iface;
     sl_layer_info info = {sizeof info, t->n, 1e-3};
     void *self;

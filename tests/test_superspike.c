@@ -98,6 +98,7 @@ static int make(inst *in, sl_kind kind, const char *name, const char *settings,
         fail_msg("config: %s", err.msg);
     sl__ctx_init(&in->ctx, in->cfg, sl__config_find(in->cfg, NULL, "g"), seed,
                  name);
+    sl_test_declare(&in->ctx, e);
     int rc;
     switch (kind) {
     case SL_KIND_OPTIMIZER:
@@ -1026,6 +1027,7 @@ static void lif_make(lifnet *L)
         fail_msg("config: %s", err.msg);
     sl__ctx_init(&L->ctx, L->cfg, sl__config_find(L->cfg, NULL, "g"), 1,
                  "lif");
+    sl_test_declare(&L->ctx, e);
     sl_layer_info info = {sizeof info, 1, TUT_DT};
     size_t n_out = 0;
     if (L->ifc->xCreate(&sl__host, &L->ctx, &info, &L->self, &n_out) != SL_OK)

@@ -58,6 +58,7 @@ static int make(inst *in, const char *settings)
         fail_msg("config: %s", err.msg);
     sl__ctx_init(&in->ctx, in->cfg, sl__config_find(in->cfg, NULL, "loss"),
                  1, "loss");
+    sl_test_declare(&in->ctx, e);
     int rc = in->ifc->xCreate(&sl__host, &in->ctx, &in->self);
     if (rc != SL_OK)
         in->self = NULL;

@@ -443,6 +443,8 @@ static int begin(run_state *r, sl_experiment *e, const sl_run_opts *o,
         .seed = r->exp->seed,
         .parent_id = HAS(sl_run_opts, o, parent_id) ? o->parent_id : 0,
     };
+    /* every default the run used, recorded beside the set values */
+    meta.defaults = sl__config_defaults(r->exp->cfg, &meta.n_defaults);
     rc = sl__db_run_begin(r->db, &meta, &r->run_id, err);
     free(effective);
     if (!rc && (rc = record_plugins(r)))

@@ -296,6 +296,22 @@ static int store_params(sl__db *db, int64_t run, const sl__kv *kv, size_t n,
     return SL_OK;
 }
 
+/* The defaults a run applied, except keys its configuration sets. */
+static int store_defaults(sl__db *db, int64_t run, const sl__kv *kv,
+                          size_t n, const sl__kv *dflt, size_t n_dflt,
+                          sl__err *err)
+{
+    for (size_t i = 0; i < n_dflt; i++) {
+        size_t k = 0;
+        while (k < n && strcmp(kv[k].key, dflt[i].key) != 0)
+            k++;
+        int rc;
+        if (k == n && (rc = store_params(db, run, &dflt[i], 1, err)))
+            return rc;
+    }
+    return SL_OK;
+}
+
 /* Migration 1 → 2, after its SQL: params of every recorded run, from its
  * stored effective configuration (a run whose text does not parse keeps
  * no params; there is nothing better to do with it). */
@@ -617,6 +633,8 @@ int sl__db_run_begin(sl__db *db, const sl__run_meta *meta, int64_t *run_id,
         goto fail;
     int64_t id = sqlite3_last_insert_rowid(db->h);
     if ((ret = store_params(db, id, kv, n_kv, err)) ||
+        (ret = store_defaults(db, id, kv, n_kv, meta->defaults,
+                              meta->n_defaults, err)) ||
         (ret = exec(db, "COMMIT", err)))
         goto fail;
     sl__kv_free(kv, n_kv);

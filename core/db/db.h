@@ -98,6 +98,11 @@ typedef struct sl__run_meta {
     const char *overrides;        /* one "k=v" per line, "" or NULL if none */
     int64_t seed;
     int64_t parent_id;            /* run this one re-runs; 0 = none */
+    /* the defaults the run applied (sl__config_defaults), recorded as
+     * params next to the settings of config_effective, so a filter finds
+     * a run by a setting it left at its default; borrowed, may be NULL */
+    const struct sl__kv *defaults;
+    size_t n_defaults;
 } sl__run_meta;
 
 /* Open (creating file and schema if needed) the database at path. WAL
@@ -141,7 +146,8 @@ struct sqlite3 *sl__db_sqlite(sl__db *db);
  * core version, pid, process identity, parent) with its flattened params
  * (from config_effective when it parses as a configuration) and commit it
  * at once, so the run is visible even if the process dies right after.
- * *run_id receives its id. The run becomes the handle's active run:
+ * Each of meta->defaults whose key config_effective does not set is
+ * stored as a param as well. *run_id receives its id. The run becomes the handle's active run:
  * sl__db_flush refreshes its heartbeat. A parent_id that does not exist:
  * SL_ENOTFOUND. */
 int sl__db_run_begin(sl__db *db, const sl__run_meta *meta, int64_t *run_id,

@@ -12,6 +12,7 @@
 
 #include "spikelab/deploy.h"
 #include "engine/deploy.h"
+#include "engine/settings.h"
 #include "engine/train.h"
 
 struct sl__export {
@@ -73,6 +74,8 @@ static int create(sl__experiment *exp, sl__setting *g, const char *type,
                              "exporter, e.g. \"dynapse2\")",
                              type);
     sl__ctx_init(&x->ctx, g ? cfg : NULL, g, (uint64_t)exp->seed, "export");
+    if (g && sl__declare_component(cfg, g, SL__SEC_EXPORT, x->entry))
+        return sl__fail(err, SL_ENOMEM, "out of memory");
     int rc = x->iface->xCreate(&sl__host, &x->ctx, &x->self);
     if (rc) {
         x->self = NULL;
@@ -116,6 +119,8 @@ int sl__export_load(sl__experiment *exp, sl__err *err)
                              "must be a group, e.g. export = { type = "
                              "\"dynapse2\"; };");
     const char *type;
+    if (sl__declare_section(cfg, g, SL__SEC_EXPORT))
+        return sl__fail(err, SL_ENOMEM, "out of memory");
     int rc = sl__cfg_string(cfg, g, "type", NULL, &type, err);
     if (rc)
         return rc;

@@ -290,15 +290,60 @@ static const sl_dataset_iface frozen_noise_iface = {
     .xExtension = ds_extension,
 };
 
+/* Bounds as fn_create and yy_create (yinyang.c) enforce them. */
+static const sl_setting frozen_noise_settings[] = {
+    SL_SETTING(SL_SET_INT, "n_samples", "2", NULL, SL_RANGE(1, 1e9),
+               "noise patterns"),
+    SL_SETTING(SL_SET_INT, "n_channels", "60", NULL, SL_RANGE(1, 1e9),
+               "input channels"),
+    SL_SETTING(SL_SET_INT, "n_out", "2", NULL, SL_RANGE(1, 1e9),
+               "classes; sample i is labelled i mod n_out"),
+    SL_SETTING(SL_SET_FLOAT, "duration", "0.5", "s", SL_GT(0),
+               "length of each pattern (a whole number of dt)"),
+    SL_SETTING(SL_SET_FLOAT, "rate", "50.0", "Hz", SL_MIN(0),
+               "Poisson rate of each channel; rate·dt <= 1"),
+    SL_SETTING(SL_SET_FLOAT, "dt", "1e-3", "s", SL_GT(0),
+               "time step (must equal network.dt)"),
+    SL_SETTING(SL_SET_INT, "seed", "0", NULL, SL_ANY,
+               "the dataset's own seed: the same patterns whatever the run "
+               "seed"),
+    SL_SETTING(SL_SET_INT, "numpy_seed", "-1", NULL,
+               SL_RANGE(-1, 4294967295.0),
+               "draw the Rockpool tutorial's patterns from NumPy's legacy "
+               "stream (np.random.seed); absent: spikelab's stream"),
+};
+
+static const sl_setting yinyang_settings[] = {
+    SL_SETTING(SL_SET_INT, "size", "5000", NULL, SL_RANGE(1, 1e8),
+               "samples (hxtorch: 5000 train, 1000 test)"),
+    SL_SETTING(SL_SET_INT, "seed", NULL, NULL, SL_ANY,
+               "the dataset's own seed; absent: derived from the run seed"),
+    SL_SETTING(SL_SET_STRING, "algorithm", "kriener", NULL,
+               SL_CHOICES("kriener|balanced"),
+               "rejection sampling with a goal class, or exactly size/3 per "
+               "class (jaxsnn)"),
+    SL_SETTING(SL_SET_FLOAT, "t_early", "2e-6", "s", SL_MIN(0),
+               "spike time of a feature value 0"),
+    SL_SETTING(SL_SET_FLOAT, "t_late", "2.6e-5", "s", SL_GT(0),
+               "spike time of a feature value 1 (after t_early)"),
+    SL_SETTING(SL_SET_FLOAT, "t_bias", "2e-6", "s", SL_MIN(0),
+               "spike time of the bias input"),
+    SL_SETTING(SL_SET_FLOAT, "t_sim", "3.8e-5", "s", SL_GT(0),
+               "trial length (a whole number of dt)"),
+    SL_SETTING(SL_SET_FLOAT, "dt", "1e-6", "s", SL_GT(0),
+               "time step (must equal network.dt)"),
+};
+
 static const sl_component ds_components[] = {
-    {sizeof(sl_component), SL_KIND_DATASET, "frozen_noise",
-     "frozen Poisson noise patterns, sample i labelled i mod n_out "
-     "(dynapsim spec section 7)",
-     &frozen_noise_iface},
-    {sizeof(sl_component), SL_KIND_DATASET, "yinyang",
-     "Yin-Yang 3-class task (Kriener et al. 2021), one input spike per "
-     "feature (x, y, 1-x, 1-y, bias; hxtorch's time encoding)",
-     &yy__iface},
+    SL_COMPONENT(SL_KIND_DATASET, "frozen_noise",
+                 "frozen Poisson noise patterns, sample i labelled i mod "
+                 "n_out (dynapsim spec section 7)",
+                 &frozen_noise_iface, frozen_noise_settings),
+    SL_COMPONENT(SL_KIND_DATASET, "yinyang",
+                 "Yin-Yang 3-class task (Kriener et al. 2021), one input "
+                 "spike per feature (x, y, 1-x, 1-y, bias; hxtorch's time "
+                 "encoding)",
+                 &yy__iface, yinyang_settings),
 };
 
 static const sl_plugin_desc datasets_desc =

@@ -388,11 +388,31 @@ static const sl_backend_iface d2_iface = {
     .xExtension = d2_extension,
 };
 
+/* As d2_create reads them (defaults D2_MAX_CHIPS, D2_NEURONS). */
+static const sl_setting d2_settings[] = {
+    SL_SETTING(SL_SET_INT, "chips", "4", NULL, SL_RANGE(1, D2_MAX_CHIPS),
+               "chips available to place the network on"),
+    SL_SETTING(SL_SET_INT, "neurons_per_core", "256", NULL,
+               SL_RANGE(1, D2_NEURONS), "neurons used per core"),
+    SL_SETTING(SL_SET_STRING, "clustering", "greedy", NULL,
+               SL_CHOICES("greedy|random"),
+               "neurons to cores: contiguous blocks, or random"),
+    SL_SETTING(SL_SET_STRING, "core_parameters", "split", NULL,
+               SL_CHOICES("split|mean"),
+               "neurons needing different biases go to different cores, or "
+               "each core gets its neurons' mean"),
+    SL_SETTING(SL_SET_STRING, "paramgen_table", NULL, NULL, SL_ANY,
+               "measured parameter-generator table (file); default: the "
+               "model's"),
+    SL_SETTING(SL_SET_BOOL, "tag_compat", "false", NULL, SL_ANY,
+               "tags compatible with the samna tools' numbering"),
+};
+
 static const sl_component d2_components[] = {
-    {sizeof(sl_component), SL_KIND_BACKEND, "dynapse2",
-     "Dynap-SE2 deployment: cores, 4-bit weights, biases; JSON "
-     "configuration out and back in",
-     &d2_iface},
+    SL_COMPONENT(SL_KIND_BACKEND, "dynapse2",
+                 "Dynap-SE2 deployment: cores, 4-bit weights, biases; JSON "
+                 "configuration out and back in",
+                 &d2_iface, d2_settings),
 };
 
 static const sl_plugin_desc d2_desc =

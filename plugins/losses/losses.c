@@ -286,15 +286,24 @@ static const sl_loss_iface ce_iface = {
     .xExtension = loss_extension,
 };
 
+static const sl_setting mse_settings[] = {SL_NO_SETTINGS};
+
+static const sl_setting ce_settings[] = {
+    SL_SETTING(SL_SET_STRING, "decode", "max", NULL,
+               SL_CHOICES("max|mean|sum|last"),
+               "how the output over time becomes one logit per class"),
+};
+
+/* the kernel settings are ss_read_kernel_settings' (ss_kernels.h) */
 static const sl_component loss_components[] = {
-    {sizeof(sl_component), SL_KIND_LOSS, "mse",
-     "mean squared error over (batch, time, channels); target broadcast "
-     "when its time is 1",
-     &mse_iface},
-    {sizeof(sl_component), SL_KIND_LOSS, "cross_entropy",
-     "softmax cross-entropy of logits decoded over time (decode = max | "
-     "mean | sum | last)",
-     &ce_iface},
+    SL_COMPONENT(SL_KIND_LOSS, "mse",
+                 "mean squared error over (batch, time, channels); target "
+                 "broadcast when its time is 1",
+                 &mse_iface, mse_settings),
+    SL_COMPONENT(SL_KIND_LOSS, "cross_entropy",
+                 "softmax cross-entropy of logits decoded over time (decode "
+                 "= max | mean | sum | last)",
+                 &ce_iface, ce_settings),
 };
 
 static const sl_plugin_desc losses_desc =

@@ -252,9 +252,15 @@ static const sl_backend_iface jw_iface = {
     .xExtension = jw_extension,
 };
 
+static const sl_setting jw_settings[] = {
+    SL_SETTING(SL_SET_FLOAT, "step", "0", "1", SL_MIN(0),
+               "weight grid the export rounds to (0 = float32 as trained)"),
+};
+
 static const sl_component jw_components[] = {
-    {sizeof(sl_component), SL_KIND_BACKEND, "json_weights",
-     "test exporter: weights on a grid as JSON, and back", &jw_iface},
+    SL_COMPONENT(SL_KIND_BACKEND, "json_weights",
+                 "test exporter: weights on a grid as JSON, and back",
+                 &jw_iface, jw_settings),
 };
 
 static const sl_plugin_desc jw_desc =
