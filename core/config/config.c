@@ -521,14 +521,23 @@ static const sl__decl *scope_of(sl__config *cfg, sl__setting *base,
         if (!nm || !config_setting_parent(s))
             return NULL; /* a list element or the root without a table */
         char tmp[512];
-        snprintf(tmp, sizeof tmp, "%s%s%s", nm, prefix[0] ? "." : "",
-                 prefix);
-        snprintf(prefix, sizeof prefix, "%s", tmp);
+        /* a name this long is refused by the caller, never cut: a cut
+         * name could match another declaration */
+        if ((size_t)snprintf(tmp, sizeof tmp, "%s%s%s", nm,
+                             prefix[0] ? "." : "", prefix) >= sizeof tmp) {
+            *element = -1;
+            return NULL;
+        }
+        memcpy(prefix, tmp, strlen(tmp) + 1);
     }
     if (!s)
         return NULL;
     *owner = s;
-    snprintf(rel, len, "%s%s%s", prefix, prefix[0] ? "." : "", key);
+    if ((size_t)snprintf(rel, len, "%s%s%s", prefix, prefix[0] ? "." : "",
+                         key) >= len) {
+        *element = -1;
+        return NULL;
+    }
     /* cut at the first index segment */
     for (char *p = rel; *p;) {
         char *dot = strchr(p, '.');
@@ -579,6 +588,11 @@ static int lookup(sl__config *cfg, sl__setting *base, const char *key,
     sl__setting *owner = NULL;
     const sl__decl *scope = scope_of(cfg, base, key, rel, sizeof rel,
                                      &element, &owner);
+    if (!scope && element < 0)
+        return sl__cfg_error(cfg, *s ? *s : base, err, SL_ECONFIG,
+                             "%s: setting name longer than %zu characters "
+                             "with its groups: use a shorter name",
+                             key, sizeof rel - 1);
     if (!scope)
         return SL_OK;
     *d = sl__decl_find(scope, rel);
