@@ -28,6 +28,7 @@ core_libslcore_la_SOURCES = \
 	core/engine/metrics.c core/engine/metrics.h \
 	core/engine/deploy.c core/engine/deploy.h \
 	core/db/db.c core/db/db.h \
+	core/db/query.c \
 	core/db/filter.c core/db/filter.h \
 	core/db/liveness.c core/db/liveness.h \
 	core/api/session.c core/api/rundb.c

@@ -182,15 +182,16 @@ static int p_cb(void *u, const char *key, const char *alias,
     return 0;
 }
 
-static int a_cb(void *u, const char *name, const char *kind,
-                const char *mime, int64_t size, int in_db)
+static int a_cb(void *u, const sl_artifact_info *a)
 {
     seen *x = u;
-    (void)mime;
-    if (strncmp(name, "params/", 7) == 0) {
-        assert_string_equal(kind, "parameters");
-        assert_true(size > 0);
-        assert_int_equal(in_db, 1);
+    assert_true(a->struct_size >= sizeof *a);
+    if (strncmp(a->name, "params/", 7) == 0) {
+        assert_string_equal(a->kind, "parameters");
+        assert_true(a->size > 0);
+        assert_int_equal(a->in_db, 1);
+        assert_null(a->path);
+        assert_true(a->created_at > 1e9);
         x->n_artifacts++;
     }
     return 0;
