@@ -15,12 +15,15 @@ core_libslcore_la_SOURCES = \
 	core/util/util.c core/util/util.h \
 	core/util/sha256.c core/util/sha256.h \
 	core/util/npy.c core/util/npy.h \
+	core/util/suggest.c core/util/suggest.h \
 	core/config/config.c core/config/config.h \
 	core/config/flatten.c core/config/flatten.h \
+	core/config/decl.c core/config/decl.h \
 	core/engine/rng.c core/engine/rng.h \
 	core/engine/host.c core/engine/host.h \
 	core/engine/registry.c core/engine/registry.h \
 	core/engine/builtin.c \
+	core/engine/settings.c core/engine/settings.h \
 	core/engine/network.c core/engine/network.h \
 	core/engine/experiment.c core/engine/experiment.h \
 	core/engine/forward.c core/engine/forward.h \

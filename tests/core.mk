@@ -1,9 +1,11 @@
 # tests of the core modules and end-to-end command runs
-check_PROGRAMS += tests/test_config tests/test_rng tests/test_network
+check_PROGRAMS += tests/test_config tests/test_rng tests/test_network \
+	tests/test_settings
 TESTS += tests/test_config tests/test_rng tests/test_network tests/e2e.sh \
-	tests/experiments.sh tests/bench_smoke.sh tests/prefix.sh
+	tests/experiments.sh tests/bench_smoke.sh tests/prefix.sh \
+	tests/test_settings tests/settings.sh tests/settings_doc.sh
 EXTRA_DIST += tests/e2e.sh tests/experiments.sh tests/bench_smoke.sh \
-	tests/prefix.sh
+	tests/prefix.sh tests/settings.sh tests/settings_doc.sh
 AM_TESTS_ENVIRONMENT += sl_plugindir='$(plugindir)'; export sl_plugindir;
 
 tests_test_config_SOURCES = tests/test_config.c
@@ -15,3 +17,6 @@ tests_test_rng_LDADD = $(SL_TEST_LIBS)
 tests_test_network_SOURCES = tests/test_network.c
 tests_test_network_CFLAGS = $(SL_TEST_CFLAGS) $(BLAS_CFLAGS)
 tests_test_network_LDADD = $(SL_TEST_LIBS)
+tests_test_settings_SOURCES = tests/test_settings.c
+tests_test_settings_CFLAGS = $(SL_TEST_CFLAGS)
+tests_test_settings_LDADD = $(SL_TEST_LIBS)

@@ -24,4 +24,5 @@ include $(srcdir)/tests/bss2.mk
 include $(srcdir)/tests/superspike.mk
 include $(srcdir)/tests/dynapse2_export.mk
 include $(srcdir)/tests/api.mk
+include $(srcdir)/tests/deploy.mk
 endif

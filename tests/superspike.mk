@@ -1,5 +1,5 @@
-# tests of superspike.so (rule, dataset; also loads lif.so and losses.so)
-# and of losses.so's "van_rossum" loss, through the real loader.
+# tests of superspike.so (rule, dataset; also loads lif.so) and of its
+# "van_rossum" loss, through the real loader.
 check_PROGRAMS += tests/test_superspike tests/test_van_rossum
 TESTS += tests/test_superspike tests/test_van_rossum
 tests_test_superspike_SOURCES = tests/test_superspike.c

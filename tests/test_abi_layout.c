@@ -84,6 +84,21 @@ static void test_struct_layout(void **state)
     FIELD(sl_component, name, 8, 8);
     FIELD(sl_component, description, 16, 8);
     FIELD(sl_component, iface, 24, 8);
+    /* ABI 1.1: the settings table */
+    SIZE(sl_component, 48);
+    FIELD(sl_component, n_settings, 32, 8);
+    FIELD(sl_component, settings, 40, 8);
+    SIZE(sl_setting, 72);
+    FIELD(sl_setting, struct_size, 0, 4);
+    FIELD(sl_setting, type, 4, 4);
+    FIELD(sl_setting, name, 8, 8);
+    FIELD(sl_setting, def, 16, 8);
+    FIELD(sl_setting, unit, 24, 8);
+    FIELD(sl_setting, flags, 32, 4);
+    FIELD(sl_setting, min, 40, 8);
+    FIELD(sl_setting, max, 48, 8);
+    FIELD(sl_setting, choices, 56, 8);
+    FIELD(sl_setting, doc, 64, 8);
     SIZE(sl_plugin_desc, 48);
     FIELD(sl_plugin_desc, struct_size, 0, 4);
     FIELD(sl_plugin_desc, abi_major, 4, 2);
@@ -187,6 +202,34 @@ static void test_struct_layout(void **state)
 }
 
 /* Enum values, flags and names plugins compile in. */
+/* The extension "sl.deploy.v1" (deploy.h), as first released: pinned the
+ * same way (its tables may only grow at the end). */
+static void test_deploy_layout(void **state)
+{
+    (void)state;
+    if (sizeof(void *) != 8 || sizeof(size_t) != 8) {
+        skip(); /* the numbers are for LP64 */
+    }
+    SIZE(sl_figure, 32);
+    FIELD(sl_figure, struct_size, 0, 4);
+    FIELD(sl_figure, flags, 4, 4);
+    FIELD(sl_figure, name, 8, 8);
+    FIELD(sl_figure, text, 16, 8);
+    FIELD(sl_figure, value, 24, 8);
+    SIZE(sl_deploy_ext, 48);
+    FIELD(sl_deploy_ext, struct_size, 0, 4);
+    FIELD(sl_deploy_ext, file_ext, 8, 8);
+    FIELD(sl_deploy_ext, mime, 16, 8);
+    FIELD(sl_deploy_ext, xQuantise, 24, 8);
+    FIELD(sl_deploy_ext, xRead, 32, 8);
+    FIELD(sl_deploy_ext, xFigures, 40, 8);
+    assert_string_equal(SL_EXT_DEPLOY, "sl.deploy.v1");
+    assert_int_equal(SL_FIGURE_RESULT, 1);
+    assert_int_equal(SL_FIGURE_REPORT, 2);
+    assert_int_equal(SL_DEPLOY_WRITTEN, 0);
+    assert_int_equal(SL_DEPLOY_READ, 1);
+}
+
 static void test_constants(void **state)
 {
     (void)state;
@@ -229,12 +272,51 @@ static void test_constants(void **state)
     assert_int_equal(SL_OPT_TRACES, 2);
     assert_int_equal(SL_BACKEND_RUNS, 1);
     assert_int_equal(SL_BACKEND_EXPORTS, 2);
+    /* ABI 1.1 */
+    assert_int_equal(SL_SET_INT, 1);
+    assert_int_equal(SL_SET_FLOAT, 2);
+    assert_int_equal(SL_SET_BOOL, 3);
+    assert_int_equal(SL_SET_STRING, 4);
+    assert_int_equal(SL_SET_FLOATS, 5);
+    assert_int_equal(SL_SET_LIST, 6);
+    assert_int_equal(SL_SET_GROUP, 7);
+    assert_int_equal(SL_SET_MIN, 1);
+    assert_int_equal(SL_SET_MAX, 2);
+    assert_int_equal(SL_SET_MIN_OPEN, 4);
+    assert_int_equal(SL_SET_MAX_OPEN, 8);
+    assert_int_equal(SL_SET_REQUIRED, 16);
+}
+
+/* SL_COMPONENT and SL_SETTING fill the 1.1 fields in order. */
+static const sl_setting table[] = {
+    SL_SETTING(SL_SET_FLOAT, "tau", "1e-2", "s", SL_GT(0), "a time"),
+    SL_SETTING(SL_SET_STRING, "mode", "a", NULL, SL_CHOICES("a|b"), "m"),
+};
+static const sl_component comp11[] = {
+    SL_COMPONENT(SL_KIND_LOSS, "c", "d", NULL, table),
+};
+
+static void test_component_macro(void **state)
+{
+    (void)state;
+    assert_int_equal(comp11[0].struct_size, sizeof(sl_component));
+    assert_int_equal(comp11[0].n_settings, 2);
+    assert_ptr_equal(comp11[0].settings, table);
+    assert_int_equal(table[0].struct_size, sizeof(sl_setting));
+    assert_int_equal(table[0].type, SL_SET_FLOAT);
+    assert_string_equal(table[0].def, "1e-2");
+    assert_string_equal(table[0].unit, "s");
+    assert_int_equal(table[0].flags, SL_SET_MIN | SL_SET_MIN_OPEN);
+    assert_true(table[0].min == 0.0);
+    assert_string_equal(table[0].doc, "a time");
+    assert_string_equal(table[1].choices, "a|b");
+    assert_null(table[1].unit);
 }
 
 /* SL_PLUGIN_DESC fills the 1.0 fields in order. */
 static const sl_component comps[] = {
-    {sizeof(sl_component), SL_KIND_LOSS, "a", NULL, NULL},
-    {sizeof(sl_component), SL_KIND_LOSS, "b", NULL, NULL},
+    {sizeof(sl_component), SL_KIND_LOSS, "a", NULL, NULL, 0, NULL},
+    {sizeof(sl_component), SL_KIND_LOSS, "b", NULL, NULL, 0, NULL},
 };
 static const sl_plugin_desc desc = SL_PLUGIN_DESC("n", "v", "d", comps);
 
@@ -266,6 +348,8 @@ int main(void)
         cmocka_unit_test(test_struct_layout),
         cmocka_unit_test(test_constants),
         cmocka_unit_test(test_desc_macro),
+        cmocka_unit_test(test_deploy_layout),
+        cmocka_unit_test(test_component_macro),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

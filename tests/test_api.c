@@ -75,7 +75,8 @@ static void test_session_errors(void **state)
                      SL_ECONFIG);
     assert_null(e);
     assert_non_null(strstr(sl_session_errmsg(s), "train.epochz"));
-    assert_non_null(strstr(sl_session_errmsg(s), "unknown key"));
+    assert_non_null(strstr(sl_session_errmsg(s), "unknown setting"));
+    assert_non_null(strstr(sl_session_errmsg(s), "did you mean epochs?"));
 
     /* a missing file: named */
     assert_true(sl_experiment_load(s, "/nonexistent/x.cfg", NULL, 0, &e) <

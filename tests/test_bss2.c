@@ -95,6 +95,8 @@ static int rig_try(rig *r, const char *text, size_t n_in, uint64_t seed)
     r->bi = e->comp->iface;
     sl__ctx_init(&r->bctx, r->cfg, sl__config_find(r->cfg, NULL, "backend"),
                  seed, "backend");
+    if (r->bctx.group)
+        sl_test_declare(&r->bctx, e);
     r->be = (void *)0x1;
     rc = r->bi->xCreate(&sl__host, &r->bctx, &r->be);
     if (rc != SL_OK) {
@@ -913,6 +915,7 @@ static void layer_make(layer *Ly, const char *comp, const char *text,
     sl__ctx_init(&Ly->ctx, Ly->cfg, sl__config_root(Ly->cfg), 1, comp);
     const sl__entry *e = sl__registry_find(reg, SL_KIND_NEURON, comp);
     assert_non_null(e);
+    sl_test_declare(&Ly->ctx, e);
     Ly->iface = e->comp->iface;
     sl_layer_info info = {sizeof info, n, 1e-3};
     size_t n_out;

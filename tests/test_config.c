@@ -201,7 +201,7 @@ static void test_unknown_keys(void **state)
     assert_int_equal(sl__config_check_unused(cfg, &err), SL_ECONFIG);
     assert_non_null(strstr(err.msg, "u.cfg:4"));
     assert_non_null(strstr(err.msg, "g.typo"));
-    assert_non_null(strstr(err.msg, "unknown key"));
+    assert_non_null(strstr(err.msg, "unknown setting"));
     sl__cfg_int(cfg, NULL, "g.typo", 0, &v, &err);
     assert_int_equal(sl__config_check_unused(cfg, &err), SL_OK);
     sl__config_free(cfg);

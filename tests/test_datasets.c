@@ -55,6 +55,7 @@ static int make(inst *in, const char *settings)
         fail_msg("config: %s", err.msg);
     sl__ctx_init(&in->ctx, in->cfg, sl__config_find(in->cfg, NULL, "data"),
                  1, "data");
+    sl_test_declare(&in->ctx, e);
     in->info.struct_size = sizeof in->info;
     return in->ifc->xCreate(&sl__host, &in->ctx, &in->self, &in->info);
 }

@@ -30,6 +30,7 @@
 #include "engine/registry.h"
 #include "testutil.h"
 
+#include "spikelab/deploy.h"
 #include "../plugins/dynapse2_export/d2.h"
 #include "../plugins/dynapse2_export/json.h"
 
@@ -64,7 +65,8 @@ typedef struct exporter {
     sl__config *cfg;
     sl_ctx ctx;
     void *self;
-    const sl_dynapse2_ext *x;
+    const d2_ext *x;           /* private: stats, bias generator */
+    const sl_deploy_ext *d;    /* public: what the core deploys through */
 } exporter;
 
 static int exp_try(exporter *E, const char *text)
@@ -74,11 +76,16 @@ static int exp_try(exporter *E, const char *text)
     if (sl__config_load_string(text, "test", &E->cfg, &err) != SL_OK)
         fail_msg("config \"%s\": %s", text, err.msg);
     sl__ctx_init(&E->ctx, E->cfg, sl__config_root(E->cfg), 7, "export");
+    sl_test_declare(&E->ctx,
+                    sl__registry_find(reg, SL_KIND_BACKEND, "dynapse2"));
     int rc = bif->xCreate(&sl__host, &E->ctx, &E->self);
     if (rc == SL_OK) {
-        E->x = bif->xExtension(E->self, SL_DYNAPSE2_EXT);
+        E->x = bif->xExtension(E->self, D2_EXT_PRIVATE);
         assert_non_null(E->x);
-        assert_int_equal(E->x->struct_size, sizeof(sl_dynapse2_ext));
+        assert_int_equal(E->x->struct_size, sizeof(d2_ext));
+        E->d = bif->xExtension(E->self, SL_EXT_DEPLOY);
+        assert_non_null(E->d);
+        assert_int_equal(E->d->struct_size, sizeof(sl_deploy_ext));
     } else {
         assert_null(E->self);
     }
@@ -673,7 +680,7 @@ static void test_allocation_B(void **state)
     /* reverse (§8.4): weights and currents */
     tnet r;
     tnet_init(&r, 3, 2, 1);
-    check(&X, X.x->xImport(X.self, path, &r.v));
+    check(&X, X.d->xRead(X.self, path, &r.v));
     const double w_in[6] = {0.29940876088799345, -1.655444422031564,
                             2.2163389220609937, 0, 0, -3.109706334977251};
     const double w_rec[4] = {0, 0.8933674129162573, -0.5608945000294293, 0};
@@ -687,7 +694,7 @@ static void test_allocation_B(void **state)
         assert_true(r.cur[10 * 2 + j] == (float)5.270256462009556e-12);
         assert_true(r.cur[0 * 2 + j] == (float)4.656710753591482e-13);
     }
-    sl_dynapse2_stats st = {sizeof st, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+    d2_stats st = {sizeof st, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
     check(&X, X.x->xStats(X.self, &st));
     assert_int_equal(st.n_connections, 6);
     assert_int_equal(st.n_dropped, 0);
@@ -715,7 +722,7 @@ static void test_quantisation_A_exporter(void **state)
     const float w_in[6] = {0.25f, -1.0f, 1.75f, 0, 0, 3.0f};
     memcpy(t.w_in, w_in, sizeof w_in);
     check(&E, bif->xPlace(E.self, &t.v));
-    sl_dynapse2_stats st;
+    d2_stats st;
     memset(&st, 0, sizeof st);
     st.struct_size = sizeof st;
     check(&E, E.x->xStats(E.self, &st));
@@ -723,6 +730,118 @@ static void test_quantisation_A_exporter(void **state)
     assert_true(st.weight_mse > 0 && st.weight_rel_rmse < 0.02);
     assert_int_equal(st.n_cores, 1);
     assert_int_equal(st.n_chips, 1);
+    tnet_free(&t);
+    exp_free(&E);
+}
+
+/* The public figures (SL_EXT_DEPLOY xFigures): what the core stores as
+ * results export_NAME and prints, made from the stats of the file
+ * written; nothing before an export; an emit error stops them. */
+typedef struct figlog {
+    size_t n;
+    char name[16][32];
+    char text[16][200];
+    double value[16];
+    uint32_t flags[16];
+    int stop_at; /* return -42 from this call (1-based); 0 = never */
+} figlog;
+
+static int fig_collect(void *user, const sl_figure *f)
+{
+    figlog *g = user;
+    assert_true(f->struct_size >= sizeof(sl_figure));
+    assert_true(g->n < 16);
+    snprintf(g->name[g->n], sizeof g->name[0], "%s", f->name);
+    snprintf(g->text[g->n], sizeof g->text[0], "%s", f->text ? f->text : "");
+    g->value[g->n] = f->value;
+    g->flags[g->n] = f->flags;
+    g->n++;
+    return g->stop_at && (int)g->n == g->stop_at ? -42 : 0;
+}
+
+static void test_figures(void **state)
+{
+    (void)state;
+    exporter E;
+    exp_make(&E, "");
+    assert_string_equal(E.d->file_ext, "json");
+    assert_string_equal(E.d->mime, "application/json");
+    figlog g;
+    memset(&g, 0, sizeof g);
+    check(&E, E.d->xFigures(E.self, SL_DEPLOY_WRITTEN, fig_collect, &g));
+    assert_int_equal(g.n, 0); /* nothing written yet */
+    tnet t;
+    tnet_init(&t, 3, 2, 0);
+    const float w_in[6] = {0.25f, -1.0f, 1.75f, 0, 0, 3.0f};
+    memcpy(t.w_in, w_in, sizeof w_in);
+    char *path = tmpfile_path("fig");
+    check(&E, bif->xExport(E.self, &t.v, path));
+    d2_stats st;
+    memset(&st, 0, sizeof st);
+    st.struct_size = sizeof st;
+    check(&E, E.x->xStats(E.self, &st));
+    check(&E, E.d->xFigures(E.self, SL_DEPLOY_WRITTEN, fig_collect, &g));
+    static const char *const names[] = {
+        "placement", "weight_quantisation", "currents_to_biases", "cores",
+        "chips", "connections", "dropped", "weight_mse", "weight_rel_rmse",
+        "current_max_rel_error"};
+    assert_int_equal(g.n, 10);
+    for (size_t k = 0; k < 10; k++)
+        assert_string_equal(g.name[k], names[k]);
+    for (size_t k = 0; k < 3; k++)
+        assert_int_equal(g.flags[k], SL_FIGURE_REPORT);
+    for (size_t k = 3; k < 10; k++) {
+        assert_int_equal(g.flags[k], SL_FIGURE_RESULT);
+        assert_string_equal(g.text[k], "");
+    }
+    assert_string_equal(g.text[0], "3 inputs, 2 neurons on 1 core of 1 "
+                                   "chip; 4 connections, 0 dropped (mask 0)");
+    assert_true(strncmp(g.text[1], "weight quantisation: MSE ", 25) == 0);
+    assert_true(strncmp(g.text[2], "currents → biases: max relative error ",
+                        strlen("currents → biases: max relative error ")) ==
+                0);
+    assert_true(g.value[3] == 1 && g.value[4] == 1 && g.value[5] == 4 &&
+                g.value[6] == 0);
+    assert_true(g.value[7] == st.weight_mse);
+    assert_true(g.value[8] == st.weight_rel_rmse);
+    assert_true(g.value[9] == st.current_max_rel_error);
+    /* the figures stay those of the file written, whatever is placed
+     * after it */
+    tnet u;
+    tnet_init(&u, 3, 2, 0);
+    u.w_in[0] = 1.0f;
+    check(&E, bif->xPlace(E.self, &u.v));
+    memset(&g, 0, sizeof g);
+    check(&E, E.d->xFigures(E.self, SL_DEPLOY_WRITTEN, fig_collect, &g));
+    assert_true(g.value[5] == 4);
+    /* a read: every current is a parameter here, so no note */
+    memset(&g, 0, sizeof g);
+    check(&E, E.d->xRead(E.self, path, &u.v));
+    check(&E, E.d->xFigures(E.self, SL_DEPLOY_READ, fig_collect, &g));
+    assert_int_equal(g.n, 0);
+    /* a layer without the last current: the read keeps its float value
+     * and says so in a report line */
+    u.lv[1].n_params--;
+    check(&E, E.d->xRead(E.self, path, &u.v));
+    check(&E, E.d->xFigures(E.self, SL_DEPLOY_READ, fig_collect, &g));
+    assert_int_equal(g.n, 1);
+    assert_string_equal(g.name[0], "currents_skipped");
+    assert_int_equal(g.flags[0], SL_FIGURE_REPORT);
+    assert_true(g.value[0] == 1);
+    assert_string_equal(g.text[0], "note: 1 of the 13 DynapSim currents are "
+                                   "not parameters of the layer; the "
+                                   "quantised network keeps their float "
+                                   "values");
+    u.lv[1].n_params++;
+    /* emit's error is returned at once */
+    memset(&g, 0, sizeof g);
+    g.stop_at = 2;
+    assert_int_equal(E.d->xFigures(E.self, SL_DEPLOY_WRITTEN, fig_collect,
+                                   &g),
+                     -42);
+    assert_int_equal(g.n, 2);
+    remove(path);
+    tnet_free(&u);
     tnet_free(&t);
     exp_free(&E);
 }
@@ -764,6 +883,7 @@ static void run_dynapsim(const tnet *t, const float *x, size_t T, float *out)
     sl__ctx_init(&ctx, cfg, sl__config_root(cfg), 11, "dynapsim");
     const sl__entry *e = sl__registry_find(reg, SL_KIND_NEURON, "dynapsim");
     assert_non_null(e);
+    sl_test_declare(&ctx, e);
     const sl_neuron_iface *ni = e->comp->iface;
     sl_layer_info info = {sizeof info, t->n, 1e-3};
     void *self;
@@ -807,17 +927,17 @@ static void identity_case(exporter *E, size_t n_in, size_t n, uint64_t seed)
     net_random(&t, n_in, n, seed);
     net_random(&q, n_in, n, seed);
     tnet_init(&r, n_in, n, 1);
-    check(E, E->x->xQuantise(E->self, &t.v, &q.v));
+    check(E, E->d->xQuantise(E->self, &t.v, &q.v));
     char *path = tmpfile_path("id");
     check(E, bif->xExport(E->self, &t.v, path));
-    check(E, E->x->xImport(E->self, path, &r.v));
+    check(E, E->d->xRead(E->self, path, &r.v));
     if (!same(&q, &r))
         fail_msg("import(export(net)) differs from quantise(net)");
     assert_false(memcmp(q.w_in, t.w_in, n_in * n * sizeof(float)) == 0);
     /* in place gives the same too */
     tnet ip;
     net_random(&ip, n_in, n, seed);
-    check(E, E->x->xQuantise(E->self, &ip.v, &ip.v));
+    check(E, E->d->xQuantise(E->self, &ip.v, &ip.v));
     assert_true(same(&ip, &q));
     /* same output spikes (quantised nets), and the float net differs */
     const size_t T = 300;
@@ -851,7 +971,7 @@ static void test_identity(void **state)
     exporter E;
     exp_make(&E, "neurons_per_core = 16;");
     identity_case(&E, 20, 40, 1);
-    sl_dynapse2_stats st;
+    d2_stats st;
     memset(&st, 0, sizeof st);
     st.struct_size = sizeof st;
     check(&E, E.x->xStats(E.self, &st));
@@ -885,7 +1005,7 @@ static void test_reexport(void **state)
     tnet_init(&r, 20, 40, 1);
     char *p1 = tmpfile_path("re1"), *p2 = tmpfile_path("re2");
     check(&E, bif->xExport(E.self, &t.v, p1));
-    check(&E, E.x->xImport(E.self, p1, &r.v));
+    check(&E, E.d->xRead(E.self, p1, &r.v));
     check(&E, bif->xExport(E.self, &r.v, p2));
     d2_json a, b;
     load_json(p1, &a);
@@ -950,8 +1070,8 @@ static void test_multichip(void **state)
     net_big(&q, n);
     tnet_init(&r, 8, n, 1);
     exp_make(&E, "");
-    check(&E, E.x->xQuantise(E.self, &t.v, &q.v));
-    sl_dynapse2_stats st;
+    check(&E, E.d->xQuantise(E.self, &t.v, &q.v));
+    d2_stats st;
     memset(&st, 0, sizeof st);
     st.struct_size = sizeof st;
     check(&E, E.x->xStats(E.self, &st));
@@ -959,7 +1079,7 @@ static void test_multichip(void **state)
     assert_int_equal(st.n_chips, 2);
     char *path = tmpfile_path("big");
     check(&E, bif->xExport(E.self, &t.v, path));
-    check(&E, E.x->xImport(E.self, path, &r.v));
+    check(&E, E.d->xRead(E.self, path, &r.v));
     assert_true(same(&q, &r));
     /* the cross-chip recurrent links survive (Rockpool loses them) */
     size_t links = 0;
@@ -1065,8 +1185,8 @@ static void test_bad_networks(void **state)
     /* a layer without the currents as parameters: defaults, and counted
      * as skipped when written */
     t.lv[1].n_params = 0;
-    check(&E, E.x->xQuantise(E.self, &t.v, &t.v));
-    sl_dynapse2_stats st;
+    check(&E, E.d->xQuantise(E.self, &t.v, &t.v));
+    d2_stats st;
     memset(&st, 0, sizeof st);
     st.struct_size = sizeof st;
     check(&E, E.x->xStats(E.self, &st));
@@ -1139,8 +1259,8 @@ static void test_corrupt_files(void **state)
     tnet_init(&r, 3, 2, 1);
     char *good = tmpfile_path("good"), *badp = tmpfile_path("bad");
     check(&E, bif->xExport(E.self, &t.v, good));
-    check(&E, E.x->xImport(E.self, good, &r.v));
-    expect_error(&E, E.x->xImport(E.self, "/nonexistent/x.json", &r.v),
+    check(&E, E.d->xRead(E.self, good, &r.v));
+    expect_error(&E, E.d->xRead(E.self, "/nonexistent/x.json", &r.v),
                  SL_EIO, "/nonexistent/x.json");
     static const struct { const char *text, *word; } bad[] = {
         {"", "end of file"},
@@ -1159,7 +1279,7 @@ static void test_corrupt_files(void **state)
     };
     for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
         write_text(badp, bad[k].text);
-        int rc = E.x->xImport(E.self, badp, &r.v);
+        int rc = E.d->xRead(E.self, badp, &r.v);
         if (rc != SL_EDATA || !strstr(E.ctx.err.msg, bad[k].word) ||
             !strstr(E.ctx.err.msg, badp))
             fail_msg("case %zu: %d %s", k, rc, E.ctx.err.msg);
@@ -1182,17 +1302,17 @@ static void test_corrupt_files(void **state)
     };
     for (size_t k = 0; k < sizeof pt / sizeof pt[0]; k++) {
         patch(good, badp, pt[k].from, pt[k].to);
-        int rc = E.x->xImport(E.self, badp, &r.v);
+        int rc = E.d->xRead(E.self, badp, &r.v);
         if (rc != SL_EDATA || !strstr(E.ctx.err.msg, pt[k].word))
             fail_msg("patch %zu: %d %s", k, rc, E.ctx.err.msg);
     }
     /* a file for another network */
     tnet w;
     tnet_init(&w, 4, 2, 1);
-    expect_error(&E, E.x->xImport(E.self, good, &w.v), SL_EINVAL, "inputs");
+    expect_error(&E, E.d->xRead(E.self, good, &w.v), SL_EINVAL, "inputs");
     tnet_free(&w);
     tnet_init(&w, 3, 2, 0);
-    expect_error(&E, E.x->xImport(E.self, good, &w.v), SL_EINVAL,
+    expect_error(&E, E.d->xRead(E.self, good, &w.v), SL_EINVAL,
                  "recurrent");
     tnet_free(&w);
     remove(good);
@@ -1215,6 +1335,7 @@ int main(void)
         cmocka_unit_test(test_quantiser_bound),
         cmocka_unit_test(test_allocation_B),
         cmocka_unit_test(test_quantisation_A_exporter),
+        cmocka_unit_test(test_figures),
         cmocka_unit_test(test_identity),
         cmocka_unit_test(test_reexport),
         cmocka_unit_test(test_multichip),

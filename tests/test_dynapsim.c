@@ -63,6 +63,8 @@ static int layer_try(layer *L, const char *text, size_t n_in, double dt,
     if (rc != SL_OK)
         fail_msg("config \"%s\": %s", text, err.msg);
     sl__ctx_init(&L->ctx, L->cfg, sl__config_root(L->cfg), seed, "dynapsim");
+    sl_test_declare(&L->ctx,
+                    sl__registry_find(reg, SL_KIND_NEURON, "dynapsim"));
     L->iface = iface_of();
     sl_layer_info info = {sizeof info, n_in, dt};
     L->self = (void *)0x1; /* must be reset to NULL on failure */

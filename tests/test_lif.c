@@ -58,6 +58,7 @@ static int layer_try(layer *L, const char *comp, const char *text,
     if (rc != SL_OK)
         fail_msg("config \"%s\": %s", text, err.msg);
     sl__ctx_init(&L->ctx, L->cfg, sl__config_root(L->cfg), seed, comp);
+    sl_test_declare(&L->ctx, sl__registry_find(reg, SL_KIND_NEURON, comp));
     L->iface = iface_of(comp);
     sl_layer_info info = {sizeof info, n_in, dt};
     L->self = (void *)0x1; /* must be reset to NULL on failure */

@@ -80,7 +80,7 @@ static const struct refusal {
     const char *reason;
 } refusals[] = {
     {"bad_abi_major", SL_EABI,
-     "built for ABI 99.0, this spikelab speaks 1.0"},
+     "built for ABI 99.1, this spikelab speaks 1.1"},
     {"bad_abi_minor", SL_EABI, NULL /* built below from SL_ABI_MINOR */},
     {"bad_no_entry", SL_EPLUGIN, "no entry symbol 'spikelab_plugin_init'"},
     {"bad_null_desc", SL_EPLUGIN, "spikelab_plugin_init() returned NULL"},
@@ -483,7 +483,7 @@ static void test_missing_message(void **state)
     assert_non_null(strstr(err.msg, "\n  abi1_scale ("));
     assert_null(strstr(err.msg, "abi1_mse")); /* a loss, not listed */
     assert_non_null(strstr(err.msg, "plugins refused while searching:"));
-    assert_non_null(strstr(err.msg, "bad_abi_major.so: built for ABI 99.0"));
+    assert_non_null(strstr(err.msg, "bad_abi_major.so: built for ABI 99.1"));
     assert_non_null(strstr(err.msg, "searched: " SL_TEST_PLUGIN_DIR));
     assert_non_null(strstr(err.msg, "SPIKELAB_PLUGIN_PATH"));
     assert_non_null(strstr(err.msg, "plugin_path"));
@@ -614,7 +614,7 @@ static const sl_backend_iface small_backend = {
     NULL, NULL, NULL, NULL};
 
 #define COMP(kind, name, iface) \
-    {sizeof(sl_component), (kind), (name), NULL, (iface)}
+    {sizeof(sl_component), (kind), (name), NULL, (iface), 0, NULL}
 
 static const sl_component c_unnamed[] = {COMP(SL_KIND_NEURON, NULL,
                                               &good_neuron)};
@@ -641,10 +641,10 @@ static const sl_component c_builtin_clash[] = {
     COMP(SL_KIND_LOSS, "ok_loss", &good_loss),
     COMP(SL_KIND_NEURON, "linear", &good_neuron)};
 static const sl_component c_small_comp[] = {
-    {offsetof(sl_component, iface), SL_KIND_NEURON, "x", NULL, &good_neuron}};
+    {offsetof(sl_component, iface), SL_KIND_NEURON, "x", NULL, &good_neuron, 0, NULL}};
 static const sl_component c_mixed_sizes[] = {
     COMP(SL_KIND_LOSS, "ok_loss", &good_loss),
-    {sizeof(sl_component) + 8, SL_KIND_NEURON, "y", NULL, &good_neuron}};
+    {sizeof(sl_component) + 8, SL_KIND_NEURON, "y", NULL, &good_neuron, 0, NULL}};
 static const sl_component c_good[] = {
     COMP(SL_KIND_NEURON, "mem_layer", &good_neuron),
     COMP(SL_KIND_LOSS, "mem_loss", &good_loss),
@@ -701,7 +701,7 @@ static const struct {
      "component 0: struct_size 24 is smaller than the ABI 1.0 sl_component "
      "(32 bytes)"},
     {DESC("p", "1", c_mixed_sizes),
-     "component 1: struct_size 40 differs from component 0's 32"},
+     "component 1: struct_size 56 differs from component 0's 48"},
     {DESC("core", "1", c_good), "a plugin named 'core' is already loaded"},
 };
 
@@ -742,9 +742,9 @@ typedef struct big_component {
 } big_component;
 
 static const big_component c_big[] = {
-    {{sizeof(big_component), SL_KIND_NEURON, "big_a", NULL, &good_neuron},
+    {{sizeof(big_component), SL_KIND_NEURON, "big_a", NULL, &good_neuron, 0, NULL},
      0xdeadbeef},
-    {{sizeof(big_component), SL_KIND_LOSS, "big_b", NULL, &good_loss},
+    {{sizeof(big_component), SL_KIND_LOSS, "big_b", NULL, &good_loss, 0, NULL},
      0xdeadbeef},
 };
 
@@ -831,7 +831,7 @@ static void test_cmd_plugins(void **state)
     assert_non_null(strstr(out, "\"file\":\"(built in)\",\"builtin\":true"));
     assert_non_null(strstr(out, "\"refused\":["));
     assert_non_null(strstr(out, "bad_abi_major.so\",\"reason\":\"built "
-                                "for ABI 99.0, this spikelab speaks 1.0"));
+                                "for ABI 99.1, this spikelab speaks 1.1"));
     assert_non_null(strstr(out, "\"shadowed\":["));
     assert_non_null(strstr(out, "shadow_v2.so\",\"by\":\""));
     assert_non_null(

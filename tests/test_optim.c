@@ -58,6 +58,7 @@ static int make(inst *in, const char *name, const char *settings)
         fail_msg("config: %s", err.msg);
     sl__ctx_init(&in->ctx, in->cfg, sl__config_find(in->cfg, NULL, "opt"),
                  1, "opt");
+    sl_test_declare(&in->ctx, e);
     return in->ifc->xCreate(&sl__host, &in->ctx, &in->self);
 }
 

@@ -1,8 +1,9 @@
 /*
  * tests/test_superspike.c — superspike.so through the real loader: the
- * "superspike" learning rule and the "superspike_input" dataset, plus the
+ * "superspike" learning rule, the "superspike_input" dataset and the
+ * "van_rossum" loss's descriptor entry (its maths: test_van_rossum.c), plus the
  * shared kernel maths (plugins/superspike/ss_kernels.h, compiled in here
- * too) and MT19937 (ss_mt19937.h).
+ * too) and MT19937 (spikelab/slaux_mt19937.h).
  *
  * Checks: the kernel arrays against specs/superspike.md §4's table, the
  * convolve-same impulse responses of §5, the surrogate values of §3, the §8
@@ -11,8 +12,8 @@
  * the update, the membrane choice, errors for unsupported networks and bad
  * settings, MT19937 known answers and NumPy's legacy stream, the dataset's
  * tutorial draw, silencing, target histogram and bad settings, and that the
- * rule driving a real lif.so neuron lowers the van Rossum loss of
- * losses.so over epochs.
+ * rule driving a real lif.so neuron lowers the van Rossum loss (of this
+ * plugin) over epochs.
  *
  * NumPy reference figures below were computed with numpy 1.24.2 (Debian
  * python3-numpy) on the development machine; the scripts are quoted next
@@ -35,15 +36,15 @@
 #include "testutil.h"
 
 #include "../plugins/superspike/ss_kernels.h"
-#include "../plugins/superspike/ss_mt19937.h"
+#include "spikelab/slaux_mt19937.h"
 
 /* ---------------------------------------------------------------- harness */
 
 static sl__registry *g_reg;
 static const sl__plugin *g_plugin;
 
-/* superspike.so, plus lif.so and losses.so for the network test, all in
- * one registry through the real loader. */
+/* superspike.so, plus lif.so for the network test, in one registry
+ * through the real loader. */
 static int setup(void **state)
 {
     (void)state;
@@ -51,8 +52,8 @@ static int setup(void **state)
     if (!g_reg)
         return -1;
     const char *top = getenv("top_builddir");
-    const char *more[] = {"lif", "losses"};
-    for (size_t i = 0; i < 2; i++) {
+    const char *more[] = {"lif"};
+    for (size_t i = 0; i < 1; i++) {
         char path[4096];
         snprintf(path, sizeof path, "%s/plugins/%s/.libs/%s.so", top, more[i],
                  more[i]);
@@ -97,6 +98,7 @@ static int make(inst *in, sl_kind kind, const char *name, const char *settings,
         fail_msg("config: %s", err.msg);
     sl__ctx_init(&in->ctx, in->cfg, sl__config_find(in->cfg, NULL, "g"), seed,
                  name);
+    sl_test_declare(&in->ctx, e);
     int rc;
     switch (kind) {
     case SL_KIND_OPTIMIZER:
@@ -187,7 +189,7 @@ static void test_descriptor(void **state)
     const sl_plugin_desc *d = g_plugin->desc;
     assert_int_equal(d->abi_major, SL_ABI_MAJOR);
     assert_string_equal(d->name, "superspike");
-    assert_int_equal(d->n_components, 2);
+    assert_int_equal(d->n_components, 3);
     assert_string_equal(d->components[0].name, "superspike");
     assert_int_equal(d->components[0].kind, SL_KIND_OPTIMIZER);
     const sl_optimizer_iface *o = d->components[0].iface;
@@ -196,8 +198,12 @@ static void test_descriptor(void **state)
     assert_null(o->xStep);
     assert_string_equal(d->components[1].name, "superspike_input");
     assert_int_equal(d->components[1].kind, SL_KIND_DATASET);
-    /* the van Rossum loss is in losses.so */
-    assert_non_null(sl__registry_find(g_reg, SL_KIND_LOSS, "van_rossum"));
+    /* the van Rossum loss is the rule's plugin's (ss_kernels.h shared) */
+    assert_string_equal(d->components[2].name, "van_rossum");
+    assert_int_equal(d->components[2].kind, SL_KIND_LOSS);
+    const sl__entry *vr = sl__registry_find(g_reg, SL_KIND_LOSS, "van_rossum");
+    assert_non_null(vr);
+    assert_ptr_equal(vr->comp, &d->components[2]);
 }
 
 /* --------------------------------------------------------------- kernels */
@@ -736,22 +742,22 @@ static void test_rule_shape_change(void **state)
 static void test_mt19937(void **state)
 {
     (void)state;
-    ss_mt mt;
-    ss_mt_seed(&mt, 5489u);
-    assert_int_equal(ss_mt_next(&mt), 3499211612u);
+    slaux_mt mt;
+    slaux_mt_seed(&mt, 5489u);
+    assert_int_equal(slaux_mt_next(&mt), 3499211612u);
     for (int i = 2; i < 10000; i++)
-        (void)ss_mt_next(&mt);
-    assert_int_equal(ss_mt_next(&mt), 4123659995u); /* 10000th output */
+        (void)slaux_mt_next(&mt);
+    assert_int_equal(slaux_mt_next(&mt), 4123659995u); /* 10000th output */
     /* NumPy 1.24.2: np.random.seed(123456); u = np.random.random_sample(
      * (25, 2000)); u[0,0], u[0,1], u[0,2], u[0,1999], u[1,0], u[24,1999] */
     static const double want[] = {0.12696983303810094, 0.966717838482003,
                                   0.26047600586578334, 0.16974116803338868,
                                   0.3156879767648899, 0.37766469504847777};
     static const size_t at[] = {0, 1, 2, 1999, 2000, 49999};
-    ss_mt_seed(&mt, 123456u);
+    slaux_mt_seed(&mt, 123456u);
     size_t next = 0;
     for (size_t k = 0; k < 50000; k++) {
-        double u = ss_mt_double(&mt);
+        double u = slaux_mt_double(&mt);
         if (next < 6 && k == at[next]) {
             if (u != want[next])
                 fail_msg("u[%zu] = %.17g, numpy %.17g", k, u, want[next]);
@@ -818,13 +824,13 @@ static void test_input_tutorial(void **state)
     /* sample 1 continues the same stream after 25·2000 doubles */
     static float x1[2000 * 25];
     get_sample(&in, 1, x1, y);
-    ss_mt mt;
-    ss_mt_seed(&mt, 123456u);
+    slaux_mt mt;
+    slaux_mt_seed(&mt, 123456u);
     for (size_t k = 0; k < 50000; k++)
-        (void)ss_mt_double(&mt);
+        (void)slaux_mt_double(&mt);
     for (size_t j = 0; j < 25; j++)
         for (size_t i = 0; i < 2000; i++) {
-            double u = ss_mt_double(&mt);
+            double u = slaux_mt_double(&mt);
             float want = (u < 10e3 * 0.1e-6 && i <= 1800) ? 1.0f : 0.0f;
             assert_true(x1[i * 25 + j] == want);
         }
@@ -996,7 +1002,7 @@ static void test_input_errors(void **state)
 /* One linear (25 → 1, done here) + lif.so neuron (v_th 1, tutorial time
  * constants) on the tutorial's input (numpy_seed 123456); the rule, fed the
  * real layer's v_dec, trains the weights towards a teacher's spike train
- * for 100 epochs; losses.so's van_rossum (l1) measures the distance. The
+ * for 100 epochs; the van_rossum loss (l1) measures the distance. The
  * loss must fall under half of the first epoch's, and in the end the
  * output must have as many spikes as the target, each target spike with
  * an output spike within 2 us (20 steps). Measured: 183.3 → 0 (identical
@@ -1021,6 +1027,7 @@ static void lif_make(lifnet *L)
         fail_msg("config: %s", err.msg);
     sl__ctx_init(&L->ctx, L->cfg, sl__config_find(L->cfg, NULL, "g"), 1,
                  "lif");
+    sl_test_declare(&L->ctx, e);
     sl_layer_info info = {sizeof info, 1, TUT_DT};
     size_t n_out = 0;
     if (L->ifc->xCreate(&sl__host, &L->ctx, &info, &L->self, &n_out) != SL_OK)
@@ -1171,14 +1178,14 @@ static void test_lif_network_learns(void **state)
 static void test_numpy_legacy_normal(void **state)
 {
     (void)state;
-    ss_mt mt;
-    ss_mt_seed(&mt, 123);
+    slaux_mt mt;
+    slaux_mt_seed(&mt, 123);
     double cache = 0, t[25], w[25];
     int has = 0;
     for (int i = 0; i < 25; i++)
-        t[i] = 27.0 + 1.0 * ss_mt_gauss(&mt, &cache, &has);
+        t[i] = 27.0 + 1.0 * slaux_mt_gauss(&mt, &cache, &has);
     for (int i = 0; i < 25; i++)
-        w[i] = 10.0 + 20.0 * ss_mt_gauss(&mt, &cache, &has);
+        w[i] = 10.0 + 20.0 * slaux_mt_gauss(&mt, &cache, &has);
     assert_true(fabs(t[0] - 25.91436939669944) < 1e-12);
     assert_true(fabs(t[1] - 27.997345446583587) < 1e-12);
     assert_true(fabs(t[24] - 25.746119332250988) < 1e-12);

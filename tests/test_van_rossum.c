@@ -1,6 +1,6 @@
 /*
- * tests/test_van_rossum.c — the "van_rossum" loss of losses.so through the
- * real loader: values against the kernel sums of specs/superspike.md §4,
+ * tests/test_van_rossum.c — the "van_rossum" loss of superspike.so through
+ * the real loader: values against the kernel sums of specs/superspike.md §4,
  * against a direct convolve-same evaluation, gradients against central
  * finite differences (l2 everywhere, l1 away from its kinks), broadcast
  * targets, batch mean, NaN and bad settings / shapes.
@@ -27,7 +27,7 @@ static sl__registry *g_reg;
 static int setup(void **state)
 {
     (void)state;
-    g_reg = sl_test_load_plugin("losses", NULL);
+    g_reg = sl_test_load_plugin("superspike", NULL);
     return g_reg ? 0 : -1;
 }
 
@@ -58,6 +58,7 @@ static int make(inst *in, const char *settings)
         fail_msg("config: %s", err.msg);
     sl__ctx_init(&in->ctx, in->cfg, sl__config_find(in->cfg, NULL, "loss"),
                  1, "loss");
+    sl_test_declare(&in->ctx, e);
     int rc = in->ifc->xCreate(&sl__host, &in->ctx, &in->self);
     if (rc != SL_OK)
         in->self = NULL;

@@ -65,6 +65,7 @@ static int make_named(inst *in, const char *settings, uint64_t seed,
         fail_msg("config: %s", err.msg);
     sl__ctx_init(&in->ctx, in->cfg, sl__config_find(in->cfg, NULL, "data"),
                  seed, name);
+    sl_test_declare(&in->ctx, e);
     in->info.struct_size = sizeof in->info;
     in->self = (void *)0x1;
     int rc = in->ifc->xCreate(&sl__host, &in->ctx, &in->self, &in->info);

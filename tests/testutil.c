@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "testutil.h"
+#include "engine/settings.h"
 
 sl__registry *sl_test_load_plugin(const char *name, const sl__plugin **plugin)
 {
@@ -36,4 +37,19 @@ sl__registry *sl_test_load_plugin(const char *name, const sl__plugin **plugin)
     if (plugin)
         *plugin = found;
     return reg;
+}
+
+void sl_test_declare(sl_ctx *ctx, const sl__entry *e)
+{
+    static const sl__section_id by_kind[] = {
+        [SL_KIND_NEURON] = SL__SEC_LAYER, [SL_KIND_LOSS] = SL__SEC_LOSS,
+        [SL_KIND_OPTIMIZER] = SL__SEC_OPTIMIZER,
+        [SL_KIND_DATASET] = SL__SEC_DATASET,
+        [SL_KIND_BACKEND] = SL__SEC_BACKEND};
+    if (!ctx->cfg || !ctx->group || !e || e->comp->kind < SL_KIND_NEURON ||
+        e->comp->kind > SL_KIND_BACKEND)
+        abort();
+    if (sl__declare_component(ctx->cfg, ctx->group, by_kind[e->comp->kind],
+                              e) != SL_OK)
+        abort();
 }

@@ -292,6 +292,34 @@ static int on_metric(void *user, int64_t step, const char *name, double value)
                           : SL_OK;
 }
 
+/* sl__export_sink: the deployment's figures and quantised results are
+ * results of the run (numbers through on_result, so the caller's hook and
+ * sl_session_result see them too; text figures straight to the record),
+ * its configuration file an artifact; the float results it prints beside
+ * the quantised ones are those already recorded. */
+static int export_result(void *user, const char *name, double value,
+                         const char *text)
+{
+    run_state *r = user;
+    if (!text)
+        return on_result(user, name, value);
+    return sl__db_result(r->db, r->run_id, name, value, text, &r->err);
+}
+
+static int export_artifact(void *user, const char *name, const char *kind,
+                           const char *mime, const void *data, size_t size)
+{
+    run_state *r = user;
+    return sl__db_artifact(r->db, r->run_id, name, kind, mime, data, size,
+                           &r->err);
+}
+
+static int export_float_result(void *user, const char *name, double *value)
+{
+    run_state *r = user;
+    return sl__db_result_value(r->db, r->run_id, name, value, NULL) == 1;
+}
+
 static int record_plugins(run_state *r)
 {
     const sl__registry *reg = r->exp->reg;
@@ -415,6 +443,8 @@ static int begin(run_state *r, sl_experiment *e, const sl_run_opts *o,
         .seed = r->exp->seed,
         .parent_id = HAS(sl_run_opts, o, parent_id) ? o->parent_id : 0,
     };
+    /* every default the run used, recorded beside the set values */
+    meta.defaults = sl__config_defaults(r->exp->cfg, &meta.n_defaults);
     rc = sl__db_run_begin(r->db, &meta, &r->run_id, err);
     free(effective);
     if (!rc && (rc = record_plugins(r)))
@@ -515,8 +545,11 @@ int sl_run(sl_session *s, sl_experiment *e, const sl_run_opts *o,
         }
     }
     /* device export and the quantised network's evaluations */
-    if (!rc)
-        rc = sl__export_after_run(exp, r.db, r.run_id, &eh, &err);
+    if (!rc) {
+        sl__export_sink sink = {&r, export_result, export_artifact,
+                                export_float_result, rep};
+        rc = sl__export_after_run(exp, &sink, &err);
+    }
     int any_record = 0;
     for (size_t i = 0; i < exp->net.n_layers; i++)
         any_record |= exp->net.layers[i].record;

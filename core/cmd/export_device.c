@@ -1,11 +1,12 @@
-/* core/cmd_export_device.c — `spikelab export-device RUN_ID`: write the
+/* core/cmd/export_device.c — `spikelab export-device RUN_ID`: write the
  * device configuration of a past run's trained network.
  *
  * The run's stored effective configuration is loaded again (plugins,
  * datasets, network: as `rerun` does), its trained parameters are read
  * from the run's artifacts params/LAYER/PARAM.npy into the network, and
- * the experiment's exporter (its `export` section; without one, a
- * "dynapse2" exporter with default settings) writes the configuration.
+ * the experiment's exporter (its `export` section; without one, the
+ * exporter named by --type with default settings) writes the
+ * configuration through the engine (engine/deploy.h).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,20 +19,24 @@
 
 static const char usage[] =
     "usage: spikelab export-device RUN_ID [--out FILE] [--evaluate] "
-    "[--db PATH]\n"
-    "                              [key=value ...]\n"
+    "[--type EXPORTER]\n"
+    "                              [--db PATH] [key=value ...]\n"
     "\n"
-    "Write the device configuration (Dynap-SE2 JSON, see README.md,\n"
+    "Write the device configuration (e.g. Dynap-SE2 JSON, see README.md,\n"
     "\"Deploying to Dynap-SE2\") of run RUN_ID's trained network: the run's\n"
     "stored configuration is loaded again and its trained parameters are\n"
     "read from the run database. The exporter and its settings come from\n"
-    "the run's `export` section; without one a \"dynapse2\" exporter with\n"
-    "default settings is used. key=value overrides change settings, e.g.\n"
+    "the run's `export` section; without one, give the exporter with\n"
+    "--type (its default settings are used). key=value overrides change\n"
+    "settings, e.g.\n"
     "  spikelab export-device last export.paramgen_table=table.txt\n"
     "(only where the run's configuration has an `export` section).\n"
     "\n"
     "options:\n"
-    "  --out FILE   where to write (default: dynapse2-run-RUN_ID.json)\n"
+    "  --out FILE   where to write (default: TYPE-run-RUN_ID.EXT, e.g.\n"
+    "               dynapse2-run-3.json)\n"
+    "  --type EXPORTER  the exporter (a backend component, e.g. dynapse2)\n"
+    "               for a run without an `export` section\n"
     "  --evaluate   read the file back (the quantised network the chip\n"
     "               would run) and repeat the run's evaluations on it,\n"
     "               printed beside the run's recorded float results\n"
@@ -118,9 +123,21 @@ static int load_params(sl__db *db, int64_t run, sl__experiment *exp)
     return ret;
 }
 
+/* The run's recorded float results, printed beside the quantised ones. */
+typedef struct lookup {
+    sl__db *db;
+    int64_t run;
+} lookup;
+
+static int float_result(void *user, const char *name, double *value)
+{
+    lookup *lk = user;
+    return sl__db_result_value(lk->db, lk->run, name, value, NULL) == 1;
+}
+
 int sl__cmd_export_device(int argc, char **argv)
 {
-    const char *dbpath = NULL, *out = NULL, *id_text = NULL;
+    const char *dbpath = NULL, *out = NULL, *id_text = NULL, *type = NULL;
     int evaluate = 0;
     char **ov = calloc((size_t)argc + 1, sizeof *ov);
     size_t n_ov = 0;
@@ -140,6 +157,9 @@ int sl__cmd_export_device(int argc, char **argv)
         } else if ((v = sl__cli_opt_value(argc, argv, &i, "--out",
                                           &missing))) {
             out = v;
+        } else if ((v = sl__cli_opt_value(argc, argv, &i, "--type",
+                                          &missing))) {
+            type = v;
         } else if (strcmp(argv[i], "--evaluate") == 0) {
             evaluate = 1;
         } else if (missing || argv[i][0] == '-') {
@@ -196,15 +216,24 @@ int sl__cmd_export_device(int argc, char **argv)
     sl__err err;
     sl__err_clear(&err);
     int rc = sl__experiment_load(&exp, cpath, text, ov, n_ov, &err);
-    if (rc == SL_OK && exp.export_state == NULL)
-        rc = sl__export_default(&exp, "dynapse2", &err);
+    if (rc == SL_OK && exp.export_state == NULL && type == NULL)
+        rc = sl__fail(&err, SL_ECONFIG, "the run has no `export` section: "
+                      "name the exporter with --type (e.g. --type dynapse2)");
+    else if (rc == SL_OK && exp.export_state == NULL)
+        rc = sl__export_default(&exp, type, &err);
+    else if (rc == SL_OK && type && strcmp(type, sl__export_type(&exp)))
+        rc = sl__fail(&err, SL_ECONFIG, "the run exports with '%s' (its "
+                      "`export` section): change it with export.type=%s, "
+                      "not --type", sl__export_type(&exp), type);
     if (rc) {
         fprintf(stderr, "spikelab export-device: run %lld: %s\n",
                 (long long)id, err.msg);
         status = rc == SL_ECONFIG ? 2 : 1;
     } else if (load_params(db, id, &exp) == 0) {
-        char def[64];
-        snprintf(def, sizeof def, "dynapse2-run-%lld.json", (long long)id);
+        char def[160];
+        const char *ext = sl__export_file_ext(&exp);
+        snprintf(def, sizeof def, "%s-run-%lld%s%s", sl__export_type(&exp),
+                 (long long)id, *ext ? "." : "", ext);
         const char *path = out ? out : def;
         printf("run %lld (%s): device configuration -> %s\n", (long long)id,
                exp.name, path);
@@ -216,8 +245,9 @@ int sl__cmd_export_device(int argc, char **argv)
             status = 0;
         if (rc == SL_OK && evaluate) {
             int same = 0;
-            rc = sl__export_evaluate(&exp, path, NULL, sl__db_sqlite(db), id,
-                                     NULL, stdout, &same, &err);
+            lookup lk = {db, id};
+            sl__export_sink sink = {&lk, NULL, NULL, float_result, stdout};
+            rc = sl__export_evaluate(&exp, path, NULL, &sink, &same, &err);
             if (rc) {
                 fprintf(stderr, "spikelab export-device: run %lld: %s\n",
                         (long long)id, err.msg);

@@ -20,10 +20,14 @@
 
 #include "spikelab/abi.h"
 #include "config/config.h"
+#include "config/flatten.h"
+#include "util/suggest.h"
 
 typedef struct mark {
     int used;
     char *override; /* "k=v" when set from the command line, else NULL */
+    int has_decl;   /* decl describes this group (sl__config_declare) */
+    sl__decl decl;
     struct mark *next;
 } mark;
 
@@ -33,16 +37,30 @@ struct sl__config {
     char *text;
     char *dir;
     mark *marks;
+    /* empty stand-ins for absent top-level sections (sl__config_section):
+     * their keys read as defaults, are checked against the section's
+     * table and recorded, without adding anything to cf */
+    config_t shadow;
+    int has_shadow;
+    /* defaults applied by the getters, as flat rows (flatten.h) */
+    sl__kv *dflt;
+    size_t n_dflt, cap_dflt;
 };
+
+/* sl__cfg_mark_used marks settings without access to their config with
+ * this shared sentinel; get_mark replaces it by a real mark on demand */
+static mark used_sentinel = {1, NULL, 0, {0}, NULL};
 
 static mark *get_mark(sl__config *cfg, config_setting_t *s, int create)
 {
     mark *m = config_setting_get_hook(s);
-    if (m || !create)
+    if ((m && (m != &used_sentinel || !create)) || !create)
         return m;
+    int used = m == &used_sentinel;
     m = calloc(1, sizeof *m);
     if (!m)
         return NULL;
+    m->used = used;
     m->next = cfg->marks;
     cfg->marks = m;
     config_setting_set_hook(s, m);
@@ -280,6 +298,9 @@ void sl__config_free(sl__config *cfg)
     if (!cfg)
         return;
     config_destroy(&cfg->cf);
+    if (cfg->has_shadow)
+        config_destroy(&cfg->shadow);
+    sl__kv_free(cfg->dflt, cfg->n_dflt);
     for (mark *m = cfg->marks, *n; m; m = n) {
         n = m->next;
         free(m->override);
@@ -445,9 +466,8 @@ int sl__cfg_error(sl__config *cfg, sl__setting *s, sl__err *err, int code,
 
 void sl__cfg_mark_used(sl__setting *s)
 {
-    /* marks need the owning config to allocate; the root's hook is not
-     * used, so find the config through a static sentinel instead */
-    static mark used_sentinel = {1, NULL, NULL};
+    /* marks need the owning config to allocate: a setting without one
+     * gets the shared sentinel */
     if (!s)
         return;
     mark *m = config_setting_get_hook(s);
@@ -477,32 +497,230 @@ static const char *type_name(int t)
     }
 }
 
-/* Find key below base and mark it read; NULL if absent. */
-static config_setting_t *get(sl__config *cfg, sl__setting *base,
-                             const char *key)
+/* ---- reads checked against settings tables ------------------------- */
+
+static int is_index(const char *seg, size_t len, long *idx);
+
+/* The nearest group at or above base (root when NULL) with a table, and
+ * the name of base.key relative to it ("mismatch.every" read in train's
+ * group). An index segment ends the name: "target_spikes.[3]" is an
+ * element of "target_spikes" (*element = 1). NULL when no group above has
+ * a table. */
+static const sl__decl *scope_of(sl__config *cfg, sl__setting *base,
+                                const char *key, char *rel, size_t len,
+                                int *element, sl__setting **owner)
 {
-    config_setting_t *s = sl__config_find(cfg, base, key);
-    if (s) {
-        mark *m = get_mark(cfg, s, 1);
+    config_setting_t *s = base ? base : config_root_setting(&cfg->cf);
+    char prefix[512] = "";
+    *element = 0;
+    for (; s; s = config_setting_parent(s)) {
+        mark *m = config_setting_get_hook(s);
+        if (m && m != &used_sentinel && m->has_decl)
+            break;
+        const char *nm = config_setting_name(s);
+        if (!nm || !config_setting_parent(s))
+            return NULL; /* a list element or the root without a table */
+        char tmp[512];
+        snprintf(tmp, sizeof tmp, "%s%s%s", nm, prefix[0] ? "." : "",
+                 prefix);
+        snprintf(prefix, sizeof prefix, "%s", tmp);
+    }
+    if (!s)
+        return NULL;
+    *owner = s;
+    snprintf(rel, len, "%s%s%s", prefix, prefix[0] ? "." : "", key);
+    /* cut at the first index segment */
+    for (char *p = rel; *p;) {
+        char *dot = strchr(p, '.');
+        size_t n = dot ? (size_t)(dot - p) : strlen(p);
+        long idx;
+        if (p != rel && is_index(p, n, &idx)) {
+            p[-1] = '\0';
+            *element = 1;
+            break;
+        }
+        p += n + (dot ? 1 : 0);
+    }
+    return &((mark *)config_setting_get_hook(s))->decl;
+}
+
+/* getter kinds, as setting types */
+enum { WANT_INT = SL_SET_INT, WANT_FLOAT = SL_SET_FLOAT,
+       WANT_BOOL = SL_SET_BOOL, WANT_STRING = SL_SET_STRING,
+       WANT_FLOATS = SL_SET_FLOATS };
+
+static int type_fits(uint32_t declared, int want, int element)
+{
+    if (declared == (uint32_t)want || declared == SL_SET_LIST)
+        return 1; /* a list's component reads it as it likes */
+    if (element)
+        return declared == SL_SET_FLOATS;
+    return (declared == SL_SET_FLOATS && want == WANT_FLOAT) ||
+           (declared == SL_SET_FLOAT && want == WANT_FLOATS);
+}
+
+/* Look key up below base, mark it read and find its declaration.
+ * *s: the value or NULL; *d: its table entry or NULL (no table). A read
+ * the table does not declare, or declares with another type, is the
+ * reader's bug and an error. */
+static int lookup(sl__config *cfg, sl__setting *base, const char *key,
+                  int want, config_setting_t **s, const sl_setting **d,
+                  sl__err *err)
+{
+    *s = sl__config_find(cfg, base, key);
+    *d = NULL;
+    if (*s) {
+        mark *m = get_mark(cfg, *s, 1);
         if (m)
             m->used = 1;
     }
-    return s;
+    char rel[512];
+    int element;
+    sl__setting *owner = NULL;
+    const sl__decl *scope = scope_of(cfg, base, key, rel, sizeof rel,
+                                     &element, &owner);
+    if (!scope)
+        return SL_OK;
+    *d = sl__decl_find(scope, rel);
+    char who[200];
+    snprintf(who, sizeof who, scope->plugin ? "component '%s'" : "%s",
+             scope->owner ? scope->owner : "the core");
+    const char *bug = scope->plugin ? "a bug in its plugin"
+                                    : "a bug in spikelab";
+    if (!*d) {
+        if (!scope->own) /* no table: the keys it reads are its settings */
+            return SL_OK;
+        return sl__cfg_error(cfg, *s ? *s : owner, err, SL_ECONFIG,
+                             "%s reads the setting '%s', which its settings "
+                             "table does not declare: this is %s (declare "
+                             "the setting in its table)", who, rel, bug);
+    }
+    if (*d && !type_fits((*d)->type, want, element))
+        return sl__cfg_error(cfg, *s ? *s : owner, err, SL_ECONFIG,
+                             "%s reads '%s' as %s %s but its settings table "
+                             "declares %s %s: this is %s",
+                             who, rel, want == WANT_INT ? "an" : "a",
+                             sl__setting_type_name((uint32_t)want),
+                             (*d)->type == SL_SET_INT ? "an" : "a",
+                             sl__setting_type_name((*d)->type), bug);
+    if (element)
+        *d = NULL; /* elements: the component checks them */
+    return SL_OK;
+}
+
+/* The reader's own default must be the one its table documents. */
+static int def_mismatch(sl__config *cfg, sl__setting *base, const char *key,
+                        const sl_setting *d, const char *given, sl__err *err)
+{
+    sl__setting *at = base ? base : config_root_setting(&cfg->cf);
+    return sl__cfg_error(cfg, at, err, SL_ECONFIG,
+                         "the reader of '%s' applies the default %s but its "
+                         "settings table documents %s: this is a bug in the "
+                         "component or core section reading it",
+                         key, given, d->def ? d->def : "none");
+}
+
+static int check_number(sl__config *cfg, config_setting_t *s,
+                        const sl_setting *d, double v, const char *what,
+                        sl__err *err)
+{
+    if (!d || sl__setting_number_ok(d, v))
+        return SL_OK;
+    char range[128], val[64];
+    sl__fmt_double_exact(v, val, sizeof val);
+    if (d->type == SL_SET_INT)
+        snprintf(val, sizeof val, "%.0f", v);
+    return sl__cfg_error(cfg, s, err, SL_ECONFIG,
+                         "%s%s is out of range: it must be %s%s%s (%s); "
+                         "change it to a value in that range",
+                         what, val, sl__setting_range_text(d, range,
+                                                          sizeof range),
+                         d->unit && strcmp(d->unit, "1") ? " " : "",
+                         d->unit && strcmp(d->unit, "1") ? d->unit : "",
+                         d->doc ? d->doc : d->name);
+}
+
+/* Record an applied default as a flat row (key and alias of base.key). */
+static void record_default(sl__config *cfg, sl__setting *base,
+                           const char *key, const char *type,
+                           const char *text, double num, int has_num)
+{
+    char *k = NULL, *alias = NULL;
+    if (!text || sl__flat_key(base ? base : config_root_setting(&cfg->cf),
+                              key, &k, &alias) != SL_OK)
+        return;
+    for (size_t i = 0; i < cfg->n_dflt; i++)
+        if (strcmp(cfg->dflt[i].key, k) == 0) {
+            free(k);
+            free(alias);
+            return;
+        }
+    if (cfg->n_dflt == cfg->cap_dflt) {
+        size_t cap = cfg->cap_dflt ? 2 * cfg->cap_dflt : 32;
+        sl__kv *v = realloc(cfg->dflt, cap * sizeof *v);
+        if (!v) {
+            free(k);
+            free(alias);
+            return;
+        }
+        cfg->dflt = v;
+        cfg->cap_dflt = cap;
+    }
+    sl__kv kv = {k, alias, type, strdup(text), num, has_num};
+    if (!kv.text) {
+        free(k);
+        free(alias);
+        return;
+    }
+    cfg->dflt[cfg->n_dflt++] = kv;
+}
+
+static void record_number(sl__config *cfg, sl__setting *base,
+                          const char *key, const char *type, double v)
+{
+    char buf[64];
+    if (strcmp(type, "int") == 0)
+        snprintf(buf, sizeof buf, "%.0f", v);
+    else if (strcmp(type, "bool") == 0)
+        snprintf(buf, sizeof buf, "%s", v != 0 ? "true" : "false");
+    else if (isfinite(v))
+        sl__fmt_double_exact(v, buf, sizeof buf);
+    else
+        return; /* "no value" sentinels are not settings */
+    record_default(cfg, base, key, type, buf, v, 1);
+}
+
+const sl__kv *sl__config_defaults(sl__config *cfg, size_t *n)
+{
+    *n = cfg->n_dflt;
+    return cfg->dflt;
 }
 
 int sl__cfg_int(sl__config *cfg, sl__setting *base, const char *key,
                 int64_t def, int64_t *out, sl__err *err)
 {
-    config_setting_t *s = get(cfg, base, key);
+    config_setting_t *s;
+    const sl_setting *d;
     *out = def;
-    if (!s)
+    int rc = lookup(cfg, base, key, WANT_INT, &s, &d, err);
+    if (rc)
+        return rc;
+    double dd;
+    if (d && sl__setting_def_number(d, &dd) && dd != (double)def) {
+        char g[32];
+        snprintf(g, sizeof g, "%lld", (long long)def);
+        return def_mismatch(cfg, base, key, d, g, err);
+    }
+    if (!s) {
+        record_number(cfg, base, key, "int", (double)def);
         return SL_OK;
+    }
     int t = config_setting_type(s);
     if (t != CONFIG_TYPE_INT && t != CONFIG_TYPE_INT64)
         return sl__cfg_error(cfg, s, err, SL_ECONFIG,
                              "expected an integer, found %s", type_name(t));
     *out = config_setting_get_int64(s);
-    return SL_OK;
+    return check_number(cfg, s, d, (double)*out, "", err);
 }
 
 static int number_of(config_setting_t *s, double *out)
@@ -520,29 +738,56 @@ static int number_of(config_setting_t *s, double *out)
     }
 }
 
+static int float_def_differs(const sl_setting *d, double def)
+{
+    double dd;
+    return d && sl__setting_def_number(d, &dd) && dd != def &&
+           !(isnan(dd) && isnan(def));
+}
+
 int sl__cfg_float(sl__config *cfg, sl__setting *base, const char *key,
                   double def, double *out, sl__err *err)
 {
-    config_setting_t *s = get(cfg, base, key);
+    config_setting_t *s;
+    const sl_setting *d;
     *out = def;
-    if (!s)
+    int rc = lookup(cfg, base, key, WANT_FLOAT, &s, &d, err);
+    if (rc)
+        return rc;
+    if (float_def_differs(d, def)) {
+        char g[64];
+        sl__fmt_double_exact(def, g, sizeof g);
+        return def_mismatch(cfg, base, key, d, g, err);
+    }
+    if (!s) {
+        record_number(cfg, base, key, "float", def);
         return SL_OK;
+    }
     if (!number_of(s, out))
         return sl__cfg_error(cfg, s, err, SL_ECONFIG,
                              "expected a number, found %s",
                              type_name(config_setting_type(s)));
     if (!isfinite(*out))
         return sl__cfg_error(cfg, s, err, SL_ECONFIG, "must be finite");
-    return SL_OK;
+    return check_number(cfg, s, d, *out, "", err);
 }
 
 int sl__cfg_bool(sl__config *cfg, sl__setting *base, const char *key, int def,
                  int *out, sl__err *err)
 {
-    config_setting_t *s = get(cfg, base, key);
+    config_setting_t *s;
+    const sl_setting *d;
     *out = def;
-    if (!s)
+    int rc = lookup(cfg, base, key, WANT_BOOL, &s, &d, err);
+    if (rc)
+        return rc;
+    double dd;
+    if (d && sl__setting_def_number(d, &dd) && (dd != 0) != (def != 0))
+        return def_mismatch(cfg, base, key, d, def ? "true" : "false", err);
+    if (!s) {
+        record_number(cfg, base, key, "bool", def ? 1.0 : 0.0);
         return SL_OK;
+    }
     if (config_setting_type(s) != CONFIG_TYPE_BOOL)
         return sl__cfg_error(cfg, s, err, SL_ECONFIG,
                              "expected true or false, found %s",
@@ -554,22 +799,49 @@ int sl__cfg_bool(sl__config *cfg, sl__setting *base, const char *key, int def,
 int sl__cfg_string(sl__config *cfg, sl__setting *base, const char *key,
                    const char *def, const char **out, sl__err *err)
 {
-    config_setting_t *s = get(cfg, base, key);
+    config_setting_t *s;
+    const sl_setting *d;
     *out = def;
-    if (!s)
+    int rc = lookup(cfg, base, key, WANT_STRING, &s, &d, err);
+    if (rc)
+        return rc;
+    if (d && d->def && d->type == SL_SET_STRING &&
+        (!def || strcmp(def, d->def) != 0))
+        return def_mismatch(cfg, base, key, d, def ? def : "none", err);
+    if (!s) {
+        if (def)
+            record_default(cfg, base, key, "string", def, 0, 0);
         return SL_OK;
+    }
     if (config_setting_type(s) != CONFIG_TYPE_STRING)
         return sl__cfg_error(cfg, s, err, SL_ECONFIG,
                              "expected a string, found %s",
                              type_name(config_setting_type(s)));
     *out = config_setting_get_string(s);
+    if (d && d->type == SL_SET_STRING && !sl__setting_choice_ok(d, *out)) {
+        char range[256];
+        return sl__cfg_error(cfg, s, err, SL_ECONFIG,
+                             "\"%s\" is not allowed: it must be %s (%s)",
+                             *out, sl__setting_range_text(d, range,
+                                                          sizeof range),
+                             d->doc ? d->doc : d->name);
+    }
     return SL_OK;
 }
 
 int sl__cfg_floatvec(sl__config *cfg, sl__setting *base, const char *key,
                      double def, float *out, size_t n, sl__err *err)
 {
-    config_setting_t *s = get(cfg, base, key);
+    config_setting_t *s;
+    const sl_setting *d;
+    int rc = lookup(cfg, base, key, WANT_FLOATS, &s, &d, err);
+    if (rc)
+        return rc;
+    if (float_def_differs(d, def)) {
+        char g[64];
+        sl__fmt_double_exact(def, g, sizeof g);
+        return def_mismatch(cfg, base, key, d, g, err);
+    }
     double v = def;
     if (s && config_setting_is_aggregate(s) &&
         config_setting_type(s) != CONFIG_TYPE_GROUP) {
@@ -584,6 +856,10 @@ int sl__cfg_floatvec(sl__config *cfg, sl__setting *base, const char *key,
             if (!number_of(e, &v) || !isfinite(v))
                 return sl__cfg_error(cfg, s, err, SL_ECONFIG,
                                      "element %zu is not a finite number", i);
+            char what[48];
+            snprintf(what, sizeof what, "element %zu = ", i);
+            if ((rc = check_number(cfg, s, d, v, what, err)))
+                return rc;
             out[i] = (float)v;
         }
         return SL_OK;
@@ -592,42 +868,175 @@ int sl__cfg_floatvec(sl__config *cfg, sl__setting *base, const char *key,
         return sl__cfg_error(cfg, s, err, SL_ECONFIG,
                              "expected a number or a list of %zu numbers, "
                              "found %s", n, type_name(config_setting_type(s)));
+    if (s && (rc = check_number(cfg, s, d, v, "", err)))
+        return rc;
+    if (!s)
+        record_number(cfg, base, key, "float", def);
     for (size_t i = 0; i < n; i++)
         out[i] = (float)v;
     return SL_OK;
 }
 
+int sl__config_declare(sl__config *cfg, sl__setting *group,
+                       const sl__decl *decl)
+{
+    if (!group)
+        group = config_root_setting(&cfg->cf);
+    mark *m = get_mark(cfg, group, 1);
+    if (!m)
+        return SL_ENOMEM;
+    m->decl = *decl;
+    m->has_decl = 1;
+    return SL_OK;
+}
+
+sl__setting *sl__config_section(sl__config *cfg, const char *name)
+{
+    config_setting_t *g = config_lookup(&cfg->cf, name);
+    if (g)
+        return g;
+    if (!cfg->has_shadow) {
+        config_init(&cfg->shadow);
+        cfg->has_shadow = 1;
+    }
+    g = config_lookup(&cfg->shadow, name);
+    if (!g)
+        g = config_setting_add(config_root_setting(&cfg->shadow), name,
+                               CONFIG_TYPE_GROUP);
+    return g;
+}
+
 /* ---- unknown keys ---------------------------------------------------- */
 
-static int check_unused(sl__config *cfg, config_setting_t *s, sl__err *err)
+/* "did you mean NAME?" for an unknown key `rel` (relative to the table's
+ * group): the nearest declared name with the same dotted prefix, else the
+ * nearest key read in the same group. */
+static void suggestion(const sl__decl *d, config_setting_t *parent,
+                       const char *rel, char *out, size_t len)
 {
+    const char *leaf = strrchr(rel, '.');
+    leaf = leaf ? leaf + 1 : rel;
+    size_t plen = (size_t)(leaf - rel);
+    sl__suggest sg;
+    sl__suggest_init(&sg, leaf, 0);
+    const sl_setting *tables[2] = {d ? d->own : NULL, d ? d->common : NULL};
+    size_t ns[2] = {d ? d->n_own : 0, d ? d->n_common : 0};
+    for (int t = 0; t < 2; t++)
+        for (size_t i = 0; tables[t] && i < ns[t]; i++) {
+            const char *nm = sl__decl_at(tables[t], i)->name;
+            if (nm && strncmp(nm, rel, plen) == 0 && !strchr(nm + plen, '.'))
+                sl__suggest_add(&sg, nm + plen);
+        }
+    for (int i = 0; parent && i < config_setting_length(parent); i++) {
+        config_setting_t *e = config_setting_get_elem(parent, (unsigned)i);
+        mark *m = config_setting_get_hook(e);
+        if (m && m->used && config_setting_name(e))
+            sl__suggest_add(&sg, config_setting_name(e));
+    }
+    if (sg.best)
+        snprintf(out, len, "; did you mean %s?", sg.best);
+    else
+        out[0] = '\0';
+}
+
+static int unknown(sl__config *cfg, config_setting_t *s, const sl__decl *d,
+                   const char *rel, int declared, sl__err *err)
+{
+    char hint[160];
+    suggestion(d, config_setting_parent(s), rel, hint, sizeof hint);
+    char whob[200];
+    const char *who = NULL;
+    if (d && d->owner) {
+        snprintf(whob, sizeof whob, d->plugin ? "component '%s'" : "%s",
+                 d->owner);
+        who = whob;
+    }
+    if (declared)
+        return sl__cfg_error(cfg, s, err, SL_ECONFIG,
+                             "set but not used: %s declares it, but does not "
+                             "read it with these settings (remove it)",
+                             who ? who : "its section");
+    if (who && d->own)
+        return sl__cfg_error(cfg, s, err, SL_ECONFIG,
+                             "unknown setting%s (%s does not declare it; "
+                             "`spikelab plugins %s` lists its settings)",
+                             hint, who, d->plugin ? d->owner : "--markdown");
+    return sl__cfg_error(cfg, s, err, SL_ECONFIG,
+                         "unknown setting%s (nothing reads it; check the "
+                         "spelling and the component's settings)", hint);
+}
+
+static int is_group_list(config_setting_t *s)
+{
+    return config_setting_type(s) == CONFIG_TYPE_LIST &&
+           config_setting_length(s) > 0 &&
+           config_setting_type(config_setting_get_elem(s, 0)) ==
+               CONFIG_TYPE_GROUP;
+}
+
+/* s with d the table of the nearest group above it that has one (NULL:
+ * none) and rel its name relative to that group ("" for s itself). */
+static int check_unused(sl__config *cfg, config_setting_t *s,
+                        const sl__decl *d, const char *rel, sl__err *err)
+{
+    mark *m = config_setting_get_hook(s);
+    if (m && m != &used_sentinel && m->has_decl) {
+        d = &m->decl;
+        rel = "";
+    }
+    int used = m && m->used;
     int t = config_setting_type(s);
     int n = config_setting_length(s);
-    mark *m = config_setting_get_hook(s);
-    int used = m && m->used;
-    int container = t == CONFIG_TYPE_GROUP ||
-                    (t == CONFIG_TYPE_LIST && n > 0 &&
-                     config_setting_type(config_setting_get_elem(s, 0)) ==
-                         CONFIG_TYPE_GROUP);
-    if (!container || n == 0) {
-        if (used || !config_setting_parent(s))
-            return SL_OK;
-        return sl__cfg_error(cfg, s, err, SL_ECONFIG,
-                             "unknown key (no component reads it; check "
-                             "the spelling and the component's settings)");
+    int tabled = d && d->own;
+    if (t == CONFIG_TYPE_GROUP) {
+        for (int i = 0; i < n; i++) {
+            config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
+            char name[512];
+            snprintf(name, sizeof name, "%s%s%s", rel, rel[0] ? "." : "",
+                     config_setting_name(e));
+            mark *em = config_setting_get_hook(e);
+            int rc;
+            if (em && em != &used_sentinel && em->has_decl) {
+                rc = check_unused(cfg, e, NULL, "", err);
+            } else if (tabled) {
+                const sl_setting *ds = sl__decl_find(d, name);
+                if (!ds)
+                    return unknown(cfg, e, d, name, 0, err);
+                if (ds->type == SL_SET_GROUP && sl__decl_has_members(d, name))
+                    rc = check_unused(cfg, e, d, name, err);
+                else if (ds->type == SL_SET_GROUP || is_group_list(e))
+                    rc = check_unused(cfg, e, NULL, "", err);
+                else if (!(em && em->used))
+                    return unknown(cfg, e, d, name, 1, err);
+                else
+                    rc = SL_OK;
+            } else {
+                rc = check_unused(cfg, e, d, name, err);
+            }
+            if (rc)
+                return rc;
+        }
+        return SL_OK;
     }
-    for (int i = 0; i < n; i++) {
-        int rc = check_unused(cfg, config_setting_get_elem(s, (unsigned)i),
-                              err);
-        if (rc)
-            return rc;
+    if (is_group_list(s)) {
+        for (int i = 0; i < n; i++) {
+            int rc = check_unused(cfg, config_setting_get_elem(s, (unsigned)i),
+                                  NULL, "", err);
+            if (rc)
+                return rc;
+        }
+        return SL_OK;
     }
-    return SL_OK;
+    if (used || !config_setting_parent(s))
+        return SL_OK;
+    return unknown(cfg, s, d, rel[0] ? rel : config_setting_name(s)
+                                               ? config_setting_name(s)
+                                               : "", 0, err);
 }
 
 int sl__config_check_unused(sl__config *cfg, sl__err *err)
 {
-    return check_unused(cfg, config_root_setting(&cfg->cf), err);
+    return check_unused(cfg, config_root_setting(&cfg->cf), NULL, "", err);
 }
 
 /* ---- overrides ------------------------------------------------------- */

@@ -5,6 +5,7 @@
 
 #include <stdint.h>
 #include "util/err.h"
+#include "config/decl.h"
 
 typedef struct sl__config sl__config;
 typedef struct config_setting_t sl__setting; /* libconfig's, core-internal */
@@ -29,9 +30,15 @@ sl__setting *sl__config_root(sl__config *cfg);
 sl__setting *sl__config_find(sl__config *cfg, sl__setting *base,
                              const char *path);
 
-/* Typed getters on a group (base); return SL_OK, or SL_ECONFIG naming
- * file:line:key when the value has the wrong type. Absent → def. Each read
- * marks the setting as used. */
+/* Typed getters on a group (base; NULL = the root); return SL_OK, or
+ * SL_ECONFIG naming file:line:key when the value has the wrong type.
+ * Absent → def, recorded as an applied default (sl__config_defaults).
+ * Each read marks the setting as used. When a group at or above base has
+ * a settings table (sl__config_declare), the read is checked against it:
+ * an undeclared key, a declared type other than the getter's, or a def
+ * other than the documented default is the reader's bug (SL_ECONFIG
+ * saying so); a value outside the declared range or choices is the
+ * user's error (SL_ECONFIG naming file:line, key and what is allowed). */
 int sl__cfg_int(sl__config *cfg, sl__setting *base, const char *key,
                 int64_t def, int64_t *out, sl__err *err);
 int sl__cfg_float(sl__config *cfg, sl__setting *base, const char *key,
@@ -51,7 +58,23 @@ int sl__cfg_error(sl__config *cfg, sl__setting *s, sl__err *err, int code,
 /* Where a setting comes from: "file:line" or "command line 'k=v'". */
 const char *sl__cfg_where(sl__config *cfg, sl__setting *s, char *buf,
                           size_t len);
-/* Refuse any setting nobody read: SL_ECONFIG "file:line: unknown key". */
+/* Attach a settings table to a group (NULL = the root): reads below it
+ * are checked against it, and the unknown-key check uses it. decl is
+ * copied; its tables are borrowed and must outlive cfg. SL_ENOMEM. */
+int sl__config_declare(sl__config *cfg, sl__setting *group,
+                       const sl__decl *decl);
+/* The top-level group `name`, or when the file has none an empty
+ * stand-in outside the configuration (not dumped, not flattened), so
+ * that its keys read as defaults, checked and recorded under `name.`.
+ * Borrowed, lives with cfg; NULL only when out of memory. */
+sl__setting *sl__config_section(sl__config *cfg, const char *name);
+/* Defaults applied so far by the getters, one flat row per key
+ * (flatten.h; key and alias as for sl__config_flatten), in read order.
+ * Borrowed, valid until the next getter call or sl__config_free. */
+struct sl__kv;
+const struct sl__kv *sl__config_defaults(sl__config *cfg, size_t *n);
+/* Refuse any setting nobody read, or a table does not declare:
+ * SL_ECONFIG "file:line: key: unknown setting; did you mean NAME?". */
 int sl__config_check_unused(sl__config *cfg, sl__err *err);
 
 /* Effective configuration (after overrides) as libconfig text; malloc'd. */

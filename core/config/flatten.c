@@ -186,6 +186,52 @@ int sl__config_flatten_text(const char *text, sl__kv **out, size_t *n,
     return rc;
 }
 
+int sl__flat_key(sl__setting *base, const char *key, char **out,
+                 char **alias)
+{
+    *out = *alias = NULL;
+    /* segments root first: walk up into a small stack */
+    const char *segs[64], *asegs[64];
+    char idx[64][24];
+    int n = 0;
+    for (sl__setting *s = base; s && config_setting_parent(s) && n < 64;
+         s = config_setting_parent(s)) {
+        const char *nm = config_setting_name(s);
+        config_setting_t *p = config_setting_parent(s);
+        if (nm && config_setting_type(p) == CONFIG_TYPE_GROUP) {
+            segs[n] = asegs[n] = nm;
+        } else {
+            snprintf(idx[n], sizeof idx[n], "%d", config_setting_index(s));
+            segs[n] = idx[n];
+            asegs[n] = element_name(s);
+            if (!asegs[n])
+                asegs[n] = idx[n];
+        }
+        n++;
+    }
+    char *k = NULL, *a = NULL;
+    for (int i = n - 1; i >= -1; i--) {
+        const char *seg = i >= 0 ? segs[i] : key, *aseg = i >= 0 ? asegs[i]
+                                                                 : key;
+        char *nk = join(k, seg), *na = join(a, aseg);
+        free(k);
+        free(a);
+        k = nk;
+        a = na;
+        if (!k || !a) {
+            free(k);
+            free(a);
+            return SL_ENOMEM;
+        }
+    }
+    *out = k;
+    if (strcmp(a, k) != 0)
+        *alias = a;
+    else
+        free(a);
+    return SL_OK;
+}
+
 void sl__kv_free(sl__kv *kv, size_t n)
 {
     for (size_t i = 0; i < n; i++) {

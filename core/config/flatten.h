@@ -43,6 +43,12 @@ int sl__config_flatten_text(const char *text, sl__kv **out, size_t *n,
 
 void sl__kv_free(sl__kv *kv, size_t n);
 
+/* The flat key (and alias, NULL when it equals the key) of `key` below
+ * the group `base`, as sl__config_flatten would name it; both owned by
+ * the caller (free). SL_ENOMEM. */
+int sl__flat_key(sl__setting *base, const char *key, char **out,
+                 char **alias);
+
 /* The shortest "%.Ng" text of v that strtod reads back as v (N <= 17). */
 void sl__fmt_double_exact(double v, char *buf, size_t len);
 

@@ -296,6 +296,22 @@ static int store_params(sl__db *db, int64_t run, const sl__kv *kv, size_t n,
     return SL_OK;
 }
 
+/* The defaults a run applied, except keys its configuration sets. */
+static int store_defaults(sl__db *db, int64_t run, const sl__kv *kv,
+                          size_t n, const sl__kv *dflt, size_t n_dflt,
+                          sl__err *err)
+{
+    for (size_t i = 0; i < n_dflt; i++) {
+        size_t k = 0;
+        while (k < n && strcmp(kv[k].key, dflt[i].key) != 0)
+            k++;
+        int rc;
+        if (k == n && (rc = store_params(db, run, &dflt[i], 1, err)))
+            return rc;
+    }
+    return SL_OK;
+}
+
 /* Migration 1 → 2, after its SQL: params of every recorded run, from its
  * stored effective configuration (a run whose text does not parse keeps
  * no params; there is nothing better to do with it). */
@@ -617,6 +633,8 @@ int sl__db_run_begin(sl__db *db, const sl__run_meta *meta, int64_t *run_id,
         goto fail;
     int64_t id = sqlite3_last_insert_rowid(db->h);
     if ((ret = store_params(db, id, kv, n_kv, err)) ||
+        (ret = store_defaults(db, id, kv, n_kv, meta->defaults,
+                              meta->n_defaults, err)) ||
         (ret = exec(db, "COMMIT", err)))
         goto fail;
     sl__kv_free(kv, n_kv);
@@ -832,6 +850,30 @@ int sl__db_result(sl__db *db, int64_t run, const char *name, double value,
     sqlite3_bind_double(s, 3, value);
     bind_text(s, 4, text);
     return step_done(db, s, err, "recording a result");
+}
+
+int sl__db_result_value(sl__db *db, int64_t run, const char *name,
+                        double *value, sl__err *err)
+{
+    if (!db || !name || !value)
+        return sl__fail(err, SL_EINVAL, "sl__db_result_value: NULL argument");
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_prepare_v2(db->h, "SELECT value FROM results WHERE run_id = "
+                           "?1 AND name = ?2", -1, &s, NULL) != SQLITE_OK)
+        return sl__fail(err, SL_EDB, "%s: reading a result: %s", db->path,
+                        sqlite3_errmsg(db->h));
+    sqlite3_bind_int64(s, 1, run);
+    bind_text(s, 2, name);
+    int rc = sqlite3_step(s), found = 0;
+    if (rc == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL) {
+        *value = sqlite3_column_double(s, 0);
+        found = 1;
+    } else if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        found = sl__fail(err, SL_EDB, "%s: reading a result: %s", db->path,
+                         sqlite3_errmsg(db->h));
+    }
+    sqlite3_finalize(s);
+    return found;
 }
 
 static int artifact(sl__db *db, int64_t run, const char *name,

@@ -100,6 +100,11 @@ typedef struct sl__run_meta {
     const char *overrides;        /* one "k=v" per line, "" or NULL if none */
     int64_t seed;
     int64_t parent_id;            /* run this one re-runs; 0 = none */
+    /* the defaults the run applied (sl__config_defaults), recorded as
+     * params next to the settings of config_effective, so a filter finds
+     * a run by a setting it left at its default; borrowed, may be NULL */
+    const struct sl__kv *defaults;
+    size_t n_defaults;
 } sl__run_meta;
 
 /* Open (creating file and schema if needed) the database at path. WAL
@@ -144,7 +149,8 @@ struct sqlite3 *sl__db_sqlite(sl__db *db);
  * core version, pid, process identity, parent) with its flattened params
  * (from config_effective when it parses as a configuration) and commit it
  * at once, so the run is visible even if the process dies right after.
- * *run_id receives its id. The run becomes the handle's active run:
+ * Each of meta->defaults whose key config_effective does not set is
+ * stored as a param as well. *run_id receives its id. The run becomes the handle's active run:
  * sl__db_flush refreshes its heartbeat. A parent_id that does not exist:
  * SL_ENOTFOUND. */
 int sl__db_run_begin(sl__db *db, const sl__run_meta *meta, int64_t *run_id,
@@ -170,6 +176,11 @@ int sl__db_flush(sl__db *db, sl__err *err);
 /* Store a final result (committed at once). text may be NULL. */
 int sl__db_result(sl__db *db, int64_t run, const char *name, double value,
                   const char *text, sl__err *err);
+/* The numeric value of result `name` of run: 1 and *value when it is
+ * recorded with a value, 0 when not (absent, or NULL), SL_EDB on a
+ * database error. */
+int sl__db_result_value(sl__db *db, int64_t run, const char *name,
+                        double *value, sl__err *err);
 /* Store an artifact's bytes in the database (committed at once). data is
  * borrowed for the call; it may be NULL only when size is 0. */
 int sl__db_artifact(sl__db *db, int64_t run, const char *name,

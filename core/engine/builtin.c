@@ -180,11 +180,37 @@ static const sl_backend_iface sim_iface = {
     sim_create, sim_destroy, sim_place, NULL, NULL, NULL, NULL,
 };
 
+static const sl_setting linear_settings[] = {
+    SL_SETTING(SL_SET_INT, "n_out", NULL, NULL,
+               SL_BOUNDS(SL_SET_REQUIRED | SL_SET_MIN, 1, 0),
+               "output width (number of post-synaptic channels)"),
+    SL_SETTING(SL_SET_BOOL, "bias", "false", NULL, SL_ANY,
+               "add a trainable bias per output channel (initialised to 0)"),
+    SL_SETTING(SL_SET_STRING, "init", "kaiming_uniform", NULL,
+               SL_CHOICES("kaiming_uniform|uniform|normal|zeros"),
+               "weight initialisation: U(±gain·sqrt(6/n_in)), U(low, high), "
+               "N(mean, std) or 0"),
+    SL_SETTING(SL_SET_FLOAT, "gain", "1.0", "1", SL_ANY,
+               "kaiming_uniform: scale of the bound"),
+    SL_SETTING(SL_SET_FLOAT, "low", "-1.0", "1", SL_ANY,
+               "init = uniform: lower bound"),
+    SL_SETTING(SL_SET_FLOAT, "high", "1.0", "1", SL_ANY,
+               "init = uniform: upper bound"),
+    SL_SETTING(SL_SET_FLOAT, "mean", "0.0", "1", SL_ANY,
+               "init = normal: mean"),
+    SL_SETTING(SL_SET_FLOAT, "std", "1.0", "1", SL_MIN(0),
+               "init = normal: standard deviation"),
+};
+
+static const sl_setting sim_settings[] = {SL_NO_SETTINGS};
+
 static const sl_component builtin_components[] = {
-    {sizeof(sl_component), SL_KIND_NEURON, "linear",
-     "dense weight matrix [pre][post] between layers (CBLAS)", &linear_iface},
-    {sizeof(sl_component), SL_KIND_BACKEND, "sim",
-     "software simulation of the network's own layers (default)", &sim_iface},
+    SL_COMPONENT(SL_KIND_NEURON, "linear",
+                 "dense weight matrix [pre][post] between layers (CBLAS)",
+                 &linear_iface, linear_settings),
+    SL_COMPONENT(SL_KIND_BACKEND, "sim",
+                 "software simulation of the network's own layers (default)",
+                 &sim_iface, sim_settings),
 };
 
 const sl_plugin_desc sl__builtin_desc =

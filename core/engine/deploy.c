@@ -1,20 +1,24 @@
-/* core/export.c — the experiment's `export` section (see export.h): create
- * the exporter, place the network at load, and after training write the
- * device configuration as a run artifact and evaluate the re-imported,
- * quantised network beside the float one. */
+/* core/engine/deploy.c — the experiment's `export` section (see
+ * deploy.h): create the exporter, place the network at load, and after
+ * training hand the device configuration to the caller as a run artifact
+ * and evaluate the re-imported, quantised network beside the float one.
+ * Only the backend interface and <spikelab/deploy.h>: no exporter is
+ * known here by name. */
 #include <libconfig.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <sqlite3.h>
 
+#include "spikelab/deploy.h"
 #include "engine/deploy.h"
-#include "../plugins/dynapse2_export/dynapse2.h"
+#include "engine/settings.h"
+#include "engine/train.h"
 
 struct sl__export {
     const sl__entry *entry;
     const sl_backend_iface *iface;
+    const sl_deploy_ext *ext; /* NULL: the exporter only writes (ABI 1.0) */
     void *self;
     sl_ctx ctx;
     int evaluate;   /* re-import and evaluate after training */
@@ -69,13 +73,29 @@ static int create(sl__experiment *exp, sl__setting *g, const char *type,
                              "configurations (export.type needs an "
                              "exporter, e.g. \"dynapse2\")",
                              type);
-    snprintf(x->artifact, sizeof x->artifact, "device/%s.json", type);
     sl__ctx_init(&x->ctx, g ? cfg : NULL, g, (uint64_t)exp->seed, "export");
+    if (g && sl__declare_component(cfg, g, SL__SEC_EXPORT, x->entry))
+        return sl__fail(err, SL_ENOMEM, "out of memory");
     int rc = x->iface->xCreate(&sl__host, &x->ctx, &x->self);
     if (rc) {
         x->self = NULL;
         return sl__ctx_take_error(&x->ctx, rc, err);
     }
+    /* the deployment extension: a table without the v1 slots (or with a
+     * file_ext that cannot name a file) is not one */
+    if (SL_HAS_FIELD(sl_backend_iface, x->iface, xExtension) &&
+        x->iface->xExtension) {
+        const sl_deploy_ext *e = x->iface->xExtension(x->self, SL_EXT_DEPLOY);
+        if (SL_HAS_FIELD(sl_deploy_ext, e, xFigures))
+            x->ext = e;
+    }
+    const char *ext = x->ext && x->ext->file_ext ? x->ext->file_ext : "";
+    if (strlen(ext) > 16 || strchr(ext, '/') || strchr(ext, '.'))
+        return sl__fail(err, SL_EPLUGIN, "exporter '%s': file_ext \"%s\" "
+                        "is not a file name extension (e.g. \"json\")",
+                        type, ext);
+    snprintf(x->artifact, sizeof x->artifact, "device/%s%s%s", type,
+             *ext ? "." : "", ext);
     /* check now that the network fits, before anything is trained */
     sl_layer_view *views;
     sl_network_view nv;
@@ -99,6 +119,8 @@ int sl__export_load(sl__experiment *exp, sl__err *err)
                              "must be a group, e.g. export = { type = "
                              "\"dynapse2\"; };");
     const char *type;
+    if (sl__declare_section(cfg, g, SL__SEC_EXPORT))
+        return sl__fail(err, SL_ENOMEM, "out of memory");
     int rc = sl__cfg_string(cfg, g, "type", NULL, &type, err);
     if (rc)
         return rc;
@@ -116,31 +138,87 @@ int sl__export_default(sl__experiment *exp, const char *type, sl__err *err)
     return create(exp, NULL, type, err);
 }
 
-static const sl_dynapse2_ext *ext_of(const sl__export *x)
+const char *sl__export_type(const sl__experiment *exp)
 {
-    if (!x->iface->xExtension)
-        return NULL;
-    const sl_dynapse2_ext *e = x->iface->xExtension(x->self, SL_DYNAPSE2_EXT);
-    if (e == NULL || !SL_HAS_FIELD(sl_dynapse2_ext, e, xFromBias))
-        return NULL;
-    return e;
+    const sl__export *x = exp->export_state;
+    return x ? x->entry->comp->name : NULL;
 }
 
-static void print_stats(FILE *f, const sl_dynapse2_stats *st)
+const char *sl__export_file_ext(const sl__experiment *exp)
 {
-    if (f == NULL)
-        return;
-    fprintf(f, "  %zu inputs, %zu neurons on %zu core%s of %zu chip%s; "
-               "%zu connections, %zu dropped (mask 0)\n",
-            st->n_in, st->n_neurons, st->n_cores, st->n_cores == 1 ? "" : "s",
-            st->n_chips, st->n_chips == 1 ? "" : "s", st->n_connections,
-            st->n_dropped);
-    fprintf(f, "  weight quantisation: MSE %.4g (quantiser %.4g), relative "
-               "RMS error %.4g, max |error| %.4g (weight units)\n",
-            st->weight_mse, st->weight_mse_codes, st->weight_rel_rmse,
-            st->weight_max_abs_error);
-    fprintf(f, "  currents → biases: max relative error %.4g\n",
-            st->current_max_rel_error);
+    const sl__export *x = exp->export_state;
+    return x == NULL ? NULL : x->ext && x->ext->file_ext ? x->ext->file_ext
+                                                         : "";
+}
+
+/* Prints the SL_FIGURE_REPORT figures and, when `sink` is set, passes the
+ * SL_FIGURE_RESULT ones to it as "export_NAME". */
+typedef struct figs {
+    FILE *report;
+    const sl__export_sink *sink;
+    int bad;     /* the exporter emitted a malformed figure */
+    int sink_rc; /* what the sink returned, when not 0 */
+} figs;
+
+/* [a-z0-9_]+ and short enough for "export_NAME" */
+static int good_name(const char *s)
+{
+    size_t n = s ? strlen(s) : 0;
+    if (n == 0 || n > 100)
+        return 0;
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') ||
+              *s == '_'))
+            return 0;
+    return 1;
+}
+
+static int on_figure(void *user, const sl_figure *f)
+{
+    figs *g = user;
+    if (!SL_HAS_FIELD(sl_figure, f, value) || !good_name(f->name)) {
+        g->bad = 1;
+        return SL_EINVAL;
+    }
+    if ((f->flags & SL_FIGURE_REPORT) && g->report) {
+        if (f->text)
+            fprintf(g->report, "  %.200s\n", f->text);
+        else
+            fprintf(g->report, "  %s = %g\n", f->name, f->value);
+    }
+    if ((f->flags & SL_FIGURE_RESULT) && g->sink && g->sink->on_result) {
+        char name[160], text[201];
+        snprintf(name, sizeof name, "export_%s", f->name);
+        if (f->text)
+            snprintf(text, sizeof text, "%s", f->text);
+        g->sink_rc = g->sink->on_result(g->sink->user, name, f->value,
+                                        f->text ? text : NULL);
+        return g->sink_rc;
+    }
+    return SL_OK;
+}
+
+/* The exporter's figures of `what` (no-op without xFigures). An error of
+ * the sink (a positive or negative status it returned) is passed on; the
+ * exporter's own are taken from its context. */
+static int figures(sl__export *x, int what, FILE *report,
+                   const sl__export_sink *sink, sl__err *err)
+{
+    if (x->ext == NULL || x->ext->xFigures == NULL)
+        return SL_OK;
+    figs g = {report, sink, 0, 0};
+    sl__err_clear(&x->ctx.err);
+    int rc = x->ext->xFigures(x->self, what, on_figure, &g);
+    if (rc == SL_OK)
+        return SL_OK;
+    if (g.sink_rc)
+        return g.sink_rc; /* the sink holds its own message */
+    if (g.bad)
+        return sl__fail(err, SL_EINVAL, "exporter '%s': a figure whose "
+                        "name is not [a-z0-9_]+ (at most 100) or of an "
+                        "unknown struct_size",
+                        x->entry->comp->name);
+    return sl__ctx_take_error(&x->ctx, rc, err);
 }
 
 int sl__export_write(sl__experiment *exp, const char *path, FILE *report,
@@ -158,13 +236,7 @@ int sl__export_write(sl__experiment *exp, const char *path, FILE *report,
     free(views);
     if (rc)
         return sl__ctx_take_error(&x->ctx, rc, err);
-    const sl_dynapse2_ext *e = ext_of(x);
-    sl_dynapse2_stats st;
-    memset(&st, 0, sizeof st);
-    st.struct_size = sizeof st;
-    if (e && e->xStats(x->self, &st) == SL_OK)
-        print_stats(report, &st);
-    return SL_OK;
+    return figures(x, SL_DEPLOY_WRITTEN, report, NULL, err);
 }
 
 /* ------------------------------------------------------- after training */
@@ -212,9 +284,7 @@ static void saved_free(saved *s)
 }
 
 typedef struct qhooks {
-    const sl__hooks *inner;
-    sqlite3 *db;
-    int64_t run;
+    const sl__export_sink *sink;
     FILE *report;
 } qhooks;
 
@@ -227,34 +297,16 @@ static int q_result(void *user, const char *name, double v)
     snprintf(qn, sizeof qn, "quantised_%s", name);
     if (q->report) {
         double fv = 0;
-        int have = 0;
-        sqlite3_stmt *st = NULL;
-        if (q->db && sqlite3_prepare_v2(q->db, "SELECT value FROM results "
-                                        "WHERE run_id = ?1 AND name = ?2",
-                                        -1, &st, NULL) == SQLITE_OK) {
-            sqlite3_bind_int64(st, 1, q->run);
-            sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
-            if (sqlite3_step(st) == SQLITE_ROW &&
-                sqlite3_column_type(st, 0) != SQLITE_NULL) {
-                fv = sqlite3_column_double(st, 0);
-                have = 1;
-            }
-        }
-        sqlite3_finalize(st);
-        if (have)
+        const sl__export_sink *k = q->sink;
+        if (k && k->float_result && k->float_result(k->user, name, &fv) == 1)
             fprintf(q->report, "  %-28s float %-12g quantised %g\n", name,
                     fv, v);
         else
             fprintf(q->report, "  %-28s quantised %g\n", name, v);
     }
-    if (q->inner && q->inner->on_result)
-        return q->inner->on_result(q->inner->user, qn, v);
+    if (q->sink && q->sink->on_result)
+        return q->sink->on_result(q->sink->user, qn, v, NULL);
     return SL_OK;
-}
-
-static int store_result(const sl__hooks *h, const char *name, double v)
-{
-    return h && h->on_result ? h->on_result(h->user, name, v) : SL_OK;
 }
 
 /* A copy of the network view whose tensors point into scratch buffers. */
@@ -321,53 +373,49 @@ static int same_bits(const sl_network_view *a, const sl_network_view *b)
 }
 
 int sl__export_evaluate(sl__experiment *exp, const char *path,
-                        const char *label, struct sqlite3 *db, int64_t run_id,
-                        const sl__hooks *hooks, FILE *rep, int *same,
-                        sl__err *err)
+                        const char *label, const sl__export_sink *sink,
+                        int *same, sl__err *err)
 {
     sl__export *x = exp->export_state;
-    const sl_dynapse2_ext *e = x ? ext_of(x) : NULL;
-    if (e == NULL)
-        return sl__fail(err, SL_ENOTSUP, "the exporter cannot read "
-                        "configurations back (no %s extension)",
-                        SL_DYNAPSE2_EXT);
+    if (x == NULL || x->ext == NULL || x->ext->xRead == NULL)
+        return sl__fail(err, SL_ENOTSUP, "the exporter '%s' cannot read "
+                        "configurations back (no xRead in its %s "
+                        "extension)",
+                        x ? x->entry->comp->name : "(none)", SL_EXT_DEPLOY);
+    FILE *rep = sink ? sink->report : NULL;
     saved sv;
     scratch sc;
     sl_layer_view *views = NULL;
     sl_network_view nv;
-    sl_dynapse2_stats st;
-    memset(&st, 0, sizeof st);
-    st.struct_size = sizeof st;
     memset(&sc, 0, sizeof sc);
+    *same = 1;
     int rc = save(exp, &sv, err);
     if (rc == SL_OK)
         rc = view(exp, &views, &nv, err);
     /* quantise(net) into a scratch copy, import(export(net)) into the
      * network itself, and compare */
-    if (rc == SL_OK)
+    int quantise = x->ext->xQuantise != NULL;
+    if (rc == SL_OK && quantise)
         rc = scratch_make(&nv, &sc, err);
-    if (rc == SL_OK && (rc = e->xQuantise(x->self, &nv, &sc.nv)))
+    if (rc == SL_OK && quantise &&
+        (rc = x->ext->xQuantise(x->self, &nv, &sc.nv)))
         rc = sl__ctx_take_error(&x->ctx, rc, err);
-    if (rc == SL_OK && (rc = e->xImport(x->self, path, &nv)))
+    if (rc == SL_OK && (rc = x->ext->xRead(x->self, path, &nv)))
         rc = sl__ctx_take_error(&x->ctx, rc, err);
     if (rc == SL_OK) {
-        *same = same_bits(&nv, &sc.nv);
-        e->xStats(x->self, &st);
-        if (rep) {
+        if (quantise)
+            *same = same_bits(&nv, &sc.nv);
+        if (rep && quantise)
             fprintf(rep, "  re-imported network = quantise(network) bit "
                          "for bit: %s\n",
                     *same ? "yes" : "NO");
-            if (st.currents_skipped)
-                fprintf(rep, "  note: %zu of the 13 DynapSim currents are "
-                             "not parameters of the layer; the quantised "
-                             "network keeps their float values\n",
-                        st.currents_skipped);
+        rc = figures(x, SL_DEPLOY_READ, rep, NULL, err);
+        if (rc == SL_OK && rep)
             fprintf(rep, "quantised network (%s re-imported):\n",
                     label ? label : path);
-        }
     }
     if (rc == SL_OK) {
-        qhooks q = {hooks, db, run_id, rep};
+        qhooks q = {sink, rep};
         sl__hooks h2 = {&q, NULL, q_result, NULL, NULL};
         rc = sl__evaluate_all(exp, 1, &h2, err);
     }
@@ -378,74 +426,82 @@ int sl__export_evaluate(sl__experiment *exp, const char *path,
     return rc;
 }
 
-int sl__export_after_run(sl__experiment *exp, sl__db *db, int64_t run_id,
-                         const sl__hooks *hooks, sl__err *err)
+/* The whole file at path, malloc'd (caller frees). */
+static int slurp(const char *path, char **data, size_t *size, sl__err *err)
+{
+    *data = NULL;
+    *size = 0;
+    FILE *f = fopen(path, "rb");
+    int rc = SL_OK;
+    if (f && fseek(f, 0, SEEK_END) == 0) {
+        long len = ftell(f);
+        if (len >= 0 && fseek(f, 0, SEEK_SET) == 0 &&
+            (*data = malloc((size_t)len + 1)) != NULL &&
+            fread(*data, 1, (size_t)len, f) == (size_t)len)
+            *size = (size_t)len;
+        else
+            rc = sl__fail(err, SL_EIO, "cannot read back %s", path);
+    } else {
+        rc = sl__fail(err, SL_EIO, "cannot read back %s", path);
+    }
+    if (f)
+        fclose(f);
+    return rc;
+}
+
+int sl__export_after_run(sl__experiment *exp, const sl__export_sink *sink,
+                         sl__err *err)
 {
     sl__export *x = exp->export_state;
     if (x == NULL)
         return SL_OK;
-    FILE *rep = hooks ? hooks->report : NULL;
+    FILE *rep = sink ? sink->report : NULL;
     const char *tmpdir = getenv("TMPDIR");
+    const char *ext = sl__export_file_ext(exp);
     char path[512];
-    snprintf(path, sizeof path, "%s/spikelab-export-XXXXXX.json",
-             tmpdir && *tmpdir ? tmpdir : "/tmp");
-    int fd = mkstemps(path, 5);
+    /* the temporary file keeps the exporter's extension (".json") */
+    snprintf(path, sizeof path, "%s/spikelab-export-XXXXXX%s%s",
+             tmpdir && *tmpdir ? tmpdir : "/tmp", *ext ? "." : "", ext);
+    int fd = mkstemps(path, *ext ? (int)strlen(ext) + 1 : 0);
     if (fd < 0)
         return sl__fail(err, SL_EIO, "cannot create a temporary file %s",
                         path);
     close(fd);
     if (rep)
         fprintf(rep, "export (%s):\n", x->entry->comp->name);
+    /* the report lines first, as export-device prints them; the results
+     * after the artifact */
     int rc = sl__export_write(exp, path, rep, err);
     char *data = NULL;
     size_t size = 0;
-    if (rc == SL_OK) {
-        FILE *f = fopen(path, "rb");
-        if (f && fseek(f, 0, SEEK_END) == 0) {
-            long len = ftell(f);
-            if (len >= 0 && fseek(f, 0, SEEK_SET) == 0 &&
-                (data = malloc((size_t)len + 1)) != NULL &&
-                fread(data, 1, (size_t)len, f) == (size_t)len)
-                size = (size_t)len;
-            else
-                rc = sl__fail(err, SL_EIO, "cannot read back %s", path);
-        } else {
-            rc = sl__fail(err, SL_EIO, "cannot read back %s", path);
-        }
-        if (f)
-            fclose(f);
-    }
     if (rc == SL_OK)
-        rc = sl__db_artifact(db, run_id, x->artifact, "device",
-                             "application/json", data, size, err);
+        rc = slurp(path, &data, &size, err);
+    if (rc == SL_OK && sink && sink->on_artifact)
+        rc = sink->on_artifact(sink->user, x->artifact, "device",
+                               x->ext && x->ext->mime
+                                   ? x->ext->mime
+                                   : "application/octet-stream",
+                               data, size);
     free(data);
     if (rc == SL_OK && rep)
         fprintf(rep, "  configuration stored as artifact %s (%zu bytes)\n",
                 x->artifact, size);
-    const sl_dynapse2_ext *e = ext_of(x);
-    sl_dynapse2_stats st;
-    memset(&st, 0, sizeof st);
-    st.struct_size = sizeof st;
-    if (rc == SL_OK && e && e->xStats(x->self, &st) == SL_OK) {
-        static const char *const names[] = {
-            "export_cores", "export_chips", "export_connections",
-            "export_dropped", "export_weight_mse", "export_weight_rel_rmse",
-            "export_current_max_rel_error"};
-        double vals[] = {(double)st.n_cores, (double)st.n_chips,
-                         (double)st.n_connections, (double)st.n_dropped,
-                         st.weight_mse, st.weight_rel_rmse,
-                         st.current_max_rel_error};
-        for (size_t k = 0; rc == SL_OK && k < 7; k++)
-            rc = store_result(hooks, names[k], vals[k]);
-    }
-    if (rc == SL_OK && e && x->evaluate && exp->n_evals) {
-        int same = 0;
-        rc = sl__export_evaluate(exp, path, x->artifact,
-                                 db ? sl__db_sqlite(db) : NULL, run_id,
-                                 hooks, rep, &same, err);
-        if (rc == SL_OK)
-            rc = store_result(hooks, "export_roundtrip_identical",
-                              same ? 1.0 : 0.0);
+    if (rc == SL_OK)
+        rc = figures(x, SL_DEPLOY_WRITTEN, NULL, sink, err);
+    if (rc == SL_OK && x->evaluate && exp->n_evals) {
+        if (x->ext && x->ext->xRead) {
+            int same = 1;
+            rc = sl__export_evaluate(exp, path, x->artifact, sink, &same,
+                                     err);
+            if (rc == SL_OK && x->ext->xQuantise && sink && sink->on_result)
+                rc = sink->on_result(sink->user,
+                                     "export_roundtrip_identical",
+                                     same ? 1.0 : 0.0, NULL);
+        } else if (rep) {
+            fprintf(rep, "  (exporter '%s' cannot read configurations "
+                         "back: no quantised evaluation)\n",
+                    x->entry->comp->name);
+        }
     }
     remove(path);
     return rc;

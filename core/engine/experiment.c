@@ -7,10 +7,12 @@
 
 #include "engine/experiment.h"
 #include "engine/deploy.h"
+#include "engine/settings.h"
 
 static int create_component(sl__experiment *exp, sl__component *c,
-                            sl_kind kind, const char *key, const char *def,
-                            int required, sl__err *err)
+                            sl_kind kind, sl__section_id sec,
+                            const char *key, const char *def, int required,
+                            sl__err *err)
 {
     sl__config *cfg = exp->cfg;
     sl__setting *g = sl__config_find(cfg, NULL, key);
@@ -21,12 +23,17 @@ static int create_component(sl__experiment *exp, sl__component *c,
                             key, key, def ? def : "...");
         if (!def)
             return SL_OK;
+        /* an absent optional group reads as its defaults, recorded as
+         * such (e.g. backend.type = "sim") */
+        g = sl__config_section(cfg, key);
     } else if (config_setting_type(g) != CONFIG_TYPE_GROUP) {
         return sl__cfg_error(cfg, g, err, SL_ECONFIG,
                              "must be a group { type = \"...\"; ... }");
     }
     const char *type = def;
     int rc;
+    if (g && (rc = sl__declare_section(cfg, g, sec)))
+        return sl__fail(err, rc, "out of memory");
     if (g && (rc = sl__cfg_string(cfg, g, "type", def, &type, err)))
         return rc;
     if (!type)
@@ -42,6 +49,8 @@ static int create_component(sl__experiment *exp, sl__component *c,
     }
     c->iface = c->entry->comp->iface;
     sl__ctx_init(&c->ctx, cfg, g, (uint64_t)exp->seed, key);
+    if (g && (rc = sl__declare_component(cfg, g, sec, c->entry)))
+        return sl__fail(err, rc, "out of memory");
     switch (kind) {
     case SL_KIND_LOSS:
         rc = ((const sl_loss_iface *)c->iface)->xCreate(&sl__host, &c->ctx, &c->self);
@@ -77,7 +86,10 @@ static int load_dataset(sl__experiment *exp, sl__setting *g, sl__err *err)
      * whatever fails below */
     exp->n_data++;
     const char *type;
-    int rc = sl__cfg_string(cfg, g, "type", NULL, &type, err);
+    int rc = sl__declare_section(cfg, g, SL__SEC_DATASET);
+    if (rc)
+        return sl__fail(err, rc, "out of memory");
+    rc = sl__cfg_string(cfg, g, "type", NULL, &type, err);
     if (rc)
         return rc;
     if (!type)
@@ -95,6 +107,8 @@ static int load_dataset(sl__experiment *exp, sl__setting *g, sl__err *err)
     char name[160];
     snprintf(name, sizeof name, "data.%s", d->name);
     sl__ctx_init(&d->ctx, cfg, g, (uint64_t)exp->seed, name);
+    if ((rc = sl__declare_component(cfg, g, SL__SEC_DATASET, d->entry)))
+        return sl__fail(err, rc, "out of memory");
     d->info.struct_size = sizeof d->info;
     rc = d->iface->xCreate(&sl__host, &d->ctx, &d->self, &d->info);
     if (rc) {
@@ -222,6 +236,8 @@ static int load_evals(sl__experiment *exp, sl__err *err)
             return sl__cfg_error(cfg, g, err, SL_ECONFIG,
                                  "each evaluation must be a group");
         sl__eval *e = &exp->evals[exp->n_evals];
+        if ((rc = sl__declare_section(cfg, g, SL__SEC_EVALUATE)))
+            return sl__fail(err, rc, "out of memory");
         if ((rc = data_ref(exp, g, "data", NULL, &e->data, err)) ||
             (rc = sl__cfg_string(cfg, g, "metric", "frr", &e->metric, err)) ||
             (rc = sl__cfg_string(cfg, g, "frr_mode", "target", &e->frr_mode,
@@ -287,6 +303,8 @@ static int load_teacher(sl__experiment *exp, sl__err *err)
     sl__teacher *t = &exp->teacher;
     const char *layer, *param;
     int rc;
+    if ((rc = sl__declare_section(cfg, g, SL__SEC_TEACHER)))
+        return sl__fail(err, rc, "out of memory");
     if ((rc = sl__cfg_string(cfg, g, "layer", NULL, &layer, err)) ||
         (rc = sl__cfg_string(cfg, g, "param", "weight", &param, err)) ||
         (rc = sl__cfg_float(cfg, g, "mean", 0.0, &t->mean, err)) ||
@@ -372,6 +390,8 @@ static int load(sl__experiment *exp, char *const *overrides, size_t n_ov,
     for (size_t i = 0; i < n_ov; i++)
         if ((rc = sl__config_override(cfg, overrides[i], err)))
             return rc;
+    if ((rc = sl__declare_section(cfg, NULL, SL__SEC_ROOT)))
+        return sl__fail(err, rc, "out of memory");
     if ((rc = sl__cfg_string(cfg, NULL, "name", "experiment", &exp->name,
                              err)) ||
         (rc = sl__cfg_int(cfg, NULL, "seed", 0, &exp->seed, err)))
@@ -397,13 +417,13 @@ static int load(sl__experiment *exp, char *const *overrides, size_t n_ov,
     sl__setting *train = sl__config_find(cfg, NULL, "train");
     if (train && config_setting_type(train) != CONFIG_TYPE_GROUP)
         return sl__cfg_error(cfg, train, err, SL_ECONFIG, "must be a group");
+    /* absent: a stand-in, so the defaults are read as train.KEY */
+    if (!(train = sl__config_section(cfg, "train")) ||
+        (rc = sl__declare_section(cfg, train, SL__SEC_TRAIN)))
+        return sl__fail(err, SL_ENOMEM, "out of memory");
     const char *def_train = find_data(exp, "train") ? "train" : exp->data[0].name;
-    if (train) {
-        if ((rc = data_ref(exp, train, "data", def_train, &exp->train_data, err)))
-            return rc;
-    } else {
-        exp->train_data = find_data(exp, def_train);
-    }
+    if ((rc = data_ref(exp, train, "data", def_train, &exp->train_data, err)))
+        return rc;
     sl_dataset_info *ti = &exp->train_data->info;
     if ((rc = sl__cfg_int(cfg, train, "epochs", 100, &exp->epochs, err)) ||
         (rc = sl__cfg_int(cfg, train, "batch_size", (int64_t)ti->n_samples,
@@ -426,7 +446,7 @@ static int load(sl__experiment *exp, char *const *overrides, size_t n_ov,
                              "(%zu samples): use at most %zu",
                              (long long)exp->batch_size, ti->n_samples,
                              ti->n_samples);
-    sl__setting *mm = train ? sl__config_find(cfg, train, "mismatch") : NULL;
+    sl__setting *mm = sl__config_find(cfg, train, "mismatch");
     if (mm) {
         if ((rc = sl__cfg_int(cfg, mm, "every", 100, &exp->mismatch_every,
                               err)) ||
@@ -484,12 +504,13 @@ static int load(sl__experiment *exp, char *const *overrides, size_t n_ov,
                                  "dt %g s", exp->net.dt, exp->data[i].name,
                                  exp->data[i].info.dt);
 
-    if ((rc = create_component(exp, &exp->loss, SL_KIND_LOSS, "loss", NULL, 1,
-                               err)) ||
+    if ((rc = create_component(exp, &exp->loss, SL_KIND_LOSS, SL__SEC_LOSS,
+                               "loss", NULL, 1, err)) ||
         (rc = create_component(exp, &exp->optimizer, SL_KIND_OPTIMIZER,
-                               "optimizer", NULL, 1, err)) ||
-        (rc = create_component(exp, &exp->backend, SL_KIND_BACKEND, "backend",
-                               "sim", 0, err)))
+                               SL__SEC_OPTIMIZER, "optimizer", NULL, 1,
+                               err)) ||
+        (rc = create_component(exp, &exp->backend, SL_KIND_BACKEND,
+                               SL__SEC_BACKEND, "backend", "sim", 0, err)))
         return rc;
     const sl_optimizer_iface *oi = exp->optimizer.iface;
     if (oi->flags & SL_OPT_GRADIENT)

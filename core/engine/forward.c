@@ -23,9 +23,9 @@
 
 #include "engine/forward.h"
 #include "engine/rng.h"
-/* NumPy's legacy MT19937 stream, shared with the superspike plugin
- * (header-only) */
-#include "../plugins/superspike/ss_mt19937.h"
+/* NumPy's legacy MT19937 stream (the public header-only helper the
+ * superspike and datasets plugins draw from too) */
+#include "spikelab/slaux_mt19937.h"
 
 static int backend_error(sl__experiment *exp, int rc, sl__err *err)
 {
@@ -208,12 +208,13 @@ int sl__engine_traces(sl__experiment *exp, const float *x, size_t b,
 
 /* p ← mean + std·N(0,1), from NumPy's stream (numpy_seed) or ours. */
 static void teacher_draw(const sl__teacher *t, sl_param *p, double mean,
-                         double std, sl_rng *rng, ss_mt *mt, double *cache,
-                         int *has)
+                         double std, sl_rng *rng, slaux_mt *mt,
+                         double *cache, int *has)
 {
     for (size_t i = 0; i < p->n; i++)
         p->data[i] = (float)(mean + std * (t->numpy_seed >= 0
-                                               ? ss_mt_gauss(mt, cache, has)
+                                               ? slaux_mt_gauss(mt, cache,
+                                                                has)
                                                : sl__rng_normal(rng)));
 }
 
@@ -234,11 +235,11 @@ int sl__engine_teacher(sl__experiment *exp, FILE *report, sl__err *err)
      * training start drawn next from the same stream (its normal(10, 20,
      * (25, 1))), replacing the layer's own initialisation. */
     sl_rng rng;
-    ss_mt mt;
+    slaux_mt mt;
     double cache = 0;
     int has = 0;
     if (t->numpy_seed >= 0)
-        ss_mt_seed(&mt, (uint32_t)t->numpy_seed);
+        slaux_mt_seed(&mt, (uint32_t)t->numpy_seed);
     else
         sl__rng_derive(&rng, (uint64_t)exp->seed, "teacher", p->name);
     teacher_draw(t, p, t->mean, t->std, &rng, &mt, &cache, &has);

@@ -5,6 +5,7 @@
 #include <libconfig.h>
 
 #include "engine/network.h"
+#include "engine/settings.h"
 
 static int layer_error(sl__layer *l, int rc, sl__err *err, const char *what)
 {
@@ -19,7 +20,10 @@ int sl__network_build(sl__network *net, sl__config *cfg, sl__setting *group,
 {
     memset(net, 0, sizeof *net);
     net->n_in = n_in;
-    int rc = sl__cfg_float(cfg, group, "dt", 1e-3, &net->dt, err);
+    int rc = sl__declare_section(cfg, group, SL__SEC_NETWORK);
+    if (rc)
+        return sl__fail(err, rc, "out of memory");
+    rc = sl__cfg_float(cfg, group, "dt", 1e-3, &net->dt, err);
     if (rc)
         return rc;
     if (!(net->dt > 0))
@@ -46,6 +50,8 @@ int sl__network_build(sl__network *net, sl__config *cfg, sl__setting *group,
             return sl__cfg_error(cfg, lg, err, SL_ECONFIG,
                                  "each layer must be a group { type = ...; }");
         const char *type, *name;
+        if ((rc = sl__declare_section(cfg, lg, SL__SEC_LAYER)))
+            return sl__fail(err, rc, "out of memory");
         if ((rc = sl__cfg_string(cfg, lg, "type", NULL, &type, err)))
             return rc;
         if (!type)
@@ -71,6 +77,8 @@ int sl__network_build(sl__network *net, sl__config *cfg, sl__setting *group,
         char ctxname[160];
         snprintf(ctxname, sizeof ctxname, "network.layers.%s", label);
         sl__ctx_init(&l->ctx, cfg, lg, seed, ctxname);
+        if ((rc = sl__declare_component(cfg, lg, SL__SEC_LAYER, l->entry)))
+            return sl__fail(err, rc, "out of memory");
         sl_layer_info info = {sizeof info, width, net->dt};
         l->n_in = width;
         rc = l->iface->xCreate(&sl__host, &l->ctx, &info, &l->self, &l->n_out);

@@ -21,6 +21,11 @@ typedef struct sl__plugin {
 typedef struct sl__entry {
     const sl_component *comp;
     const sl__plugin *plugin;
+    /* the component's settings table (ABI 1.1), checked at load; NULL
+     * when it has none (built for ABI 1.0, or declares none). Entries are
+     * strided by settings[0].struct_size: use sl__decl_at (decl.h). */
+    const sl_setting *settings;
+    size_t n_settings;
 } sl__entry;
 
 sl__registry *sl__registry_new(void);

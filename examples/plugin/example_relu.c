@@ -127,10 +127,18 @@ static const sl_neuron_iface relu_iface = {
     NULL, /* xExtension: no optional capabilities */
 };
 
+/* Every setting the component reads, with its default (the one passed to
+ * xGetFloat: the host checks they agree), range, unit and one line of
+ * documentation; `spikelab plugins example_relu` prints it. */
+static const sl_setting relu_settings[] = {
+    SL_SETTING(SL_SET_FLOAT, "slope", "0.01", "1", SL_RANGE(0, 1),
+               "slope for negative inputs"),
+};
+
 static const sl_component components[] = {
-    {sizeof(sl_component), SL_KIND_NEURON, "example_relu",
-     "leaky rectifier y = max(x, slope x) (out-of-tree example)",
-     &relu_iface},
+    SL_COMPONENT(SL_KIND_NEURON, "example_relu",
+                 "leaky rectifier y = max(x, slope x) (out-of-tree example)",
+                 &relu_iface, relu_settings),
 };
 
 /* Static storage: the core keeps pointers into it while the .so is

@@ -22,7 +22,7 @@ extern "C" {
 #endif
 
 #define SL_ABI_MAJOR 1
-#define SL_ABI_MINOR 0
+#define SL_ABI_MINOR 1
 
 #if defined(_WIN32)
 #define SL_EXPORT __declspec(dllexport)
@@ -119,8 +119,12 @@ typedef struct sl_host {
      * component's own settings; dots descend into groups) and stores the
      * value in *out, or `def` when the key is absent. A present key of the
      * wrong type is an error (SL_ECONFIG) with file and line recorded on the
-     * context. An int is accepted where a float is asked for. Reading a key
-     * marks it as known: keys nobody reads are refused as unknown. */
+     * context. An int is accepted where a float is asked for. With a
+     * settings table (plugin.h, ABI 1.1) the read is checked against it:
+     * an undeclared key, another type or another `def` than the table's is
+     * an error (a plugin bug), a value outside its range or choices too.
+     * Without one, reading a key marks it as known: keys nobody reads are
+     * refused as unknown. */
     int (*xGetInt)(sl_ctx *ctx, const char *key, int64_t def, int64_t *out);
     int (*xGetFloat)(sl_ctx *ctx, const char *key, double def, double *out);
     int (*xGetBool)(sl_ctx *ctx, const char *key, int def, int *out);

@@ -6,7 +6,9 @@
  * constraints and runs it itself, returning output spikes and recorded
  * traces as the hardware would (SL_BACKEND_RUNS). An exporter (dynapse2)
  * turns a trained network into a device configuration file
- * (SL_BACKEND_EXPORTS).
+ * (SL_BACKEND_EXPORTS); what else the core does with an exporter —
+ * quantise, read a file back, report figures — is the extension
+ * SL_EXT_DEPLOY of deploy.h.
  */
 #ifndef SPIKELAB_BACKEND_H
 #define SPIKELAB_BACKEND_H
@@ -58,7 +60,7 @@ typedef struct sl_backend_iface {
                 sl_seq *output);
     int (*xTrace)(void *self, size_t layer, size_t idx, sl_observable *out);
     /* Write a device configuration for the network to `path`. NULL unless
-     * SL_BACKEND_EXPORTS. */
+     * SL_BACKEND_EXPORTS. The rest of deployment: deploy.h. */
     int (*xExport)(void *self, const sl_network_view *net, const char *path);
 
     const void *(*xExtension)(void *self, const char *name);

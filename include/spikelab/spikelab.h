@@ -18,5 +18,6 @@
 #include "dataset.h"
 #include "backend.h"
 #include "hil.h"
+#include "deploy.h"
 
 #endif

@@ -339,11 +339,67 @@ static const sl_backend_iface bss2_iface = {
     .xExtension = bss2_extension,
 };
 
+/* As bss2_settings reads them; defaults that depend on `ideal` have none
+ * here and say so. Times in the chip's seconds (time = "chip"). */
+#define BSS2_FP(key_, def_, what_)                                            \
+    SL_SETTING(SL_SET_FLOAT, key_, def_, "1", SL_RANGE(0, 0.25),             \
+               "fixed-pattern spread (relative sigma) of " what_)
+static const sl_setting bss2_table[] = {
+    SL_SETTING(SL_SET_BOOL, "ideal", "false", NULL, SL_ANY,
+               "an ideal chip: no ADC, noise, fixed pattern, clipping or "
+               "spike grid unless set"),
+    SL_SETTING(SL_SET_STRING, "time", "chip", NULL, SL_CHOICES("chip|bio"),
+               "dt and taus in the chip's accelerated time, or biological "
+               "time (1000x slower)"),
+    SL_SETTING(SL_SET_FLOAT, "weight_scale", "1.0", "1", SL_GT(0),
+               "LSB per weight unit (1: the weights are in LSB)"),
+    SL_SETTING(SL_SET_FLOAT, "gain", NULL, "1", SL_GT(0),
+               "current jump per weight LSB in model units; default "
+               "1/weight_scale"),
+    SL_SETTING(SL_SET_STRING, "adc", NULL, NULL,
+               SL_CHOICES("cadc|madc|off"),
+               "membrane readout: CADC (8 bit), MADC (10 bit) or none; "
+               "default cadc, off when ideal"),
+    SL_SETTING(SL_SET_FLOAT, "cadc_leak", "80.0", "LSB", SL_RANGE(0, 255),
+               "CADC reading of the leak potential"),
+    SL_SETTING(SL_SET_FLOAT, "cadc_threshold", "150.0", "LSB",
+               SL_RANGE(0, 255),
+               "CADC reading of the threshold (above cadc_leak)"),
+    SL_SETTING(SL_SET_FLOAT, "madc_leak", "320.0", "LSB", SL_RANGE(0, 1023),
+               "MADC reading of the leak potential"),
+    SL_SETTING(SL_SET_FLOAT, "madc_threshold", "600.0", "LSB",
+               SL_RANGE(0, 1023),
+               "MADC reading of the threshold (above madc_leak)"),
+    SL_SETTING(SL_SET_FLOAT, "li_range", "1.0", "1", SL_GT(0),
+               "membrane range of a leaky-integrator readout in model "
+               "units"),
+    SL_SETTING(SL_SET_FLOAT, "noise", NULL, "1", SL_RANGE(0, 1),
+               "membrane noise sigma as a fraction of the leak-threshold "
+               "span; default 0.015, 0 when ideal"),
+    SL_SETTING(SL_SET_BOOL, "fixed_pattern", NULL, NULL, SL_ANY,
+               "draw per-neuron fixed-pattern deviations; default true, "
+               "false when ideal"),
+    BSS2_FP("fp_tau_mem", "0.02", "tau_mem"),
+    BSS2_FP("fp_tau_syn", "0.02", "tau_syn"),
+    BSS2_FP("fp_threshold", "0.02", "the threshold"),
+    BSS2_FP("fp_leak", "0.01", "the leak potential"),
+    BSS2_FP("fp_gain", "0.03", "the synaptic gain"),
+    SL_SETTING(SL_SET_BOOL, "membrane_clip", NULL, NULL, SL_ANY,
+               "clip the membrane to the ADC range; default true, false "
+               "when ideal"),
+    SL_SETTING(SL_SET_FLOAT, "spike_grid", NULL, "s", SL_MIN(0),
+               "spike times on the FPGA clock grid; default 8e-9, 0 (off) "
+               "when ideal"),
+    SL_SETTING(SL_SET_FLOAT, "refractory", "0.0", "s", SL_MIN(0),
+               "refractory period"),
+};
+
 static const sl_component bss2_components[] = {
-    {sizeof(sl_component), SL_KIND_BACKEND, "bss2",
-     "emulated BrainScaleS-2 chip: 512 LIF neurons, 6-bit exc/inh synapses, "
-     "CADC/MADC readout, fixed-pattern and temporal noise",
-     &bss2_iface},
+    SL_COMPONENT(SL_KIND_BACKEND, "bss2",
+                 "emulated BrainScaleS-2 chip: 512 LIF neurons, 6-bit "
+                 "exc/inh synapses, CADC/MADC readout, fixed-pattern and "
+                 "temporal noise",
+                 &bss2_iface, bss2_table),
 };
 
 static const sl_plugin_desc bss2_desc =

@@ -25,7 +25,7 @@
  * numpy_seed = s (spec §9 question 6): the samples of the tutorial itself,
  * bit for bit — np.random.seed(s); np.random.poisson(rate·dt,
  * (n_samples, n_steps, n_channels)), i.e. one MT19937 stream with NumPy's
- * legacy seeding (plugins/superspike/ss_mt19937.h), sample after sample,
+ * legacy seeding (spikelab/slaux_mt19937.h), sample after sample,
  * each count by NumPy's multiplication method for a mean below 10:
  *   X = 0, prod = 1; loop { prod *= U (the legacy 53-bit double);
  *                           prod > exp(-mean) ? X++ : return X }
@@ -43,7 +43,7 @@
 #include <string.h>
 
 #include "spikelab/spikelab.h"
-#include "../superspike/ss_mt19937.h"
+#include "spikelab/slaux_mt19937.h"
 #include "yinyang.h"
 
 #define DATASETS_VERSION "0.1.0"
@@ -56,16 +56,16 @@ typedef struct frozen_noise {
     size_t n_samples, n_channels, n_steps, n_out;
     double mean; /* rate·dt: expected count per channel per step */
     uint64_t seed;
-    ss_mt *np_start; /* numpy_seed: stream state at each sample's start */
+    slaux_mt *np_start; /* numpy_seed: stream state at each sample's start */
 } frozen_noise;
 
 /* NumPy's legacy Poisson count for mean < 10 (multiplication method). */
-static uint32_t np_poisson(ss_mt *mt, double enlam)
+static uint32_t np_poisson(slaux_mt *mt, double enlam)
 {
     uint32_t x = 0;
     double prod = 1.0;
     for (;;) {
-        prod *= ss_mt_double(mt);
+        prod *= slaux_mt_double(mt);
         if (prod > enlam)
             x++;
         else
@@ -84,12 +84,12 @@ static void sample_rng(const frozen_noise *f, size_t index, sl_rng *rng)
  * spike count. numpy_seed: *next (if not NULL) gets the stream state after
  * the sample, i.e. the next sample's start. */
 static double draw_input(const frozen_noise *f, size_t index, float *input,
-                         ss_mt *next)
+                         slaux_mt *next)
 {
     size_t n = f->n_steps * f->n_channels;
     double total = 0.0;
     if (f->np_start) {
-        ss_mt mt = f->np_start[index];
+        slaux_mt mt = f->np_start[index];
         double enlam = exp(-f->mean);
         /* NumPy returns 0 for a mean of 0 without drawing */
         for (size_t k = 0; k < n; k++) {
@@ -195,7 +195,7 @@ static int fn_create(const sl_host *h, sl_ctx *ctx, void **self,
 
     frozen_noise *f = h->xAlloc(sizeof *f);
     float *buf = h->xAlloc(n_steps * n_channels * sizeof *buf);
-    ss_mt *np_start = NULL;
+    slaux_mt *np_start = NULL;
     if (numpy && n_samples <= SIZE_MAX / sizeof *np_start)
         np_start = h->xAlloc(n_samples * sizeof *np_start);
     if (!f || !buf || (numpy && !np_start)) {
@@ -215,12 +215,12 @@ static int fn_create(const sl_host *h, sl_ctx *ctx, void **self,
     f->seed = (uint64_t)seed;
     f->np_start = np_start;
     if (np_start)
-        ss_mt_seed(&np_start[0], (uint32_t)np_seed);
+        slaux_mt_seed(&np_start[0], (uint32_t)np_seed);
 
     /* the spec's "error if no spike at all", checked up front; in order,
      * which also records each numpy sample's start state */
     for (size_t i = 0; i < n_samples; i++) {
-        ss_mt *next = np_start && i + 1 < n_samples ? &np_start[i + 1] : NULL;
+        slaux_mt *next = np_start && i + 1 < n_samples ? &np_start[i + 1] : NULL;
         if (draw_input(f, i, buf, next) == 0.0) {
             h->xFree(buf);
             h->xFree(np_start);
@@ -290,15 +290,60 @@ static const sl_dataset_iface frozen_noise_iface = {
     .xExtension = ds_extension,
 };
 
+/* Bounds as fn_create and yy_create (yinyang.c) enforce them. */
+static const sl_setting frozen_noise_settings[] = {
+    SL_SETTING(SL_SET_INT, "n_samples", "2", NULL, SL_RANGE(1, 1e9),
+               "noise patterns"),
+    SL_SETTING(SL_SET_INT, "n_channels", "60", NULL, SL_RANGE(1, 1e9),
+               "input channels"),
+    SL_SETTING(SL_SET_INT, "n_out", "2", NULL, SL_RANGE(1, 1e9),
+               "classes; sample i is labelled i mod n_out"),
+    SL_SETTING(SL_SET_FLOAT, "duration", "0.5", "s", SL_GT(0),
+               "length of each pattern (a whole number of dt)"),
+    SL_SETTING(SL_SET_FLOAT, "rate", "50.0", "Hz", SL_MIN(0),
+               "Poisson rate of each channel; rate·dt <= 1"),
+    SL_SETTING(SL_SET_FLOAT, "dt", "1e-3", "s", SL_GT(0),
+               "time step (must equal network.dt)"),
+    SL_SETTING(SL_SET_INT, "seed", "0", NULL, SL_ANY,
+               "the dataset's own seed: the same patterns whatever the run "
+               "seed"),
+    SL_SETTING(SL_SET_INT, "numpy_seed", "-1", NULL,
+               SL_RANGE(-1, 4294967295.0),
+               "draw the Rockpool tutorial's patterns from NumPy's legacy "
+               "stream (np.random.seed); absent: spikelab's stream"),
+};
+
+static const sl_setting yinyang_settings[] = {
+    SL_SETTING(SL_SET_INT, "size", "5000", NULL, SL_RANGE(1, 1e8),
+               "samples (hxtorch: 5000 train, 1000 test)"),
+    SL_SETTING(SL_SET_INT, "seed", NULL, NULL, SL_ANY,
+               "the dataset's own seed; absent: derived from the run seed"),
+    SL_SETTING(SL_SET_STRING, "algorithm", "kriener", NULL,
+               SL_CHOICES("kriener|balanced"),
+               "rejection sampling with a goal class, or exactly size/3 per "
+               "class (jaxsnn)"),
+    SL_SETTING(SL_SET_FLOAT, "t_early", "2e-6", "s", SL_MIN(0),
+               "spike time of a feature value 0"),
+    SL_SETTING(SL_SET_FLOAT, "t_late", "2.6e-5", "s", SL_GT(0),
+               "spike time of a feature value 1 (after t_early)"),
+    SL_SETTING(SL_SET_FLOAT, "t_bias", "2e-6", "s", SL_MIN(0),
+               "spike time of the bias input"),
+    SL_SETTING(SL_SET_FLOAT, "t_sim", "3.8e-5", "s", SL_GT(0),
+               "trial length (a whole number of dt)"),
+    SL_SETTING(SL_SET_FLOAT, "dt", "1e-6", "s", SL_GT(0),
+               "time step (must equal network.dt)"),
+};
+
 static const sl_component ds_components[] = {
-    {sizeof(sl_component), SL_KIND_DATASET, "frozen_noise",
-     "frozen Poisson noise patterns, sample i labelled i mod n_out "
-     "(dynapsim spec section 7)",
-     &frozen_noise_iface},
-    {sizeof(sl_component), SL_KIND_DATASET, "yinyang",
-     "Yin-Yang 3-class task (Kriener et al. 2021), one input spike per "
-     "feature (x, y, 1-x, 1-y, bias; hxtorch's time encoding)",
-     &yy__iface},
+    SL_COMPONENT(SL_KIND_DATASET, "frozen_noise",
+                 "frozen Poisson noise patterns, sample i labelled i mod "
+                 "n_out (dynapsim spec section 7)",
+                 &frozen_noise_iface, frozen_noise_settings),
+    SL_COMPONENT(SL_KIND_DATASET, "yinyang",
+                 "Yin-Yang 3-class task (Kriener et al. 2021), one input "
+                 "spike per feature (x, y, 1-x, 1-y, bias; hxtorch's time "
+                 "encoding)",
+                 &yy__iface, yinyang_settings),
 };
 
 static const sl_plugin_desc datasets_desc =

@@ -138,7 +138,7 @@ void d2_net_free(const sl_host *h, d2_net *net);
  * here; free with d2_place_free) and the error-figures of *st. */
 int d2_place_network(const sl_host *h, sl_ctx *ctx, const d2_gen *g,
                      const d2_opts *o, const d2_net *net, d2_place *p,
-                     sl_dynapse2_stats *st);
+                     d2_stats *st);
 /* Check the placement against every chip limit (fan-in, fan-out, tags,
  * hops, slots); used for placements read from a file as well. */
 int d2_place_check(const sl_host *h, sl_ctx *ctx, const d2_place *p,

@@ -1,10 +1,12 @@
 /*
- * plugins/dynapse2_export/dynapse2.h — the extension "sl.dynapse2.v1" of
- * the "dynapse2" backend (dynapse2_export.so): what the core and the tests
- * need beyond sl_backend_iface to simulate exactly what would run on a
- * Dynap-SE2 chip. Obtained with
+ * plugins/dynapse2_export/dynapse2.h — the plugin-private extension
+ * "dynapse2.private.v1" of the "dynapse2" backend (dynapse2_export.so):
+ * the error figures and the bias generator, for tests/test_dynapse2_export.c.
+ * The core never sees it: it deploys through the public extension
+ * SL_EXT_DEPLOY (<spikelab/deploy.h>: xQuantise, xRead, xFigures), which
+ * this plugin implements too. Obtained with
  *
- *     const sl_dynapse2_ext *x = iface->xExtension(self, SL_DYNAPSE2_EXT);
+ *     const d2_ext *x = iface->xExtension(self, D2_EXT_PRIVATE);
  *
  * (static, never freed). Plain C, only <spikelab/backend.h> types.
  *
@@ -12,10 +14,10 @@
  * feeding a "dynapsim" layer of n neurons (optional w_rec [n][n]); the 13
  * DynapSim currents are read from the dynapsim layer's parameters of the
  * same names (shape [n], nominal amperes) when it has them, else from its
- * settings. Writing goes to the `out` view's tensors of the same layer and
- * name: "weight", "w_rec" and every current the layer exposes as a
- * parameter (currents it does not expose are skipped and counted in
- * sl_dynapse2_stats.currents_skipped).
+ * settings. Writing (xQuantise, xRead) goes to the `out` view's tensors of
+ * the same layer and name: "weight", "w_rec" and every current the layer
+ * exposes as a parameter (currents it does not expose are skipped and
+ * counted in d2_stats.currents_skipped).
  */
 #ifndef SL_PLUGIN_DYNAPSE2_H
 #define SL_PLUGIN_DYNAPSE2_H
@@ -29,13 +31,14 @@
 extern "C" {
 #endif
 
-#define SL_DYNAPSE2_EXT "sl.dynapse2.v1"
+#define D2_EXT_PRIVATE "dynapse2.private.v1"
 
-/* Figures of the last xPlace / xExport / xQuantise / xImport. Weight
+/* Figures of the last xPlace / xExport / xQuantise / xRead. Weight
  * errors are in weight units (a weight w is a current w·Iscale) over every
  * non-zero float weight, dropped ones included; current errors over every
- * neuron's 13 currents that are > 0. */
-typedef struct sl_dynapse2_stats {
+ * neuron's 13 currents that are > 0. The public figures (xFigures) are
+ * made from these. */
+typedef struct d2_stats {
     uint32_t struct_size;
     size_t n_in, n_neurons;
     size_t n_chips, n_cores;    /* chips and cores used */
@@ -49,22 +52,11 @@ typedef struct sl_dynapse2_stats {
     double current_max_rel_error; /* max |I_q − I| / I */
     size_t currents_skipped;    /* currents not writable in `out` (0 when
                                    the layer exposes them all) */
-} sl_dynapse2_stats;
+} d2_stats;
 
-typedef struct sl_dynapse2_ext {
+typedef struct d2_ext {
     uint32_t struct_size;
-    /* Quantise `net` (place it first, as xPlace) and write the quantised
-     * weights and currents into the tensors of `out` (same structure;
-     * out may be net itself). Errors as xPlace. */
-    int (*xQuantise)(void *self, const sl_network_view *net,
-                     const sl_network_view *out);
-    /* Read a configuration written by xExport and write its weights and
-     * currents into `out`. Bit for bit what xQuantise writes for the
-     * network that was exported. Errors name the file and what is wrong:
-     * SL_EIO (cannot read), SL_EDATA (malformed or inconsistent),
-     * SL_EINVAL (does not match out's sizes or Iscale). */
-    int (*xImport)(void *self, const char *path, const sl_network_view *out);
-    int (*xStats)(void *self, sl_dynapse2_stats *out);
+    int (*xStats)(void *self, d2_stats *out);
     /* The bias generator in use (fitted model, or the exact table given
      * by paramgen_table): a chip parameter name as in the configuration
      * ("SOIF_LEAK_N", "SYAM_W0_P", ...) and a current (A) → (coarse,
@@ -74,7 +66,7 @@ typedef struct sl_dynapse2_ext {
                    int *coarse, int *fine);
     int (*xFromBias)(void *self, const char *param, int coarse, int fine,
                      double *current);
-} sl_dynapse2_ext;
+} d2_ext;
 
 #ifdef __cplusplus
 }

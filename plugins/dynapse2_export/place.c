@@ -448,7 +448,7 @@ static double mean_cur(const d2_net *net, const uint32_t *cid, uint32_t c,
 
 int d2_place_network(const sl_host *h, sl_ctx *ctx, const d2_gen *g,
                      const d2_opts *o, const d2_net *net, d2_place *p,
-                     sl_dynapse2_stats *st)
+                     d2_stats *st)
 {
     const size_t n = net->n, n_in = net->n_in;
     int rc = d2_place_alloc(h, p, n_in, n, net->w_rec != NULL);

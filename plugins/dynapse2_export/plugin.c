@@ -15,11 +15,17 @@
  *              the limit (SL_EFIT): neurons/cores/chips, fan-in (64 CAM
  *              entries), fan-out (4 SRAM entries), tags (2047).
  *   xExport    xPlace, then write the JSON configuration (config.c).
- *   extension  "sl.dynapse2.v1" (dynapse2.h): xQuantise writes the
- *              quantised weights and currents into a network; xImport
- *              does the same from a configuration file, bit for bit equal;
- *              xStats the error figures; xToBias / xFromBias the bias
- *              generator.
+ *   SL_EXT_DEPLOY (<spikelab/deploy.h>, what the core uses): xQuantise
+ *              writes the quantised weights and currents into a network;
+ *              xRead does the same from a configuration file, bit for bit
+ *              equal; xFigures: placement and error figures of the last
+ *              file written (results export_cores, export_chips,
+ *              export_connections, export_dropped, export_weight_mse,
+ *              export_weight_rel_rmse, export_current_max_rel_error, and
+ *              three report lines), and a note after a read when the
+ *              layer does not expose every current.
+ *   "dynapse2.private.v1" (dynapse2.h, for the tests): xStats the error
+ *              figures; xToBias / xFromBias the bias generator.
  *
  * Settings (keys of the `export` group; the core reads `type`):
  *   chips            4     chips available (1..4); cluster c goes to chip
@@ -50,6 +56,9 @@
 #include <math.h>
 #include <string.h>
 
+#include <stdio.h>
+
+#include "spikelab/deploy.h"
 #include "spikelab/plugin.h"
 #include "d2.h"
 
@@ -59,7 +68,10 @@ typedef struct d2_self {
     d2_opts o;
     int tag_compat;
     d2_gen gen;
-    sl_dynapse2_stats st;
+    d2_stats st;         /* of the last place (any call) */
+    d2_stats st_written; /* of the last xExport; struct_size 0: none yet */
+    int have_read;       /* an xRead succeeded; st.currents_skipped is its */
+    size_t read_skipped;
 } d2_self;
 
 static int d2_create(const sl_host *h, sl_ctx *ctx, void **self)
@@ -159,7 +171,7 @@ static int place(d2_self *s, const sl_network_view *net, d2_place *p)
                         dn.n_in + 2 * dn.n, D2_TAGS);
         }
     }
-    sl_dynapse2_stats st;
+    d2_stats st;
     memset(&st, 0, sizeof st);
     st.struct_size = sizeof st;
     if (rc == SL_OK)
@@ -191,6 +203,8 @@ static int d2_export(void *self, const sl_network_view *net, const char *path)
         return rc;
     rc = d2_config_write(s->h, s->ctx, &p, &s->gen, path);
     d2_place_free(s->h, &p);
+    if (rc == SL_OK)
+        s->st_written = s->st;
     return rc;
 }
 
@@ -210,11 +224,11 @@ static int x_quantise(void *self, const sl_network_view *net,
     return rc;
 }
 
-static int x_import(void *self, const char *path, const sl_network_view *out)
+static int x_read(void *self, const char *path, const sl_network_view *out)
 {
     d2_self *s = self;
     if (path == NULL)
-        return s->h->xError(s->ctx, NULL, SL_EINVAL, "xImport: no path");
+        return s->h->xError(s->ctx, NULL, SL_EINVAL, "xRead: no path");
     d2_place p;
     int rc = d2_config_read(s->h, s->ctx, path, &p);
     if (rc)
@@ -222,10 +236,74 @@ static int x_import(void *self, const char *path, const sl_network_view *out)
     rc = d2_place_write(s->h, s->ctx, &s->gen, &p, out,
                         &s->st.currents_skipped);
     d2_place_free(s->h, &p);
+    if (rc == SL_OK) {
+        s->have_read = 1;
+        s->read_skipped = s->st.currents_skipped;
+    }
     return rc;
 }
 
-static int x_stats(void *self, sl_dynapse2_stats *out)
+/* One figure: a number (text NULL) or a report line. */
+static int fig(sl_figure_fn emit, void *user, uint32_t flags,
+               const char *name, double value, const char *text)
+{
+    sl_figure f = {sizeof f, flags, name, text, value};
+    return emit(user, &f);
+}
+
+static int x_figures(void *self, int what, sl_figure_fn emit, void *user)
+{
+    d2_self *s = self;
+    char line[3][200];
+    int rc = SL_OK;
+    if (what == SL_DEPLOY_READ) {
+        if (s->have_read && s->read_skipped) {
+            snprintf(line[0], sizeof line[0],
+                     "note: %zu of the 13 DynapSim currents are not "
+                     "parameters of the layer; the quantised network keeps "
+                     "their float values",
+                     s->read_skipped);
+            rc = fig(emit, user, SL_FIGURE_REPORT, "currents_skipped",
+                     (double)s->read_skipped, line[0]);
+        }
+        return rc;
+    }
+    const d2_stats *st = &s->st_written;
+    if (what != SL_DEPLOY_WRITTEN || st->struct_size == 0)
+        return SL_OK;
+    snprintf(line[0], sizeof line[0],
+             "%zu inputs, %zu neurons on %zu core%s of %zu chip%s; %zu "
+             "connections, %zu dropped (mask 0)",
+             st->n_in, st->n_neurons, st->n_cores, st->n_cores == 1 ? "" : "s",
+             st->n_chips, st->n_chips == 1 ? "" : "s", st->n_connections,
+             st->n_dropped);
+    snprintf(line[1], sizeof line[1],
+             "weight quantisation: MSE %.4g (quantiser %.4g), relative RMS "
+             "error %.4g, max |error| %.4g (weight units)",
+             st->weight_mse, st->weight_mse_codes, st->weight_rel_rmse,
+             st->weight_max_abs_error);
+    snprintf(line[2], sizeof line[2],
+             "currents → biases: max relative error %.4g",
+             st->current_max_rel_error);
+    const uint32_t R = SL_FIGURE_RESULT, P = SL_FIGURE_REPORT;
+    if ((rc = fig(emit, user, P, "placement", 0, line[0])) ||
+        (rc = fig(emit, user, P, "weight_quantisation", 0, line[1])) ||
+        (rc = fig(emit, user, P, "currents_to_biases", 0, line[2])) ||
+        (rc = fig(emit, user, R, "cores", (double)st->n_cores, NULL)) ||
+        (rc = fig(emit, user, R, "chips", (double)st->n_chips, NULL)) ||
+        (rc = fig(emit, user, R, "connections", (double)st->n_connections,
+                  NULL)) ||
+        (rc = fig(emit, user, R, "dropped", (double)st->n_dropped, NULL)) ||
+        (rc = fig(emit, user, R, "weight_mse", st->weight_mse, NULL)) ||
+        (rc = fig(emit, user, R, "weight_rel_rmse", st->weight_rel_rmse,
+                  NULL)) ||
+        (rc = fig(emit, user, R, "current_max_rel_error",
+                  st->current_max_rel_error, NULL)))
+        return rc;
+    return SL_OK;
+}
+
+static int x_stats(void *self, d2_stats *out)
 {
     d2_self *s = self;
     if (out == NULL || out->struct_size < sizeof(uint32_t))
@@ -275,16 +353,26 @@ static int x_from_bias(void *self, const char *param, int coarse, int fine,
     return SL_OK;
 }
 
-static const sl_dynapse2_ext d2_ext = {
-    sizeof(sl_dynapse2_ext), x_quantise, x_import,
-    x_stats,                 x_to_bias,  x_from_bias,
+static const sl_deploy_ext d2_deploy = {
+    .struct_size = sizeof(sl_deploy_ext),
+    .file_ext = "json",
+    .mime = "application/json",
+    .xQuantise = x_quantise,
+    .xRead = x_read,
+    .xFigures = x_figures,
+};
+
+static const d2_ext d2_private = {
+    sizeof(d2_ext), x_stats, x_to_bias, x_from_bias,
 };
 
 static const void *d2_extension(void *self, const char *name)
 {
     (void)self;
-    if (name && strcmp(name, SL_DYNAPSE2_EXT) == 0)
-        return &d2_ext;
+    if (name && strcmp(name, SL_EXT_DEPLOY) == 0)
+        return &d2_deploy;
+    if (name && strcmp(name, D2_EXT_PRIVATE) == 0)
+        return &d2_private;
     return NULL;
 }
 
@@ -300,11 +388,31 @@ static const sl_backend_iface d2_iface = {
     .xExtension = d2_extension,
 };
 
+/* As d2_create reads them (defaults D2_MAX_CHIPS, D2_NEURONS). */
+static const sl_setting d2_settings[] = {
+    SL_SETTING(SL_SET_INT, "chips", "4", NULL, SL_RANGE(1, D2_MAX_CHIPS),
+               "chips available to place the network on"),
+    SL_SETTING(SL_SET_INT, "neurons_per_core", "256", NULL,
+               SL_RANGE(1, D2_NEURONS), "neurons used per core"),
+    SL_SETTING(SL_SET_STRING, "clustering", "greedy", NULL,
+               SL_CHOICES("greedy|random"),
+               "neurons to cores: contiguous blocks, or random"),
+    SL_SETTING(SL_SET_STRING, "core_parameters", "split", NULL,
+               SL_CHOICES("split|mean"),
+               "neurons needing different biases go to different cores, or "
+               "each core gets its neurons' mean"),
+    SL_SETTING(SL_SET_STRING, "paramgen_table", NULL, NULL, SL_ANY,
+               "measured parameter-generator table (file); default: the "
+               "model's"),
+    SL_SETTING(SL_SET_BOOL, "tag_compat", "false", NULL, SL_ANY,
+               "tags compatible with the samna tools' numbering"),
+};
+
 static const sl_component d2_components[] = {
-    {sizeof(sl_component), SL_KIND_BACKEND, "dynapse2",
-     "Dynap-SE2 deployment: cores, 4-bit weights, biases; JSON "
-     "configuration out and back in",
-     &d2_iface},
+    SL_COMPONENT(SL_KIND_BACKEND, "dynapse2",
+                 "Dynap-SE2 deployment: cores, 4-bit weights, biases; JSON "
+                 "configuration out and back in",
+                 &d2_iface, d2_settings),
 };
 
 static const sl_plugin_desc d2_desc =

@@ -8,14 +8,56 @@
  */
 #include "common.h"
 
+/* Settings of both neurons (common.c), then the spiking ones (lif.c).
+ * Voltages are in the model's units (threshold 0.6 by default). */
+#define LIF_COMMON_SETTINGS                                                   \
+    SL_SETTING(SL_SET_INT, "n", NULL, NULL, SL_MIN(0),                        \
+               "number of neurons: optional check, must equal the input "    \
+               "width (one neuron per input channel)"),                      \
+    SL_SETTING(SL_SET_FLOAT, "tau_mem", "1e-2", "s", SL_GT(0),                \
+               "membrane time constant (must exceed dt)"),                   \
+    SL_SETTING(SL_SET_FLOAT, "tau_syn", "5e-3", "s", SL_GT(0),                \
+               "synaptic current time constant (must exceed dt)"),           \
+    SL_SETTING(SL_SET_FLOAT, "v_leak", "0.0", "1", SL_ANY,                    \
+               "resting potential the membrane decays to")
+
+static const sl_setting lif_settings[] = {
+    LIF_COMMON_SETTINGS,
+    SL_SETTING(SL_SET_FLOAT, "v_th", "0.6", "1", SL_ANY,
+               "spike threshold (must be above v_reset)"),
+    SL_SETTING(SL_SET_FLOAT, "v_reset", "0.0", "1", SL_ANY,
+               "membrane value after a spike"),
+    SL_SETTING(SL_SET_FLOAT, "alpha", "100.0", "1", SL_GT(0),
+               "surrogate-gradient sharpness"),
+    SL_SETTING(SL_SET_STRING, "forward", "step", NULL,
+               SL_CHOICES("step|smooth"),
+               "spikes: Heaviside step, or logistic (gradient checks)"),
+    SL_SETTING(SL_SET_STRING, "surrogate", NULL, NULL,
+               SL_CHOICES("superspike|tanh|triangle|logistic|"
+                          "straight_through"),
+               "surrogate derivative of the spike; default superspike "
+               "(logistic with forward = smooth)"),
+    SL_SETTING(SL_SET_BOOL, "detach_reset", "false", NULL, SL_ANY,
+               "no gradient through the reset (Norse/jaxsnn option)"),
+    SL_SETTING(SL_SET_BOOL, "recurrent", "false", NULL, SL_ANY,
+               "add trainable recurrent weights w_rec [pre][post]"),
+    SL_SETTING(SL_SET_FLOAT, "w_rec_scale", "1.0", "1", SL_MIN(0),
+               "recurrent = true: w_rec drawn U(±w_rec_scale/sqrt(n))"),
+    SL_SETTING(SL_SET_BOOL, "w_rec_diag", "true", NULL, SL_ANY,
+               "recurrent = true: keep self-connections (false: zero "
+               "diagonal)"),
+};
+
+static const sl_setting li_settings[] = {LIF_COMMON_SETTINGS};
+
 static const sl_component lif_components[] = {
-    {sizeof(sl_component), SL_KIND_NEURON, "lif",
-     "current-based LIF neurons with exponential synapses, Euler steps, "
-     "surrogate-gradient BPTT, optional recurrence",
-     &lif__lif_iface},
-    {sizeof(sl_component), SL_KIND_NEURON, "li",
-     "leaky-integrator readout (non-spiking membrane output)",
-     &lif__li_iface},
+    SL_COMPONENT(SL_KIND_NEURON, "lif",
+                 "current-based LIF neurons with exponential synapses, Euler "
+                 "steps, surrogate-gradient BPTT, optional recurrence",
+                 &lif__lif_iface, lif_settings),
+    SL_COMPONENT(SL_KIND_NEURON, "li",
+                 "leaky-integrator readout (non-spiking membrane output)",
+                 &lif__li_iface, li_settings),
 };
 
 static const sl_plugin_desc lif_desc =

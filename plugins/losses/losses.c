@@ -1,6 +1,6 @@
 /*
  * plugins/losses/losses.c — losses on the network output: "mse" and
- * "cross_entropy" (here), "van_rossum" (van_rossum.c, listed below).
+ * "cross_entropy". (The van Rossum loss "van_rossum" is superspike.so's.)
  *
  * mse:  L = (1/(B·T·C)) Σ_{b,t,c} (out[b][t][c] − y[b][t'][c])²,
  *       t' = t, or 0 when target->time == 1 (the target is broadcast in
@@ -28,7 +28,6 @@
 #include <string.h>
 
 #include "spikelab/spikelab.h"
-#include "van_rossum.h"
 
 #define LOSSES_VERSION "0.1.0"
 
@@ -287,24 +286,29 @@ static const sl_loss_iface ce_iface = {
     .xExtension = loss_extension,
 };
 
+static const sl_setting mse_settings[] = {SL_NO_SETTINGS};
+
+static const sl_setting ce_settings[] = {
+    SL_SETTING(SL_SET_STRING, "decode", "max", NULL,
+               SL_CHOICES("max|mean|sum|last"),
+               "how the output over time becomes one logit per class"),
+};
+
+/* the kernel settings are ss_read_kernel_settings' (ss_kernels.h) */
 static const sl_component loss_components[] = {
-    {sizeof(sl_component), SL_KIND_LOSS, "mse",
-     "mean squared error over (batch, time, channels); target broadcast "
-     "when its time is 1",
-     &mse_iface},
-    {sizeof(sl_component), SL_KIND_LOSS, "cross_entropy",
-     "softmax cross-entropy of logits decoded over time (decode = max | "
-     "mean | sum | last)",
-     &ce_iface},
-    {sizeof(sl_component), SL_KIND_LOSS, "van_rossum",
-     "van Rossum distance of spike trains (SuperSpike tutorial kernel; "
-     "norm = l1 | l2), van_rossum.c",
-     &losses__van_rossum_iface},
+    SL_COMPONENT(SL_KIND_LOSS, "mse",
+                 "mean squared error over (batch, time, channels); target "
+                 "broadcast when its time is 1",
+                 &mse_iface, mse_settings),
+    SL_COMPONENT(SL_KIND_LOSS, "cross_entropy",
+                 "softmax cross-entropy of logits decoded over time (decode "
+                 "= max | mean | sum | last)",
+                 &ce_iface, ce_settings),
 };
 
 static const sl_plugin_desc losses_desc =
     SL_PLUGIN_DESC("losses", LOSSES_VERSION,
-                   "losses: mse, cross_entropy, van_rossum",
+                   "losses: mse, cross_entropy",
                    loss_components);
 
 /* The plugin's only exported symbol: returns the static descriptor. */

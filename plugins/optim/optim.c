@@ -312,14 +312,39 @@ static const sl_optimizer_iface sgd_iface = {
     .xExtension = optim_extension,
 };
 
+/* The bounds here are the ones get_bounded enforces. */
+static const sl_setting adam_settings[] = {
+    SL_SETTING(SL_SET_FLOAT, "lr", "1e-3", "1", SL_GT(0), "learning rate"),
+    SL_SETTING(SL_SET_FLOAT, "beta1", "0.9", "1",
+               SL_BOUNDS(SL_SET_MIN | SL_SET_MAX | SL_SET_MAX_OPEN, 0, 1),
+               "decay of the first-moment estimate"),
+    SL_SETTING(SL_SET_FLOAT, "beta2", "0.999", "1",
+               SL_BOUNDS(SL_SET_MIN | SL_SET_MAX | SL_SET_MAX_OPEN, 0, 1),
+               "decay of the second-moment estimate"),
+    SL_SETTING(SL_SET_FLOAT, "eps", "1e-8", "1", SL_GT(0),
+               "added to sqrt(v) in the denominator"),
+    SL_SETTING(SL_SET_FLOAT, "weight_decay", "0.0", "1", SL_MIN(0),
+               "L2 penalty added to the gradient (0 = none)"),
+};
+
+static const sl_setting sgd_settings[] = {
+    SL_SETTING(SL_SET_FLOAT, "lr", "1e-2", "1", SL_GT(0), "learning rate"),
+    SL_SETTING(SL_SET_FLOAT, "momentum", "0.0", "1",
+               SL_BOUNDS(SL_SET_MIN | SL_SET_MAX | SL_SET_MAX_OPEN, 0, 1),
+               "momentum (0 = plain SGD)"),
+    SL_SETTING(SL_SET_FLOAT, "weight_decay", "0.0", "1", SL_MIN(0),
+               "L2 penalty added to the gradient (0 = none)"),
+};
+
 static const sl_component optim_components[] = {
-    {sizeof(sl_component), SL_KIND_OPTIMIZER, "adam",
-     "Adam with bias correction (lr, beta1, beta2, eps, weight_decay)",
-     &adam_iface},
-    {sizeof(sl_component), SL_KIND_OPTIMIZER, "sgd",
-     "stochastic gradient descent with momentum (lr, momentum, "
-     "weight_decay)",
-     &sgd_iface},
+    SL_COMPONENT(SL_KIND_OPTIMIZER, "adam",
+                 "Adam with bias correction (lr, beta1, beta2, eps, "
+                 "weight_decay)",
+                 &adam_iface, adam_settings),
+    SL_COMPONENT(SL_KIND_OPTIMIZER, "sgd",
+                 "stochastic gradient descent with momentum (lr, momentum, "
+                 "weight_decay)",
+                 &sgd_iface, sgd_settings),
 };
 
 static const sl_plugin_desc optim_desc =

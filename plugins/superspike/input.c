@@ -18,8 +18,8 @@
  *   numpy_seed = s the tutorial's NumPy legacy stream, bit for bit:
  *                  np.random.seed(s); np.random.random_sample((n_inputs,
  *                  n_steps)) — MT19937 with init_genrand(s) and the 53-bit
- *                  double (ss_mt19937.h). Sample i continues that stream
- *                  (it skips i·n_inputs·n_steps doubles first), so sample 0
+ *                  double (spikelab/slaux_mt19937.h). Sample i continues
+ *                  that stream (it skips i·n_inputs·n_steps doubles first), so sample 0
  *                  is the tutorial's draw with s = 123456.
  * Target [n_steps][n_out]: zeros by default (the core may replace it with
  * a teacher network's output spikes), or with `target_spikes` a spike
@@ -51,7 +51,7 @@
 
 #include "spikelab/spikelab.h"
 #include "ss_kernels.h"
-#include "ss_mt19937.h"
+#include "spikelab/slaux_mt19937.h"
 #include "superspike.h"
 
 typedef struct ss_input {
@@ -268,16 +268,16 @@ static int input_get(void *self, size_t index, float *input, float *target)
                             "sample %zu requested, the data set has %zu",
                             index, s->n_samples);
     if (s->numpy) {
-        ss_mt mt;
-        ss_mt_seed(&mt, s->np_seed);
+        slaux_mt mt;
+        slaux_mt_seed(&mt, s->np_seed);
         uint64_t skip = (uint64_t)index * J * T;
         for (uint64_t k = 0; k < skip; k++) {
-            (void)ss_mt_next(&mt);
-            (void)ss_mt_next(&mt);
+            (void)slaux_mt_next(&mt);
+            (void)slaux_mt_next(&mt);
         }
         for (size_t j = 0; j < J; j++)
             for (size_t i = 0; i < T; i++) {
-                double u = ss_mt_double(&mt);
+                double u = slaux_mt_double(&mt);
                 input[i * J + j] =
                     (u < s->p && i < s->first_silent) ? 1.0f : 0.0f;
             }

@@ -1,8 +1,8 @@
 /*
  * plugins/superspike/ss_kernels.h — the SuperSpike / van Rossum filter
  * maths of specs/superspike.md §3–§6, header-only so that superspike.so
- * (rule), losses.so ("van_rossum" loss) and the unit tests compile the very
- * same code. No allocation anywhere in here; every function works on
+ * (rule.c, and the "van_rossum" loss in van_rossum.c) and the unit tests
+ * compile the very same code. No allocation anywhere in here; every function works on
  * caller-owned arrays.
  *
  * Kernels (§4): length K = n + (1 − n mod 2) with n = steps(kernel_length,

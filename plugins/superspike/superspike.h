@@ -7,5 +7,6 @@
 
 extern const sl_optimizer_iface ss__rule_iface;    /* rule.c */
 extern const sl_dataset_iface ss__input_iface;     /* input.c */
+extern const sl_loss_iface ss__van_rossum_iface;   /* van_rossum.c */
 
 #endif

@@ -47,34 +47,34 @@ static const sl_neuron_iface neuron = {
 
 #if defined(BAD_DUP_WITHIN)
 static const sl_component comps[] = {
-    {sizeof(sl_component), SL_KIND_NEURON, "bad_same", "first", &neuron},
-    {sizeof(sl_component), SL_KIND_NEURON, "bad_same", "second", &neuron},
+    {sizeof(sl_component), SL_KIND_NEURON, "bad_same", "first", &neuron, 0, NULL},
+    {sizeof(sl_component), SL_KIND_NEURON, "bad_same", "second", &neuron, 0, NULL},
 };
 #elif defined(TWIN_A) || defined(TWIN_B)
 /* two different plugins (twin_a, twin_b) offering the same component */
 static const sl_component comps[] = {
     {sizeof(sl_component), SL_KIND_NEURON, "twin", "clashing name",
-     &neuron},
+     &neuron, 0, NULL},
 };
 #elif defined(SHADOW_V1) || defined(SHADOW_V2)
 /* two builds of one plugin ("shadow"): the first found must win */
 static const sl_component comps[] = {
 #ifdef SHADOW_V1
     {sizeof(sl_component), SL_KIND_NEURON, "shadow_layer", "version 1",
-     &neuron},
+     &neuron, 0, NULL},
 #else
     {sizeof(sl_component), SL_KIND_NEURON, "shadow_layer", "version 2",
-     &neuron},
+     &neuron, 0, NULL},
 #endif
 };
 #else
 static const sl_component comps[] = {
 #ifdef BAD_KIND
     {sizeof(sl_component), 42, "bad_kind", "kind 42 does not exist",
-     &neuron},
+     &neuron, 0, NULL},
 #else
     {sizeof(sl_component), SL_KIND_NEURON, "bad_layer", "a stub layer",
-     &neuron},
+     &neuron, 0, NULL},
 #endif
 };
 #endif

@@ -1,5 +1,6 @@
 /*
- * plugins/losses/van_rossum.c — loss "van_rossum": the van Rossum distance
+ * plugins/superspike/van_rossum.c — loss "van_rossum" of superspike.so
+ * (the SuperSpike rule's loss, beside it): the van Rossum distance
  * between output and target spike trains as the SuperSpike tutorial
  * measures it (specs/superspike.md §6 steps 3 and 5), for any model.
  *
@@ -40,8 +41,8 @@
 #include <string.h>
 
 #include "spikelab/spikelab.h"
-#include "../superspike/ss_kernels.h"
-#include "van_rossum.h"
+#include "ss_kernels.h"
+#include "superspike.h"
 
 typedef struct vr_loss {
     const sl_host *h;
@@ -213,7 +214,7 @@ static const void *vr_extension(void *self, const char *name)
     return NULL;
 }
 
-const sl_loss_iface losses__van_rossum_iface = {
+const sl_loss_iface ss__van_rossum_iface = {
     .struct_size = sizeof(sl_loss_iface),
     .flags = 0,
     .xCreate = vr_create,
