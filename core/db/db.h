@@ -141,8 +141,8 @@ const char *sl__db_default_path(const char *explicit_path);
 const char *sl__db_path(const sl__db *db);
 /* The underlying SQLite connection. Borrowed; do not close it, do not
  * leave a transaction open on it. Outside db/ only `export-device`
- * (cmd/export_device.c) and the export step (engine/deploy.c) still use
- * it; both are being changed to go through the functions here. */
+ * (cmd/export_device.c and its helpers in cmd/out_db.c) still uses it;
+ * it goes when that command reads through rundb.h. */
 struct sqlite3 *sl__db_sqlite(sl__db *db);
 
 /* Insert a run (status 'running', started_at = heartbeat_at = now, host,
