@@ -1,7 +1,8 @@
 /* tests/test_api.c — the embedding API (session.h, rundb.h) through its
  * public functions only: errors with their messages, a short real run
- * read back from the database, interrupt, hooks that stop a run, and the
- * filters of the run listing. Needs $top_srcdir (the experiment) and
+ * read back from the database, interrupt, hooks that stop a run, the
+ * filters of the run listing and the values of its keys, and curation
+ * (tags, notes, removal, the verdict of a re-run). Needs $top_srcdir (the experiment) and
  * $SPIKELAB_PLUGIN_PATH (the build tree's plugins), as set by make check. */
 #include <math.h>
 #include <setjmp.h>
@@ -183,15 +184,16 @@ static int p_cb(void *u, const char *key, const char *alias,
     return 0;
 }
 
-static int a_cb(void *u, const char *name, const char *kind,
-                const char *mime, int64_t size, int in_db)
+static int a_cb(void *u, const sl_artifact_info *a)
 {
     seen *x = u;
-    (void)mime;
-    if (strncmp(name, "params/", 7) == 0) {
-        assert_string_equal(kind, "parameters");
-        assert_true(size > 0);
-        assert_int_equal(in_db, 1);
+    assert_true(a->struct_size >= sizeof *a);
+    if (strncmp(a->name, "params/", 7) == 0) {
+        assert_string_equal(a->kind, "parameters");
+        assert_true(a->size > 0);
+        assert_int_equal(a->in_db, 1);
+        assert_null(a->path);
+        assert_true(a->created_at > 1e9);
         x->n_artifacts++;
     }
     return 0;
@@ -411,6 +413,264 @@ static void test_rundb_open_errors(void **state)
     assert_string_equal(sl_rundb_default_path("x.db"), "x.db");
 }
 
+
+/* One run of the experiment with overrides; returns its id. */
+static int64_t run_with(const char *const *ov, size_t n, int64_t parent)
+{
+    sl_session *s;
+    assert_int_equal(sl_session_new(NULL, &s), SL_OK);
+    sl_experiment *e = NULL;
+    int rc = sl_experiment_load(s, exp_path, ov, n, &e);
+    if (rc)
+        fprintf(stderr, "%s\n", sl_session_errmsg(s));
+    assert_int_equal(rc, SL_OK);
+    sl_run_opts o = {sizeof o, db_path, 0, NULL, NULL, parent};
+    int64_t id = 0;
+    rc = sl_run(s, e, &o, NULL, &id);
+    if (rc)
+        fprintf(stderr, "%s\n", sl_session_errmsg(s));
+    assert_int_equal(rc, SL_OK);
+    sl_experiment_free(e);
+    sl_session_free(s);
+    return id;
+}
+
+typedef struct strs {
+    char v[8][64];
+    int n;
+} strs;
+
+static int tag_cb(void *u, const char *tag)
+{
+    strs *x = u;
+    assert_true(x->n < 8);
+    snprintf(x->v[x->n++], sizeof x->v[0], "%s", tag);
+    return 0;
+}
+
+typedef struct lastloss {
+    double last, final;
+    int64_t last_step, final_step;
+    int n_final;
+} lastloss;
+
+static int loss_cb(void *u, const char *name, int64_t step, double v,
+                   double w)
+{
+    lastloss *x = u;
+    (void)name, (void)w;
+    x->last = v;
+    x->last_step = step;
+    return 0;
+}
+
+static int final_cb(void *u, const char *name, int64_t step, double v)
+{
+    lastloss *x = u;
+    x->n_final++;
+    if (strcmp(name, "loss") == 0) {
+        x->final = v;
+        x->final_step = step;
+    }
+    return 0;
+}
+
+static int plugin_cb(void *u, const char *name, const char *version,
+                     const char *abi, const char *path, const char *sha256)
+{
+    int *lif = u;
+    assert_non_null(version);
+    assert_non_null(abi);
+    if (strcmp(name, "lif") == 0) {
+        assert_non_null(path);
+        assert_non_null(strstr(path, "lif"));
+        assert_non_null(sha256);
+        assert_int_equal(strlen(sha256), 64);
+        ++*lif;
+    }
+    return 0;
+}
+
+static void test_curate_and_verify(void **state)
+{
+    (void)state;
+    const char *const lr[] = {"train.epochs=3", "optimizer.lr=0.02"};
+    int64_t a = run_with(short_run, 1, 0);
+    int64_t b = run_with(short_run, 1, a); /* a re-run of a */
+    int64_t c = run_with(lr, 2, 0);
+    sl_run_diff d = {.struct_size = sizeof d};
+
+    /* a read-only handle reads, and refuses every write */
+    sl_rundb *db;
+    assert_int_equal(sl_rundb_open(db_path, SL_RUNDB_READONLY, &db), SL_OK);
+    assert_int_equal(sl_rundb_tag(db, a, "x"), SL_EINVAL);
+    assert_non_null(strstr(sl_rundb_errmsg(db), "read-only"));
+    assert_int_equal(sl_rundb_verify_rerun(db, b, &d), SL_EINVAL);
+    assert_int_equal(sl_rundb_remove(db, &a, 1, 0), SL_EINVAL);
+    assert_int_equal(sl_rundb_diff(db, a, b, &d), SL_OK); /* reads only */
+    assert_int_equal(d.identical, 1);
+    sl_rundb_close(db);
+
+    assert_int_equal(sl_rundb_open(db_path, 0, &db), SL_OK);
+    /* the verdict of the re-run, recorded */
+    memset(&d, 0, sizeof d);
+    d.struct_size = sizeof d;
+    assert_int_equal(sl_rundb_verify_rerun(db, b, &d), SL_OK);
+    assert_int_equal(d.identical, 1);
+    assert_true(d.n_metrics >= 3);
+    assert_true(d.n_results > 0);
+    assert_true(d.n_params >= 1);
+    assert_string_equal(d.first, "");
+    const sl_run_info *r;
+    assert_int_equal(sl_rundb_run(db, b, &r), SL_OK);
+    assert_int_equal(r->parent_id, a);
+    assert_int_equal(r->reproduced, 1);
+    assert_int_equal(r->process_alive, -1); /* finished */
+    assert_int_equal(sl_rundb_verify_rerun(db, a, &d), SL_EINVAL);
+    assert_non_null(strstr(sl_rundb_errmsg(db), "re-runs no"));
+    /* another learning rate: a difference, named */
+    assert_int_equal(sl_rundb_diff(db, a, c, &d), SL_OK);
+    assert_int_equal(d.identical, 0);
+    assert_true(strlen(d.first) > 0);
+    assert_int_equal(sl_rundb_diff(db, a, c + 100, &d), SL_ENOTFOUND);
+    /* the caller's struct_size: nothing written beyond it */
+    struct {
+        sl_run_diff d;
+        int64_t guard;
+    } small;
+    memset(&small, 0xab, sizeof small);
+    small.d.struct_size = (uint32_t)(offsetof(sl_run_diff, identical) +
+                                     sizeof small.d.identical);
+    assert_int_equal(sl_rundb_diff(db, a, b, &small.d), SL_OK);
+    assert_int_equal(small.d.identical, 1);
+    assert_int_equal(small.d.struct_size,
+                     offsetof(sl_run_diff, identical) + sizeof(int));
+    unsigned char ab[sizeof small.d.n_metrics];
+    memset(ab, 0xab, sizeof ab);
+    assert_memory_equal(&small.d.n_metrics, ab, sizeof ab);
+    small.d.struct_size = 0;
+    assert_int_equal(sl_rundb_diff(db, a, b, &small.d), SL_EINVAL);
+
+    /* tags */
+    assert_int_equal(sl_rundb_tag(db, a, "b"), SL_OK);
+    assert_int_equal(sl_rundb_tag(db, a, "a c"), SL_OK);
+    assert_int_equal(sl_rundb_tag(db, a, "b"), SL_OK); /* already there */
+    assert_int_equal(sl_rundb_tag(db, a, ""), SL_EINVAL);
+    assert_int_equal(sl_rundb_tag(db, a, "x\ty"), SL_EINVAL);
+    assert_int_equal(sl_rundb_tag(db, c + 100, "b"), SL_ENOTFOUND);
+    strs t = {.n = 0};
+    assert_int_equal(sl_rundb_tags(db, a, tag_cb, &t), SL_OK);
+    assert_int_equal(t.n, 2);
+    assert_string_equal(t.v[0], "a c");
+    assert_string_equal(t.v[1], "b");
+    assert_int_equal(sl_rundb_untag(db, a, "zz"), SL_ENOTFOUND);
+    assert_int_equal(sl_rundb_untag(db, a, "b"), SL_OK);
+    assert_int_equal(sl_rundb_run(db, a, &r), SL_OK);
+    assert_string_equal(r->tags, "a c");
+    /* notes */
+    assert_int_equal(sl_rundb_set_note(db, a, "one"), SL_OK);
+    assert_int_equal(sl_rundb_append_note(db, a, "two"), SL_OK);
+    assert_int_equal(sl_rundb_append_note(db, a, ""), SL_OK);
+    assert_int_equal(sl_rundb_run(db, a, &r), SL_OK);
+    assert_string_equal(r->note, "one\ntwo");
+    assert_int_equal(sl_rundb_set_note(db, a, NULL), SL_OK);
+    assert_int_equal(sl_rundb_run(db, a, &r), SL_OK);
+    assert_null(r->note);
+    assert_int_equal(sl_rundb_set_note(db, c + 100, "x"), SL_ENOTFOUND);
+
+    /* the final value of a metric is its last recorded one, bit for bit */
+    lastloss l = {0};
+    assert_int_equal(sl_rundb_metrics(db, a, "loss", loss_cb, &l), SL_OK);
+    assert_int_equal(sl_rundb_final_metrics(db, a, final_cb, &l), SL_OK);
+    assert_true(l.n_final >= 1);
+    assert_int_equal(l.final_step, 3);
+    assert_int_equal(l.final_step, l.last_step);
+    assert_memory_equal(&l.final, &l.last, sizeof l.last);
+    int lif = 0;
+    assert_int_equal(sl_rundb_plugins(db, a, plugin_cb, &lif), SL_OK);
+    assert_int_equal(lif, 1);
+
+    /* the keys of a listing and their values */
+    const char *const where[] = {"optimizer.type=adam",
+                                 "param:train.epochs=3",
+                                 "optimizer.type~ad*"};
+    sl_run_filter f = {.struct_size = sizeof f, .where = where, .n_where = 3,
+                       .sort = "-optimizer.lr"};
+    sl_run_iter *it;
+    assert_int_equal(sl_rundb_runs(db, &f, &it), SL_OK);
+    assert_int_equal(sl_run_iter_n_keys(it), 3); /* type, epochs, lr */
+    assert_string_equal(sl_run_iter_key(it, 0), "optimizer.type");
+    assert_string_equal(sl_run_iter_key(it, 1), "train.epochs");
+    assert_string_equal(sl_run_iter_key(it, 2), "optimizer.lr");
+    assert_null(sl_run_iter_key(it, 3));
+    double num;
+    const char *text;
+    assert_int_equal(sl_run_iter_value(it, 0, &num, &text),
+                     SL_RUN_VALUE_NONE); /* no current run yet */
+    const sl_run_info *ri = sl_run_next(it);
+    assert_non_null(ri);
+    assert_int_equal(ri->id, c); /* the highest learning rate first */
+    assert_int_equal(sl_run_iter_value(it, 0, &num, &text),
+                     SL_RUN_VALUE_TEXT);
+    assert_string_equal(text, "adam");
+    assert_int_equal(sl_run_iter_value(it, 1, &num, &text),
+                     SL_RUN_VALUE_NUMBER);
+    assert_null(text);
+    assert_true(num == 3.0);
+    assert_int_equal(sl_run_iter_value(it, 2, &num, NULL),
+                     SL_RUN_VALUE_NUMBER);
+    assert_true(num == 0.02);
+    assert_int_equal(sl_run_iter_value(it, 7, &num, &text),
+                     SL_RUN_VALUE_NONE);
+    assert_int_equal(sl_run_iter_free(it), SL_OK);
+
+    /* a filter checked without a database, in the command's words */
+    char msg[256];
+    const char *const bad[] = {"optimizer.lr"};
+    sl_run_filter g = {.struct_size = sizeof g, .where = bad, .n_where = 1};
+    assert_int_equal(sl_run_filter_check(&g, msg, sizeof msg), SL_EINVAL);
+    assert_memory_equal(msg, "--where: no comparison", 22);
+    assert_int_equal(sl_run_filter_check(&g, msg, 8), SL_EINVAL);
+    assert_string_equal(msg, "--where");
+    assert_int_equal(sl_run_filter_check(&g, NULL, 0), SL_EINVAL);
+    g.n_where = 0;
+    g.status = "finished,bogus";
+    assert_int_equal(sl_run_filter_check(&g, msg, sizeof msg), SL_EINVAL);
+    assert_non_null(strstr(msg, "--status: 'bogus' is not a status"));
+    g.status = "finished";
+    g.sort = "-";
+    assert_int_equal(sl_run_filter_check(&g, msg, sizeof msg), SL_EINVAL);
+    assert_string_equal(msg, "--sort needs a key");
+    g.sort = "loss";
+    g.since = "2d";
+    assert_int_equal(sl_run_filter_check(&g, msg, sizeof msg), SL_OK);
+    assert_string_equal(msg, "");
+    assert_int_equal(sl_run_filter_check(NULL, msg, sizeof msg), SL_OK);
+
+    /* one snapshot for several reads; no writes meanwhile */
+    assert_int_equal(sl_rundb_read_begin(db), SL_OK);
+    assert_int_equal(sl_rundb_read_begin(db), SL_EINVAL);
+    assert_int_equal(sl_rundb_tag(db, a, "x"), SL_EINVAL);
+    assert_int_equal(sl_rundb_run(db, a, &r), SL_OK);
+    assert_int_equal(sl_rundb_read_end(db), SL_OK);
+    assert_int_equal(sl_rundb_read_end(db), SL_EINVAL);
+
+    /* removal: all or nothing */
+    int64_t two[] = {a, c + 100};
+    assert_int_equal(sl_rundb_remove(db, two, 2, 0), SL_ENOTFOUND);
+    assert_int_equal(sl_rundb_run(db, a, &r), SL_OK);
+    assert_int_equal(sl_rundb_remove(db, two, 1, 0x80), SL_EINVAL);
+    int64_t again[] = {a, a};
+    assert_int_equal(sl_rundb_remove(db, again, 2, 0), SL_OK);
+    assert_int_equal(sl_rundb_run(db, a, &r), SL_ENOTFOUND);
+    assert_int_equal(sl_rundb_tags(db, a, tag_cb, &t), SL_ENOTFOUND);
+    /* the re-run keeps its record, without the link */
+    assert_int_equal(sl_rundb_run(db, b, &r), SL_OK);
+    assert_int_equal(r->parent_id, 0);
+    assert_int_equal(sl_rundb_verify_rerun(db, b, &d), SL_EINVAL);
+    sl_rundb_close(db);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -418,6 +678,7 @@ int main(void)
         cmocka_unit_test(test_run_and_read_back),
         cmocka_unit_test(test_interrupt_and_hook_stop),
         cmocka_unit_test(test_rundb_open_errors),
+        cmocka_unit_test(test_curate_and_verify),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

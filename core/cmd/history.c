@@ -1,4 +1,4 @@
-/* core/cmd_history.c — `spikelab compare`, `export`, `tag`, `note`, `rm`:
+/* core/cmd/history.c — `spikelab compare`, `export`, `tag`, `note`, `rm`:
  * looking at several runs side by side, getting their data out, and
  * curating the run history.
  *
@@ -33,9 +33,9 @@
 #include <sys/stat.h>
 
 #include "spikelab/abi.h"
+#include "spikelab/rundb.h"
 #include "cmd/cmd.h"
 #include "cmd/out.h"
-#include "db/filter.h"
 
 #define MAX_COMPARE 15 /* runs side by side (table columns) */
 
@@ -139,28 +139,12 @@ static int parse_ids(const char *cmd, char **pos, int from, int to,
 }
 
 /* Resolve "last" and check that every run exists. 0, or 1 (reported). */
-static int check_ids(const char *cmd, sl__db *db, int64_t *ids, int n)
+static int check_ids(const char *cmd, sl_rundb *db, int64_t *ids, int n)
 {
-    for (int i = 0; i < n; i++) {
-        if (sl__cli_resolve_id(cmd, db, &ids[i]))
+    for (int i = 0; i < n; i++)
+        if (sl__cli_find_run(cmd, db, &ids[i]))
             return 1;
-        if (sl__cli_run_exists(cmd, db, ids[i]) != 1)
-            return 1;
-    }
     return 0;
-}
-
-/* " run_id IN (?a, ?b, ...)" for the ids. */
-static void sql_in_ids(sl__sql *q, const char *column, const int64_t *ids,
-                       int n)
-{
-    sl__sql_add(q, column);
-    sl__sql_add(q, " IN (");
-    for (int i = 0; i < n; i++) {
-        sl__sql_add(q, i ? ", " : "");
-        sl__sql_ref(q, sl__sql_param_int(q, ids[i]));
-    }
-    sl__sql_add(q, ")");
 }
 
 /* ---- compare -------------------------------------------------------------- */
@@ -208,70 +192,127 @@ static char *dup_or_null(const char *s)
     return s ? strdup(s) : NULL;
 }
 
-/* Rows (key, run_id, text, type, num) ordered by key, gathered into one
- * crow per key. Returns SQLITE_DONE or an error code. */
-static int gather(sqlite3 *h, sl__sql *q, const int64_t *ids, int n,
-                  crows *out)
+/* The values of the runs before they are grouped by key: one per (run
+ * index k, key). */
+typedef struct cval {
+    char *key, *text, *type;
+    double num;
+    int k;
+} cval;
+
+typedef struct cvals {
+    cval *v;
+    size_t n, cap;
+    int k; /* the run being read */
+} cvals;
+
+static void cvals_free(cvals *c)
 {
-    sqlite3_stmt *s;
-    int rc = sl__sql_prepare(q, h, &s);
-    if (rc != SQLITE_OK)
-        return rc;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        const char *key = sl__cli_col_text(s, 0);
-        if (!key)
-            continue;
-        if (out->n == 0 || strcmp(out->r[out->n - 1].key, key) != 0) {
+    for (size_t i = 0; i < c->n; i++) {
+        free(c->v[i].key);
+        free(c->v[i].text);
+        free(c->v[i].type);
+    }
+    free(c->v);
+}
+
+/* text NULL: a number, shown by its exact text */
+static int cval_add(cvals *c, const char *key, const char *text,
+                    const char *type, double num)
+{
+    if (!key)
+        return 0;
+    if (c->n == c->cap) {
+        size_t cap = c->cap ? 2 * c->cap : 64;
+        cval *p = realloc(c->v, cap * sizeof *p);
+        if (!p)
+            return SL_ENOMEM;
+        c->v = p;
+        c->cap = cap;
+    }
+    char buf[40];
+    if (!text) {
+        if (isnan(num))
+            snprintf(buf, sizeof buf, "nan");
+        else
+            snprintf(buf, sizeof buf, "%.17g", num);
+        text = buf;
+    }
+    cval *v = &c->v[c->n++];
+    v->key = strdup(key);
+    v->text = strdup(text);
+    v->type = dup_or_null(type);
+    v->num = num;
+    v->k = c->k;
+    return v->key && v->text && (v->type || !type) ? 0 : SL_ENOMEM;
+}
+
+static int c_param(void *user, const char *key, const char *alias,
+                   const char *type, const char *text, double num)
+{
+    (void)alias;
+    return cval_add(user, key, text, type, num);
+}
+
+static int c_final(void *user, const char *name, int64_t step, double v)
+{
+    (void)step;
+    return cval_add(user, name, NULL, NULL, v);
+}
+
+static int c_result(void *user, const char *name, double v,
+                    const char *text)
+{
+    (void)text;
+    return cval_add(user, name, NULL, NULL, v);
+}
+
+static int cval_order(const void *a, const void *b)
+{
+    const cval *x = a, *y = b;
+    int o = strcmp(x->key, y->key);
+    return o ? o : (x->k > y->k) - (x->k < y->k);
+}
+
+/* The values ordered by key (byte order), gathered into one crow per key
+ * (the strings move into out). SL_OK or SL_ENOMEM. */
+static int gather(cvals *in, int n, crows *out)
+{
+    if (in->n)
+        qsort(in->v, in->n, sizeof *in->v, cval_order);
+    for (size_t i = 0; i < in->n; i++) {
+        cval *v = &in->v[i];
+        if (out->n == 0 || strcmp(out->r[out->n - 1].key, v->key) != 0) {
             if (out->n == out->cap) {
                 size_t cap = out->cap ? 2 * out->cap : 64;
                 crow *p = realloc(out->r, cap * sizeof *p);
-                if (!p) {
-                    rc = SQLITE_NOMEM;
-                    break;
-                }
+                if (!p)
+                    return SL_ENOMEM;
                 out->r = p;
                 out->cap = cap;
             }
-            crow *c = &out->r[out->n];
+            crow *c = &out->r[out->n++];
             memset(c, 0, sizeof *c);
-            if (!(c->key = strdup(key))) {
-                rc = SQLITE_NOMEM;
-                break;
-            }
-            out->n++;
+            c->key = v->key;
+            v->key = NULL;
         }
         crow *c = &out->r[out->n - 1];
-        int64_t run = sqlite3_column_int64(s, 1);
-        for (int k = 0; k < n; k++)
-            if (ids[k] == run && !c->text[k]) {
-                double v = sl__cli_col_double(s, 4);
-                char buf[40];
-                const char *t = sl__cli_col_text(s, 2);
-                if (!t) { /* a number: its exact text */
-                    if (isnan(v))
-                        snprintf(buf, sizeof buf, "nan");
-                    else
-                        snprintf(buf, sizeof buf, "%.17g", v);
-                    t = buf;
-                }
-                c->text[k] = strdup(t);
-                c->type[k] = dup_or_null(sl__cli_col_text(s, 3));
-                c->num[k] = v;
-                if (!c->text[k])
-                    rc = SQLITE_NOMEM;
-            }
-        if (rc == SQLITE_NOMEM)
-            break;
+        if (!c->text[v->k]) {
+            c->text[v->k] = v->text;
+            c->type[v->k] = v->type;
+            c->num[v->k] = v->num;
+            v->text = v->type = NULL;
+        }
     }
-    sqlite3_finalize(s);
     for (size_t i = 0; i < out->n; i++)
         for (int k = 1; k < n; k++) {
             const char *a = out->r[i].text[0], *b = out->r[i].text[k];
             if ((!a) != (!b) || (a && strcmp(a, b) != 0))
                 out->r[i].differs = 1;
         }
-    return rc;
+    return SL_OK;
 }
+
 
 /* A value as JSON: typed param, number, or null. */
 static void json_value(sl__json *w, const crow *c, int k)
@@ -353,39 +394,37 @@ static void json_crows(sl__json *w, const char *key, const crows *c, int n,
     sl__json_array_end(w);
 }
 
-static int compare_runs(sl__db *db, const hopts *o, const int64_t *ids, int n)
+/* What the comparison shows of each run (owned copies). */
+typedef struct crun {
+    char *name, *status, *hash;
+    int64_t seed;
+} crun;
+
+static int compare_runs(sl_rundb *db, const hopts *o, const int64_t *ids, int n)
 {
-    sqlite3 *h = sl__db_sqlite(db);
     crows params = {0}, finals = {0}, results = {0};
-    sl__sql qp = {0}, qf = {0}, qr = {0};
-    sqlite3_stmt *r = NULL;
-    int rc;
-
-    sl__sql_add(&qp, "SELECT key, run_id, value_text, type, value_num"
-                     " FROM params WHERE");
-    sql_in_ids(&qp, " run_id", ids, n);
-    sl__sql_add(&qp, " ORDER BY key, run_id");
-    /* the value at the highest step (SQLite takes the bare columns from
-     * the row that has the max) */
-    sl__sql_add(&qf, "SELECT name, run_id, NULL, NULL, value FROM"
-                     " (SELECT name, run_id, value, max(step) FROM metrics"
-                     " WHERE");
-    sql_in_ids(&qf, " run_id", ids, n);
-    sl__sql_add(&qf, " GROUP BY run_id, name) ORDER BY name, run_id");
-    sl__sql_add(&qr, "SELECT name, run_id, NULL, NULL, value FROM results"
-                     " WHERE");
-    sql_in_ids(&qr, " run_id", ids, n);
-    sl__sql_add(&qr, " ORDER BY name, run_id");
-    if ((rc = gather(h, &qp, ids, n, &params)) != SQLITE_DONE ||
-        (rc = gather(h, &qf, ids, n, &finals)) != SQLITE_DONE ||
-        (rc = gather(h, &qr, ids, n, &results)) != SQLITE_DONE)
+    cvals cp = {0}, cf = {0}, cr = {0};
+    crun runs[MAX_COMPARE];
+    memset(runs, 0, sizeof runs);
+    int rc = SL_OK, io = 0;
+    for (int k = 0; k < n && rc == SL_OK; k++) {
+        const sl_run_info *r;
+        cp.k = cf.k = cr.k = k;
+        if ((rc = sl_rundb_params(db, ids[k], c_param, &cp)) ||
+            (rc = sl_rundb_final_metrics(db, ids[k], c_final, &cf)) ||
+            (rc = sl_rundb_results(db, ids[k], c_result, &cr)) ||
+            (rc = sl_rundb_run(db, ids[k], &r)))
+            break;
+        runs[k].seed = r->seed;
+        if ((r->name && !(runs[k].name = strdup(r->name))) ||
+            (r->status && !(runs[k].status = strdup(r->status))) ||
+            (r->config_hash && !(runs[k].hash = strdup(r->config_hash))))
+            rc = SL_ENOMEM;
+    }
+    if (rc || (rc = gather(&cp, n, &params)) ||
+        (rc = gather(&cf, n, &finals)) || (rc = gather(&cr, n, &results)))
         goto done;
 
-    r = sl__cli_prepare(h, "SELECT " SL__RUN_COLUMNS
-                           " FROM runs WHERE id = ?1");
-    rc = SQLITE_ERROR;
-    if (!r)
-        goto done;
     size_t n_diff = 0;
     for (size_t i = 0; i < params.n; i++)
         n_diff += params.r[i].differs != 0;
@@ -396,21 +435,17 @@ static int compare_runs(sl__db *db, const hopts *o, const int64_t *ids, int n)
         sl__json_key(&w, "runs");
         sl__json_array_begin(&w);
         for (int k = 0; k < n; k++) {
-            sqlite3_reset(r);
-            sqlite3_bind_int64(r, 1, ids[k]);
-            if ((rc = sqlite3_step(r)) != SQLITE_ROW)
-                goto done;
             sl__json_object_begin(&w);
             sl__json_key(&w, "id");
             sl__json_int(&w, ids[k]);
             sl__json_key(&w, "name");
-            sl__json_string(&w, sl__cli_col_text(r, SL__C_NAME));
+            sl__json_string(&w, runs[k].name);
             sl__json_key(&w, "status");
-            sl__json_string(&w, sl__cli_col_text(r, SL__C_STATUS));
+            sl__json_string(&w, runs[k].status);
             sl__json_key(&w, "seed");
-            sl__json_int(&w, sqlite3_column_int64(r, SL__C_SEED));
+            sl__json_int(&w, runs[k].seed);
             sl__json_key(&w, "config_hash");
-            sl__json_string(&w, sl__cli_col_text(r, SL__C_CONFIG_HASH));
+            sl__json_string(&w, runs[k].hash);
             sl__json_object_end(&w);
         }
         sl__json_array_end(&w);
@@ -424,7 +459,7 @@ static int compare_runs(sl__db *db, const hopts *o, const int64_t *ids, int n)
         json_crows(&w, "final_metrics", &finals, n, 0);
         json_crows(&w, "results", &results, n, 0);
         sl__json_object_end(&w);
-        rc = sl__json_finish(&w) == 0 ? SQLITE_DONE : SQLITE_IOERR;
+        io = sl__json_finish(&w) != 0;
         goto done;
     }
 
@@ -440,7 +475,6 @@ static int compare_runs(sl__db *db, const hopts *o, const int64_t *ids, int n)
         t.maxw[k + 1] = 32;
     }
     const char *names[MAX_COMPARE + 1], *st[MAX_COMPARE + 1];
-    char *own_names[MAX_COMPARE], *own_st[MAX_COMPARE];
     char seeds[MAX_COMPARE][24], hashes[MAX_COMPARE][16];
     const char *sd[MAX_COMPARE + 1], *hs[MAX_COMPARE + 1];
     names[0] = "name";
@@ -450,25 +484,11 @@ static int compare_runs(sl__db *db, const hopts *o, const int64_t *ids, int n)
     int same_hash = 1;
     char first_hash[80] = "";
     for (int k = 0; k < n; k++) {
-        sqlite3_reset(r);
-        sqlite3_bind_int64(r, 1, ids[k]);
-        own_names[k] = own_st[k] = NULL;
-        if ((rc = sqlite3_step(r)) != SQLITE_ROW) {
-            for (int j = 0; j < k; j++) {
-                free(own_names[j]);
-                free(own_st[j]);
-            }
-            sl__table_free(&t);
-            goto done;
-        }
-        own_names[k] = dup_or_null(sl__cli_col_text(r, SL__C_NAME));
-        own_st[k] = dup_or_null(sl__cli_col_text(r, SL__C_STATUS));
-        names[k + 1] = own_names[k];
-        st[k + 1] = own_st[k];
-        snprintf(seeds[k], sizeof seeds[k], "%lld",
-                 (long long)sqlite3_column_int64(r, SL__C_SEED));
+        names[k + 1] = runs[k].name;
+        st[k + 1] = runs[k].status;
+        snprintf(seeds[k], sizeof seeds[k], "%lld", (long long)runs[k].seed);
         sd[k + 1] = seeds[k];
-        const char *hash = sl__cli_col_text(r, SL__C_CONFIG_HASH);
+        const char *hash = runs[k].hash;
         snprintf(hashes[k], sizeof hashes[k], "%.12s", hash ? hash : "-");
         hs[k + 1] = hashes[k];
         if (k == 0)
@@ -486,10 +506,6 @@ static int compare_runs(sl__db *db, const hopts *o, const int64_t *ids, int n)
     printf("\n");
     sl__table_print(&t, stdout, "  ");
     sl__table_free(&t);
-    for (int k = 0; k < n; k++) {
-        free(own_names[k]);
-        free(own_st[k]);
-    }
 
     char title[160];
     if (n_diff == 0)
@@ -505,21 +521,24 @@ static int compare_runs(sl__db *db, const hopts *o, const int64_t *ids, int n)
     print_crows("final metrics (value at the last step)", &finals, ids, n, 0,
                 0);
     print_crows("results", &results, ids, n, 0, 0);
-    rc = SQLITE_DONE;
 done:
-    if (rc != SQLITE_DONE)
-        fprintf(stderr, "spikelab compare: %s: %s\n", sl__db_path(db),
-                rc == SQLITE_IOERR ? "cannot write the output"
-                : rc == SQLITE_NOMEM ? "out of memory"
-                                     : sqlite3_errmsg(h));
-    sqlite3_finalize(r);
+    if (rc == SL_ENOMEM || io)
+        fprintf(stderr, "spikelab compare: %s: %s\n", sl_rundb_path(db),
+                io ? "cannot write the output" : "out of memory");
+    else if (rc)
+        fprintf(stderr, "spikelab compare: %s\n", sl_rundb_errmsg(db));
+    for (int k = 0; k < n; k++) {
+        free(runs[k].name);
+        free(runs[k].status);
+        free(runs[k].hash);
+    }
+    cvals_free(&cp);
+    cvals_free(&cf);
+    cvals_free(&cr);
     crows_free(&params);
     crows_free(&finals);
     crows_free(&results);
-    sl__sql_free(&qp);
-    sl__sql_free(&qf);
-    sl__sql_free(&qr);
-    return rc == SQLITE_DONE ? 0 : 1;
+    return rc || io ? 1 : 0;
 }
 
 int sl__cmd_compare(int argc, char **argv)
@@ -543,12 +562,13 @@ int sl__cmd_compare(int argc, char **argv)
         free(o.pos);
         return p == 1 ? sl__cli_finish("compare", 0) : 2;
     }
-    sl__db *db;
+    sl_rundb *db;
     int status = 1;
-    if (sl__cli_open_db("compare", o.db, &db) == 0) {
-        sqlite3 *h = sl__db_sqlite(db);
-        sqlite3_exec(h, "BEGIN", NULL, NULL, NULL);
-        if (check_ids("compare", db, ids, o.n_pos) == 0) {
+    if (sl__cli_open("compare", o.db, &db) == 0) {
+        /* one snapshot for all the runs */
+        if (sl_rundb_read_begin(db) != SL_OK) {
+            fprintf(stderr, "spikelab compare: %s\n", sl_rundb_errmsg(db));
+        } else if (check_ids("compare", db, ids, o.n_pos) == 0) {
             /* 'last' may name a run given by number too */
             for (int i = 0; status == 1 && i < o.n_pos; i++)
                 for (int j = 0; j < i; j++)
@@ -561,8 +581,7 @@ int sl__cmd_compare(int argc, char **argv)
             if (status == 1)
                 status = compare_runs(db, &o, ids, o.n_pos);
         }
-        sqlite3_exec(h, "COMMIT", NULL, NULL, NULL);
-        sl__db_close(db);
+        sl_rundb_close(db);
     }
     free(o.pos);
     return sl__cli_finish("compare", status);
@@ -613,173 +632,109 @@ static void csv_field(FILE *f, const char *s)
     fputc('"', f);
 }
 
-/* A number with 17 significant digits (exact), nan/inf spelled out, or
- * nothing for NULL when null_is_empty. */
-static void csv_number(FILE *f, sqlite3_stmt *s, int col, int null_is_empty)
+/* A number with 17 significant digits (exact), nan/inf spelled out; NaN
+ * (not recorded) is nothing when nan_is_empty. */
+static void csv_number(FILE *f, double v, int nan_is_empty)
 {
-    if (sqlite3_column_type(s, col) == SQLITE_NULL) {
-        if (!null_is_empty)
+    if (isnan(v)) {
+        if (!nan_is_empty)
             fputs("nan", f);
         return;
     }
-    double v = sqlite3_column_double(s, col);
     if (isinf(v))
         fputs(v > 0 ? "inf" : "-inf", f);
     else
         fprintf(f, "%.17g", v);
 }
 
-static int export_csv(sqlite3 *h, FILE *f, const int64_t *ids, int n)
+typedef struct csv_out {
+    FILE *f;
+    int64_t run;
+} csv_out;
+
+static int csv_param(void *user, const char *key, const char *alias,
+                     const char *type, const char *text, double num)
 {
-    sqlite3_stmt *p = sl__cli_prepare(h, "SELECT key, value_text FROM params"
-                                         " WHERE run_id = ?1 ORDER BY rowid");
-    sqlite3_stmt *m = sl__cli_prepare(h, "SELECT name, step, value, wall_time"
-                                         " FROM metrics WHERE run_id = ?1"
-                                         " ORDER BY name, step, rowid");
-    sqlite3_stmt *r = sl__cli_prepare(h, "SELECT name, value FROM results"
-                                         " WHERE run_id = ?1 ORDER BY name");
-    int rc = SQLITE_ERROR;
-    if (!p || !m || !r)
-        goto out;
-    fputs("run_id,kind,name,step,value,wall_time\r\n", f);
-    for (int k = 0; k < n; k++) {
-        sqlite3_stmt *st[3] = {p, m, r};
-        for (int j = 0; j < 3; j++) {
-            sqlite3_reset(st[j]);
-            sqlite3_bind_int64(st[j], 1, ids[k]);
-        }
-        while ((rc = sqlite3_step(p)) == SQLITE_ROW) {
-            fprintf(f, "%lld,param,", (long long)ids[k]);
-            csv_field(f, sl__cli_col_text(p, 0));
-            fputs(",,", f);
-            csv_field(f, sl__cli_col_text(p, 1));
-            fputs(",\r\n", f);
-        }
-        if (rc != SQLITE_DONE)
-            goto out;
-        while ((rc = sqlite3_step(m)) == SQLITE_ROW) {
-            fprintf(f, "%lld,metric,", (long long)ids[k]);
-            csv_field(f, sl__cli_col_text(m, 0));
-            fprintf(f, ",%lld,", (long long)sqlite3_column_int64(m, 1));
-            csv_number(f, m, 2, 0);
-            fputc(',', f);
-            csv_number(f, m, 3, 1);
-            fputs("\r\n", f);
-        }
-        if (rc != SQLITE_DONE)
-            goto out;
-        while ((rc = sqlite3_step(r)) == SQLITE_ROW) {
-            fprintf(f, "%lld,result,", (long long)ids[k]);
-            csv_field(f, sl__cli_col_text(r, 0));
-            fputs(",,", f);
-            csv_number(f, r, 1, 0);
-            fputs(",\r\n", f);
-        }
-        if (rc != SQLITE_DONE)
-            goto out;
-    }
-out:
-    sqlite3_finalize(p);
-    sqlite3_finalize(m);
-    sqlite3_finalize(r);
-    return rc == SQLITE_DONE ? 0 : -1;
+    csv_out *c = user;
+    (void)alias, (void)type, (void)num;
+    fprintf(c->f, "%lld,param,", (long long)c->run);
+    csv_field(c->f, key);
+    fputs(",,", c->f);
+    csv_field(c->f, text);
+    fputs(",\r\n", c->f);
+    return 0;
 }
 
-static int export_json(sqlite3 *h, FILE *f, const int64_t *ids, int n)
+static int csv_metric(void *user, const char *name, int64_t step, double v,
+                      double wall)
 {
-    sqlite3_stmt *run = sl__cli_prepare(h, "SELECT " SL__RUN_COLUMNS
-                                           " FROM runs WHERE id = ?1");
-    sqlite3_stmt *p = sl__cli_prepare(h, "SELECT key, type, value_text,"
-                                         " value_num FROM params"
-                                         " WHERE run_id = ?1 ORDER BY rowid");
-    sqlite3_stmt *m = sl__cli_prepare(h, "SELECT name, step, value, wall_time"
-                                         " FROM metrics WHERE run_id = ?1"
-                                         " ORDER BY name, step, rowid");
-    sqlite3_stmt *r = sl__cli_prepare(h, "SELECT name, value FROM results"
-                                         " WHERE run_id = ?1 ORDER BY name");
-    int rc = SQLITE_ERROR;
+    csv_out *c = user;
+    fprintf(c->f, "%lld,metric,", (long long)c->run);
+    csv_field(c->f, name);
+    fprintf(c->f, ",%lld,", (long long)step);
+    csv_number(c->f, v, 0);
+    fputc(',', c->f);
+    csv_number(c->f, wall, 1);
+    fputs("\r\n", c->f);
+    return 0;
+}
+
+static int csv_result(void *user, const char *name, double v,
+                      const char *text)
+{
+    csv_out *c = user;
+    (void)text;
+    fprintf(c->f, "%lld,result,", (long long)c->run);
+    csv_field(c->f, name);
+    fputs(",,", c->f);
+    csv_number(c->f, v, 0);
+    fputs(",\r\n", c->f);
+    return 0;
+}
+
+/* 0, or -1 after a database error (message on db). */
+static int export_csv(sl_rundb *db, FILE *f, const int64_t *ids, int n)
+{
+    fputs("run_id,kind,name,step,value,wall_time\r\n", f);
+    for (int k = 0; k < n; k++) {
+        csv_out c = {f, ids[k]};
+        if (sl_rundb_params(db, ids[k], csv_param, &c) ||
+            sl_rundb_metrics(db, ids[k], NULL, csv_metric, &c) ||
+            sl_rundb_results(db, ids[k], csv_result, &c))
+            return -1;
+    }
+    return 0;
+}
+
+/* 0, -1 after a database error (message on db), -2 the output failed. */
+static int export_json(sl_rundb *db, FILE *f, const int64_t *ids, int n)
+{
     sl__json w;
     sl__json_init(&w, f, 4);
-    if (!run || !p || !m || !r)
-        goto out;
     sl__json_object_begin(&w);
     sl__json_key(&w, "runs");
     sl__json_array_begin(&w);
     for (int k = 0; k < n; k++) {
-        sqlite3_stmt *st[4] = {run, p, m, r};
-        for (int j = 0; j < 4; j++) {
-            sqlite3_reset(st[j]);
-            sqlite3_bind_int64(st[j], 1, ids[k]);
+        const sl_run_info *r;
+        sl__strv tags = {0};
+        if (sl_rundb_run(db, ids[k], &r) || sl__cli_tags(db, ids[k], &tags)) {
+            sl__strv_free(&tags);
+            return -1;
         }
-        if ((rc = sqlite3_step(run)) != SQLITE_ROW)
-            goto out;
         sl__json_object_begin(&w);
-        sl__cli_json_run_fields(&w, run);
-        sl__json_key(&w, "params");
-        sl__json_object_begin(&w);
-        while ((rc = sqlite3_step(p)) == SQLITE_ROW) {
-            sl__json_key(&w, sl__cli_col_text(p, 0));
-            sl__cli_json_param(&w, sl__cli_col_text(p, 1),
-                               sl__cli_col_text(p, 2), p, 3);
-        }
-        sl__json_object_end(&w);
-        if (rc != SQLITE_DONE)
-            goto out;
-        sl__json_key(&w, "metrics");
-        sl__json_object_begin(&w);
-        char *cur = NULL;
-        while ((rc = sqlite3_step(m)) == SQLITE_ROW) {
-            const char *name = sl__cli_col_text(m, 0);
-            if (!name)
-                name = "";
-            if (!cur || strcmp(cur, name) != 0) {
-                if (cur)
-                    sl__json_array_end(&w);
-                free(cur);
-                if (!(cur = strdup(name))) {
-                    rc = SQLITE_NOMEM;
-                    break;
-                }
-                sl__json_key(&w, name);
-                sl__json_array_begin(&w);
-            }
-            sl__json_object_begin(&w);
-            sl__json_key(&w, "step");
-            sl__json_int(&w, sqlite3_column_int64(m, 1));
-            sl__json_key(&w, "value");
-            sl__json_number(&w, sl__cli_col_double(m, 2));
-            sl__json_key(&w, "wall_time");
-            sl__json_number(&w, sl__cli_col_double(m, 3));
-            sl__json_object_end(&w);
-        }
-        if (cur)
-            sl__json_array_end(&w);
-        free(cur);
-        if (rc != SQLITE_DONE)
-            goto out;
-        sl__json_object_end(&w);
-        sl__json_key(&w, "results");
-        sl__json_object_begin(&w);
-        while ((rc = sqlite3_step(r)) == SQLITE_ROW) {
-            sl__json_key(&w, sl__cli_col_text(r, 0));
-            sl__json_number(&w, sl__cli_col_double(r, 1));
-        }
-        sl__json_object_end(&w);
-        if (rc != SQLITE_DONE)
-            goto out;
+        sl__cli_json_run_fields(&w, r, &tags);
+        sl__strv_free(&tags);
+        if (sl__cli_json_params(&w, db, ids[k]) ||
+            sl__cli_json_metrics(&w, db, ids[k]) ||
+            sl__cli_json_results(&w, db, ids[k], 0))
+            return -1;
         sl__json_object_end(&w);
     }
     sl__json_array_end(&w);
     sl__json_object_end(&w);
-    if (sl__json_finish(&w) != 0)
-        rc = SQLITE_IOERR;
-out:
-    sqlite3_finalize(run);
-    sqlite3_finalize(p);
-    sqlite3_finalize(m);
-    sqlite3_finalize(r);
-    return rc == SQLITE_DONE ? 0 : -1;
+    return sl__json_finish(&w) == 0 ? 0 : -2;
 }
+
 
 /* mkdir -p for the directories of path (not its last component). */
 static int make_parents(char *path)
@@ -815,24 +770,60 @@ static int safe_name(const char *name)
     return 1;
 }
 
-static int export_artifacts(sqlite3 *h, const char *dir, const int64_t *ids,
+/* The artifacts of a run as listed (owned copies). */
+typedef struct art {
+    char *name, *path;
+    int in_db;
+} art;
+
+typedef struct arts {
+    art *v;
+    size_t n, cap;
+} arts;
+
+static void arts_free(arts *a)
+{
+    for (size_t i = 0; i < a->n; i++) {
+        free(a->v[i].name);
+        free(a->v[i].path);
+    }
+    free(a->v);
+    memset(a, 0, sizeof *a);
+}
+
+static int art_add(void *user, const sl_artifact_info *a)
+{
+    arts *l = user;
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? 2 * l->cap : 16;
+        art *p = realloc(l->v, cap * sizeof *p);
+        if (!p)
+            return SL_ENOMEM;
+        l->v = p;
+        l->cap = cap;
+    }
+    art *x = &l->v[l->n++];
+    x->name = dup_or_null(a->name);
+    x->path = dup_or_null(a->path);
+    x->in_db = a->in_db;
+    return (a->name && !x->name) || (a->path && !x->path) ? SL_ENOMEM : 0;
+}
+
+/* 0, -1 after a database error (message on db), -2 after reporting a
+ * failure of our own. */
+static int export_artifacts(sl_rundb *db, const char *dir, const int64_t *ids,
                             int n)
 {
-    sqlite3_stmt *s = sl__cli_prepare(h, "SELECT name, data, path FROM"
-                                         " artifacts WHERE run_id = ?1"
-                                         " ORDER BY name");
-    if (!s)
-        return -1;
-    int rc = SQLITE_DONE, n_written = 0, bad = 0;
-    for (int k = 0; k < n && !bad; k++) {
-        sqlite3_reset(s);
-        sqlite3_bind_int64(s, 1, ids[k]);
-        while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-            const char *name = sl__cli_col_text(s, 0);
-            if (sqlite3_column_type(s, 1) == SQLITE_NULL) {
+    int n_written = 0, bad = 0, rc = SL_OK;
+    for (int k = 0; k < n && !bad && !rc; k++) {
+        arts l = {0};
+        rc = sl_rundb_artifacts(db, ids[k], art_add, &l);
+        for (size_t i = 0; i < l.n && !rc && !bad; i++) {
+            const char *name = l.v[i].name;
+            if (!l.v[i].in_db) {
                 printf("run %lld: %s is kept outside the database: %s\n",
                        (long long)ids[k], name ? name : "?",
-                       sl__cli_col_text(s, 2) ? sl__cli_col_text(s, 2) : "?");
+                       l.v[i].path ? l.v[i].path : "?");
                 continue;
             }
             if (!name || !safe_name(name)) {
@@ -841,15 +832,17 @@ static int export_artifacts(sqlite3 *h, const char *dir, const int64_t *ids,
                         (long long)ids[k], name ? name : "");
                 continue;
             }
+            const void *data;
+            size_t size;
+            if ((rc = sl_rundb_artifact(db, ids[k], name, &data, &size)))
+                break;
             size_t len = strlen(dir) + strlen(name) + 32;
             char *path = malloc(len);
             if (!path) {
-                bad = 1;
+                rc = SL_ENOMEM;
                 break;
             }
             snprintf(path, len, "%s/%lld/%s", dir, (long long)ids[k], name);
-            const void *data = sqlite3_column_blob(s, 1);
-            size_t size = (size_t)sqlite3_column_bytes(s, 1);
             FILE *f = NULL;
             if (make_parents(path) != 0 || !(f = fopen(path, "wb")) ||
                 (size && fwrite(data, 1, size, f) != size)) {
@@ -867,14 +860,16 @@ static int export_artifacts(sqlite3 *h, const char *dir, const int64_t *ids,
                 n_written++;
             }
             free(path);
-            if (bad)
-                break;
         }
+        arts_free(&l);
     }
-    sqlite3_finalize(s);
     if (bad)
         return -2;
-    if (rc != SQLITE_DONE)
+    if (rc == SL_ENOMEM) {
+        fprintf(stderr, "spikelab export: out of memory\n");
+        return -2;
+    }
+    if (rc)
         return -1;
     if (n_written == 0)
         printf("no artifacts stored in the database for %s\n",
@@ -908,24 +903,25 @@ int sl__cmd_export(int argc, char **argv)
         free(ids);
         return p == 1 ? sl__cli_finish("export", 0) : 2;
     }
-    sl__db *db;
+    sl_rundb *db;
     int status = 1;
-    if (sl__cli_open_db("export", o.db, &db) == 0) {
-        sqlite3 *h = sl__db_sqlite(db);
-        sqlite3_exec(h, "BEGIN", NULL, NULL, NULL);
-        if (check_ids("export", db, ids, o.n_pos) == 0) {
+    if (sl__cli_open("export", o.db, &db) == 0) {
+        /* one snapshot for all the runs */
+        if (sl_rundb_read_begin(db) != SL_OK) {
+            fprintf(stderr, "spikelab export: %s\n", sl_rundb_errmsg(db));
+        } else if (check_ids("export", db, ids, o.n_pos) == 0) {
             FILE *f = stdout;
             int r;
             if (o.artifacts) {
-                r = export_artifacts(h, o.artifacts, ids, o.n_pos);
+                r = export_artifacts(db, o.artifacts, ids, o.n_pos);
             } else if (o.output && !(f = fopen(o.output, "w"))) {
                 fprintf(stderr, "spikelab export: %s: %s\n", o.output,
                         strerror(errno));
                 r = -2;
             } else {
                 r = o.format && strcmp(o.format, "json") == 0
-                        ? export_json(h, f, ids, o.n_pos)
-                        : export_csv(h, f, ids, o.n_pos);
+                        ? export_json(db, f, ids, o.n_pos)
+                        : export_csv(db, f, ids, o.n_pos);
                 if (f != stdout && fclose(f) != 0 && r == 0) {
                     fprintf(stderr, "spikelab export: %s: %s\n", o.output,
                             strerror(errno));
@@ -933,12 +929,10 @@ int sl__cmd_export(int argc, char **argv)
                 }
             }
             if (r == -1)
-                fprintf(stderr, "spikelab export: %s: %s\n", sl__db_path(db),
-                        sqlite3_errmsg(h));
+                fprintf(stderr, "spikelab export: %s\n", sl_rundb_errmsg(db));
             status = r != 0;
         }
-        sqlite3_exec(h, "COMMIT", NULL, NULL, NULL);
-        sl__db_close(db);
+        sl_rundb_close(db);
     }
     free(o.pos);
     free(ids);
@@ -987,6 +981,7 @@ static const char rm_usage[] =
     "  --db PATH   run database (default: $SPIKELAB_DB, else ./spikelab.db)\n"
     "  --help      this text\n";
 
+
 int sl__cmd_tag(int argc, char **argv)
 {
     hopts o;
@@ -1013,58 +1008,48 @@ int sl__cmd_tag(int argc, char **argv)
         free(o.pos);
         return p == 1 ? sl__cli_finish("tag", 0) : 2;
     }
-    sl__db *db;
+    sl_rundb *db;
     int status = 1;
-    if (sl__cli_open_db("tag", o.db, &db) == 0) {
-        sqlite3 *h = sl__db_sqlite(db);
-        if (sl__cli_resolve_id("tag", db, &id) == 0 &&
-            sl__cli_run_exists("tag", db, id) == 1) {
+    if (sl__cli_open("tag", o.db, &db) == 0) {
+        if (sl__cli_find_run("tag", db, &id) == 0) {
             status = 0;
-            sl__err err;
-            sl__err_clear(&err);
             for (int i = 1; i < o.n_pos && status == 0; i++) {
-                if (sl__db_tag(db, id, o.pos[i], !o.remove, &err) != SL_OK) {
-                    fprintf(stderr, "spikelab tag: %s\n", err.msg);
+                int rc = o.remove ? sl_rundb_untag(db, id, o.pos[i])
+                                  : sl_rundb_tag(db, id, o.pos[i]);
+                if (rc != SL_OK) {
+                    fprintf(stderr, "spikelab tag: %s\n",
+                            sl_rundb_errmsg(db));
                     status = 1;
                 }
             }
             if (o.n_pos == 1) { /* list */
-                sqlite3_stmt *s = sl__cli_prepare(h, "SELECT tag FROM tags"
-                                                     " WHERE run_id = ?1"
-                                                     " ORDER BY tag");
-                sl__json w;
-                sl__json_init(&w, stdout, 1);
-                int rc = SQLITE_ERROR;
-                if (s) {
-                    sqlite3_bind_int64(s, 1, id);
-                    if (o.json)
-                        sl__json_array_begin(&w);
-                    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-                        if (o.json) {
-                            sl__json_string(&w, sl__cli_col_text(s, 0));
-                        } else {
-                            sl__cli_put_clean(stdout, sl__cli_col_text(s, 0));
-                            putchar('\n');
-                        }
-                    }
-                    if (o.json) {
-                        sl__json_array_end(&w);
-                        sl__json_finish(&w);
-                    }
-                }
-                sqlite3_finalize(s);
-                if (rc != SQLITE_DONE) {
-                    fprintf(stderr, "spikelab tag: %s: %s\n",
-                            sl__db_path(db), sqlite3_errmsg(h));
+                sl__strv tags = {0};
+                if (sl__cli_tags(db, id, &tags) != SL_OK) {
+                    fprintf(stderr, "spikelab tag: %s\n",
+                            sl_rundb_errmsg(db));
                     status = 1;
+                } else if (o.json) {
+                    sl__json w;
+                    sl__json_init(&w, stdout, 1);
+                    sl__json_array_begin(&w);
+                    for (size_t i = 0; i < tags.n; i++)
+                        sl__json_string(&w, tags.v[i]);
+                    sl__json_array_end(&w);
+                    sl__json_finish(&w);
+                } else {
+                    for (size_t i = 0; i < tags.n; i++) {
+                        sl__cli_put_clean(stdout, tags.v[i]);
+                        putchar('\n');
+                    }
                 }
+                sl__strv_free(&tags);
             } else if (status == 0) {
                 printf("run %lld: %d tag%s %s\n", (long long)id, o.n_pos - 1,
                        o.n_pos == 2 ? "" : "s",
                        o.remove ? "removed" : "added");
             }
         }
-        sl__db_close(db);
+        sl_rundb_close(db);
     }
     free(o.pos);
     return sl__cli_finish("tag", status);
@@ -1095,17 +1080,17 @@ int sl__cmd_note(int argc, char **argv)
         free(o.pos);
         return p == 1 ? sl__cli_finish("note", 0) : 2;
     }
-    sl__db *db;
+    sl_rundb *db;
     int status = 1;
-    if (sl__cli_open_db("note", o.db, &db) == 0) {
-        if (sl__cli_resolve_id("note", db, &id) == 0 &&
-            sl__cli_run_exists("note", db, id) == 1) {
-            sl__err err;
-            sl__err_clear(&err);
+    if (sl__cli_open("note", o.db, &db) == 0) {
+        if (sl__cli_find_run("note", db, &id) == 0) {
             if (o.n_pos == 2 || o.clear) {
                 const char *text = o.clear ? NULL : o.pos[1];
-                if (sl__db_note(db, id, text, o.append, &err) != SL_OK) {
-                    fprintf(stderr, "spikelab note: %s\n", err.msg);
+                int rc = o.append ? sl_rundb_append_note(db, id, text)
+                                  : sl_rundb_set_note(db, id, text);
+                if (rc != SL_OK) {
+                    fprintf(stderr, "spikelab note: %s\n",
+                            sl_rundb_errmsg(db));
                 } else {
                     printf("run %lld: note %s\n", (long long)id,
                            !text || !*text ? "cleared"
@@ -1114,41 +1099,35 @@ int sl__cmd_note(int argc, char **argv)
                     status = 0;
                 }
             } else {
-                sqlite3 *h = sl__db_sqlite(db);
-                sqlite3_stmt *s = sl__cli_prepare(h, "SELECT note FROM runs"
-                                                     " WHERE id = ?1");
-                if (s) {
-                    sqlite3_bind_int64(s, 1, id);
-                    if (sqlite3_step(s) == SQLITE_ROW) {
-                        const char *note = sl__cli_col_text(s, 0);
-                        if (o.json) {
-                            sl__json w;
-                            sl__json_init(&w, stdout, 0);
-                            sl__json_object_begin(&w);
-                            sl__json_key(&w, "id");
-                            sl__json_int(&w, id);
-                            sl__json_key(&w, "note");
-                            sl__json_string(&w, note);
-                            sl__json_object_end(&w);
-                            sl__json_finish(&w);
-                        } else if (note) {
-                            /* newlines kept: a note may have several lines */
-                            for (const char *c = note; *c; c++)
-                                putchar((unsigned char)*c < 0x20 && *c != '\n'
-                                            ? '?'
-                                            : *c);
-                            putchar('\n');
-                        }
-                        status = 0;
+                const sl_run_info *r;
+                if (sl_rundb_run(db, id, &r) != SL_OK) {
+                    fprintf(stderr, "spikelab note: %s\n",
+                            sl_rundb_errmsg(db));
+                } else {
+                    const char *note = r->note;
+                    if (o.json) {
+                        sl__json w;
+                        sl__json_init(&w, stdout, 0);
+                        sl__json_object_begin(&w);
+                        sl__json_key(&w, "id");
+                        sl__json_int(&w, id);
+                        sl__json_key(&w, "note");
+                        sl__json_string(&w, note);
+                        sl__json_object_end(&w);
+                        sl__json_finish(&w);
+                    } else if (note) {
+                        /* newlines kept: a note may have several lines */
+                        for (const char *c = note; *c; c++)
+                            putchar((unsigned char)*c < 0x20 && *c != '\n'
+                                        ? '?'
+                                        : *c);
+                        putchar('\n');
                     }
+                    status = 0;
                 }
-                sqlite3_finalize(s);
-                if (status)
-                    fprintf(stderr, "spikelab note: %s: %s\n",
-                            sl__db_path(db), sqlite3_errmsg(h));
             }
         }
-        sl__db_close(db);
+        sl_rundb_close(db);
     }
     free(o.pos);
     return sl__cli_finish("note", status);
@@ -1170,17 +1149,17 @@ int sl__cmd_rm(int argc, char **argv)
         free(ids);
         return p == 1 ? sl__cli_finish("rm", 0) : 2;
     }
-    sl__db *db;
+    sl_rundb *db;
     int status = 1;
-    if (sl__cli_open_db("rm", o.db, &db) == 0) {
+    if (sl__cli_open("rm", o.db, &db) == 0) {
         int ok = 1;
         for (int i = 0; i < o.n_pos && ok; i++)
-            ok = sl__cli_resolve_id("rm", db, &ids[i]) == 0;
-        sl__err err;
-        sl__err_clear(&err);
-        if (ok && sl__db_run_delete(db, ids, (size_t)o.n_pos, o.force,
-                                    &err) != SL_OK) {
-            fprintf(stderr, "spikelab rm: %s; nothing removed\n", err.msg);
+            ok = sl__cli_resolve_last("rm", db, &ids[i]) == 0;
+        if (ok && sl_rundb_remove(db, ids, (size_t)o.n_pos,
+                                  o.force ? SL_RUNDB_REMOVE_RUNNING : 0) !=
+                      SL_OK) {
+            fprintf(stderr, "spikelab rm: %s; nothing removed\n",
+                    sl_rundb_errmsg(db));
             ok = 0;
         }
         if (ok) {
@@ -1188,7 +1167,7 @@ int sl__cmd_rm(int argc, char **argv)
                 printf("removed run %lld\n", (long long)ids[i]);
             status = 0;
         }
-        sl__db_close(db);
+        sl_rundb_close(db);
     }
     free(o.pos);
     free(ids);

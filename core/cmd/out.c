@@ -1,4 +1,5 @@
-/* core/cmdutil.c — helpers of the run-history commands (see cmdutil.h). */
+/* core/cmd/out.c — helpers of the run-history commands (see out.h); the
+ * database only through <spikelab/rundb.h>. */
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -8,8 +9,8 @@
 #include <time.h>
 
 #include "spikelab/abi.h"
+#include "spikelab/rundb.h"
 #include "cmd/out.h"
-#include "db/liveness.h"
 
 /* ---- options ----------------------------------------------------------- */
 
@@ -58,65 +59,53 @@ int sl__cli_parse_id(const char *cmd, const char *text, int64_t *id)
     return 0;
 }
 
-int sl__cli_resolve_id(const char *cmd, sl__db *db, int64_t *id)
+int sl__cli_open(const char *cmd, const char *dbpath, sl_rundb **db)
 {
-    if (*id > 0)
+    const char *path = sl_rundb_default_path(dbpath);
+    int rc = sl_rundb_open(path, 0, db);
+    if (rc == SL_OK)
         return 0;
-    sqlite3_stmt *s = sl__cli_prepare(sl__db_sqlite(db),
-                                      "SELECT max(id) FROM runs");
-    int ok = s && sqlite3_step(s) == SQLITE_ROW &&
-             sqlite3_column_type(s, 0) != SQLITE_NULL;
-    if (ok)
-        *id = sqlite3_column_int64(s, 0);
-    sqlite3_finalize(s);
-    if (!ok) {
-        fprintf(stderr, "spikelab %s: no runs recorded in %s\n", cmd,
-                sl__db_path(db));
-        return 1;
-    }
-    return 0;
-}
-
-int sl__cli_run_exists(const char *cmd, sl__db *db, int64_t id)
-{
-    sqlite3 *h = sl__db_sqlite(db);
-    sqlite3_stmt *s = sl__cli_prepare(h, "SELECT 1 FROM runs WHERE id = ?1");
-    int rc = SQLITE_ERROR;
-    if (s) {
-        sqlite3_bind_int64(s, 1, id);
-        rc = sqlite3_step(s);
-    }
-    sqlite3_finalize(s);
-    if (rc == SQLITE_ROW)
-        return 1;
-    if (rc == SQLITE_DONE) {
-        fprintf(stderr, "spikelab %s: no run %lld in %s\n", cmd,
-                (long long)id, sl__db_path(db));
-        return 0;
-    }
-    fprintf(stderr, "spikelab %s: %s: %s\n", cmd, sl__db_path(db),
-            sqlite3_errmsg(h));
-    return -1;
-}
-
-int sl__cli_open_db(const char *cmd, const char *dbpath, sl__db **db)
-{
-    sl__err err;
-    sl__err_clear(&err);
-    const char *path = sl__db_default_path(dbpath);
-    int rc = sl__db_open_ex(path, SL__DB_MUST_EXIST, db, &err);
-    if (rc == SL_ENOTFOUND) {
+    if (rc == SL_ENOTFOUND)
         fprintf(stderr,
                 "spikelab %s: no run database at %s (give --db PATH or set "
                 "SPIKELAB_DB)\n",
                 cmd, path);
+    else
+        fprintf(stderr, "spikelab %s: %s\n", cmd, sl_rundb_errmsg(*db));
+    sl_rundb_close(*db);
+    *db = NULL;
+    return 1;
+}
+
+int sl__cli_resolve_last(const char *cmd, sl_rundb *db, int64_t *id)
+{
+    if (*id > 0)
+        return 0;
+    int rc = sl_rundb_last(db, id);
+    if (rc == SL_OK)
+        return 0;
+    if (rc == SL_ENOTFOUND)
+        fprintf(stderr, "spikelab %s: no runs recorded in %s\n", cmd,
+                sl_rundb_path(db));
+    else
+        fprintf(stderr, "spikelab %s: %s\n", cmd, sl_rundb_errmsg(db));
+    return 1;
+}
+
+int sl__cli_find_run(const char *cmd, sl_rundb *db, int64_t *id)
+{
+    if (sl__cli_resolve_last(cmd, db, id))
         return 1;
-    }
-    if (rc != SL_OK) {
-        fprintf(stderr, "spikelab %s: %s\n", cmd, err.msg);
-        return 1;
-    }
-    return 0;
+    const sl_run_info *r;
+    int rc = sl_rundb_run(db, *id, &r);
+    if (rc == SL_OK)
+        return 0;
+    if (rc == SL_ENOTFOUND)
+        fprintf(stderr, "spikelab %s: no run %lld in %s\n", cmd,
+                (long long)*id, sl_rundb_path(db));
+    else
+        fprintf(stderr, "spikelab %s: %s\n", cmd, sl_rundb_errmsg(db));
+    return 1;
 }
 
 int sl__cli_finish(const char *cmd, int status)
@@ -177,28 +166,6 @@ void sl__cli_put_clean(FILE *f, const char *s)
 {
     for (; s && *s; s++)
         fputc((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s, f);
-}
-
-double sl__cli_col_double(sqlite3_stmt *s, int i)
-{
-    return sqlite3_column_type(s, i) == SQLITE_NULL
-               ? NAN
-               : sqlite3_column_double(s, i);
-}
-
-const char *sl__cli_col_text(sqlite3_stmt *s, int i)
-{
-    return (const char *)sqlite3_column_text(s, i);
-}
-
-sqlite3_stmt *sl__cli_prepare(sqlite3 *h, const char *sql)
-{
-    sqlite3_stmt *s = NULL;
-    if (sqlite3_prepare_v2(h, sql, -1, &s, NULL) != SQLITE_OK) {
-        sqlite3_finalize(s);
-        return NULL;
-    }
-    return s;
 }
 
 /* ---- text tables ------------------------------------------------------------ */
@@ -316,48 +283,66 @@ void sl__table_free(sl__table *t)
     t->nrows = t->cap = 0;
 }
 
-/* ---- the run row --------------------------------------------------------------- */
+/* ---- a run ------------------------------------------------------------------ */
 
-int sl__cli_run_alive(sqlite3_stmt *r)
+void sl__strv_free(sl__strv *l)
 {
-    const char *st = sl__cli_col_text(r, SL__C_STATUS);
-    if (!st || strcmp(st, "running") != 0)
-        return -1;
-    return sl__proc_alive(sl__cli_col_text(r, SL__C_HOST),
-                          sqlite3_column_int64(r, SL__C_PID),
-                          sl__cli_col_text(r, SL__C_PROC_ID));
+    for (size_t i = 0; i < l->n; i++)
+        free(l->v[i]);
+    free(l->v);
+    memset(l, 0, sizeof *l);
 }
 
-double sl__cli_run_duration(sqlite3_stmt *r)
+int sl__strv_add(void *user, const char *s)
 {
-    double start = sl__cli_col_double(r, SL__C_STARTED);
-    double end = sl__cli_col_double(r, SL__C_ENDED);
+    sl__strv *l = user;
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? 2 * l->cap : 8;
+        char **v = realloc(l->v, cap * sizeof *v);
+        if (!v)
+            return SL_ENOMEM;
+        l->v = v;
+        l->cap = cap;
+    }
+    if (!(l->v[l->n] = strdup(s ? s : "")))
+        return SL_ENOMEM;
+    l->n++;
+    return 0;
+}
+
+int sl__cli_tags(sl_rundb *db, int64_t run, sl__strv *out)
+{
+    return sl_rundb_tags(db, run, sl__strv_add, out);
+}
+
+double sl__cli_run_duration(const sl_run_info *r)
+{
+    double end = r->ended_at;
     if (isnan(end)) {
-        const char *st = sl__cli_col_text(r, SL__C_STATUS);
-        if (!st || strcmp(st, "running") != 0)
+        if (!r->status || strcmp(r->status, "running") != 0)
             return NAN;
         end = sl__cli_now();
     }
-    return end - start;
+    return end - r->started_at;
 }
 
-void sl__cli_json_col_number(sl__json *w, sqlite3_stmt *s, int i)
+void sl__cli_json_num_or_null(sl__json *w, double v)
 {
-    if (sqlite3_column_type(s, i) == SQLITE_NULL)
+    if (isnan(v))
         sl__json_null(w);
     else
-        sl__json_number(w, sqlite3_column_double(s, i));
+        sl__json_number(w, v);
 }
 
 void sl__cli_json_param(sl__json *w, const char *type, const char *text,
-                        sqlite3_stmt *s, int num_col)
+                        double num)
 {
     if (!type || !text) {
         sl__json_null(w);
     } else if (strcmp(type, "int") == 0) {
         sl__json_int(w, strtoll(text, NULL, 10)); /* exact, unlike REAL */
     } else if (strcmp(type, "float") == 0) {
-        sl__cli_json_col_number(w, s, num_col);
+        sl__cli_json_num_or_null(w, num);
     } else if (strcmp(type, "bool") == 0) {
         sl__json_bool(w, strcmp(text, "true") == 0);
     } else {
@@ -365,50 +350,46 @@ void sl__cli_json_param(sl__json *w, const char *type, const char *text,
     }
 }
 
-void sl__cli_json_run_fields(sl__json *w, sqlite3_stmt *r)
+void sl__cli_json_run_fields(sl__json *w, const sl_run_info *r,
+                             const sl__strv *tags)
 {
-    int alive = sl__cli_run_alive(r);
     sl__json_key(w, "id");
-    sl__json_int(w, sqlite3_column_int64(r, SL__C_ID));
+    sl__json_int(w, r->id);
     sl__json_key(w, "name");
-    sl__json_string(w, sl__cli_col_text(r, SL__C_NAME));
+    sl__json_string(w, r->name);
     sl__json_key(w, "status");
-    sl__json_string(w, sl__cli_col_text(r, SL__C_STATUS));
+    sl__json_string(w, r->status);
     sl__json_key(w, "process_alive");
-    if (alive < 0)
+    if (r->process_alive < 0)
         sl__json_null(w);
     else
-        sl__json_bool(w, alive);
+        sl__json_bool(w, r->process_alive);
     sl__json_key(w, "seed");
-    sl__json_int(w, sqlite3_column_int64(r, SL__C_SEED));
+    sl__json_int(w, r->seed);
     sl__json_key(w, "started_at");
-    sl__json_number(w, sl__cli_col_double(r, SL__C_STARTED));
+    sl__json_number(w, r->started_at);
     sl__json_key(w, "ended_at");
-    sl__cli_json_col_number(w, r, SL__C_ENDED);
+    sl__cli_json_num_or_null(w, r->ended_at);
     sl__json_key(w, "duration_s");
-    double d = sl__cli_run_duration(r);
-    if (isnan(d))
-        sl__json_null(w);
-    else
-        sl__json_number(w, d);
+    sl__cli_json_num_or_null(w, sl__cli_run_duration(r));
     sl__json_key(w, "heartbeat_at");
-    sl__cli_json_col_number(w, r, SL__C_HEARTBEAT);
+    sl__cli_json_num_or_null(w, r->heartbeat_at);
     sl__json_key(w, "host");
-    sl__json_string(w, sl__cli_col_text(r, SL__C_HOST));
+    sl__json_string(w, r->host);
     sl__json_key(w, "pid");
-    if (sqlite3_column_type(r, SL__C_PID) == SQLITE_NULL)
+    if (r->pid == 0) /* not recorded */
         sl__json_null(w);
     else
-        sl__json_int(w, sqlite3_column_int64(r, SL__C_PID));
+        sl__json_int(w, r->pid);
     sl__json_key(w, "core_version");
-    sl__json_string(w, sl__cli_col_text(r, SL__C_CORE_VERSION));
+    sl__json_string(w, r->core_version);
     sl__json_key(w, "config_path");
-    sl__json_string(w, sl__cli_col_text(r, SL__C_CONFIG_PATH));
+    sl__json_string(w, r->config_path);
     sl__json_key(w, "config_hash");
-    sl__json_string(w, sl__cli_col_text(r, SL__C_CONFIG_HASH));
+    sl__json_string(w, r->config_hash);
     sl__json_key(w, "overrides");
     sl__json_array_begin(w);
-    const char *ov = sl__cli_col_text(r, SL__C_OVERRIDES);
+    const char *ov = r->overrides;
     while (ov && *ov) {
         size_t n = strcspn(ov, "\n");
         if (n)
@@ -417,26 +398,122 @@ void sl__cli_json_run_fields(sl__json *w, sqlite3_stmt *r)
     }
     sl__json_array_end(w);
     sl__json_key(w, "error");
-    sl__json_string(w, sl__cli_col_text(r, SL__C_ERROR));
+    sl__json_string(w, r->error);
     sl__json_key(w, "reproduces");
-    if (sqlite3_column_type(r, SL__C_PARENT) == SQLITE_NULL)
+    if (r->parent_id == 0)
         sl__json_null(w);
     else
-        sl__json_int(w, sqlite3_column_int64(r, SL__C_PARENT));
+        sl__json_int(w, r->parent_id);
     sl__json_key(w, "reproduced_identical");
-    if (sqlite3_column_type(r, SL__C_REPRODUCED) == SQLITE_NULL)
+    if (r->reproduced < 0)
         sl__json_null(w);
     else
-        sl__json_bool(w, sqlite3_column_int64(r, SL__C_REPRODUCED) != 0);
+        sl__json_bool(w, r->reproduced != 0);
     sl__json_key(w, "tags");
     sl__json_array_begin(w);
-    const char *tg = sl__cli_col_text(r, SL__C_TAGS);
-    while (tg && *tg) {
-        size_t n = strcspn(tg, "\x1f");
-        sl__json_string_n(w, tg, n);
-        tg += n + (tg[n] == '\x1f');
-    }
+    for (size_t i = 0; tags && i < tags->n; i++)
+        sl__json_string(w, tags->v[i]);
     sl__json_array_end(w);
     sl__json_key(w, "note");
-    sl__json_string(w, sl__cli_col_text(r, SL__C_NOTE));
+    sl__json_string(w, r->note);
+}
+
+static int json_param(void *user, const char *key, const char *alias,
+                      const char *type, const char *text, double num)
+{
+    (void)alias;
+    sl__json_key(user, key);
+    sl__cli_json_param(user, type, text, num);
+    return 0;
+}
+
+int sl__cli_json_params(sl__json *w, sl_rundb *db, int64_t run)
+{
+    sl__json_key(w, "params");
+    sl__json_object_begin(w);
+    int rc = sl_rundb_params(db, run, json_param, w);
+    sl__json_object_end(w);
+    return rc;
+}
+
+/* The rows come by name, then step: a new name closes the previous
+ * array. */
+typedef struct json_metrics {
+    sl__json *w;
+    char *cur;
+} json_metrics;
+
+static int json_metric(void *user, const char *name, int64_t step, double v,
+                       double wall)
+{
+    json_metrics *m = user;
+    if (!name)
+        name = "";
+    if (!m->cur || strcmp(m->cur, name) != 0) {
+        if (m->cur)
+            sl__json_array_end(m->w);
+        free(m->cur);
+        if (!(m->cur = strdup(name)))
+            return SL_ENOMEM;
+        sl__json_key(m->w, name);
+        sl__json_array_begin(m->w);
+    }
+    sl__json_object_begin(m->w);
+    sl__json_key(m->w, "step");
+    sl__json_int(m->w, step);
+    sl__json_key(m->w, "value");
+    sl__json_number(m->w, v);
+    sl__json_key(m->w, "wall_time");
+    sl__json_number(m->w, wall);
+    sl__json_object_end(m->w);
+    return 0;
+}
+
+int sl__cli_json_metrics(sl__json *w, sl_rundb *db, int64_t run)
+{
+    json_metrics m = {w, NULL};
+    sl__json_key(w, "metrics");
+    sl__json_object_begin(w);
+    int rc = sl_rundb_metrics(db, run, NULL, json_metric, &m);
+    if (m.cur)
+        sl__json_array_end(w);
+    free(m.cur);
+    sl__json_object_end(w);
+    return rc;
+}
+
+static int json_result(void *user, const char *name, double v,
+                       const char *text)
+{
+    (void)text;
+    sl__json_key(user, name);
+    sl__json_number(user, v);
+    return 0;
+}
+
+static int json_result_text(void *user, const char *name, double v,
+                            const char *text)
+{
+    (void)v;
+    if (text) {
+        sl__json_key(user, name);
+        sl__json_string(user, text);
+    }
+    return 0;
+}
+
+int sl__cli_json_results(sl__json *w, sl_rundb *db, int64_t run,
+                         int with_texts)
+{
+    sl__json_key(w, "results");
+    sl__json_object_begin(w);
+    int rc = sl_rundb_results(db, run, json_result, w);
+    sl__json_object_end(w);
+    if (rc == SL_OK && with_texts) {
+        sl__json_key(w, "result_texts");
+        sl__json_object_begin(w);
+        rc = sl_rundb_results(db, run, json_result_text, w);
+        sl__json_object_end(w);
+    }
+    return rc;
 }

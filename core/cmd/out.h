@@ -1,21 +1,21 @@
-/* core/cmdutil.h — helpers shared by the run-history commands (runs, show,
- * compare, export, rerun, tag, note, rm): option parsing, run IDs, opening
- * the database, aligned text tables, number/time formatting and the
- * columns of a run row. Internal to the command; nothing here is ABI.
+/* core/cmd/out.h — helpers shared by the run-history commands (runs,
+ * show, compare, export, rerun, tag, note, rm): option parsing, run IDs,
+ * opening the database, aligned text tables, number/time formatting and
+ * the JSON of a run. Internal to the command; nothing here is ABI. The
+ * commands read and write the run database only through the public
+ * <spikelab/rundb.h>, as any embedder would.
  *
  * Output conventions: text for people on stdout; errors on stderr as
  * "spikelab CMD: message"; exit status 0 ok, 1 runtime failure (no such
  * run, database error), 2 usage error (with a hint to --help). */
-#ifndef SL_CORE_CMDUTIL_H
-#define SL_CORE_CMDUTIL_H
+#ifndef SL_CMD_OUT_H
+#define SL_CMD_OUT_H
 
 #include <stdint.h>
 #include <stdio.h>
 
-#include <sqlite3.h>
-
+#include "spikelab/rundb.h"
 #include "cmd/json.h"
-#include "db/db.h"
 
 /* ---- options ----------------------------------------------------------- */
 
@@ -31,19 +31,18 @@ const char *sl__cli_opt_value(int argc, char **argv, int *i, const char *opt,
                               int *missing);
 
 /* A run ID: a number >= 1, or "last" (the newest run; *id = 0 until
- * sl__cli_resolve_id). Returns 0, or 2 after a usage error. */
+ * sl__cli_resolve_last). Returns 0, or 2 after a usage error. */
 int sl__cli_parse_id(const char *cmd, const char *text, int64_t *id);
+/* Open the database named by --db / $SPIKELAB_DB / default for a command,
+ * read-write, never creating it. Returns 0 with *db owned by the caller
+ * (sl_rundb_close), or 1 after reporting why not (*db NULL then). */
+int sl__cli_open(const char *cmd, const char *dbpath, sl_rundb **db);
 /* Turn *id 0 ("last") into the newest run's id. Returns 0, or 1 after
- * reporting that the database has no runs. */
-int sl__cli_resolve_id(const char *cmd, sl__db *db, int64_t *id);
-/* 1 when run id exists, 0 after reporting "no run ID in PATH", -1 after
- * reporting a database error. */
-int sl__cli_run_exists(const char *cmd, sl__db *db, int64_t id);
-
-/* Open the database named by --db / $SPIKELAB_DB / default for a command;
- * never creates it. Returns 0 with *db owned by the caller
- * (sl__db_close), or 1 after reporting why not. */
-int sl__cli_open_db(const char *cmd, const char *dbpath, sl__db **db);
+ * reporting that the database has no runs (or its error). */
+int sl__cli_resolve_last(const char *cmd, sl_rundb *db, int64_t *id);
+/* sl__cli_resolve_last, then check that run *id exists. Returns 0, or 1
+ * after reporting "no run ID in PATH" (or the database's error). */
+int sl__cli_find_run(const char *cmd, sl_rundb *db, int64_t *id);
 
 /* Flush stdout; a write error (full disk, closed pipe) turns status into
  * 1 with a message. */
@@ -58,12 +57,6 @@ void sl__cli_fmt_duration(double s, char *buf, size_t len);
 /* Print s with control characters replaced by '?', so stored text cannot
  * garble the terminal. */
 void sl__cli_put_clean(FILE *f, const char *s);
-
-/* NaN for NULL; the column's text (borrowed until the next step) or NULL. */
-double sl__cli_col_double(sqlite3_stmt *s, int i);
-const char *sl__cli_col_text(sqlite3_stmt *s, int i);
-/* Prepare constant SQL; NULL on error (the message is on the handle). */
-sqlite3_stmt *sl__cli_prepare(sqlite3 *h, const char *sql);
 
 /* ---- text tables ------------------------------------------------------------ */
 
@@ -89,40 +82,58 @@ void sl__table_rowv(sl__table *t, const char *const *cells);
 void sl__table_print(const sl__table *t, FILE *f, const char *indent);
 void sl__table_free(sl__table *t);
 
-/* ---- the run row --------------------------------------------------------------- */
+/* ---- a run ------------------------------------------------------------------ */
 
-/* Columns of a runs row, in the order of the enum below. The last one is
- * the run's tags, sorted, joined by the byte 0x1f (tags cannot hold
- * control characters, so the split is exact). */
-#define SL__RUN_COLUMNS                                                        \
-    "id, name, status, seed, started_at, ended_at, heartbeat_at, host, pid,"  \
-    " core_version, config_path, config_hash, overrides, error,"             \
-    " config_effective, config_text, parent_id, reproduced, note, proc_id,"  \
-    " (SELECT group_concat(tag, char(31)) FROM (SELECT tag FROM tags"             \
-    "   WHERE tags.run_id = runs.id ORDER BY tag))"
-enum {
-    SL__C_ID, SL__C_NAME, SL__C_STATUS, SL__C_SEED, SL__C_STARTED,
-    SL__C_ENDED, SL__C_HEARTBEAT, SL__C_HOST, SL__C_PID, SL__C_CORE_VERSION,
-    SL__C_CONFIG_PATH, SL__C_CONFIG_HASH, SL__C_OVERRIDES, SL__C_ERROR,
-    SL__C_CONFIG_EFFECTIVE, SL__C_CONFIG_TEXT, SL__C_PARENT, SL__C_REPRODUCED,
-    SL__C_NOTE, SL__C_PROC_ID, SL__C_TAGS
-};
+/* A list of owned strings. Zero-initialise; sl__strv_free. */
+typedef struct sl__strv {
+    char **v;
+    size_t n, cap;
+} sl__strv;
+void sl__strv_free(sl__strv *l);
+/* Append a copy of s (NULL: "") to the sl__strv user; 0 or SL_ENOMEM.
+ * Fits the callbacks of rundb.h that pass one string. */
+int sl__strv_add(void *user, const char *s);
+/* The run's tags, sorted, appended to *out. SL_OK or the error of
+ * sl_rundb_tags (message on db). */
+int sl__cli_tags(sl_rundb *db, int64_t run, sl__strv *out);
 
-/* Liveness of a row's process: sl__proc_alive for a 'running' run, -1
- * otherwise. */
-int sl__cli_run_alive(sqlite3_stmt *r);
 /* Duration of a run: until its end, or until now while it runs; NaN when
  * unknown. */
-double sl__cli_run_duration(sqlite3_stmt *r);
+double sl__cli_run_duration(const sl_run_info *r);
 /* The fields every run object of `runs --json`, `show --json` and
- * `export --format json` has (see cmd_runs.c for the list); the caller
+ * `export --format json` has (see runs.c for the list); the caller
  * opened the object. */
-void sl__cli_json_run_fields(sl__json *w, sqlite3_stmt *r);
-/* Write a number or null (NULL column) as a JSON value. */
-void sl__cli_json_col_number(sl__json *w, sqlite3_stmt *s, int i);
-/* A params row value typed as JSON: int/float as numbers, bool as
- * true/false, string as a string. */
+void sl__cli_json_run_fields(sl__json *w, const sl_run_info *r,
+                             const sl__strv *tags);
+/* A number, or null for NaN (a value that was not recorded). */
+void sl__cli_json_num_or_null(sl__json *w, double v);
+/* A parameter typed as JSON: int/float as numbers, bool as true/false,
+ * string as a string (text NULL: null). */
 void sl__cli_json_param(sl__json *w, const char *type, const char *text,
-                        sqlite3_stmt *s, int num_col);
+                        double num);
+
+/* Members of a run's JSON object, each read from db (SL_OK or the
+ * error, message on db):
+ *   "params": {KEY: typed value, ...} in the order of the configuration
+ *   "metrics": {NAME: [{"step", "value", "wall_time"}, ...], ...}
+ *   "results": {NAME: value, ...}, and with_texts "result_texts":
+ *              {NAME: text, ...} for the results that carry one */
+int sl__cli_json_params(sl__json *w, sl_rundb *db, int64_t run);
+int sl__cli_json_metrics(sl__json *w, sl_rundb *db, int64_t run);
+int sl__cli_json_results(sl__json *w, sl_rundb *db, int64_t run,
+                         int with_texts);
+
+/* ---- for export-device only -----------------------------------------------
+ * cmd/export_device.c still reads the database with SQL over db/db.h
+ * (it is being changed elsewhere); these helpers (out_db.c) serve it
+ * until it reads through rundb.h like every other command, then they and
+ * these includes go. */
+#include <sqlite3.h>
+#include "db/db.h"
+int sl__cli_open_db(const char *cmd, const char *dbpath, sl__db **db);
+int sl__cli_resolve_id(const char *cmd, sl__db *db, int64_t *id);
+int sl__cli_run_exists(const char *cmd, sl__db *db, int64_t id);
+const char *sl__cli_col_text(sqlite3_stmt *s, int i);
+sqlite3_stmt *sl__cli_prepare(sqlite3 *h, const char *sql);
 
 #endif

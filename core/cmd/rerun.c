@@ -11,8 +11,8 @@
  * The new run records the original's config text and overrides (plus any
  * given now) and its parent (runs.parent_id). When it has finished, its
  * metrics, results and trained parameters are compared bit for bit with
- * the parent's (sl__db_compare) and the verdict is stored
- * (runs.reproduced) and printed.
+ * the parent's and the verdict is stored (sl_rundb_verify_rerun) and
+ * printed.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -108,18 +108,13 @@ out:
 static int verdict(const char *dbpath, int64_t parent_id, int64_t run_id,
                    const parent *p, int n_extra)
 {
-    sl__db *db;
-    if (sl__cli_open_db("rerun", dbpath, &db))
+    sl_rundb *db;
+    if (sl__cli_open("rerun", dbpath, &db))
         return 1;
-    sl__err err;
-    sl__err_clear(&err);
-    sl__db_diff d;
+    sl_run_diff d = {.struct_size = sizeof d};
     int status = 1;
-    if (sl__db_compare(db, parent_id, run_id, &d, &err) != SL_OK) {
-        fprintf(stderr, "spikelab rerun: %s\n", err.msg);
-    } else if (sl__db_set_reproduced(db, run_id, d.identical, &err) !=
-               SL_OK) {
-        fprintf(stderr, "spikelab rerun: %s\n", err.msg);
+    if (sl_rundb_verify_rerun(db, run_id, &d) != SL_OK) {
+        fprintf(stderr, "spikelab rerun: %s\n", sl_rundb_errmsg(db));
     } else if (d.identical) {
         printf("run %lld reproduces run %lld: bit-identical (%lld metric "
                "values, %lld results, %lld parameter tensors)\n",
@@ -137,7 +132,7 @@ static int verdict(const char *dbpath, int64_t parent_id, int64_t run_id,
             printf("(expected: the re-run has overrides of its own)\n");
         status = n_extra ? 0 : 1;
     }
-    sl__db_close(db);
+    sl_rundb_close(db);
     return status;
 }
 

@@ -1,4 +1,4 @@
-/* core/cmd_runs.c — `spikelab runs` (list and filter the recorded runs)
+/* core/cmd/runs.c — `spikelab runs` (list and filter the recorded runs)
  * and `spikelab show ID` (everything about one run), as text or JSON.
  *
  * JSON shapes (stable: scripts read them):
@@ -43,9 +43,9 @@
 #include <string.h>
 
 #include "spikelab/abi.h"
+#include "spikelab/rundb.h"
 #include "cmd/cmd.h"
 #include "cmd/out.h"
-#include "db/filter.h"
 #include "cmd/textplot.h"
 
 #define MAX_WHERE 16
@@ -202,218 +202,94 @@ static int parse(int argc, char **argv, int is_show, opts *o)
 
 /* ---- spikelab runs ------------------------------------------------------ */
 
-/* {"name": value, ...} of the results of run; texts too when with_texts
- * (as a second object "result_texts"). Returns 0 or -1 on a query error. */
-static int json_results(sl__json *w, sqlite3 *h, int64_t run, int with_texts)
-{
-    sqlite3_stmt *s = sl__cli_prepare(h, "SELECT name, value, text FROM"
-                                         " results WHERE run_id = ?1"
-                                         " ORDER BY name");
-    if (!s)
-        return -1;
-    sqlite3_bind_int64(s, 1, run);
-    int rc;
-    sl__json_key(w, "results");
-    sl__json_object_begin(w);
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        sl__json_key(w, sl__cli_col_text(s, 0));
-        sl__json_number(w, sl__cli_col_double(s, 1));
-    }
-    sl__json_object_end(w);
-    if (rc == SQLITE_DONE && with_texts) {
-        sqlite3_reset(s);
-        sl__json_key(w, "result_texts");
-        sl__json_object_begin(w);
-        while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-            if (sqlite3_column_type(s, 2) != SQLITE_NULL) {
-                sl__json_key(w, sl__cli_col_text(s, 0));
-                sl__json_string(w, sl__cli_col_text(s, 2));
-            }
-        sl__json_object_end(w);
-    }
-    sqlite3_finalize(s);
-    return rc == SQLITE_DONE ? 0 : -1;
-}
-
 /* Name of the metric shown as LOSS in `runs`: the first of these the run
  * recorded. */
 static const char *const loss_names[] = {"loss", "train_loss", "train.loss"};
+#define N_LOSS (sizeof loss_names / sizeof *loss_names)
 
-static const char *const statuses[] = {"running", "finished", "failed",
-                                       "interrupted"};
-
-/* Builtin sort keys: name → SQL (constant). */
-static const struct {
-    const char *key, *sql;
-} builtin_sort[] = {
-    {"id", "runs.id"},
-    {"started", "runs.started_at"},
-    {"ended", "runs.ended_at"},
-    {"duration", "coalesce(runs.ended_at, runs.heartbeat_at) - runs.started_at"},
-    {"name", "runs.name"},
-    {"status", "runs.status"},
-    {"seed", "runs.seed"},
-};
-
-/* The query (filters, extra value columns, order, limit) from the options.
- * conds and the option strings must outlive the statement's preparation.
- * Returns 0, or 2 after reporting a usage error. */
-static int build_query(const opts *o, sl__cond *conds, const char **extra,
-                       sl__ns *extra_ns, int *n_extra, sl__sql *q)
+/* The filter of the options (strings borrowed from them). */
+static sl_run_filter filter_of(const opts *o)
 {
-    sl__err err;
-    sl__err_clear(&err);
-    for (int i = 0; i < o->n_where; i++)
-        if (sl__cond_parse(o->where[i], &conds[i], &err) != SL_OK)
-            return sl__cli_usage_error("runs", "--where: %s", err.msg);
-    double since = 0;
-    if (o->since && sl__parse_since(o->since, sl__cli_now(), &since, &err))
-        return sl__cli_usage_error("runs", "%s", err.msg);
-    const char *sort_sql = NULL, *sort_key = NULL;
-    sl__ns sort_ns = SL__NS_ANY;
-    int desc = 0;
-    if (o->sort) {
-        const char *k = o->sort;
-        if (*k == '-') {
-            desc = 1;
-            k++;
-        }
-        if (!*k)
-            return sl__cli_usage_error("runs", "--sort needs a key");
-        for (size_t i = 0; i < sizeof builtin_sort / sizeof *builtin_sort; i++)
-            if (strcmp(k, builtin_sort[i].key) == 0)
-                sort_sql = builtin_sort[i].sql;
-        if (!sort_sql && !(sort_key = sl__key_ns(k, &sort_ns, &err)))
-            return sl__cli_usage_error("runs", "--sort: %s", err.msg);
-        if (sort_key && !*sort_key)
-            return sl__cli_usage_error("runs", "--sort needs a key");
-    }
+    sl_run_filter f = {
+        .struct_size = sizeof f,
+        .status = o->status,
+        .name = o->name,
+        .since = o->since,
+        .tags = o->tag,
+        .n_tags = (size_t)o->n_tag,
+        .where = o->where,
+        .n_where = (size_t)o->n_where,
+        .sort = o->sort,
+        .limit = o->limit > 0 ? o->limit : 0,
+    };
+    return f;
+}
 
-    /* extra columns: each distinct --where key, then the sort key */
-    *n_extra = 0;
-    for (int i = 0; i <= o->n_where && *n_extra < MAX_EXTRA; i++) {
-        const char *k = i < o->n_where ? conds[i].key : sort_key;
-        sl__ns ns = i < o->n_where ? conds[i].ns : sort_ns;
-        int dup = !k;
-        for (int j = 0; j < *n_extra && !dup; j++)
-            dup = strcmp(extra[j], k) == 0 && extra_ns[j] == ns;
-        if (!dup) {
-            extra[*n_extra] = k;
-            extra_ns[(*n_extra)++] = ns;
-        }
-    }
+static int json_final(void *user, const char *name, int64_t step, double v)
+{
+    (void)step;
+    sl__json_key(user, name);
+    sl__json_number(user, v);
+    return 0;
+}
 
-    sl__sql_add(q, "SELECT " SL__RUN_COLUMNS);
-    for (int i = 0; i < *n_extra; i++) {
-        sl__sql_add(q, ", ");
-        sl__key_value_sql(q, extra[i], extra_ns[i]);
-    }
-    sl__sql_add(q, " FROM runs WHERE 1");
-    if (o->status) {
-        /* a comma-separated list of known statuses */
-        sl__sql_add(q, " AND runs.status IN (");
-        const char *p = o->status;
-        int n = 0;
-        while (*p) {
-            size_t len = strcspn(p, ",");
-            int known = -1;
-            for (int s = 0; s < 4; s++)
-                if (strlen(statuses[s]) == len &&
-                    strncmp(p, statuses[s], len) == 0)
-                    known = s;
-            if (known < 0)
-                return sl__cli_usage_error(
-                    "runs", "--status: '%.*s' is not a status (running, "
-                            "finished, failed, interrupted)",
-                    (int)len, p);
-            sl__sql_add(q, n++ ? ", " : "");
-            sl__sql_ref(q, sl__sql_param_text(q, statuses[known]));
-            p += len + (p[len] == ',');
+/* The final value of the first of loss_names the run recorded. */
+typedef struct loss_pick {
+    double v[N_LOSS];
+    int have[N_LOSS];
+} loss_pick;
+
+static int pick_loss(void *user, const char *name, int64_t step, double v)
+{
+    loss_pick *p = user;
+    (void)step;
+    for (size_t k = 0; k < N_LOSS; k++)
+        if (strcmp(name, loss_names[k]) == 0) {
+            p->v[k] = v;
+            p->have[k] = 1;
         }
-        if (n == 0)
-            return sl__cli_usage_error("runs", "--status needs a status");
-        sl__sql_add(q, ")");
-    }
-    if (o->name) {
-        sl__sql_add(q, " AND runs.name GLOB ");
-        sl__sql_ref(q, sl__sql_param_text(q, o->name));
-    }
-    if (o->since) {
-        sl__sql_add(q, " AND runs.started_at >= ");
-        sl__sql_ref(q, sl__sql_param_double(q, since));
-    }
-    for (int i = 0; i < o->n_tag; i++) {
-        sl__sql_add(q, " AND EXISTS (SELECT 1 FROM tags t WHERE"
-                       " t.run_id = runs.id AND t.tag = ");
-        sl__sql_ref(q, sl__sql_param_text(q, o->tag[i]));
-        sl__sql_add(q, ")");
-    }
-    for (int i = 0; i < o->n_where; i++) {
-        sl__sql_add(q, " AND ");
-        sl__cond_sql(q, &conds[i]);
-    }
-    sl__sql_add(q, " ORDER BY ");
-    if (sort_sql || sort_key) {
-        /* runs without the key last, whatever the direction */
-        for (int pass = 0; pass < 2; pass++) {
-            sl__sql_add(q, pass ? ", " : "(");
-            if (sort_sql)
-                sl__sql_add(q, sort_sql);
-            else
-                sl__key_value_sql(q, sort_key, sort_ns);
-            sl__sql_add(q, pass ? (desc ? " DESC" : " ASC") : ") IS NULL");
-        }
-        sl__sql_add(q, ", ");
-    }
-    sl__sql_add(q, "runs.id DESC LIMIT ");
-    sl__sql_ref(q, sl__sql_param_int(q, o->limit));
     return 0;
 }
 
 /* A value column as text: number, text, or "-". */
-static void value_cell(sqlite3_stmt *r, int col, char *buf, size_t len)
+static void value_cell(sl_run_iter *it, size_t i, char *buf, size_t len)
 {
-    switch (sqlite3_column_type(r, col)) {
-    case SQLITE_NULL:
-        snprintf(buf, len, "-");
+    double num;
+    const char *text;
+    switch (sl_run_iter_value(it, i, &num, &text)) {
+    case SL_RUN_VALUE_NUMBER:
+        sl__cli_fmt_num(num, buf, len);
         break;
-    case SQLITE_INTEGER:
-    case SQLITE_FLOAT:
-        sl__cli_fmt_num(sqlite3_column_double(r, col), buf, len);
+    case SL_RUN_VALUE_TEXT:
+        snprintf(buf, len, "%s", text);
         break;
     default:
-        snprintf(buf, len, "%s", sl__cli_col_text(r, col));
+        snprintf(buf, len, "-");
     }
 }
 
-/* "a, b" from the 0x1f-joined tags column (in place into buf). */
-static const char *tags_cell(sqlite3_stmt *r, char *buf, size_t len)
+/* "a, b" of the tags into buf, cut where it is full. */
+static const char *tags_cell(const sl__strv *tags, char *buf, size_t len)
 {
-    const char *t = sl__cli_col_text(r, SL__C_TAGS);
     size_t j = 0;
-    for (; t && *t && j + 3 < len; t++) {
-        if (*t == '\x1f') {
+    for (size_t i = 0; i < tags->n && j + 3 < len; i++) {
+        if (i) {
             buf[j++] = ',';
             buf[j++] = ' ';
-        } else {
-            buf[j++] = *t;
         }
+        for (const char *t = tags->v[i]; *t && j + 3 < len; t++)
+            buf[j++] = *t;
     }
     buf[j] = '\0';
     return buf;
 }
 
 /* List the runs; returns the exit status. */
-static int runs_query(sl__db *db, const opts *o)
+static int runs_query(sl_rundb *db, const opts *o)
 {
-    sqlite3 *h = sl__db_sqlite(db);
-    sl__cond conds[MAX_WHERE];
-    memset(conds, 0, sizeof conds);
-    const char *extra[MAX_EXTRA];
-    sl__ns extra_ns[MAX_EXTRA];
-    int n_extra = 0, status = 0;
-    sl__sql q = {0};
-    sqlite3_stmt *r = NULL, *fm = NULL, *ls = NULL;
+    sl_run_filter f = filter_of(o);
+    sl_run_iter *it = NULL;
+    sl__strv tags = {0}, heads = {0};
     sl__table t = {.ncol = 8,
                    .head = {"ID", "STATUS", "NAME", "STARTED", "DURATION",
                             "SEED", "LOSS"},
@@ -421,60 +297,61 @@ static int runs_query(sl__db *db, const opts *o)
                    .maxw = {0, 0, 32, 0, 0, 0, 0}};
     sl__json w;
     sl__json_init(&w, stdout, 2);
-    int rc = SQLITE_ERROR;
-
-    if ((status = build_query(o, conds, extra, extra_ns, &n_extra, &q)))
-        goto out;
-    for (int i = 0; i < n_extra; i++) {
-        t.head[7 + i] = extra[i];
+    int rc = sl_rundb_runs(db, &f, &it), status = 0, oom = 0;
+    if (rc == SL_EINVAL)
+        return sl__cli_usage_error("runs", "%s", sl_rundb_errmsg(db));
+    if (rc)
+        goto done;
+    size_t n_extra = sl_run_iter_n_keys(it);
+    if (n_extra > MAX_EXTRA)
+        n_extra = MAX_EXTRA;
+    /* the heads outlive the listing */
+    for (size_t i = 0; i < n_extra && !oom; i++)
+        oom = sl__strv_add(&heads, sl_run_iter_key(it, i)) != 0;
+    for (size_t i = 0; i < n_extra && !oom; i++) {
+        t.head[7 + i] = heads.v[i];
         t.align[7 + i] = 'r';
         t.maxw[7 + i] = 24;
     }
-    t.ncol = 8 + n_extra;
+    t.ncol = 8 + (int)n_extra;
     t.head[t.ncol - 1] = "TAGS";
     t.align[t.ncol - 1] = 'l';
     t.maxw[t.ncol - 1] = 40;
 
-    if ((rc = sl__sql_prepare(&q, h, &r)) != SQLITE_OK)
-        goto done;
-    fm = sl__cli_prepare(h, "SELECT name, value, max(step) FROM metrics"
-                            " WHERE run_id = ?1 GROUP BY name ORDER BY name");
-    ls = sl__cli_prepare(h, "SELECT value FROM metrics"
-                            " WHERE run_id = ?1 AND name = ?2"
-                            " ORDER BY step DESC, rowid DESC LIMIT 1");
-    rc = SQLITE_ERROR;
-    if (!fm || !ls)
+    if (oom)
         goto done;
     if (o->json)
         sl__json_array_begin(&w);
     int any_died = 0;
-    const int base = SL__C_TAGS + 1; /* first extra value column */
-    while ((rc = sqlite3_step(r)) == SQLITE_ROW) {
-        int64_t id = sqlite3_column_int64(r, SL__C_ID);
+    const sl_run_info *r;
+    /* --limit 0 lists nothing (the filter still had to be valid) */
+    while (o->limit != 0 && (r = sl_run_next(it)) != NULL) {
+        sl__strv_free(&tags);
+        if ((rc = sl__cli_tags(db, r->id, &tags)))
+            goto done;
         if (o->json) {
             sl__json_object_begin(&w);
-            sl__cli_json_run_fields(&w, r);
+            sl__cli_json_run_fields(&w, r, &tags);
             sl__json_key(&w, "final_metrics");
             sl__json_object_begin(&w);
-            sqlite3_bind_int64(fm, 1, id);
-            while ((rc = sqlite3_step(fm)) == SQLITE_ROW) {
-                sl__json_key(&w, sl__cli_col_text(fm, 0));
-                sl__json_number(&w, sl__cli_col_double(fm, 1));
-            }
-            sqlite3_reset(fm);
+            rc = sl_rundb_final_metrics(db, r->id, json_final, &w);
             sl__json_object_end(&w);
-            if (rc != SQLITE_DONE || json_results(&w, h, id, 0) != 0)
+            if (rc || (rc = sl__cli_json_results(&w, db, r->id, 0)))
                 goto done;
             if (n_extra) {
                 sl__json_key(&w, "values");
                 sl__json_object_begin(&w);
-                for (int i = 0; i < n_extra; i++) {
-                    sl__json_key(&w, extra[i]);
-                    int ty = sqlite3_column_type(r, base + i);
-                    if (ty == SQLITE_TEXT)
-                        sl__json_string(&w, sl__cli_col_text(r, base + i));
+                for (size_t i = 0; i < n_extra; i++) {
+                    double num;
+                    const char *text;
+                    int ty = sl_run_iter_value(it, i, &num, &text);
+                    sl__json_key(&w, sl_run_iter_key(it, i));
+                    if (ty == SL_RUN_VALUE_TEXT)
+                        sl__json_string(&w, text);
+                    else if (ty == SL_RUN_VALUE_NUMBER)
+                        sl__json_number(&w, num);
                     else
-                        sl__cli_json_col_number(&w, r, base + i);
+                        sl__json_null(&w);
                 }
                 sl__json_object_end(&w);
             }
@@ -482,77 +359,75 @@ static int runs_query(sl__db *db, const opts *o)
             continue;
         }
         char idb[24], started[32], dur[32], seed[24], loss[32] = "-";
-        char vals[MAX_EXTRA][64], tags[256];
+        char vals[MAX_EXTRA][64], tagbuf[256];
         const char *cells[SL__TABLE_MAXCOL];
-        const char *st = sl__cli_col_text(r, SL__C_STATUS);
-        snprintf(idb, sizeof idb, "%lld", (long long)id);
-        snprintf(seed, sizeof seed, "%lld",
-                 (long long)sqlite3_column_int64(r, SL__C_SEED));
-        sl__cli_fmt_time(sl__cli_col_double(r, SL__C_STARTED), started,
-                         sizeof started);
+        const char *st = r->status;
+        snprintf(idb, sizeof idb, "%lld", (long long)r->id);
+        snprintf(seed, sizeof seed, "%lld", (long long)r->seed);
+        sl__cli_fmt_time(r->started_at, started, sizeof started);
         sl__cli_fmt_duration(sl__cli_run_duration(r), dur, sizeof dur);
-        if (sl__cli_run_alive(r) == 0) { /* read-only file: not reaped */
+        if (r->process_alive == 0) { /* read-only file: not reaped */
             st = "died";
             any_died = 1;
         }
-        for (size_t k = 0; k < sizeof loss_names / sizeof *loss_names; k++) {
-            sqlite3_bind_int64(ls, 1, id);
-            sqlite3_bind_text(ls, 2, loss_names[k], -1, SQLITE_STATIC);
-            int lrc = sqlite3_step(ls);
-            if (lrc == SQLITE_ROW)
-                sl__cli_fmt_num(sl__cli_col_double(ls, 0), loss, sizeof loss);
-            sqlite3_reset(ls);
-            if (lrc == SQLITE_ROW)
+        loss_pick lp = {{0}, {0}};
+        if ((rc = sl_rundb_final_metrics(db, r->id, pick_loss, &lp)))
+            goto done;
+        for (size_t k = 0; k < N_LOSS; k++)
+            if (lp.have[k]) {
+                sl__cli_fmt_num(lp.v[k], loss, sizeof loss);
                 break;
-        }
+            }
         cells[0] = idb;
         cells[1] = st;
-        cells[2] = sl__cli_col_text(r, SL__C_NAME);
+        cells[2] = r->name;
         cells[3] = started;
         cells[4] = dur;
         cells[5] = seed;
         cells[6] = loss;
-        for (int i = 0; i < n_extra; i++) {
-            value_cell(r, base + i, vals[i], sizeof vals[i]);
+        for (size_t i = 0; i < n_extra; i++) {
+            value_cell(it, i, vals[i], sizeof vals[i]);
             cells[7 + i] = vals[i];
         }
-        cells[t.ncol - 1] = tags_cell(r, tags, sizeof tags);
+        cells[t.ncol - 1] = tags_cell(&tags, tagbuf, sizeof tagbuf);
         sl__table_rowv(&t, cells);
     }
-    if (rc != SQLITE_DONE)
+    rc = sl_run_iter_free(it);
+    it = NULL;
+    if (rc)
         goto done;
     if (o->json) {
         sl__json_array_end(&w);
-        if (sl__json_finish(&w) != 0)
-            rc = SQLITE_IOERR;
+        if (sl__json_finish(&w) != 0) {
+            fprintf(stderr, "spikelab runs: %s: cannot write the output\n",
+                    sl_rundb_path(db));
+            status = 1;
+        }
     } else if (t.oom) {
-        rc = SQLITE_NOMEM;
+        oom = 1;
     } else if (t.nrows == 0) {
         if (o->status || o->name || o->since || o->n_where || o->n_tag)
-            printf("no run matches in %s\n", sl__db_path(db));
+            printf("no run matches in %s\n", sl_rundb_path(db));
         else
-            printf("no runs recorded in %s\n", sl__db_path(db));
+            printf("no runs recorded in %s\n", sl_rundb_path(db));
     } else {
         sl__table_print(&t, stdout, "");
         if (any_died)
             printf("(died: recorded as running, but its process is gone)\n");
     }
 done:
-    if (rc != SQLITE_DONE) {
-        fprintf(stderr, "spikelab runs: %s: %s\n", sl__db_path(db),
-                rc == SQLITE_IOERR ? "cannot write the output"
-                : rc == SQLITE_NOMEM ? "out of memory"
-                                     : sqlite3_errmsg(h));
+    if (rc || oom) {
+        if (oom || rc == SL_ENOMEM)
+            fprintf(stderr, "spikelab runs: %s: out of memory\n",
+                    sl_rundb_path(db));
+        else
+            fprintf(stderr, "spikelab runs: %s\n", sl_rundb_errmsg(db));
         status = 1;
     }
-out:
+    sl_run_iter_free(it);
+    sl__strv_free(&tags);
+    sl__strv_free(&heads);
     sl__table_free(&t);
-    sqlite3_finalize(r);
-    sqlite3_finalize(fm);
-    sqlite3_finalize(ls);
-    sl__sql_free(&q);
-    for (int i = 0; i < o->n_where; i++)
-        sl__cond_free(&conds[i]);
     return status;
 }
 
@@ -562,158 +437,91 @@ int sl__cmd_runs(int argc, char **argv)
     int p = parse(argc, argv, 0, &o);
     if (p)
         return p == 1 ? sl__cli_finish("runs", 0) : 2;
-    /* check the filters before touching the file */
-    for (int i = 0; i < o.n_where; i++) {
-        sl__cond c;
-        sl__err err;
-        if (sl__cond_parse(o.where[i], &c, &err) != SL_OK)
-            return sl__cli_usage_error("runs", "--where: %s", err.msg);
-        sl__cond_free(&c);
-    }
-    sl__db *db;
-    if (sl__cli_open_db("runs", o.db, &db))
+    /* check the --where filters before touching the file */
+    sl_run_filter wf = {.struct_size = sizeof wf, .where = o.where,
+                        .n_where = (size_t)o.n_where};
+    char msg[1024];
+    if (sl_run_filter_check(&wf, msg, sizeof msg) != SL_OK)
+        return sl__cli_usage_error("runs", "%s", msg);
+    sl_rundb *db;
+    if (sl__cli_open("runs", o.db, &db))
         return 1;
-    sqlite3 *h = sl__db_sqlite(db);
     /* one read transaction: a consistent snapshot while runs write */
-    sqlite3_exec(h, "BEGIN", NULL, NULL, NULL);
-    int status = runs_query(db, &o);
-    sqlite3_exec(h, "COMMIT", NULL, NULL, NULL);
-    sl__db_close(db);
+    int status = sl_rundb_read_begin(db) == SL_OK ? 0 : 1;
+    if (status)
+        fprintf(stderr, "spikelab runs: %s\n", sl_rundb_errmsg(db));
+    else
+        status = runs_query(db, &o);
+    sl_rundb_close(db);
     return sl__cli_finish("runs", status);
 }
 
 /* ---- spikelab show ------------------------------------------------------ */
 
-static int json_params(sl__json *w, sqlite3 *h, int64_t id)
+static int json_plugin(void *user, const char *name, const char *version,
+                       const char *abi, const char *path, const char *sha256)
 {
-    sqlite3_stmt *s = sl__cli_prepare(h, "SELECT key, type, value_text,"
-                                         " value_num FROM params"
-                                         " WHERE run_id = ?1 ORDER BY rowid");
-    if (!s)
-        return -1;
-    sqlite3_bind_int64(s, 1, id);
-    int rc;
-    sl__json_key(w, "params");
-    sl__json_object_begin(w);
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        sl__json_key(w, sl__cli_col_text(s, 0));
-        sl__cli_json_param(w, sl__cli_col_text(s, 1), sl__cli_col_text(s, 2),
-                           s, 3);
+    const char *v[] = {name, version, abi, path, sha256};
+    static const char *const k[] = {"name", "version", "abi", "path",
+                                    "sha256"};
+    sl__json_object_begin(user);
+    for (int i = 0; i < 5; i++) {
+        sl__json_key(user, k[i]);
+        sl__json_string(user, v[i]);
     }
-    sl__json_object_end(w);
-    sqlite3_finalize(s);
-    return rc == SQLITE_DONE ? 0 : -1;
+    sl__json_object_end(user);
+    return 0;
 }
 
-static int show_json(sqlite3 *h, sqlite3_stmt *r, int64_t id)
+static int json_artifact(void *user, const sl_artifact_info *a)
+{
+    sl__json *w = user;
+    sl__json_object_begin(w);
+    sl__json_key(w, "name");
+    sl__json_string(w, a->name);
+    sl__json_key(w, "kind");
+    sl__json_string(w, a->kind);
+    sl__json_key(w, "mime");
+    sl__json_string(w, a->mime);
+    sl__json_key(w, "size");
+    if (a->size < 0)
+        sl__json_null(w);
+    else
+        sl__json_int(w, a->size);
+    sl__json_key(w, "path");
+    sl__json_string(w, a->path);
+    sl__json_key(w, "created_at");
+    sl__json_number(w, a->created_at);
+    sl__json_object_end(w);
+    return 0;
+}
+
+/* 0, -1 a database error (message on db), -2 the output failed. */
+static int show_json(sl_rundb *db, const sl_run_info *r,
+                     const sl__strv *tags)
 {
     sl__json w;
     sl__json_init(&w, stdout, 3);
-    sqlite3_stmt *s = NULL;
-    int rc = SQLITE_DONE;
     sl__json_object_begin(&w);
-    sl__cli_json_run_fields(&w, r);
+    sl__cli_json_run_fields(&w, r, tags);
 
     sl__json_key(&w, "plugins");
     sl__json_array_begin(&w);
-    s = sl__cli_prepare(h, "SELECT name, version, abi, path, sha256 FROM"
-                           " run_plugins WHERE run_id = ?1 ORDER BY rowid");
-    if (!s)
-        return -1;
-    sqlite3_bind_int64(s, 1, id);
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        static const char *const k[] = {"name", "version", "abi", "path",
-                                        "sha256"};
-        sl__json_object_begin(&w);
-        for (int i = 0; i < 5; i++) {
-            sl__json_key(&w, k[i]);
-            sl__json_string(&w, sl__cli_col_text(s, i));
-        }
-        sl__json_object_end(&w);
-    }
-    sqlite3_finalize(s);
-    if (rc != SQLITE_DONE)
+    if (sl_rundb_plugins(db, r->id, json_plugin, &w))
         return -1;
     sl__json_array_end(&w);
 
     sl__json_key(&w, "config");
-    sl__json_string(&w, sl__cli_col_text(r, SL__C_CONFIG_EFFECTIVE));
+    sl__json_string(&w, r->config_effective);
     sl__json_key(&w, "config_original");
-    sl__json_string(&w, sl__cli_col_text(r, SL__C_CONFIG_TEXT));
-    if (json_params(&w, h, id) != 0)
+    sl__json_string(&w, r->config_text);
+    if (sl__cli_json_params(&w, db, r->id) ||
+        sl__cli_json_metrics(&w, db, r->id) ||
+        sl__cli_json_results(&w, db, r->id, 1))
         return -1;
-
-    sl__json_key(&w, "metrics");
-    sl__json_object_begin(&w);
-    s = sl__cli_prepare(h, "SELECT name, step, value, wall_time FROM metrics"
-                           " WHERE run_id = ?1 ORDER BY name, step, rowid");
-    if (!s)
-        return -1;
-    sqlite3_bind_int64(s, 1, id);
-    char *cur = NULL;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        const char *name = sl__cli_col_text(s, 0);
-        if (!name)
-            name = "";
-        if (!cur || strcmp(cur, name) != 0) {
-            if (cur)
-                sl__json_array_end(&w);
-            free(cur);
-            if (!(cur = strdup(name))) {
-                rc = SQLITE_NOMEM;
-                break;
-            }
-            sl__json_key(&w, name);
-            sl__json_array_begin(&w);
-        }
-        sl__json_object_begin(&w);
-        sl__json_key(&w, "step");
-        sl__json_int(&w, sqlite3_column_int64(s, 1));
-        sl__json_key(&w, "value");
-        sl__json_number(&w, sl__cli_col_double(s, 2));
-        sl__json_key(&w, "wall_time");
-        sl__json_number(&w, sl__cli_col_double(s, 3));
-        sl__json_object_end(&w);
-    }
-    if (cur)
-        sl__json_array_end(&w);
-    free(cur);
-    sqlite3_finalize(s);
-    if (rc != SQLITE_DONE)
-        return -1;
-    sl__json_object_end(&w);
-
-    if (json_results(&w, h, id, 1) != 0)
-        return -1;
-
     sl__json_key(&w, "artifacts");
     sl__json_array_begin(&w);
-    s = sl__cli_prepare(h, "SELECT name, kind, mime, size, path, created_at"
-                           " FROM artifacts WHERE run_id = ?1 ORDER BY name");
-    if (!s)
-        return -1;
-    sqlite3_bind_int64(s, 1, id);
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        sl__json_object_begin(&w);
-        sl__json_key(&w, "name");
-        sl__json_string(&w, sl__cli_col_text(s, 0));
-        sl__json_key(&w, "kind");
-        sl__json_string(&w, sl__cli_col_text(s, 1));
-        sl__json_key(&w, "mime");
-        sl__json_string(&w, sl__cli_col_text(s, 2));
-        sl__json_key(&w, "size");
-        if (sqlite3_column_type(s, 3) == SQLITE_NULL)
-            sl__json_null(&w);
-        else
-            sl__json_int(&w, sqlite3_column_int64(s, 3));
-        sl__json_key(&w, "path");
-        sl__json_string(&w, sl__cli_col_text(s, 4));
-        sl__json_key(&w, "created_at");
-        sl__json_number(&w, sl__cli_col_double(s, 5));
-        sl__json_object_end(&w);
-    }
-    sqlite3_finalize(s);
-    if (rc != SQLITE_DONE)
+    if (sl_rundb_artifacts(db, r->id, json_artifact, &w))
         return -1;
     sl__json_array_end(&w);
     sl__json_object_end(&w);
@@ -739,289 +547,263 @@ static void field(const char *label, const char *value)
 }
 
 /* Per-metric count, first/last (by step) and min/max, from the ordered
- * rows of the metrics query. */
-static int show_text_metrics(sqlite3 *h, int64_t id)
+ * metric rows. */
+typedef struct metric_stats {
+    sl__table t;
+    char *cur, first[64], last[64];
+    long long count;
+    double mn, mx;
+    int total;
+} metric_stats;
+
+static void stats_row(metric_stats *m)
 {
-    sqlite3_stmt *s = sl__cli_prepare(h, "SELECT name, step, value FROM"
-                                         " metrics WHERE run_id = ?1"
-                                         " ORDER BY name, step, rowid");
-    if (!s)
-        return -1;
-    sqlite3_bind_int64(s, 1, id);
-    sl__table t = {.ncol = 6,
-                   .head = {"NAME", "COUNT", "FIRST (step)", "LAST (step)",
-                            "MIN", "MAX"},
-                   .align = {'l', 'r', 'r', 'r', 'r', 'r'},
-                   .maxw = {40, 0, 0, 0, 0, 0}};
-    char *cur = NULL, first[64] = "", last[64] = "";
-    long long count = 0;
-    double mn = INFINITY, mx = -INFINITY;
-    int rc, total = 0;
-    for (;;) {
-        rc = sqlite3_step(s);
-        const char *name = rc == SQLITE_ROW ? sl__cli_col_text(s, 0) : NULL;
-        if (rc == SQLITE_ROW && !name)
-            name = "";
-        if (cur && (!name || strcmp(cur, name) != 0)) {
-            char c[24], a[32], b[32];
-            snprintf(c, sizeof c, "%lld", count);
-            sl__cli_fmt_num(mn, a, sizeof a);
-            sl__cli_fmt_num(mx, b, sizeof b);
-            sl__table_row(&t, cur, c, first, last, count ? a : "-",
-                          count ? b : "-");
-            free(cur);
-            cur = NULL;
-        }
-        if (rc != SQLITE_ROW)
-            break;
-        char v[32];
-        double x = sl__cli_col_double(s, 2);
-        sl__cli_fmt_num(x, v, sizeof v);
-        if (!cur) {
-            if (!(cur = strdup(name))) {
-                rc = SQLITE_NOMEM;
-                break;
-            }
-            count = 0;
-            mn = INFINITY;
-            mx = -INFINITY;
-            snprintf(first, sizeof first, "%s (%lld)", v,
-                     (long long)sqlite3_column_int64(s, 1));
-        }
-        snprintf(last, sizeof last, "%s (%lld)", v,
-                 (long long)sqlite3_column_int64(s, 1));
-        count++;
-        total++;
-        if (x < mn)
-            mn = x;
-        if (x > mx)
-            mx = x;
+    char c[24], a[32], b[32];
+    snprintf(c, sizeof c, "%lld", m->count);
+    sl__cli_fmt_num(m->mn, a, sizeof a);
+    sl__cli_fmt_num(m->mx, b, sizeof b);
+    sl__table_row(&m->t, m->cur, c, m->first, m->last, m->count ? a : "-",
+                  m->count ? b : "-");
+    free(m->cur);
+    m->cur = NULL;
+}
+
+static int stats_metric(void *user, const char *name, int64_t step, double x,
+                        double wall)
+{
+    metric_stats *m = user;
+    (void)wall;
+    if (!name)
+        name = "";
+    if (m->cur && strcmp(m->cur, name) != 0)
+        stats_row(m);
+    char v[32];
+    sl__cli_fmt_num(x, v, sizeof v);
+    if (!m->cur) {
+        if (!(m->cur = strdup(name)))
+            return SL_ENOMEM;
+        m->count = 0;
+        m->mn = INFINITY;
+        m->mx = -INFINITY;
+        snprintf(m->first, sizeof m->first, "%s (%lld)", v, (long long)step);
     }
-    free(cur);
-    sqlite3_finalize(s);
-    if (rc == SQLITE_DONE && !t.oom && t.nrows) {
-        printf("\nmetrics (%d values; --json gives all of them)\n", total);
-        sl__table_print(&t, stdout, "  ");
+    snprintf(m->last, sizeof m->last, "%s (%lld)", v, (long long)step);
+    m->count++;
+    m->total++;
+    if (x < m->mn)
+        m->mn = x;
+    if (x > m->mx)
+        m->mx = x;
+    return 0;
+}
+
+static int show_text_metrics(sl_rundb *db, int64_t id)
+{
+    metric_stats m = {
+        .t = {.ncol = 6,
+              .head = {"NAME", "COUNT", "FIRST (step)", "LAST (step)", "MIN",
+                       "MAX"},
+              .align = {'l', 'r', 'r', 'r', 'r', 'r'},
+              .maxw = {40, 0, 0, 0, 0, 0}},
+    };
+    int rc = sl_rundb_metrics(db, id, NULL, stats_metric, &m);
+    if (rc == SL_OK && m.cur)
+        stats_row(&m);
+    free(m.cur);
+    if (rc == SL_OK && !m.t.oom && m.t.nrows) {
+        printf("\nmetrics (%d values; --json gives all of them)\n", m.total);
+        sl__table_print(&m.t, stdout, "  ");
     }
-    int bad = rc != SQLITE_DONE || t.oom;
-    sl__table_free(&t);
+    int bad = rc != SL_OK || m.t.oom;
+    sl__table_free(&m.t);
     return bad ? -1 : 0;
 }
 
-/* The text plot of the loss (the first of loss_names recorded). */
-static int show_loss_plot(sqlite3 *h, int64_t id)
+/* The values of one metric, for the plot. */
+typedef struct series {
+    int64_t *x;
+    double *y;
+    size_t n, cap;
+} series;
+
+static int series_add(void *user, const char *name, int64_t step, double v,
+                      double wall)
 {
-    sqlite3_stmt *s = sl__cli_prepare(h, "SELECT step, value FROM metrics"
-                                         " WHERE run_id = ?1 AND name = ?2"
-                                         " ORDER BY step, rowid");
-    if (!s)
-        return -1;
-    int ret = 0;
-    for (size_t k = 0; k < sizeof loss_names / sizeof *loss_names; k++) {
-        int64_t *x = NULL;
-        double *y = NULL;
-        size_t n = 0, cap = 0;
-        int rc;
-        sqlite3_reset(s);
-        sqlite3_bind_int64(s, 1, id);
-        sqlite3_bind_text(s, 2, loss_names[k], -1, SQLITE_STATIC);
-        while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-            if (n == cap) {
-                cap = cap ? 2 * cap : 256;
-                int64_t *nx = realloc(x, cap * sizeof *x);
-                if (nx)
-                    x = nx;
-                double *ny = realloc(y, cap * sizeof *y);
-                if (ny)
-                    y = ny;
-                if (!nx || !ny) {
-                    rc = SQLITE_NOMEM;
-                    break;
-                }
-            }
-            x[n] = sqlite3_column_int64(s, 0);
-            y[n++] = sl__cli_col_double(s, 1);
-        }
-        if (rc == SQLITE_DONE && n > 0) {
+    series *s = user;
+    (void)name, (void)wall;
+    if (s->n == s->cap) {
+        size_t cap = s->cap ? 2 * s->cap : 256;
+        int64_t *nx = realloc(s->x, cap * sizeof *nx);
+        if (nx)
+            s->x = nx;
+        double *ny = realloc(s->y, cap * sizeof *ny);
+        if (ny)
+            s->y = ny;
+        if (!nx || !ny)
+            return SL_ENOMEM;
+        s->cap = cap;
+    }
+    s->x[s->n] = step;
+    s->y[s->n++] = v;
+    return 0;
+}
+
+/* The text plot of the loss (the first of loss_names recorded). */
+static int show_loss_plot(sl_rundb *db, int64_t id)
+{
+    for (size_t k = 0; k < N_LOSS; k++) {
+        series s = {0};
+        int rc = sl_rundb_metrics(db, id, loss_names[k], series_add, &s);
+        if (rc == SL_OK && s.n > 0) {
             putchar('\n');
-            if (sl__text_plot(stdout, "", loss_names[k], x, y, n, 60, 8) != 0)
-                rc = SQLITE_NOMEM;
+            if (sl__text_plot(stdout, "", loss_names[k], s.x, s.y, s.n, 60,
+                              8) != 0)
+                rc = SL_ENOMEM;
         }
-        free(x);
-        free(y);
-        if (rc != SQLITE_DONE) {
-            ret = -1;
-            break;
-        }
-        if (n > 0)
+        free(s.x);
+        free(s.y);
+        if (rc != SL_OK)
+            return -1;
+        if (s.n > 0)
             break;
     }
-    sqlite3_finalize(s);
-    return ret;
+    return 0;
+}
+
+static int param_row(void *user, const char *key, const char *alias,
+                     const char *type, const char *text, double num)
+{
+    (void)alias, (void)type, (void)num;
+    sl__table_row(user, key, text);
+    return 0;
 }
 
 /* The flattened parameters, KEY = VALUE, in file order. */
-static int show_text_params(sqlite3 *h, int64_t id)
+static int show_text_params(sl_rundb *db, int64_t id)
 {
-    sqlite3_stmt *s = sl__cli_prepare(h, "SELECT key, value_text FROM params"
-                                         " WHERE run_id = ?1 ORDER BY rowid");
-    if (!s)
-        return -1;
-    sqlite3_bind_int64(s, 1, id);
     sl__table t = {.ncol = 2, .head = {"KEY", "VALUE"},
                    .align = {'l', 'l'}, .maxw = {60, 60}};
-    int rc;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-        sl__table_row(&t, sl__cli_col_text(s, 0), sl__cli_col_text(s, 1));
-    sqlite3_finalize(s);
-    if (rc == SQLITE_DONE && !t.oom && t.nrows) {
+    int rc = sl_rundb_params(db, id, param_row, &t);
+    if (rc == SL_OK && !t.oom && t.nrows) {
         printf("\nparameters (%zu; `show --config` prints the config)\n",
                t.nrows);
         sl__table_print(&t, stdout, "  ");
     }
-    int bad = rc != SQLITE_DONE || t.oom;
+    int bad = rc != SL_OK || t.oom;
     sl__table_free(&t);
     return bad ? -1 : 0;
 }
 
-static int show_text(sqlite3 *h, sqlite3_stmt *r, int64_t id)
+static int plugin_row(void *user, const char *name, const char *version,
+                      const char *abi, const char *path, const char *sha256)
+{
+    (void)sha256;
+    sl__table_row(user, name, version, abi, path ? path : "(built in)");
+    return 0;
+}
+
+static int result_row(void *user, const char *name, double v,
+                      const char *text)
+{
+    char a[64];
+    sl__cli_fmt_num(v, a, sizeof a);
+    sl__table_row(user, name, a, text ? text : "");
+    return 0;
+}
+
+static int artifact_row(void *user, const sl_artifact_info *a)
+{
+    char size[32];
+    if (a->size < 0)
+        snprintf(size, sizeof size, "-");
+    else
+        snprintf(size, sizeof size, "%lld", (long long)a->size);
+    sl__table_row(user, a->name, a->kind, size,
+                  a->path ? a->path : "(in the database)");
+    return 0;
+}
+
+static int show_text(sl_rundb *db, const sl_run_info *r,
+                     const sl__strv *tags)
 {
     char a[64], b[64], line[512];
-    const char *status = sl__cli_col_text(r, SL__C_STATUS);
-    int alive = sl__cli_run_alive(r);
+    int64_t id = r->id;
     printf("run %lld: ", (long long)id);
-    sl__cli_put_clean(stdout, sl__cli_col_text(r, SL__C_NAME));
+    sl__cli_put_clean(stdout, r->name);
     putchar('\n');
-    if (alive == 0) {
+    if (r->process_alive == 0) {
         field("status", "died (recorded as running, but its process is gone: "
                         "killed or crashed)");
-    } else if (status && strcmp(status, "running") == 0 &&
-               sqlite3_column_type(r, SL__C_HEARTBEAT) != SQLITE_NULL) {
-        sl__cli_fmt_duration(sl__cli_now() -
-                                 sl__cli_col_double(r, SL__C_HEARTBEAT),
-                             a, sizeof a);
+    } else if (r->status && strcmp(r->status, "running") == 0 &&
+               !isnan(r->heartbeat_at)) {
+        sl__cli_fmt_duration(sl__cli_now() - r->heartbeat_at, a, sizeof a);
         snprintf(line, sizeof line, "running (last heartbeat %s ago)", a);
         field("status", line);
     } else {
-        field("status", status);
+        field("status", r->status);
     }
-    field("error", sl__cli_col_text(r, SL__C_ERROR));
-    sl__cli_fmt_time(sl__cli_col_double(r, SL__C_STARTED), a, sizeof a);
+    field("error", r->error);
+    sl__cli_fmt_time(r->started_at, a, sizeof a);
     field("started", a);
-    sl__cli_fmt_time(sl__cli_col_double(r, SL__C_ENDED), a, sizeof a);
+    sl__cli_fmt_time(r->ended_at, a, sizeof a);
     sl__cli_fmt_duration(sl__cli_run_duration(r), b, sizeof b);
     snprintf(line, sizeof line, "%s (duration %s)",
-             sqlite3_column_type(r, SL__C_ENDED) == SQLITE_NULL ? "-" : a, b);
+             isnan(r->ended_at) ? "-" : a, b);
     field("ended", line);
-    snprintf(a, sizeof a, "%lld",
-             (long long)sqlite3_column_int64(r, SL__C_SEED));
+    snprintf(a, sizeof a, "%lld", (long long)r->seed);
     field("seed", a);
-    snprintf(line, sizeof line, "%s (pid %lld)",
-             sl__cli_col_text(r, SL__C_HOST) ? sl__cli_col_text(r, SL__C_HOST)
-                                              : "?",
-             (long long)sqlite3_column_int64(r, SL__C_PID));
+    snprintf(line, sizeof line, "%s (pid %lld)", r->host ? r->host : "?",
+             (long long)r->pid);
     field("host", line);
-    field("spikelab", sl__cli_col_text(r, SL__C_CORE_VERSION));
-    field("config", sl__cli_col_text(r, SL__C_CONFIG_PATH));
-    field("sha256", sl__cli_col_text(r, SL__C_CONFIG_HASH));
-    field("overrides", sl__cli_col_text(r, SL__C_OVERRIDES));
-    if (sqlite3_column_type(r, SL__C_PARENT) != SQLITE_NULL) {
-        int t = sqlite3_column_type(r, SL__C_REPRODUCED);
-        snprintf(line, sizeof line, "run %lld%s",
-                 (long long)sqlite3_column_int64(r, SL__C_PARENT),
-                 t == SQLITE_NULL ? ""
-                 : sqlite3_column_int64(r, SL__C_REPRODUCED)
+    field("spikelab", r->core_version);
+    field("config", r->config_path);
+    field("sha256", r->config_hash);
+    field("overrides", r->overrides);
+    if (r->parent_id != 0) {
+        snprintf(line, sizeof line, "run %lld%s", (long long)r->parent_id,
+                 r->reproduced < 0 ? ""
+                 : r->reproduced
                      ? " (bit-identical metrics, results and parameters)"
                      : " (outputs differ)");
         field("reproduces", line);
     }
-    char tags[512];
-    {
-        const char *tg = sl__cli_col_text(r, SL__C_TAGS);
-        size_t j = 0;
-        for (; tg && *tg && j + 3 < sizeof tags; tg++) {
-            if (*tg == '\x1f') {
-                tags[j++] = ',';
-                tags[j++] = ' ';
-            } else {
-                tags[j++] = *tg;
-            }
-        }
-        tags[j] = '\0';
-    }
-    field("tags", tags);
-    field("note", sl__cli_col_text(r, SL__C_NOTE));
+    char tagbuf[512];
+    field("tags", tags_cell(tags, tagbuf, sizeof tagbuf));
+    field("note", r->note);
 
-    sqlite3_stmt *s = sl__cli_prepare(h, "SELECT name, version, abi, path"
-                                         " FROM run_plugins WHERE run_id = ?1"
-                                         " ORDER BY rowid");
-    if (!s)
-        return -1;
-    sqlite3_bind_int64(s, 1, id);
     sl__table t = {.ncol = 4, .head = {"NAME", "VERSION", "ABI", "PATH"},
                    .align = {'l', 'l', 'l', 'l'}};
-    int rc;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-        sl__table_row(&t, sl__cli_col_text(s, 0), sl__cli_col_text(s, 1),
-                      sl__cli_col_text(s, 2),
-                      sl__cli_col_text(s, 3) ? sl__cli_col_text(s, 3)
-                                             : "(built in)");
-    sqlite3_finalize(s);
-    if (rc == SQLITE_DONE && t.nrows) {
+    int rc = sl_rundb_plugins(db, id, plugin_row, &t);
+    if (rc == SL_OK && t.nrows) {
         printf("\nplugins\n");
         sl__table_print(&t, stdout, "  ");
     }
     sl__table_free(&t);
-    if (rc != SQLITE_DONE || show_text_params(h, id) != 0 ||
-        show_text_metrics(h, id) != 0 || show_loss_plot(h, id) != 0)
+    if (rc != SL_OK || show_text_params(db, id) != 0 ||
+        show_text_metrics(db, id) != 0 || show_loss_plot(db, id) != 0)
         return -1;
 
-    s = sl__cli_prepare(h, "SELECT name, value, text FROM results"
-                           " WHERE run_id = ?1 ORDER BY name");
-    if (!s)
-        return -1;
-    sqlite3_bind_int64(s, 1, id);
     sl__table rt = {.ncol = 3, .head = {"NAME", "VALUE", "TEXT"},
                     .align = {'l', 'r', 'l'}, .maxw = {40, 0, 60}};
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        sl__cli_fmt_num(sl__cli_col_double(s, 1), a, sizeof a);
-        sl__table_row(&rt, sl__cli_col_text(s, 0), a,
-                      sl__cli_col_text(s, 2) ? sl__cli_col_text(s, 2) : "");
-    }
-    sqlite3_finalize(s);
-    if (rc == SQLITE_DONE && rt.nrows) {
+    rc = sl_rundb_results(db, id, result_row, &rt);
+    if (rc == SL_OK && rt.nrows) {
         printf("\nresults\n");
         sl__table_print(&rt, stdout, "  ");
     }
     sl__table_free(&rt);
-    if (rc != SQLITE_DONE)
+    if (rc != SL_OK)
         return -1;
 
-    s = sl__cli_prepare(h, "SELECT name, kind, size, path FROM artifacts"
-                           " WHERE run_id = ?1 ORDER BY name");
-    if (!s)
-        return -1;
-    sqlite3_bind_int64(s, 1, id);
     sl__table at = {.ncol = 4, .head = {"NAME", "KIND", "SIZE", "WHERE"},
                     .align = {'l', 'l', 'r', 'l'}};
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        if (sqlite3_column_type(s, 2) == SQLITE_NULL)
-            snprintf(a, sizeof a, "-");
-        else
-            snprintf(a, sizeof a, "%lld",
-                     (long long)sqlite3_column_int64(s, 2));
-        sl__table_row(&at, sl__cli_col_text(s, 0), sl__cli_col_text(s, 1), a,
-                      sl__cli_col_text(s, 3) ? sl__cli_col_text(s, 3)
-                                             : "(in the database)");
-    }
-    sqlite3_finalize(s);
-    if (rc == SQLITE_DONE && at.nrows) {
+    rc = sl_rundb_artifacts(db, id, artifact_row, &at);
+    if (rc == SL_OK && at.nrows) {
         printf("\nartifacts (`spikelab export %lld --artifacts DIR` writes "
                "them out)\n", (long long)id);
         sl__table_print(&at, stdout, "  ");
     }
     sl__table_free(&at);
-    return rc == SQLITE_DONE ? 0 : -1;
+    return rc == SL_OK ? 0 : -1;
 }
 
 int sl__cmd_show(int argc, char **argv)
@@ -1033,36 +815,27 @@ int sl__cmd_show(int argc, char **argv)
     int64_t id;
     if (sl__cli_parse_id("show", o.id, &id))
         return 2;
-    sl__db *db;
-    if (sl__cli_open_db("show", o.db, &db))
+    sl_rundb *db;
+    if (sl__cli_open("show", o.db, &db))
         return 1;
-    sqlite3 *h = sl__db_sqlite(db);
-    int status = 0;
-    sqlite3_exec(h, "BEGIN", NULL, NULL, NULL);
-    if (sl__cli_resolve_id("show", db, &id)) {
-        sqlite3_exec(h, "COMMIT", NULL, NULL, NULL);
-        sl__db_close(db);
-        return 1;
+    int status = 1;
+    const sl_run_info *r = NULL;
+    sl__strv tags = {0};
+    int began = sl_rundb_read_begin(db) == SL_OK;
+    if (!began) {
+        fprintf(stderr, "spikelab show: %s\n", sl_rundb_errmsg(db));
+    } else if (sl__cli_find_run("show", db, &id) == 0) {
+        /* sl__cli_find_run read it: this is the copy the handle keeps */
+        if (sl_rundb_run(db, id, &r) != SL_OK ||
+            sl__cli_tags(db, id, &tags) != SL_OK)
+            fprintf(stderr, "spikelab show: %s\n", sl_rundb_errmsg(db));
+        else
+            status = 0;
     }
-    sqlite3_stmt *r = sl__cli_prepare(h, "SELECT " SL__RUN_COLUMNS
-                                         " FROM runs WHERE id = ?1");
-    int rc = SQLITE_ERROR;
-    if (r) {
-        sqlite3_bind_int64(r, 1, id);
-        rc = sqlite3_step(r);
-    }
-    if (rc == SQLITE_DONE) {
-        fprintf(stderr, "spikelab show: no run %lld in %s\n", (long long)id,
-                sl__db_path(db));
-        status = 1;
-    } else if (rc != SQLITE_ROW) {
-        fprintf(stderr, "spikelab show: %s: %s\n", sl__db_path(db),
-                sqlite3_errmsg(h));
-        status = 1;
-    } else if (o.config) {
-        const char *cfg = sl__cli_col_text(r, SL__C_CONFIG_EFFECTIVE);
+    if (status == 0 && o.config) {
+        const char *cfg = r->config_effective;
         if (!cfg)
-            cfg = sl__cli_col_text(r, SL__C_CONFIG_TEXT);
+            cfg = r->config_text;
         if (!cfg) {
             fprintf(stderr, "spikelab show: run %lld has no stored config\n",
                     (long long)id);
@@ -1072,19 +845,19 @@ int sl__cmd_show(int argc, char **argv)
             if (*cfg && cfg[strlen(cfg) - 1] != '\n')
                 putchar('\n');
         }
-    } else {
-        int ret = o.json ? show_json(h, r, id) : show_text(h, r, id);
+    } else if (status == 0) {
+        int ret = o.json ? show_json(db, r, &tags) : show_text(db, r, &tags);
         if (ret == -1) {
-            fprintf(stderr, "spikelab show: %s: %s\n", sl__db_path(db),
-                    sqlite3_errmsg(h));
+            fprintf(stderr, "spikelab show: %s\n", sl_rundb_errmsg(db));
             status = 1;
         } else if (ret == -2) {
             fprintf(stderr, "spikelab show: cannot write the output\n");
             status = 1;
         }
     }
-    sqlite3_finalize(r);
-    sqlite3_exec(h, "COMMIT", NULL, NULL, NULL);
-    sl__db_close(db);
+    if (began)
+        sl_rundb_read_end(db);
+    sl__strv_free(&tags);
+    sl_rundb_close(db);
     return sl__cli_finish("show", status);
 }

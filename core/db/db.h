@@ -1,4 +1,5 @@
-/* core/recorder.h — the run database (SQLite).
+/* core/db/db.h — the run database (SQLite). db/ is the only part of
+ * spikelab that speaks SQL: db.c writes (and curates), query.c reads.
  *
  * One SQLite file holds every run. PRAGMA application_id = 0x534C4142
  * ("SLAB") marks it as spikelab's; PRAGMA user_version is the schema
@@ -83,6 +84,7 @@
 
 #include <stdint.h>
 #include <stddef.h>
+#include "spikelab/rundb.h" /* the row types the readers fill */
 #include "util/err.h"
 
 #define SL__DB_SCHEMA_VERSION 2
@@ -137,9 +139,10 @@ const char *sl__db_default_path(const char *explicit_path);
 
 /* The file name the handle was opened with (borrowed, lives with db). */
 const char *sl__db_path(const sl__db *db);
-/* The underlying SQLite connection, for read queries (`spikelab runs`,
- * `show`, comparisons). Borrowed; do not close it, do not leave a
- * transaction open on it. */
+/* The underlying SQLite connection. Borrowed; do not close it, do not
+ * leave a transaction open on it. Outside db/ only `export-device`
+ * (cmd/export_device.c and its helpers in cmd/out_db.c) still uses it;
+ * it goes when that command reads through rundb.h. */
 struct sqlite3 *sl__db_sqlite(sl__db *db);
 
 /* Insert a run (status 'running', started_at = heartbeat_at = now, host,
@@ -235,8 +238,76 @@ int sl__db_compare(sl__db *db, int64_t a, int64_t b, sl__db_diff *out,
 int sl__db_set_reproduced(sl__db *db, int64_t run, int identical,
                           sl__err *err);
 
-/* Command implementations (argv after the subcommand name). */
-int sl__cmd_runs(int argc, char **argv);
-int sl__cmd_show(int argc, char **argv);
+/* ---- reading (db/query.c) ------------------------------------------------
+ * Readers fill the public row types of rundb.h; strings are borrowed as
+ * said there. Row readers call cb once per row with rows borrowed for the
+ * call; a non-zero return of cb stops and is returned as is (no message).
+ * A run that is not there: SL_ENOTFOUND before cb is called. */
+
+/* A read transaction, so several reads see one snapshot. *began = 1 when
+ * this call began it, 0 when one was open already (then do not end it). */
+int sl__db_read_begin(sl__db *db, int *began, sl__err *err);
+void sl__db_read_end(sl__db *db);
+
+/* Check a filter of `spikelab runs` without running it (SL_EINVAL with
+ * the message sl__db_runs_open would give). */
+int sl__db_filter_check(const sl_run_filter *f, sl__err *err);
+
+/* A listing of runs (sl_rundb_runs). It holds a read transaction of its
+ * own unless one was open. */
+typedef struct sl__db_runs sl__db_runs;
+int sl__db_runs_open(sl__db *db, const sl_run_filter *f, sl__db_runs **out,
+                     sl__err *err);
+/* 1: *info is the next run (borrowed until the next call); 0: the end;
+ * < 0: an error. */
+int sl__db_runs_next(sl__db_runs *it, sl_run_info *info, sl__err *err);
+size_t sl__db_runs_n_keys(const sl__db_runs *it);
+const char *sl__db_runs_key(const sl__db_runs *it, size_t i);
+/* SL_RUN_VALUE_*, as sl_run_iter_value */
+int sl__db_runs_value(const sl__db_runs *it, size_t i, double *num,
+                      const char **text);
+void sl__db_runs_close(sl__db_runs *it); /* NULL: no-op */
+
+/* One run; cb sees it once (strings borrowed for the call). */
+int sl__db_run_get(sl__db *db, int64_t id,
+                   int (*cb)(void *user, const sl_run_info *r), void *user,
+                   sl__err *err);
+/* The newest run's id; SL_ENOTFOUND in an empty database. */
+int sl__db_last_run(sl__db *db, int64_t *id, sl__err *err);
+
+int sl__db_metrics(sl__db *db, int64_t run, const char *name,
+                   int (*cb)(void *user, const char *name, int64_t step,
+                             double value, double wall_time),
+                   void *user, sl__err *err);
+int sl__db_final_metrics(sl__db *db, int64_t run,
+                         int (*cb)(void *user, const char *name,
+                                   int64_t step, double value),
+                         void *user, sl__err *err);
+int sl__db_results(sl__db *db, int64_t run,
+                   int (*cb)(void *user, const char *name, double value,
+                             const char *text),
+                   void *user, sl__err *err);
+int sl__db_params(sl__db *db, int64_t run,
+                  int (*cb)(void *user, const char *key, const char *alias,
+                            const char *type, const char *text, double num),
+                  void *user, sl__err *err);
+int sl__db_artifacts(sl__db *db, int64_t run,
+                     int (*cb)(void *user, const sl_artifact_info *a),
+                     void *user, sl__err *err);
+/* The bytes of an artifact stored in the database: *data owned by the
+ * caller (free). SL_ENOTFOUND: no such run or artifact, or a file path. */
+int sl__db_artifact_read(sl__db *db, int64_t run, const char *name,
+                         void **data, size_t *size, sl__err *err);
+int sl__db_tags(sl__db *db, int64_t run,
+                int (*cb)(void *user, const char *tag), void *user,
+                sl__err *err);
+int sl__db_plugins(sl__db *db, int64_t run,
+                   int (*cb)(void *user, const char *name,
+                             const char *version, const char *abi,
+                             const char *path, const char *sha256),
+                   void *user, sl__err *err);
+/* The run this one re-runs: *parent (0: none). SL_ENOTFOUND: no run. */
+int sl__db_run_parent(sl__db *db, int64_t run, int64_t *parent,
+                      sl__err *err);
 
 #endif
