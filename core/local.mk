@@ -46,7 +46,7 @@ core_libslcmd_la_SOURCES = \
 	core/cmd/cmd.h \
 	core/cmd/run.c core/cmd/rerun.c core/cmd/plugins.c \
 	core/cmd/runs.c core/cmd/history.c core/cmd/export_device.c \
-	core/cmd/out.c core/cmd/out.h core/cmd/out_db.c \
+	core/cmd/out.c core/cmd/out.h \
 	core/cmd/json.c core/cmd/json.h \
 	core/cmd/textplot.c core/cmd/textplot.h
 core_libslcmd_la_CPPFLAGS = $(SL_CORE_CPPFLAGS)

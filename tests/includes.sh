@@ -12,9 +12,6 @@
 #   - core/db is the only part that speaks SQL: no other file includes
 #     <sqlite3.h>, and core/cmd never includes core/db (the command is a
 #     client of <spikelab/rundb.h> and session.h, like any embedder).
-#     Until export-device reads through rundb.h too, its file and the
-#     helpers it uses (cmd/out_db.c, the marked end of cmd/out.h) are the
-#     exceptions listed in $sql_legacy.
 # Usage: includes.sh [SRCDIR] (default: $top_srcdir). Exit 1 with every
 # offending line listed.
 set -u
@@ -25,7 +22,6 @@ command -v realpath >/dev/null 2>&1 || { echo "realpath missing"; exit 77; }
 
 bad=0
 n=0
-sql_legacy=" core/cmd/export_device.c core/cmd/out_db.c core/cmd/out.h "
 # the file an include names: first existing candidate, else the name as
 # written relative to the including folder (a missing file still counts)
 resolve() { # $1 folder of the including file, $2 included name
@@ -46,11 +42,9 @@ for f in $files; do
     case "$rel" in
     core/db/*) ;;
     core/*)
-        case "$sql_legacy" in *" $rel "*) ;; *)
-            if grep -q '^[[:space:]]*#[[:space:]]*include[[:space:]]*<sqlite3\.h>' "$f"; then
-                violation "$rel" "<sqlite3.h>" "only core/db speaks SQL"
-            fi ;;
-        esac ;;
+        if grep -q '^[[:space:]]*#[[:space:]]*include[[:space:]]*<sqlite3\.h>' "$f"; then
+            violation "$rel" "<sqlite3.h>" "only core/db speaks SQL"
+        fi ;;
     esac
     # "#  include" with any spacing; the quoted name only
     names=$(sed -n 's/^[[:space:]]*#[[:space:]]*include[[:space:]]*"\([^"]*\)".*/\1/p' "$f")
@@ -83,9 +77,7 @@ for f in $files; do
             ;;
         core/cmd/*)
             case "$to" in core/db/*)
-                case "$sql_legacy" in *" $rel "*) ;; *)
-                    violation "$rel" "$name" "the command uses <spikelab/rundb.h>, not db/" ;;
-                esac ;;
+                violation "$rel" "$name" "the command uses <spikelab/rundb.h>, not db/" ;;
             esac
             ;;
         esac

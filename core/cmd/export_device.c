@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sqlite3.h>
 
 #include "cmd/out.h"
 #include "engine/deploy.h"
@@ -47,92 +46,123 @@ static const char usage[] =
     "the network does not fit the device), 2 bad usage\n";
 
 /* Read every params/LAYER/PARAM.npy of run into the network. */
-static int load_params(sl__db *db, int64_t run, sl__experiment *exp)
+typedef struct param_load {
+    sl_rundb *db;
+    int64_t run;
+    sl__experiment *exp;
+    size_t loaded;
+    int ret;
+} param_load;
+
+static int load_one(void *user, const sl_artifact_info *a)
 {
-    sqlite3 *h = sl__db_sqlite(db);
-    sqlite3_stmt *s = sl__cli_prepare(h, "SELECT name, data FROM artifacts "
-                                         "WHERE run_id = ?1 AND kind = "
-                                         "'parameters' AND data IS NOT NULL");
-    if (s == NULL) {
-        fprintf(stderr, "spikelab export-device: %s\n", sqlite3_errmsg(h));
+    param_load *pl = user;
+    const char *name = a->name;
+    if (!a->in_db || !a->kind || strcmp(a->kind, "parameters") != 0 ||
+        name == NULL || strncmp(name, "params/", 7) != 0)
+        return 0;
+    const char *lab = name + 7, *slash = strrchr(lab, '/');
+    if (slash == NULL)
+        return 0;
+    sl__experiment *exp = pl->exp;
+    sl_param *p = NULL;
+    for (size_t i = 0; i < exp->net.n_layers && !p; i++) {
+        sl__layer *l = &exp->net.layers[i];
+        if (strlen(l->label) != (size_t)(slash - lab) ||
+            strncmp(l->label, lab, (size_t)(slash - lab)) != 0)
+            continue;
+        for (size_t k = 0; k < l->n_params; k++) {
+            char fn[300];
+            snprintf(fn, sizeof fn, "%s.npy",
+                     l->params[k].name ? l->params[k].name : "param");
+            if (strcmp(fn, slash + 1) == 0)
+                p = &l->params[k];
+        }
+    }
+    if (p == NULL || p->data == NULL) {
+        fprintf(stderr, "spikelab export-device: run %lld: artifact %s "
+                "matches no parameter of the network as configured now\n",
+                (long long)pl->run, name);
+        pl->ret = 1;
         return 1;
     }
-    sqlite3_bind_int64(s, 1, run);
-    int ret = 0, rc;
-    size_t loaded = 0;
-    /* mark which trainable tensors got values */
+    const void *b = NULL;
+    size_t size = 0, count = 0;
+    int rc = sl_rundb_artifact(pl->db, pl->run, name, &b, &size);
+    if (rc != SL_OK) {
+        fprintf(stderr, "spikelab export-device: %s\n",
+                sl_rundb_errmsg(pl->db));
+        pl->ret = 1;
+        return 1;
+    }
+    const float *d = b ? sl__npy_f32_data(b, size, &count) : NULL;
+    if (d == NULL || count != p->n) {
+        fprintf(stderr, "spikelab export-device: run %lld: artifact %s "
+                "is not a float32 array of %zu values\n",
+                (long long)pl->run, name, p->n);
+        pl->ret = 1;
+        return 1;
+    }
+    memcpy(p->data, d, count * sizeof(float));
+    pl->loaded++;
+    return 0;
+}
+
+static int load_params(sl_rundb *db, int64_t run, sl__experiment *exp)
+{
+    param_load pl = {db, run, exp, 0, 0};
+    int rc = sl_rundb_artifacts(db, run, load_one, &pl);
+    if (pl.ret)
+        return 1;
+    if (rc != SL_OK) {
+        fprintf(stderr, "spikelab export-device: %s\n", sl_rundb_errmsg(db));
+        return 1;
+    }
     size_t want = 0;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        const char *name = (const char *)sqlite3_column_text(s, 0);
-        const unsigned char *b = sqlite3_column_blob(s, 1);
-        size_t size = (size_t)sqlite3_column_bytes(s, 1);
-        if (name == NULL || strncmp(name, "params/", 7) != 0)
-            continue;
-        const char *lab = name + 7, *slash = strrchr(lab, '/');
-        if (slash == NULL)
-            continue;
-        sl_param *p = NULL;
-        for (size_t i = 0; i < exp->net.n_layers && !p; i++) {
-            sl__layer *l = &exp->net.layers[i];
-            if (strlen(l->label) != (size_t)(slash - lab) ||
-                strncmp(l->label, lab, (size_t)(slash - lab)) != 0)
-                continue;
-            for (size_t k = 0; k < l->n_params; k++) {
-                char fn[300];
-                snprintf(fn, sizeof fn, "%s.npy",
-                         l->params[k].name ? l->params[k].name : "param");
-                if (strcmp(fn, slash + 1) == 0)
-                    p = &l->params[k];
-            }
-        }
-        if (p == NULL || p->data == NULL) {
-            fprintf(stderr, "spikelab export-device: run %lld: artifact %s "
-                    "matches no parameter of the network as configured now\n",
-                    (long long)run, name);
-            ret = 1;
-            break;
-        }
-        size_t count = 0;
-        const float *d = b ? sl__npy_f32_data(b, size, &count) : NULL;
-        if (d == NULL || count != p->n) {
-            fprintf(stderr, "spikelab export-device: run %lld: artifact %s "
-                    "is not a float32 array of %zu values\n",
-                    (long long)run, name, p->n);
-            ret = 1;
-            break;
-        }
-        memcpy(p->data, d, count * sizeof(float));
-        loaded++;
-    }
-    if (ret == 0 && rc != SQLITE_DONE && rc != SQLITE_ROW) {
-        fprintf(stderr, "spikelab export-device: %s\n", sqlite3_errmsg(h));
-        ret = 1;
-    }
-    sqlite3_finalize(s);
     for (size_t i = 0; i < exp->net.n_layers; i++)
         for (size_t k = 0; k < exp->net.layers[i].n_params; k++)
             want += (exp->net.layers[i].params[k].flags &
                      SL_PARAM_TRAINABLE) != 0;
-    if (ret == 0 && loaded < want) {
+    if (pl.loaded < want) {
         fprintf(stderr, "spikelab export-device: run %lld has %zu of the %zu "
                 "trained parameter tensors stored (was it trained and "
                 "finished?)\n",
-                (long long)run, loaded, want);
-        ret = 1;
+                (long long)run, pl.loaded, want);
+        return 1;
     }
-    return ret;
+    return 0;
 }
 
 /* The run's recorded float results, printed beside the quantised ones. */
 typedef struct lookup {
-    sl__db *db;
+    sl_rundb *db;
     int64_t run;
+    const char *name;
+    double value;
+    int found;
 } lookup;
+
+static int match_result(void *user, const char *name, double value,
+                        const char *text)
+{
+    lookup *lk = user;
+    (void)text;
+    if (strcmp(name, lk->name) != 0)
+        return 0;
+    lk->value = value;
+    lk->found = 1;
+    return 1; /* stop: found */
+}
 
 static int float_result(void *user, const char *name, double *value)
 {
     lookup *lk = user;
-    return sl__db_result_value(lk->db, lk->run, name, value, NULL) == 1;
+    lk->name = name;
+    lk->found = 0;
+    sl_rundb_results(lk->db, lk->run, match_result, lk);
+    if (lk->found)
+        *value = lk->value;
+    return lk->found;
 }
 
 int sl__cmd_export_device(int argc, char **argv)
@@ -184,32 +214,25 @@ int sl__cmd_export_device(int argc, char **argv)
     if (sl__cli_parse_id("export-device", id_text, &id))
         goto done;
     status = 1;
-    sl__db *db;
-    if (sl__cli_open_db("export-device", dbpath, &db))
+    sl_rundb *db;
+    if (sl__cli_open("export-device", dbpath, &db))
         goto done;
     char *cpath = NULL, *text = NULL;
-    if (sl__cli_resolve_id("export-device", db, &id) ||
-        sl__cli_run_exists("export-device", db, id) != 1) {
-        sl__db_close(db);
+    if (sl__cli_find_run("export-device", db, &id)) {
+        sl_rundb_close(db);
         goto done;
     }
-    sqlite3_stmt *s = sl__cli_prepare(sl__db_sqlite(db),
-                                      "SELECT config_path, config_effective "
-                                      "FROM runs WHERE id = ?1");
-    if (s) {
-        sqlite3_bind_int64(s, 1, id);
-        if (sqlite3_step(s) == SQLITE_ROW) {
-            const char *a = sl__cli_col_text(s, 0), *b = sl__cli_col_text(s, 1);
-            cpath = strdup(a ? a : "(stored)");
-            text = b && *b ? strdup(b) : NULL;
-        }
-        sqlite3_finalize(s);
+    const sl_run_info *ri = NULL;
+    if (sl_rundb_run(db, id, &ri) == SL_OK) {
+        const char *a = ri->config_path, *b = ri->config_effective;
+        cpath = strdup(a ? a : "(stored)");
+        text = b && *b ? strdup(b) : NULL;
     }
     if (!text) {
         fprintf(stderr, "spikelab export-device: run %lld has no stored "
                 "configuration\n", (long long)id);
         free(cpath);
-        sl__db_close(db);
+        sl_rundb_close(db);
         goto done;
     }
     sl__experiment exp;
@@ -245,7 +268,7 @@ int sl__cmd_export_device(int argc, char **argv)
             status = 0;
         if (rc == SL_OK && evaluate) {
             int same = 0;
-            lookup lk = {db, id};
+            lookup lk = {db, id, NULL, 0.0, 0};
             sl__export_sink sink = {&lk, NULL, NULL, float_result, stdout};
             rc = sl__export_evaluate(&exp, path, NULL, &sink, &same, &err);
             if (rc) {
@@ -261,7 +284,7 @@ int sl__cmd_export_device(int argc, char **argv)
         sl__experiment_free(&exp);
     free(cpath);
     free(text);
-    sl__db_close(db);
+    sl_rundb_close(db);
     status = sl__cli_finish("export-device", status);
 done:
     free(ov);

@@ -123,17 +123,4 @@ int sl__cli_json_metrics(sl__json *w, sl_rundb *db, int64_t run);
 int sl__cli_json_results(sl__json *w, sl_rundb *db, int64_t run,
                          int with_texts);
 
-/* ---- for export-device only -----------------------------------------------
- * cmd/export_device.c still reads the database with SQL over db/db.h
- * (it is being changed elsewhere); these helpers (out_db.c) serve it
- * until it reads through rundb.h like every other command, then they and
- * these includes go. */
-#include <sqlite3.h>
-#include "db/db.h"
-int sl__cli_open_db(const char *cmd, const char *dbpath, sl__db **db);
-int sl__cli_resolve_id(const char *cmd, sl__db *db, int64_t *id);
-int sl__cli_run_exists(const char *cmd, sl__db *db, int64_t id);
-const char *sl__cli_col_text(sqlite3_stmt *s, int i);
-sqlite3_stmt *sl__cli_prepare(sqlite3 *h, const char *sql);
-
 #endif

@@ -139,10 +139,8 @@ const char *sl__db_default_path(const char *explicit_path);
 
 /* The file name the handle was opened with (borrowed, lives with db). */
 const char *sl__db_path(const sl__db *db);
-/* The underlying SQLite connection. Borrowed; do not close it, do not
- * leave a transaction open on it. Outside db/ only `export-device`
- * (cmd/export_device.c and its helpers in cmd/out_db.c) still uses it;
- * it goes when that command reads through rundb.h. */
+/* The underlying SQLite connection, for db/'s own files (query.c).
+ * Borrowed; do not close it, do not leave a transaction open on it. */
 struct sqlite3 *sl__db_sqlite(sl__db *db);
 
 /* Insert a run (status 'running', started_at = heartbeat_at = now, host,
