@@ -30,6 +30,7 @@ core_libslcore_la_SOURCES = \
 	core/engine/train.c core/engine/train.h \
 	core/engine/metrics.c core/engine/metrics.h \
 	core/engine/deploy.c core/engine/deploy.h \
+	core/engine/engine.h \
 	core/db/db.c core/db/db.h \
 	core/db/query.c \
 	core/db/filter.c core/db/filter.h \
@@ -45,7 +46,9 @@ noinst_LTLIBRARIES += core/libslcmd.la
 core_libslcmd_la_SOURCES = \
 	core/cmd/cmd.h \
 	core/cmd/run.c core/cmd/rerun.c core/cmd/plugins.c \
-	core/cmd/runs.c core/cmd/history.c core/cmd/export_device.c \
+	core/cmd/runs.c core/cmd/show.c \
+	core/cmd/compare.c core/cmd/export.c core/cmd/curate.c \
+	core/cmd/args.c core/cmd/args.h core/cmd/export_device.c \
 	core/cmd/out.c core/cmd/out.h \
 	core/cmd/json.c core/cmd/json.h \
 	core/cmd/textplot.c core/cmd/textplot.h

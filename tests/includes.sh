@@ -9,6 +9,9 @@
 #   - core/engine, core/config and core/util never include core/db or
 #     core/cmd (the engine does not know the run database or the command);
 #   - core/db never includes core/engine or core/cmd;
+#   - outside its folder, the engine is reached only through
+#     core/engine/engine.h and the database only through core/db/db.h
+#     (each part's one contract header);
 #   - core/db is the only part that speaks SQL: no other file includes
 #     <sqlite3.h>, and core/cmd never includes core/db (the command is a
 #     client of <spikelab/rundb.h> and session.h, like any embedder).
@@ -80,6 +83,17 @@ for f in $files; do
                 violation "$rel" "$name" "the command uses <spikelab/rundb.h>, not db/" ;;
             esac
             ;;
+        esac
+        # each part has one contract header for the others
+        case "$rel" in core/engine/*) ;; *)
+            case "$to" in core/engine/engine.h) ;; core/engine/*)
+                violation "$rel" "$name" "outside engine/, include only engine/engine.h" ;;
+            esac ;;
+        esac
+        case "$rel" in core/db/*) ;; *)
+            case "$to" in core/db/db.h) ;; core/db/*)
+                violation "$rel" "$name" "outside db/, include only db/db.h" ;;
+            esac ;;
         esac
     done
 done

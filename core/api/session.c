@@ -11,9 +11,7 @@
 #include "spikelab/session.h"
 #include "config/config.h"
 #include "db/db.h"
-#include "engine/deploy.h"
-#include "engine/forward.h"
-#include "engine/train.h"
+#include "engine/engine.h"
 #include "util/npy.h"
 #include "util/util.h"
 

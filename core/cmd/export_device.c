@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "cmd/out.h"
-#include "engine/deploy.h"
+#include "engine/engine.h"
 #include "util/npy.h"
 
 static const char usage[] =

@@ -517,3 +517,29 @@ int sl__cli_json_results(sl__json *w, sl_rundb *db, int64_t run,
     }
     return rc;
 }
+
+/* The metric shown as LOSS by `runs` and `show`: the first of these the
+ * run recorded. */
+const char *const sl__cli_loss_names[SL__CLI_N_LOSS] = {"loss", "train_loss",
+                                                       "train.loss"};
+
+const char *sl__cli_tags_cell(const sl__strv *tags, char *buf, size_t len)
+{
+    size_t j = 0;
+    for (size_t i = 0; i < tags->n && j + 3 < len; i++) {
+        if (i) {
+            buf[j++] = ',';
+            buf[j++] = ' ';
+        }
+        for (const char *t = tags->v[i]; *t && j + 3 < len; t++)
+            buf[j++] = *t;
+    }
+    buf[j] = '\0';
+    return buf;
+}
+
+
+char *sl__cli_strdup_or_null(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}

@@ -123,4 +123,14 @@ int sl__cli_json_metrics(sl__json *w, sl_rundb *db, int64_t run);
 int sl__cli_json_results(sl__json *w, sl_rundb *db, int64_t run,
                          int with_texts);
 
+/* The metric names `runs` and `show` show as the run's loss, in order of
+ * preference. */
+#define SL__CLI_N_LOSS 3
+extern const char *const sl__cli_loss_names[SL__CLI_N_LOSS];
+/* The tags as one cell "a, b" cut to fit buf[len]; returns buf. */
+const char *sl__cli_tags_cell(const sl__strv *tags, char *buf, size_t len);
+
+/* A malloc'd copy of s (free it), or NULL for NULL (or out of memory). */
+char *sl__cli_strdup_or_null(const char *s);
+
 #endif

@@ -19,8 +19,7 @@
 
 #include "cmd/cmd.h"
 #include "cmd/json.h"
-#include "engine/registry.h"
-#include "engine/settings.h"
+#include "engine/engine.h"
 
 static void usage(FILE *f)
 {

@@ -58,11 +58,6 @@ static void parent_free(parent *p)
     free(p->status);
 }
 
-static char *dup_or_null(const char *t)
-{
-    return t ? strdup(t) : NULL;
-}
-
 /* Read the parent (through the public rundb.h); 0 or 1 after reporting. */
 static int read_parent(const char *dbpath, int64_t *id, parent *p)
 {
@@ -89,11 +84,11 @@ static int read_parent(const char *dbpath, int64_t *id, parent *p)
         fprintf(stderr, "spikelab rerun: %s\n", sl_rundb_errmsg(db));
         goto out;
     }
-    p->path = dup_or_null(r->config_path);
-    p->text = dup_or_null(r->config_text);
-    p->effective = dup_or_null(r->config_effective);
-    p->overrides = dup_or_null(r->overrides);
-    p->status = dup_or_null(r->status);
+    p->path = sl__cli_strdup_or_null(r->config_path);
+    p->text = sl__cli_strdup_or_null(r->config_text);
+    p->effective = sl__cli_strdup_or_null(r->config_effective);
+    p->overrides = sl__cli_strdup_or_null(r->overrides);
+    p->status = sl__cli_strdup_or_null(r->status);
     if (!p->effective || !*p->effective) {
         fprintf(stderr, "spikelab rerun: run %lld has no stored effective "
                 "configuration to run\n", (long long)*id);
