@@ -9,16 +9,16 @@
 #include <stdint.h>
 
 int sl__cmd_run(int argc, char **argv);     /* core/cmd/run.c */
-int sl__cmd_plugins(int argc, char **argv); /* core/cmd_plugins.c */
-int sl__cmd_runs(int argc, char **argv);    /* core/cmd_runs.c */
-int sl__cmd_show(int argc, char **argv);    /* core/cmd_runs.c */
-int sl__cmd_compare(int argc, char **argv); /* core/cmd_history.c */
-int sl__cmd_export(int argc, char **argv);  /* core/cmd_history.c */
-int sl__cmd_tag(int argc, char **argv);     /* core/cmd_history.c */
-int sl__cmd_note(int argc, char **argv);    /* core/cmd_history.c */
-int sl__cmd_rm(int argc, char **argv);      /* core/cmd_history.c */
+int sl__cmd_plugins(int argc, char **argv); /* core/cmd/plugins.c */
+int sl__cmd_runs(int argc, char **argv);    /* core/cmd/runs.c */
+int sl__cmd_show(int argc, char **argv);    /* core/cmd/show.c */
+int sl__cmd_compare(int argc, char **argv); /* core/cmd/compare.c */
+int sl__cmd_export(int argc, char **argv);  /* core/cmd/export.c */
+int sl__cmd_tag(int argc, char **argv);     /* core/cmd/curate.c */
+int sl__cmd_note(int argc, char **argv);    /* core/cmd/curate.c */
+int sl__cmd_rm(int argc, char **argv);      /* core/cmd/curate.c */
 int sl__cmd_rerun(int argc, char **argv);   /* core/cmd/rerun.c */
-int sl__cmd_export_device(int argc, char **argv); /* cmd_export_device.c */
+int sl__cmd_export_device(int argc, char **argv); /* core/cmd/export_device.c */
 
 /* What sl__run_experiment runs and records. Every pointer is borrowed for
  * the call. */

@@ -1,4 +1,4 @@
-/* core/main.c — the spikelab command: dispatch to subcommands. */
+/* core/cmd/main.c — the spikelab command: dispatch to subcommands. */
 #include <stdio.h>
 #include <string.h>
 
@@ -9,31 +9,62 @@
 #include "spikelab/abi.h"
 #include "cmd/cmd.h"
 
-static const char usage[] =
-    "usage: spikelab COMMAND [ARGS...]\n"
-    "\n"
-    "Train, simulate and deploy spiking neural networks.\n"
-    "\n"
-    "commands:\n"
-    "  run FILE [key=value...]   run an experiment and record it\n"
-    "  runs                      list recorded runs (filters: --status, --name,\n"
-    "                            --where 'KEY OP VALUE', --since, --tag; --sort)\n"
-    "  show ID                   everything about one run, with a loss plot\n"
-    "  compare ID ID...          differing config keys and final metrics\n"
-    "  export ID... [--format csv|json]   metrics, params and results\n"
-    "  rerun ID                  run a recorded run again; say if identical\n"
-    "  tag ID TAG...             tag a run (--remove to untag)\n"
-    "  note ID TEXT              attach a free-text note to a run\n"
-    "  rm ID...                  remove runs from the database\n"
-    "  plugins                   list loadable plugins and their components\n"
-    "  export-device ID          a run's trained network as a device\n"
-    "                            configuration (Dynap-SE2 JSON)\n"
-    "\n"
-    "Every command takes --help. Plugins are searched in the experiment's\n"
-    "plugin_path, then $SPIKELAB_PLUGIN_PATH (colon-separated), then\n"
-    "the installed plugin directory (`spikelab plugins --help` names it).\n"
-    "The run database is --db PATH, else $SPIKELAB_DB, else ./spikelab.db.\n"
-    "A run ID is a number from `spikelab runs`, or 'last' for the newest.\n";
+/* One table of subcommands: usage() prints it, dispatch is one loop over
+ * it. A summary's further lines are indented by the caller's layout. */
+static const struct command {
+    const char *name, *args, *summary;
+    int (*fn)(int argc, char **argv);
+} commands[] = {
+    {"run", "FILE [key=value...]", "run an experiment and record it",
+     sl__cmd_run},
+    {"runs", "", "list recorded runs (filters: --status, --name,\n"
+     "--where 'KEY OP VALUE', --since, --tag; --sort)", sl__cmd_runs},
+    {"show", "ID", "everything about one run, with a loss plot",
+     sl__cmd_show},
+    {"compare", "ID ID...", "differing config keys and final metrics",
+     sl__cmd_compare},
+    {"export", "ID... [--format csv|json]", "metrics, params and results",
+     sl__cmd_export},
+    {"rerun", "ID", "run a recorded run again; say if identical",
+     sl__cmd_rerun},
+    {"tag", "ID TAG...", "tag a run (--remove to untag)", sl__cmd_tag},
+    {"note", "ID TEXT", "attach a free-text note to a run", sl__cmd_note},
+    {"rm", "ID...", "remove runs from the database", sl__cmd_rm},
+    {"plugins", "[NAME]", "list loadable plugins and their components;\n"
+     "with NAME, a component's settings", sl__cmd_plugins},
+    {"export-device", "ID", "a run's trained network as a device\n"
+     "configuration (through its exporter)", sl__cmd_export_device},
+};
+#define N_COMMANDS (sizeof commands / sizeof *commands)
+
+static void usage(FILE *f)
+{
+    fputs("usage: spikelab COMMAND [ARGS...]\n"
+          "\n"
+          "Train, simulate and deploy spiking neural networks.\n"
+          "\n"
+          "commands:\n", f);
+    for (size_t i = 0; i < N_COMMANDS; i++) {
+        const struct command *c = &commands[i];
+        char head[64];
+        snprintf(head, sizeof head, "%s%s%s", c->name, *c->args ? " " : "",
+                 c->args);
+        fprintf(f, "  %-24s%s", head, strlen(head) < 24 ? "  " : "   ");
+        for (const char *p = c->summary; *p; p++) {
+            fputc(*p, f);
+            if (*p == '\n')
+                fprintf(f, "%28s", "");
+        }
+        fputc('\n', f);
+    }
+    fputs("\n"
+          "Every command takes --help. Plugins are searched in the experiment's\n"
+          "plugin_path, then $SPIKELAB_PLUGIN_PATH (colon-separated), then\n"
+          "the installed plugin directory (`spikelab plugins --help` names it).\n"
+          "The run database is --db PATH, else $SPIKELAB_DB, else ./spikelab.db.\n"
+          "A run ID is a number from `spikelab runs`, or 'last' for the newest.\n",
+          f);
+}
 
 int main(int argc, char **argv)
 {
@@ -43,13 +74,13 @@ int main(int argc, char **argv)
     openblas_set_num_threads(1);
 #endif
     if (argc < 2) {
-        fputs(usage, stderr);
+        usage(stderr);
         return 2;
     }
     const char *cmd = argv[1];
     if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 ||
         strcmp(cmd, "help") == 0) {
-        fputs(usage, stdout);
+        usage(stdout);
         return 0;
     }
     if (strcmp(cmd, "--version") == 0) {
@@ -57,26 +88,10 @@ int main(int argc, char **argv)
                SL_ABI_MAJOR, SL_ABI_MINOR);
         return 0;
     }
-    if (strcmp(cmd, "run") == 0)
-        return sl__cmd_run(argc - 1, argv + 1);
-    if (strcmp(cmd, "runs") == 0)
-        return sl__cmd_runs(argc - 1, argv + 1);
-    if (strcmp(cmd, "show") == 0)
-        return sl__cmd_show(argc - 1, argv + 1);
-    if (strcmp(cmd, "plugins") == 0)
-        return sl__cmd_plugins(argc - 1, argv + 1);
-    static const struct {
-        const char *name;
-        int (*fn)(int, char **);
-    } history[] = {
-        {"compare", sl__cmd_compare}, {"export", sl__cmd_export},
-        {"rerun", sl__cmd_rerun},     {"tag", sl__cmd_tag},
-        {"note", sl__cmd_note},       {"rm", sl__cmd_rm},
-        {"export-device", sl__cmd_export_device},
-    };
-    for (size_t i = 0; i < sizeof history / sizeof *history; i++)
-        if (strcmp(cmd, history[i].name) == 0)
-            return history[i].fn(argc - 1, argv + 1);
-    fprintf(stderr, "spikelab: unknown command '%s'\n\n%s", cmd, usage);
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        if (strcmp(cmd, commands[i].name) == 0)
+            return commands[i].fn(argc - 1, argv + 1);
+    fprintf(stderr, "spikelab: unknown command '%s'\n\n", cmd);
+    usage(stderr);
     return 2;
 }
