@@ -14,7 +14,9 @@
  */
 #include <dirent.h>
 #include <dlfcn.h>
+#include <elf.h>
 #include <errno.h>
+#include <link.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -574,6 +576,62 @@ void sl__registry_free(sl__registry *reg)
     free(reg);
 }
 
+/* dl_iterate_phdr callback: is `addr` inside an executable PT_LOAD
+ * segment of a loaded object? */
+typedef struct exec_probe {
+    uintptr_t addr;
+    int found, exec;
+} exec_probe;
+
+static int probe_segment(struct dl_phdr_info *info, size_t size, void *data)
+{
+    exec_probe *p = data;
+    (void)size;
+    for (ElfW(Half) i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        uintptr_t lo = (uintptr_t)info->dlpi_addr + ph->p_vaddr;
+        if (ph->p_type != PT_LOAD || p->addr < lo ||
+            p->addr - lo >= ph->p_memsz)
+            continue;
+        p->found = 1;
+        p->exec = (ph->p_flags & PF_X) != 0;
+        return 1;
+    }
+    return 0;
+}
+
+/* The entry symbol must be a function in executable memory before the
+ * core calls it: a plugin whose "spikelab_plugin_init" is a data object
+ * (an array, a descriptor exported under the entry's name) would
+ * otherwise crash the command that merely lists plugins. The dynamic
+ * symbol's ELF type says what the author declared, the segment's flags
+ * what the loader mapped; both must say code. */
+static int check_entry(void *addr, reason *why)
+{
+    Dl_info info;
+    const ElfW(Sym) *sym = NULL;
+    if (!dladdr1(addr, &info, (void **)&sym, RTLD_DL_SYMENT) || !sym)
+        return say(why, SL_EPLUGIN,
+                   "entry symbol '%s' is not a symbol of the plugin's "
+                   "dynamic symbol table", SL_PLUGIN_ENTRY_NAME);
+    int type = ELF64_ST_TYPE(sym->st_info);
+    if (type != STT_FUNC && type != STT_GNU_IFUNC)
+        return say(why, SL_EPLUGIN,
+                   "entry symbol '%s' is %s (ELF symbol type %d), not a "
+                   "function: declare it as const sl_plugin_desc "
+                   "*%s(const sl_host *)", SL_PLUGIN_ENTRY_NAME,
+                   type == STT_OBJECT ? "a data object" : "not a function",
+                   type, SL_PLUGIN_ENTRY_NAME);
+    exec_probe p = {(uintptr_t)addr, 0, 0};
+    dl_iterate_phdr(probe_segment, &p);
+    if (!p.found || !p.exec)
+        return say(why, SL_EPLUGIN,
+                   "entry symbol '%s' does not point into executable code "
+                   "(%s)", SL_PLUGIN_ENTRY_NAME,
+                   p.found ? "a non-executable segment" : "no loaded segment");
+    return SL_OK;
+}
+
 /* The body of sl__registry_load_file; the reason is given without the file
  * name so that scans can keep file and reason apart. */
 static int load_file(sl__registry *reg, const char *path, int *shadowed,
@@ -613,6 +671,11 @@ static int load_file(sl__registry *reg, const char *path, int *shadowed,
                    "without SL_EXPORT)",
                    SL_PLUGIN_ENTRY_NAME);
     }
+    int rc = check_entry(entry.obj, why);
+    if (rc != SL_OK) {
+        dlclose(h);
+        return rc;
+    }
     const sl_plugin_desc *d = entry.fn(&sl__host);
     if (!d) {
         dlclose(h);
@@ -620,7 +683,7 @@ static int load_file(sl__registry *reg, const char *path, int *shadowed,
                                     "failed to initialise)",
                    SL_PLUGIN_ENTRY_NAME);
     }
-    int rc = check_header(d, why);
+    rc = check_header(d, why);
     if (rc != SL_OK) {
         dlclose(h);
         return rc;

@@ -1,0 +1,51 @@
+#!/bin/sh
+# Issue 12: inputs that once crashed, hung or silently lost data, each run
+# through the command as a user would, each now refused with a message
+# naming the file (and line) and the right exit status, with nothing
+# recorded. Every command runs under `timeout`, so a hang fails the test
+# instead of stalling make check.
+set -u
+: "${top_builddir:?run through make check}"
+: "${top_srcdir:?run through make check}"
+sl="$top_builddir/core/spikelab"
+tmp=$(mktemp -d /tmp/sl-harden-XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+hp="$top_builddir/tests/plugins/harden/.libs"
+data="$top_srcdir/experiments/common/frozen_noise_data.cfg"
+
+# run EXPECTED_STATUS ARGS...: `spikelab ARGS` with a time limit; its
+# stderr in $tmp/err, stdout in $tmp/out
+run() {
+    want=$1
+    shift
+    timeout 60 "$sl" "$@" >"$tmp/out" 2>"$tmp/err"
+    got=$?
+    [ "$got" = "$want" ] || {
+        cat "$tmp/out" "$tmp/err"
+        fail "spikelab $* exited $got, expected $want"
+    }
+}
+# expect TEXT: stderr contains TEXT
+expect() {
+    grep -qF -- "$1" "$tmp/err" || { cat "$tmp/err"; fail "stderr lacks '$1'"; }
+}
+# a small experiment: the frozen-noise data, LAYERS, adam
+experiment() {
+    cat >"$1" <<CFG
+name = "harden";
+@include "$data"
+network = { dt = 1e-3; layers = ( $2 ); };
+loss = { type = "mse"; };
+optimizer = { type = "adam"; lr = 1e-2; };
+train = { epochs = 2; };
+CFG
+}
+
+# --- finding 8: a plugin whose entry symbol is a data object ------------
+# `spikelab plugins` crashed calling it; now it is refused and listed
+SPIKELAB_PLUGIN_PATH="$hp" run 0 plugins
+expect "data_entry.so: entry symbol 'spikelab_plugin_init' is a data object"
+grep -q "passthrough" "$tmp/out" || fail "the good plugin beside it is not listed"
+
+echo "harden: ok"
