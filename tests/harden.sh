@@ -42,6 +42,19 @@ train = { epochs = 2; };
 CFG
 }
 
+# --- finding 2: a layer without xBackward --------------------------------
+# trained through by a gradient optimizer: refused at load, naming the
+# layer, its component and its plugin file, at the layer's line
+experiment "$tmp/nb.cfg" '{ type = "linear"; n_out = 2; },
+    { name = "pt"; type = "passthrough"; }'
+SPIKELAB_PLUGIN_PATH="$hp:${SPIKELAB_PLUGIN_PATH:-}" \
+    run 2 run "$tmp/nb.cfg" --db "$tmp/nb.db"
+expect "nb.cfg:4: network.layers.[1]: layer 'pt' (component 'passthrough' of $hp/nobackward.so) has no backward pass"
+[ -e "$tmp/nb.db" ] && fail "a refused experiment created its database"
+# without training it runs (the layer's forward pass is fine)
+SPIKELAB_PLUGIN_PATH="$hp:${SPIKELAB_PLUGIN_PATH:-}" \
+    run 0 run "$tmp/nb.cfg" train.epochs=0 --db "$tmp/nb.db"
+
 # --- finding 8: a plugin whose entry symbol is a data object ------------
 # `spikelab plugins` crashed calling it; now it is refused and listed
 SPIKELAB_PLUGIN_PATH="$hp" run 0 plugins

@@ -522,6 +522,28 @@ static int load(sl__experiment *exp, char *const *overrides, size_t n_ov,
                              "optimizer '%s' declares neither gradient "
                              "steps nor a trace rule; its plugin is broken",
                              exp->optimizer.entry->comp->name);
+    /* A gradient optimizer trains by back-propagation through every layer
+     * (sim BPTT and hardware-in-the-loop alike), so a layer without a
+     * backward pass cannot be trained through: refuse now, naming it, not
+     * in the first batch. A learning rule needs no backward pass, nor does
+     * a run without epochs. */
+    for (size_t i = 0; !exp->trace_rule && exp->epochs > 0 &&
+                       i < exp->net.n_layers; i++) {
+        const sl__layer *l = &exp->net.layers[i];
+        if (l->iface->xBackward)
+            continue;
+        return sl__cfg_error(cfg, l->ctx.group, err, SL_ECONFIG,
+                             "layer '%s' (component '%s' of %s) has no "
+                             "backward pass (its xBackward is NULL), but "
+                             "optimizer '%s' trains by back-propagation "
+                             "through every layer: use a layer that "
+                             "implements xBackward, a learning rule, or "
+                             "train.epochs = 0", l->label,
+                             l->entry->comp->name,
+                             l->entry->plugin->path ? l->entry->plugin->path
+                                                    : "the core (built in)",
+                             exp->optimizer.entry->comp->name);
+    }
     if (exp->trace_rule && exp->mismatch_every > 0)
         return sl__cfg_error(cfg, mm, err, SL_ECONFIG,
                              "train.mismatch re-draws weights for gradient "
@@ -533,13 +555,25 @@ static int load(sl__experiment *exp, char *const *overrides, size_t n_ov,
         return sl__ctx_take_error(&exp->optimizer.ctx, rc, err);
     const sl_backend_iface *bif = exp->backend.iface;
     if (strcmp(exp->backend.entry->comp->name, "sim") != 0) {
-        if (!(bif->flags & SL_BACKEND_RUNS) || !bif->xRun || !bif->xTrace)
+        if (!(bif->flags & SL_BACKEND_RUNS) || !bif->xRun)
             return sl__cfg_error(cfg, exp->backend.ctx.group, err,
                                  SL_ECONFIG, "backend '%s' does not run "
                                  "networks (it exports them): use it in an "
                                  "'export' section, and backend = { type = "
                                  "\"sim\"; } or a chip emulator here",
                                  exp->backend.entry->comp->name);
+        /* forward.c reads every trace (hardware-in-the-loop, learning
+         * rules, recorded traces) through xTrace without a NULL test */
+        if (!bif->xTrace)
+            return sl__cfg_error(cfg, exp->backend.ctx.group, err,
+                                 SL_EPLUGIN, "backend '%s' (%s) runs "
+                                 "networks but has no xTrace, so nothing "
+                                 "it ran can be read back; its plugin is "
+                                 "broken",
+                                 exp->backend.entry->comp->name,
+                                 exp->backend.entry->plugin->path
+                                     ? exp->backend.entry->plugin->path
+                                     : "built in");
         exp->on_backend = 1;
     }
     sl_layer_view views[64];

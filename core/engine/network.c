@@ -181,6 +181,12 @@ int sl__network_backward(sl__network *net, const float *dout, sl__err *err)
     for (size_t i = net->n_layers; i-- > 0;) {
         sl__layer *l = &net->layers[i];
         float *din = i > 0 ? net->layers[i - 1].gout : NULL;
+        /* experiment.c refuses such a layer before training; this keeps a
+         * caller that skipped that check from a NULL call */
+        if (!l->iface->xBackward)
+            return sl__fail(err, SL_ENOTSUP, "layer %s (%s) has no backward "
+                            "pass (xBackward is NULL)", l->label,
+                            l->entry->comp->name);
         int rc = l->iface->xBackward(l->self, g, din);
         if (rc)
             return layer_error(l, rc, err, "backward pass");

@@ -216,8 +216,11 @@ static size_t iface_v1_size(uint32_t kind)
 }
 
 /* Required methods of an interface whose size has been checked. Anything
- * the core calls without a NULL test must be here; optional methods
- * (xBackward, xObservable, xTrace, xExtension) are tested at call time. */
+ * the core calls without a NULL test must be here; optional methods are
+ * tested at call time (xObservable, xExtension, the deploy extension's
+ * slots) or where the experiment decides it needs them (experiment.c:
+ * xBackward when a gradient optimizer trains, a running backend's
+ * xTrace). */
 static const char *missing_method(uint32_t kind, const void *iface)
 {
     switch (kind) {
