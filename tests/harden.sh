@@ -61,4 +61,32 @@ SPIKELAB_PLUGIN_PATH="$hp" run 0 plugins
 expect "data_entry.so: entry symbol 'spikelab_plugin_init' is a data object"
 grep -q "passthrough" "$tmp/out" || fail "the good plugin beside it is not listed"
 
+# --- finding 3 (and 10): layer names ------------------------------------
+# two layers of one name overwrote each other's stored weights: refused,
+# naming both lines
+experiment "$tmp/dup.cfg" '{ name = "a"; type = "linear"; n_out = 4; },
+    { name = "a"; type = "linear"; n_out = 2; }'
+run 2 run "$tmp/dup.cfg" --db "$tmp/dup.db"
+expect "dup.cfg:4: network.layers.[1].name: layer 1 is named 'a', as layer 0 is ($tmp/dup.cfg:3)"
+[ -e "$tmp/dup.db" ] && fail "a refused experiment created its database"
+# a name that is another layer's default name (type#index)
+experiment "$tmp/dup2.cfg" '{ type = "linear"; n_out = 4; },
+    { name = "linear#0"; type = "linear"; n_out = 2; }'
+run 2 run "$tmp/dup2.cfg" --db "$tmp/dup.db"
+expect "layer 1 is named 'linear#0', as layer 0 is ($tmp/dup2.cfg:3, its default name)"
+# an empty name (its parameters were then skipped by export --artifacts)
+experiment "$tmp/empty.cfg" '{ name = ""; type = "linear"; n_out = 2; }'
+run 2 run "$tmp/empty.cfg" --db "$tmp/dup.db"
+expect "empty.cfg:3: network.layers.[0].name: a layer name must not be empty"
+# names that agree in their first 150 characters are two layers, and
+# both layers' weights are stored
+long=$(printf 'n%.0s' $(seq 150))
+experiment "$tmp/long.cfg" "{ name = \"${long}x\"; type = \"linear\"; n_out = 4; },
+    { name = \"${long}y\"; type = \"linear\"; n_out = 2; }"
+run 0 run "$tmp/long.cfg" train.epochs=1 --db "$tmp/long.db"
+run 0 export 1 --artifacts "$tmp/art" --db "$tmp/long.db"
+[ -f "$tmp/art/1/params/${long}x/weight.npy" ] &&
+    [ -f "$tmp/art/1/params/${long}y/weight.npy" ] ||
+    { find "$tmp/art" | cut -c1-80; fail "the two long-named layers' weights"; }
+
 echo "harden: ok"

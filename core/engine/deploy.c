@@ -31,6 +31,7 @@ void sl__export_free(sl__export *x)
         return;
     if (x->self)
         x->iface->xDestroy(x->self);
+    sl__ctx_fini(&x->ctx);
     free(x);
 }
 

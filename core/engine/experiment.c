@@ -1,4 +1,4 @@
-/* core/experiment.c — build every component of an experiment file. */
+/* core/engine/experiment.c — build every component of an experiment file. */
 #include <libconfig.h>
 #include <math.h>
 #include <stdio.h>
@@ -104,9 +104,12 @@ static int load_dataset(sl__experiment *exp, sl__setting *g, sl__err *err)
                              SL_ECONFIG, "%s", e.msg);
     }
     d->iface = d->entry->comp->iface;
-    char name[160];
-    snprintf(name, sizeof name, "data.%s", d->name);
+    char *name = d->name ? malloc(strlen(d->name) + 6) : NULL;
+    if (!name)
+        return sl__fail(err, SL_ENOMEM, "out of memory");
+    sprintf(name, "data.%s", d->name);
     sl__ctx_init(&d->ctx, cfg, g, (uint64_t)exp->seed, name);
+    free(name);
     if ((rc = sl__declare_component(cfg, g, SL__SEC_DATASET, d->entry)))
         return sl__fail(err, rc, "out of memory");
     d->info.struct_size = sizeof d->info;
@@ -626,11 +629,15 @@ void sl__experiment_free(sl__experiment *exp)
     if (exp->backend.self)
         ((const sl_backend_iface *)exp->backend.iface)
             ->xDestroy(exp->backend.self);
+    sl__ctx_fini(&exp->loss.ctx);
+    sl__ctx_fini(&exp->optimizer.ctx);
+    sl__ctx_fini(&exp->backend.ctx);
     sl__network_free(&exp->net);
     for (size_t i = 0; i < exp->n_data; i++) {
         sl__dataset *d = &exp->data[i];
         if (d->self)
             d->iface->xDestroy(d->self);
+        sl__ctx_fini(&d->ctx);
         free(d->inputs);
         free(d->targets);
         free(d->name);

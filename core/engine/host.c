@@ -15,7 +15,25 @@ void sl__ctx_init(sl_ctx *ctx, sl__config *cfg, sl__setting *group,
     ctx->cfg = cfg;
     ctx->group = group;
     ctx->seed = seed;
-    snprintf(ctx->name, sizeof ctx->name, "%s", name ? name : "component");
+    if (!name)
+        name = "component";
+    size_t len = strlen(name);
+    ctx->name = ctx->name_buf;
+    if (len >= sizeof ctx->name_buf && (ctx->name = malloc(len + 1)) == NULL) {
+        ctx->name = ctx->name_buf;
+        snprintf(ctx->name_buf, sizeof ctx->name_buf, "%.*s...",
+                 (int)sizeof ctx->name_buf - 4, name);
+        return;
+    }
+    memcpy(ctx->name, name, len + 1);
+}
+
+void sl__ctx_fini(sl_ctx *ctx)
+{
+    if (ctx && ctx->name && ctx->name != ctx->name_buf)
+        free(ctx->name);
+    if (ctx)
+        ctx->name = ctx->name_buf;
 }
 
 int sl__ctx_take_error(sl_ctx *ctx, int code, sl__err *err)
