@@ -89,4 +89,51 @@ run 0 export 1 --artifacts "$tmp/art" --db "$tmp/long.db"
     [ -f "$tmp/art/1/params/${long}y/weight.npy" ] ||
     { find "$tmp/art" | cut -c1-80; fail "the two long-named layers' weights"; }
 
+# --- finding 6: files that are not regular files --------------------------
+# a FIFO named x.so in a plugin directory blocked `plugins` and `run` in
+# dlopen: refused, and the rest loads
+mkdir "$tmp/pl"
+mkfifo "$tmp/pl/x.so"
+SPIKELAB_PLUGIN_PATH="$tmp/pl:${SPIKELAB_PLUGIN_PATH:-}" run 0 plugins
+expect "$tmp/pl/x.so: cannot load: not a regular file (a FIFO)"
+experiment "$tmp/ok.cfg" '{ type = "linear"; n_out = 2; }'
+SPIKELAB_PLUGIN_PATH="$tmp/pl:${SPIKELAB_PLUGIN_PATH:-}" \
+    run 0 run "$tmp/ok.cfg" --db "$tmp/ok.db"
+# export.paramgen_table naming a FIFO blocked; a directory or a file that
+# is no table exited 1: configuration errors now (2), naming setting and file
+run 2 run "$tmp/ok.cfg" 'export={type="dynapse2";}' \
+    "export.paramgen_table=$tmp/pl/x.so" --db "$tmp/no.db"
+expect "command line 'export.paramgen_table=$tmp/pl/x.so': export.paramgen_table: '$tmp/pl/x.so' is not a regular file"
+run 2 run "$tmp/ok.cfg" 'export={type="dynapse2";}' \
+    "export.paramgen_table=$tmp/ok.cfg" --db "$tmp/no.db"
+expect "export.paramgen_table: $tmp/ok.cfg:1: expected \"N 0 0 CURRENT\""
+[ -e "$tmp/no.db" ] && fail "a refused experiment created its database"
+# /dev/zero as the experiment grew until the OOM killer; a directory; a
+# file beyond the documented 16 MiB
+run 2 run /dev/zero --db "$tmp/no.db"
+expect "/dev/zero: not a regular file (a character device)"
+run 2 run "$tmp" --db "$tmp/no.db"
+expect "$tmp: not a regular file (a directory)"
+truncate -s 17M "$tmp/big.cfg"
+run 2 run "$tmp/big.cfg" --db "$tmp/no.db"
+expect "$tmp/big.cfg: larger than 16 MiB"
+[ -e "$tmp/no.db" ] && fail "a refused experiment created its database"
+# an experiment read from a pipe (what `spikelab run <(cat exp.cfg)` gives)
+# was read twice and failed: read once, and the text read is recorded
+mkfifo "$tmp/pipe"
+cat "$tmp/ok.cfg" >"$tmp/pipe" &
+run 0 run "$tmp/pipe" --db "$tmp/pipe.db"
+wait
+run 0 show 1 --json --db "$tmp/pipe.db"
+grep -qF '@include \"'"$data"'\"' "$tmp/out" ||
+    { cat "$tmp/out"; fail "the piped experiment's text is not recorded"; }
+# @include of a directory made libconfig exit the process ("input in flex
+# scanner failed", no file or line); of a FIFO it blocked
+printf 'name = "x";\n@include "%s"\n' "$tmp" >"$tmp/incdir.cfg"
+run 2 run "$tmp/incdir.cfg" --db "$tmp/no.db"
+expect "incdir.cfg:2: @include \"$tmp\": $tmp: not a regular file (a directory)"
+printf 'name = "x";\n\n@include "pl/x.so"\n' >"$tmp/incfifo.cfg"
+run 2 run "$tmp/incfifo.cfg" --db "$tmp/no.db"
+expect "incfifo.cfg:3: @include \"pl/x.so\": $tmp/pl/x.so: not a regular file (a FIFO)"
+
 echo "harden: ok"
