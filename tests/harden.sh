@@ -136,4 +136,32 @@ printf 'name = "x";\n\n@include "pl/x.so"\n' >"$tmp/incfifo.cfg"
 run 2 run "$tmp/incfifo.cfg" --db "$tmp/no.db"
 expect "incfifo.cfg:3: @include \"pl/x.so\": $tmp/pl/x.so: not a regular file (a FIFO)"
 
+# --- finding 10: literals, overrides, sizes -------------------------------
+# 64-bit literals beyond range were saturated (INT64_MAX) or wrapped (-1)
+for lit in 99999999999999999999L 0x1FFFFFFFFFFFFFFFFL -9223372036854775809L; do
+    { echo "seed = 1;"; cat "$tmp/ok.cfg"; echo "seed = $lit;"; } |
+        sed '1d' >"$tmp/lit.cfg"
+    run 2 run "$tmp/lit.cfg" --db "$tmp/no.db"
+    expect "lit.cfg:7: integer $lit does not fit in 64 bits"
+done
+run 2 run "$tmp/ok.cfg" seed=99999999999999999999 --db "$tmp/no.db"
+expect "command line 'seed=99999999999999999999': integer 99999999999999999999L does not fit in 64 bits"
+run 2 run "$tmp/ok.cfg" seed=0x1FFFFFFFFFFFFFFFFL --db "$tmp/no.db"
+expect "command line 'seed=0x1FFFFFFFFFFFFFFFFL': integer 0x1FFFFFFFFFFFFFFFFL does not fit in 64 bits"
+# the widest ones still fit
+run 0 run "$tmp/ok.cfg" seed=9223372036854775807 train.epochs=0 --db "$tmp/lit.db"
+# everything after ';' was dropped silently
+run 2 run "$tmp/ok.cfg" 'train.epochs=5; foo = 1' --db "$tmp/no.db"
+expect "command line 'train.epochs=5; foo = 1': more than one value after '='"
+run 2 run "$tmp/ok.cfg" 'train.epochs=5 /* 7 */' --db "$tmp/no.db"
+expect "command line 'train.epochs=5 /* 7 */': more than one value"
+# sizes: a billion samples drew for hours, dt = 1e-9 allocated for 100 s
+# before anything was said; now refused at once with the figure
+run 2 run "$tmp/ok.cfg" data.train.n_samples=1000000000 --db "$tmp/no.db"
+expect "data.train: needs 1.23e+05 GB for 1000000000 samples x 500 steps"
+run 2 run "$tmp/ok.cfg" data.train.dt=1e-9 data.train.n_channels=6000 \
+    --db "$tmp/no.db"
+expect "data.train: needs 2.4e+04 GB for 2 samples x 500000000 steps (0.5 s / dt 1e-09 s) x 6000 channels"
+[ -e "$tmp/no.db" ] && fail "a refused experiment created its database"
+
 echo "harden: ok"

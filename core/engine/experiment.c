@@ -1,9 +1,11 @@
 /* core/engine/experiment.c — build every component of an experiment file. */
 #include <libconfig.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "engine/experiment.h"
 #include "engine/deploy.h"
@@ -71,6 +73,13 @@ static int create_component(sl__experiment *exp, sl__component *c,
     return SL_OK;
 }
 
+/* Physical memory in bytes, 0 when unknown. */
+static double phys_memory(void)
+{
+    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
+    return pages > 0 && page > 0 ? (double)pages * (double)page : 0;
+}
+
 static int load_dataset(sl__experiment *exp, sl__setting *g, sl__err *err)
 {
     sl__config *cfg = exp->cfg;
@@ -127,16 +136,45 @@ static int load_dataset(sl__experiment *exp, sl__setting *g, sl__err *err)
                              "target steps)", d->name, in->n_samples,
                              in->n_steps, in->n_in, in->n_out,
                              in->target_steps);
-    size_t ni = in->n_steps * in->n_in, nt = in->target_steps * in->n_out;
-    d->inputs = malloc(in->n_samples * ni * sizeof(float));
-    d->targets = malloc(in->n_samples * nt * sizeof(float));
-    if (!d->inputs || !d->targets)
-        return sl__fail(err, SL_ENOMEM, "dataset '%s': out of memory for "
-                        "%zu samples", d->name, in->n_samples);
-    for (size_t i = 0; i < in->n_samples; i++) {
-        rc = d->iface->xGet(d->self, i, d->inputs + i * ni, d->targets + i * nt);
-        if (rc)
-            return sl__ctx_take_error(&d->ctx, rc, err);
+    /* The samples are generated only once everything else is checked
+     * (generate_datasets); their size is checked now, from the reported
+     * shape: the core holds every sample as float32. */
+    double need = (double)in->n_samples *
+                  ((double)in->n_steps * (double)in->n_in +
+                   (double)in->target_steps * (double)in->n_out) *
+                  sizeof(float);
+    double have = phys_memory();
+    if (need > (double)(SIZE_MAX / 2) || (have > 0 && need > have))
+        return sl__cfg_error(cfg, g, err, SL_ECONFIG,
+                             "dataset '%s' needs %.3g GB (%zu samples x "
+                             "(%zu steps x %zu inputs + %zu x %zu targets) "
+                             "as float32), more than this machine's %.3g GB "
+                             "of memory", d->name, need / 1e9,
+                             in->n_samples, in->n_steps, in->n_in,
+                             in->target_steps, in->n_out, have / 1e9);
+    return SL_OK;
+}
+
+/* Draw every dataset's samples: last, after every setting and size is
+ * checked, since this is what takes time. */
+static int generate_datasets(sl__experiment *exp, sl__err *err)
+{
+    for (size_t k = 0; k < exp->n_data; k++) {
+        sl__dataset *d = &exp->data[k];
+        const sl_dataset_info *in = &d->info;
+        size_t ni = in->n_steps * in->n_in;
+        size_t nt = in->target_steps * in->n_out;
+        d->inputs = malloc(in->n_samples * ni * sizeof(float));
+        d->targets = malloc(in->n_samples * nt * sizeof(float));
+        if (!d->inputs || !d->targets)
+            return sl__fail(err, SL_ENOMEM, "dataset '%s': out of memory "
+                            "for %zu samples", d->name, in->n_samples);
+        for (size_t i = 0; i < in->n_samples; i++) {
+            int rc = d->iface->xGet(d->self, i, d->inputs + i * ni,
+                                    d->targets + i * nt);
+            if (rc)
+                return sl__ctx_take_error(&d->ctx, rc, err);
+        }
     }
     return SL_OK;
 }
@@ -589,9 +627,10 @@ static int load(sl__experiment *exp, char *const *overrides, size_t n_ov,
     }
     if ((rc = load_evals(exp, err)) || (rc = load_teacher(exp, err)))
         return rc;
-    if ((rc = sl__export_load(exp, err)))
+    if ((rc = sl__export_load(exp, err)) ||
+        (rc = sl__config_check_unused(cfg, err)))
         return rc;
-    return sl__config_check_unused(cfg, err);
+    return generate_datasets(exp, err);
 }
 
 int sl__experiment_load(sl__experiment *exp, const char *path,
