@@ -16,6 +16,7 @@ core_libslcore_la_SOURCES = \
 	core/util/sha256.c core/util/sha256.h \
 	core/util/npy.c core/util/npy.h \
 	core/util/suggest.c core/util/suggest.h \
+	core/util/file.c core/util/file.h \
 	core/config/config.c core/config/config.h \
 	core/config/flatten.c core/config/flatten.h \
 	core/config/decl.c core/config/decl.h \

@@ -25,4 +25,5 @@ include $(srcdir)/tests/superspike.mk
 include $(srcdir)/tests/dynapse2_export.mk
 include $(srcdir)/tests/api.mk
 include $(srcdir)/tests/deploy.mk
+include $(srcdir)/tests/harden.mk
 endif

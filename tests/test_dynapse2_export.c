@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "config/config.h"
@@ -486,19 +487,28 @@ static void test_bad_table(void **state)
     fclose(f);
     char text[700];
     snprintf(text, sizeof text, "paramgen_table = \"%s\";", p);
-    expect_error(&E, exp_try(&E, text), SL_EDATA, ":3:");
+    expect_error(&E, exp_try(&E, text), SL_ECONFIG, ":3:");
     exp_free(&E);
     f = fopen(p, "w");
     fputs("N 0 0 4.9e-13\n", f);
     fclose(f);
-    expect_error(&E, exp_try(&E, text), SL_EDATA, "truncated");
+    expect_error(&E, exp_try(&E, text), SL_ECONFIG, "truncated");
     exp_free(&E);
     f = fopen(p, "w");
     fputs("N 0 0 -4.9e-13\n", f);
     fclose(f);
-    expect_error(&E, exp_try(&E, text), SL_EDATA, "positive");
+    expect_error(&E, exp_try(&E, text), SL_ECONFIG, "positive");
     exp_free(&E);
     remove(p);
+    /* not a regular file: refused at once (a FIFO used to block, a
+     * directory or /etc/passwd to fail as corrupt data, exit 1) */
+    assert_int_equal(mkfifo(p, 0600), 0);
+    expect_error(&E, exp_try(&E, text), SL_ECONFIG, "not a regular file");
+    exp_free(&E);
+    remove(p);
+    expect_error(&E, exp_try(&E, "paramgen_table = \"/tmp\";"), SL_ECONFIG,
+                 "'/tmp' is not a regular file");
+    exp_free(&E);
 }
 
 /* -------------------------------------------------------------- quantiser */

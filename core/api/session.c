@@ -351,6 +351,17 @@ static int store_npy(run_state *r, const char *name, const char *kind,
     return rc;
 }
 
+/* "DIR/LAYER/WHAT.npy", malloc'd (caller frees); NULL without memory. */
+static char *artifact_name(const char *dir, const char *layer,
+                           const char *what)
+{
+    size_t len = strlen(dir) + strlen(layer) + strlen(what) + 8;
+    char *name = malloc(len);
+    if (name)
+        snprintf(name, len, "%s/%s/%s.npy", dir, layer, what);
+    return name;
+}
+
 /* The trained parameters, one .npy per tensor: params/LAYER/PARAM.npy. */
 static int store_parameters(run_state *r, sl__err *err)
 {
@@ -361,15 +372,19 @@ static int store_parameters(run_state *r, sl__err *err)
             const sl_param *p = &l->params[k];
             if (!(p->flags & SL_PARAM_TRAINABLE) || !p->data)
                 continue;
-            char name[300];
-            snprintf(name, sizeof name, "params/%s/%s.npy", l->label,
-                     p->name ? p->name : "param");
+            /* the whole layer name: a cut one could make two layers'
+             * artifacts one */
+            char *name = artifact_name("params", l->label,
+                                       p->name ? p->name : "param");
+            if (!name)
+                return sl__fail(err, SL_ENOMEM, "out of memory");
             size_t shape[2] = {p->shape[0], p->shape[1]};
             size_t ndim = p->ndim >= 1 && p->ndim <= 2 ? p->ndim : 1;
             if (p->ndim < 1 || p->ndim > 2)
                 shape[0] = p->n;
             int rc = store_npy(r, name, "parameters", p->data, shape, ndim,
                                err);
+            free(name);
             if (rc)
                 return rc;
         }
@@ -397,12 +412,16 @@ static int store_traces(run_state *r, int all, sl__err *err)
         const sl_layer_trace *t = &tv->layers[i];
         if (!all && !l->record)
             continue;
-        char name[300];
+        char *name;
         if (t->output.data) {
             size_t shape[3] = {1, in->n_steps, l->n_out};
-            snprintf(name, sizeof name, "traces/%s/output.npy", l->label);
-            if ((rc = store_npy(r, name, "trace", t->output.data, shape, 3,
-                                err)))
+            if (!(name = artifact_name("traces", l->label, "output"))) {
+                rc = sl__fail(err, SL_ENOMEM, "out of memory");
+                break;
+            }
+            rc = store_npy(r, name, "trace", t->output.data, shape, 3, err);
+            free(name);
+            if (rc)
                 break;
         }
         for (size_t k = 0; k < t->n_observables; k++) {
@@ -410,9 +429,13 @@ static int store_traces(run_state *r, int all, sl__err *err)
             if (!ob->name)
                 continue;
             size_t oshape[3] = {ob->batch, ob->time, ob->channels};
-            snprintf(name, sizeof name, "traces/%s/%s.npy", l->label,
-                     ob->name);
-            if ((rc = store_npy(r, name, "trace", ob->data, oshape, 3, err)))
+            if (!(name = artifact_name("traces", l->label, ob->name))) {
+                rc = sl__fail(err, SL_ENOMEM, "out of memory");
+                break;
+            }
+            rc = store_npy(r, name, "trace", ob->data, oshape, 3, err);
+            free(name);
+            if (rc)
                 break;
         }
     }

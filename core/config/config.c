@@ -21,6 +21,7 @@
 #include "spikelab/abi.h"
 #include "config/config.h"
 #include "config/flatten.h"
+#include "util/file.h"
 #include "util/suggest.h"
 
 typedef struct mark {
@@ -67,57 +68,94 @@ static mark *get_mark(sl__config *cfg, config_setting_t *s, int create)
     return m;
 }
 
-static char *read_text(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    char *buf = NULL;
-    size_t len = 0, cap = 0;
-    for (;;) {
-        if (len + 4096 + 1 > cap) {
-            cap = cap ? cap * 2 : 8192;
-            char *nb = realloc(buf, cap);
-            if (!nb) {
-                free(buf);
-                fclose(f);
-                return NULL;
-            }
-            buf = nb;
-        }
-        size_t got = fread(buf + len, 1, 4096, f);
-        len += got;
-        if (got < 4096)
-            break;
-    }
-    fclose(f);
-    buf[len] = '\0';
-    return buf;
-}
-
 /* libconfig 1.5 reads an integer literal without the L suffix as 32 bits
  * and silently wraps larger ones (4294967296 becomes 0, 3000000000 a
- * negative number). Scan the source for such literals, skipping strings
- * and comments and following @include, and refuse them with file:line. */
-static int int_fits_32(const char *p, size_t len, int neg, int hex)
+ * negative number), and one with L through strtoll/strtoull, which
+ * saturate (99999999999999999999L becomes INT64_MAX, 0x1FFFFFFFFFFFFFFFFL
+ * -1). Scan the source for such literals, skipping strings and comments
+ * and following @include, and refuse them with file:line. Hex literals
+ * are bit patterns: up to 0xffffffff without L, 0xffffffffffffffffL with.
+ */
+static int int_fits(const char *p, size_t len, int neg, int hex, int bits)
 {
-    uint64_t v = 0, lim = neg ? 2147483648u : (hex ? 0xffffffffu
-                                                   : 2147483647u);
+    uint64_t lim = bits == 32 ? (neg ? 2147483648u
+                                     : hex ? 0xffffffffu : 2147483647u)
+                              : (neg ? (uint64_t)1 << 63
+                                     : hex ? UINT64_MAX : (uint64_t)INT64_MAX);
+    uint64_t v = 0, base = hex ? 16u : 10u;
     for (size_t i = hex ? 2 : 0; i < len; i++) {
-        int d = isdigit((unsigned char)p[i]) ? p[i] - '0'
-                                             : tolower((unsigned char)p[i]) -
-                                                   'a' + 10;
-        v = v * (hex ? 16u : 10u) + (uint64_t)d;
-        if (v > lim)
+        uint64_t d = isdigit((unsigned char)p[i])
+                         ? (uint64_t)(p[i] - '0')
+                         : (uint64_t)(tolower((unsigned char)p[i]) - 'a' + 10);
+        if (v > (lim - d) / base)
             return 0;
+        v = v * base + d;
     }
     return 1;
 }
 
+static int int_fits_32(const char *p, size_t len, int neg, int hex)
+{
+    return int_fits(p, len, neg, hex, 32);
+}
+
+/* Where a scanned literal is: "FILE:LINE", or the command-line override
+ * it came from. */
+static const char *scan_where(char *buf, size_t len, const char *file,
+                              int line, const char *override)
+{
+    if (override)
+        snprintf(buf, len, "command line '%s'", override);
+    else
+        snprintf(buf, len, "%s:%d", file, line);
+    return buf;
+}
+
+/* @include "NAME" at file:line: read the file the way libconfig will open
+ * it and scan it too. libconfig 1.5 opens NAME relative to the current
+ * directory, which is the top file's directory while parsing (see
+ * sl__config_load), for nested includes too; an absolute NAME stays.
+ * Checked before libconfig sees it: on a directory its scanner exits the
+ * process ("input in flex scanner failed"), on a FIFO it blocks. */
 static int scan_ints(const char *text, const char *file, const char *dir,
-                     int depth, sl__err *err)
+                     int depth, const char *override, sl__err *err);
+
+static int scan_include(const char *name, size_t nlen, const char *file,
+                        int line, const char *dir, int depth, sl__err *err)
+{
+    char path[4096];
+    int n = name[0] == '/' || !dir
+                ? snprintf(path, sizeof path, "%.*s", (int)nlen, name)
+                : snprintf(path, sizeof path, "%s%.*s", dir, (int)nlen, name);
+    if (n <= 0 || (size_t)n >= sizeof path)
+        return sl__fail(err, SL_ECONFIG, "%s:%d: @include: path longer than "
+                        "%zu bytes", file, line, sizeof path - 1);
+    char *inc;
+    size_t len;
+    sl__err e;
+    if (sl__file_read(path, SL__CONFIG_MAX_BYTES, SL__FILE_REGULAR, &inc,
+                      &len, &e))
+        return sl__fail(err, SL_ECONFIG, "%s:%d: @include \"%.*s\": %s",
+                        file, line, (int)nlen, name, e.msg);
+    if (strlen(inc) != len) {
+        free(inc);
+        return sl__fail(err, SL_ECONFIG, "%s:%d: @include \"%.*s\": %s: "
+                        "contains a NUL byte: not a configuration", file,
+                        line, (int)nlen, name, path);
+    }
+    int rc = scan_ints(inc, path, dir, depth + 1, NULL, err);
+    free(inc);
+    return rc;
+}
+
+/* dir: where relative @includes are resolved ("" for the current
+ * directory); NULL: includes are not followed (an override's text).
+ * override: the command-line assignment the text comes from, or NULL. */
+static int scan_ints(const char *text, const char *file, const char *dir,
+                     int depth, const char *override, sl__err *err)
 {
     int line = 1;
+    char where[600];
     for (const char *p = text; *p;) {
         if (*p == '\n') {
             line++;
@@ -142,27 +180,11 @@ static int scan_ints(const char *text, const char *file, const char *dir,
         } else if (*p == '@' && strncmp(p, "@include", 8) == 0 && dir &&
                    depth < 16) {
             const char *q = strchr(p, '"'), *e = q ? strchr(q + 1, '"') : NULL;
-            if (q && e && !memchr(p, '\n', (size_t)(q - p))) {
-                char path[4096];
-                int n = q[1] == '/'
-                            ? snprintf(path, sizeof path, "%.*s",
-                                       (int)(e - q - 1), q + 1)
-                            : snprintf(path, sizeof path, "%s%.*s", dir,
-                                       (int)(e - q - 1), q + 1);
-                char *inc = n > 0 && (size_t)n < sizeof path ? read_text(path)
-                                                             : NULL;
-                if (inc) {
-                    char *sub = strdup(path), *sl = sub ? strrchr(sub, '/')
-                                                        : NULL;
-                    if (sl)
-                        sl[1] = '\0';
-                    int rc = scan_ints(inc, path, sl ? sub : "./", depth + 1,
-                                       err);
-                    free(sub);
-                    free(inc);
-                    if (rc)
-                        return rc;
-                }
+            if (q && e && !memchr(p, '\n', (size_t)(e - p))) {
+                int rc = scan_include(q + 1, (size_t)(e - q - 1), file, line,
+                                      dir, depth, err);
+                if (rc)
+                    return rc;
                 p = e + 1;
             } else {
                 p++;
@@ -177,14 +199,29 @@ static int scan_ints(const char *text, const char *file, const char *dir,
                 q++;
             int is_float = !hex && (*q == '.' || *q == 'e' || *q == 'E');
             int neg = p > text && p[-1] == '-';
-            if (!is_float && *q != 'L' && *q != 'l' &&
+            int wide = *q == 'L' || *q == 'l';
+            if (!is_float && !wide &&
                 !int_fits_32(p, (size_t)(q - p), neg, hex))
                 return sl__fail(err, SL_ECONFIG,
-                                "%s:%d: integer %s%.*s does not fit in 32 "
+                                "%s: integer %s%.*s does not fit in 32 "
                                 "bits and would be read wrapped; write "
                                 "%s%.*sL for a 64-bit integer",
-                                file, line, neg ? "-" : "", (int)(q - p), p,
+                                scan_where(where, sizeof where, file, line,
+                                           override),
+                                neg ? "-" : "", (int)(q - p), p,
                                 neg ? "-" : "", (int)(q - p), p);
+            if (!is_float && wide &&
+                !int_fits(p, (size_t)(q - p), neg, hex, 64))
+                return sl__fail(err, SL_ECONFIG,
+                                "%s: integer %s%.*sL does not fit in 64 "
+                                "bits (%s) and would be read as another "
+                                "number",
+                                scan_where(where, sizeof where, file, line,
+                                           override),
+                                neg ? "-" : "", (int)(q - p), p,
+                                hex ? "at most 0xFFFFFFFFFFFFFFFFL"
+                                    : "-9223372036854775808L .. "
+                                      "9223372036854775807L");
             while (isalnum((unsigned char)*q) || *q == '.' || *q == '_' ||
                    ((*q == '-' || *q == '+') && (q[-1] == 'e' || q[-1] == 'E')))
                 q++;
@@ -222,11 +259,20 @@ int sl__config_load(const char *path, sl__config **out, sl__err *err)
     if (!cfg)
         return sl__fail(err, SL_ENOMEM, "out of memory");
     cfg->path = strdup(path);
-    cfg->text = read_text(path);
-    if (!cfg->text) {
-        int e = errno;
+    /* Read once: the text parsed is the text recorded, and a pipe
+     * (`spikelab run <(cat exp.cfg)`) is not read a second time. Only a
+     * regular file or a pipe, at most SL__CONFIG_MAX_BYTES (file.h). */
+    size_t len;
+    int rc = sl__file_read(path, SL__CONFIG_MAX_BYTES, SL__FILE_STREAM,
+                           &cfg->text, &len, err);
+    if (rc) {
         sl__config_free(cfg);
-        return sl__fail(err, SL_EIO, "%s: cannot read: %s", path, strerror(e));
+        return rc;
+    }
+    if (strlen(cfg->text) != len) {
+        sl__config_free(cfg);
+        return sl__fail(err, SL_ECONFIG, "%s: contains a NUL byte: not a "
+                        "configuration file", path);
     }
     /* @include is relative to the including file's directory */
     cfg->dir = strdup(path);
@@ -235,34 +281,30 @@ int sl__config_load(const char *path, sl__config **out, sl__err *err)
         slash[1] = '\0';
     else
         strcpy(cfg->dir, "./");
+    /* wide literals and every @include (a regular file, bounded) before
+     * libconfig opens anything */
+    if ((rc = scan_ints(cfg->text, path, cfg->dir, 0, NULL, err))) {
+        sl__config_free(cfg);
+        return rc;
+    }
     /* libconfig 1.5 prepends its include_dir even to absolute @include
      * paths, so instead parse from inside the file's directory: relative
-     * includes resolve against the including file, absolute ones stay. */
+     * includes resolve against it, absolute ones stay. */
     int here = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     int moved = here >= 0 && chdir(cfg->dir) == 0;
-    const char *base = moved ? path + (strlen(path) - strlen(
-                                   strrchr(path, '/') ? strrchr(path, '/') + 1
-                                                      : path))
-                             : path;
-    int ok = config_read_file(&cfg->cf, base) == CONFIG_TRUE;
+    int ok = config_read_string(&cfg->cf, cfg->text) == CONFIG_TRUE;
     if (moved && fchdir(here) != 0)
         ok = 0;
     if (here >= 0)
         close(here);
     if (!ok) {
         const char *file = config_error_file(&cfg->cf);
-        int rc;
         if (file && file[0] != '/' && moved)
             rc = sl__fail(err, SL_ECONFIG, "%s%s:%d: %s", cfg->dir, file,
                           config_error_line(&cfg->cf),
                           config_error_text(&cfg->cf));
         else
             rc = parse_error(cfg, path, err);
-        sl__config_free(cfg);
-        return rc;
-    }
-    int rc = scan_ints(cfg->text, path, cfg->dir, 0, err);
-    if (rc) {
         sl__config_free(cfg);
         return rc;
     }
@@ -279,13 +321,14 @@ int sl__config_load_string(const char *text, const char *name,
         return sl__fail(err, SL_ENOMEM, "out of memory");
     cfg->path = strdup(name);
     cfg->text = strdup(text);
-    if (config_read_string(&cfg->cf, text) != CONFIG_TRUE) {
-        int rc = parse_error(cfg, name, err);
+    /* libconfig opens @includes of a string from the current directory */
+    int rc = scan_ints(text, name, "", 0, NULL, err);
+    if (rc) {
         sl__config_free(cfg);
         return rc;
     }
-    int rc = scan_ints(text, name, NULL, 0, err);
-    if (rc) {
+    if (config_read_string(&cfg->cf, text) != CONFIG_TRUE) {
+        rc = parse_error(cfg, name, err);
         sl__config_free(cfg);
         return rc;
     }
@@ -1111,8 +1154,47 @@ int sl__config_override(sl__config *cfg, const char *assignment, sl__err *err)
                !int_fits_32(raw + neg, dl - (size_t)neg, neg, 0);
     sprintf(src, "v = %s%s;", raw, wide ? "L" : "");
     config_setting_t *val = NULL;
-    if (config_read_string(&lit, src) == CONFIG_TRUE)
+    /* One value, nothing else: 'train.epochs=5; foo = 1' parsed as two
+     * settings and kept the first silently; a comment cut the value; a
+     * line break could start an @include. A literal beyond 32 or 64 bits
+     * is refused as in a file. */
+    int rc = SL_OK;
+    if (strpbrk(raw, "\n\r")) {
+        rc = sl__fail(err, SL_ECONFIG, "command line '%s': a value spans "
+                      "lines; give one value per override", assignment);
+        goto out_lit;
+    }
+    if (config_read_string(&lit, src) == CONFIG_TRUE) {
         val = config_lookup(&lit, "v");
+        /* a ';' inside a group value ('export={type="x";}') is its own */
+        int stray = config_setting_length(config_root_setting(&lit)) != 1;
+        int depth = 0;
+        for (const char *c = raw; !stray && *c; c++) {
+            if (*c == '"') {
+                for (c++; *c && *c != '"'; c++)
+                    if (*c == '\\' && c[1])
+                        c++;
+                if (!*c)
+                    break;
+            } else if (*c == '{' || *c == '[' || *c == '(') {
+                depth++;
+            } else if (*c == '}' || *c == ']' || *c == ')') {
+                depth--;
+            } else if ((*c == ';' && depth <= 0) || *c == '#' ||
+                       (*c == '/' && (c[1] == '/' || c[1] == '*'))) {
+                stray = 1;
+            }
+        }
+        if (stray) {
+            rc = sl__fail(err, SL_ECONFIG, "command line '%s': more than "
+                          "one value after '=' (a ';', a second setting or "
+                          "a comment); give each setting as its own "
+                          "KEY=VALUE argument", assignment);
+            goto out_lit;
+        }
+        if ((rc = scan_ints(src + 4, key, NULL, 0, assignment, err)))
+            goto out_lit;
+    }
     if (!val) {
         /* not a literal: a bare word is a string ("type=lif") */
         config_destroy(&lit);
@@ -1121,7 +1203,6 @@ int sl__config_override(sl__config *cfg, const char *assignment, sl__err *err)
                                  CONFIG_TYPE_STRING);
         config_setting_set_string(val, raw);
     }
-    int rc = SL_OK;
     /* walk to the parent, creating missing groups */
     config_setting_t *s = config_root_setting(&cfg->cf);
     char *p = key;
@@ -1215,6 +1296,7 @@ int sl__config_override(sl__config *cfg, const char *assignment, sl__err *err)
         }
     }
 out:
+out_lit:
     config_destroy(&lit);
     free(src);
     free(key);

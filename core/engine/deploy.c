@@ -14,6 +14,7 @@
 #include "engine/deploy.h"
 #include "engine/settings.h"
 #include "engine/train.h"
+#include "util/file.h"
 
 struct sl__export {
     const sl__entry *entry;
@@ -31,6 +32,7 @@ void sl__export_free(sl__export *x)
         return;
     if (x->self)
         x->iface->xDestroy(x->self);
+    sl__ctx_fini(&x->ctx);
     free(x);
 }
 
@@ -426,27 +428,19 @@ int sl__export_evaluate(sl__experiment *exp, const char *path,
     return rc;
 }
 
-/* The whole file at path, malloc'd (caller frees). */
+/* The whole file at path, malloc'd (caller frees): the exporter's file,
+ * stored as an artifact, so at most what SQLite stores in one value
+ * (SQLITE_MAX_LENGTH, 10^9 bytes by default); only a regular file (the
+ * exporter could have replaced it by anything). */
 static int slurp(const char *path, char **data, size_t *size, sl__err *err)
 {
-    *data = NULL;
-    *size = 0;
-    FILE *f = fopen(path, "rb");
-    int rc = SL_OK;
-    if (f && fseek(f, 0, SEEK_END) == 0) {
-        long len = ftell(f);
-        if (len >= 0 && fseek(f, 0, SEEK_SET) == 0 &&
-            (*data = malloc((size_t)len + 1)) != NULL &&
-            fread(*data, 1, (size_t)len, f) == (size_t)len)
-            *size = (size_t)len;
-        else
-            rc = sl__fail(err, SL_EIO, "cannot read back %s", path);
-    } else {
-        rc = sl__fail(err, SL_EIO, "cannot read back %s", path);
-    }
-    if (f)
-        fclose(f);
-    return rc;
+    sl__err e;
+    int rc = sl__file_read(path, (size_t)1000000000, SL__FILE_REGULAR, data,
+                           size, &e);
+    if (rc)
+        return sl__fail(err, rc == SL_ENOMEM ? rc : SL_EIO,
+                        "cannot read back the exported file: %s", e.msg);
+    return SL_OK;
 }
 
 int sl__export_after_run(sl__experiment *exp, const sl__export_sink *sink,

@@ -1,9 +1,11 @@
-/* core/experiment.c — build every component of an experiment file. */
+/* core/engine/experiment.c — build every component of an experiment file. */
 #include <libconfig.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "engine/experiment.h"
 #include "engine/deploy.h"
@@ -71,6 +73,13 @@ static int create_component(sl__experiment *exp, sl__component *c,
     return SL_OK;
 }
 
+/* Physical memory in bytes, 0 when unknown. */
+static double phys_memory(void)
+{
+    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
+    return pages > 0 && page > 0 ? (double)pages * (double)page : 0;
+}
+
 static int load_dataset(sl__experiment *exp, sl__setting *g, sl__err *err)
 {
     sl__config *cfg = exp->cfg;
@@ -104,9 +113,12 @@ static int load_dataset(sl__experiment *exp, sl__setting *g, sl__err *err)
                              SL_ECONFIG, "%s", e.msg);
     }
     d->iface = d->entry->comp->iface;
-    char name[160];
-    snprintf(name, sizeof name, "data.%s", d->name);
+    char *name = d->name ? malloc(strlen(d->name) + 6) : NULL;
+    if (!name)
+        return sl__fail(err, SL_ENOMEM, "out of memory");
+    sprintf(name, "data.%s", d->name);
     sl__ctx_init(&d->ctx, cfg, g, (uint64_t)exp->seed, name);
+    free(name);
     if ((rc = sl__declare_component(cfg, g, SL__SEC_DATASET, d->entry)))
         return sl__fail(err, rc, "out of memory");
     d->info.struct_size = sizeof d->info;
@@ -124,16 +136,45 @@ static int load_dataset(sl__experiment *exp, sl__setting *g, sl__err *err)
                              "target steps)", d->name, in->n_samples,
                              in->n_steps, in->n_in, in->n_out,
                              in->target_steps);
-    size_t ni = in->n_steps * in->n_in, nt = in->target_steps * in->n_out;
-    d->inputs = malloc(in->n_samples * ni * sizeof(float));
-    d->targets = malloc(in->n_samples * nt * sizeof(float));
-    if (!d->inputs || !d->targets)
-        return sl__fail(err, SL_ENOMEM, "dataset '%s': out of memory for "
-                        "%zu samples", d->name, in->n_samples);
-    for (size_t i = 0; i < in->n_samples; i++) {
-        rc = d->iface->xGet(d->self, i, d->inputs + i * ni, d->targets + i * nt);
-        if (rc)
-            return sl__ctx_take_error(&d->ctx, rc, err);
+    /* The samples are generated only once everything else is checked
+     * (generate_datasets); their size is checked now, from the reported
+     * shape: the core holds every sample as float32. */
+    double need = (double)in->n_samples *
+                  ((double)in->n_steps * (double)in->n_in +
+                   (double)in->target_steps * (double)in->n_out) *
+                  sizeof(float);
+    double have = phys_memory();
+    if (need > (double)(SIZE_MAX / 2) || (have > 0 && need > have))
+        return sl__cfg_error(cfg, g, err, SL_ECONFIG,
+                             "dataset '%s' needs %.3g GB (%zu samples x "
+                             "(%zu steps x %zu inputs + %zu x %zu targets) "
+                             "as float32), more than this machine's %.3g GB "
+                             "of memory", d->name, need / 1e9,
+                             in->n_samples, in->n_steps, in->n_in,
+                             in->target_steps, in->n_out, have / 1e9);
+    return SL_OK;
+}
+
+/* Draw every dataset's samples: last, after every setting and size is
+ * checked, since this is what takes time. */
+static int generate_datasets(sl__experiment *exp, sl__err *err)
+{
+    for (size_t k = 0; k < exp->n_data; k++) {
+        sl__dataset *d = &exp->data[k];
+        const sl_dataset_info *in = &d->info;
+        size_t ni = in->n_steps * in->n_in;
+        size_t nt = in->target_steps * in->n_out;
+        d->inputs = malloc(in->n_samples * ni * sizeof(float));
+        d->targets = malloc(in->n_samples * nt * sizeof(float));
+        if (!d->inputs || !d->targets)
+            return sl__fail(err, SL_ENOMEM, "dataset '%s': out of memory "
+                            "for %zu samples", d->name, in->n_samples);
+        for (size_t i = 0; i < in->n_samples; i++) {
+            int rc = d->iface->xGet(d->self, i, d->inputs + i * ni,
+                                    d->targets + i * nt);
+            if (rc)
+                return sl__ctx_take_error(&d->ctx, rc, err);
+        }
     }
     return SL_OK;
 }
@@ -522,6 +563,28 @@ static int load(sl__experiment *exp, char *const *overrides, size_t n_ov,
                              "optimizer '%s' declares neither gradient "
                              "steps nor a trace rule; its plugin is broken",
                              exp->optimizer.entry->comp->name);
+    /* A gradient optimizer trains by back-propagation through every layer
+     * (sim BPTT and hardware-in-the-loop alike), so a layer without a
+     * backward pass cannot be trained through: refuse now, naming it, not
+     * in the first batch. A learning rule needs no backward pass, nor does
+     * a run without epochs. */
+    for (size_t i = 0; !exp->trace_rule && exp->epochs > 0 &&
+                       i < exp->net.n_layers; i++) {
+        const sl__layer *l = &exp->net.layers[i];
+        if (l->iface->xBackward)
+            continue;
+        return sl__cfg_error(cfg, l->ctx.group, err, SL_ECONFIG,
+                             "layer '%s' (component '%s' of %s) has no "
+                             "backward pass (its xBackward is NULL), but "
+                             "optimizer '%s' trains by back-propagation "
+                             "through every layer: use a layer that "
+                             "implements xBackward, a learning rule, or "
+                             "train.epochs = 0", l->label,
+                             l->entry->comp->name,
+                             l->entry->plugin->path ? l->entry->plugin->path
+                                                    : "the core (built in)",
+                             exp->optimizer.entry->comp->name);
+    }
     if (exp->trace_rule && exp->mismatch_every > 0)
         return sl__cfg_error(cfg, mm, err, SL_ECONFIG,
                              "train.mismatch re-draws weights for gradient "
@@ -533,13 +596,25 @@ static int load(sl__experiment *exp, char *const *overrides, size_t n_ov,
         return sl__ctx_take_error(&exp->optimizer.ctx, rc, err);
     const sl_backend_iface *bif = exp->backend.iface;
     if (strcmp(exp->backend.entry->comp->name, "sim") != 0) {
-        if (!(bif->flags & SL_BACKEND_RUNS) || !bif->xRun || !bif->xTrace)
+        if (!(bif->flags & SL_BACKEND_RUNS) || !bif->xRun)
             return sl__cfg_error(cfg, exp->backend.ctx.group, err,
                                  SL_ECONFIG, "backend '%s' does not run "
                                  "networks (it exports them): use it in an "
                                  "'export' section, and backend = { type = "
                                  "\"sim\"; } or a chip emulator here",
                                  exp->backend.entry->comp->name);
+        /* forward.c reads every trace (hardware-in-the-loop, learning
+         * rules, recorded traces) through xTrace without a NULL test */
+        if (!bif->xTrace)
+            return sl__cfg_error(cfg, exp->backend.ctx.group, err,
+                                 SL_EPLUGIN, "backend '%s' (%s) runs "
+                                 "networks but has no xTrace, so nothing "
+                                 "it ran can be read back; its plugin is "
+                                 "broken",
+                                 exp->backend.entry->comp->name,
+                                 exp->backend.entry->plugin->path
+                                     ? exp->backend.entry->plugin->path
+                                     : "built in");
         exp->on_backend = 1;
     }
     sl_layer_view views[64];
@@ -552,9 +627,10 @@ static int load(sl__experiment *exp, char *const *overrides, size_t n_ov,
     }
     if ((rc = load_evals(exp, err)) || (rc = load_teacher(exp, err)))
         return rc;
-    if ((rc = sl__export_load(exp, err)))
+    if ((rc = sl__export_load(exp, err)) ||
+        (rc = sl__config_check_unused(cfg, err)))
         return rc;
-    return sl__config_check_unused(cfg, err);
+    return generate_datasets(exp, err);
 }
 
 int sl__experiment_load(sl__experiment *exp, const char *path,
@@ -592,11 +668,15 @@ void sl__experiment_free(sl__experiment *exp)
     if (exp->backend.self)
         ((const sl_backend_iface *)exp->backend.iface)
             ->xDestroy(exp->backend.self);
+    sl__ctx_fini(&exp->loss.ctx);
+    sl__ctx_fini(&exp->optimizer.ctx);
+    sl__ctx_fini(&exp->backend.ctx);
     sl__network_free(&exp->net);
     for (size_t i = 0; i < exp->n_data; i++) {
         sl__dataset *d = &exp->data[i];
         if (d->self)
             d->iface->xDestroy(d->self);
+        sl__ctx_fini(&d->ctx);
         free(d->inputs);
         free(d->targets);
         free(d->name);

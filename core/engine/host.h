@@ -1,4 +1,4 @@
-/* core/host.h — contexts handed to components and the host table. */
+/* core/engine/host.h — contexts handed to components and the host table. */
 #ifndef SL_CORE_HOST_H
 #define SL_CORE_HOST_H
 
@@ -12,14 +12,22 @@ struct sl_ctx {
     sl__config *cfg;     /* may be NULL: no settings, getters give defaults */
     sl__setting *group;  /* the component's settings */
     uint64_t seed;       /* run seed */
-    char name[128];      /* e.g. "network.layers.[1]" */
+    /* e.g. "network.layers.lif"; it seeds the component's streams, so it
+     * is never cut: name_buf when it fits, else malloc'd (sl__ctx_fini) */
+    char *name;
+    char name_buf[128];
     sl__err err;         /* last error reported through xError */
 };
 
 extern const sl_host sl__host;
 
+/* Set up ctx; name is copied whole. A name longer than name_buf is
+ * allocated (on allocation failure it is cut, visibly, with "..."): call
+ * sl__ctx_fini when ctx is done. */
 void sl__ctx_init(sl_ctx *ctx, sl__config *cfg, sl__setting *group,
                   uint64_t seed, const char *name);
+/* Free what sl__ctx_init allocated; ctx may be zeroed or NULL. */
+void sl__ctx_fini(sl_ctx *ctx);
 /* Copy ctx's error to err; if ctx has none, describe `code` generically. */
 int sl__ctx_take_error(sl_ctx *ctx, int code, sl__err *err);
 

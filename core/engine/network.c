@@ -1,4 +1,4 @@
-/* core/network.c — layers in sequence over whole sequences. */
+/* core/engine/network.c — layers in sequence over whole sequences. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,12 +60,40 @@ int sl__network_build(sl__network *net, sl__config *cfg, sl__setting *group,
         if ((rc = sl__cfg_string(cfg, lg, "name", NULL, &name, err)) ||
             (rc = sl__cfg_bool(cfg, lg, "record", 0, &l->record, err)))
             return rc;
-        char label[128];
+        if (name && !name[0])
+            return sl__cfg_error(cfg, sl__config_find(cfg, lg, "name"), err,
+                                 SL_ECONFIG, "a layer name must not be "
+                                 "empty: it names the layer's stored "
+                                 "parameters (params/NAME/...) and its "
+                                 "random streams; remove it for the default "
+                                 "%s#%d", type, i);
+        /* the whole name, never cut: two names that agree only in their
+         * first characters are different layers */
         if (name)
-            snprintf(label, sizeof label, "%s", name);
-        else
-            snprintf(label, sizeof label, "%s#%d", type, i);
-        l->label = strdup(label);
+            l->label = strdup(name);
+        else if ((l->label = malloc(strlen(type) + 16)) != NULL)
+            sprintf(l->label, "%s#%d", type, i);
+        if (!l->label)
+            return sl__fail(err, SL_ENOMEM, "out of memory");
+        const char *label = l->label;
+        /* a layer's name keys its stored parameters and its streams: a
+         * second layer of the same name would silently overwrite the
+         * first one's weights in the run record */
+        for (int j = 0; j < i; j++) {
+            if (strcmp(net->layers[j].label, label) != 0)
+                continue;
+            sl__setting *other = net->layers[j].ctx.group;
+            sl__setting *on = sl__config_find(cfg, other, "name");
+            char where[512];
+            sl__cfg_where(cfg, on ? on : other, where, sizeof where);
+            sl__setting *mine = sl__config_find(cfg, lg, "name");
+            return sl__cfg_error(cfg, mine ? mine : lg, err, SL_ECONFIG,
+                                 "layer %d is named '%s', as layer %d is "
+                                 "(%s%s); layer names must be unique: "
+                                 "give one a different name = \"...\"",
+                                 i, label, j, where,
+                                 on ? "" : ", its default name");
+        }
         l->entry = sl__registry_find(reg, SL_KIND_NEURON, type);
         if (!l->entry) {
             sl__err e;
@@ -74,9 +102,12 @@ int sl__network_build(sl__network *net, sl__config *cfg, sl__setting *group,
                                  SL_ECONFIG, "%s", e.msg);
         }
         l->iface = l->entry->comp->iface;
-        char ctxname[160];
-        snprintf(ctxname, sizeof ctxname, "network.layers.%s", label);
+        char *ctxname = malloc(strlen(label) + 16);
+        if (!ctxname)
+            return sl__fail(err, SL_ENOMEM, "out of memory");
+        sprintf(ctxname, "network.layers.%s", label);
         sl__ctx_init(&l->ctx, cfg, lg, seed, ctxname);
+        free(ctxname);
         if ((rc = sl__declare_component(cfg, lg, SL__SEC_LAYER, l->entry)))
             return sl__fail(err, rc, "out of memory");
         sl_layer_info info = {sizeof info, width, net->dt};
@@ -127,8 +158,10 @@ void sl__network_free(sl__network *net)
         free(l->out);
         free(l->gout);
     }
-    for (size_t i = 0; i < net->n_alloc; i++)
+    for (size_t i = 0; i < net->n_alloc; i++) {
         free(net->layers[i].label);
+        sl__ctx_fini(&net->layers[i].ctx);
+    }
     free(net->layers);
     free(net->trainable);
     memset(net, 0, sizeof *net);
@@ -181,6 +214,12 @@ int sl__network_backward(sl__network *net, const float *dout, sl__err *err)
     for (size_t i = net->n_layers; i-- > 0;) {
         sl__layer *l = &net->layers[i];
         float *din = i > 0 ? net->layers[i - 1].gout : NULL;
+        /* experiment.c refuses such a layer before training; this keeps a
+         * caller that skipped that check from a NULL call */
+        if (!l->iface->xBackward)
+            return sl__fail(err, SL_ENOTSUP, "layer %s (%s) has no backward "
+                            "pass (xBackward is NULL)", l->label,
+                            l->entry->comp->name);
         int rc = l->iface->xBackward(l->self, g, din);
         if (rc)
             return layer_error(l, rc, err, "backward pass");

@@ -120,8 +120,8 @@ static const sl_setting layer_settings[] = {
     SL_SETTING(SL_SET_STRING, "type", NULL, NULL, SL_REQUIRED,
                "the neuron component (linear, lif, li, dynapsim, ...)"),
     SL_SETTING(SL_SET_STRING, "name", NULL, NULL, SL_ANY,
-               "layer name for overrides, streams and artifacts; default "
-               "TYPE#INDEX"),
+               "layer name for overrides, streams and artifacts; unique, "
+               "not empty; default TYPE#INDEX"),
     SL_SETTING(SL_SET_BOOL, "record", "false", NULL, SL_ANY,
                "store this layer's traces of the first training sample"),
 };

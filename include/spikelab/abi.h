@@ -108,7 +108,12 @@ typedef struct sl_seq {
 
 /* The table of host services a plugin receives at init. Plugins never link
  * against core symbols; they call through this table. Every function taking
- * an sl_ctx is safe to call from xCreate until xDestroy. */
+ * an sl_ctx is safe to call from xCreate until xDestroy. Every function
+ * tolerates NULL arguments where a pointer is expected: a NULL context,
+ * key, output, format or stream is a plugin bug reported as SL_EINVAL (on
+ * the context when there is one; getters still store `def` when *out
+ * exists), never a crash; with a NULL stream the random functions return
+ * 0. */
 typedef struct sl_host {
     uint32_t struct_size;
     uint16_t abi_major, abi_minor;

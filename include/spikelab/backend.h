@@ -58,6 +58,9 @@ typedef struct sl_backend_iface {
      * of layer l are read with xTrace. NULL unless SL_BACKEND_RUNS. */
     int (*xRun)(void *self, const sl_network_view *net, const sl_seq *input,
                 sl_seq *output);
+    /* Observable idx of layer `layer` from the last xRun, or SL_ENOTFOUND
+     * past the last one. Required with SL_BACKEND_RUNS: the core refuses
+     * at experiment load a backend that runs networks without it. */
     int (*xTrace)(void *self, size_t layer, size_t idx, sl_observable *out);
     /* Write a device configuration for the network to `path`. NULL unless
      * SL_BACKEND_EXPORTS. The rest of deployment: deploy.h. */

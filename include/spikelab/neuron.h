@@ -77,7 +77,11 @@ typedef struct sl_neuron_iface {
 
     /* dout: dL/d(out) of the last forward; din: dL/d(in), written (not
      * accumulated) unless NULL; parameter gradients are accumulated into
-     * their grad arrays. Requires SL_MODE_TRAIN at xPrepare. */
+     * their grad arrays. Requires SL_MODE_TRAIN at xPrepare.
+     * OPTIONAL. NULL: the layer cannot be trained through by gradients;
+     * the core refuses, at experiment load, an experiment whose optimizer
+     * back-propagates (SL_OPT_GRADIENT) with epochs > 0, naming the layer,
+     * and runs it otherwise (learning rules, evaluation only). */
     int (*xBackward)(void *self, const float *dout, float *din);
 
     /* Observable number idx of the last forward (SL_MODE_RECORD), or

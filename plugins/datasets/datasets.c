@@ -41,6 +41,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "spikelab/spikelab.h"
 #include "spikelab/slaux_mt19937.h"
@@ -192,6 +193,26 @@ static int fn_create(const sl_host *h, sl_ctx *ctx, void **self,
         return h->xError(ctx, "n_channels", SL_ECONFIG,
                          "%zu steps x %zu channels is too large", n_steps,
                          n_channels);
+
+    /* What the run will hold of this data set (the core keeps every
+     * sample, inputs and targets as float32, plus numpy's per-sample
+     * states here), checked before anything is allocated or drawn: a slip
+     * in n_samples or dt used to draw for hours or allocate until the OOM
+     * killer before the first message. */
+    double need = (double)n_samples *
+                  (((double)n_steps * (double)n_channels + (double)n_out) *
+                       sizeof(float) +
+                   (numpy ? sizeof(slaux_mt) : 0));
+    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
+    double have = pages > 0 && page > 0 ? (double)pages * (double)page : 0;
+    if (have > 0 && need > have)
+        return h->xError(ctx, NULL, SL_ECONFIG,
+                         "needs %.3g GB for %zu samples x %zu steps (%g s "
+                         "/ dt %g s) x %zu channels as float32, more than "
+                         "this machine's %.3g GB of memory; lower "
+                         "n_samples, n_channels or duration, or raise dt",
+                         need / 1e9, n_samples, n_steps, duration, dt,
+                         n_channels, have / 1e9);
 
     frozen_noise *f = h->xAlloc(sizeof *f);
     float *buf = h->xAlloc(n_steps * n_channels * sizeof *buf);

@@ -291,10 +291,11 @@ static int get_bits4(reader *r, const d2_json *o, const char *key,
 
 static int read_text(reader *r, char **text, size_t *len)
 {
-    FILE *f = fopen(r->path, "rb");
+    int orc = SL_OK;
+    FILE *f = d2_fopen_regular(r->h, r->ctx, NULL, r->path,
+                               (size_t)256 << 20, &orc);
     if (f == NULL)
-        return r->h->xError(r->ctx, NULL, SL_EIO, "cannot read '%s': %s",
-                            r->path, strerror(errno));
+        return orc;
     size_t cap = 1 << 16, n = 0;
     char *buf = malloc(cap);
     int rc = SL_OK;

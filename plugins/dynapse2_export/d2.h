@@ -65,6 +65,15 @@ void d2_gen_model(d2_gen *g);
 /* Load the exact table (specs §4.1 file format) from path. Errors name
  * the path and line through host/ctx (key "paramgen_table"). */
 int d2_gen_load(d2_gen *g, const sl_host *h, sl_ctx *ctx, const char *path);
+
+/* Open `path` for reading ("rb") only if it is a regular file of at most
+ * `max` bytes: a FIFO would block the run, a device never end. Opened
+ * non-blocking to find out, so even a FIFO returns at once. NULL on
+ * refusal, with the error recorded through xError(ctx, key, ...) and its
+ * status in *rc: SL_EIO (cannot open), SL_ECONFIG (not a regular file,
+ * too large). The FILE is the caller's (fclose). */
+FILE *d2_fopen_regular(const sl_host *h, sl_ctx *ctx, const char *key,
+                       const char *path, size_t max, int *rc);
 /* Current → (coarse, fine): global argmin over (C, F), C-major, first on
  * ties (§4.2). I must not be NaN. */
 void d2_a2d(const d2_gen *g, int type, double scale, double I, int *C,

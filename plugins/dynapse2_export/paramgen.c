@@ -27,7 +27,10 @@
  * Scale factors (§4.3) multiply the generator's value: I = T·scale.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -175,15 +178,49 @@ void d2_gen_model(d2_gen *g)
     g->exact = 0;
 }
 
+FILE *d2_fopen_regular(const sl_host *h, sl_ctx *ctx, const char *key,
+                       const char *path, size_t max, int *rc)
+{
+    struct stat st;
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
+        *rc = h->xError(ctx, key, SL_EIO, "cannot read '%s': %s", path,
+                        strerror(errno));
+        return NULL;
+    }
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        *rc = h->xError(ctx, key, SL_ECONFIG, "'%s' is not a regular file",
+                        path);
+        return NULL;
+    }
+    if ((uintmax_t)st.st_size > max) {
+        close(fd);
+        *rc = h->xError(ctx, key, SL_ECONFIG, "'%s' is larger than %zu "
+                        "bytes: not the file expected here", path, max);
+        return NULL;
+    }
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+    FILE *f = fdopen(fd, "rb");
+    if (f == NULL) {
+        close(fd);
+        *rc = h->xError(ctx, key, SL_ENOMEM, "'%s': out of memory", path);
+    }
+    return f;
+}
+
+/* A bad table is a configuration error (SL_ECONFIG, exit 2): the user
+ * named the file in paramgen_table, and the message says which line of
+ * it is wrong, after the setting's own file:line. */
 int d2_gen_load(d2_gen *g, const sl_host *h, sl_ctx *ctx, const char *path)
 {
-    FILE *fp = fopen(path, "r");
+    int orc = SL_OK;
+    /* 3072 lines of "N 5 255 1.23456789e-07": some 100 KB; 4 MiB leaves
+     * room for any comment or spacing and none for a wrong file */
+    FILE *fp = d2_fopen_regular(h, ctx, "paramgen_table", path,
+                                (size_t)4 << 20, &orc);
     if (fp == NULL)
-        return h->xError(ctx, "paramgen_table", SL_EIO,
-                         "cannot read the bias-generator table '%s': %s "
-                         "(give the path of dynapse2_paramgen.txt, or "
-                         "remove paramgen_table to use the fitted model)",
-                         path, strerror(errno));
+        return orc;
     char line[256];
     int n = 0, rc = SL_OK;
     while (fgets(line, sizeof line, fp)) {
@@ -193,7 +230,7 @@ int d2_gen_load(d2_gen *g, const sl_host *h, sl_ctx *ctx, const char *path)
         if (n >= 3072) {
             if (strspn(line, " \t\r\n") == strlen(line))
                 continue;
-            rc = h->xError(ctx, "paramgen_table", SL_EDATA,
+            rc = h->xError(ctx, "paramgen_table", SL_ECONFIG,
                            "%s:%d: more than 3072 lines", path, n + 1);
             break;
         }
@@ -201,7 +238,7 @@ int d2_gen_load(d2_gen *g, const sl_host *h, sl_ctx *ctx, const char *path)
         if (sscanf(line, " %c %d %d %lf %c", &type, &c, &f, &v, &extra) !=
                 4 ||
             type != "NP"[t] || c != ec || f != ef) {
-            rc = h->xError(ctx, "paramgen_table", SL_EDATA,
+            rc = h->xError(ctx, "paramgen_table", SL_ECONFIG,
                            "%s:%d: expected \"%c %d %d CURRENT\" (3072 "
                            "lines TYPE COARSE FINE CURRENT_A, N then P, "
                            "coarse 0..5, fine 0..255)",
@@ -209,7 +246,7 @@ int d2_gen_load(d2_gen *g, const sl_host *h, sl_ctx *ctx, const char *path)
             break;
         }
         if (!(v > 0) || !isfinite(v) || v > 1e-3) {
-            rc = h->xError(ctx, "paramgen_table", SL_EDATA,
+            rc = h->xError(ctx, "paramgen_table", SL_ECONFIG,
                            "%s:%d: current %g A is not a positive bias "
                            "current",
                            path, n + 1, v);
@@ -223,7 +260,7 @@ int d2_gen_load(d2_gen *g, const sl_host *h, sl_ctx *ctx, const char *path)
                        path);
     fclose(fp);
     if (rc == SL_OK && n != 3072)
-        rc = h->xError(ctx, "paramgen_table", SL_EDATA,
+        rc = h->xError(ctx, "paramgen_table", SL_ECONFIG,
                        "%s: %d lines, the table has 3072 (truncated?)", path,
                        n);
     if (rc == SL_OK)
