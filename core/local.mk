@@ -41,7 +41,7 @@ core_libslcore_la_CPPFLAGS = $(SL_CORE_CPPFLAGS)
 core_libslcore_la_CFLAGS = $(AM_CFLAGS) $(LIBCONFIG_CFLAGS) $(SQLITE_CFLAGS) $(BLAS_CFLAGS)
 core_libslcore_la_LIBADD = $(LIBCONFIG_LIBS) $(SQLITE_LIBS) $(BLAS_LIBS)
 
-# the command: one file per subcommand (history.c holds the small
+# the command: one file per subcommand (curate.c holds the small
 # run-curation ones), output helpers in out.c, json.c, textplot.c
 noinst_LTLIBRARIES += core/libslcmd.la
 core_libslcmd_la_SOURCES = \

@@ -1,5 +1,5 @@
 # tests of the plugin loader and of ABI stability (owned with
-# core/registry.c): refusals of malformed plugins, a plugin built against the
+# core/engine/registry.c): refusals of malformed plugins, a plugin built against the
 # frozen ABI 1.0 headers, field offsets of every ABI struct, every public
 # header compiled alone (C and C++), and an out-of-tree plugin built against
 # an installed copy.

@@ -1,5 +1,5 @@
 /*
- * tests/test_loader.c — the plugin loader (core/registry.c) and
+ * tests/test_loader.c — the plugin loader (core/engine/registry.c) and
  * `spikelab plugins` (core/cmd_plugins.c).
  *
  * The test plugins are real .so files built by tests/loader.mk into

@@ -1,4 +1,4 @@
-/* core/json.c — the streaming JSON writer (see json.h). */
+/* core/cmd/json.c — the streaming JSON writer (see json.h). */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>

@@ -1,4 +1,4 @@
-/* core/json.h — a tiny streaming JSON writer for machine-readable command
+/* core/cmd/json.h — a tiny streaming JSON writer for machine-readable command
  * output (`spikelab runs --json`, `spikelab show --json`, ...).
  *
  * The writer places commas and indentation itself; the caller only opens

@@ -1,4 +1,4 @@
-/* core/textplot.c — text plot of a curve (see textplot.h). */
+/* core/cmd/textplot.c — text plot of a curve (see textplot.h). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>

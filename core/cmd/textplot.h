@@ -1,4 +1,4 @@
-/* core/textplot.h — a compact text plot of a curve (the loss of a run in
+/* core/cmd/textplot.h — a compact text plot of a curve (the loss of a run in
  * `spikelab show`), readable in any terminal and in a log file.
  *
  *   loss: 300 values, steps 1..300, log scale

@@ -1,4 +1,4 @@
-/* core/config.c — experiment files on top of libconfig 1.5.
+/* core/config/config.c — experiment files on top of libconfig 1.5.
  *
  * libconfig parses and keeps file:line for every setting; we add what 1.5
  * lacks: command-line overrides with type checks, typed getters that name

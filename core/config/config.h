@@ -1,4 +1,4 @@
-/* core/config.h — experiment files (libconfig), overrides, typed access
+/* core/config/config.h — experiment files (libconfig), overrides, typed access
  * with file:line errors, and the unknown-key check. */
 #ifndef SL_CORE_CONFIG_H
 #define SL_CORE_CONFIG_H

@@ -1,4 +1,4 @@
-/* core/flatten.c — configuration → flat key/value rows (see flatten.h). */
+/* core/config/flatten.c — configuration → flat key/value rows (see flatten.h). */
 #include <libconfig.h>
 #include <math.h>
 #include <stdio.h>

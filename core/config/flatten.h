@@ -1,4 +1,4 @@
-/* core/flatten.h — a configuration as flat key/value rows, one per scalar
+/* core/config/flatten.h — a configuration as flat key/value rows, one per scalar
  * setting, so recorded runs can be filtered and compared by any setting.
  *
  * Keys use the override syntax of the command line: group members by name,

@@ -1,4 +1,4 @@
-/* core/recorder.c — the run database (see recorder.h for the schema and
+/* core/db/db.c — the run database (see db.h for the schema and
  * the concurrency contract).
  *
  * Every value reaches SQLite as a bound parameter; the only SQL text built
@@ -113,7 +113,7 @@ static const char schema1_sql[] =
     " size INTEGER, created_at REAL NOT NULL,"
     " PRIMARY KEY (run_id, name));";
 
-/* Schema 1 → 2: run history (see recorder.h). ALTER TABLE ADD COLUMN
+/* Schema 1 → 2: run history (see db.h). ALTER TABLE ADD COLUMN
  * keeps every existing row; the new columns start NULL. */
 static const char migrate_1_2_sql[] =
     "ALTER TABLE runs ADD COLUMN parent_id INTEGER"

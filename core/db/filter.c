@@ -1,4 +1,4 @@
-/* core/filter.c — parameterised SQL and the --where / --since / --sort
+/* core/db/filter.c — parameterised SQL and the --where / --since / --sort
  * parsing of `spikelab runs` (see filter.h). */
 #include <ctype.h>
 #include <errno.h>

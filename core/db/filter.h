@@ -1,4 +1,4 @@
-/* core/filter.h — the filters and sort keys of `spikelab runs`, turned
+/* core/db/filter.h — the filters and sort keys of `spikelab runs`, turned
  * into parameterised SQL.
  *
  * No user text ever becomes SQL text: the query is assembled from constant

@@ -1,4 +1,4 @@
-/* core/liveness.c — process identity and liveness (see liveness.h). */
+/* core/db/liveness.c — process identity and liveness (see liveness.h). */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>

@@ -1,9 +1,9 @@
-/* core/liveness.h — is the process that recorded a run still there?
+/* core/db/liveness.h — is the process that recorded a run still there?
  *
  * A run records the host name, the pid and a process identity string of
  * the process that runs it. A later spikelab on the same host asks whether
  * that process still exists; when it does not, the run can never end by
- * itself and is marked 'interrupted' (see recorder.h).
+ * itself and is marked 'interrupted' (see db.h).
  *
  * A pid alone is not enough: pids are reused, so a run killed long ago
  * could look alive because some unrelated process got its pid. The

@@ -1,4 +1,4 @@
-/* core/builtin.c — components built into the core: the dense "linear"
+/* core/engine/builtin.c — components built into the core: the dense "linear"
  * connection and the default software backend "sim".
  *
  * linear: y[b][t][o] = Σ_i x[b][t][i]·W[i][o] (+ bias[o]).

@@ -1,4 +1,4 @@
-/* core/experiment.h — an experiment file turned into live components.
+/* core/engine/experiment.h — an experiment file turned into live components.
  *
  * Layout of an experiment (libconfig):
  *   name = "...";  seed = 0;  plugin_path = "dir" | ["dir", ...];

@@ -1,4 +1,4 @@
-/* core/engine.c — where a forward pass runs, and what training sees of it.
+/* core/engine/forward.c — where a forward pass runs, and what training sees of it.
  *
  * One entry point, sl__engine_forward, hides whether the network runs in
  * software (the layers' own xForward, backend "sim") or on a backend that

@@ -1,4 +1,4 @@
-/* core/engine.h — forward passes in software or on a running backend,
+/* core/engine/forward.h — forward passes in software or on a running backend,
  * hardware-in-the-loop substitution, traces for learning rules, and the
  * teacher that makes targets (see engine.c). */
 #ifndef SL_CORE_ENGINE_H

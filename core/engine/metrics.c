@@ -1,4 +1,4 @@
-/* core/metrics.c — firing rates, FRR, quantiles and a text histogram. */
+/* core/engine/metrics.c — firing rates, FRR, quantiles and a text histogram. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>

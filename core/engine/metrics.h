@@ -1,4 +1,4 @@
-/* core/metrics.h — evaluation metrics over network outputs. */
+/* core/engine/metrics.h — evaluation metrics over network outputs. */
 #ifndef SL_CORE_METRICS_H
 #define SL_CORE_METRICS_H
 

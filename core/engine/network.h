@@ -1,4 +1,4 @@
-/* core/network.h — the network container: layers in sequence, each run over
+/* core/engine/network.h — the network container: layers in sequence, each run over
  * the whole [batch][time][channel] sequence; BPTT backward through them. */
 #ifndef SL_CORE_NETWORK_H
 #define SL_CORE_NETWORK_H

@@ -1,4 +1,4 @@
-/* core/registry.h — plugin loading and the component registry. */
+/* core/engine/registry.h — plugin loading and the component registry. */
 #ifndef SL_CORE_REGISTRY_H
 #define SL_CORE_REGISTRY_H
 

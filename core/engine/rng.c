@@ -1,4 +1,4 @@
-/* core/rng.c — xoshiro256** streams, seeded through splitmix64.
+/* core/engine/rng.c — xoshiro256** streams, seeded through splitmix64.
  *
  * Derivation: the 64-bit seed is mixed with FNV-1a hashes of the component
  * name and the purpose, so a stream depends only on (seed, component,

@@ -1,4 +1,4 @@
-/* core/rng.h — seeded random streams (xoshiro256** seeded by splitmix64).
+/* core/engine/rng.h — seeded random streams (xoshiro256** seeded by splitmix64).
  * A stream is derived from (seed, component, purpose) by hashing the two
  * strings into the seed, so streams are independent of creation order. */
 #ifndef SL_CORE_RNG_H

@@ -1,4 +1,4 @@
-/* core/train.c — epochs of forward, loss, BPTT and optimizer steps; and the
+/* core/engine/train.c — epochs of forward, loss, BPTT and optimizer steps; and the
  * evaluations (FRR, accuracy, loss) on named datasets. */
 #include <math.h>
 #include <stdlib.h>

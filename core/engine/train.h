@@ -1,4 +1,4 @@
-/* core/train.h — the training loop and evaluations of an experiment. */
+/* core/engine/train.h — the training loop and evaluations of an experiment. */
 #ifndef SL_CORE_TRAIN_H
 #define SL_CORE_TRAIN_H
 

@@ -1,4 +1,4 @@
-/* core/err.c — status texts and the error carrier. */
+/* core/util/err.c — status texts and the error carrier. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>

@@ -1,4 +1,4 @@
-/* core/err.h — the core's error carrier: a status code and a message. */
+/* core/util/err.h — the core's error carrier: a status code and a message. */
 #ifndef SL_CORE_ERR_H
 #define SL_CORE_ERR_H
 

@@ -1,4 +1,4 @@
-/* core/npy.c — float32 arrays as .npy file images (see npy.h). */
+/* core/util/npy.c — float32 arrays as .npy file images (see npy.h). */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>

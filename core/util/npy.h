@@ -1,4 +1,4 @@
-/* core/npy.h — NumPy .npy files of float32 arrays, for the trained
+/* core/util/npy.h — NumPy .npy files of float32 arrays, for the trained
  * parameters and recorded traces a run stores as artifacts.
  *
  * Format 1.0 (numpy.lib.format): the magic "\x93NUMPY", version 1 0, a

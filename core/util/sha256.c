@@ -1,4 +1,4 @@
-/* core/sha256.c — SHA-256 as specified in FIPS 180-4, written from the
+/* core/util/sha256.c — SHA-256 as specified in FIPS 180-4, written from the
  * standard: message schedule of 64 words, 64 rounds per 512-bit block,
  * big-endian length padding. Checked in tests/test_recorder.c against the
  * standard's test vectors. */

@@ -1,4 +1,4 @@
-/* core/sha256.h — SHA-256 (FIPS 180-4), used for the config hash of a run
+/* core/util/sha256.h — SHA-256 (FIPS 180-4), used for the config hash of a run
  * and for the hashes of plugin files recorded with a run.
  *
  * A streaming context (init/update/final) plus two one-shot helpers that

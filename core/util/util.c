@@ -1,4 +1,4 @@
-/* core/util.c — clocks and formatting. */
+/* core/util/util.c — clocks and formatting. */
 #include <stdio.h>
 #include <time.h>
 

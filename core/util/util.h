@@ -1,4 +1,4 @@
-/* core/util.h — small helpers shared by the commands. */
+/* core/util/util.h — small helpers shared by the commands. */
 #ifndef SL_CORE_UTIL_H
 #define SL_CORE_UTIL_H
 
