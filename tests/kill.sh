@@ -42,19 +42,36 @@ offset=$(awk -v t=$((c1 - c0)) 'BEGIN { o = 0.6 * (t / 1000 - 0.15); printf "%.2
 # delays in seconds: a spread from "still starting" to "well into training"
 delays="0.02 0.9 0.15 0.6 0.3 1.2 0.05 0.45 0.75 0.35 1.0 0.4 0.5 0.1 0.8 \
 0.55 0.65 0.4 1.1 0.5 0.7 0.3 0.95 0.6"
-n=0 mid=0 early=0 nometric=0 max_epochs=0
+n=0 mid=0 early=0 nometric=0 max_epochs=0 topup=0
 t0=$(date +%s)
-for d in $delays; do
+# one kill: start a long run, wait (a fixed delay, or "until it has
+# committed metrics" when $2 = 1), SIGKILL it, check the file and the run
+kill_one() { # $1 delay in s after the wait; $2 1 = wait for metrics first
+    d=$1
     n=$((n + 1))
     before=0
     [ -f "$db" ] && before=$(last_id)
     "$sl" run "$exp" train.epochs=100000000 --quiet --db "$db" \
         >"$tmp/out" 2>"$tmp/err" &
     pid=$!
-    sleep "$(awk -v d="$d" -v o="$offset" 'BEGIN { print d + o }')"
+    if [ "$2" = 1 ]; then
+        k=0
+        while [ $k -lt 600 ]; do
+            k=$((k + 1))
+            sleep 0.05
+            [ -f "$db" ] || continue
+            r=$(last_id)
+            [ "$r" -gt "$before" ] || continue
+            c=$(sqlite3 "$db" "SELECT count(*) FROM metrics WHERE run_id = $r" 2>/dev/null)
+            [ "${c:-0}" -gt 0 ] && break
+        done
+        sleep "$d"
+    else
+        sleep "$(awk -v d="$d" -v o="$offset" 'BEGIN { print d + o }')"
+    fi
     kill -9 "$pid" 2>/dev/null || fail "kill $n: the run ended by itself: $(cat "$tmp/err")"
     wait "$pid" 2>/dev/null
-    [ -f "$db" ] || { early=$((early + 1)); continue; }
+    [ -f "$db" ] || { early=$((early + 1)); return; }
 
     ic=$(q "PRAGMA integrity_check") || fail "kill $n (after ${d}s): sqlite3 cannot read the file"
     [ "$ic" = ok ] || fail "kill $n (after ${d}s): integrity_check: $ic"
@@ -63,7 +80,7 @@ for d in $delays; do
     after=$(last_id)
     if [ "$after" -le "$before" ]; then
         early=$((early + 1)) # killed before the run was recorded
-        continue
+        return
     fi
     run=$after
     # the next invocation marks it interrupted and lists it so
@@ -87,11 +104,22 @@ for d in $delays; do
     else
         nometric=$((nometric + 1)) # recorded, killed before the first flush
     fi
+}
+for d in $delays; do
+    kill_one "$d" 0
+done
+# On a loaded machine the fixed delays may land too early: top up with
+# kills that first wait for the run's first committed metrics, so the
+# interesting case (killed mid-training) is always exercised 12 times.
+for d in 0.0 0.07 0.2 0.03 0.35 0.1 0.5 0.15 0.25 0.05 0.4 0.3; do
+    [ "$mid" -ge 12 ] && break
+    topup=$((topup + 1))
+    kill_one "$d" 1
 done
 t1=$(date +%s)
 # every recorded run is interrupted; none left 'running'
 left=$(q "SELECT count(*) FROM runs WHERE status != 'interrupted'")
 [ "$left" = 0 ] || fail "$left runs not marked interrupted"
-echo "kill: $n kills (delays + ${offset}s start-up offset) in $((t1 - t0))s: $mid mid-training (up to $max_epochs epochs committed), $nometric recorded before any metric, $early before the run was recorded"
-[ "$mid" -ge 12 ] || fail "only $mid of $n kills landed mid-training"
+echo "kill: $n kills (delays + ${offset}s start-up offset; $topup after waiting for metrics) in $((t1 - t0))s: $mid mid-training (up to $max_epochs epochs committed), $nometric recorded before any metric, $early before the run was recorded"
+[ "$mid" -ge 12 ] || fail "only $mid of $n kills landed mid-training (even after waiting for metrics)"
 echo "kill: ok"
