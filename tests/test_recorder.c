@@ -1,6 +1,6 @@
 /* tests/test_recorder.c — the run database (core/db/db.c), the
  * `spikelab runs` / `show` / `compare` / `export` / `tag` / `note` / `rm`
- * commands (core/cmd/*.c), the JSON writer (core/cmd/json.c),
+ * commands (the files of core/cmd/), the JSON writer (core/cmd/json.c),
  * SHA-256 (core/sha256.c), and the pieces of run history: schema
  * migration (with tests/data/schema1.sql), flattened params (flatten.c),
  * process liveness (liveness.c), --where parsing (filter.c), .npy (npy.c)
