@@ -55,7 +55,7 @@ static int li_create(const sl_host *host, sl_ctx *ctx,
     li_layer *s = host->xAlloc(sizeof *s);
     if (s == NULL)
         return host->xError(ctx, NULL, SL_ENOMEM, "cannot allocate a layer");
-    if ((rc = lif__base_init(&s->base, host, ctx, info)) < 0)
+    if ((rc = lif__base_init(&s->base, host, ctx, info, 0)) < 0)
         goto fail;
     if (s->base.n > SIZE_MAX / sizeof(float) / 2) {
         rc = host->xError(ctx, NULL, SL_ENOMEM, "too many neurons");
