@@ -3,7 +3,7 @@
  * (jaxsnn.discrete li_step), the non-spiking output layer whose membrane
  * is decoded (e.g. max over time, then log-softmax).
  *
- * Model (specs/lif.md §2, LI): state V, I (voltage units), input x[n]
+ * Model (specs/lif.md §3, LI step): state V, I (voltage units), input x[n]
  * (channel i of the input sequence). Unlike "lif" the input is added
  * first, so it reaches V in the same step:
  *   j      = I[n] + x[n]

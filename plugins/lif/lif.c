@@ -3,29 +3,85 @@
  * integrate-and-fire neurons with exponential synapses (jaxsnn.discrete /
  * Norse lif_step), with BPTT through a surrogate gradient.
  *
- * Model (specs/lif.md §1-2). Per neuron, state V (membrane) and I
+ * Model (specs/lif.md §1, §3). Per neuron, state V (membrane) and I
  * (synaptic current, in voltage units); x[n] the summed input of step n
  * (channel i of the input sequence: the preceding linear layer's output)
- * plus, with `recurrent = true`, Σ_j w_rec[j][i]·z_j[n] where z[n] is
+ * plus, with `recurrent = true`, Σ_j w_rec[j][i]·z_j[n−1] where z[n−1] is
  * this layer's own output of the previous step (0 before the first step).
- * Forward Euler, in this order (the order matters: an input of step n
- * reaches I at n+1 and V first at n+2):
+ * The default step (scheme "euler", input_order "end": jaxsnn's lif_step,
+ * lif.md §3), in this order:
  *   1. v_dec  = V[n] + (dt/tau_mem)·((v_leak − V[n]) + I[n])  old current
  *   2. i_dec  = I[n] − (dt/tau_syn)·I[n]
  *   3. z      = Θ(v_dec − v_th)          strict: Θ(0) = 0 (Norse's choice,
- *               spec open question 2; jaxsnn's 0.5 at equality would make
- *               both the spike and the reset half)
+ *               lif.md §3 and open question 1; jaxsnn's 0.5 at equality
+ *               would make both the spike and the reset half)
  *   4. V[n+1] = (1 − z)·v_dec + z·v_reset
  *   5. I[n+1] = i_dec + x[n]
  * Output of step n: z. V[0] = v_leak, I[0] = 0.
+ *
+ * Variants (lif.md §3.1, §3.2; all resolved into the constants of lif_k
+ * at creation, so the time loop is the same few multiply-adds for all):
+ *   scheme       how step 1 integrates V over dt (lif_derive): "euler"
+ *                (above), "exp_euler" (exact for I held over the step:
+ *                v_leak + α_m(V − v_leak) + (1 − α_m)·I, hxtorch), "exact"
+ *                (exact for I decaying with tau_syn: v_leak + α_m(V −
+ *                v_leak) + c·I, c = tau_syn/(tau_mem − tau_syn)·(α_m −
+ *                α_s)); α = e^(−dt/tau), and I decays by α_s in step 2
+ *                with both. No Euler stability bound for them.
+ *   input_order  "end" (above: x[n] joins I in step 5, after the update;
+ *                jaxsnn, Brian2) or "start" (x[n] joins I before step 1,
+ *                and the decay of step 2 applies to I[n] + x[n]; Norse's
+ *                lif_step, hxtorch, and lif.md's `exact` with its input
+ *                at t_n). Worked example, euler, dt/tau_mem = 0.1,
+ *                dt/tau_syn = 0.2, from rest, one input x[0] = 1:
+ *                  "end":   step 0: v_dec = 0, I[1] = 1; step 1: v_dec =
+ *                           0.1, I[2] = 0.8; step 2: v_dec = 0.17 ...
+ *                  "start": step 0: j = 1, v_dec = 0.1, I[1] = 0.8;
+ *                           step 1: v_dec = 0.17 ...
+ *                so "start" is "end" one step earlier: an input can make
+ *                its neuron spike in the same step. Same for the
+ *                recurrent input (z[n−1] joins step n's current first).
+ *                euler + "start" is lif.md's `euler_input_first`.
+ *   reset        "to_v_reset" (step 4), "subtract": V[n+1] = v_dec −
+ *                z·(v_th − v_reset), or "none": V[n+1] = v_dec. snnTorch's
+ *                subtract is V − v_th with no v_reset (which is 0 there):
+ *                the same with v_reset = 0, and with v_reset ≠ 0 a
+ *                membrane exactly at v_th still ends at v_reset, as with
+ *                "to_v_reset". The reset acts in the spike's step (Norse,
+ *                jaxsnn); snnTorch's reset_delay (applied one step later)
+ *                is not offered. detach_reset drops ∂V[n+1]/∂z.
+ *   t_ref        refractory period, Brian2's semantics: after a spike in
+ *                step s, every step n with (n − s)·dt < t_ref keeps V
+ *                (v_dec = V[n], no integration) and emits z = 0; I keeps
+ *                integrating. That is ceil(t_ref/dt) − 1 steps, so t_ref
+ *                ≤ dt does nothing. hxtorch's counter (lif.md §3.2) set
+ *                to t_ref/dt at a spike clamps the t_ref/dt following
+ *                steps, i.e. (n − s)·dt ≤ t_ref: hxtorch's t_ref equals
+ *                ours minus dt (its 2 µs on dt 1 µs is our t_ref = 3 µs).
+ *                The refractory count starts where v_dec > v_th (also
+ *                with forward = "smooth") and is a constant to the
+ *                gradient (no surrogate through it, as hxtorch).
+ *   synapse      false: no synaptic filter, the current of a step is its
+ *                input (I decays to 0 in each step, ds = 0): NIR's LIF
+ *                (tau·dV/dt = (v_leak − V) + R·I with R = 1) and snnTorch's
+ *                Leaky (V ← β·V + x, which is ours with β = 1 − dt/tau_mem
+ *                and the input scaled by dt/tau_mem). With "start" the
+ *                input of step n moves V in step n. tau_syn is refused.
+ *   leak         false: an IF neuron, tau_mem·dV/dt = I (tau_mem keeps
+ *                its place as the input's scale: 1/C in NIR's IF with
+ *                R = 1). Chosen over tau_mem = inf so that the input
+ *                keeps a finite gain and the settings keep their ranges.
  *
  * Recurrence choice: the recurrent input joins x[n] (so it enters I, like
  * any synaptic input, after the decay) and uses the previous step's
  * output, which keeps the step causal and the weights a plain [pre][post]
  * matrix, like a feed-forward projection from the layer onto itself.
  *
- * Settings (keys of the layer's group; seconds and voltage units):
+ * Settings (keys of the layer's group; seconds and voltage units; the
+ * table in plugin.c, docs/settings.md):
  *   tau_mem 1e-2, tau_syn 5e-3, v_th 0.6, v_leak 0, v_reset 0   (jaxsnn)
+ *   scheme "euler", input_order "end", reset "to_v_reset", t_ref 0,
+ *   synapse true, leak true (see Variants)
  *   n             optional, must equal the input channels
  *   recurrent     false; true adds param "w_rec" [n][n] (pre, post),
  *                 init uniform ±w_rec_scale·sqrt(6/n) ("Kaiming uniform",
@@ -47,9 +103,9 @@
  *   superspike 1/(α|x|+1)²; tanh α(1−tanh²(αx)); triangle α·max(0,1−α|x|);
  *   logistic α·σ(αx)(1−σ(αx)); straight_through 1.
  *
- * Backward: exact reverse of the five steps above over the whole sequence
- * (reset term and recurrence included), with dΘ/dx replaced by the
- * surrogate. The tape is v_dec of every step (z is recomputed from it
+ * Backward: exact reverse of the step over the whole sequence, for every
+ * variant (reset term and recurrence included; lif.md §3.3 for euler),
+ * with dΘ/dx replaced by the surrogate (lif.md §4). The tape is v_dec of every step (z is recomputed from it
  * bit-identically). Observables (SL_MODE_RECORD), unit "1":
  *   v_mem  V[n+1] after the reset, i_syn  I[n+1], v_dec  pre-reset V.
  * The forward uses w_rec as given (a diagonal written by someone else is
@@ -68,6 +124,9 @@
  * and the recurrence. z = NULL takes z = Θ(v − v_th). The next xForward or
  * xPrepare returns to the simulated values. The record observables v_mem
  * and i_syn keep the simulated values; v_dec shows the substituted tape.
+ * With t_ref the simulated refractory mask stays (the measured spikes do
+ * not restart it): z = NULL gives 0 in its steps, and the backward treats
+ * them as refractory.
  */
 #include <math.h>
 #include <string.h>
@@ -883,9 +942,9 @@ static int lif_substitute(void *self_, const float *v, const float *z,
         }
         s->sub_z = 1;
     } else {
+        s->sub_z = 0; /* lif_z recomputes from the tape */
         for (size_t i = 0; i < N; i += n)
-            lif_threshold(s, s->tape_d + i, out + i);
-        s->sub_z = 0;
+            lif_z(s, i, out + i); /* Θ, masked by the refractory steps */
     }
     return SL_OK;
 }
