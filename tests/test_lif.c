@@ -262,7 +262,7 @@ static void test_lif_reference_threshold(void **state)
     layer_free(&L);
 }
 
-/* Θ(0) = 0 (spec open question 2): a membrane sitting exactly at v_th
+/* Θ(0) = 0 (lif.md §3, open question 1): a membrane sitting exactly at v_th
  * does not spike. v_leak = v_th with no input keeps v_dec == v_th. */
 static void test_lif_strict_threshold(void **state)
 {
@@ -493,6 +493,7 @@ typedef struct refp {
     int scheme, start, reset, nosyn, noleak, tref_steps;
     double tm, ts, dt;
     int heaviside; /* z = Θ(d − v_th) (strict) instead of the logistic */
+    int delay;     /* reset_delay: the reset acts in the next step */
 } refp;
 
 enum { EULER, EXP_EULER, EXACT };
@@ -563,7 +564,13 @@ static double ref_run(const refp *p, size_t B, size_t T, size_t n,
                     r += w[j * n + k] * zp[j];
                 double j = p->start ? I[k] + x[k] + r : I[k];
                 int held = (long)t - last[k] <= p->tref_steps;
+                /* snnTorch's delayed reset: "zero" before the step,
+                 * "subtract" after the integration */
+                if (p->delay && p->reset == TO_V_RESET)
+                    V[k] = (1 - zp[k]) * V[k] + zp[k] * p->vr;
                 double d = held ? V[k] : ref_vstep(p, V[k], j);
+                if (p->delay && p->reset == SUBTRACT)
+                    d -= zp[k] * (p->vth - p->vr);
                 if (held)
                     z[k] = 0;
                 else if (p->heaviside)
@@ -572,7 +579,9 @@ static double ref_run(const refp *p, size_t B, size_t T, size_t n,
                     z[k] = 1 / (1 + exp(-p->alpha * (d - p->vth)));
                 if (!held && d > p->vth)
                     last[k] = (long)t;
-                if (p->reset == TO_V_RESET)
+                if (p->delay)
+                    V[k] = d;
+                else if (p->reset == TO_V_RESET)
                     V[k] = (1 - z[k]) * d + z[k] * p->vr;
                 else if (p->reset == SUBTRACT)
                     V[k] = d - z[k] * (p->vth - p->vr);
@@ -784,10 +793,11 @@ static void variant_text(char *buf, size_t cap, const refp *p, double t_ref,
     snprintf(buf, cap,
              "tau_mem = %.17g; %s v_th = %.17g; v_leak = %.17g; "
              "v_reset = %.17g; scheme = \"%s\"; input_order = \"%s\"; "
-             "reset = \"%s\"; t_ref = %.17g; %s %s",
+             "reset = \"%s\"; t_ref = %.17g; %s %s %s",
              p->tm, syn, p->vth, p->vl, p->vr, scheme_s[p->scheme],
              p->start ? "start" : "end", reset_s[p->reset], t_ref,
-             p->noleak ? "leak = false;" : "", extra);
+             p->noleak ? "leak = false;" : "",
+             p->delay ? "reset_delay = true;" : "", extra);
 }
 
 /* Plugin (float32, Heaviside) against ref_run (double, from the closed
@@ -856,6 +866,11 @@ static void test_lif_variants_reference(void **state)
                 int s1 = compare_variant(&p, 2e-3, 1);
                 assert_true(s2 < s0 && s2 > 10);
                 assert_true(s1 >= s2);
+                if (re != NONE) { /* snnTorch's reset one step later */
+                    p = variant(sc, st, re, 0);
+                    p.delay = 1;
+                    assert_true(compare_variant(&p, 0, 1) > 20);
+                }
             }
     /* no synapse, no leak, both, equal time constants */
     for (int sc = 0; sc < 3; sc++)
@@ -988,6 +1003,16 @@ static void test_lif_gradcheck_variants(void **state)
                     if (b)
                         fprintf(stderr, "  in: %s\n", text);
                     bad += b;
+                    if (tr || re == NONE)
+                        continue;
+                    p.delay = 1;
+                    variant_text(text, sizeof text, &p, 0,
+                                 "forward = \"smooth\"; alpha = 8.0; "
+                                 "recurrent = true;");
+                    b = gradcheck("lif", text, &p, 1);
+                    if (b)
+                        fprintf(stderr, "  in: %s\n", text);
+                    bad += b;
                 }
     for (int sc = 0; sc < 3; sc++) {
         refp p = variant(sc, 1, SUBTRACT, 0);
@@ -1047,6 +1072,10 @@ static void test_bad_settings(void **state)
          "input_order"},
         {"lif", "reset = \"zero\";", 2, 1e-3, SL_ECONFIG, "reset"},
         {"lif", "t_ref = -1e-3;", 2, 1e-3, SL_ECONFIG, "t_ref"},
+        {"lif", "reset = \"none\"; reset_delay = true;", 2, 1e-3,
+         SL_ECONFIG, "reset_delay"},
+        {"lif", "reset_delay = true; t_ref = 3e-3;", 2, 1e-3, SL_ECONFIG,
+         "reset_delay"},
         {"lif", "synapse = false; tau_syn = 5e-3;", 2, 1e-3, SL_ECONFIG,
          "tau_syn"},
         {"lif", "reset = \"subtract\"; v_reset = 0.6;", 2, 1e-3,

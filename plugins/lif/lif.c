@@ -47,9 +47,16 @@
  *                subtract is V − v_th with no v_reset (which is 0 there):
  *                the same with v_reset = 0, and with v_reset ≠ 0 a
  *                membrane exactly at v_th still ends at v_reset, as with
- *                "to_v_reset". The reset acts in the spike's step (Norse,
- *                jaxsnn); snnTorch's reset_delay (applied one step later)
- *                is not offered. detach_reset drops ∂V[n+1]/∂z.
+ *                "to_v_reset". detach_reset drops the reset's ∂/∂z.
+ *   reset_delay  false: the reset acts in the spike's step (jaxsnn,
+ *                Norse). true (snnTorch's default reset_delay): V[n+1] =
+ *                v_dec unreset, and the spike z[n] resets in step n+1 as
+ *                snnTorch does: to_v_reset sets V to v_reset before the
+ *                integration (its "zero": the same spikes as without the
+ *                delay, only v_mem shows the unreset value for a step),
+ *                subtract takes (v_th − v_reset) off v_dec after it (its
+ *                β·V + x − z·θ: the subtraction does not decay). Not with
+ *                reset "none" or t_ref (refused).
  *   t_ref        refractory period, Brian2's semantics: after a spike in
  *                step s, every step n with (n − s)·dt < t_ref keeps V
  *                (v_dec = V[n], no integration) and emits z = 0; I keeps
@@ -80,8 +87,8 @@
  * Settings (keys of the layer's group; seconds and voltage units; the
  * table in plugin.c, docs/settings.md):
  *   tau_mem 1e-2, tau_syn 5e-3, v_th 0.6, v_leak 0, v_reset 0   (jaxsnn)
- *   scheme "euler", input_order "end", reset "to_v_reset", t_ref 0,
- *   synapse true, leak true (see Variants)
+ *   scheme "euler", input_order "end", reset "to_v_reset", reset_delay
+ *   false, t_ref 0, synapse true, leak true (see Variants)
  *   n             optional, must equal the input channels
  *   recurrent     false; true adds param "w_rec" [n][n] (pre, post),
  *                 init uniform ±w_rec_scale·sqrt(6/n) ("Kaiming uniform",
@@ -154,6 +161,10 @@ typedef struct lif_k {
     float k1, k2, lk, ds; /* step */
     float dm, dj;         /* backward */
     float rc, rv, ra, rb; /* reset */
+    /* reset_delay: the spike zp of the previous step resets V before the
+     * integration, V ← (1 − pc·zp)·V + zp·pv, and takes ps off v_dec
+     * after it (rc = rv = ra = rb = 0 then) */
+    float pc, pv, ps;
 } lif_k;
 
 static const char *const sg_names[] = {"superspike", "tanh", "triangle",
@@ -171,6 +182,7 @@ typedef struct lif_layer {
     int scheme;     /* SCHEME_* */
     int start;      /* input_order = "start" */
     int reset;      /* RESET_* */
+    int reset_delay;
     int synapse, leak;
     double t_ref;   /* s */
     float ref_steps; /* steps a spike keeps its neuron refractory after
@@ -195,7 +207,7 @@ typedef struct lif_layer {
     float *tape_q;
     size_t cap_q;
 
-    /* per-neuron scratch, one owned block of 11n floats cut in pieces */
+    /* per-neuron scratch, one owned block of 13n floats cut in pieces */
     float *scratch;
     float *v, *i;            /* state V, I during forward */
     float *lam_v, *lam_i;    /* adjoints dL/dV[n+1], dL/dI[n+1] */
@@ -204,6 +216,8 @@ typedef struct lif_layer {
     float *z_a, *z_b;        /* z recomputed in backward (this, previous) */
     float *ref;              /* refractory steps left, during forward */
     float *q;                /* refractory mask of the step (no tape) */
+    float *gr;               /* reset_delay: dL/dz[n−1] through the reset */
+    float *zero;             /* n zeros: z and v_dec "before step 0" */
 } lif_layer;
 
 /* ---------------------------------------------------------------- kernels */
@@ -302,6 +316,30 @@ static void lif_adjoint_step(size_t n, const float *restrict g,
     }
 }
 
+/* The same with reset_delay (no reset in the step, no refractory): the
+ * previous step's spike zp reset V before the integration and took ps
+ * off after it, so dL/dV[n] = gd·dm·(1 − pc·zp), and dL/dzp = gd·(dm·(pv
+ * − pc·V[n]) − ps) with V[n] = dp, the previous v_dec, goes to gr for the
+ * previous step (read there before it is overwritten). */
+static void lif_adjoint_step_delay(size_t n, const float *restrict g,
+                                   const float *restrict gz_rec,
+                                   const float *restrict zp,
+                                   const float *restrict dp,
+                                   const float *restrict sd, const lif_k *K,
+                                   float reset_on, float *restrict gr,
+                                   float *restrict lv, float *restrict li)
+{
+    const float pc = K->pc, pv = K->pv, ps = K->ps, dm = K->dm, dj = K->dj,
+                ds = K->ds;
+    for (size_t k = 0; k < n; k++) {
+        float gz = g[k] + gz_rec[k] + gr[k];
+        float gd = lv[k] + gz * sd[k];
+        lv[k] = gd * dm * (1.0f - pc * zp[k]);
+        li[k] = gd * dj + li[k] * ds;
+        gr[k] = reset_on * gd * (dm * (pv - pc * dp[k]) - ps);
+    }
+}
+
 /* The same with a refractory mask q: where q = 1, V was held (λV passes
  * unchanged), z was 0 (no gradient from it, sd = 0) and only I evolved. */
 static void lif_adjoint_step_ref(size_t n, const float *restrict g,
@@ -375,11 +413,22 @@ static int lif_model_settings(lif_layer *s, const sl_host *h, sl_ctx *ctx)
         (rc = lif_choice(h, ctx, "reset", "to_v_reset", reset_names, 3,
                          "\"to_v_reset\", \"subtract\", \"none\"",
                          &s->reset)) < 0 ||
+        (rc = h->xGetBool(ctx, "reset_delay", 0, &s->reset_delay)) < 0 ||
         (rc = h->xGetBool(ctx, "synapse", 1, &s->synapse)) < 0 ||
         (rc = h->xGetBool(ctx, "leak", 1, &s->leak)) < 0 ||
         (rc = h->xGetFloat(ctx, "t_ref", 0.0, &s->t_ref)) < 0)
         return rc;
     s->start = order == 1;
+    if (s->reset_delay && s->reset == RESET_NONE)
+        return h->xError(ctx, "reset_delay", SL_ECONFIG,
+                         "reset_delay needs a reset: set reset = "
+                         "\"to_v_reset\" or \"subtract\", or remove "
+                         "reset_delay");
+    if (s->reset_delay && s->t_ref > 0)
+        return h->xError(ctx, "reset_delay", SL_ECONFIG,
+                         "reset_delay and t_ref > 0 do not combine (the "
+                         "delayed reset would fall into the refractory "
+                         "step): remove one of them");
     if (!(s->t_ref >= 0) || !isfinite(s->t_ref))
         return h->xError(ctx, "t_ref", SL_ECONFIG,
                          "t_ref must be a time >= 0 in seconds (got %g)",
@@ -451,6 +500,15 @@ static void lif_derive(lif_layer *s)
     default: /* RESET_NONE */
         k->rc = k->rv = k->ra = k->rb = 0.0f;
         break;
+    }
+    k->pc = k->pv = k->ps = 0.0f;
+    if (s->reset_delay) {
+        /* snnTorch: "zero" resets before the decay, "subtract" takes the
+         * threshold off after it (β·V + x − z·θ) */
+        k->pc = k->rc, k->pv = k->rv;
+        if (s->reset == RESET_SUBTRACT)
+            k->pc = 0.0f, k->pv = 0.0f, k->ps = th - vr;
+        k->rc = k->rv = k->ra = k->rb = 0.0f;
     }
 
     /* Steps after the spike step that are refractory: those n with
@@ -601,11 +659,11 @@ static int lif_create(const sl_host *host, sl_ctx *ctx,
     lif_derive(s);
 
     const size_t n = s->base.n;
-    if (n > SIZE_MAX / sizeof(float) / 11) {
+    if (n > SIZE_MAX / sizeof(float) / 13) {
         rc = host->xError(ctx, NULL, SL_ENOMEM, "too many neurons (%zu)", n);
         goto fail;
     }
-    s->scratch = host->xAlloc(11 * n * sizeof(float));
+    s->scratch = host->xAlloc(13 * n * sizeof(float));
     if (s->scratch == NULL) {
         rc = host->xError(ctx, NULL, SL_ENOMEM, "cannot allocate state");
         goto fail;
@@ -621,7 +679,11 @@ static int lif_create(const sl_host *host, sl_ctx *ctx,
     s->z_a = p, p += n;
     s->z_b = p, p += n;
     s->ref = p, p += n;
-    s->q = p;
+    s->q = p, p += n;
+    s->gr = p, p += n;
+    s->zero = p;
+    for (size_t k = 0; k < n; k++)
+        s->zero[k] = 0.0f;
 
     *self = s;
     *n_out = n;
@@ -760,9 +822,17 @@ static int lif_forward(void *self_, const float *in, float *out)
                 if (s->recurrent && t > 0)
                     lif_rec_add(s, z - n, cur);
             }
+            /* reset_delay: last step's spike resets V now */
+            const float *restrict zp = t > 0 ? z - n : s->zero;
+            if (s->reset_delay)
+                for (size_t k = 0; k < n; k++)
+                    v[k] = (1.0f - K.pc * zp[k]) * v[k] + zp[k] * K.pv;
             /* integrate the membrane with the step's current */
             for (size_t k = 0; k < n; k++)
                 d[k] = v[k] + K.k1 * (K.lk * (v_leak - v[k]) + K.k2 * cur[k]);
+            if (s->reset_delay)
+                for (size_t k = 0; k < n; k++)
+                    d[k] -= zp[k] * K.ps;
             float *restrict q = keep_q ? s->tape_q + off : s->q;
             if (refr)
                 lif_refractory_before(n, s->ref, v, q, d);
@@ -811,6 +881,7 @@ static int lif_forward(void *self_, const float *in, float *out)
  * (euler, to_v_reset: the reset term is λV·(v_reset − d), dm = 1 −
  * dt/tau_mem, dj = dt/tau_mem, ds = 1 − dt/tau_syn: lif.md §3.3.)
  * Refractory steps (q = 1): λV unchanged, λI ← λI·ds, no dL/dz.
+ * reset_delay: see lif_adjoint_step_delay.
  */
 
 /* dL/dx[n] = li into din and through the recurrence (see above). */
@@ -860,7 +931,7 @@ static int lif_backward(void *self_, const float *dout, float *din)
         float *gz_next = s->rec_b; /* dL/dz[n−1], built at step n */
         const float *z = NULL, *zp = NULL;
         for (size_t k = 0; k < n; k++)
-            lv[k] = li[k] = gz_rec[k] = 0.0f;
+            lv[k] = li[k] = gz_rec[k] = s->gr[k] = 0.0f;
         if (T > 0)
             z = lif_z(s, (bi * T + T - 1) * n, s->z_a);
 
@@ -874,7 +945,11 @@ static int lif_backward(void *self_, const float *dout, float *din)
             if (!s->start)
                 lif_input_grad(s, din, off, t, zp, li, gz_next);
             lif_surrogate(s, d, sd);
-            if (refr)
+            if (s->reset_delay)
+                lif_adjoint_step_delay(n, g, gz_rec, t > 0 ? zp : s->zero,
+                                       t > 0 ? d - n : s->zero, sd, &K,
+                                       reset_on, s->gr, lv, li);
+            else if (refr)
                 lif_adjoint_step_ref(n, g, gz_rec, d, z, sd, s->tape_q + off,
                                      &K, reset_on, lv, li);
             else

@@ -48,6 +48,9 @@ static const sl_setting lif_settings[] = {
                SL_CHOICES("to_v_reset|subtract|none"),
                "after a spike V becomes v_reset, V - (v_th - v_reset) "
                "(snnTorch subtract with v_reset = 0), or stays"),
+    SL_SETTING(SL_SET_BOOL, "reset_delay", "false", NULL, SL_ANY,
+               "apply the reset one step later (snnTorch): to_v_reset "
+               "before the next integration, subtract after it"),
     SL_SETTING(SL_SET_FLOAT, "v_th", "0.6", "1", SL_ANY,
                "spike threshold (must be above v_reset)"),
     SL_SETTING(SL_SET_FLOAT, "v_reset", "0.0", "1", SL_ANY,
