@@ -78,6 +78,7 @@
  *                its place as the input's scale: 1/C in NIR's IF with
  *                R = 1). Chosen over tau_mem = inf so that the input
  *                keeps a finite gain and the settings keep their ranges.
+ *                V still starts at v_leak (its only use then).
  *
  * Recurrence choice: the recurrent input joins x[n] (so it enters I, like
  * any synaptic input, after the decay) and uses the previous step's
