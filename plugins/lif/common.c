@@ -6,7 +6,7 @@
 #include "common.h"
 
 int lif__base_init(lif__base *b, const sl_host *host, sl_ctx *ctx,
-                   const sl_layer_info *info)
+                   const sl_layer_info *info, unsigned flags)
 {
     int rc;
     b->host = host;
@@ -42,9 +42,17 @@ int lif__base_init(lif__base *b, const sl_host *host, sl_ctx *ctx,
     }
     b->n = info->n_in;
 
-    if ((rc = host->xGetFloat(ctx, "tau_mem", 1e-2, &b->tau_mem)) < 0 ||
-        (rc = host->xGetFloat(ctx, "tau_syn", 5e-3, &b->tau_syn)) < 0)
+    if ((rc = host->xGetFloat(ctx, "tau_mem", 1e-2, &b->tau_mem)) < 0)
         return rc;
+    if (!(flags & LIF__NO_SYN)) {
+        if ((rc = host->xGetFloat(ctx, "tau_syn", 5e-3, &b->tau_syn)) < 0)
+            return rc;
+    } else if (host->xHasKey(ctx, "tau_syn")) {
+        /* it would silently do nothing */
+        return host->xError(ctx, "tau_syn", SL_ECONFIG,
+                            "tau_syn only applies with synapse = true: "
+                            "remove tau_syn or set synapse = true");
+    }
     double v_leak;
     if ((rc = host->xGetFloat(ctx, "v_leak", 0.0, &v_leak)) < 0)
         return rc;
@@ -54,20 +62,20 @@ int lif__base_init(lif__base *b, const sl_host *host, sl_ctx *ctx,
                             "tau_mem must be a positive time in seconds "
                             "(got %g), e.g. tau_mem = 1e-2",
                             b->tau_mem);
-    if (!(b->tau_syn > 0) || !isfinite(b->tau_syn))
+    if (!(flags & LIF__NO_SYN) && (!(b->tau_syn > 0) || !isfinite(b->tau_syn)))
         return host->xError(ctx, "tau_syn", SL_ECONFIG,
                             "tau_syn must be a positive time in seconds "
                             "(got %g), e.g. tau_syn = 5e-3",
                             b->tau_syn);
     /* Forward Euler of a leak with time constant tau is stable and
      * monotone only for dt < tau; beyond that the state oscillates. */
-    if (!(b->dt < b->tau_mem))
+    if (!(flags & (LIF__STABLE | LIF__NO_LEAK)) && !(b->dt < b->tau_mem))
         return host->xError(ctx, "tau_mem", SL_ECONFIG,
                             "tau_mem = %g s must be larger than the network "
                             "dt = %g s (Euler step stability): raise tau_mem "
                             "or lower dt",
                             b->tau_mem, b->dt);
-    if (!(b->dt < b->tau_syn))
+    if (!(flags & (LIF__STABLE | LIF__NO_SYN)) && !(b->dt < b->tau_syn))
         return host->xError(ctx, "tau_syn", SL_ECONFIG,
                             "tau_syn = %g s must be larger than the network "
                             "dt = %g s (Euler step stability): raise tau_syn "
@@ -79,7 +87,7 @@ int lif__base_init(lif__base *b, const sl_host *host, sl_ctx *ctx,
     b->v_leak = (float)v_leak;
 
     b->a_mem = (float)(b->dt / b->tau_mem);
-    b->a_syn = (float)(b->dt / b->tau_syn);
+    b->a_syn = (flags & LIF__NO_SYN) ? 1.0f : (float)(b->dt / b->tau_syn);
     b->d_syn = 1.0f - b->a_syn;
     return SL_OK;
 }

@@ -46,12 +46,21 @@ typedef struct lif__base {
     size_t cap_v, cap_i;
 } lif__base;
 
+/* flags of lif__base_init */
+#define LIF__NO_SYN 1u /* no synaptic filter: tau_syn is not read (refused
+                        * when set), tau_syn = 0, a_syn = 1, d_syn = 0 */
+#define LIF__NO_LEAK 2u /* no membrane leak: tau_mem only scales the
+                         * input, so dt < tau_mem is not required */
+#define LIF__STABLE 4u /* the caller integrates exactly (no Euler
+                        * stability condition dt < tau) */
+
 /* Read and validate tau_mem, tau_syn, v_leak (and the layer shape: n,
- * info->n_in, info->dt) into b, and set the derived constants. Returns
- * SL_OK or the error recorded on ctx (SL_ECONFIG naming the key for a bad
- * setting, SL_EINVAL for a bad layer_info). */
+ * info->n_in, info->dt) into b, and set the derived Euler constants;
+ * flags: LIF__* above (0 for the jaxsnn model). Returns SL_OK or the
+ * error recorded on ctx (SL_ECONFIG naming the key for a bad setting,
+ * SL_EINVAL for a bad layer_info). */
 int lif__base_init(lif__base *b, const sl_host *host, sl_ctx *ctx,
-                   const sl_layer_info *info);
+                   const sl_layer_info *info, unsigned flags);
 
 /* Free what lif__base owns (the record buffers). */
 void lif__base_free(lif__base *b);

@@ -3,7 +3,7 @@
  * (jaxsnn.discrete li_step), the non-spiking output layer whose membrane
  * is decoded (e.g. max over time, then log-softmax).
  *
- * Model (specs/lif.md §2, LI): state V, I (voltage units), input x[n]
+ * Model (specs/lif.md §3, LI step): state V, I (voltage units), input x[n]
  * (channel i of the input sequence). Unlike "lif" the input is added
  * first, so it reaches V in the same step:
  *   j      = I[n] + x[n]
@@ -55,7 +55,7 @@ static int li_create(const sl_host *host, sl_ctx *ctx,
     li_layer *s = host->xAlloc(sizeof *s);
     if (s == NULL)
         return host->xError(ctx, NULL, SL_ENOMEM, "cannot allocate a layer");
-    if ((rc = lif__base_init(&s->base, host, ctx, info)) < 0)
+    if ((rc = lif__base_init(&s->base, host, ctx, info, 0)) < 0)
         goto fail;
     if (s->base.n > SIZE_MAX / sizeof(float) / 2) {
         rc = host->xError(ctx, NULL, SL_ENOMEM, "too many neurons");

@@ -3,29 +3,93 @@
  * integrate-and-fire neurons with exponential synapses (jaxsnn.discrete /
  * Norse lif_step), with BPTT through a surrogate gradient.
  *
- * Model (specs/lif.md §1-2). Per neuron, state V (membrane) and I
+ * Model (specs/lif.md §1, §3). Per neuron, state V (membrane) and I
  * (synaptic current, in voltage units); x[n] the summed input of step n
  * (channel i of the input sequence: the preceding linear layer's output)
- * plus, with `recurrent = true`, Σ_j w_rec[j][i]·z_j[n] where z[n] is
+ * plus, with `recurrent = true`, Σ_j w_rec[j][i]·z_j[n−1] where z[n−1] is
  * this layer's own output of the previous step (0 before the first step).
- * Forward Euler, in this order (the order matters: an input of step n
- * reaches I at n+1 and V first at n+2):
+ * The default step (scheme "euler", input_order "end": jaxsnn's lif_step,
+ * lif.md §3), in this order:
  *   1. v_dec  = V[n] + (dt/tau_mem)·((v_leak − V[n]) + I[n])  old current
  *   2. i_dec  = I[n] − (dt/tau_syn)·I[n]
  *   3. z      = Θ(v_dec − v_th)          strict: Θ(0) = 0 (Norse's choice,
- *               spec open question 2; jaxsnn's 0.5 at equality would make
- *               both the spike and the reset half)
+ *               lif.md §3 and open question 1; jaxsnn's 0.5 at equality
+ *               would make both the spike and the reset half)
  *   4. V[n+1] = (1 − z)·v_dec + z·v_reset
  *   5. I[n+1] = i_dec + x[n]
  * Output of step n: z. V[0] = v_leak, I[0] = 0.
+ *
+ * Variants (lif.md §3.1, §3.2; all resolved into the constants of lif_k
+ * at creation, so the time loop is the same few multiply-adds for all):
+ *   scheme       how step 1 integrates V over dt (lif_derive): "euler"
+ *                (above), "exp_euler" (exact for I held over the step:
+ *                v_leak + α_m(V − v_leak) + (1 − α_m)·I, hxtorch), "exact"
+ *                (exact for I decaying with tau_syn: v_leak + α_m(V −
+ *                v_leak) + c·I, c = tau_syn/(tau_mem − tau_syn)·(α_m −
+ *                α_s)); α = e^(−dt/tau), and I decays by α_s in step 2
+ *                with both. No Euler stability bound for them.
+ *   input_order  "end" (above: x[n] joins I in step 5, after the update;
+ *                jaxsnn, Brian2) or "start" (x[n] joins I before step 1,
+ *                and the decay of step 2 applies to I[n] + x[n]; Norse's
+ *                lif_step, hxtorch, and lif.md's `exact` with its input
+ *                at t_n). Worked example, euler, dt/tau_mem = 0.1,
+ *                dt/tau_syn = 0.2, from rest, one input x[0] = 1:
+ *                  "end":   step 0: v_dec = 0, I[1] = 1; step 1: v_dec =
+ *                           0.1, I[2] = 0.8; step 2: v_dec = 0.17 ...
+ *                  "start": step 0: j = 1, v_dec = 0.1, I[1] = 0.8;
+ *                           step 1: v_dec = 0.17 ...
+ *                so "start" is "end" one step earlier: an input can make
+ *                its neuron spike in the same step. Same for the
+ *                recurrent input (z[n−1] joins step n's current first).
+ *                euler + "start" is lif.md's `euler_input_first`.
+ *   reset        "to_v_reset" (step 4), "subtract": V[n+1] = v_dec −
+ *                z·(v_th − v_reset), or "none": V[n+1] = v_dec. snnTorch's
+ *                subtract is V − v_th with no v_reset (which is 0 there):
+ *                the same with v_reset = 0, and with v_reset ≠ 0 a
+ *                membrane exactly at v_th still ends at v_reset, as with
+ *                "to_v_reset". detach_reset drops the reset's ∂/∂z.
+ *   reset_delay  false: the reset acts in the spike's step (jaxsnn,
+ *                Norse). true (snnTorch's default reset_delay): V[n+1] =
+ *                v_dec unreset, and the spike z[n] resets in step n+1 as
+ *                snnTorch does: to_v_reset sets V to v_reset before the
+ *                integration (its "zero": the same spikes as without the
+ *                delay, only v_mem shows the unreset value for a step),
+ *                subtract takes (v_th − v_reset) off v_dec after it (its
+ *                β·V + x − z·θ: the subtraction does not decay). Not with
+ *                reset "none" or t_ref (refused).
+ *   t_ref        refractory period, Brian2's semantics: after a spike in
+ *                step s, every step n with (n − s)·dt < t_ref keeps V
+ *                (v_dec = V[n], no integration) and emits z = 0; I keeps
+ *                integrating. That is ceil(t_ref/dt) − 1 steps, so t_ref
+ *                ≤ dt does nothing. hxtorch's counter (lif.md §3.2) set
+ *                to t_ref/dt at a spike clamps the t_ref/dt following
+ *                steps, i.e. (n − s)·dt ≤ t_ref: hxtorch's t_ref equals
+ *                ours minus dt (its 2 µs on dt 1 µs is our t_ref = 3 µs).
+ *                The refractory count starts where v_dec > v_th (also
+ *                with forward = "smooth") and is a constant to the
+ *                gradient (no surrogate through it, as hxtorch).
+ *   synapse      false: no synaptic filter, the current of a step is its
+ *                input (I decays to 0 in each step, ds = 0): NIR's LIF
+ *                (tau·dV/dt = (v_leak − V) + R·I with R = 1) and snnTorch's
+ *                Leaky (V ← β·V + x, which is ours with β = 1 − dt/tau_mem
+ *                and the input scaled by dt/tau_mem). With "start" the
+ *                input of step n moves V in step n. tau_syn is refused.
+ *   leak         false: an IF neuron, tau_mem·dV/dt = I (tau_mem keeps
+ *                its place as the input's scale: 1/C in NIR's IF with
+ *                R = 1). Chosen over tau_mem = inf so that the input
+ *                keeps a finite gain and the settings keep their ranges.
+ *                V still starts at v_leak (its only use then).
  *
  * Recurrence choice: the recurrent input joins x[n] (so it enters I, like
  * any synaptic input, after the decay) and uses the previous step's
  * output, which keeps the step causal and the weights a plain [pre][post]
  * matrix, like a feed-forward projection from the layer onto itself.
  *
- * Settings (keys of the layer's group; seconds and voltage units):
+ * Settings (keys of the layer's group; seconds and voltage units; the
+ * table in plugin.c, docs/settings.md):
  *   tau_mem 1e-2, tau_syn 5e-3, v_th 0.6, v_leak 0, v_reset 0   (jaxsnn)
+ *   scheme "euler", input_order "end", reset "to_v_reset", reset_delay
+ *   false, t_ref 0, synapse true, leak true (see Variants)
  *   n             optional, must equal the input channels
  *   recurrent     false; true adds param "w_rec" [n][n] (pre, post),
  *                 init uniform ±w_rec_scale·sqrt(6/n) ("Kaiming uniform",
@@ -47,9 +111,9 @@
  *   superspike 1/(α|x|+1)²; tanh α(1−tanh²(αx)); triangle α·max(0,1−α|x|);
  *   logistic α·σ(αx)(1−σ(αx)); straight_through 1.
  *
- * Backward: exact reverse of the five steps above over the whole sequence
- * (reset term and recurrence included), with dΘ/dx replaced by the
- * surrogate. The tape is v_dec of every step (z is recomputed from it
+ * Backward: exact reverse of the step over the whole sequence, for every
+ * variant (reset term and recurrence included; lif.md §3.3 for euler),
+ * with dΘ/dx replaced by the surrogate (lif.md §4). The tape is v_dec of every step (z is recomputed from it
  * bit-identically). Observables (SL_MODE_RECORD), unit "1":
  *   v_mem  V[n+1] after the reset, i_syn  I[n+1], v_dec  pre-reset V.
  * The forward uses w_rec as given (a diagonal written by someone else is
@@ -68,6 +132,9 @@
  * and the recurrence. z = NULL takes z = Θ(v − v_th). The next xForward or
  * xPrepare returns to the simulated values. The record observables v_mem
  * and i_syn keep the simulated values; v_dec shows the substituted tape.
+ * With t_ref the simulated refractory mask stays (the measured spikes do
+ * not restart it): z = NULL gives 0 in its steps, and the backward treats
+ * them as refractory.
  */
 #include <math.h>
 #include <string.h>
@@ -75,6 +142,31 @@
 #include "common.h"
 
 enum { SG_SUPERSPIKE, SG_TANH, SG_TRIANGLE, SG_LOGISTIC, SG_STRAIGHT };
+enum { SCHEME_EULER, SCHEME_EXP_EULER, SCHEME_EXACT };
+enum { RESET_TO, RESET_SUBTRACT, RESET_NONE };
+
+static const char *const scheme_names[] = {"euler", "exp_euler", "exact"};
+static const char *const reset_names[] = {"to_v_reset", "subtract", "none"};
+
+/* Constants of one step, derived once at creation (lif_derive) so the
+ * time loops only multiply and add, whatever the scheme and reset:
+ *   j      = I (+ x[n] first when input_order = "start")
+ *   v_dec  = V + k1·(lk·(v_leak − V) + k2·j)
+ *   V[n+1] = (1 − rc·z)·v_dec + z·rv        (the reset)
+ *   I[n+1] = ds·j (+ x[n] last when input_order = "end")
+ * and for the backward dm = ∂v_dec/∂V = 1 − k1·lk, dj = ∂v_dec/∂j = k1·k2,
+ * ∂V[n+1]/∂z = ra − rb·v_dec. For scheme euler lk = k2 = rc = rb = 1
+ * exactly, which makes every product with them exact: the loops give
+ * bit for bit the results of the single-scheme code they replaced. */
+typedef struct lif_k {
+    float k1, k2, lk, ds; /* step */
+    float dm, dj;         /* backward */
+    float rc, rv, ra, rb; /* reset */
+    /* reset_delay: the spike zp of the previous step resets V before the
+     * integration, V ← (1 − pc·zp)·V + zp·pv, and takes ps off v_dec
+     * after it (rc = rv = ra = rb = 0 then) */
+    float pc, pv, ps;
+} lif_k;
 
 static const char *const sg_names[] = {"superspike", "tanh", "triangle",
                                        "logistic", "straight_through"};
@@ -88,6 +180,15 @@ typedef struct lif_layer {
     int detach_reset;
     int recurrent;
     int w_rec_diag; /* 0: no autapses, the diagonal stays 0 in training */
+    int scheme;     /* SCHEME_* */
+    int start;      /* input_order = "start" */
+    int reset;      /* RESET_* */
+    int reset_delay;
+    int synapse, leak;
+    double t_ref;   /* s */
+    float ref_steps; /* steps a spike keeps its neuron refractory after
+                      * the spike step (0: no refractory loop at all) */
+    lif_k k;        /* only lif_derive writes it */
 
     /* recurrent weights [pre][post] and their gradient, owned; NULL when
      * not recurrent */
@@ -102,14 +203,22 @@ typedef struct lif_layer {
     float *tape_z;
     size_t cap_z;
     int sub_z;
+    /* refractory mask of every step [batch][time][n] (1: refractory, V
+     * held, no spike); owned, allocated for SL_MODE_TRAIN with t_ref */
+    float *tape_q;
+    size_t cap_q;
 
-    /* per-neuron scratch, one owned block of 9n floats cut in pieces */
+    /* per-neuron scratch, one owned block of 13n floats cut in pieces */
     float *scratch;
     float *v, *i;            /* state V, I during forward */
     float *lam_v, *lam_i;    /* adjoints dL/dV[n+1], dL/dI[n+1] */
     float *rec_a, *rec_b;    /* dL/dz from the recurrence, this/prev step */
     float *sd;               /* surrogate derivative of this step */
     float *z_a, *z_b;        /* z recomputed in backward (this, previous) */
+    float *ref;              /* refractory steps left, during forward */
+    float *q;                /* refractory mask of the step (no tape) */
+    float *gr;               /* reset_delay: dL/dz[n−1] through the reset */
+    float *zero;             /* n zeros: z and v_dec "before step 0" */
 } lif_layer;
 
 /* ---------------------------------------------------------------- kernels */
@@ -142,6 +251,11 @@ static const float *lif_z(const lif_layer *s, size_t off, float *buf)
     if (s->sub_z)
         return s->tape_z + off;
     lif_threshold(s, s->tape_d + off, buf);
+    if (s->ref_steps > 0) { /* refractory steps emitted no spike */
+        const float *restrict q = s->tape_q + off;
+        for (size_t k = 0; k < s->base.n; k++)
+            buf[k] = q[k] != 0.0f ? 0.0f : buf[k];
+    }
     return buf;
 }
 
@@ -189,16 +303,63 @@ static void lif_surrogate(const lif_layer *s, const float *restrict d,
 static void lif_adjoint_step(size_t n, const float *restrict g,
                              const float *restrict gz_rec,
                              const float *restrict d, const float *restrict z,
-                             const float *restrict sd, float v_reset,
-                             float reset_on, float a_mem, float d_mem,
-                             float d_syn, float *restrict lv,
+                             const float *restrict sd, const lif_k *K,
+                             float reset_on, float *restrict lv,
                              float *restrict li)
 {
+    const float ra = K->ra, rb = K->rb, rc = K->rc, dm = K->dm, dj = K->dj,
+                ds = K->ds;
     for (size_t k = 0; k < n; k++) {
-        float gz = g[k] + gz_rec[k] + reset_on * lv[k] * (v_reset - d[k]);
-        float gd = lv[k] * (1.0f - z[k]) + gz * sd[k];
-        lv[k] = gd * d_mem;
-        li[k] = gd * a_mem + li[k] * d_syn;
+        float gz = g[k] + gz_rec[k] + reset_on * lv[k] * (ra - rb * d[k]);
+        float gd = lv[k] * (1.0f - rc * z[k]) + gz * sd[k];
+        lv[k] = gd * dm;
+        li[k] = gd * dj + li[k] * ds;
+    }
+}
+
+/* The same with reset_delay (no reset in the step, no refractory): the
+ * previous step's spike zp reset V before the integration and took ps
+ * off after it, so dL/dV[n] = gd·dm·(1 − pc·zp), and dL/dzp = gd·(dm·(pv
+ * − pc·V[n]) − ps) with V[n] = dp, the previous v_dec, goes to gr for the
+ * previous step (read there before it is overwritten). */
+static void lif_adjoint_step_delay(size_t n, const float *restrict g,
+                                   const float *restrict gz_rec,
+                                   const float *restrict zp,
+                                   const float *restrict dp,
+                                   const float *restrict sd, const lif_k *K,
+                                   float reset_on, float *restrict gr,
+                                   float *restrict lv, float *restrict li)
+{
+    const float pc = K->pc, pv = K->pv, ps = K->ps, dm = K->dm, dj = K->dj,
+                ds = K->ds;
+    for (size_t k = 0; k < n; k++) {
+        float gz = g[k] + gz_rec[k] + gr[k];
+        float gd = lv[k] + gz * sd[k];
+        lv[k] = gd * dm * (1.0f - pc * zp[k]);
+        li[k] = gd * dj + li[k] * ds;
+        gr[k] = reset_on * gd * (dm * (pv - pc * dp[k]) - ps);
+    }
+}
+
+/* The same with a refractory mask q: where q = 1, V was held (λV passes
+ * unchanged), z was 0 (no gradient from it, sd = 0) and only I evolved. */
+static void lif_adjoint_step_ref(size_t n, const float *restrict g,
+                                 const float *restrict gz_rec,
+                                 const float *restrict d,
+                                 const float *restrict z,
+                                 const float *restrict sd,
+                                 const float *restrict q, const lif_k *K,
+                                 float reset_on, float *restrict lv,
+                                 float *restrict li)
+{
+    const float ra = K->ra, rb = K->rb, rc = K->rc, dm = K->dm, dj = K->dj,
+                ds = K->ds;
+    for (size_t k = 0; k < n; k++) {
+        const int held = q[k] != 0.0f;
+        float gz = g[k] + gz_rec[k] + reset_on * lv[k] * (ra - rb * d[k]);
+        float gd = lv[k] * (1.0f - rc * z[k]) + (held ? 0.0f : gz * sd[k]);
+        lv[k] = held ? lv[k] : gd * dm;
+        li[k] = (held ? 0.0f : gd * dj) + li[k] * ds;
     }
 }
 
@@ -215,8 +376,148 @@ static void lif_destroy(void *self_)
     h->xFree(s->g_rec);
     h->xFree(s->tape_d);
     h->xFree(s->tape_z);
+    h->xFree(s->tape_q);
     h->xFree(s->scratch);
     h->xFree(s);
+}
+
+/* A string setting that must be one of names[0..count); its index in
+ * *out, or the error naming key and the choices. */
+static int lif_choice(const sl_host *h, sl_ctx *ctx, const char *key,
+                      const char *def, const char *const *names,
+                      size_t count, const char *choices, int *out)
+{
+    const char *v;
+    int rc = h->xGetString(ctx, key, def, &v);
+    if (rc < 0)
+        return rc;
+    for (size_t k = 0; k < count; k++)
+        if (strcmp(v, names[k]) == 0) {
+            *out = (int)k;
+            return SL_OK;
+        }
+    return h->xError(ctx, key, SL_ECONFIG, "%s = \"%s\" is not known: use "
+                     "one of %s", key, v, choices);
+}
+
+/* The settings that choose the model (read before the base settings,
+ * whose checks depend on them). */
+static int lif_model_settings(lif_layer *s, const sl_host *h, sl_ctx *ctx)
+{
+    int rc, order = 0;
+    if ((rc = lif_choice(h, ctx, "scheme", "euler", scheme_names, 3,
+                         "\"euler\", \"exp_euler\", \"exact\"",
+                         &s->scheme)) < 0 ||
+        (rc = lif_choice(h, ctx, "input_order", "end",
+                         (const char *const[]){"end", "start"}, 2,
+                         "\"end\", \"start\"", &order)) < 0 ||
+        (rc = lif_choice(h, ctx, "reset", "to_v_reset", reset_names, 3,
+                         "\"to_v_reset\", \"subtract\", \"none\"",
+                         &s->reset)) < 0 ||
+        (rc = h->xGetBool(ctx, "reset_delay", 0, &s->reset_delay)) < 0 ||
+        (rc = h->xGetBool(ctx, "synapse", 1, &s->synapse)) < 0 ||
+        (rc = h->xGetBool(ctx, "leak", 1, &s->leak)) < 0 ||
+        (rc = h->xGetFloat(ctx, "t_ref", 0.0, &s->t_ref)) < 0)
+        return rc;
+    s->start = order == 1;
+    if (s->reset_delay && s->reset == RESET_NONE)
+        return h->xError(ctx, "reset_delay", SL_ECONFIG,
+                         "reset_delay needs a reset: set reset = "
+                         "\"to_v_reset\" or \"subtract\", or remove "
+                         "reset_delay");
+    if (s->reset_delay && s->t_ref > 0)
+        return h->xError(ctx, "reset_delay", SL_ECONFIG,
+                         "reset_delay and t_ref > 0 do not combine (the "
+                         "delayed reset would fall into the refractory "
+                         "step): remove one of them");
+    if (!(s->t_ref >= 0) || !isfinite(s->t_ref))
+        return h->xError(ctx, "t_ref", SL_ECONFIG,
+                         "t_ref must be a time >= 0 in seconds (got %g)",
+                         s->t_ref);
+    return SL_OK;
+}
+
+/* The step constants of lif_k (see there) for the scheme, and the
+ * refractory length in steps. Each scheme integrates V over one step of
+ * dt from the current j it has at the step's start:
+ *   euler      forward Euler (jaxsnn): k1 = dt/tau_mem; I decays by
+ *              1 − dt/tau_syn
+ *   exp_euler  (hxtorch's exp_cuba_lif_integration) V exact for j held
+ *              constant over the step: v_leak + α_m(V − v_leak) +
+ *              (1 − α_m)·j, α_m = e^(−dt/tau_mem); I decays by α_s =
+ *              e^(−dt/tau_syn)
+ *   exact      (lif.md §3.1) V exact for j decaying with tau_syn over
+ *              the step: v_leak + α_m(V − v_leak) + c·j with
+ *              c = tau_syn/(tau_mem − tau_syn)·(α_m − α_s) (the limit
+ *              (dt/tau)·e^(−dt/tau) when equal); I decays by α_s
+ * Without a synapse (synapse = false) the current of a step is its input
+ * and I keeps nothing (ds = 0): exact then holds j over the step, as
+ * exp_euler. Without a leak (leak = false: tau_mem·dV/dt = I, an IF
+ * neuron) lk = 0 and V gains k1·k2·j = (dt/tau_mem)·j (euler, exp_euler)
+ * or (tau_syn/tau_mem)·(1 − α_s)·j (exact with a synapse). Computed in
+ * double, with expm1 where a difference of exponentials would cancel. */
+static void lif_derive(lif_layer *s)
+{
+    const lif__base *b = &s->base;
+    const double dt = b->dt, tm = b->tau_mem, ts = b->tau_syn;
+    lif_k *k = &s->k;
+    double k1 = dt / tm, k2 = 1.0;
+    if (s->scheme != SCHEME_EULER && s->leak)
+        k1 = -expm1(-dt / tm); /* 1 − α_m */
+    if (s->scheme == SCHEME_EXACT && s->synapse) {
+        if (s->leak) {
+            double c;
+            if (tm == ts)
+                c = dt / tm * exp(-dt / tm);
+            else /* α_m − α_s = α_s·(e^(dt/ts − dt/tm) − 1) */
+                c = ts / (tm - ts) * exp(-dt / ts) *
+                    expm1(dt / ts - dt / tm);
+            k2 = c / k1;
+        } else {
+            k2 = ts / dt * -expm1(-dt / ts); /* k1·k2 = ts/tm·(1 − α_s) */
+        }
+    }
+    k->k1 = (float)k1;
+    k->k2 = (float)k2;
+    k->lk = s->leak ? 1.0f : 0.0f;
+    if (!s->synapse)
+        k->ds = 0.0f;
+    else if (s->scheme == SCHEME_EULER)
+        k->ds = b->d_syn; /* 1.0f − dt/tau_syn, as before the schemes */
+    else
+        k->ds = (float)exp(-dt / ts);
+    k->dm = 1.0f - k->k1 * k->lk;
+    k->dj = k->k1 * k->k2;
+
+    /* V[n+1] = (1 − rc·z)·v_dec + z·rv; ∂V[n+1]/∂z = ra − rb·v_dec */
+    const float vr = s->v_reset, th = s->v_th;
+    switch (s->reset) {
+    case RESET_TO:
+        k->rc = 1.0f, k->rv = vr, k->ra = vr, k->rb = 1.0f;
+        break;
+    case RESET_SUBTRACT: /* V − (v_th − v_reset) */
+        k->rc = 0.0f, k->rv = -(th - vr), k->ra = -(th - vr), k->rb = 0.0f;
+        break;
+    default: /* RESET_NONE */
+        k->rc = k->rv = k->ra = k->rb = 0.0f;
+        break;
+    }
+    k->pc = k->pv = k->ps = 0.0f;
+    if (s->reset_delay) {
+        /* snnTorch: "zero" resets before the decay, "subtract" takes the
+         * threshold off after it (β·V + x − z·θ) */
+        k->pc = k->rc, k->pv = k->rv;
+        if (s->reset == RESET_SUBTRACT)
+            k->pc = 0.0f, k->pv = 0.0f, k->ps = th - vr;
+        k->rc = k->rv = k->ra = k->rb = 0.0f;
+    }
+
+    /* Steps after the spike step that are refractory: those n with
+     * (n − s)·dt < t_ref, i.e. ceil(t_ref/dt) − 1; a t_ref within 1e-6
+     * steps of a multiple of dt counts as that multiple (t_ref = 2e-6 on
+     * dt = 1e-6 is 2 steps, whichever way the division rounds). */
+    double m = s->t_ref > 0 ? ceil(s->t_ref / dt - 1e-6) - 1.0 : 0.0;
+    s->ref_steps = m > 0 ? (float)m : 0.0f;
 }
 
 /* Read and validate everything but the base settings. */
@@ -271,7 +572,7 @@ static int lif_settings(lif_layer *s)
     if (!isfinite(v_th) || !isfinite(v_reset))
         return h->xError(ctx, isfinite(v_th) ? "v_reset" : "v_th",
                          SL_ECONFIG, "v_th and v_reset must be finite");
-    if (!(v_th > v_reset))
+    if (s->reset != RESET_NONE && !(v_th > v_reset))
         return h->xError(ctx, "v_th", SL_ECONFIG,
                          "v_th = %g must be above v_reset = %g, or a spike "
                          "would not lower the membrane",
@@ -346,16 +647,24 @@ static int lif_create(const sl_host *host, sl_ctx *ctx,
     lif_layer *s = host->xAlloc(sizeof *s);
     if (s == NULL)
         return host->xError(ctx, NULL, SL_ENOMEM, "cannot allocate a layer");
-    if ((rc = lif__base_init(&s->base, host, ctx, info)) < 0 ||
+    s->base.host = host;
+    s->base.ctx = ctx;
+    if ((rc = lif_model_settings(s, host, ctx)) < 0)
+        goto fail;
+    unsigned flags = (s->synapse ? 0u : LIF__NO_SYN) |
+                     (s->leak ? 0u : LIF__NO_LEAK) |
+                     (s->scheme == SCHEME_EULER ? 0u : LIF__STABLE);
+    if ((rc = lif__base_init(&s->base, host, ctx, info, flags)) < 0 ||
         (rc = lif_settings(s)) < 0 || (rc = lif_init_w_rec(s)) < 0)
         goto fail;
+    lif_derive(s);
 
     const size_t n = s->base.n;
-    if (n > SIZE_MAX / sizeof(float) / 9) {
+    if (n > SIZE_MAX / sizeof(float) / 13) {
         rc = host->xError(ctx, NULL, SL_ENOMEM, "too many neurons (%zu)", n);
         goto fail;
     }
-    s->scratch = host->xAlloc(9 * n * sizeof(float));
+    s->scratch = host->xAlloc(13 * n * sizeof(float));
     if (s->scratch == NULL) {
         rc = host->xError(ctx, NULL, SL_ENOMEM, "cannot allocate state");
         goto fail;
@@ -369,7 +678,13 @@ static int lif_create(const sl_host *host, sl_ctx *ctx,
     s->rec_b = p, p += n;
     s->sd = p, p += n;
     s->z_a = p, p += n;
-    s->z_b = p;
+    s->z_b = p, p += n;
+    s->ref = p, p += n;
+    s->q = p, p += n;
+    s->gr = p, p += n;
+    s->zero = p;
+    for (size_t k = 0; k < n; k++)
+        s->zero[k] = 0.0f;
 
     *self = s;
     *n_out = n;
@@ -415,6 +730,9 @@ static int lif_prepare(void *self_, size_t batch, size_t time, uint32_t mode)
         if (rc == SL_OK && (mode & SL_MODE_TRAIN))
             rc = lif__ensure(&s->base, &s->tape_z, &s->cap_z, elems,
                              "measured spikes");
+        if (rc == SL_OK && (mode & SL_MODE_TRAIN) && s->ref_steps > 0)
+            rc = lif__ensure(&s->base, &s->tape_q, &s->cap_q, elems,
+                             "refractory mask");
         if (rc < 0) {
             s->base.prepared = 0;
             return rc;
@@ -425,6 +743,48 @@ static int lif_prepare(void *self_, size_t batch, size_t time, uint32_t mode)
 
 /* ---------------------------------------------------------------- forward */
 
+/* cur += w_rec·z[n−1] (the recurrent part of x[n]), row by row so that
+ * silent neurons cost nothing; zp is the previous step's output. */
+static void lif_rec_add(const lif_layer *s, const float *zp, float *cur)
+{
+    const size_t n = s->base.n;
+    for (size_t j = 0; j < n; j++) {
+        if (zp[j] == 0.0f)
+            continue;
+        const float zj = zp[j];
+        const float *restrict w = s->w_rec + j * n;
+        for (size_t k = 0; k < n; k++)
+            cur[k] += zj * w[k];
+    }
+}
+
+/* Refractory part of a step (only with t_ref): a neuron with steps left
+ * keeps V (v_dec = V) and does not spike; q = 1 marks it for the
+ * backward. After the threshold (lif_refractory_after) a spike restarts
+ * the count, otherwise it runs down. */
+static void lif_refractory_before(size_t n, const float *restrict ref,
+                                  const float *restrict v,
+                                  float *restrict q, float *restrict d)
+{
+    for (size_t k = 0; k < n; k++) {
+        q[k] = ref[k] > 0.0f ? 1.0f : 0.0f;
+        d[k] = ref[k] > 0.0f ? v[k] : d[k];
+    }
+}
+
+static void lif_refractory_after(size_t n, float th, float steps,
+                                 const float *restrict q,
+                                 const float *restrict d, float *restrict z,
+                                 float *restrict ref)
+{
+    for (size_t k = 0; k < n; k++) {
+        /* the Heaviside decides, also with forward = "smooth" */
+        const int spike = d[k] > th && q[k] == 0.0f;
+        z[k] = q[k] != 0.0f ? 0.0f : z[k];
+        ref[k] = spike ? steps : fmaxf(ref[k] - 1.0f, 0.0f);
+    }
+}
+
 static int lif_forward(void *self_, const float *in, float *out)
 {
     lif_layer *s = self_;
@@ -434,9 +794,11 @@ static int lif_forward(void *self_, const float *in, float *out)
         return rc;
 
     const size_t n = b->n, T = b->time;
-    const float a_mem = b->a_mem, d_syn = b->d_syn, v_leak = b->v_leak;
-    const float v_reset = s->v_reset;
+    const lif_k K = s->k;
+    const float v_leak = b->v_leak, th = s->v_th;
     const int keep_d = (b->mode & (SL_MODE_TRAIN | SL_MODE_RECORD)) != 0;
+    const int refr = s->ref_steps > 0;
+    const int keep_q = refr && (b->mode & SL_MODE_TRAIN);
     s->sub_z = 0;
     const int record = (b->mode & SL_MODE_RECORD) != 0;
     float *restrict v = s->v, *restrict cur = s->i;
@@ -445,6 +807,7 @@ static int lif_forward(void *self_, const float *in, float *out)
         for (size_t k = 0; k < n; k++) {
             v[k] = v_leak;
             cur[k] = 0.0f;
+            s->ref[k] = 0.0f;
         }
         for (size_t t = 0; t < T; t++) {
             const size_t off = (bi * T + t) * n;
@@ -453,28 +816,41 @@ static int lif_forward(void *self_, const float *in, float *out)
             /* without a tape, v_dec lives in sd (unused in forward) */
             float *restrict d = keep_d ? s->tape_d + off : s->sd;
 
-            /* 1. integrate the membrane with the old current */
-            for (size_t k = 0; k < n; k++)
-                d[k] = v[k] + a_mem * ((v_leak - v[k]) + cur[k]);
-            /* 3. threshold */
-            lif_threshold(s, d, z);
-            /* 4. reset; 2.+5. synaptic decay then input */
-            for (size_t k = 0; k < n; k++) {
-                v[k] = (1.0f - z[k]) * d[k] + z[k] * v_reset;
-                cur[k] = d_syn * cur[k] + x[k];
+            /* input_order = "start": x[n] joins the current first */
+            if (s->start) {
+                for (size_t k = 0; k < n; k++)
+                    cur[k] += x[k];
+                if (s->recurrent && t > 0)
+                    lif_rec_add(s, z - n, cur);
             }
-            /* recurrent part of x[n]: last step's output through w_rec,
-             * row by row so silent neurons cost nothing */
-            if (s->recurrent && t > 0) {
-                const float *zp = z - n;
-                for (size_t j = 0; j < n; j++) {
-                    if (zp[j] == 0.0f)
-                        continue;
-                    const float zj = zp[j];
-                    const float *restrict w = s->w_rec + j * n;
-                    for (size_t k = 0; k < n; k++)
-                        cur[k] += zj * w[k];
-                }
+            /* reset_delay: last step's spike resets V now */
+            const float *restrict zp = t > 0 ? z - n : s->zero;
+            if (s->reset_delay)
+                for (size_t k = 0; k < n; k++)
+                    v[k] = (1.0f - K.pc * zp[k]) * v[k] + zp[k] * K.pv;
+            /* integrate the membrane with the step's current */
+            for (size_t k = 0; k < n; k++)
+                d[k] = v[k] + K.k1 * (K.lk * (v_leak - v[k]) + K.k2 * cur[k]);
+            if (s->reset_delay)
+                for (size_t k = 0; k < n; k++)
+                    d[k] -= zp[k] * K.ps;
+            float *restrict q = keep_q ? s->tape_q + off : s->q;
+            if (refr)
+                lif_refractory_before(n, s->ref, v, q, d);
+            lif_threshold(s, d, z);
+            if (refr)
+                lif_refractory_after(n, th, s->ref_steps, q, d, z, s->ref);
+            /* reset; synaptic decay (then input with "end") */
+            for (size_t k = 0; k < n; k++)
+                v[k] = (1.0f - K.rc * z[k]) * d[k] + z[k] * K.rv;
+            if (s->start) {
+                for (size_t k = 0; k < n; k++)
+                    cur[k] = K.ds * cur[k];
+            } else {
+                for (size_t k = 0; k < n; k++)
+                    cur[k] = K.ds * cur[k] + x[k];
+                if (s->recurrent && t > 0)
+                    lif_rec_add(s, z - n, cur);
             }
             if (record) {
                 memcpy(b->rec_v + off, v, n * sizeof(float));
@@ -492,15 +868,49 @@ static int lif_forward(void *self_, const float *in, float *out)
 
 /*
  * Adjoints λV = dL/dV[n+1], λI = dL/dI[n+1], swept from the last step
- * (both 0 after it) to the first. For step n with d = v_dec, z, x:
- *   dL/dx[n]   = λI                       → din, and through the
- *                recurrence dL/dw_rec[j][i] += z_j[n−1]·λI_i,
- *                dL/dz_j[n−1] += Σ_i w_rec[j][i]·λI_i
- *   gz  = dout + (recurrent dL/dz) + λV·(v_reset − d)   [reset term]
- *   gd  = λV·(1 − z) + gz·σ'(d − v_th)                   [σ' surrogate]
- *   λV ← gd·(1 − dt/tau_mem)
- *   λI ← gd·(dt/tau_mem) + λI·(1 − dt/tau_syn)
+ * (both 0 after it) to the first. For step n with d = v_dec, z, x, the
+ * constants of lif_k and σ' the surrogate:
+ *   dL/dx[n]   = λI (input_order "end": before the step's update below;
+ *                "start": after it, x[n] entered j)
+ *                → din, and through the recurrence dL/dw_rec[j][i] +=
+ *                z_j[n−1]·dL/dx_i[n], dL/dz_j[n−1] += Σ_i w_rec[j][i]·
+ *                dL/dx_i[n]
+ *   gz  = dout + (recurrent dL/dz) + λV·(ra − rb·d)   [reset term]
+ *   gd  = λV·(1 − rc·z) + gz·σ'(d − v_th)
+ *   λV ← gd·dm
+ *   λI ← gd·dj + λI·ds          ("start": this is dL/dj = dL/dI = dL/dx)
+ * (euler, to_v_reset: the reset term is λV·(v_reset − d), dm = 1 −
+ * dt/tau_mem, dj = dt/tau_mem, ds = 1 − dt/tau_syn: lif.md §3.3.)
+ * Refractory steps (q = 1): λV unchanged, λI ← λI·ds, no dL/dz.
+ * reset_delay: see lif_adjoint_step_delay.
  */
+
+/* dL/dx[n] = li into din and through the recurrence (see above). */
+static void lif_input_grad(lif_layer *s, float *din, size_t off, size_t t,
+                           const float *zp, const float *li, float *gz_next)
+{
+    const size_t n = s->base.n;
+    if (din != NULL)
+        memcpy(din + off, li, n * sizeof(float));
+    if (!s->recurrent || t == 0)
+        return;
+    for (size_t j = 0; j < n; j++) {
+        const float *restrict w = s->w_rec + j * n;
+        float acc = 0.0f;
+        for (size_t k = 0; k < n; k++)
+            acc += w[k] * li[k];
+        gz_next[j] = acc;
+        if (zp[j] != 0.0f) {
+            float *restrict gw = s->g_rec + j * n;
+            const float zj = zp[j], keep = gw[j];
+            for (size_t k = 0; k < n; k++)
+                gw[k] += zj * li[k];
+            if (!s->w_rec_diag)
+                gw[j] = keep; /* no autapse gradient */
+        }
+    }
+}
+
 static int lif_backward(void *self_, const float *dout, float *din)
 {
     lif_layer *s = self_;
@@ -510,9 +920,10 @@ static int lif_backward(void *self_, const float *dout, float *din)
         return rc;
 
     const size_t n = b->n, T = b->time;
-    const float a_mem = b->a_mem, d_mem = 1.0f - b->a_mem, d_syn = b->d_syn;
-    const float v_reset = s->v_reset;
-    const float reset_on = s->detach_reset ? 0.0f : 1.0f;
+    const lif_k K = s->k;
+    const float reset_on =
+        s->detach_reset || s->reset == RESET_NONE ? 0.0f : 1.0f;
+    const int refr = s->ref_steps > 0;
     float *restrict lv = s->lam_v, *restrict li = s->lam_i;
     float *restrict sd = s->sd;
 
@@ -521,7 +932,7 @@ static int lif_backward(void *self_, const float *dout, float *din)
         float *gz_next = s->rec_b; /* dL/dz[n−1], built at step n */
         const float *z = NULL, *zp = NULL;
         for (size_t k = 0; k < n; k++)
-            lv[k] = li[k] = gz_rec[k] = 0.0f;
+            lv[k] = li[k] = gz_rec[k] = s->gr[k] = 0.0f;
         if (T > 0)
             z = lif_z(s, (bi * T + T - 1) * n, s->z_a);
 
@@ -530,30 +941,23 @@ static int lif_backward(void *self_, const float *dout, float *din)
             const float *restrict d = s->tape_d + off;
             const float *restrict g = dout + off;
 
-            if (din != NULL)
-                memcpy(din + off, li, n * sizeof(float));
             if (t > 0)
                 zp = lif_z(s, off - n, z == s->z_a ? s->z_b : s->z_a);
-            if (s->recurrent && t > 0) {
-                for (size_t j = 0; j < n; j++) {
-                    const float *restrict w = s->w_rec + j * n;
-                    float acc = 0.0f;
-                    for (size_t k = 0; k < n; k++)
-                        acc += w[k] * li[k];
-                    gz_next[j] = acc;
-                    if (zp[j] != 0.0f) {
-                        float *restrict gw = s->g_rec + j * n;
-                        const float zj = zp[j], keep = gw[j];
-                        for (size_t k = 0; k < n; k++)
-                            gw[k] += zj * li[k];
-                        if (!s->w_rec_diag)
-                            gw[j] = keep; /* no autapse gradient */
-                    }
-                }
-            }
+            if (!s->start)
+                lif_input_grad(s, din, off, t, zp, li, gz_next);
             lif_surrogate(s, d, sd);
-            lif_adjoint_step(n, g, gz_rec, d, z, sd, v_reset, reset_on, a_mem,
-                             d_mem, d_syn, lv, li);
+            if (s->reset_delay)
+                lif_adjoint_step_delay(n, g, gz_rec, t > 0 ? zp : s->zero,
+                                       t > 0 ? d - n : s->zero, sd, &K,
+                                       reset_on, s->gr, lv, li);
+            else if (refr)
+                lif_adjoint_step_ref(n, g, gz_rec, d, z, sd, s->tape_q + off,
+                                     &K, reset_on, lv, li);
+            else
+                lif_adjoint_step(n, g, gz_rec, d, z, sd, &K, reset_on, lv,
+                                 li);
+            if (s->start)
+                lif_input_grad(s, din, off, t, zp, li, gz_next);
             if (s->recurrent) {
                 float *tmp = gz_rec;
                 gz_rec = gz_next;
@@ -614,9 +1018,9 @@ static int lif_substitute(void *self_, const float *v, const float *z,
         }
         s->sub_z = 1;
     } else {
+        s->sub_z = 0; /* lif_z recomputes from the tape */
         for (size_t i = 0; i < N; i += n)
-            lif_threshold(s, s->tape_d + i, out + i);
-        s->sub_z = 0;
+            lif_z(s, i, out + i); /* Θ, masked by the refractory steps */
     }
     return SL_OK;
 }

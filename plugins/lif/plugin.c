@@ -15,18 +15,46 @@
                "number of neurons: optional check, must equal the input "    \
                "width (one neuron per input channel)"),                      \
     SL_SETTING(SL_SET_FLOAT, "tau_mem", "1e-2", "s", SL_GT(0),                \
-               "membrane time constant (must exceed dt)"),                   \
+               "membrane time constant (must exceed dt with scheme euler)"), \
     SL_SETTING(SL_SET_FLOAT, "tau_syn", "5e-3", "s", SL_GT(0),                \
-               "synaptic current time constant (must exceed dt)"),           \
+               "synaptic current time constant (must exceed dt with euler)"),\
     SL_SETTING(SL_SET_FLOAT, "v_leak", "0.0", "1", SL_ANY,                    \
                "resting potential the membrane decays to")
 
 static const sl_setting lif_settings[] = {
     LIF_COMMON_SETTINGS,
+    SL_SETTING(SL_SET_STRING, "scheme", "euler", NULL,
+               SL_CHOICES("euler|exp_euler|exact"),
+               "time step: forward Euler (jaxsnn), exponential Euler "
+               "(current held over the step, hxtorch) or exact "
+               "(current decaying over the step); lif.md 3.1"),
+    SL_SETTING(SL_SET_STRING, "input_order", "end", NULL,
+               SL_CHOICES("end|start"),
+               "input of step n joins I after the step's update (jaxsnn, "
+               "Brian2: V sees it in step n+1) or before it (Norse, "
+               "hxtorch exact: V sees it in step n)"),
+    SL_SETTING(SL_SET_BOOL, "synapse", "true", NULL, SL_ANY,
+               "exponential synaptic current; false: the input of a step "
+               "is the current of that step (snnTorch Leaky, NIR LIF), "
+               "tau_syn not used"),
+    SL_SETTING(SL_SET_BOOL, "leak", "true", NULL, SL_ANY,
+               "membrane leak towards v_leak; false: IF neuron, "
+               "tau_mem*dV/dt = I (tau_mem only scales the input)"),
+    SL_SETTING(SL_SET_FLOAT, "t_ref", "0.0", "s", SL_MIN(0),
+               "refractory period: after a spike in step s, steps n with "
+               "(n-s)*dt < t_ref hold V and emit no spike; I integrates "
+               "(Brian2)"),
+    SL_SETTING(SL_SET_STRING, "reset", "to_v_reset", NULL,
+               SL_CHOICES("to_v_reset|subtract|none"),
+               "after a spike V becomes v_reset, V - (v_th - v_reset) "
+               "(snnTorch subtract with v_reset = 0), or stays"),
+    SL_SETTING(SL_SET_BOOL, "reset_delay", "false", NULL, SL_ANY,
+               "apply the reset one step later (snnTorch): to_v_reset "
+               "before the next integration, subtract after it"),
     SL_SETTING(SL_SET_FLOAT, "v_th", "0.6", "1", SL_ANY,
                "spike threshold (must be above v_reset)"),
     SL_SETTING(SL_SET_FLOAT, "v_reset", "0.0", "1", SL_ANY,
-               "membrane value after a spike"),
+               "membrane value after a spike (reset = to_v_reset)"),
     SL_SETTING(SL_SET_FLOAT, "alpha", "100.0", "1", SL_GT(0),
                "surrogate-gradient sharpness"),
     SL_SETTING(SL_SET_STRING, "forward", "step", NULL,
@@ -52,8 +80,9 @@ static const sl_setting li_settings[] = {LIF_COMMON_SETTINGS};
 
 static const sl_component lif_components[] = {
     SL_COMPONENT(SL_KIND_NEURON, "lif",
-                 "current-based LIF neurons with exponential synapses, Euler "
-                 "steps, surrogate-gradient BPTT, optional recurrence",
+                 "current-based LIF neurons with exponential synapses, Euler, "
+                 "exponential Euler or exact steps, refractory period, "
+                 "surrogate-gradient BPTT, optional recurrence",
                  &lif__lif_iface, lif_settings),
     SL_COMPONENT(SL_KIND_NEURON, "li",
                  "leaky-integrator readout (non-spiking membrane output)",
