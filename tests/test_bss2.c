@@ -750,6 +750,20 @@ static void test_limits(void **state)
                  "n_out = 2; bias = false; }, { type = \"lif\"; v_th = 0.5; "
                  "v_leak = 0.5; v_reset = 0.0; }); };",
                  3, SL_EFIT, "v_leak");
+    /* lif variants the chip's neuron does not have are refused, not run
+     * as the plain LIF */
+    expect_error("network = { dt = 1e-7; layers = ({ type = \"linear\"; "
+                 "n_out = 2; bias = false; }, { type = \"lif\"; reset = "
+                 "\"subtract\"; }); };",
+                 3, SL_EFIT, "subtract");
+    expect_error("network = { dt = 1e-7; layers = ({ type = \"linear\"; "
+                 "n_out = 2; bias = false; }, { type = \"lif\"; synapse = "
+                 "false; tau_mem = 1e-5; }); };",
+                 3, SL_EFIT, "synapse = false");
+    expect_error("network = { dt = 1e-7; layers = ({ type = \"linear\"; "
+                 "n_out = 2; bias = false; }, { type = \"lif\"; t_ref = "
+                 "2e-7; }); };",
+                 3, SL_EFIT, "backend.refractory");
     /* the fixed pattern pushes some tau_mem below dt */
     expect_error("network = { dt = 1e-7; layers = ({ type = \"linear\"; "
                  "n_out = 100; bias = false; }, { type = \"lif\"; "

@@ -116,6 +116,34 @@ static int read_neuron(bss2 *s, const sl_layer_view *v, size_t li,
                              "on the chip, whose comparator makes step "
                              "spikes; use forward = \"step\"",
                              li, fwd);
+        /* lif variants the chip's neuron does not have: refused, never
+         * silently run as the plain LIF (scheme and input_order only pick
+         * the software step and do not matter on a continuous chip) */
+        const char *reset;
+        int delay, syn, leak;
+        double tref;
+        if ((rc = h->xGetString(v->ctx, "reset", "to_v_reset", &reset)) < 0 ||
+            (rc = h->xGetBool(v->ctx, "reset_delay", 0, &delay)) < 0 ||
+            (rc = h->xGetBool(v->ctx, "synapse", 1, &syn)) < 0 ||
+            (rc = h->xGetBool(v->ctx, "leak", 1, &leak)) < 0 ||
+            (rc = h->xGetFloat(v->ctx, "t_ref", 0.0, &tref)) < 0)
+            return h->xError(s->ctx, NULL, rc,
+                             "layer %zu (lif): cannot read its settings", li);
+        if (strcmp(reset, "to_v_reset") != 0 || delay || !syn || !leak)
+            return h->xError(s->ctx, NULL, SL_EFIT,
+                             "layer %zu (lif): reset = \"%s\"%s%s%s cannot "
+                             "run on the chip, whose neuron resets to v_reset "
+                             "at once and has a leak and an exponential "
+                             "synapse; use the defaults or the sim backend",
+                             li, reset, delay ? ", reset_delay = true" : "",
+                             syn ? "" : ", synapse = false",
+                             leak ? "" : ", leak = false");
+        if (tref > 0)
+            return h->xError(s->ctx, NULL, SL_EFIT,
+                             "layer %zu (lif): t_ref = %g s is the software "
+                             "neuron's; on the chip set the backend's "
+                             "refractory (backend.refractory) instead",
+                             li, tref);
         if (!(vt > vl))
             return h->xError(s->ctx, NULL, SL_EFIT,
                              "layer %zu (lif): v_th = %g must lie above "
