@@ -3,9 +3,11 @@
 # and `make fuzz` runs each for FUZZ_SECONDS; without, replay.c gives them
 # a main() that runs files once. Either way make check replays the
 # checked-in corpus through them (replay.sh).
-FUZZ_NAMES = fuzz_config fuzz_npy fuzz_device_json fuzz_filter
+FUZZ_NAMES = fuzz_config fuzz_npy fuzz_device_json fuzz_filter \
+	fuzz_paramgen
 FUZZ_BINS = tests/fuzz/fuzz_config tests/fuzz/fuzz_npy \
-	tests/fuzz/fuzz_device_json tests/fuzz/fuzz_filter
+	tests/fuzz/fuzz_device_json tests/fuzz/fuzz_filter \
+	tests/fuzz/fuzz_paramgen
 check_PROGRAMS += $(FUZZ_BINS)
 TESTS += tests/fuzz/replay.sh
 EXTRA_DIST += tests/fuzz/replay.sh tests/fuzz/README tests/fuzz/lsan.supp \
@@ -62,7 +64,7 @@ fuzz: fuzz-build
 	  $(MKDIR_P) tests/fuzz/work/$$h || exit 1; \
 	  echo "fuzz: $$h for $(FUZZ_SECONDS) s"; \
 	  ASAN_OPTIONS=$${ASAN_OPTIONS:-detect_leaks=1} \
-	  LSAN_OPTIONS=$${LSAN_OPTIONS:-suppressions=$(abs_top_srcdir)/tests/fuzz/lsan.supp} \
+	  LSAN_OPTIONS=$${LSAN_OPTIONS:-suppressions=$(abs_top_srcdir)/tests/fuzz/lsan.supp:print_suppressions=0} \
 	  UBSAN_OPTIONS=$${UBSAN_OPTIONS:-print_stacktrace=1} \
 	  ./tests/fuzz/$$h -max_total_time=$(FUZZ_SECONDS) \
 	    -rss_limit_mb=$(FUZZ_RSS_MB) -timeout=$(FUZZ_TIMEOUT) \
@@ -89,3 +91,9 @@ clean-local: clean-fuzz
 clean-fuzz:
 	rm -rf tests/fuzz/work tests/fuzz/*.fuzz.log tests/fuzz/*.replay.log
 .PHONY: clean-fuzz
+# the bias-generator table of the same exporter
+tests_fuzz_fuzz_paramgen_SOURCES = tests/fuzz/fuzz_paramgen.c \
+	plugins/dynapse2_export/paramgen.c $(FUZZ_COMMON)
+tests_fuzz_fuzz_paramgen_CFLAGS = $(FUZZ_HARNESS_FLAGS)
+tests_fuzz_fuzz_paramgen_LDFLAGS = $(SL_FUZZ_LDFLAGS)
+tests_fuzz_fuzz_paramgen_LDADD = $(FUZZ_HARNESS_LIBS) -lm

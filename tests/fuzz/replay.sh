@@ -8,9 +8,9 @@
 set -u
 b=${top_builddir:-.}/tests/fuzz
 s=${top_srcdir:-.}/tests/fuzz/corpus
-names=${FUZZ_NAMES:-fuzz_config fuzz_npy fuzz_device_json fuzz_filter}
+names=${FUZZ_NAMES:-fuzz_config fuzz_npy fuzz_device_json fuzz_filter fuzz_paramgen}
 # libconfig's own leaks on syntax errors (lsan.supp says which)
-LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$(cd "${top_srcdir:-.}" && pwd)/tests/fuzz/lsan.supp}
+LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$(cd "${top_srcdir:-.}" && pwd)/tests/fuzz/lsan.supp:print_suppressions=0}
 export LSAN_OPTIONS
 status=0
 for h in $names; do
