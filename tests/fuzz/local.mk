@@ -11,7 +11,7 @@ FUZZ_BINS = tests/fuzz/fuzz_config tests/fuzz/fuzz_npy \
 check_PROGRAMS += $(FUZZ_BINS)
 TESTS += tests/fuzz/replay.sh
 EXTRA_DIST += tests/fuzz/replay.sh tests/fuzz/README tests/fuzz/lsan.supp \
-	tests/fuzz/corpus
+	tests/fuzz/corpus tests/fuzz/fuzz_config.dict
 AM_TESTS_ENVIRONMENT += FUZZ_NAMES='$(FUZZ_NAMES)'; export FUZZ_NAMES;
 
 if SL_FUZZING
@@ -49,7 +49,8 @@ tests_fuzz_fuzz_device_json_LDADD = $(FUZZ_HARNESS_LIBS) -lm
 # one after the other (one core each). New inputs go to the build tree's
 # tests/fuzz/work/NAME (the corpus in the source tree is only read); a
 # crash is written as tests/fuzz/crash-NAME-*, and make fuzz fails after
-# running the others. FUZZ_FLAGS adds libFuzzer options.
+# running the others. tests/fuzz/NAME.dict, where there is one, is the
+# harness's dictionary. FUZZ_FLAGS adds libFuzzer options.
 FUZZ_SECONDS = 60
 FUZZ_RSS_MB = 2048
 FUZZ_TIMEOUT = 10
@@ -69,6 +70,7 @@ fuzz: fuzz-build
 	  ./tests/fuzz/$$h -max_total_time=$(FUZZ_SECONDS) \
 	    -rss_limit_mb=$(FUZZ_RSS_MB) -timeout=$(FUZZ_TIMEOUT) \
 	    -print_final_stats=1 -artifact_prefix=tests/fuzz/crash-$$h- \
+	    `test -f $(srcdir)/tests/fuzz/$$h.dict && echo -dict=$(srcdir)/tests/fuzz/$$h.dict` \
 	    $(FUZZ_FLAGS) tests/fuzz/work/$$h $(srcdir)/tests/fuzz/corpus/$$h \
 	    >tests/fuzz/$$h.fuzz.log 2>&1 || failed="$$failed $$h"; \
 	  grep -E '^stat::number_of_executed_units|^Done ' tests/fuzz/$$h.fuzz.log; \
