@@ -10,6 +10,8 @@ AM_TESTS_ENVIRONMENT = \
 SL_TEST_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/core $(CMOCKA_CFLAGS) $(LIBCONFIG_CFLAGS) $(SQLITE_CFLAGS)
 SL_TEST_LIBS = tests/libsltest.la core/libslcmd.la $(CMOCKA_LIBS)
 
+include $(srcdir)/tests/fuzz/local.mk
+
 if HAVE_CMOCKA
 check_LTLIBRARIES += tests/libsltest.la
 tests_libsltest_la_SOURCES = tests/testutil.c tests/testutil.h
