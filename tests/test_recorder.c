@@ -966,6 +966,29 @@ static void test_refuse_future_or_foreign(void **state)
     assert_non_null(strstr(err.msg, "newer"));
     assert_non_null(strstr(err.msg, want));
 
+    /* a negative schema version (no spikelab wrote it) once indexed the
+     * migrations out of bounds: refused, naming file and version, and the
+     * file left as it was (issue 12, finding 1) */
+    static const int negative[] = {-1, -7, -1000, -100000, INT32_MIN};
+    for (size_t i = 0; i < sizeof negative / sizeof *negative; i++) {
+        const char *neg = path_in(f, "negative.db");
+        unlink(neg);
+        assert_int_equal(sqlite3_open(neg, &h), SQLITE_OK);
+        snprintf(sql, sizeof sql, "PRAGMA user_version = %d;", negative[i]);
+        assert_int_equal(sqlite3_exec(h, sql, NULL, NULL, NULL), SQLITE_OK);
+        sqlite3_close(h);
+        assert_int_equal(sl__db_open(neg, &db, &err), SL_EDB);
+        assert_null(db);
+        snprintf(want, sizeof want, "version %d:", negative[i]);
+        assert_non_null(strstr(err.msg, neg));
+        assert_non_null(strstr(err.msg, want));
+        h = raw_open(neg);
+        assert_int_equal(raw_int(h, "PRAGMA user_version", 0), negative[i]);
+        assert_int_equal(raw_int(h, "SELECT count(*) FROM sqlite_master", 0),
+                         0);
+        sqlite3_close(h);
+    }
+
     /* another application's SQLite file: refused, and left untouched */
     const char *foreign = path_in(f, "foreign.db");
     assert_int_equal(sqlite3_open(foreign, &h), SQLITE_OK);

@@ -1,5 +1,5 @@
-/* core/recorder.c — the run database (see recorder.h for the schema and
- * the concurrency contract).
+/* core/db/db.c — the run database's writes, schema and migrations (see
+ * db.h for the schema and the concurrency contract).
  *
  * Every value reaches SQLite as a bound parameter; the only SQL text built
  * here is constant. Statements are prepared once per handle and reset
@@ -258,11 +258,22 @@ static int check_version(sl__db *db, int64_t version, int64_t app_id,
                         "%s: an SQLite database of another application "
                         "(application_id 0x%llx), not a spikelab run database",
                         db->path, (unsigned long long)app_id);
+    /* user_version is any 32-bit integer a file claims; it indexes the
+     * migrations below, so everything outside 0..SL__DB_SCHEMA_VERSION is
+     * refused here, before anything reads or writes by it (a negative one
+     * once indexed migrations[] out of bounds: issue 12, finding 1) */
+    if (version < 0)
+        return sl__fail(err, SL_EDB,
+                        "%s: run database schema version %lld: not a "
+                        "version spikelab ever wrote (1 to %d); the file is "
+                        "damaged or not a spikelab run database, and is left "
+                        "as it is",
+                        db->path, (long long)version, SL__DB_SCHEMA_VERSION);
     if (version > SL__DB_SCHEMA_VERSION)
         return sl__fail(err, SL_EDB,
-                        "%s: run database schema version %lld is newer than "
-                        "this spikelab (%s) understands (%d); use a newer "
-                        "spikelab to read it",
+                        "%s: run database schema version %lld was written by "
+                        "a newer spikelab: this one (%s) understands "
+                        "versions up to %d; use a newer spikelab to read it",
                         db->path, (long long)version, PACKAGE_VERSION,
                         SL__DB_SCHEMA_VERSION);
     if (version > 0 && app_id != SL__DB_APP_ID)
@@ -423,6 +434,12 @@ static int upgrade_schema(sl__db *db, sl__err *err)
         }
     }
     for (; version < SL__DB_SCHEMA_VERSION; version++) {
+        /* check_version bounded it; never index by an unchecked number */
+        if (version < 1) {
+            ret = sl__fail(err, SL_EDB, "%s: no migration from schema "
+                           "version %lld", db->path, (long long)version);
+            goto fail;
+        }
         const migration *m = &migrations[version - 1];
         if ((ret = exec(db, m->sql, err)) || (m->fill && (ret = m->fill(db, err))))
             goto fail;

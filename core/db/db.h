@@ -48,7 +48,9 @@
  * tables marked "schema 2" and fills params from the stored effective
  * configuration of every existing run. A new file is created as schema 1
  * and then migrated, so every database takes the same path. A file of a
- * newer schema is refused (SL_EDB) rather than misread. An older file that
+ * newer schema is refused (SL_EDB) rather than misread, and so is one
+ * whose user_version is negative (no spikelab wrote it; the file is not
+ * touched). An older file that
  * is read-only is refused too: it has to be opened once with write access.
  *
  * Crash safety: WAL journal with synchronous=NORMAL; every write is one
