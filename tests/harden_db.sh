@@ -81,3 +81,111 @@ for v in -100000 -1000 -7 -2147483648 99 2147483647; do
     done
 done
 echo "finding 1: ok"
+
+# --- finding 4: output onto the database ----------------------------------
+# `export -o runs.db` truncated the database and `export-device --out
+# runs.db` replaced it by JSON; any output that is the database or one of
+# its -wal/-shm/-journal files is refused now, compared by inode (a ./
+# path, another spelling of the directory, a symbolic link), exit 2,
+# nothing written
+SPIKELAB_PLUGIN_PATH="$top_builddir/tests/plugins/exporter/.libs:${SPIKELAB_PLUGIN_PATH:-}"
+export SPIKELAB_PLUGIN_PATH
+db="$tmp/w.db"
+run 0 run "$tmp/e.cfg" --db "$db"
+sum=$(cksum <"$db")
+ln -s w.db "$tmp/link.db"
+mkdir "$tmp/sub"
+refused() { # OUTPUT WHAT: the refusal, the database intact
+    expect "refusing to write $1: it is the $2run database"
+    [ "$(cksum <"$db")" = "$sum" ] || fail "$1: the database changed"
+    [ "$(sqlite3 "$db" 'PRAGMA integrity_check')" = ok ] || fail "integrity"
+}
+for out in "$db" "$tmp/./w.db" "$tmp/sub/../w.db" "$tmp/link.db"; do
+    run 2 export 1 -o "$out" --db "$db"
+    refused "$out" ""
+    run 2 export 1 --format json --output="$out" --db "$tmp/link.db"
+    refused "$out" ""
+    run 2 export-device 1 --type json_weights --out "$out" --db "$db"
+    refused "$out" ""
+done
+# the files beside it, whether they exist now or not
+for sfx in -wal -shm -journal; do
+    run 2 export 1 -o "$tmp/sub/../w.db$sfx" --db "$db"
+    refused "$tmp/sub/../w.db$sfx" "$sfx file of the "
+    run 2 export-device 1 --type json_weights --out "$tmp/w.db$sfx" --db "$db"
+    refused "$tmp/w.db$sfx" "$sfx file of the "
+    [ -e "$tmp/w.db$sfx" ] && fail "w.db$sfx was created"
+done
+# relative to the working directory, the database given by name
+(cd "$tmp" && timeout 60 "$sl" export 1 -o ./w.db --db w.db) 2>"$tmp/err" \
+    && fail "export -o ./w.db --db w.db succeeded"
+refused ./w.db ""
+# export --artifacts: a database that happens to sit where an artifact
+# goes is not overwritten either
+mkdir -p "$tmp/art/1/params/linear#0"
+cp "$db" "$tmp/art/1/params/linear#0/weight.npy"
+adb="$tmp/art/1/params/linear#0/weight.npy"
+run 2 export 1 --artifacts "$tmp/art" --db "$adb"
+expect "refusing to write $adb: it is the run database"
+# other outputs still work
+run 0 export 1 -o "$tmp/sub/out.csv" --db "$db"
+run 0 export-device 1 --type json_weights --out "$tmp/sub/dev.json" --db "$db"
+echo "finding 4: ok"
+
+# --- finding 7: a writer killed or failing mid-write -----------------------
+# the file is written beside its name and renamed when complete: with a
+# file size limit (the write fails with EFBIG, or SIGXFSZ kills the
+# process mid-write) the previous file stays as it was
+big="$tmp/big.db"
+run 0 run "$tmp/e.cfg" train.epochs=3000 --db "$big"
+# wide enough that the exporter's JSON is far above the limit
+run 0 run "$tmp/e.cfg" 'network.layers=({type="linear";n_out=500;},{type="linear";n_out=2;})' --db "$big"
+for f in prev.json prev.csv dev.json; do echo "the previous $f" >"$tmp/sub/$f"; done
+chmod 640 "$tmp/sub/prev.csv"
+limited() { # KILL|FAIL ARGS...: spikelab under a 100 KiB file size limit
+    mode=$1
+    shift
+    (
+        ulimit -f 100 || exit 77
+        [ "$mode" = FAIL ] && trap '' XFSZ
+        exec timeout 60 "$sl" "$@"
+    ) >"$tmp/out" 2>"$tmp/err"
+}
+for mode in FAIL KILL; do
+    limited $mode export 1 --format json -o "$tmp/sub/prev.json" --db "$big"
+    st=$?
+    limited $mode export 1 -o "$tmp/sub/prev.csv" --db "$big"
+    st="$st $?"
+    limited $mode export-device 2 --type json_weights --out "$tmp/sub/dev.json" --db "$big"
+    st="$st $?"
+    [ "$st" = "77 77 77" ] && { echo "no file size limit: finding 7 not tested"; break; }
+    for f in prev.json prev.csv dev.json; do
+        [ "$(cat "$tmp/sub/$f")" = "the previous $f" ] || fail "$mode: $f was replaced"
+    done
+    case $mode in
+    FAIL)
+        [ "$st" = "1 1 1" ] || fail "exit statuses $st under a file size limit"
+        expect "$tmp/sub/dev.json is left as it was"
+        # a failure cleans up after itself
+        ls -A "$tmp/sub" | grep -q '^\.spikelab-' && fail "temporary file left"
+        ;;
+    KILL)
+        case $st in *0*) fail "killed writers exited $st" ;; esac ;;
+    esac
+done
+[ "$(stat -c %a "$tmp/sub/prev.csv")" = 640 ] || fail "mode of prev.csv"
+# the same commands without the limit replace the files whole, keeping
+# the mode of the file they replace
+rm -f "$tmp"/sub/.spikelab-*
+run 0 export 1 --format json -o "$tmp/sub/prev.json" --db "$big"
+run 0 export 1 -o "$tmp/sub/prev.csv" --db "$big"
+run 0 export-device 2 --type json_weights --out "$tmp/sub/dev.json" --db "$big"
+"$sl" export 1 --format json --db "$big" | cmp -s - "$tmp/sub/prev.json" || fail "prev.json"
+[ "$(stat -c %a "$tmp/sub/prev.csv")" = 640 ] || fail "mode of prev.csv kept"
+python3 -c "import json,sys; json.load(open(sys.argv[1]))" "$tmp/sub/dev.json" 2>/dev/null \
+    || [ ! -x "$(command -v python3)" ] || fail "dev.json is not whole JSON"
+ls -A "$tmp/sub" | grep -q '^\.spikelab-' && fail "temporary file left"
+# --artifacts: each file the same way
+run 0 export 1 --artifacts "$tmp/arts" --db "$big"
+[ -s "$tmp/arts/1/params/linear#0/weight.npy" ] || fail "artifact not written"
+echo "finding 7: ok"

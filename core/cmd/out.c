@@ -11,6 +11,7 @@
 #include "spikelab/abi.h"
 #include "spikelab/rundb.h"
 #include "cmd/out.h"
+#include "util/file.h"
 
 /* ---- options ----------------------------------------------------------- */
 
@@ -75,6 +76,32 @@ int sl__cli_open(const char *cmd, const char *dbpath, sl_rundb **db)
     sl_rundb_close(*db);
     *db = NULL;
     return 1;
+}
+
+int sl__cli_check_output(const char *cmd, sl_rundb *db, const char *path)
+{
+    static const char *const suffix[] = {"", "-wal", "-shm", "-journal"};
+    const char *dbpath = sl_rundb_path(db);
+    /* SQLite names its files after the database's real path (a database
+     * opened through a link has its -wal beside the target) */
+    char *real = realpath(dbpath, NULL);
+    const char *base = real ? real : dbpath;
+    size_t len = strlen(base) + 16;
+    char *name = malloc(len);
+    int hit = -1;
+    for (size_t i = 0; name && hit < 0 && i < 4; i++) {
+        snprintf(name, len, "%s%s", base, suffix[i]);
+        if (sl__file_same(path, name))
+            hit = (int)i;
+    }
+    free(name);
+    free(real);
+    if (hit < 0)
+        return 0;
+    fprintf(stderr, "spikelab %s: refusing to write %s: it is the %s%srun "
+            "database %s; nothing written\n", cmd, path,
+            hit ? suffix[hit] : "", hit ? " file of the " : "", dbpath);
+    return 2;
 }
 
 int sl__cli_resolve_last(const char *cmd, sl_rundb *db, int64_t *id)
