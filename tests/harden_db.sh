@@ -189,3 +189,49 @@ ls -A "$tmp/sub" | grep -q '^\.spikelab-' && fail "temporary file left"
 run 0 export 1 --artifacts "$tmp/arts" --db "$big"
 [ -s "$tmp/arts/1/params/linear#0/weight.npy" ] || fail "artifact not written"
 echo "finding 7: ok"
+
+# --- finding 5: a full disk -------------------------------------------------
+# was reported as "stopped at epoch N" (SQLite's "database or disk is
+# full" replaced by the engine's words) and could leave the run
+# 'running'; now the cause comes first, the run is marked failed with it
+# and what was committed before stays. The disk fills two ways: a real
+# small tmpfs when this test may mount one (root with unshare -m), and
+# always SPIKELAB_TEST_DB_MAX_PAGES, a test-only hook of core/db/db.c that
+# caps the recorder's connection with PRAGMA max_page_count, so SQLite
+# fails with SQLITE_FULL exactly as on a full disk.
+full_checks() { # DB STATUS: run 2 of DB stopped by the full disk
+    [ "$2" = 1 ] || { cat "$tmp/err"; fail "exit $2 on a full disk"; }
+    expect "database or disk is full (stopped at epoch"
+    [ "$(sqlite3 "$1" "select status from runs where id = 2")" = failed ] \
+        || fail "the run is not marked failed"
+    sqlite3 "$1" "select error from runs where id = 2" | grep -q "database or disk is full" \
+        || fail "the run's error lacks the cause"
+    [ "$(sqlite3 "$1" "select count(*) from metrics where run_id = 1")" = 2 ] \
+        || fail "the earlier run lost metrics"
+    [ "$(sqlite3 "$1" 'PRAGMA integrity_check')" = ok ] || fail "integrity"
+}
+fdb="$tmp/full.db"
+run 0 run "$tmp/e.cfg" --db "$fdb"
+SPIKELAB_TEST_DB_MAX_PAGES=100 timeout 120 "$sl" run "$tmp/e.cfg" \
+    train.epochs=1000000 --db "$fdb" >"$tmp/out" 2>"$tmp/err"
+full_checks "$fdb" $?
+# what was committed before the disk filled stays
+[ "$(sqlite3 "$fdb" "select count(*) from metrics where run_id = 2")" -gt 1 ] \
+    || fail "the committed metrics of the full run are gone"
+if [ "$(id -u)" = 0 ] && command -v unshare >/dev/null &&
+    unshare -m sh -c "mount -t tmpfs -o size=400k tmpfs '$tmp/sub'" 2>/dev/null; then
+    # shellcheck disable=SC2016
+    unshare -m sh -c '
+        mount -t tmpfs -o size=400k tmpfs "$1/sub" || exit 99
+        "$2" run "$1/e.cfg" --db "$1/sub/t.db" >/dev/null 2>&1 || exit 98
+        timeout 120 "$2" run "$1/e.cfg" train.epochs=1000000 --db "$1/sub/t.db" \
+            >"$1/out" 2>"$1/err"
+        echo $? >"$1/status"
+        cd "$1/sub" && for f in t.db*; do cp "$f" "$1/tmpfs${f#t}"; done' \
+        sh "$tmp" "$sl"
+    [ -s "$tmp/status" ] || fail "the tmpfs test did not run"
+    full_checks "$tmp/tmpfs.db" "$(cat "$tmp/status")"
+    echo "finding 5: ok (SQLITE_FULL injected, and a full tmpfs)"
+else
+    echo "finding 5: ok (SQLITE_FULL injected; no tmpfs: not root or cannot mount)"
+fi

@@ -1486,6 +1486,75 @@ static void test_migration_rolls_back(void **state)
     sqlite3_close(h);
 }
 
+/* A full disk (issue 12, finding 5), as SQLite reports it: SQLITE_FULL,
+ * injected by PRAGMA max_page_count on the recorder's own connection (it
+ * holds for that connection only). Buffered metrics that cannot be
+ * written no longer keep the run 'running': it ends failed, saying why;
+ * when not even that fits, the message says the run stays 'running'
+ * until the next open on this host marks it interrupted. */
+static void full_disk(sl__db *db)
+{
+    sqlite3 *h = sl__db_sqlite(db);
+    char sql[80];
+    snprintf(sql, sizeof sql, "PRAGMA max_page_count = %lld",
+             (long long)raw_int(h, "PRAGMA page_count", 0));
+    assert_int_equal(sqlite3_exec(h, sql, NULL, NULL, NULL), SQLITE_OK);
+}
+
+static void test_full_disk(void **state)
+{
+    fx *f = *state;
+    sl__err err;
+    sl__err_clear(&err);
+    sl__db *db;
+    assert_int_equal(sl__db_open(f->db, &db, &err), SL_OK);
+    int64_t id = begin_run(db, "full", 1);
+    assert_int_equal(sl__db_metric(db, id, 1, "loss", 1.0, &err), SL_OK);
+    assert_int_equal(sl__db_flush(db, &err), SL_OK); /* committed: kept */
+    full_disk(db);
+    for (int i = 2; i <= 3000; i++)
+        assert_int_equal(sl__db_metric(db, id, i, "loss", i, &err), SL_OK);
+    assert_int_equal(sl__db_run_end(db, id, "finished", NULL, &err), SL_EDB);
+    assert_non_null(strstr(err.msg, f->db));
+    assert_non_null(strstr(err.msg, "database or disk is full"));
+    assert_non_null(strstr(err.msg, "the last 2999 metric values are lost "
+                                    "and run 1 is marked failed"));
+    sl__db_close(db);
+    sqlite3 *h = raw_open(f->db);
+    char *st = raw_text(h, "SELECT status FROM runs WHERE id = ?1", id);
+    char *e = raw_text(h, "SELECT error FROM runs WHERE id = ?1", id);
+    assert_string_equal(st, "failed");
+    assert_non_null(strstr(e, "the last 2999 metric values could not be "
+                              "written"));
+    assert_non_null(strstr(e, "database or disk is full"));
+    free(st);
+    free(e);
+    assert_int_equal(raw_int(h, "SELECT count(*) FROM metrics", 0), 1);
+    sqlite3_close(h);
+
+    /* not even the end fits (an error text of overflow pages) */
+    assert_int_equal(sl__db_open(f->db, &db, &err), SL_OK);
+    id = begin_run(db, "fuller", 2);
+    full_disk(db);
+    size_t big = 200000;
+    char *why = malloc(big + 1);
+    assert_non_null(why);
+    memset(why, 'x', big);
+    why[big] = '\0';
+    assert_int_equal(sl__db_run_end(db, id, "failed", why, &err), SL_EDB);
+    free(why);
+    assert_non_null(strstr(err.msg, "database or disk is full"));
+    assert_non_null(strstr(err.msg, "run 2 stays 'running' in the file until "
+                                    "the next spikelab on this host opens "
+                                    "it and marks it interrupted"));
+    sl__db_close(db);
+    h = raw_open(f->db);
+    st = raw_text(h, "SELECT status FROM runs WHERE id = ?1", id);
+    assert_string_equal(st, "running");
+    free(st);
+    sqlite3_close(h);
+}
+
 /* The effective config becomes one params row per scalar setting. */
 static void test_params_flatten(void **state)
 {
@@ -2237,6 +2306,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_migrate_schema1, setup, teardown),
         cmocka_unit_test_setup_teardown(test_migration_rolls_back, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_full_disk, setup, teardown),
         cmocka_unit_test_setup_teardown(test_params_flatten, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reap_killed_child, setup,
                                         teardown),

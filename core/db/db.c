@@ -460,6 +460,27 @@ fail:
     return ret;
 }
 
+/* TEST ONLY: SPIKELAB_TEST_DB_MAX_PAGES=N lets this connection grow the
+ * file by at most N pages beyond its size now (PRAGMA max_page_count,
+ * which holds for this connection only), so writes past that fail with
+ * SQLITE_FULL, the code a full disk gives, and tests/harden_db.sh can
+ * fill "the disk" without root or a small file system (issue 12, finding
+ * 5). Unset, as in every real use, it does nothing. */
+static int test_full_disk(sl__db *db, sl__err *err)
+{
+    const char *env = getenv("SPIKELAB_TEST_DB_MAX_PAGES");
+    if (!env || !*env)
+        return SL_OK;
+    int64_t pages = 0;
+    int ret = pragma_int(db, "PRAGMA page_count", &pages, err);
+    if (ret)
+        return ret;
+    char sql[96];
+    snprintf(sql, sizeof sql, "PRAGMA max_page_count = %lld",
+             (long long)pages + strtoll(env, NULL, 10));
+    return exec(db, sql, err);
+}
+
 static void db_free(sl__db *db)
 {
     for (int i = 0; i < ST_COUNT; i++)
@@ -545,6 +566,8 @@ int sl__db_open_ex(const char *path, unsigned flags, sl__db **out,
             goto fail;
     }
     if ((ret = exec(db, "PRAGMA foreign_keys = ON", err)))
+        goto fail;
+    if (!db->readonly && (ret = test_full_disk(db, err)))
         goto fail;
     /* best effort: a busy file must not stop a run from being recorded,
      * and the next invocation will try again */
@@ -964,7 +987,48 @@ int sl__db_run_end(sl__db *db, int64_t run, const char *status,
     if (r == 0)
         return sl__fail(err, SL_EINVAL, "%s: run %lld has already ended (%s)",
                         db->path, (long long)run, st);
+    sl__err local;
+    if (!err)
+        err = &local;
+    size_t n_buf = db->n_buf;
     int ret = commit_pending(db, run, status, error, err);
+    if (ret == SL_EDB && n_buf > 0 && db->n_buf == 0) {
+        /* The buffered metrics could not be written and were dropped (a
+         * full disk: SQLITE_FULL). End the run without them, as failed
+         * and saying why, rather than leave it 'running': the end is one
+         * small update that may still fit (issue 12, finding 5). */
+        size_t len = strlen(err->msg) + (error ? strlen(error) : 0) + 128;
+        char *why = malloc(len);
+        char first[sizeof err->msg];
+        snprintf(first, sizeof first, "%s", err->msg);
+        if (why) {
+            snprintf(why, len, "%s%sthe last %zu metric values could not "
+                     "be written: %s", error ? error : "", error ? "; " : "",
+                     n_buf, first);
+            sl__err e2;
+            if (commit_pending(db, run, "failed", why, &e2) == SL_OK) {
+                db->active_run = db->active_run == run ? 0 : db->active_run;
+                db->checked_run = db->checked_run == run ? 0
+                                                         : db->checked_run;
+                free(why);
+                return sl__fail(err, SL_EDB, "%s; the last %zu metric values "
+                                "are lost and run %lld is marked failed",
+                                first, n_buf, (long long)run);
+            }
+            free(why);
+        }
+        ret = SL_EDB;
+    }
+    if (ret == SL_EDB) {
+        /* not even the end could be written: a process on this host that
+         * opens the file later sees this one gone and marks the run
+         * interrupted (sl__db_reap) */
+        char first[sizeof err->msg];
+        snprintf(first, sizeof first, "%s", err->msg);
+        return sl__fail(err, SL_EDB, "%s; run %lld stays 'running' in the "
+                        "file until the next spikelab on this host opens it "
+                        "and marks it interrupted", first, (long long)run);
+    }
     if (ret == SL_OK) {
         if (db->active_run == run)
             db->active_run = 0;

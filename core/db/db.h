@@ -194,7 +194,12 @@ int sl__db_artifact_path(sl__db *db, int64_t run, const char *name,
 /* End a running run: write its buffered metrics, then set status, ended_at
  * and error, in one transaction. status: "finished", "failed",
  * "interrupted" (else SL_EINVAL); error may be NULL. A run that does not
- * exist: SL_ENOTFOUND; one already ended: SL_EINVAL. */
+ * exist: SL_ENOTFOUND; one already ended: SL_EINVAL. When the buffered
+ * metrics cannot be written (a full disk) they are dropped and the run is
+ * still ended, as 'failed' with error saying so, and SL_EDB returned;
+ * when not even that can be written, SL_EDB says that the run stays
+ * 'running' until the next read-write open on this host marks it
+ * interrupted. err may be NULL. */
 int sl__db_run_end(sl__db *db, int64_t run, const char *status,
                    const char *error, sl__err *err);
 
