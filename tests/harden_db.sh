@@ -235,3 +235,48 @@ if [ "$(id -u)" = 0 ] && command -v unshare >/dev/null &&
 else
     echo "finding 5: ok (SQLITE_FULL injected; no tmpfs: not root or cannot mount)"
 fi
+
+# --- finding 9: a read-only database in a directory nobody may write ------
+# SQLite's WAL needs its -shm file beside the database, so reading failed
+# ("attempt to write a readonly database"); readers now fall back to
+# reading the file as immutable and say so. As root, permissions do not
+# bind, so the commands run as nobody (setpriv); as another user, the
+# directory's mode is enough.
+rodb="$tmp/ro/r.db"
+mkdir "$tmp/ro"
+run 0 run "$tmp/e.cfg" --db "$rodb"
+run 0 run "$tmp/e.cfg" seed=1 --db "$rodb"
+"$sl" runs --db "$rodb" >"$tmp/runs.want" 2>/dev/null
+chmod 444 "$rodb"
+chmod 555 "$tmp/ro"
+as_user=""
+if [ "$(id -u)" = 0 ]; then
+    if command -v setpriv >/dev/null && setpriv --reuid=65534 --regid=65534 --clear-groups true 2>/dev/null; then
+        as_user="setpriv --reuid=65534 --regid=65534 --clear-groups"
+        chmod 755 "$tmp"
+        chmod 644 "$tmp/e.cfg"
+    else
+        echo "finding 9: not tested (root without setpriv)"
+        exit 0
+    fi
+fi
+ro() { # EXPECTED_STATUS ARGS...: spikelab ARGS as a user who may not write
+    want=$1
+    shift
+    # shellcheck disable=SC2086
+    timeout 60 $as_user "$sl" "$@" >"$tmp/out" 2>"$tmp/err"
+    got=$?
+    [ "$got" = "$want" ] || { cat "$tmp/out" "$tmp/err"; fail "(read-only) spikelab $* exited $got, expected $want"; }
+}
+for cmd in "runs" "show 1" "show 2 --json" "export 1 2" "compare 1 2"; do
+    # shellcheck disable=SC2086
+    ro 0 $cmd --db "$rodb"
+    expect "note: read-only: $rodb is in a directory this user may not write"
+done
+ro 0 runs --db "$rodb"
+cmp -s "$tmp/out" "$tmp/runs.want" || { diff "$tmp/out" "$tmp/runs.want"; fail "runs read read-only differs"; }
+# writers are refused with SQLite's reason, and nothing appears beside it
+ro 1 tag 1 x --db "$rodb"
+expect "attempt to write a readonly database"
+[ "$(ls -A "$tmp/ro")" = r.db ] || fail "files appeared beside the read-only database"
+echo "finding 9: ok${as_user:+ (as nobody, via setpriv)}"

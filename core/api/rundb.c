@@ -92,6 +92,11 @@ const char *sl_rundb_errmsg(const sl_rundb *db)
     return db ? db->err.msg : "out of memory";
 }
 
+const char *sl_rundb_notice(const sl_rundb *db)
+{
+    return db && db->db ? sl__db_notice(db->db) : "";
+}
+
 const char *sl_rundb_path(const sl_rundb *db)
 {
     return db ? db->path : NULL;

@@ -64,8 +64,13 @@ int sl__cli_open(const char *cmd, const char *dbpath, sl_rundb **db)
 {
     const char *path = sl_rundb_default_path(dbpath);
     int rc = sl_rundb_open(path, 0, db);
-    if (rc == SL_OK)
+    if (rc == SL_OK) {
+        /* e.g. read as immutable: the directory is not writable */
+        if (*sl_rundb_notice(*db))
+            fprintf(stderr, "spikelab %s: note: %s\n", cmd,
+                    sl_rundb_notice(*db));
         return 0;
+    }
     if (rc == SL_ENOTFOUND)
         fprintf(stderr,
                 "spikelab %s: no run database at %s (give --db PATH or set "

@@ -157,6 +157,7 @@ struct sl__db {
     double buf_since;     /* wall time of the oldest buffered metric */
     char **names;
     size_t n_names, cap_names, last_name;
+    char notice[512];     /* how it was opened when not as asked, or "" */
 };
 
 static double now_unix(void)
@@ -481,6 +482,72 @@ static int test_full_disk(sl__db *db, sl__err *err)
     return exec(db, sql, err);
 }
 
+/* Did the first read fail because SQLite could not
+ * create or write the WAL's shared-memory file (-shm) beside the
+ * database: a directory the user may not write (READONLY_DIRECTORY), or a
+ * -shm that cannot be opened (READONLY_CANTINIT, CANTOPEN)? */
+static int cannot_share(sl__db *db)
+{
+    int code = sqlite3_extended_errcode(db->h) & 0xff;
+    return code == SQLITE_READONLY || code == SQLITE_CANTOPEN;
+}
+
+/* Reopen the file immutable (URI ?immutable=1): SQLite then takes no
+ * locks and needs no -shm, so a database in a directory nobody may write
+ * can still be read (issue 12, finding 9). Immutable means nothing else
+ * may write the file meanwhile, which holds where nobody may write; a
+ * -wal file left beside it (a writer killed before the directory became
+ * read-only) is not read, and the notice says so. */
+static int open_immutable(sl__db *db, sl__err *err)
+{
+    /* the path percent-encoded for the URI (RFC 3986 unreserved and '/'
+     * kept) */
+    size_t n = strlen(db->path);
+    char *uri = malloc(3 * n + 32);
+    if (!uri)
+        return sl__fail(err, SL_ENOMEM, "%s: out of memory", db->path);
+    char *u = uri + sprintf(uri, "file:");
+    for (const unsigned char *p = (const unsigned char *)db->path; *p; p++) {
+        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+            (*p >= '0' && *p <= '9') || strchr("/-._~", *p))
+            *u++ = (char)*p;
+        else
+            u += sprintf(u, "%%%02X", *p);
+    }
+    strcpy(u, "?immutable=1");
+    sqlite3_close(db->h);
+    db->h = NULL;
+    int rc = sqlite3_open_v2(uri, &db->h,
+                             SQLITE_OPEN_READONLY | SQLITE_OPEN_URI |
+                                 SQLITE_OPEN_NOMUTEX,
+                             NULL);
+    free(uri);
+    if (rc != SQLITE_OK)
+        return sl__fail(err, SL_EDB, "%s: cannot open the run database "
+                        "read-only: %s", db->path,
+                        db->h ? sqlite3_errmsg(db->h) : "out of memory");
+    sqlite3_extended_result_codes(db->h, 1);
+    db->readonly = 1;
+    char wal[4200];
+    struct stat st;
+    snprintf(wal, sizeof wal, "%s-wal", db->path);
+    int stale = stat(wal, &st) == 0 && st.st_size > 0;
+    snprintf(db->notice, sizeof db->notice,
+             "read-only: %s is in a directory this user may not write (no "
+             "room for SQLite's -shm file), so it is read as an unchanging "
+             "file, without locks%s",
+             db->path,
+             stale ? "; the changes in its -wal file, not yet in the "
+                     "database file, are not seen"
+                   : "");
+    return SL_OK;
+}
+
+const char *sl__db_notice(const sl__db *db)
+{
+    return db ? db->notice : "";
+}
+
 static void db_free(sl__db *db)
 {
     for (int i = 0; i < ST_COUNT; i++)
@@ -533,8 +600,14 @@ int sl__db_open_ex(const char *path, unsigned flags, sl__db **out,
 
     /* The first read: a file that is not SQLite fails here. */
     int64_t version = 0, app_id = 0;
-    if ((ret = pragma_int(db, "PRAGMA user_version", &version, err)) ||
-        (ret = pragma_int(db, "PRAGMA application_id", &app_id, err)) ||
+    ret = pragma_int(db, "PRAGMA user_version", &version, err);
+    /* not for a writer that may create the file (`run`): it needs write
+     * access and is better told at once */
+    if (ret && (flags & (SL__DB_MUST_EXIST | SL__DB_READONLY)) &&
+        cannot_share(db) &&
+        (ret = open_immutable(db, err)) == SL_OK)
+        ret = pragma_int(db, "PRAGMA user_version", &version, err);
+    if (ret || (ret = pragma_int(db, "PRAGMA application_id", &app_id, err)) ||
         (ret = check_version(db, version, app_id, err)))
         goto fail;
 

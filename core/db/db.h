@@ -130,6 +130,14 @@ enum {
 int sl__db_open_ex(const char *path, unsigned flags, sl__db **out,
                    sl__err *err);
 
+/* A read-only handle whose file sits in a directory the user may not
+ * write cannot create the WAL's -shm file, so SQLite refused to read it
+ * ("attempt to write a readonly database"). The open then falls back to
+ * reading the file as immutable (no locks, no -shm) and says so here:
+ * "read-only: ..." (borrowed, lives with db); "" when the handle opened
+ * as asked. The library prints nothing: the command shows it as a note. */
+const char *sl__db_notice(const sl__db *db);
+
 /* Flush buffered metrics (best effort: a failure is reported on stderr,
  * since nobody can act on it any more) and close. NULL is a no-op. Runs
  * not ended stay 'running'. */
