@@ -475,6 +475,27 @@ static int final_cb(void *u, const char *name, int64_t step, double v)
     return 0;
 }
 
+/* The numeric environment as recorded: the keys a run of the command
+ * records on this machine (OpenBLAS and Linux: kernel, threads, CPU). */
+typedef struct envseen {
+    int n, library, kernel, threads, compiler;
+} envseen;
+
+static int env_cb(void *u, const char *key, const char *value)
+{
+    envseen *e = u;
+    assert_non_null(key);
+    assert_non_null(value);
+    assert_true(*value != '\0');
+    e->n++;
+    e->library += strcmp(key, "blas.library") == 0;
+    e->kernel += strcmp(key, "blas.kernel") == 0;
+    e->compiler += strcmp(key, "compiler") == 0;
+    if (strcmp(key, "blas.threads") == 0)
+        e->threads = atoi(value);
+    return 0;
+}
+
 static int plugin_cb(void *u, const char *name, const char *version,
                      const char *abi, const char *path, const char *sha256)
 {
@@ -589,6 +610,18 @@ static void test_curate_and_verify(void **state)
     int lif = 0;
     assert_int_equal(sl_rundb_plugins(db, a, plugin_cb, &lif), SL_OK);
     assert_int_equal(lif, 1);
+    /* the numeric environment, once per key, through rundb.h */
+    envseen env = {0};
+    assert_int_equal(sl_rundb_env(db, a, env_cb, &env), SL_OK);
+    assert_int_equal(env.library, 1);
+    assert_int_equal(env.compiler, 1);
+#if defined(HAVE_OPENBLAS_GET_CORENAME) && defined(HAVE_OPENBLAS_GET_NUM_THREADS)
+    assert_int_equal(env.kernel, 1);
+    assert_true(env.threads >= 1);
+#endif
+    assert_true(env.n >= 2);
+    assert_int_equal(sl_rundb_env(db, c + 100, env_cb, &env), SL_ENOTFOUND);
+    assert_int_equal(sl_rundb_env(db, a, NULL, NULL), SL_EINVAL);
 
     /* the keys of a listing and their values */
     const char *const where[] = {"optimizer.type=adam",

@@ -1421,6 +1421,14 @@ static void test_migrate_schema1(void **state)
     assert_non_null(m);
     assert_non_null(strstr(m, "spikelab " PACKAGE_VERSION " at "));
     free(m);
+    /* 2 → 3: the numeric environment's table, empty for the old runs
+     * (not recorded then: unknown, not assumed) */
+    m = raw_text(h, "SELECT value FROM meta WHERE key = 'migrated_2_to_3'", 0);
+    assert_non_null(m);
+    free(m);
+    assert_int_equal(raw_int(h, "SELECT count(*) FROM run_env", 0), 0);
+    assert_int_equal(raw_int(h, "SELECT count(*) FROM pragma_table_info("
+                                "'run_env')", 0), 3);
     /* params of the old runs, from their effective configs */
     assert_int_equal(raw_int(h, "SELECT count(DISTINCT run_id) FROM params",
                              0), 2);

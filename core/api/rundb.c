@@ -363,6 +363,14 @@ int sl_rundb_plugins(sl_rundb *db, int64_t run,
     return sl__db_plugins(db->db, run, cb, user, &db->err);
 }
 
+int sl_rundb_env(sl_rundb *db, int64_t run,
+                 int (*cb)(void *user, const char *key, const char *value),
+                 void *user)
+{
+    READER("sl_rundb_env")
+    return sl__db_env(db->db, run, cb, user, &db->err);
+}
+
 int sl_rundb_artifact(sl_rundb *db, int64_t run, const char *name,
                       const void **data, size_t *size)
 {

@@ -466,7 +466,16 @@ static int begin(run_state *r, sl_experiment *e, const sl_run_opts *o,
     };
     /* every default the run used, recorded beside the set values */
     meta.defaults = sl__config_defaults(r->exp->cfg, &meta.n_defaults);
-    rc = sl__db_run_begin(r->db, &meta, &r->run_id, err);
+    /* and what decides its bits besides (BLAS kernel, CPU, compiler), so
+     * a re-run elsewhere can say what changed */
+    char **env = NULL;
+    size_t n_env = 0;
+    rc = sl__numenv_collect(&env, &n_env, err);
+    meta.env = env;
+    meta.n_env = n_env;
+    if (!rc)
+        rc = sl__db_run_begin(r->db, &meta, &r->run_id, err);
+    sl__numenv_free(env, n_env);
     free(effective);
     if (!rc && (rc = record_plugins(r)))
         *err = r->err;

@@ -575,3 +575,22 @@ char *sl__cli_strdup_or_null(const char *s)
 {
     return s ? strdup(s) : NULL;
 }
+
+const char *sl__cli_env_label(const char *key)
+{
+    static const char *const label[][2] = {
+        {"blas.library", "BLAS library"},
+        {"blas.build", "BLAS build"},
+        {"blas.kernel", "BLAS kernel"},
+        {"blas.threads", "BLAS threads"},
+        {"cpu.model", "CPU model"},
+        {"cpu.simd", "CPU vector extensions"},
+        {"cpu.flags_sha256", "CPU flags (SHA-256)"},
+        {"compiler", "compiler"},
+        {"compiler.flags", "compiler flags"},
+    };
+    for (size_t i = 0; key && i < sizeof label / sizeof *label; i++)
+        if (strcmp(key, label[i][0]) == 0)
+            return label[i][1];
+    return key ? key : "";
+}

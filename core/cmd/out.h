@@ -130,6 +130,10 @@ int sl__cli_json_metrics(sl__json *w, sl_rundb *db, int64_t run);
 int sl__cli_json_results(sl__json *w, sl_rundb *db, int64_t run,
                          int with_texts);
 
+/* The words for a key of the numeric environment (sl_rundb_env):
+ * "blas.kernel" → "BLAS kernel"; an unknown key is its own label. */
+const char *sl__cli_env_label(const char *key);
+
 /* The metric names `runs` and `show` show as the run's loss, in order of
  * preference. */
 #define SL__CLI_N_LOSS 3

@@ -39,6 +39,7 @@ enum {
     ST_RUN_END,
     ST_RUN_STATUS,
     ST_PARAM_INSERT,
+    ST_ENV_INSERT,
     ST_COUNT
 };
 
@@ -68,6 +69,8 @@ static const char *const st_sql[ST_COUNT] = {
     [ST_PARAM_INSERT] =
         "INSERT OR REPLACE INTO params(run_id, key, alias, type, value_text,"
         " value_num) VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
+    [ST_ENV_INSERT] =
+        "INSERT OR REPLACE INTO run_env(run_id, key, value) VALUES(?1, ?2, ?3)",
 };
 
 /* Schema 1 exactly as spikelab 0.1.0 created it. Never change it: a new
@@ -136,6 +139,13 @@ static const char migrate_1_2_sql[] =
     " tag TEXT NOT NULL, created_at REAL NOT NULL,"
     " PRIMARY KEY (run_id, tag));"
     "CREATE INDEX tags_tag ON tags(tag);";
+
+/* Schema 2 → 3: the numeric environment of each run (see db.h). */
+static const char migrate_2_3_sql[] =
+    "CREATE TABLE run_env ("
+    " run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+    " key TEXT NOT NULL, value TEXT NOT NULL,"
+    " PRIMARY KEY (run_id, key));";
 
 /* One buffered metric; the name is an index into the handle's interned
  * names so buffering costs no allocation per value. */
@@ -308,6 +318,24 @@ static int store_params(sl__db *db, int64_t run, const sl__kv *kv, size_t n,
     return SL_OK;
 }
 
+/* The numeric environment: n key/value pairs. */
+static int store_env(sl__db *db, int64_t run, char *const *env, size_t n,
+                     sl__err *err)
+{
+    for (size_t i = 0; env && i < n; i++) {
+        sqlite3_stmt *s = stmt(db, ST_ENV_INSERT, err);
+        if (!s)
+            return SL_EDB;
+        sqlite3_bind_int64(s, 1, run);
+        bind_text(s, 2, env[2 * i]);
+        bind_text(s, 3, env[2 * i + 1]);
+        int ret = step_done(db, s, err, "recording the numeric environment");
+        if (ret)
+            return ret;
+    }
+    return SL_OK;
+}
+
 /* The defaults a run applied, except keys its configuration sets. */
 static int store_defaults(sl__db *db, int64_t run, const sl__kv *kv,
                           size_t n, const sl__kv *dflt, size_t n_dflt,
@@ -363,6 +391,7 @@ typedef struct migration {
 } migration;
 static const migration migrations[] = {
     {migrate_1_2_sql, fill_params_1_2},
+    {migrate_2_3_sql, NULL},
 };
 _Static_assert(sizeof migrations / sizeof *migrations ==
                    SL__DB_SCHEMA_VERSION - 1,
@@ -748,6 +777,7 @@ int sl__db_run_begin(sl__db *db, const sl__run_meta *meta, int64_t *run_id,
     if ((ret = store_params(db, id, kv, n_kv, err)) ||
         (ret = store_defaults(db, id, kv, n_kv, meta->defaults,
                               meta->n_defaults, err)) ||
+        (ret = store_env(db, id, meta->env, meta->n_env, err)) ||
         (ret = exec(db, "COMMIT", err)))
         goto fail;
     sl__kv_free(kv, n_kv);

@@ -297,6 +297,18 @@ SL_EXPORT int sl_rundb_plugins(sl_rundb *db, int64_t run,
                                          const char *sha256),
                                void *user);
 
+/* The numeric environment the run ran in, in the order recorded: what
+ * decides its bits besides configuration and seed. Keys: blas.library
+ * ("OpenBLAS 0.3.21"), blas.build, blas.kernel (the kernel OpenBLAS chose
+ * for the CPU: "Haswell"), blas.threads, cpu.model, cpu.simd (vector
+ * extensions), cpu.flags_sha256, compiler, compiler.flags; a key is
+ * missing when the recording process could not tell it, and runs
+ * recorded before spikelab kept it have none. */
+SL_EXPORT int sl_rundb_env(sl_rundb *db, int64_t run,
+                           int (*cb)(void *user, const char *key,
+                                     const char *value),
+                           void *user);
+
 /* ---- curating: each call is one short write transaction ---------------- */
 
 /* Add a tag (already there: SL_OK) / remove one (not there:
