@@ -11,6 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <grp.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -704,6 +707,83 @@ static void test_curate_and_verify(void **state)
     sl_rundb_close(db);
 }
 
+/* Issue 12, finding 9: a database in a directory this user may not write
+ * (SQLite's WAL needs its -shm beside it) opens read-only as an immutable
+ * file and says so in sl_rundb_notice; reads work, writes are refused.
+ * The checks run as nobody in a child when the test runs as root (root
+ * may write anywhere), else in this process. Returns 0 or which check
+ * failed. */
+static int readonly_checks(void)
+{
+    sl_rundb *db;
+    int64_t id = 0;
+    const sl_run_info *r;
+    int fail = 0;
+    if (sl_rundb_open(db_path, SL_RUNDB_READONLY, &db) != SL_OK)
+        fail = 1;
+    else if (strncmp(sl_rundb_notice(db), "read-only: ", 11) != 0 ||
+             !strstr(sl_rundb_notice(db), db_path))
+        fail = 2;
+    else if (*sl_rundb_errmsg(db))
+        fail = 3;
+    else if (sl_rundb_last(db, &id) != SL_OK || id < 1)
+        fail = 4;
+    else if (sl_rundb_run(db, id, &r) != SL_OK || !r->status)
+        fail = 5;
+    else if (sl_rundb_tag(db, id, "x") != SL_EINVAL)
+        fail = 6;
+    if (fail)
+        fprintf(stderr, "read-only check %d: %s\n", fail,
+                sl_rundb_errmsg(db));
+    sl_rundb_close(db);
+    if (fail)
+        return fail;
+    /* a read-write open (flags 0) falls back the same way; its writes
+     * fail with SQLite's reason */
+    if (sl_rundb_open(db_path, 0, &db) != SL_OK)
+        fail = 7;
+    else if (strncmp(sl_rundb_notice(db), "read-only: ", 11) != 0)
+        fail = 8;
+    else if (sl_rundb_tag(db, id, "x") != SL_EDB ||
+             !strstr(sl_rundb_errmsg(db), "readonly"))
+        fail = 9;
+    if (fail)
+        fprintf(stderr, "read-only check %d: %s\n", fail,
+                sl_rundb_errmsg(db));
+    sl_rundb_close(db);
+    return fail;
+}
+
+static void test_readonly_directory(void **state)
+{
+    (void)state;
+    run_with(short_run, 1, 0);
+    assert_int_equal(chmod(db_path, 0444), 0);
+    assert_int_equal(chmod(dir, 0555), 0);
+    int status;
+    if (geteuid() == 0) {
+        fflush(NULL);
+        pid_t pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+            if (setgroups(0, NULL) != 0 || setgid(65534) != 0 ||
+                setuid(65534) != 0)
+                _exit(77);
+            _exit(readonly_checks());
+        }
+        assert_int_equal(waitpid(pid, &status, 0), pid);
+        assert_true(WIFEXITED(status));
+        status = WEXITSTATUS(status);
+    } else {
+        status = readonly_checks();
+    }
+    chmod(dir, 0700);
+    chmod(db_path, 0644);
+    if (status == 77)
+        skip(); /* root that cannot become nobody */
+    assert_int_equal(status, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -712,6 +792,7 @@ int main(void)
         cmocka_unit_test(test_interrupt_and_hook_stop),
         cmocka_unit_test(test_rundb_open_errors),
         cmocka_unit_test(test_curate_and_verify),
+        cmocka_unit_test(test_readonly_directory),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -634,8 +634,10 @@ int sl__db_open_ex(const char *path, unsigned flags, sl__db **out,
      * access and is better told at once */
     if (ret && (flags & (SL__DB_MUST_EXIST | SL__DB_READONLY)) &&
         cannot_share(db) &&
-        (ret = open_immutable(db, err)) == SL_OK)
+        (ret = open_immutable(db, err)) == SL_OK) {
+        sl__err_clear(err); /* the first read's failure is handled */
         ret = pragma_int(db, "PRAGMA user_version", &version, err);
+    }
     if (ret || (ret = pragma_int(db, "PRAGMA application_id", &app_id, err)) ||
         (ret = check_version(db, version, app_id, err)))
         goto fail;
