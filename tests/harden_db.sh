@@ -116,6 +116,11 @@ for sfx in -wal -shm -journal; do
     refused "$tmp/w.db$sfx" "$sfx file of the "
     [ -e "$tmp/w.db$sfx" ] && fail "w.db$sfx was created"
 done
+# a link to a -wal that is not there yet would create it
+ln -s w.db-wal "$tmp/wal.link"
+run 2 export 1 -o "$tmp/wal.link" --db "$db"
+refused "$tmp/wal.link" "-wal file of the "
+[ -e "$tmp/w.db-wal" ] && fail "w.db-wal was created through a link"
 # relative to the working directory, the database given by name
 (cd "$tmp" && timeout 60 "$sl" export 1 -o ./w.db --db w.db) 2>"$tmp/err" \
     && fail "export -o ./w.db --db w.db succeeded"
@@ -185,6 +190,14 @@ run 0 export-device 2 --type json_weights --out "$tmp/sub/dev.json" --db "$big"
 python3 -c "import json,sys; json.load(open(sys.argv[1]))" "$tmp/sub/dev.json" 2>/dev/null \
     || [ ! -x "$(command -v python3)" ] || fail "dev.json is not whole JSON"
 ls -A "$tmp/sub" | grep -q '^\.spikelab-' && fail "temporary file left"
+# a symbolic link is written through, to its target, and stays a link
+ln -s prev.csv "$tmp/sub/prev.link"
+ln -s new.csv "$tmp/sub/new.link"
+run 0 export 2 -o "$tmp/sub/prev.link" --db "$big"
+run 0 export 2 -o "$tmp/sub/new.link" --db "$big"
+[ -L "$tmp/sub/prev.link" ] && [ -L "$tmp/sub/new.link" ] || fail "a link was replaced"
+cmp -s "$tmp/sub/prev.csv" "$tmp/sub/new.csv" || fail "links not written through"
+[ "$(stat -c %a "$tmp/sub/prev.csv")" = 640 ] || fail "mode of prev.csv kept through a link"
 # --artifacts: each file the same way
 run 0 export 1 --artifacts "$tmp/arts" --db "$big"
 [ -s "$tmp/arts/1/params/linear#0/weight.npy" ] || fail "artifact not written"

@@ -151,6 +151,27 @@ static unsigned default_mode(void)
     return 0666u & ~mask;
 }
 
+/* Where the symbolic link at path points (relative to the link's
+ * directory), malloc'd; NULL when it cannot be read. */
+static char *link_target(const char *path)
+{
+    char buf[4096];
+    ssize_t n = readlink(path, buf, sizeof buf - 1);
+    if (n <= 0)
+        return NULL;
+    buf[n] = '\0';
+    if (buf[0] == '/')
+        return strdup(buf);
+    const char *base;
+    char *dir = dir_of(path, &base);
+    size_t len = dir ? strlen(dir) + (size_t)n + 2 : 0;
+    char *t = dir ? malloc(len) : NULL;
+    if (t)
+        snprintf(t, len, "%s/%s", dir, buf);
+    free(dir);
+    return t;
+}
+
 static void afile_release(sl__afile *a)
 {
     free(a->path);
@@ -162,9 +183,11 @@ int sl__afile_open(sl__afile *a, const char *path, sl__err *err)
 {
     memset(a, 0, sizeof *a);
     struct stat st;
-    /* through a symbolic link to its target, as fopen would write */
-    if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode))
-        a->path = realpath(path, NULL);
+    /* through a symbolic link to its target, as fopen would write; a
+     * link to a file not there yet names the file to create */
+    if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode) &&
+        !(a->path = realpath(path, NULL)))
+        a->path = link_target(path);
     if (!a->path && !(a->path = strdup(path)))
         return sl__fail(err, SL_ENOMEM, "%s: out of memory", path);
     int exists = stat(a->path, &st) == 0;
@@ -298,6 +321,14 @@ int sl__file_same(const char *path, const char *other)
     int ea = stat(path, &a) == 0, eb = stat(other, &b) == 0;
     if (ea || eb)
         return ea && eb && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+    /* a link to a file not there yet writes that file */
+    if (lstat(path, &a) == 0 && S_ISLNK(a.st_mode)) {
+        char *t = link_target(path);
+        int same = t && strcmp(t, path) != 0 && lstat(t, &b) != 0 &&
+                   sl__file_same(t, other);
+        free(t);
+        return same;
+    }
     /* neither exists yet: the same name in the same directory */
     const char *ba, *bb;
     char *da = dir_of(path, &ba), *db = dir_of(other, &bb);

@@ -52,7 +52,8 @@ const char *sl__file_kind(unsigned mode);
  * the final name. Killed, it may leave the hidden temporary file behind;
  * failing, it removes it. The new file gets the mode of the file it
  * replaces, or 0666 minus the umask, as fopen would give it. A symbolic
- * link is written through (its target is replaced, the link kept). An
+ * link is written through (its target is replaced or created, the link
+ * kept). An
  * existing target that is not a regular file (a terminal, a pipe,
  * /dev/stdout) has no content to lose and cannot be renamed over: it is
  * written in place, as before. */
