@@ -21,3 +21,8 @@ TESTS += tests/test_host
 tests_test_host_SOURCES = tests/test_host.c
 tests_test_host_CFLAGS = $(SL_TEST_CFLAGS)
 tests_test_host_LDADD = $(SL_TEST_LIBS)
+
+# findings 1, 4, 5, 7, 9 (the run database and the files the commands
+# write) and the numeric environment (tests/numenv.sh)
+TESTS += tests/harden_db.sh tests/numenv.sh
+EXTRA_DIST += tests/harden_db.sh tests/numenv.sh

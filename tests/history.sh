@@ -242,7 +242,7 @@ old="$tmp/old.db"
 sqlite3 "$old" <"$top_srcdir/tests/data/schema1.sql" || fail "building the schema-1 database"
 [ "$(sqlite3 "$old" 'PRAGMA user_version')" = 1 ] || fail "fixture is not schema 1"
 "$sl" runs --db "$old" >"$tmp/o" 2>&1 || { cat "$tmp/o"; fail "runs on a schema-1 database"; }
-[ "$(sqlite3 "$old" 'PRAGMA user_version')" = 2 ] || fail "not migrated"
+[ "$(sqlite3 "$old" 'PRAGMA user_version')" = 3 ] || fail "not migrated"
 [ "$(sqlite3 "$old" 'PRAGMA integrity_check')" = ok ] || fail "migrated file damaged"
 [ "$(db=$old ids --where 'optimizer.lr=0.02')" = 2 ] || fail "old runs not filterable by parameter"
 "$sl" show 1 --db "$old" --json | python3 -c 'import json,sys; r=json.load(sys.stdin); assert r["params"]["train.epochs"] == 5 and len(r["metrics"]["loss"]) == 5' \

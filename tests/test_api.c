@@ -11,6 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <grp.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -475,6 +478,27 @@ static int final_cb(void *u, const char *name, int64_t step, double v)
     return 0;
 }
 
+/* The numeric environment as recorded: the keys a run of the command
+ * records on this machine (OpenBLAS and Linux: kernel, threads, CPU). */
+typedef struct envseen {
+    int n, library, kernel, threads, compiler;
+} envseen;
+
+static int env_cb(void *u, const char *key, const char *value)
+{
+    envseen *e = u;
+    assert_non_null(key);
+    assert_non_null(value);
+    assert_true(*value != '\0');
+    e->n++;
+    e->library += strcmp(key, "blas.library") == 0;
+    e->kernel += strcmp(key, "blas.kernel") == 0;
+    e->compiler += strcmp(key, "compiler") == 0;
+    if (strcmp(key, "blas.threads") == 0)
+        e->threads = atoi(value);
+    return 0;
+}
+
 static int plugin_cb(void *u, const char *name, const char *version,
                      const char *abi, const char *path, const char *sha256)
 {
@@ -589,6 +613,18 @@ static void test_curate_and_verify(void **state)
     int lif = 0;
     assert_int_equal(sl_rundb_plugins(db, a, plugin_cb, &lif), SL_OK);
     assert_int_equal(lif, 1);
+    /* the numeric environment, once per key, through rundb.h */
+    envseen env = {0};
+    assert_int_equal(sl_rundb_env(db, a, env_cb, &env), SL_OK);
+    assert_int_equal(env.library, 1);
+    assert_int_equal(env.compiler, 1);
+#if defined(HAVE_OPENBLAS_GET_CORENAME) && defined(HAVE_OPENBLAS_GET_NUM_THREADS)
+    assert_int_equal(env.kernel, 1);
+    assert_true(env.threads >= 1);
+#endif
+    assert_true(env.n >= 2);
+    assert_int_equal(sl_rundb_env(db, c + 100, env_cb, &env), SL_ENOTFOUND);
+    assert_int_equal(sl_rundb_env(db, a, NULL, NULL), SL_EINVAL);
 
     /* the keys of a listing and their values */
     const char *const where[] = {"optimizer.type=adam",
@@ -671,6 +707,83 @@ static void test_curate_and_verify(void **state)
     sl_rundb_close(db);
 }
 
+/* Issue 12, finding 9: a database in a directory this user may not write
+ * (SQLite's WAL needs its -shm beside it) opens read-only as an immutable
+ * file and says so in sl_rundb_notice; reads work, writes are refused.
+ * The checks run as nobody in a child when the test runs as root (root
+ * may write anywhere), else in this process. Returns 0 or which check
+ * failed. */
+static int readonly_checks(void)
+{
+    sl_rundb *db;
+    int64_t id = 0;
+    const sl_run_info *r;
+    int fail = 0;
+    if (sl_rundb_open(db_path, SL_RUNDB_READONLY, &db) != SL_OK)
+        fail = 1;
+    else if (strncmp(sl_rundb_notice(db), "read-only: ", 11) != 0 ||
+             !strstr(sl_rundb_notice(db), db_path))
+        fail = 2;
+    else if (*sl_rundb_errmsg(db))
+        fail = 3;
+    else if (sl_rundb_last(db, &id) != SL_OK || id < 1)
+        fail = 4;
+    else if (sl_rundb_run(db, id, &r) != SL_OK || !r->status)
+        fail = 5;
+    else if (sl_rundb_tag(db, id, "x") != SL_EINVAL)
+        fail = 6;
+    if (fail)
+        fprintf(stderr, "read-only check %d: %s\n", fail,
+                sl_rundb_errmsg(db));
+    sl_rundb_close(db);
+    if (fail)
+        return fail;
+    /* a read-write open (flags 0) falls back the same way; its writes
+     * fail with SQLite's reason */
+    if (sl_rundb_open(db_path, 0, &db) != SL_OK)
+        fail = 7;
+    else if (strncmp(sl_rundb_notice(db), "read-only: ", 11) != 0)
+        fail = 8;
+    else if (sl_rundb_tag(db, id, "x") != SL_EDB ||
+             !strstr(sl_rundb_errmsg(db), "readonly"))
+        fail = 9;
+    if (fail)
+        fprintf(stderr, "read-only check %d: %s\n", fail,
+                sl_rundb_errmsg(db));
+    sl_rundb_close(db);
+    return fail;
+}
+
+static void test_readonly_directory(void **state)
+{
+    (void)state;
+    run_with(short_run, 1, 0);
+    assert_int_equal(chmod(db_path, 0444), 0);
+    assert_int_equal(chmod(dir, 0555), 0);
+    int status;
+    if (geteuid() == 0) {
+        fflush(NULL);
+        pid_t pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+            if (setgroups(0, NULL) != 0 || setgid(65534) != 0 ||
+                setuid(65534) != 0)
+                _exit(77);
+            _exit(readonly_checks());
+        }
+        assert_int_equal(waitpid(pid, &status, 0), pid);
+        assert_true(WIFEXITED(status));
+        status = WEXITSTATUS(status);
+    } else {
+        status = readonly_checks();
+    }
+    chmod(dir, 0700);
+    chmod(db_path, 0644);
+    if (status == 77)
+        skip(); /* root that cannot become nobody */
+    assert_int_equal(status, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -679,6 +792,7 @@ int main(void)
         cmocka_unit_test(test_interrupt_and_hook_stop),
         cmocka_unit_test(test_rundb_open_errors),
         cmocka_unit_test(test_curate_and_verify),
+        cmocka_unit_test(test_readonly_directory),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

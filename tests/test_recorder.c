@@ -966,6 +966,29 @@ static void test_refuse_future_or_foreign(void **state)
     assert_non_null(strstr(err.msg, "newer"));
     assert_non_null(strstr(err.msg, want));
 
+    /* a negative schema version (no spikelab wrote it) once indexed the
+     * migrations out of bounds: refused, naming file and version, and the
+     * file left as it was (issue 12, finding 1) */
+    static const int negative[] = {-1, -7, -1000, -100000, INT32_MIN};
+    for (size_t i = 0; i < sizeof negative / sizeof *negative; i++) {
+        const char *neg = path_in(f, "negative.db");
+        unlink(neg);
+        assert_int_equal(sqlite3_open(neg, &h), SQLITE_OK);
+        snprintf(sql, sizeof sql, "PRAGMA user_version = %d;", negative[i]);
+        assert_int_equal(sqlite3_exec(h, sql, NULL, NULL, NULL), SQLITE_OK);
+        sqlite3_close(h);
+        assert_int_equal(sl__db_open(neg, &db, &err), SL_EDB);
+        assert_null(db);
+        snprintf(want, sizeof want, "version %d:", negative[i]);
+        assert_non_null(strstr(err.msg, neg));
+        assert_non_null(strstr(err.msg, want));
+        h = raw_open(neg);
+        assert_int_equal(raw_int(h, "PRAGMA user_version", 0), negative[i]);
+        assert_int_equal(raw_int(h, "SELECT count(*) FROM sqlite_master", 0),
+                         0);
+        sqlite3_close(h);
+    }
+
     /* another application's SQLite file: refused, and left untouched */
     const char *foreign = path_in(f, "foreign.db");
     assert_int_equal(sqlite3_open(foreign, &h), SQLITE_OK);
@@ -1398,6 +1421,14 @@ static void test_migrate_schema1(void **state)
     assert_non_null(m);
     assert_non_null(strstr(m, "spikelab " PACKAGE_VERSION " at "));
     free(m);
+    /* 2 → 3: the numeric environment's table, empty for the old runs
+     * (not recorded then: unknown, not assumed) */
+    m = raw_text(h, "SELECT value FROM meta WHERE key = 'migrated_2_to_3'", 0);
+    assert_non_null(m);
+    free(m);
+    assert_int_equal(raw_int(h, "SELECT count(*) FROM run_env", 0), 0);
+    assert_int_equal(raw_int(h, "SELECT count(*) FROM pragma_table_info("
+                                "'run_env')", 0), 3);
     /* params of the old runs, from their effective configs */
     assert_int_equal(raw_int(h, "SELECT count(DISTINCT run_id) FROM params",
                              0), 2);
@@ -1460,6 +1491,75 @@ static void test_migration_rolls_back(void **state)
                                 " name = 'params'", 0), 0);
     assert_int_equal(raw_int(h, "SELECT count(*) FROM pragma_table_info('runs')"
                                 " WHERE name = 'parent_id'", 0), 0);
+    sqlite3_close(h);
+}
+
+/* A full disk (issue 12, finding 5), as SQLite reports it: SQLITE_FULL,
+ * injected by PRAGMA max_page_count on the recorder's own connection (it
+ * holds for that connection only). Buffered metrics that cannot be
+ * written no longer keep the run 'running': it ends failed, saying why;
+ * when not even that fits, the message says the run stays 'running'
+ * until the next open on this host marks it interrupted. */
+static void full_disk(sl__db *db)
+{
+    sqlite3 *h = sl__db_sqlite(db);
+    char sql[80];
+    snprintf(sql, sizeof sql, "PRAGMA max_page_count = %lld",
+             (long long)raw_int(h, "PRAGMA page_count", 0));
+    assert_int_equal(sqlite3_exec(h, sql, NULL, NULL, NULL), SQLITE_OK);
+}
+
+static void test_full_disk(void **state)
+{
+    fx *f = *state;
+    sl__err err;
+    sl__err_clear(&err);
+    sl__db *db;
+    assert_int_equal(sl__db_open(f->db, &db, &err), SL_OK);
+    int64_t id = begin_run(db, "full", 1);
+    assert_int_equal(sl__db_metric(db, id, 1, "loss", 1.0, &err), SL_OK);
+    assert_int_equal(sl__db_flush(db, &err), SL_OK); /* committed: kept */
+    full_disk(db);
+    for (int i = 2; i <= 3000; i++)
+        assert_int_equal(sl__db_metric(db, id, i, "loss", i, &err), SL_OK);
+    assert_int_equal(sl__db_run_end(db, id, "finished", NULL, &err), SL_EDB);
+    assert_non_null(strstr(err.msg, f->db));
+    assert_non_null(strstr(err.msg, "database or disk is full"));
+    assert_non_null(strstr(err.msg, "the last 2999 metric values are lost "
+                                    "and run 1 is marked failed"));
+    sl__db_close(db);
+    sqlite3 *h = raw_open(f->db);
+    char *st = raw_text(h, "SELECT status FROM runs WHERE id = ?1", id);
+    char *e = raw_text(h, "SELECT error FROM runs WHERE id = ?1", id);
+    assert_string_equal(st, "failed");
+    assert_non_null(strstr(e, "the last 2999 metric values could not be "
+                              "written"));
+    assert_non_null(strstr(e, "database or disk is full"));
+    free(st);
+    free(e);
+    assert_int_equal(raw_int(h, "SELECT count(*) FROM metrics", 0), 1);
+    sqlite3_close(h);
+
+    /* not even the end fits (an error text of overflow pages) */
+    assert_int_equal(sl__db_open(f->db, &db, &err), SL_OK);
+    id = begin_run(db, "fuller", 2);
+    full_disk(db);
+    size_t big = 200000;
+    char *why = malloc(big + 1);
+    assert_non_null(why);
+    memset(why, 'x', big);
+    why[big] = '\0';
+    assert_int_equal(sl__db_run_end(db, id, "failed", why, &err), SL_EDB);
+    free(why);
+    assert_non_null(strstr(err.msg, "database or disk is full"));
+    assert_non_null(strstr(err.msg, "run 2 stays 'running' in the file until "
+                                    "the next spikelab on this host opens "
+                                    "it and marks it interrupted"));
+    sl__db_close(db);
+    h = raw_open(f->db);
+    st = raw_text(h, "SELECT status FROM runs WHERE id = ?1", id);
+    assert_string_equal(st, "running");
+    free(st);
     sqlite3_close(h);
 }
 
@@ -2214,6 +2314,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_migrate_schema1, setup, teardown),
         cmocka_unit_test_setup_teardown(test_migration_rolls_back, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_full_disk, setup, teardown),
         cmocka_unit_test_setup_teardown(test_params_flatten, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reap_killed_child, setup,
                                         teardown),

@@ -92,6 +92,11 @@ const char *sl_rundb_errmsg(const sl_rundb *db)
     return db ? db->err.msg : "out of memory";
 }
 
+const char *sl_rundb_notice(const sl_rundb *db)
+{
+    return db && db->db ? sl__db_notice(db->db) : "";
+}
+
 const char *sl_rundb_path(const sl_rundb *db)
 {
     return db ? db->path : NULL;
@@ -356,6 +361,14 @@ int sl_rundb_plugins(sl_rundb *db, int64_t run,
 {
     READER("sl_rundb_plugins")
     return sl__db_plugins(db->db, run, cb, user, &db->err);
+}
+
+int sl_rundb_env(sl_rundb *db, int64_t run,
+                 int (*cb)(void *user, const char *key, const char *value),
+                 void *user)
+{
+    READER("sl_rundb_env")
+    return sl__db_env(db->db, run, cb, user, &db->err);
 }
 
 int sl_rundb_artifact(sl_rundb *db, int64_t run, const char *name,

@@ -466,7 +466,16 @@ static int begin(run_state *r, sl_experiment *e, const sl_run_opts *o,
     };
     /* every default the run used, recorded beside the set values */
     meta.defaults = sl__config_defaults(r->exp->cfg, &meta.n_defaults);
-    rc = sl__db_run_begin(r->db, &meta, &r->run_id, err);
+    /* and what decides its bits besides (BLAS kernel, CPU, compiler), so
+     * a re-run elsewhere can say what changed */
+    char **env = NULL;
+    size_t n_env = 0;
+    rc = sl__numenv_collect(&env, &n_env, err);
+    meta.env = env;
+    meta.n_env = n_env;
+    if (!rc)
+        rc = sl__db_run_begin(r->db, &meta, &r->run_id, err);
+    sl__numenv_free(env, n_env);
     free(effective);
     if (!rc && (rc = record_plugins(r)))
         *err = r->err;
@@ -515,9 +524,16 @@ int sl_run(sl_session *s, sl_experiment *e, const sl_run_opts *o,
     if (rc) {
         /* a run row without its plugins is no record to trust: end it
          * (best effort) instead of leaving it 'running' */
-        if (r.run_id > 0)
-            sl__db_run_end(r.db, r.run_id, "failed", err.msg, NULL);
-        s->err = err;
+        sl__err end_err;
+        sl__err_clear(&end_err);
+        if (r.run_id > 0 &&
+            sl__db_run_end(r.db, r.run_id, "failed", err.msg, &end_err))
+            /* say that the run stays 'running' (a full disk) */
+            sl__fail(&s->err, rc, "%s (and recording the end of run %lld "
+                     "failed: %s)", err.msg, (long long)r.run_id,
+                     end_err.msg);
+        else
+            s->err = err;
         sl__db_close(r.db);
         s->stop = 0;
         return rc;
@@ -577,9 +593,17 @@ int sl_run(sl_session *s, sl_experiment *e, const sl_run_opts *o,
     int traces = HAS(sl_run_opts, o, traces) && o->traces;
     if (!rc && (traces || any_record))
         rc = store_traces(&r, traces, &err);
-    /* a database error inside a hook surfaces as the hook's status */
-    if (r.err.code && !err.code)
+    /* a database error inside a hook (a full disk: SQLITE_FULL) is the
+     * cause; the engine only knows that a hook stopped it ("stopped at
+     * epoch N"), so the cause comes first and the engine's words after it
+     * (issue 12, finding 5) */
+    if (r.err.code && err.code && strcmp(r.err.msg, err.msg) != 0) {
+        sl__err both = r.err;
+        sl__fail(&both, r.err.code, "%s (%s)", r.err.msg, err.msg);
+        err = both;
+    } else if (r.err.code) {
         err = r.err;
+    }
     if (rc && !err.code)
         sl__fail(&err, rc, "%s", sl_strerror(rc));
     const char *status = rc == SL_OK      ? "finished"

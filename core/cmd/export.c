@@ -24,6 +24,7 @@
 #include "cmd/args.h"
 #include "cmd/cmd.h"
 #include "cmd/out.h"
+#include "util/file.h"
 
 /* ---- export ---------------------------------------------------------------- */
 
@@ -248,7 +249,7 @@ static int art_add(void *user, const sl_artifact_info *a)
 }
 
 /* 0, -1 after a database error (message on db), -2 after reporting a
- * failure of our own. */
+ * failure of our own, -3 after refusing a file that is the database. */
 static int export_artifacts(sl_rundb *db, const char *dir, const int64_t *ids,
                             int n)
 {
@@ -281,16 +282,17 @@ static int export_artifacts(sl_rundb *db, const char *dir, const int64_t *ids,
                 break;
             }
             snprintf(path, len, "%s/%lld/%s", dir, (long long)ids[k], name);
-            FILE *f = NULL;
-            if (make_parents(path) != 0 || !(f = fopen(path, "wb")) ||
-                (size && fwrite(data, 1, size, f) != size)) {
+            sl__err e;
+            /* never onto the database, never a half-written file under
+             * the final name (issue 12, findings 4 and 7) */
+            if (sl__cli_check_output("export", db, path)) {
+                bad = 2;
+            } else if (make_parents(path) != 0) {
                 fprintf(stderr, "spikelab export: %s: %s\n", path,
                         strerror(errno));
                 bad = 1;
-            }
-            if (f && fclose(f) != 0 && !bad) {
-                fprintf(stderr, "spikelab export: %s: %s\n", path,
-                        strerror(errno));
+            } else if (sl__file_write_atomic(path, data, size, &e)) {
+                fprintf(stderr, "spikelab export: %s\n", e.msg);
                 bad = 1;
             }
             if (!bad) {
@@ -302,7 +304,7 @@ static int export_artifacts(sl_rundb *db, const char *dir, const int64_t *ids,
         arts_free(&l);
     }
     if (bad)
-        return -2;
+        return bad == 2 ? -3 : -2;
     if (rc == SL_ENOMEM) {
         fprintf(stderr, "spikelab export: out of memory\n");
         return -2;
@@ -349,26 +351,42 @@ int sl__cmd_export(int argc, char **argv)
             fprintf(stderr, "spikelab export: %s\n", sl_rundb_errmsg(db));
         } else if (sl__cli_check_ids("export", db, ids, o.n_pos) == 0) {
             FILE *f = stdout;
+            sl__afile af = {0};
+            sl__err e;
             int r;
             if (o.artifacts) {
                 r = export_artifacts(db, o.artifacts, ids, o.n_pos);
-            } else if (o.output && !(f = fopen(o.output, "w"))) {
-                fprintf(stderr, "spikelab export: %s: %s\n", o.output,
-                        strerror(errno));
+            } else if (o.output &&
+                       sl__cli_check_output("export", db, o.output)) {
+                r = -3;
+            } else if (o.output && sl__afile_open(&af, o.output, &e)) {
+                fprintf(stderr, "spikelab export: %s\n", e.msg);
                 r = -2;
             } else {
+                /* -o: a temporary file renamed into place when complete,
+                 * so a failure or a kill leaves the previous file */
+                if (o.output)
+                    f = af.f;
+                errno = 0;
                 r = o.format && strcmp(o.format, "json") == 0
                         ? export_json(db, f, ids, o.n_pos)
                         : export_csv(db, f, ids, o.n_pos);
-                if (f != stdout && fclose(f) != 0 && r == 0) {
-                    fprintf(stderr, "spikelab export: %s: %s\n", o.output,
-                            strerror(errno));
+                int werr = errno;
+                if (o.output && r != 0) {
+                    if (r == -2) /* the JSON writer met a write error */
+                        fprintf(stderr, "spikelab export: %s: write error: "
+                                "%s (the previous file, if any, is left as "
+                                "it was)\n", o.output,
+                                strerror(werr ? werr : EIO));
+                    sl__afile_abort(&af);
+                } else if (o.output && sl__afile_commit(&af, &e)) {
+                    fprintf(stderr, "spikelab export: %s\n", e.msg);
                     r = -2;
                 }
             }
             if (r == -1)
                 fprintf(stderr, "spikelab export: %s\n", sl_rundb_errmsg(db));
-            status = r != 0;
+            status = r == -3 ? 2 : r != 0;
         }
         sl_rundb_close(db);
     }

@@ -258,14 +258,23 @@ int sl__cmd_export_device(int argc, char **argv)
         snprintf(def, sizeof def, "%s-run-%lld%s%s", sl__export_type(&exp),
                  (long long)id, *ext ? "." : "", ext);
         const char *path = out ? out : def;
-        printf("run %lld (%s): device configuration -> %s\n", (long long)id,
-               exp.name, path);
-        rc = sl__export_write(&exp, path, stdout, &err);
-        if (rc)
-            fprintf(stderr, "spikelab export-device: run %lld: %s\n",
-                    (long long)id, err.msg);
-        else
-            status = 0;
+        /* never onto the database (issue 12, finding 4); the file itself
+         * is written beside its name and renamed when complete
+         * (sl__export_write, finding 7) */
+        int refused = sl__cli_check_output("export-device", db, path);
+        if (refused) {
+            status = refused;
+            rc = SL_EINVAL;
+        } else {
+            printf("run %lld (%s): device configuration -> %s\n",
+                   (long long)id, exp.name, path);
+            rc = sl__export_write(&exp, path, stdout, &err);
+            if (rc)
+                fprintf(stderr, "spikelab export-device: run %lld: %s\n",
+                        (long long)id, err.msg);
+            else
+                status = 0;
+        }
         if (rc == SL_OK && evaluate) {
             int same = 0;
             lookup lk = {db, id, NULL, 0.0, 0};

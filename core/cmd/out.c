@@ -11,6 +11,7 @@
 #include "spikelab/abi.h"
 #include "spikelab/rundb.h"
 #include "cmd/out.h"
+#include "util/file.h"
 
 /* ---- options ----------------------------------------------------------- */
 
@@ -63,8 +64,13 @@ int sl__cli_open(const char *cmd, const char *dbpath, sl_rundb **db)
 {
     const char *path = sl_rundb_default_path(dbpath);
     int rc = sl_rundb_open(path, 0, db);
-    if (rc == SL_OK)
+    if (rc == SL_OK) {
+        /* e.g. read as immutable: the directory is not writable */
+        if (*sl_rundb_notice(*db))
+            fprintf(stderr, "spikelab %s: note: %s\n", cmd,
+                    sl_rundb_notice(*db));
         return 0;
+    }
     if (rc == SL_ENOTFOUND)
         fprintf(stderr,
                 "spikelab %s: no run database at %s (give --db PATH or set "
@@ -75,6 +81,32 @@ int sl__cli_open(const char *cmd, const char *dbpath, sl_rundb **db)
     sl_rundb_close(*db);
     *db = NULL;
     return 1;
+}
+
+int sl__cli_check_output(const char *cmd, sl_rundb *db, const char *path)
+{
+    static const char *const suffix[] = {"", "-wal", "-shm", "-journal"};
+    const char *dbpath = sl_rundb_path(db);
+    /* SQLite names its files after the database's real path (a database
+     * opened through a link has its -wal beside the target) */
+    char *real = realpath(dbpath, NULL);
+    const char *base = real ? real : dbpath;
+    size_t len = strlen(base) + 16;
+    char *name = malloc(len);
+    int hit = -1;
+    for (size_t i = 0; name && hit < 0 && i < 4; i++) {
+        snprintf(name, len, "%s%s", base, suffix[i]);
+        if (sl__file_same(path, name))
+            hit = (int)i;
+    }
+    free(name);
+    free(real);
+    if (hit < 0)
+        return 0;
+    fprintf(stderr, "spikelab %s: refusing to write %s: it is the %s%srun "
+            "database %s; nothing written\n", cmd, path,
+            hit ? suffix[hit] : "", hit ? " file of the " : "", dbpath);
+    return 2;
 }
 
 int sl__cli_resolve_last(const char *cmd, sl_rundb *db, int64_t *id)
@@ -542,4 +574,23 @@ const char *sl__cli_tags_cell(const sl__strv *tags, char *buf, size_t len)
 char *sl__cli_strdup_or_null(const char *s)
 {
     return s ? strdup(s) : NULL;
+}
+
+const char *sl__cli_env_label(const char *key)
+{
+    static const char *const label[][2] = {
+        {"blas.library", "BLAS library"},
+        {"blas.build", "BLAS build"},
+        {"blas.kernel", "BLAS kernel"},
+        {"blas.threads", "BLAS threads"},
+        {"cpu.model", "CPU model"},
+        {"cpu.simd", "CPU vector extensions"},
+        {"cpu.flags_sha256", "CPU flags (SHA-256)"},
+        {"compiler", "compiler"},
+        {"compiler.flags", "compiler flags"},
+    };
+    for (size_t i = 0; key && i < sizeof label / sizeof *label; i++)
+        if (strcmp(key, label[i][0]) == 0)
+            return label[i][1];
+    return key ? key : "";
 }

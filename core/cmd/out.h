@@ -37,6 +37,13 @@ int sl__cli_parse_id(const char *cmd, const char *text, int64_t *id);
  * read-write, never creating it. Returns 0 with *db owned by the caller
  * (sl_rundb_close), or 1 after reporting why not (*db NULL then). */
 int sl__cli_open(const char *cmd, const char *dbpath, sl_rundb **db);
+/* Refuse to write `path` when it is the run database of db or one of
+ * SQLite's files beside it (-wal, -shm, -journal), compared by inode
+ * (util/file.h: sl__file_same), so "./runs.db", a symbolic link to it or
+ * another spelling of its directory are caught too (issue 12, finding 4:
+ * `export -o runs.db` truncated the database). Returns 0, or 2 after
+ * saying so: a wrong argument, nothing written. */
+int sl__cli_check_output(const char *cmd, sl_rundb *db, const char *path);
 /* Turn *id 0 ("last") into the newest run's id. Returns 0, or 1 after
  * reporting that the database has no runs (or its error). */
 int sl__cli_resolve_last(const char *cmd, sl_rundb *db, int64_t *id);
@@ -122,6 +129,10 @@ int sl__cli_json_params(sl__json *w, sl_rundb *db, int64_t run);
 int sl__cli_json_metrics(sl__json *w, sl_rundb *db, int64_t run);
 int sl__cli_json_results(sl__json *w, sl_rundb *db, int64_t run,
                          int with_texts);
+
+/* The words for a key of the numeric environment (sl_rundb_env):
+ * "blas.kernel" → "BLAS kernel"; an unknown key is its own label. */
+const char *sl__cli_env_label(const char *key);
 
 /* The metric names `runs` and `show` show as the run's loss, in order of
  * preference. */

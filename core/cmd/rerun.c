@@ -12,7 +12,10 @@
  * given now) and its parent (runs.parent_id). When it has finished, its
  * metrics, results and trained parameters are compared bit for bit with
  * the parent's and the verdict is stored (sl_rundb_verify_rerun) and
- * printed.
+ * printed, followed by what changed in the numeric environment (the
+ * BLAS kernel OpenBLAS chose, the CPU, the compiler: sl_rundb_env) since
+ * the parent was recorded: on another kind of machine the bits differ,
+ * and this says why.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,7 +34,9 @@ static const char rerun_usage[] =
     "same seed), recorded as a new run that names ID as the run it\n"
     "reproduces. Afterwards its metrics, results and trained parameters are\n"
     "compared with ID's bit for bit, and the verdict is printed and stored\n"
-    "(`spikelab show` and `runs --json` show it).\n"
+    "(`spikelab show` and `runs --json` show it), with what of the numeric\n"
+    "environment (BLAS library, kernel and threads, CPU, compiler) changed\n"
+    "since ID was recorded.\n"
     "\n"
     "key=value overrides change the re-run (then differences are expected).\n"
     "\n"
@@ -99,6 +104,95 @@ out:
     return rc ? 1 : 0;
 }
 
+/* A run's numeric environment: keys and values in the order recorded. */
+typedef struct envl {
+    sl__strv k, v;
+} envl;
+
+static int env_add(void *user, const char *key, const char *value)
+{
+    envl *e = user;
+    int rc = sl__strv_add(&e->k, key);
+    return rc ? rc : sl__strv_add(&e->v, value);
+}
+
+static const char *env_get(const envl *e, const char *key)
+{
+    for (size_t i = 0; i < e->k.n && i < e->v.n; i++)
+        if (strcmp(e->k.v[i], key) == 0)
+            return e->v.v[i];
+    return NULL;
+}
+
+/* What changed in the numeric environment from the parent's (was) to the
+ * re-run's (now): how many keys; with print, each as "  LABEL: X
+ * (recorded) vs Y (now)". */
+static size_t env_changes(const envl *was, const envl *now, int print)
+{
+    size_t n = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        const envl *a = pass ? now : was, *b = pass ? was : now;
+        for (size_t i = 0; i < a->k.n && i < a->v.n; i++) {
+            const char *other = env_get(b, a->k.v[i]);
+            if (pass && other)
+                continue; /* seen in the first pass */
+            if (other && strcmp(other, a->v.v[i]) == 0)
+                continue;
+            n++;
+            if (!print)
+                continue;
+            printf("  %s: ", sl__cli_env_label(a->k.v[i]));
+            sl__cli_put_clean(stdout, pass ? "-" : a->v.v[i]);
+            printf(" (recorded) vs ");
+            sl__cli_put_clean(stdout, pass ? a->v.v[i] : other ? other : "-");
+            printf(" (now)\n");
+        }
+    }
+    return n;
+}
+
+/* After the verdict: what of the numeric environment changed (issue 12:
+ * OpenBLAS picks its kernel per CPU, so the same configuration and seed
+ * give other bits on another kind of machine). 0, or -1 after a
+ * database error (message on db). */
+static int explain_env(sl_rundb *db, int64_t parent_id, int64_t run_id,
+                       int identical)
+{
+    envl was = {0}, now = {0};
+    int rc = sl_rundb_env(db, parent_id, env_add, &was);
+    if (!rc)
+        rc = sl_rundb_env(db, run_id, env_add, &now);
+    if (rc) {
+        sl__strv_free(&was.k), sl__strv_free(&was.v);
+        sl__strv_free(&now.k), sl__strv_free(&now.v);
+        return -1;
+    }
+    if (was.k.n == 0 && !identical) {
+        printf("run %lld recorded no numeric environment (recorded before "
+               "spikelab kept it): whether BLAS, CPU or compiler changed "
+               "cannot be told\n", (long long)parent_id);
+    } else if (was.k.n > 0) {
+        size_t n = env_changes(&was, &now, 0);
+        if (n && identical)
+            printf("note: the numeric environment differs from run %lld's, "
+                   "yet the results are bit-identical:\n",
+                   (long long)parent_id);
+        else if (n)
+            printf("the numeric environment changed since run %lld (what "
+                   "decides the bits besides configuration and seed):\n",
+                   (long long)parent_id);
+        else if (!identical)
+            printf("the numeric environment is as run %lld recorded it "
+                   "(BLAS library, build, kernel and threads, CPU, "
+                   "compiler): the difference has another cause\n",
+                   (long long)parent_id);
+        env_changes(&was, &now, 1);
+    }
+    sl__strv_free(&was.k), sl__strv_free(&was.v);
+    sl__strv_free(&now.k), sl__strv_free(&now.v);
+    return 0;
+}
+
 /* Compare, store and print the verdict; returns the exit status. */
 static int verdict(const char *dbpath, int64_t parent_id, int64_t run_id,
                    const parent *p, int n_extra)
@@ -108,9 +202,10 @@ static int verdict(const char *dbpath, int64_t parent_id, int64_t run_id,
         return 1;
     sl_run_diff d = {.struct_size = sizeof d};
     int status = 1;
+    int judged = 0;
     if (sl_rundb_verify_rerun(db, run_id, &d) != SL_OK) {
         fprintf(stderr, "spikelab rerun: %s\n", sl_rundb_errmsg(db));
-    } else if (d.identical) {
+    } else if ((judged = 1) && d.identical) {
         printf("run %lld reproduces run %lld: bit-identical (%lld metric "
                "values, %lld results, %lld parameter tensors)\n",
                (long long)run_id, (long long)parent_id,
@@ -126,6 +221,12 @@ static int verdict(const char *dbpath, int64_t parent_id, int64_t run_id,
         if (n_extra)
             printf("(expected: the re-run has overrides of its own)\n");
         status = n_extra ? 0 : 1;
+    }
+    if (judged) {
+        if (explain_env(db, parent_id, run_id, d.identical) != 0) {
+            fprintf(stderr, "spikelab rerun: %s\n", sl_rundb_errmsg(db));
+            status = 1;
+        }
     }
     sl_rundb_close(db);
     return status;

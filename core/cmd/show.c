@@ -17,7 +17,8 @@
 static const char show_usage[] =
     "Usage: spikelab show ID [--db PATH] [--json | --config]\n"
     "Show everything recorded about run ID (a number, or 'last'): status,\n"
-    "times, host, versions, plugins with their file hashes, tags and note,\n"
+    "times, host, versions, plugins with their file hashes, the numeric\n"
+    "environment (BLAS and its kernel, CPU, compiler), tags and note,\n"
     "the parameters (the effective configuration, flattened), metrics with a\n"
     "text plot of the loss, results and stored artifacts.\n"
     "\n"
@@ -41,6 +42,13 @@ static int json_plugin(void *user, const char *name, const char *version,
         sl__json_string(user, v[i]);
     }
     sl__json_object_end(user);
+    return 0;
+}
+
+static int json_env(void *user, const char *key, const char *value)
+{
+    sl__json_key(user, key);
+    sl__json_string(user, value);
     return 0;
 }
 
@@ -81,6 +89,14 @@ static int show_json(sl_rundb *db, const sl_run_info *r,
     if (sl_rundb_plugins(db, r->id, json_plugin, &w))
         return -1;
     sl__json_array_end(&w);
+
+    /* what decides the bits besides config and seed; {} for runs
+     * recorded before it was kept */
+    sl__json_key(&w, "env");
+    sl__json_object_begin(&w);
+    if (sl_rundb_env(db, r->id, json_env, &w))
+        return -1;
+    sl__json_object_end(&w);
 
     sl__json_key(&w, "config");
     sl__json_string(&w, r->config_effective);
@@ -273,6 +289,12 @@ static int plugin_row(void *user, const char *name, const char *version,
     return 0;
 }
 
+static int env_row(void *user, const char *key, const char *value)
+{
+    sl__table_row(user, key, value);
+    return 0;
+}
+
 static int result_row(void *user, const char *name, double v,
                       const char *text)
 {
@@ -350,6 +372,18 @@ static int show_text(sl_rundb *db, const sl_run_info *r,
         sl__table_print(&t, stdout, "  ");
     }
     sl__table_free(&t);
+    if (rc != SL_OK)
+        return -1;
+
+    sl__table et = {.ncol = 2, .head = {"KEY", "VALUE"},
+                    .align = {'l', 'l'}};
+    rc = sl_rundb_env(db, id, env_row, &et);
+    if (rc == SL_OK && et.nrows) {
+        printf("\nnumeric environment (decides the bits besides config and "
+               "seed)\n");
+        sl__table_print(&et, stdout, "  ");
+    }
+    sl__table_free(&et);
     if (rc != SL_OK || show_text_params(db, id) != 0 ||
         show_text_metrics(db, id) != 0 || show_loss_plot(db, id) != 0)
         return -1;

@@ -1,5 +1,5 @@
-/* core/db/db.c — the run database (see db.h for the schema and
- * the concurrency contract).
+/* core/db/db.c — the run database's writes, schema and migrations (see
+ * db.h for the schema and the concurrency contract).
  *
  * Every value reaches SQLite as a bound parameter; the only SQL text built
  * here is constant. Statements are prepared once per handle and reset
@@ -39,6 +39,7 @@ enum {
     ST_RUN_END,
     ST_RUN_STATUS,
     ST_PARAM_INSERT,
+    ST_ENV_INSERT,
     ST_COUNT
 };
 
@@ -68,6 +69,8 @@ static const char *const st_sql[ST_COUNT] = {
     [ST_PARAM_INSERT] =
         "INSERT OR REPLACE INTO params(run_id, key, alias, type, value_text,"
         " value_num) VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
+    [ST_ENV_INSERT] =
+        "INSERT OR REPLACE INTO run_env(run_id, key, value) VALUES(?1, ?2, ?3)",
 };
 
 /* Schema 1 exactly as spikelab 0.1.0 created it. Never change it: a new
@@ -137,6 +140,13 @@ static const char migrate_1_2_sql[] =
     " PRIMARY KEY (run_id, tag));"
     "CREATE INDEX tags_tag ON tags(tag);";
 
+/* Schema 2 → 3: the numeric environment of each run (see db.h). */
+static const char migrate_2_3_sql[] =
+    "CREATE TABLE run_env ("
+    " run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+    " key TEXT NOT NULL, value TEXT NOT NULL,"
+    " PRIMARY KEY (run_id, key));";
+
 /* One buffered metric; the name is an index into the handle's interned
  * names so buffering costs no allocation per value. */
 typedef struct metric_rec {
@@ -157,6 +167,7 @@ struct sl__db {
     double buf_since;     /* wall time of the oldest buffered metric */
     char **names;
     size_t n_names, cap_names, last_name;
+    char notice[512];     /* how it was opened when not as asked, or "" */
 };
 
 static double now_unix(void)
@@ -258,11 +269,22 @@ static int check_version(sl__db *db, int64_t version, int64_t app_id,
                         "%s: an SQLite database of another application "
                         "(application_id 0x%llx), not a spikelab run database",
                         db->path, (unsigned long long)app_id);
+    /* user_version is any 32-bit integer a file claims; it indexes the
+     * migrations below, so everything outside 0..SL__DB_SCHEMA_VERSION is
+     * refused here, before anything reads or writes by it (a negative one
+     * once indexed migrations[] out of bounds: issue 12, finding 1) */
+    if (version < 0)
+        return sl__fail(err, SL_EDB,
+                        "%s: run database schema version %lld: not a "
+                        "version spikelab ever wrote (1 to %d); the file is "
+                        "damaged or not a spikelab run database, and is left "
+                        "as it is",
+                        db->path, (long long)version, SL__DB_SCHEMA_VERSION);
     if (version > SL__DB_SCHEMA_VERSION)
         return sl__fail(err, SL_EDB,
-                        "%s: run database schema version %lld is newer than "
-                        "this spikelab (%s) understands (%d); use a newer "
-                        "spikelab to read it",
+                        "%s: run database schema version %lld was written by "
+                        "a newer spikelab: this one (%s) understands "
+                        "versions up to %d; use a newer spikelab to read it",
                         db->path, (long long)version, PACKAGE_VERSION,
                         SL__DB_SCHEMA_VERSION);
     if (version > 0 && app_id != SL__DB_APP_ID)
@@ -290,6 +312,24 @@ static int store_params(sl__db *db, int64_t run, const sl__kv *kv, size_t n,
         else
             sqlite3_bind_null(s, 6);
         int ret = step_done(db, s, err, "recording the parameters");
+        if (ret)
+            return ret;
+    }
+    return SL_OK;
+}
+
+/* The numeric environment: n key/value pairs. */
+static int store_env(sl__db *db, int64_t run, char *const *env, size_t n,
+                     sl__err *err)
+{
+    for (size_t i = 0; env && i < n; i++) {
+        sqlite3_stmt *s = stmt(db, ST_ENV_INSERT, err);
+        if (!s)
+            return SL_EDB;
+        sqlite3_bind_int64(s, 1, run);
+        bind_text(s, 2, env[2 * i]);
+        bind_text(s, 3, env[2 * i + 1]);
+        int ret = step_done(db, s, err, "recording the numeric environment");
         if (ret)
             return ret;
     }
@@ -351,6 +391,7 @@ typedef struct migration {
 } migration;
 static const migration migrations[] = {
     {migrate_1_2_sql, fill_params_1_2},
+    {migrate_2_3_sql, NULL},
 };
 _Static_assert(sizeof migrations / sizeof *migrations ==
                    SL__DB_SCHEMA_VERSION - 1,
@@ -423,6 +464,12 @@ static int upgrade_schema(sl__db *db, sl__err *err)
         }
     }
     for (; version < SL__DB_SCHEMA_VERSION; version++) {
+        /* check_version bounded it; never index by an unchecked number */
+        if (version < 1) {
+            ret = sl__fail(err, SL_EDB, "%s: no migration from schema "
+                           "version %lld", db->path, (long long)version);
+            goto fail;
+        }
         const migration *m = &migrations[version - 1];
         if ((ret = exec(db, m->sql, err)) || (m->fill && (ret = m->fill(db, err))))
             goto fail;
@@ -441,6 +488,93 @@ fail:
         db->st[i] = NULL;
     }
     return ret;
+}
+
+/* TEST ONLY: SPIKELAB_TEST_DB_MAX_PAGES=N lets this connection grow the
+ * file by at most N pages beyond its size now (PRAGMA max_page_count,
+ * which holds for this connection only), so writes past that fail with
+ * SQLITE_FULL, the code a full disk gives, and tests/harden_db.sh can
+ * fill "the disk" without root or a small file system (issue 12, finding
+ * 5). Unset, as in every real use, it does nothing. */
+static int test_full_disk(sl__db *db, sl__err *err)
+{
+    const char *env = getenv("SPIKELAB_TEST_DB_MAX_PAGES");
+    if (!env || !*env)
+        return SL_OK;
+    int64_t pages = 0;
+    int ret = pragma_int(db, "PRAGMA page_count", &pages, err);
+    if (ret)
+        return ret;
+    char sql[96];
+    snprintf(sql, sizeof sql, "PRAGMA max_page_count = %lld",
+             (long long)pages + strtoll(env, NULL, 10));
+    return exec(db, sql, err);
+}
+
+/* Did the first read fail because SQLite could not
+ * create or write the WAL's shared-memory file (-shm) beside the
+ * database: a directory the user may not write (READONLY_DIRECTORY), or a
+ * -shm that cannot be opened (READONLY_CANTINIT, CANTOPEN)? */
+static int cannot_share(sl__db *db)
+{
+    int code = sqlite3_extended_errcode(db->h) & 0xff;
+    return code == SQLITE_READONLY || code == SQLITE_CANTOPEN;
+}
+
+/* Reopen the file immutable (URI ?immutable=1): SQLite then takes no
+ * locks and needs no -shm, so a database in a directory nobody may write
+ * can still be read (issue 12, finding 9). Immutable means nothing else
+ * may write the file meanwhile, which holds where nobody may write; a
+ * -wal file left beside it (a writer killed before the directory became
+ * read-only) is not read, and the notice says so. */
+static int open_immutable(sl__db *db, sl__err *err)
+{
+    /* the path percent-encoded for the URI (RFC 3986 unreserved and '/'
+     * kept) */
+    size_t n = strlen(db->path);
+    char *uri = malloc(3 * n + 32);
+    if (!uri)
+        return sl__fail(err, SL_ENOMEM, "%s: out of memory", db->path);
+    char *u = uri + sprintf(uri, "file:");
+    for (const unsigned char *p = (const unsigned char *)db->path; *p; p++) {
+        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+            (*p >= '0' && *p <= '9') || strchr("/-._~", *p))
+            *u++ = (char)*p;
+        else
+            u += sprintf(u, "%%%02X", *p);
+    }
+    strcpy(u, "?immutable=1");
+    sqlite3_close(db->h);
+    db->h = NULL;
+    int rc = sqlite3_open_v2(uri, &db->h,
+                             SQLITE_OPEN_READONLY | SQLITE_OPEN_URI |
+                                 SQLITE_OPEN_NOMUTEX,
+                             NULL);
+    free(uri);
+    if (rc != SQLITE_OK)
+        return sl__fail(err, SL_EDB, "%s: cannot open the run database "
+                        "read-only: %s", db->path,
+                        db->h ? sqlite3_errmsg(db->h) : "out of memory");
+    sqlite3_extended_result_codes(db->h, 1);
+    db->readonly = 1;
+    char wal[4200];
+    struct stat st;
+    snprintf(wal, sizeof wal, "%s-wal", db->path);
+    int stale = stat(wal, &st) == 0 && st.st_size > 0;
+    snprintf(db->notice, sizeof db->notice,
+             "read-only: %s is in a directory this user may not write (no "
+             "room for SQLite's -shm file), so it is read as an unchanging "
+             "file, without locks%s",
+             db->path,
+             stale ? "; the changes in its -wal file, not yet in the "
+                     "database file, are not seen"
+                   : "");
+    return SL_OK;
+}
+
+const char *sl__db_notice(const sl__db *db)
+{
+    return db ? db->notice : "";
 }
 
 static void db_free(sl__db *db)
@@ -495,8 +629,16 @@ int sl__db_open_ex(const char *path, unsigned flags, sl__db **out,
 
     /* The first read: a file that is not SQLite fails here. */
     int64_t version = 0, app_id = 0;
-    if ((ret = pragma_int(db, "PRAGMA user_version", &version, err)) ||
-        (ret = pragma_int(db, "PRAGMA application_id", &app_id, err)) ||
+    ret = pragma_int(db, "PRAGMA user_version", &version, err);
+    /* not for a writer that may create the file (`run`): it needs write
+     * access and is better told at once */
+    if (ret && (flags & (SL__DB_MUST_EXIST | SL__DB_READONLY)) &&
+        cannot_share(db) &&
+        (ret = open_immutable(db, err)) == SL_OK) {
+        sl__err_clear(err); /* the first read's failure is handled */
+        ret = pragma_int(db, "PRAGMA user_version", &version, err);
+    }
+    if (ret || (ret = pragma_int(db, "PRAGMA application_id", &app_id, err)) ||
         (ret = check_version(db, version, app_id, err)))
         goto fail;
 
@@ -528,6 +670,8 @@ int sl__db_open_ex(const char *path, unsigned flags, sl__db **out,
             goto fail;
     }
     if ((ret = exec(db, "PRAGMA foreign_keys = ON", err)))
+        goto fail;
+    if (!db->readonly && (ret = test_full_disk(db, err)))
         goto fail;
     /* best effort: a busy file must not stop a run from being recorded,
      * and the next invocation will try again */
@@ -635,6 +779,7 @@ int sl__db_run_begin(sl__db *db, const sl__run_meta *meta, int64_t *run_id,
     if ((ret = store_params(db, id, kv, n_kv, err)) ||
         (ret = store_defaults(db, id, kv, n_kv, meta->defaults,
                               meta->n_defaults, err)) ||
+        (ret = store_env(db, id, meta->env, meta->n_env, err)) ||
         (ret = exec(db, "COMMIT", err)))
         goto fail;
     sl__kv_free(kv, n_kv);
@@ -947,7 +1092,48 @@ int sl__db_run_end(sl__db *db, int64_t run, const char *status,
     if (r == 0)
         return sl__fail(err, SL_EINVAL, "%s: run %lld has already ended (%s)",
                         db->path, (long long)run, st);
+    sl__err local;
+    if (!err)
+        err = &local;
+    size_t n_buf = db->n_buf;
     int ret = commit_pending(db, run, status, error, err);
+    if (ret == SL_EDB && n_buf > 0 && db->n_buf == 0) {
+        /* The buffered metrics could not be written and were dropped (a
+         * full disk: SQLITE_FULL). End the run without them, as failed
+         * and saying why, rather than leave it 'running': the end is one
+         * small update that may still fit (issue 12, finding 5). */
+        size_t len = strlen(err->msg) + (error ? strlen(error) : 0) + 128;
+        char *why = malloc(len);
+        char first[sizeof err->msg];
+        snprintf(first, sizeof first, "%s", err->msg);
+        if (why) {
+            snprintf(why, len, "%s%sthe last %zu metric values could not "
+                     "be written: %s", error ? error : "", error ? "; " : "",
+                     n_buf, first);
+            sl__err e2;
+            if (commit_pending(db, run, "failed", why, &e2) == SL_OK) {
+                db->active_run = db->active_run == run ? 0 : db->active_run;
+                db->checked_run = db->checked_run == run ? 0
+                                                         : db->checked_run;
+                free(why);
+                return sl__fail(err, SL_EDB, "%s; the last %zu metric values "
+                                "are lost and run %lld is marked failed",
+                                first, n_buf, (long long)run);
+            }
+            free(why);
+        }
+        ret = SL_EDB;
+    }
+    if (ret == SL_EDB) {
+        /* not even the end could be written: a process on this host that
+         * opens the file later sees this one gone and marks the run
+         * interrupted (sl__db_reap) */
+        char first[sizeof err->msg];
+        snprintf(first, sizeof first, "%s", err->msg);
+        return sl__fail(err, SL_EDB, "%s; run %lld stays 'running' in the "
+                        "file until the next spikelab on this host opens it "
+                        "and marks it interrupted", first, (long long)run);
+    }
     if (ret == SL_OK) {
         if (db->active_run == run)
             db->active_run = 0;

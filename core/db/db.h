@@ -3,7 +3,7 @@
  *
  * One SQLite file holds every run. PRAGMA application_id = 0x534C4142
  * ("SLAB") marks it as spikelab's; PRAGMA user_version is the schema
- * version, SL__DB_SCHEMA_VERSION (2):
+ * version, SL__DB_SCHEMA_VERSION (3):
  *
  *   meta(key PRIMARY KEY, value)   format marker, creating version,
  *        "migrated_N_to_M" = "spikelab VERSION at UNIXTIME" per migration
@@ -27,6 +27,14 @@
  *   tags(run_id, tag, created_at)  schema 2; PRIMARY KEY (run_id, tag)
  *   run_plugins(run_id, name, version, abi, path, sha256 of the file at
  *        path when it could be read, else NULL)
+ *   run_env(run_id, key, value)   schema 3: the numeric environment the
+ *        run ran in (engine/numenv.h: BLAS library, build, kernel and
+ *        threads, CPU model and vector extensions, compiler and flags),
+ *        one row per key, PRIMARY KEY (run_id, key), read in the order
+ *        recorded. A table of keys rather than columns of runs: what
+ *        decides the bits grows (a portable mode, plugins' compilers)
+ *        without another migration; and not params, which are the
+ *        configuration a user chose and filters and `compare` treat so.
  *   metrics(run_id, step, name, value, wall_time)   index (run_id,name,step)
  *   results(run_id, name, value, text)   one row per (run_id, name): a
  *        result written again replaces the earlier one
@@ -46,9 +54,12 @@
  * it in place, in one transaction (all or nothing): each step N→N+1 runs
  * in order and user_version is set last. Step 1→2 adds the columns and
  * tables marked "schema 2" and fills params from the stored effective
- * configuration of every existing run. A new file is created as schema 1
+ * configuration of every existing run; step 2→3 adds run_env (runs
+ * recorded before have no environment: unknown, not assumed). A new file is created as schema 1
  * and then migrated, so every database takes the same path. A file of a
- * newer schema is refused (SL_EDB) rather than misread. An older file that
+ * newer schema is refused (SL_EDB) rather than misread, and so is one
+ * whose user_version is negative (no spikelab wrote it; the file is not
+ * touched). An older file that
  * is read-only is refused too: it has to be opened once with write access.
  *
  * Crash safety: WAL journal with synchronous=NORMAL; every write is one
@@ -87,7 +98,7 @@
 #include "spikelab/rundb.h" /* the row types the readers fill */
 #include "util/err.h"
 
-#define SL__DB_SCHEMA_VERSION 2
+#define SL__DB_SCHEMA_VERSION 3
 
 typedef struct sl__db sl__db;
 struct sqlite3;
@@ -100,6 +111,11 @@ typedef struct sl__run_meta {
     const char *overrides;        /* one "k=v" per line, "" or NULL if none */
     int64_t seed;
     int64_t parent_id;            /* run this one re-runs; 0 = none */
+    /* the numeric environment (engine/numenv.h) as key/value pairs:
+     * env[2i] a key, env[2i+1] its value, i < n_env; borrowed, may be
+     * NULL */
+    char *const *env;
+    size_t n_env;
     /* the defaults the run applied (sl__config_defaults), recorded as
      * params next to the settings of config_effective, so a filter finds
      * a run by a setting it left at its default; borrowed, may be NULL */
@@ -127,6 +143,14 @@ enum {
  * (schema must exist then; writes fail with SL_EDB). */
 int sl__db_open_ex(const char *path, unsigned flags, sl__db **out,
                    sl__err *err);
+
+/* A read-only handle whose file sits in a directory the user may not
+ * write cannot create the WAL's -shm file, so SQLite refused to read it
+ * ("attempt to write a readonly database"). The open then falls back to
+ * reading the file as immutable (no locks, no -shm) and says so here:
+ * "read-only: ..." (borrowed, lives with db); "" when the handle opened
+ * as asked. The library prints nothing: the command shows it as a note. */
+const char *sl__db_notice(const sl__db *db);
 
 /* Flush buffered metrics (best effort: a failure is reported on stderr,
  * since nobody can act on it any more) and close. NULL is a no-op. Runs
@@ -192,7 +216,12 @@ int sl__db_artifact_path(sl__db *db, int64_t run, const char *name,
 /* End a running run: write its buffered metrics, then set status, ended_at
  * and error, in one transaction. status: "finished", "failed",
  * "interrupted" (else SL_EINVAL); error may be NULL. A run that does not
- * exist: SL_ENOTFOUND; one already ended: SL_EINVAL. */
+ * exist: SL_ENOTFOUND; one already ended: SL_EINVAL. When the buffered
+ * metrics cannot be written (a full disk) they are dropped and the run is
+ * still ended, as 'failed' with error saying so, and SL_EDB returned;
+ * when not even that can be written, SL_EDB says that the run stays
+ * 'running' until the next read-write open on this host marks it
+ * interrupted. err may be NULL. */
 int sl__db_run_end(sl__db *db, int64_t run, const char *status,
                    const char *error, sl__err *err);
 
@@ -304,6 +333,11 @@ int sl__db_plugins(sl__db *db, int64_t run,
                              const char *version, const char *abi,
                              const char *path, const char *sha256),
                    void *user, sl__err *err);
+/* The run's numeric environment (run_env), in the order recorded; none
+ * for runs recorded before schema 3. */
+int sl__db_env(sl__db *db, int64_t run,
+               int (*cb)(void *user, const char *key, const char *value),
+               void *user, sl__err *err);
 /* The run this one re-runs: *parent (0: none). SL_ENOTFOUND: no run. */
 int sl__db_run_parent(sl__db *db, int64_t run, int64_t *parent,
                       sl__err *err);

@@ -719,3 +719,20 @@ int sl__db_plugins(sl__db *db, int64_t run,
                  col_text(s, 3), col_text(s, 4));
     return rows_end(db, s, src, crc, err);
 }
+
+int sl__db_env(sl__db *db, int64_t run,
+               int (*cb)(void *user, const char *key, const char *value),
+               void *user, sl__err *err)
+{
+    sqlite3_stmt *s;
+    int rc = run_query(db, run,
+                       "SELECT key, value FROM run_env WHERE run_id = ?1"
+                       " ORDER BY rowid",
+                       &s, err);
+    if (rc)
+        return rc;
+    int src, crc = 0;
+    while (!crc && (src = sqlite3_step(s)) == SQLITE_ROW)
+        crc = cb(user, col_text(s, 0), col_text(s, 1));
+    return rows_end(db, s, src, crc, err);
+}

@@ -234,10 +234,33 @@ int sl__export_write(sl__experiment *exp, const char *path, FILE *report,
     int rc = view(exp, &views, &nv, err);
     if (rc)
         return rc;
-    rc = x->iface->xExport(x->self, &nv, path);
+    /* the exporter writes a temporary file beside path, renamed over it
+     * only when complete: an exporter that fails or is killed mid-write
+     * leaves the previous file, never a truncated one (issue 12,
+     * finding 7) */
+    sl__afile af;
+    if ((rc = sl__afile_open(&af, path, err))) {
+        free(views);
+        return rc;
+    }
+    fclose(af.f); /* the exporter opens the file by name itself */
+    af.f = NULL;
+    rc = x->iface->xExport(x->self, &nv, sl__afile_name(&af));
     free(views);
-    if (rc)
-        return sl__ctx_take_error(&x->ctx, rc, err);
+    if (rc) {
+        int tmp = af.tmp != NULL;
+        sl__afile_abort(&af);
+        rc = sl__ctx_take_error(&x->ctx, rc, err);
+        if (tmp && err) { /* the exporter named the temporary file */
+            char msg[sizeof err->msg];
+            snprintf(msg, sizeof msg, "%s", err->msg);
+            sl__fail(err, rc, "%s (a temporary file beside %s, removed; %s "
+                     "is left as it was)", msg, path, path);
+        }
+        return rc;
+    }
+    if ((rc = sl__afile_commit(&af, err)))
+        return rc;
     return figures(x, SL_DEPLOY_WRITTEN, report, NULL, err);
 }
 

@@ -15,6 +15,8 @@
  *   registry.h    the plugin loader (spikelab plugins)
  *   settings.h    the core sections' settings tables (spikelab plugins
  *                 --markdown)
+ *   numenv.h      the numeric environment a run records (BLAS and its
+ *                 kernel, CPU, compiler)
  *
  * The engine knows neither the run database nor the command: results,
  * metrics and artifacts leave it through hooks (sl__hooks,
@@ -28,5 +30,6 @@
 #include "engine/deploy.h"
 #include "engine/registry.h"
 #include "engine/settings.h"
+#include "engine/numenv.h"
 
 #endif

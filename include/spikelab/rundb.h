@@ -62,7 +62,8 @@ enum {
 
 /* Open the run database at path. Read-write opens (flags 0 or
  * SL_RUNDB_CREATE; a file the process may not write opens read-only
- * then, and writes fail with SL_EDB) upgrade an older schema
+ * then, and writes fail with SL_EDB; one in a directory it may not write
+ * is read as immutable, see sl_rundb_notice) upgrade an older schema
  * in place and mark runs of this host whose process is gone as
  * interrupted; read-only opens change nothing (a schema older than this
  * library's is then refused). *out always receives a handle unless memory
@@ -83,6 +84,18 @@ SL_EXPORT void sl_rundb_close(sl_rundb *db);
  * call on db; "" after success. NULL db: "out of memory" (what a failed
  * sl_rundb_open leaves only then). */
 SL_EXPORT const char *sl_rundb_errmsg(const sl_rundb *db);
+
+/* How the handle was opened when that differs from what was asked, for
+ * the caller to show (the library prints nothing), or "" (NULL db: "").
+ * Today one case: a database in a directory this user may not write
+ * cannot be read the usual way (SQLite's WAL needs its -shm file beside
+ * it: "attempt to write a readonly database"), so an open without
+ * SL_RUNDB_CREATE falls back to reading the file as immutable, without
+ * locks, and this says "read-only: ..." (and whether a -wal file beside
+ * it holds changes that are not seen). Writes through such a handle fail
+ * with SL_EDB (or SL_EINVAL when opened SL_RUNDB_READONLY). Borrowed,
+ * lives with db. */
+SL_EXPORT const char *sl_rundb_notice(const sl_rundb *db);
 
 /* The path the handle was opened with (borrowed, lives with db). */
 SL_EXPORT const char *sl_rundb_path(const sl_rundb *db);
@@ -283,6 +296,18 @@ SL_EXPORT int sl_rundb_plugins(sl_rundb *db, int64_t run,
                                          const char *abi, const char *path,
                                          const char *sha256),
                                void *user);
+
+/* The numeric environment the run ran in, in the order recorded: what
+ * decides its bits besides configuration and seed. Keys: blas.library
+ * ("OpenBLAS 0.3.21"), blas.build, blas.kernel (the kernel OpenBLAS chose
+ * for the CPU: "Haswell"), blas.threads, cpu.model, cpu.simd (vector
+ * extensions), cpu.flags_sha256, compiler, compiler.flags; a key is
+ * missing when the recording process could not tell it, and runs
+ * recorded before spikelab kept it have none. */
+SL_EXPORT int sl_rundb_env(sl_rundb *db, int64_t run,
+                           int (*cb)(void *user, const char *key,
+                                     const char *value),
+                           void *user);
 
 /* ---- curating: each call is one short write transaction ---------------- */
 
