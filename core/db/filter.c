@@ -184,13 +184,16 @@ void sl__cond_sql(sl__sql *q, const sl__cond *c)
         [SL__OP_EQ] = " = ", [SL__OP_NE] = " != ", [SL__OP_LT] = " < ",
         [SL__OP_LE] = " <= ", [SL__OP_GT] = " > ", [SL__OP_GE] = " >= ",
     };
-    int k = sl__sql_param_text(q, c->key);
+    /* parameters are registered only where the SQL refers to them: an
+     * unreferenced one would be a bind index past the statement's last
+     * parameter (found by tests/fuzz/fuzz_filter) */
+    int text_ns = c->ns == SL__NS_ANY || c->ns == SL__NS_PARAM;
     sl__sql_add(q, "(");
     if (c->op == SL__OP_GLOB) {
-        /* the text of a param, or a number's text form for results and
-         * metrics */
-        int v = sl__sql_param_text(q, c->text);
-        if (c->ns == SL__NS_ANY || c->ns == SL__NS_PARAM) {
+        /* the text of a param; results and metrics have none */
+        if (text_ns) {
+            int k = sl__sql_param_text(q, c->key);
+            int v = sl__sql_param_text(q, c->text);
             param_value(q, k, "value_text");
             sl__sql_add(q, " GLOB ");
             sl__sql_ref(q, v);
@@ -198,11 +201,13 @@ void sl__cond_sql(sl__sql *q, const sl__cond *c)
             sl__sql_add(q, "0");
         }
     } else if (c->numeric) {
+        int k = sl__sql_param_text(q, c->key);
         int v = sl__sql_param_double(q, c->num);
         numeric_value(q, k, c->ns);
         sl__sql_add(q, ops[c->op]);
         sl__sql_ref(q, v);
-    } else if (c->ns == SL__NS_ANY || c->ns == SL__NS_PARAM) {
+    } else if (text_ns) {
+        int k = sl__sql_param_text(q, c->key);
         int v = sl__sql_param_text(q, c->text);
         param_value(q, k, "value_text");
         sl__sql_add(q, ops[c->op]);
