@@ -1900,6 +1900,41 @@ static void test_compare_runs(void **state)
     sl__db_close(db);
 }
 
+/* Every value a condition binds is referred to by its SQL: an unused one
+ * is a bind index past the statement's end when it is the last (found by
+ * tests/fuzz/fuzz_filter: text and glob conditions on result:/metric:,
+ * which compare nothing, registered the key anyway). */
+static void test_filter_binds_used(void **state)
+{
+    (void)state;
+    const char *exprs[] = {"result:acc~x*", "metric:loss=abc", "acc~x",
+                           "lr>=0.01",      "result:acc>0.5",  "name=foo",
+                           "param:optimizer.type=adam"};
+    for (size_t i = 0; i < sizeof exprs / sizeof *exprs; i++) {
+        sl__cond c;
+        sl__err err;
+        sl__err_clear(&err);
+        assert_int_equal(sl__cond_parse(exprs[i], &c, &err), SL_OK);
+        sl__sql q = {0};
+        sl__cond_sql(&q, &c);
+        sl__sql_add(&q, "");
+        assert_false(q.oom);
+        for (int k = 1; k <= q.n_binds; k++) {
+            char ref[16];
+            int found = 0;
+            snprintf(ref, sizeof ref, "?%d", k);
+            for (const char *p = q.buf; (p = strstr(p, ref)) != NULL; p++)
+                if (p[strlen(ref)] < '0' || p[strlen(ref)] > '9')
+                    found = 1;
+            if (!found)
+                fail_msg("%s: bound value %d of %d unused in: %s", exprs[i], k,
+                         q.n_binds, q.buf);
+        }
+        sl__sql_free(&q);
+        sl__cond_free(&c);
+    }
+}
+
 static void test_filter_parse(void **state)
 {
     (void)state;
@@ -2323,6 +2358,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_compare_runs, setup, teardown),
         cmocka_unit_test(test_filter_parse),
+        cmocka_unit_test(test_filter_binds_used),
         cmocka_unit_test(test_npy),
         cmocka_unit_test_setup_teardown(test_text_plot, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cmd_history, setup, teardown),
