@@ -50,6 +50,29 @@ static void usage(FILE *f)
             sl__registry_plugindir());
 }
 
+/* "key": [{"file": F, "<what>": W}, ...] of a registry list whose entry
+ * i is get(reg, i, &W) = F (refused files with their reason, shadowed
+ * files with the path that won). */
+static void json_files(sl__json *w, const char *key, const char *what,
+                       const sl__registry *reg, size_t n,
+                       const char *(*get)(const sl__registry *, size_t,
+                                          const char **))
+{
+    sl__json_key(w, key);
+    sl__json_array_begin(w);
+    for (size_t i = 0; i < n; i++) {
+        const char *val;
+        const char *file = get(reg, i, &val);
+        sl__json_object_begin(w);
+        sl__json_key(w, "file");
+        sl__json_string(w, file);
+        sl__json_key(w, what);
+        sl__json_string(w, val);
+        sl__json_object_end(w);
+    }
+    sl__json_array_end(w);
+}
+
 static const char *shown(const sl__plugin *p)
 {
     return p->path ? p->path : "(built in)";
@@ -139,32 +162,10 @@ static int print_json(const sl__registry *reg)
         sl__json_object_end(&w);
     }
     sl__json_array_end(&w);
-    sl__json_key(&w, "refused");
-    sl__json_array_begin(&w);
-    for (size_t i = 0; i < sl__registry_n_refused(reg); i++) {
-        const char *why;
-        const char *file = sl__registry_refused(reg, i, &why);
-        sl__json_object_begin(&w);
-        sl__json_key(&w, "file");
-        sl__json_string(&w, file);
-        sl__json_key(&w, "reason");
-        sl__json_string(&w, why);
-        sl__json_object_end(&w);
-    }
-    sl__json_array_end(&w);
-    sl__json_key(&w, "shadowed");
-    sl__json_array_begin(&w);
-    for (size_t i = 0; i < sl__registry_n_shadowed(reg); i++) {
-        const char *by;
-        const char *file = sl__registry_shadowed(reg, i, &by);
-        sl__json_object_begin(&w);
-        sl__json_key(&w, "file");
-        sl__json_string(&w, file);
-        sl__json_key(&w, "by");
-        sl__json_string(&w, by);
-        sl__json_object_end(&w);
-    }
-    sl__json_array_end(&w);
+    json_files(&w, "refused", "reason", reg, sl__registry_n_refused(reg),
+               sl__registry_refused);
+    json_files(&w, "shadowed", "by", reg, sl__registry_n_shadowed(reg),
+               sl__registry_shadowed);
     sl__json_key(&w, "searched");
     sl__json_array_begin(&w);
     for (size_t i = 0; i < sl__registry_n_searched(reg); i++)

@@ -795,11 +795,20 @@ static int number_of(config_setting_t *s, double *out)
     }
 }
 
-static int float_def_differs(const sl_setting *d, double def)
+/* The reader's default against the table's: a float getter's default
+ * that differs from the declared one is the reader's bug (SL_ECONFIG with
+ * both values), SL_OK otherwise. */
+static int check_float_def(sl__config *cfg, sl__setting *base,
+                           const char *key, const sl_setting *d, double def,
+                           sl__err *err)
 {
     double dd;
-    return d && sl__setting_def_number(d, &dd) && dd != def &&
-           !(isnan(dd) && isnan(def));
+    if (!d || !sl__setting_def_number(d, &dd) || dd == def ||
+        (isnan(dd) && isnan(def)))
+        return SL_OK;
+    char g[64];
+    sl__fmt_double_exact(def, g, sizeof g);
+    return def_mismatch(cfg, base, key, d, g, err);
 }
 
 int sl__cfg_float(sl__config *cfg, sl__setting *base, const char *key,
@@ -811,11 +820,8 @@ int sl__cfg_float(sl__config *cfg, sl__setting *base, const char *key,
     int rc = lookup(cfg, base, key, WANT_FLOAT, &s, &d, err);
     if (rc)
         return rc;
-    if (float_def_differs(d, def)) {
-        char g[64];
-        sl__fmt_double_exact(def, g, sizeof g);
-        return def_mismatch(cfg, base, key, d, g, err);
-    }
+    if ((rc = check_float_def(cfg, base, key, d, def, err)))
+        return rc;
     if (!s) {
         record_number(cfg, base, key, "float", def);
         return SL_OK;
@@ -894,11 +900,8 @@ int sl__cfg_floatvec(sl__config *cfg, sl__setting *base, const char *key,
     int rc = lookup(cfg, base, key, WANT_FLOATS, &s, &d, err);
     if (rc)
         return rc;
-    if (float_def_differs(d, def)) {
-        char g[64];
-        sl__fmt_double_exact(def, g, sizeof g);
-        return def_mismatch(cfg, base, key, d, g, err);
-    }
+    if ((rc = check_float_def(cfg, base, key, d, def, err)))
+        return rc;
     double v = def;
     if (s && config_setting_is_aggregate(s) &&
         config_setting_type(s) != CONFIG_TYPE_GROUP) {
