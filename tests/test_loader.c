@@ -29,6 +29,9 @@
 #include "engine/host.h"
 #include "engine/registry.h"
 
+#define SL__STR_(x) #x
+#define SL__STR(x) SL__STR_(x)
+
 #ifndef SL_TEST_PLUGIN_DIR
 #error "SL_TEST_PLUGIN_DIR must name the directory of the test plugins"
 #endif
@@ -80,7 +83,8 @@ static const struct refusal {
     const char *reason;
 } refusals[] = {
     {"bad_abi_major", SL_EABI,
-     "built for ABI 99.1, this spikelab speaks 1.1"},
+     "built for ABI 99." SL__STR(SL_ABI_MINOR) ", this spikelab speaks "
+     "1." SL__STR(SL_ABI_MINOR)},
     {"bad_abi_minor", SL_EABI, NULL /* built below from SL_ABI_MINOR */},
     {"bad_no_entry", SL_EPLUGIN, "no entry symbol 'spikelab_plugin_init'"},
     {"bad_null_desc", SL_EPLUGIN, "spikelab_plugin_init() returned NULL"},
@@ -483,7 +487,7 @@ static void test_missing_message(void **state)
     assert_non_null(strstr(err.msg, "\n  abi1_scale ("));
     assert_null(strstr(err.msg, "abi1_mse")); /* a loss, not listed */
     assert_non_null(strstr(err.msg, "plugins refused while searching:"));
-    assert_non_null(strstr(err.msg, "bad_abi_major.so: built for ABI 99.1"));
+    assert_non_null(strstr(err.msg, "bad_abi_major.so: built for ABI 99." SL__STR(SL_ABI_MINOR)));
     assert_non_null(strstr(err.msg, "searched: " SL_TEST_PLUGIN_DIR));
     assert_non_null(strstr(err.msg, "SPIKELAB_PLUGIN_PATH"));
     assert_non_null(strstr(err.msg, "plugin_path"));
@@ -831,7 +835,9 @@ static void test_cmd_plugins(void **state)
     assert_non_null(strstr(out, "\"file\":\"(built in)\",\"builtin\":true"));
     assert_non_null(strstr(out, "\"refused\":["));
     assert_non_null(strstr(out, "bad_abi_major.so\",\"reason\":\"built "
-                                "for ABI 99.1, this spikelab speaks 1.1"));
+                                "for ABI 99." SL__STR(SL_ABI_MINOR)
+                                ", this spikelab speaks 1." SL__STR(
+                                    SL_ABI_MINOR)));
     assert_non_null(strstr(out, "\"shadowed\":["));
     assert_non_null(strstr(out, "shadow_v2.so\",\"by\":\""));
     assert_non_null(

@@ -9,7 +9,6 @@
  *   "normal" (mean, std) | "zeros", gain (1.0). The draw comes from the
  *   layer's stream "weight". W is [pre][post] like every weight in spikelab.
  */
-#include <cblas.h>
 #include <math.h>
 #include <string.h>
 
@@ -136,8 +135,9 @@ static int lin_forward(void *self, const float *in, float *out)
     if (l->has_bias)
         for (int r = 0; r < rows; r++)
             memcpy(out + (size_t)r * no, l->b, (size_t)no * sizeof(float));
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, no, ni, 1.0f,
-                in, ni, l->w, no, l->has_bias ? 1.0f : 0.0f, out, no);
+    l->h->xGemm(0, 0, (size_t)rows, (size_t)no, (size_t)ni, 1.0f, in,
+                   (size_t)ni, l->w, (size_t)no, l->has_bias ? 1.0f : 0.0f,
+                   out, (size_t)no);
     return SL_OK;
 }
 
@@ -147,15 +147,16 @@ static int lin_backward(void *self, const float *dout, float *din)
     int rows = (int)(l->batch * l->time);
     int ni = (int)l->n_in, no = (int)l->n_out;
     /* gW[i][o] += Σ_r x[r][i]·g[r][o] */
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, ni, no, rows, 1.0f,
-                l->x, ni, dout, no, 1.0f, l->gw, no);
+    l->h->xGemm(1, 0, (size_t)ni, (size_t)no, (size_t)rows, 1.0f, l->x,
+                   (size_t)ni, dout, (size_t)no, 1.0f, l->gw, (size_t)no);
     if (l->has_bias)
         for (int r = 0; r < rows; r++)
             for (int o = 0; o < no; o++)
                 l->gb[o] += dout[(size_t)r * no + o];
     if (din) /* din[r][i] = Σ_o g[r][o]·W[i][o] */
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, ni, no,
-                    1.0f, dout, no, l->w, no, 0.0f, din, ni);
+        l->h->xGemm(0, 1, (size_t)rows, (size_t)ni, (size_t)no, 1.0f,
+                       dout, (size_t)no, l->w, (size_t)no, 0.0f, din,
+                       (size_t)ni);
     return SL_OK;
 }
 

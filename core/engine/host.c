@@ -1,4 +1,5 @@
 /* core/engine/host.c — the host table plugins receive, and component contexts. */
+#include <cblas.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -238,6 +239,21 @@ static void *h_alloc(size_t bytes)
 
 static void h_free(void *p) { free(p); }
 
+/* xGemm in the default numerics mode: the BLAS the build links (its
+ * kernel and thread count are recorded with each run, numenv.c). */
+static void h_gemm_blas(int ta, int tb, size_t m, size_t n, size_t k,
+                        float alpha, const float *a, size_t lda,
+                        const float *b, size_t ldb, float beta, float *c,
+                        size_t ldc)
+{
+    if (!m || !n)
+        return;
+    cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans,
+                tb ? CblasTrans : CblasNoTrans, (int)m, (int)n,
+                (int)k, alpha, a, (int)lda, b, (int)ldb, beta, c,
+                (int)ldc);
+}
+
 const sl_host sl__host = {
     sizeof(sl_host), SL_ABI_MAJOR, SL_ABI_MINOR,
     h_get_int, h_get_float, h_get_bool, h_get_string, h_get_floatvec,
@@ -245,4 +261,5 @@ const sl_host sl__host = {
     h_rng_derive, h_rng_seed, h_rng_next, h_rng_uniform, h_rng_normal,
     h_rng_poisson,
     h_alloc, h_free,
+    h_gemm_blas,
 };

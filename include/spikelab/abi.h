@@ -22,7 +22,7 @@ extern "C" {
 #endif
 
 #define SL_ABI_MAJOR 1
-#define SL_ABI_MINOR 1
+#define SL_ABI_MINOR 2
 
 #if defined(_WIN32)
 #define SL_EXPORT __declspec(dllexport)
@@ -169,6 +169,23 @@ typedef struct sl_host {
     /* Zeroed, 64-byte aligned memory; free with xFree. NULL on failure. */
     void *(*xAlloc)(size_t bytes);
     void (*xFree)(void *p);
+
+    /* --- ABI 1.2 --- */
+
+    /* Dense float32 matrix product, row-major:
+     *   C = alpha * op(A) * op(B) + beta * C
+     * op(A) is m x k (A stored k x m when trans_a), op(B) is k x n (B
+     * stored n x k when trans_b), C is m x n; lda, ldb, ldc are the row
+     * strides of A, B, C as stored. beta == 0: C is written, never read.
+     * The kernel follows the numerics mode of the run whose component was
+     * given this table at xCreate: BLAS by default; in portable mode the
+     * engine's own fixed-order kernel (ARCHITECTURE.md, "What is
+     * bit-identical"). A layer that multiplies matrices in its hot loop
+     * calls this, once per product, through the table it was created
+     * with, so that portable mode covers it. */
+    void (*xGemm)(int trans_a, int trans_b, size_t m, size_t n, size_t k,
+                  float alpha, const float *a, size_t lda, const float *b,
+                  size_t ldb, float beta, float *c, size_t ldc);
 } sl_host;
 
 /* Text of a status code; static, never NULL. */
