@@ -141,6 +141,14 @@ static void test_overrides(void **state)
     /* an error on an overridden value names the command line */
     assert_int_equal(sl__config_override(cfg, "t.name=7", &err), SL_OK);
     assert_int_equal(sl__config_override(cfg, "t.lr=\"x\"", &err), SL_ECONFIG);
+    /* true/false (any case) cannot name a setting: the effective
+     * configuration holding it would not load again (fuzz_config) */
+    assert_int_equal(sl__config_override(cfg, "true=1", &err), SL_ECONFIG);
+    assert_non_null(strstr(err.msg, "'true' cannot name a setting"));
+    assert_int_equal(sl__config_override(cfg, "t.FALSE.x=1", &err), SL_ECONFIG);
+    assert_non_null(strstr(err.msg, "'FALSE' cannot name a setting"));
+    assert_int_equal(sl__config_override(cfg, "t.truest=1", &err), SL_OK);
+    assert_int_equal(sl__config_override(cfg, "t.untrue=1", &err), SL_OK);
     sl__config_free(cfg);
 }
 

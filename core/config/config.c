@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "spikelab/abi.h"
 #include "config/config.h"
@@ -1141,6 +1142,24 @@ int sl__config_override(sl__config *cfg, const char *assignment, sl__err *err)
                         "command line '%s': expected key=value "
                         "(e.g. train.epochs=100)", assignment);
     size_t klen = (size_t)(eq - assignment);
+    /* libconfig reads true and false (any case) as booleans wherever a
+     * name is expected, so a setting of that name would be written into
+     * the effective configuration and never load again (rerun, export):
+     * refused here, as a file holding it is refused by the parser. Found
+     * by fuzz_config (tests/fuzz/corpus/fuzz_config/keyword-name). */
+    for (const char *c = assignment; c < eq;) {
+        const char *e = c;
+        while (e < eq && *e != '.')
+            e++;
+        size_t n = (size_t)(e - c);
+        if ((n == 4 && !strncasecmp(c, "true", 4)) ||
+            (n == 5 && !strncasecmp(c, "false", 5)))
+            return sl__fail(err, SL_ECONFIG,
+                            "command line '%s': '%.*s' cannot name a "
+                            "setting (it reads as a boolean)", assignment,
+                            (int)n, c);
+        c = e < eq ? e + 1 : e;
+    }
     char *key = strndup(assignment, klen);
     const char *raw = eq + 1;
     config_t lit;
