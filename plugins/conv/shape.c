@@ -1,0 +1,154 @@
+/*
+ * plugins/conv/shape.c — reading window geometry from the settings, and
+ * the output length of a sliding window.
+ *
+ * The host has no getter for a list of integers. A setting that is "a
+ * scalar or [h, w]" is declared SL_SET_LIST; the elements are counted
+ * through xHasKey("KEY.[i]"), then the whole list is read once with
+ * xGetFloatVec (which marks it as read and checks that every element is a
+ * finite number), and each element is checked to be a whole number here.
+ */
+#include <math.h>
+#include <stdio.h>
+
+#include "conv.h"
+
+/* Elements of the list at key (0 when key is absent or not a list),
+ * counting up to cap + 1 so that one too many is seen. */
+static size_t list_len(cv__layer *l, const char *key, size_t cap)
+{
+    size_t i;
+    for (i = 0; i <= cap; i++) {
+        char k[80];
+        if ((size_t)snprintf(k, sizeof k, "%s.[%zu]", key, i) >= sizeof k)
+            break;
+        if (!l->host->xHasKey(l->ctx, k))
+            break;
+    }
+    return i;
+}
+
+/* Read the m elements of a list as whole numbers >= min. */
+static int read_list(cv__layer *l, const char *key, size_t m, int64_t min,
+                     size_t *out)
+{
+    const sl_host *h = l->host;
+    float v[CV__MAX_RANK];
+    int rc = h->xGetFloatVec(l->ctx, key, 0.0, v, m);
+    if (rc)
+        return rc;
+    for (size_t i = 0; i < m; i++) {
+        if (v[i] != floorf(v[i]) || v[i] < (float)min || v[i] > 1e7f)
+            return h->xError(l->ctx, key, SL_ECONFIG,
+                             "element %zu is %g: every element must be a "
+                             "whole number >= %lld",
+                             i, (double)v[i], (long long)min);
+        out[i] = (size_t)v[i];
+    }
+    return SL_OK;
+}
+
+int cv__get_ints(cv__layer *l, const char *key, int64_t def, size_t n,
+                 int64_t min, int scalar_ok, size_t *out)
+{
+    const sl_host *h = l->host;
+    int rc;
+    if (h->xHasKey(l->ctx, key) && list_len(l, key, n) > 0) {
+        size_t m = list_len(l, key, CV__MAX_RANK);
+        if (m != n) {
+            /* mark it read: the error below is the one to show */
+            float tmp[CV__MAX_RANK + 1];
+            (void)h->xGetFloatVec(l->ctx, key, 0.0, tmp, m);
+            return h->xError(l->ctx, key, SL_ECONFIG,
+                             "expected %s%zu whole numbers, found a list of "
+                             "%zu",
+                             scalar_ok ? "one number or a list of " : "a "
+                                                                      "list "
+                                                                      "of ",
+                             n, m);
+        }
+        return read_list(l, key, n, min, out);
+    }
+    if (!scalar_ok && !h->xHasKey(l->ctx, key))
+        return h->xError(l->ctx, key, SL_ECONFIG,
+                         "required: the input's shape as a list of %zu "
+                         "whole numbers",
+                         n);
+    int64_t v;
+    if ((rc = h->xGetInt(l->ctx, key, def, &v)))
+        return rc;
+    if (!scalar_ok)
+        return h->xError(l->ctx, key, SL_ECONFIG,
+                         "expected a list of %zu whole numbers, found one "
+                         "number",
+                         n);
+    if (def < 0 && !h->xHasKey(l->ctx, key))
+        return h->xError(l->ctx, key, SL_ECONFIG,
+                         "required: a whole number or a list of %zu", n);
+    if (v < min || v > 10000000)
+        return h->xError(l->ctx, key, SL_ECONFIG,
+                         "%lld is out of range: it must be a whole number "
+                         ">= %lld",
+                         (long long)v, (long long)min);
+    for (size_t i = 0; i < n; i++)
+        out[i] = (size_t)v;
+    return SL_OK;
+}
+
+int cv__get_shape(cv__layer *l, const char *key, size_t *out, size_t *rank)
+{
+    const sl_host *h = l->host;
+    *rank = 0;
+    if (!h->xHasKey(l->ctx, key))
+        return SL_OK;
+    size_t m = list_len(l, key, CV__MAX_RANK);
+    if (m == 0 || m > CV__MAX_RANK) {
+        float tmp[CV__MAX_RANK + 1];
+        (void)h->xGetFloatVec(l->ctx, key, 0.0, tmp,
+                              m > CV__MAX_RANK ? m : 1);
+        return h->xError(l->ctx, key, SL_ECONFIG,
+                         "expected a list of 1 to %d whole numbers (the "
+                         "input's shape)",
+                         CV__MAX_RANK);
+    }
+    *rank = m;
+    return read_list(l, key, m, 1, out);
+}
+
+int cv__check_n_in(cv__layer *l, const size_t *shape, size_t rank,
+                   size_t n_in)
+{
+    size_t prod = 1;
+    char txt[160];
+    size_t at = 0;
+    for (size_t i = 0; i < rank; i++) {
+        prod *= shape[i];
+        int w = snprintf(txt + at, sizeof txt - at, "%s%zu", i ? ", " : "",
+                         shape[i]);
+        if (w > 0 && (size_t)w < sizeof txt - at)
+            at += (size_t)w;
+    }
+    if (prod != n_in)
+        return l->host->xError(l->ctx, "in_shape", SL_ECONFIG,
+                               "in_shape [%s] has %zu elements but the "
+                               "layer before gives %zu channels per step; "
+                               "the product of in_shape must equal the "
+                               "input width",
+                               txt, prod, n_in);
+    return SL_OK;
+}
+
+int cv__out_len(cv__layer *l, const char *key, const char *axis, size_t in,
+                size_t k, size_t s, size_t p, size_t d, size_t *out)
+{
+    size_t span = d * (k - 1) + 1; /* extent of the dilated kernel */
+    if (in + 2 * p < span)
+        return l->host->xError(l->ctx, key, SL_ECONFIG,
+                               "the kernel spans %zu along %s (kernel %zu, "
+                               "dilation %zu) but the padded input has only "
+                               "%zu (size %zu + 2 x padding %zu): make the "
+                               "kernel smaller or pad more",
+                               span, axis, k, d, in + 2 * p, in, p);
+    *out = (in + 2 * p - span) / s + 1;
+    return SL_OK;
+}
