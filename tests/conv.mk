@@ -1,0 +1,7 @@
+# tests of conv.so ("conv2d", "conv1d", "sumpool2d", "avgpool2d",
+# "flatten"), loaded from the build tree through the real loader.
+check_PROGRAMS += tests/test_conv
+TESTS += tests/test_conv
+tests_test_conv_SOURCES = tests/test_conv.c
+tests_test_conv_CFLAGS = $(SL_TEST_CFLAGS)
+tests_test_conv_LDADD = $(SL_TEST_LIBS) -lm
