@@ -5,3 +5,6 @@ TESTS += tests/test_conv
 tests_test_conv_SOURCES = tests/test_conv.c
 tests_test_conv_CFLAGS = $(SL_TEST_CFLAGS)
 tests_test_conv_LDADD = $(SL_TEST_LIBS) -lm
+# the conv SNN experiment learns (40 epochs, 3 seeds, a few seconds)
+TESTS += tests/conv_snn.sh
+EXTRA_DIST += tests/conv_snn.sh
