@@ -40,8 +40,10 @@ typedef struct layer {
     size_t n_out;
 } layer;
 
-static int layer_try(layer *L, const char *comp, const char *text,
-                     size_t n_in)
+/* Create comp with settings text on an input of width n_in whose step
+ * has the given shape (rank 0: none reported, as before ABI 1.2). */
+static int layer_try_shape(layer *L, const char *comp, const char *text,
+                           size_t n_in, const size_t *shape, size_t rank)
 {
     sl__err err;
     memset(L, 0, sizeof *L);
@@ -53,12 +55,19 @@ static int layer_try(layer *L, const char *comp, const char *text,
     assert_non_null(e);
     sl_test_declare(&L->ctx, e);
     L->iface = e->comp->iface;
-    sl_layer_info info = {sizeof info, n_in, 1e-3};
+    sl_layer_info info = {sizeof info, n_in, 1e-3, rank ? shape : NULL,
+                          rank};
     L->self = (void *)0x1; /* must be reset to NULL on failure */
     rc = L->iface->xCreate(&sl__host, &L->ctx, &info, &L->self, &L->n_out);
     if (rc != SL_OK)
         assert_null(L->self);
     return rc;
+}
+
+static int layer_try(layer *L, const char *comp, const char *text,
+                     size_t n_in)
+{
+    return layer_try_shape(L, comp, text, n_in, NULL, 0);
 }
 
 static void layer_make(layer *L, const char *comp, const char *text,
@@ -575,6 +584,76 @@ static void test_init(void **state)
     layer_free(&A);
 }
 
+/* ------------------------------------------------------ shape propagation */
+
+/* The layer's reported output shape (SL_EXT_SHAPE) equals want[rank]. */
+static void check_out_shape(layer *L, const size_t *want, size_t rank)
+{
+    assert_non_null(L->iface->xExtension);
+    const sl_shape_ext *e = L->iface->xExtension(L->self, SL_EXT_SHAPE);
+    assert_non_null(e);
+    assert_int_equal(e->struct_size, sizeof *e);
+    assert_null(L->iface->xExtension(L->self, "sl.nothing.v1"));
+    size_t got[SL_MAX_RANK], r = 99, prod = 1;
+    check_ok(L, e->xOutShape(L->self, got, SL_MAX_RANK, &r));
+    assert_int_equal(r, rank);
+    for (size_t k = 0; k < rank; k++) {
+        assert_int_equal(got[k], want[k]);
+        prod *= got[k];
+    }
+    assert_int_equal(prod, L->n_out);
+    assert_int_equal(e->xOutShape(L->self, got, rank - 1, &r), SL_EINVAL);
+}
+
+static void test_shape_propagation(void **state)
+{
+    (void)state;
+    layer L;
+    const size_t img[3] = {2, 5, 6}, seq[2] = {3, 10}, flat[1] = {60};
+    /* in_shape from the layer before */
+    check_ok(&L, layer_try_shape(&L, "conv2d",
+                                 "out_channels = 4; kernel = 3; "
+                                 "padding = [1, 0];",
+                                 60, img, 3));
+    check_out_shape(&L, (const size_t[]){4, 5, 4}, 3);
+    layer_free(&L);
+    check_ok(&L, layer_try_shape(&L, "conv1d",
+                                 "out_channels = 2; kernel = 3; stride = 2;",
+                                 30, seq, 2));
+    check_out_shape(&L, (const size_t[]){2, 4}, 2);
+    layer_free(&L);
+    check_ok(&L, layer_try_shape(&L, "sumpool2d", "kernel = 2;", 60, img, 3));
+    check_out_shape(&L, (const size_t[]){2, 2, 3}, 3);
+    layer_free(&L);
+    check_ok(&L, layer_try_shape(&L, "avgpool2d", "kernel = [1, 3];", 60,
+                                 img, 3));
+    check_out_shape(&L, (const size_t[]){2, 5, 2}, 3);
+    layer_free(&L);
+    check_ok(&L, layer_try_shape(&L, "flatten", "", 60, img, 3));
+    check_out_shape(&L, (const size_t[]){60}, 1);
+    layer_free(&L);
+    /* an explicit in_shape wins (a reshape of the same width) */
+    check_ok(&L, layer_try_shape(&L, "conv2d",
+                                 "in_shape = [1, 6, 10]; out_channels = 1; "
+                                 "kernel = [6, 1];",
+                                 60, img, 3));
+    check_out_shape(&L, (const size_t[]){1, 1, 10}, 3);
+    layer_free(&L);
+    /* a flat input cannot be guessed: the error names in_shape and says
+     * what came in */
+    int rc = layer_try_shape(&L, "conv2d", "out_channels = 1; kernel = 1;",
+                             60, flat, 1);
+    assert_int_equal(rc, SL_ECONFIG);
+    assert_non_null(strstr(L.ctx.err.msg, "in_shape"));
+    assert_non_null(strstr(L.ctx.err.msg, "[60]"));
+    layer_free(&L);
+    rc = layer_try_shape(&L, "conv1d", "out_channels = 1; kernel = 1;", 60,
+                         img, 3);
+    assert_int_equal(rc, SL_ECONFIG);
+    assert_non_null(strstr(L.ctx.err.msg, "[2, 5, 6]"));
+    layer_free(&L);
+}
+
 /* ------------------------------------------------------------ bad inputs */
 
 static void test_bad_settings(void **state)
@@ -685,6 +764,7 @@ int main(void)
         cmocka_unit_test(test_avgpool_corner),
         cmocka_unit_test(test_flatten),
         cmocka_unit_test(test_init),
+        cmocka_unit_test(test_shape_propagation),
         cmocka_unit_test(test_bad_settings),
         cmocka_unit_test(test_call_order),
     };

@@ -355,8 +355,9 @@ static int conv_create(const sl_host *host, sl_ctx *ctx,
     size_t shp[3], k[2], s[2], p[2], d[2];
     int64_t oc, groups;
     l->op = CV__CONV;
-    if ((rc = cv__get_ints(l, "in_shape", -1, (size_t)dim + 1, 1, 0, shp)) ||
-        (rc = cv__check_n_in(l, shp, (size_t)dim + 1, info->n_in)) ||
+    l->dim = dim;
+    if ((rc = cv__in_shape(l, info, (size_t)dim + 1,
+                           dim == 2 ? "[C, H, W]" : "[C, L]", shp)) ||
         (rc = h->xGetInt(ctx, "out_channels", 0, &oc)) ||
         (rc = cv__get_ints(l, "kernel", -1, (size_t)dim, 1, 1, k)) ||
         (rc = cv__get_ints(l, "stride", 1, (size_t)dim, 1, 1, s)) ||
@@ -434,11 +435,11 @@ static int conv1d_create(const sl_host *host, sl_ctx *ctx,
 const sl_neuron_iface cv__conv2d_iface = {
     sizeof(sl_neuron_iface), 0,
     conv2d_create, cv__destroy, conv_params, cv__prepare, conv_forward,
-    conv_backward, NULL, NULL,
+    conv_backward, NULL, cv__extension,
 };
 
 const sl_neuron_iface cv__conv1d_iface = {
     sizeof(sl_neuron_iface), 0,
     conv1d_create, cv__destroy, conv_params, cv__prepare, conv_forward,
-    conv_backward, NULL, NULL,
+    conv_backward, NULL, cv__extension,
 };

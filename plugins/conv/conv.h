@@ -34,6 +34,7 @@ typedef struct cv__layer {
     const sl_host *host; /* borrowed: the table given at xCreate */
     sl_ctx *ctx;         /* borrowed, valid from xCreate until xDestroy */
     cv__op op;
+    int dim; /* 2, or 1 for conv1d (its output shape is [O, L_out]) */
 
     /* geometry: input [C][H][W], output [O][Ho][Wo] */
     size_t C, H, W, O, Ho, Wo;
@@ -75,6 +76,17 @@ int cv__get_shape(cv__layer *l, const char *key, size_t *out, size_t *rank);
  * naming in_shape with both numbers. */
 int cv__check_n_in(cv__layer *l, const size_t *shape, size_t rank,
                    size_t n_in);
+
+/* The input shape of a layer that needs n dimensions (dims: their
+ * names, "[C, H, W]"): in_shape when set (checked against n_in), else the
+ * shape the layer before reported (sl_layer_info, ABI 1.2) when it has n
+ * dimensions, else an error naming in_shape. */
+int cv__in_shape(cv__layer *l, const sl_layer_info *info, size_t n,
+                 const char *dims, size_t *out);
+
+/* SL_EXT_SHAPE of every layer here: [O, Ho, Wo], [O, L_out] or [n]. */
+int cv__out_shape(void *self, size_t *shape, size_t cap, size_t *rank);
+const void *cv__extension(void *self, const char *name);
 
 /* Output length of one axis (PyTorch's formula, floor mode), or an error
  * naming `key` when the dilated kernel exceeds the padded input. */

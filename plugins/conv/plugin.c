@@ -14,6 +14,11 @@
  */
 #include "conv.h"
 
+/* where a default in_shape comes from (sl_layer_info, ABI 1.2) */
+#define CV_SHAPE_DOC                                                          \
+    " (conv2d, conv1d, pools, flatten and linear report theirs, neuron "    \
+    "layers pass theirs on)"
+
 #define CV_WINDOW_DOC " (a whole number, or [h, w])"
 
 #define CV_INIT_SETTINGS                                                      \
@@ -47,9 +52,10 @@
     CV_INIT_SETTINGS
 
 static const sl_setting conv2d_settings[] = {
-    SL_SETTING(SL_SET_LIST, "in_shape", NULL, NULL, SL_REQUIRED,
-               "input shape [C, H, W] per time step (PyTorch order); its "
-               "product must equal the input width"),
+    SL_SETTING(SL_SET_LIST, "in_shape", NULL, NULL, SL_ANY,
+               "input shape [C, H, W] per time step (PyTorch order), its "
+               "product the input width; default: the shape the layer "
+               "before reports" CV_SHAPE_DOC),
     SL_SETTING(SL_SET_LIST, "kernel", NULL, NULL, SL_REQUIRED,
                "kernel size" CV_WINDOW_DOC),
     SL_SETTING(SL_SET_LIST, "stride", "1", NULL, SL_ANY,
@@ -62,9 +68,10 @@ static const sl_setting conv2d_settings[] = {
 };
 
 static const sl_setting conv1d_settings[] = {
-    SL_SETTING(SL_SET_LIST, "in_shape", NULL, NULL, SL_REQUIRED,
-               "input shape [C, L] per time step; its product must equal "
-               "the input width"),
+    SL_SETTING(SL_SET_LIST, "in_shape", NULL, NULL, SL_ANY,
+               "input shape [C, L] per time step, its product the input "
+               "width; default: the shape the layer before reports"
+               CV_SHAPE_DOC),
     SL_SETTING(SL_SET_LIST, "kernel", NULL, NULL, SL_REQUIRED,
                "kernel length (a whole number, or [k])"),
     SL_SETTING(SL_SET_LIST, "stride", "1", NULL, SL_ANY,
@@ -77,9 +84,10 @@ static const sl_setting conv1d_settings[] = {
 };
 
 #define CV_POOL_SETTINGS                                                      \
-    SL_SETTING(SL_SET_LIST, "in_shape", NULL, NULL, SL_REQUIRED,              \
-               "input shape [C, H, W] per time step; its product must "      \
-               "equal the input width"),                                      \
+    SL_SETTING(SL_SET_LIST, "in_shape", NULL, NULL, SL_ANY,                   \
+               "input shape [C, H, W] per time step, its product the "       \
+               "input width; default: the shape the layer before reports"    \
+               CV_SHAPE_DOC),                                                 \
     SL_SETTING(SL_SET_LIST, "kernel", NULL, NULL, SL_REQUIRED,                \
                "window size" CV_WINDOW_DOC),                                  \
     SL_SETTING(SL_SET_LIST, "stride", NULL, NULL, SL_ANY,                     \
@@ -93,7 +101,7 @@ static const sl_setting avgpool2d_settings[] = {CV_POOL_SETTINGS};
 static const sl_setting flatten_settings[] = {
     SL_SETTING(SL_SET_LIST, "in_shape", NULL, NULL, SL_ANY,
                "optional: the input's shape (any rank), checked against the "
-               "input width"),
+               "input width; the output is reported as [width]"),
 };
 
 static const sl_component conv_components[] = {

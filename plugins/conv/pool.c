@@ -113,8 +113,8 @@ static int pool_create(const sl_host *host, sl_ctx *ctx,
         return rc;
     size_t shp[3], k[2], s[2], p[2];
     l->op = op;
-    if ((rc = cv__get_ints(l, "in_shape", -1, 3, 1, 0, shp)) ||
-        (rc = cv__check_n_in(l, shp, 3, info->n_in)) ||
+    l->dim = 2;
+    if ((rc = cv__in_shape(l, info, 3, "[C, H, W]", shp)) ||
         (rc = cv__get_ints(l, "kernel", -1, 2, 1, 1, k)))
         goto fail;
     /* stride defaults to the kernel (PyTorch, NIR): read it only when set,
@@ -216,17 +216,17 @@ static int flatten_backward(void *self, const float *dout, float *din)
 const sl_neuron_iface cv__sumpool2d_iface = {
     sizeof(sl_neuron_iface), 0,
     sumpool_create, cv__destroy, no_params, cv__prepare, pool_forward,
-    pool_backward, NULL, NULL,
+    pool_backward, NULL, cv__extension,
 };
 
 const sl_neuron_iface cv__avgpool2d_iface = {
     sizeof(sl_neuron_iface), 0,
     avgpool_create, cv__destroy, no_params, cv__prepare, pool_forward,
-    pool_backward, NULL, NULL,
+    pool_backward, NULL, cv__extension,
 };
 
 const sl_neuron_iface cv__flatten_iface = {
     sizeof(sl_neuron_iface), 0,
     flatten_create, cv__destroy, no_params, cv__prepare, flatten_forward,
-    flatten_backward, NULL, NULL,
+    flatten_backward, NULL, cv__extension,
 };

@@ -10,6 +10,7 @@
  */
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "conv.h"
 
@@ -151,4 +152,81 @@ int cv__out_len(cv__layer *l, const char *key, const char *axis, size_t in,
                                span, axis, k, d, in + 2 * p, in, p);
     *out = (in + 2 * p - span) / s + 1;
     return SL_OK;
+}
+
+/* "[a, b, c]" of a shape into buf. */
+static const char *shape_text(const size_t *shape, size_t rank, char *buf,
+                              size_t len)
+{
+    size_t at = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i <= rank; i++) {
+        int w = i < rank ? snprintf(buf + at, len - at, "%s%zu",
+                                    i ? ", " : "[", shape[i])
+                         : snprintf(buf + at, len - at, "]");
+        if (w < 0 || (size_t)w >= len - at)
+            break;
+        at += (size_t)w;
+    }
+    return buf;
+}
+
+int cv__in_shape(cv__layer *l, const sl_layer_info *info, size_t n,
+                 const char *dims, size_t *out)
+{
+    int rc;
+    if (l->host->xHasKey(l->ctx, "in_shape")) {
+        if ((rc = cv__get_ints(l, "in_shape", -1, n, 1, 0, out)))
+            return rc;
+        return cv__check_n_in(l, out, n, info->n_in);
+    }
+    int known = SL_HAS_FIELD(sl_layer_info, info, in_rank) &&
+                info->in_shape && info->in_rank >= 1 &&
+                info->in_rank <= SL_MAX_RANK;
+    if (known && info->in_rank == n) {
+        memcpy(out, info->in_shape, n * sizeof *out);
+        return cv__check_n_in(l, out, n, info->n_in);
+    }
+    char txt[160];
+    if (!known)
+        return l->host->xError(l->ctx, "in_shape", SL_ECONFIG,
+                               "required: the input's shape %s (the core "
+                               "reports no shape for the layer before)",
+                               dims);
+    return l->host->xError(l->ctx, "in_shape", SL_ECONFIG,
+                           "not set, and the layer before gives steps of "
+                           "shape %s, not %s: set in_shape = %s with a "
+                           "product of %zu",
+                           shape_text(info->in_shape, info->in_rank, txt,
+                                      sizeof txt),
+                           dims, dims, info->n_in);
+}
+
+int cv__out_shape(void *self, size_t *shape, size_t cap, size_t *rank)
+{
+    cv__layer *l = self;
+    size_t s[3], r;
+    if (l->op == CV__FLATTEN)
+        s[0] = l->n_out, r = 1;
+    else if (l->dim == 1)
+        s[0] = l->O, s[1] = l->Wo, r = 2;
+    else
+        s[0] = l->O, s[1] = l->Ho, s[2] = l->Wo, r = 3;
+    if (cap < r)
+        return l->host->xError(l->ctx, NULL, SL_EINVAL,
+                               "xOutShape: room for %zu dimensions, %zu "
+                               "needed",
+                               cap, r);
+    memcpy(shape, s, r * sizeof *s);
+    *rank = r;
+    return SL_OK;
+}
+
+static const sl_shape_ext cv_shape_ext = {sizeof(sl_shape_ext),
+                                          cv__out_shape};
+
+const void *cv__extension(void *self, const char *name)
+{
+    (void)self;
+    return name && strcmp(name, SL_EXT_SHAPE) == 0 ? &cv_shape_ext : NULL;
 }
