@@ -8,3 +8,9 @@ tests_test_conv_LDADD = $(SL_TEST_LIBS) -lm
 # the conv SNN experiment learns (40 epochs, 3 seeds, a few seconds)
 TESTS += tests/conv_snn.sh
 EXTRA_DIST += tests/conv_snn.sh
+# the "bars" dataset of datasets.so (the conv SNN's image task)
+check_PROGRAMS += tests/test_bars
+TESTS += tests/test_bars
+tests_test_bars_SOURCES = tests/test_bars.c
+tests_test_bars_CFLAGS = $(SL_TEST_CFLAGS)
+tests_test_bars_LDADD = $(SL_TEST_LIBS) -lm
