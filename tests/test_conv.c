@@ -716,6 +716,12 @@ static void test_bad_settings(void **state)
         {"avgpool2d", "in_shape = [1, 4, 4];", 16, "kernel"},
         {"avgpool2d", "in_shape = [2, 4, 4]; kernel = 2;", 16, "in_shape"},
         {"flatten", "in_shape = [3, 3];", 10, "in_shape"},
+        /* a product past 2^64 is a mismatch, not a wrap */
+        {"flatten", "in_shape = [10000000, 10000000, 10000000];", 10,
+         "more than"},
+        {"conv2d", "in_shape = [1, 5, 50000000]; out_channels = 2; "
+                   "kernel = 3;",
+         25, "in_shape"},
         {"flatten", "in_shape = [];", 10, "in_shape"},
         {"conv2d", "in_shape = [1, 5, 5]; out_channels = 2; kernel = 3;", 0,
          "input"},

@@ -405,7 +405,8 @@ static int conv_create(const sl_host *host, sl_ctx *ctx,
     l->b = h->xAlloc(l->O * sizeof(float));
     l->gb = h->xAlloc(l->O * sizeof(float));
     if (!l->w || !l->gw || !l->b || !l->gb) {
-        rc = SL_ENOMEM;
+        rc = h->xError(ctx, "out_channels", SL_ENOMEM,
+                       "out of memory for %zu x %zu weights", l->O, fan_in);
         goto fail;
     }
     if ((rc = conv_init_weights(l, fan_in)))

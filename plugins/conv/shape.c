@@ -10,6 +10,7 @@
  */
 #include <math.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "conv.h"
@@ -120,22 +121,25 @@ int cv__check_n_in(cv__layer *l, const size_t *shape, size_t rank,
                    size_t n_in)
 {
     size_t prod = 1;
+    int wrap = 0;
     char txt[160];
     size_t at = 0;
     for (size_t i = 0; i < rank; i++) {
-        prod *= shape[i];
+        /* a product past SIZE_MAX is a mismatch, never a wrap */
+        wrap |= __builtin_mul_overflow(prod, shape[i], &prod);
         int w = snprintf(txt + at, sizeof txt - at, "%s%zu", i ? ", " : "",
                          shape[i]);
         if (w > 0 && (size_t)w < sizeof txt - at)
             at += (size_t)w;
     }
-    if (prod != n_in)
+    if (wrap || prod != n_in)
         return l->host->xError(l->ctx, "in_shape", SL_ECONFIG,
-                               "in_shape [%s] has %zu elements but the "
+                               "in_shape [%s] has %s%zu elements but the "
                                "layer before gives %zu channels per step; "
                                "the product of in_shape must equal the "
                                "input width",
-                               txt, prod, n_in);
+                               txt, wrap ? "more than " : "",
+                               wrap ? SIZE_MAX : prod, n_in);
     return SL_OK;
 }
 
