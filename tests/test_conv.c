@@ -492,6 +492,66 @@ static void test_conv1d(void **state)
     check_layer("conv1d", &h, 1, 2, 1);
 }
 
+/* Values worked out by hand, independent of the reference loop: the
+ * kernel is not flipped (cross-correlation, as PyTorch), groups keep
+ * their channels apart, dilation and padding place the taps. */
+static void run_known(const char *comp, const char *text, size_t n_in,
+                      const float *w, size_t nw, const float *x,
+                      const float *want, size_t n_out)
+{
+    layer L;
+    layer_make(&L, comp, text, n_in);
+    assert_int_equal(L.n_out, n_out);
+    sl_param p[2];
+    size_t count = 0;
+    check_ok(&L, L.iface->xParams(L.self, p, 2, &count));
+    assert_int_equal(p[0].n, nw);
+    memcpy(p[0].data, w, nw * sizeof *w);
+    float y[64];
+    assert_true(n_out <= 64);
+    check_ok(&L, L.iface->xPrepare(L.self, 1, 1, 0));
+    check_ok(&L, L.iface->xForward(L.self, x, y));
+    for (size_t k = 0; k < n_out; k++)
+        if (y[k] != want[k])
+            fail_msg("%s \"%s\": y[%zu] = %g, by hand %g", comp, text, k,
+                     (double)y[k], (double)want[k]);
+    layer_free(&L);
+}
+
+static void test_known_values(void **state)
+{
+    (void)state;
+    float x16[16];
+    for (int k = 0; k < 16; k++)
+        x16[k] = (float)(k + 1); /* 4x4: 1..16 row by row */
+    /* [[1, 0], [0, -1]]: y[i][j] = x[i][j] - x[i+1][j+1] = -5 (a flipped
+     * kernel would give +5) */
+    const float w1[4] = {1, 0, 0, -1}, y1[9] = {-5, -5, -5, -5, -5, -5,
+                                                 -5, -5, -5};
+    run_known("conv2d", "in_shape = [1, 4, 4]; out_channels = 1; "
+                        "kernel = 2;",
+              16, w1, 4, x16, y1, 9);
+    /* the same with stride 2 and padding 1: windows at rows/cols -1, 1, 3
+     * -> y[i][j] = x[2i-1][2j-1] - x[2i][2j] with zeros outside */
+    const float y2[9] = {-1, -3, 0, -9, -5, 8, 0, 14, 16};
+    run_known("conv2d", "in_shape = [1, 4, 4]; out_channels = 1; "
+                        "kernel = 2; stride = 2; padding = 1;",
+              16, w1, 4, x16, y2, 9);
+    /* groups = 2, 1x1: channel 0 doubled, channel 1 tripled, never mixed */
+    const float wg[2] = {2, 3}, xg[4] = {1, 2, 10, 20},
+                yg[4] = {2, 4, 30, 60};
+    run_known("conv2d", "in_shape = [2, 1, 2]; out_channels = 2; "
+                        "kernel = 1; groups = 2;",
+              4, wg, 2, xg, yg, 4);
+    /* conv1d, kernel [1, 2], dilation 2, padding 1 over 1..5:
+     * y[o] = x[o-1] + 2·x[o+1] */
+    const float w3[2] = {1, 2}, x5[5] = {1, 2, 3, 4, 5},
+                y3[5] = {4, 7, 10, 13, 4};
+    run_known("conv1d", "in_shape = [1, 5]; out_channels = 1; kernel = 2; "
+                        "dilation = 2; padding = 1;",
+              5, w3, 2, x5, y3, 5);
+}
+
 /* ---------------------------------------------------------------- pooling */
 
 static void test_pools(void **state)
@@ -766,6 +826,7 @@ int main(void)
         cmocka_unit_test(test_conv2d_groups),
         cmocka_unit_test(test_conv2d_chunks),
         cmocka_unit_test(test_conv1d),
+        cmocka_unit_test(test_known_values),
         cmocka_unit_test(test_pools),
         cmocka_unit_test(test_avgpool_corner),
         cmocka_unit_test(test_flatten),
