@@ -112,6 +112,14 @@ static void test_struct_layout(void **state)
     FIELD(sl_layer_info, struct_size, 0, 4);
     FIELD(sl_layer_info, n_in, 8, 8);
     FIELD(sl_layer_info, dt, 16, 8);
+    /* ABI 1.2: the shape of the input step, and the extension by which a
+     * layer reports its output's */
+    SIZE(sl_layer_info, 40);
+    FIELD(sl_layer_info, in_shape, 24, 8);
+    FIELD(sl_layer_info, in_rank, 32, 8);
+    SIZE(sl_shape_ext, 16);
+    FIELD(sl_shape_ext, struct_size, 0, 4);
+    FIELD(sl_shape_ext, xOutShape, 8, 8);
     SIZE(sl_observable, 56);
     FIELD(sl_observable, struct_size, 0, 4);
     FIELD(sl_observable, name, 8, 8);
@@ -285,6 +293,9 @@ static void test_constants(void **state)
     assert_int_equal(SL_SET_MIN_OPEN, 4);
     assert_int_equal(SL_SET_MAX_OPEN, 8);
     assert_int_equal(SL_SET_REQUIRED, 16);
+    /* ABI 1.2 */
+    assert_int_equal(SL_MAX_RANK, 8);
+    assert_string_equal(SL_EXT_SHAPE, "sl.shape.v1");
 }
 
 /* SL_COMPONENT and SL_SETTING fill the 1.1 fields in order. */

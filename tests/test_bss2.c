@@ -931,7 +931,7 @@ static void layer_make(layer *Ly, const char *comp, const char *text,
     assert_non_null(e);
     sl_test_declare(&Ly->ctx, e);
     Ly->iface = e->comp->iface;
-    sl_layer_info info = {sizeof info, n, 1e-3};
+    sl_layer_info info = {sizeof info, n, 1e-3, NULL, 0};
     size_t n_out;
     int rc = Ly->iface->xCreate(&sl__host, &Ly->ctx, &info, &Ly->self, &n_out);
     if (rc != SL_OK)

@@ -88,7 +88,7 @@ static void test_descriptor(void **state)
     assert_int_equal(d->abi_major, SL_ABI_MAJOR);
     assert_int_equal(d->abi_minor, SL_ABI_MINOR);
     assert_string_equal(d->version, "0.1.0");
-    assert_int_equal(d->n_components, 2); /* + yinyang: test_yinyang.c */
+    assert_int_equal(d->n_components, 3); /* + yinyang (test_yinyang.c), bars */
     const sl_component *c = &d->components[0];
     assert_int_equal(c->kind, SL_KIND_DATASET);
     assert_string_equal(c->name, "frozen_noise");

@@ -895,7 +895,7 @@ static void run_dynapsim(const tnet *t, const float *x, size_t T, float *out)
     assert_non_null(e);
     sl_test_declare(&ctx, e);
     const sl_neuron_iface *ni = e->comp->iface;
-    sl_layer_info info = {sizeof info, t->n, 1e-3};
+    sl_layer_info info = {sizeof info, t->n, 1e-3, NULL, 0};
     void *self;
     size_t n_out;
     if (ni->xCreate(&sl__host, &ctx, &info, &self, &n_out))

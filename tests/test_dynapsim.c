@@ -66,7 +66,7 @@ static int layer_try(layer *L, const char *text, size_t n_in, double dt,
     sl_test_declare(&L->ctx,
                     sl__registry_find(reg, SL_KIND_NEURON, "dynapsim"));
     L->iface = iface_of();
-    sl_layer_info info = {sizeof info, n_in, dt};
+    sl_layer_info info = {sizeof info, n_in, dt, NULL, 0};
     L->self = (void *)0x1; /* must be reset to NULL on failure */
     rc = L->iface->xCreate(&sl__host, &L->ctx, &info, &L->self, &L->n_out);
     if (rc != SL_OK)

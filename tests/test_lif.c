@@ -62,7 +62,7 @@ static int layer_try(layer *L, const char *comp, const char *text,
     sl__ctx_init(&L->ctx, L->cfg, sl__config_root(L->cfg), seed, comp);
     sl_test_declare(&L->ctx, sl__registry_find(reg, SL_KIND_NEURON, comp));
     L->iface = iface_of(comp);
-    sl_layer_info info = {sizeof info, n_in, dt};
+    sl_layer_info info = {sizeof info, n_in, dt, NULL, 0};
     L->self = (void *)0x1; /* must be reset to NULL on failure */
     rc = L->iface->xCreate(&sl__host, &L->ctx, &info, &L->self, &L->n_out);
     if (rc != SL_OK)

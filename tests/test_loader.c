@@ -403,7 +403,7 @@ static void test_frozen_abi_plugin_runs(void **state)
                      SL_OK);
     sl_ctx ctx;
     sl__ctx_init(&ctx, cfg, sl__config_root(cfg), 42, "layer");
-    sl_layer_info info = {sizeof info, 3, 1e-3};
+    sl_layer_info info = {sizeof info, 3, 1e-3, NULL, 0};
     void *self = NULL;
     size_t n_out = 0;
     assert_int_equal(nv->xCreate(&sl__host, &ctx, &info, &self, &n_out),

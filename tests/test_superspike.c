@@ -1028,7 +1028,7 @@ static void lif_make(lifnet *L)
     sl__ctx_init(&L->ctx, L->cfg, sl__config_find(L->cfg, NULL, "g"), 1,
                  "lif");
     sl_test_declare(&L->ctx, e);
-    sl_layer_info info = {sizeof info, 1, TUT_DT};
+    sl_layer_info info = {sizeof info, 1, TUT_DT, NULL, 0};
     size_t n_out = 0;
     if (L->ifc->xCreate(&sl__host, &L->ctx, &info, &L->self, &n_out) != SL_OK)
         fail_msg("lif: %s", L->ctx.err.msg);

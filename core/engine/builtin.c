@@ -160,10 +160,30 @@ static int lin_backward(void *self, const float *dout, float *din)
     return SL_OK;
 }
 
+/* The output is a flat vector: the next layer sees [n_out], not the
+ * input's shape (the core would pass that on for an unchanged width). */
+static int lin_out_shape(void *self, size_t *shape, size_t cap, size_t *rank)
+{
+    linear *l = self;
+    if (cap >= 1)
+        shape[0] = l->n_out;
+    *rank = 1;
+    return SL_OK;
+}
+
+static const sl_shape_ext linear_shape = {sizeof(sl_shape_ext),
+                                          lin_out_shape};
+
+static const void *lin_extension(void *self, const char *name)
+{
+    (void)self;
+    return name && strcmp(name, SL_EXT_SHAPE) == 0 ? &linear_shape : NULL;
+}
+
 static const sl_neuron_iface linear_iface = {
     sizeof(sl_neuron_iface), 0,
     lin_create, lin_destroy, lin_params, lin_prepare, lin_forward,
-    lin_backward, NULL, NULL,
+    lin_backward, NULL, lin_extension,
 };
 
 /* "sim": the core runs each layer's own forward pass; nothing to place. */

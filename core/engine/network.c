@@ -14,6 +14,40 @@ static int layer_error(sl__layer *l, int rc, sl__err *err, const char *what)
     return sl__fail(err, rc, "%s (layer %s, %s)", e.msg, l->label, what);
 }
 
+/* The shape of layer l's output step into shape/rank (which hold its
+ * input's): what it reports through SL_EXT_SHAPE; without the extension
+ * the input's shape when the width is unchanged (a neuron layer acts per
+ * channel), [n_out] otherwise. A report that does not multiply to n_out
+ * is the plugin's bug. */
+static int out_shape(sl__layer *l, size_t *shape, size_t *rank, sl__err *err)
+{
+    const sl_shape_ext *ext =
+        SL_HAS_FIELD(sl_neuron_iface, l->iface, xExtension) &&
+                l->iface->xExtension
+            ? l->iface->xExtension(l->self, SL_EXT_SHAPE)
+            : NULL;
+    if (!ext || !SL_HAS_FIELD(sl_shape_ext, ext, xOutShape) ||
+        !ext->xOutShape) {
+        if (l->n_out != l->n_in)
+            shape[0] = l->n_out, *rank = 1;
+        return SL_OK;
+    }
+    size_t s[SL_MAX_RANK], r = 0, prod = 1;
+    int rc = ext->xOutShape(l->self, s, SL_MAX_RANK, &r);
+    if (rc)
+        return layer_error(l, rc, err, "reporting its output shape");
+    for (size_t k = 0; k < r && r <= SL_MAX_RANK; k++)
+        prod *= s[k];
+    if (r < 1 || r > SL_MAX_RANK || prod != l->n_out)
+        return sl__fail(err, SL_EPLUGIN, "layer %s reports an output shape "
+                        "of rank %zu with %zu elements but has %zu outputs "
+                        "(a bug in its plugin)", l->label, r,
+                        r <= SL_MAX_RANK ? prod : 0, l->n_out);
+    memcpy(shape, s, r * sizeof *s);
+    *rank = r;
+    return SL_OK;
+}
+
 int sl__network_build(sl__network *net, sl__config *cfg, sl__setting *group,
                       const sl__registry *reg, size_t n_in, uint64_t seed,
                       sl__err *err)
@@ -43,6 +77,8 @@ int sl__network_build(sl__network *net, sl__config *cfg, sl__setting *group,
         return sl__fail(err, SL_ENOMEM, "out of memory");
     net->n_alloc = (size_t)nl;
     size_t width = n_in;
+    /* shape of one step between layers (sl_layer_info.in_shape) */
+    size_t shape[SL_MAX_RANK] = {n_in}, rank = 1;
     for (int i = 0; i < nl; i++) {
         sl__layer *l = &net->layers[i];
         sl__setting *lg = config_setting_get_elem(layers, (unsigned)i);
@@ -110,7 +146,7 @@ int sl__network_build(sl__network *net, sl__config *cfg, sl__setting *group,
         free(ctxname);
         if ((rc = sl__declare_component(cfg, lg, SL__SEC_LAYER, l->entry)))
             return sl__fail(err, rc, "out of memory");
-        sl_layer_info info = {sizeof info, width, net->dt};
+        sl_layer_info info = {sizeof info, width, net->dt, shape, rank};
         l->n_in = width;
         rc = l->iface->xCreate(&sl__host, &l->ctx, &info, &l->self, &l->n_out);
         if (rc) {
@@ -131,6 +167,8 @@ int sl__network_build(sl__network *net, sl__config *cfg, sl__setting *group,
                             "tensors; at most %d supported", label, np,
                             SL__MAX_LAYER_PARAMS);
         l->n_params = np;
+        if ((rc = out_shape(l, shape, &rank, err)))
+            return rc;
         width = l->n_out;
     }
     net->n_out = width;

@@ -22,11 +22,27 @@
 extern "C" {
 #endif
 
+/* Largest rank of a step's shape the core passes between layers. */
+#define SL_MAX_RANK 8
+
 /* What the core tells a layer at creation. */
 typedef struct sl_layer_info {
     uint32_t struct_size;
     size_t n_in;  /* channels of the incoming sequence */
     double dt;    /* s per step (network setting) */
+
+    /* --- ABI 1.2 --- */
+
+    /* Shape of one step of the incoming sequence, outermost first
+     * (PyTorch order: [C, H, W] is element c*H*W + h*W + w), product
+     * n_in; borrowed, valid during xCreate. The layer before reports it
+     * through SL_EXT_SHAPE; a layer without that extension passes its own
+     * input's shape on when its width is unchanged (neurons act per
+     * channel) and gives [n_out] otherwise; the network's input is
+     * [n_in]. A layer that needs a shape (a convolution) takes it from
+     * here unless its settings give one. */
+    const size_t *in_shape;
+    size_t in_rank; /* 1 .. SL_MAX_RANK; 0 with in_shape NULL: unknown */
 } sl_layer_info;
 
 /* Modes of xPrepare. */
@@ -49,6 +65,18 @@ typedef struct sl_observable {
     const float *data;
     size_t batch, time, channels;
 } sl_observable;
+
+/* Extension SL_EXT_SHAPE (returned by xExtension): the shape of one step
+ * of the layer's output, so the next layer needs no shape setting. */
+#define SL_EXT_SHAPE "sl.shape.v1"
+typedef struct sl_shape_ext {
+    uint32_t struct_size;
+    /* Fill up to cap entries of shape (outermost first) and set *rank
+     * (1 .. SL_MAX_RANK); the product MUST equal the layer's n_out.
+     * Called after xCreate, before xPrepare. Returns SL_OK or an error
+     * recorded on the layer's context. */
+    int (*xOutShape)(void *self, size_t *shape, size_t cap, size_t *rank);
+} sl_shape_ext;
 
 typedef struct sl_neuron_iface {
     uint32_t struct_size;
@@ -89,7 +117,8 @@ typedef struct sl_neuron_iface {
     int (*xObservable)(void *self, size_t idx, sl_observable *out);
 
     /* Optional capability by name, e.g. SL_EXT_SUBSTITUTE
-     * ("sl.substitute.v1", spikelab/hil.h), or NULL when the component
+     * ("sl.substitute.v1", spikelab/hil.h) or SL_EXT_SHAPE (above), or
+     * NULL when the component
      * does not offer it. May be NULL itself: no extensions. (Device
      * mismatch needs no extension: the core perturbs every tensor flagged
      * SL_PARAM_WEIGHT.) */

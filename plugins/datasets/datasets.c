@@ -1,6 +1,7 @@
 /*
- * plugins/datasets/datasets.c — synthetic datasets: "frozen_noise" (here)
- * and "yinyang" (yinyang.c: the Yin-Yang task, spike-time encoded).
+ * plugins/datasets/datasets.c — synthetic datasets: "frozen_noise" (here),
+ * "yinyang" (yinyang.c: the Yin-Yang task, spike-time encoded) and "bars"
+ * (bars.c: oriented bars in a small image).
  *
  * frozen_noise (specs/dynapsim.md §7): each sample is a fixed ("frozen")
  * Poisson noise pattern; the task is to map sample i to output channel
@@ -46,6 +47,7 @@
 #include "spikelab/spikelab.h"
 #include "spikelab/slaux_mt19937.h"
 #include "yinyang.h"
+#include "bars.h"
 
 #define DATASETS_VERSION "0.1.0"
 
@@ -355,6 +357,27 @@ static const sl_setting yinyang_settings[] = {
                "time step (must equal network.dt)"),
 };
 
+/* Bounds as bars_create (bars.c) enforces them. */
+static const sl_setting bars_settings[] = {
+    SL_SETTING(SL_SET_INT, "n_samples", "64", NULL, SL_RANGE(1, 1e9),
+               "images; sample i has class i mod 2 (0 horizontal, 1 "
+               "vertical)"),
+    SL_SETTING(SL_SET_INT, "size", "8", NULL, SL_RANGE(1, 1024),
+               "image side: size x size pixels, input width size^2"),
+    SL_SETTING(SL_SET_INT, "length", "4", NULL, SL_MIN(1),
+               "bar length in pixels (<= size)"),
+    SL_SETTING(SL_SET_FLOAT, "duration", "0.05", "s", SL_GT(0),
+               "length of each sample (a whole number of dt)"),
+    SL_SETTING(SL_SET_FLOAT, "dt", "1e-3", "s", SL_GT(0),
+               "time step (must equal network.dt)"),
+    SL_SETTING(SL_SET_FLOAT, "rate_on", "200.0", "Hz", SL_MIN(0),
+               "spike rate of the bar's pixels; rate_on·dt <= 1"),
+    SL_SETTING(SL_SET_FLOAT, "rate_off", "20.0", "Hz", SL_MIN(0),
+               "spike rate of every other pixel (noise); rate_off·dt <= 1"),
+    SL_SETTING(SL_SET_INT, "seed", "0", NULL, SL_ANY,
+               "the dataset's own seed (another seed: an independent set)"),
+};
+
 static const sl_component ds_components[] = {
     SL_COMPONENT(SL_KIND_DATASET, "frozen_noise",
                  "frozen Poisson noise patterns, sample i labelled i mod "
@@ -365,11 +388,16 @@ static const sl_component ds_components[] = {
                  "spike per feature (x, y, 1-x, 1-y, bias; hxtorch's time "
                  "encoding)",
                  &yy__iface, yinyang_settings),
+    SL_COMPONENT(SL_KIND_DATASET, "bars",
+                 "horizontal or vertical bars at random places in a small "
+                 "image, Bernoulli spikes with background noise (a task "
+                 "for conv layers)",
+                 &bars__iface, bars_settings),
 };
 
 static const sl_plugin_desc datasets_desc =
     SL_PLUGIN_DESC("datasets", DATASETS_VERSION,
-                   "synthetic datasets: frozen_noise, yinyang",
+                   "synthetic datasets: frozen_noise, yinyang, bars",
                    ds_components);
 
 /* The plugin's only exported symbol: returns the static descriptor. */
