@@ -15,8 +15,8 @@ static int layer_error(sl__layer *l, int rc, sl__err *err, const char *what)
 }
 
 int sl__network_build(sl__network *net, sl__config *cfg, sl__setting *group,
-                      const sl__registry *reg, size_t n_in, uint64_t seed,
-                      sl__err *err)
+                      const sl__registry *reg, const sl_host *host,
+                      size_t n_in, uint64_t seed, sl__err *err)
 {
     memset(net, 0, sizeof *net);
     net->n_in = n_in;
@@ -112,7 +112,7 @@ int sl__network_build(sl__network *net, sl__config *cfg, sl__setting *group,
             return sl__fail(err, rc, "out of memory");
         sl_layer_info info = {sizeof info, width, net->dt};
         l->n_in = width;
-        rc = l->iface->xCreate(&sl__host, &l->ctx, &info, &l->self, &l->n_out);
+        rc = l->iface->xCreate(host, &l->ctx, &info, &l->self, &l->n_out);
         if (rc) {
             l->self = NULL;
             sl__ctx_take_error(&l->ctx, rc, err);
