@@ -11,4 +11,3 @@ tests_test_kernels_LDADD = $(SL_TEST_LIBS) -lm
 # DynapSim runs and a BLAS control pair, ~30 s of CPU)
 check-portable-long: all
 	@$(AM_TESTS_ENVIRONMENT) SL_PORTABLE_LONG=1 $(SHELL) $(srcdir)/tests/portable.sh
-.PHONY: check-portable-long
