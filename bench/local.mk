@@ -21,4 +21,4 @@ bench_bench_superspike_SOURCES = bench/bench_superspike.c
 bench_bench_superspike_CPPFLAGS = $(SL_BENCH_CPPFLAGS)
 bench_bench_superspike_CFLAGS = $(AM_CFLAGS) $(BLAS_CFLAGS)
 bench_bench_superspike_LDADD = core/libslcore.la
-EXTRA_DIST += bench/README.md
+EXTRA_DIST += bench/README.md bench/numerics_cost.sh

@@ -32,6 +32,7 @@ core_libslcore_la_SOURCES = \
 	core/engine/metrics.c core/engine/metrics.h \
 	core/engine/deploy.c core/engine/deploy.h \
 	core/engine/numenv.c core/engine/numenv.h \
+	core/engine/kernels.h \
 	core/engine/engine.h \
 	core/db/db.c core/db/db.h \
 	core/db/query.c \
@@ -40,7 +41,17 @@ core_libslcore_la_SOURCES = \
 	core/api/session.c core/api/rundb.c
 core_libslcore_la_CPPFLAGS = $(SL_CORE_CPPFLAGS)
 core_libslcore_la_CFLAGS = $(AM_CFLAGS) $(LIBCONFIG_CFLAGS) $(SQLITE_CFLAGS) $(BLAS_CFLAGS)
-core_libslcore_la_LIBADD = $(LIBCONFIG_LIBS) $(SQLITE_LIBS) $(BLAS_LIBS)
+core_libslcore_la_LIBADD = core/libslkernels.la $(LIBCONFIG_LIBS) $(SQLITE_LIBS) $(BLAS_LIBS)
+
+# The portable numerics mode's matrix kernels (engine/kernels.h), in a
+# library of their own so that they alone get -ffp-contract=off: their
+# bits must not depend on whether the target has FMA. (CFLAGS given to
+# make come after these and could undo it; tests/test_kernels checks the
+# bits against the formula of kernels.h.)
+noinst_LTLIBRARIES += core/libslkernels.la
+core_libslkernels_la_SOURCES = core/engine/kernels.c core/engine/kernels.h
+core_libslkernels_la_CPPFLAGS = $(SL_CORE_CPPFLAGS)
+core_libslkernels_la_CFLAGS = $(AM_CFLAGS) -ffp-contract=off
 
 # the command: one file per subcommand (curate.c holds the small
 # run-curation ones), output helpers in out.c, json.c, textplot.c

@@ -29,4 +29,5 @@ include $(srcdir)/tests/dynapse2_export.mk
 include $(srcdir)/tests/api.mk
 include $(srcdir)/tests/deploy.mk
 include $(srcdir)/tests/harden.mk
+include $(srcdir)/tests/portable.mk
 endif

@@ -66,7 +66,9 @@ fi
 # metric changed as that machine's different bits would have it
 q "update run_env set value = 'FakeCore' where run_id = 1 and key = 'blas.kernel';
    update metrics set value = value + 1e-9 where run_id = 1 and step = 2 and name = 'loss'"
-"$sl" rerun 1 --db "$db" --quiet >"$tmp/out" 2>&1
+# (numerics=blas: re-run as recorded, not in portable numerics, which
+# rerun would choose in another environment; see below)
+"$sl" rerun 1 --db "$db" --quiet numerics=blas >"$tmp/out" 2>&1
 [ $? = 1 ] || { cat "$tmp/out"; fail "rerun of a different result exited $?"; }
 grep -q "^run 2 does NOT reproduce run 1: metric 'loss' step 2 differs" "$tmp/out" \
     || { cat "$tmp/out"; fail "rerun: no verdict"; }
@@ -85,16 +87,38 @@ grep -q "^the numeric environment is as run 1 recorded it .*: the difference has
 # identical results although the kernel differs: reproduced, with a note
 "$sl" run "$tmp/e.cfg" --db "$db" --quiet >/dev/null 2>&1 || fail "run 4"
 q "update run_env set value = 'FakeCore' where run_id = 4 and key = 'blas.kernel'"
-"$sl" rerun 4 --db "$db" --quiet >"$tmp/out" 2>&1 || { cat "$tmp/out"; fail "rerun 4"; }
+"$sl" rerun 4 --db "$db" --quiet numerics=blas >"$tmp/out" 2>&1 || { cat "$tmp/out"; fail "rerun 4"; }
 grep -q "^run 5 reproduces run 4: bit-identical" "$tmp/out" || { cat "$tmp/out"; fail "rerun 4 verdict"; }
 grep -qx "  BLAS kernel: FakeCore (recorded) vs $kernel (now)" "$tmp/out" || { cat "$tmp/out"; fail "rerun 4 note"; }
+
+# without numerics=...: a BLAS run from another environment is re-run in
+# portable numerics, said before it runs and recorded as an override; the
+# verdict (a portable run against a BLAS one) says the difference is
+# expected, exit 0
+"$sl" rerun 4 --db "$db" --quiet >"$tmp/out" 2>&1 || { cat "$tmp/out"; fail "rerun 4 (portable) exited $?"; }
+grep -q '^run 4 multiplied its matrices with BLAS (numerics = "blas") in another numeric environment:$' "$tmp/out" \
+    || { cat "$tmp/out"; fail "rerun 4 (portable): not said"; }
+grep -qx "  BLAS kernel: FakeCore (recorded) vs $kernel (now)" "$tmp/out" || { cat "$tmp/out"; fail "rerun 4 (portable): kernel"; }
+grep -q '^its bits cannot be reproduced here: re-running with numerics = "portable"' "$tmp/out" \
+    || { cat "$tmp/out"; fail "rerun 4 (portable): switch not said"; }
+grep -q '^run 6 does NOT reproduce run 4: ' "$tmp/out" || { cat "$tmp/out"; fail "rerun 4 (portable): verdict"; }
+grep -q '^(expected: run 4 multiplied its matrices with BLAS' "$tmp/out" || { cat "$tmp/out"; fail "rerun 4 (portable): not expected"; }
+[ "$(q "select overrides from runs where id = 6")" = "numerics=portable" ] || fail "rerun 4 (portable): override not recorded"
+[ "$(q "select value_text from params where run_id = 6 and key = 'numerics'")" = portable ] || fail "rerun 4 (portable): not run portable"
+# a portable run re-run where only the BLAS kernel differs: bit-identical,
+# and the kernel named as not used
+q "update run_env set value = 'FakeCore' where run_id = 6 and key = 'blas.kernel'"
+"$sl" rerun 6 --db "$db" --quiet >"$tmp/out" 2>&1 || { cat "$tmp/out"; fail "rerun 6 exited $?"; }
+grep -q "^run 7 reproduces run 6: bit-identical" "$tmp/out" || { cat "$tmp/out"; fail "rerun 6 verdict"; }
+grep -qx "  BLAS kernel: FakeCore (recorded) vs $kernel (now), not used in portable mode" "$tmp/out" \
+    || { cat "$tmp/out"; fail "rerun 6: kernel not named as unused"; }
 
 # for real: another OpenBLAS kernel on this machine (AVX-512 needed to
 # run SkylakeX's; a DYNAMIC_ARCH build needed to switch at all)
 if grep -qw avx512f /proc/cpuinfo 2>/dev/null &&
     q "select value from run_env where run_id = 1 and key = 'blas.build'" | grep -qw DYNAMIC_ARCH; then
     OPENBLAS_CORETYPE=Haswell "$sl" run "$tmp/e.cfg" --db "$db" --quiet >/dev/null 2>&1 || fail "Haswell run"
-    OPENBLAS_CORETYPE=SkylakeX "$sl" rerun 6 --db "$db" --quiet >"$tmp/out" 2>&1
+    OPENBLAS_CORETYPE=SkylakeX "$sl" rerun 8 --db "$db" --quiet >"$tmp/out" 2>&1
     grep -qx "  BLAS kernel: Haswell (recorded) vs SkylakeX (now)" "$tmp/out" \
         || { cat "$tmp/out"; fail "Haswell vs SkylakeX not named"; }
     echo "numenv: ok (with a real kernel change: Haswell vs SkylakeX)"

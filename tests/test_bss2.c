@@ -86,7 +86,7 @@ static int rig_try(rig *r, const char *text, size_t n_in, uint64_t seed)
         fail_msg("config: %s", err.msg);
     int rc = sl__network_build(&r->net, r->cfg,
                                sl__config_find(r->cfg, NULL, "network"), reg,
-                               n_in, seed, &err);
+                               &sl__host, n_in, seed, &err);
     if (rc != SL_OK)
         fail_msg("network: %s", err.msg);
     r->have_net = 1;

@@ -27,7 +27,7 @@ static void build(fixture *f, const char *text, size_t n_in)
     f->reg = sl__registry_new();
     assert_non_null(f->reg);
     int rc = sl__network_build(&f->net, f->cfg, sl__config_find(f->cfg, NULL, "network"),
-                               f->reg, n_in, 5, &err);
+                               f->reg, &sl__host, n_in, 5, &err);
     if (rc)
         fail_msg("%s", err.msg);
 }
@@ -121,7 +121,7 @@ static void test_bad_layer_settings(void **state)
         "network = {\n layers = (\n { type = \"linear\"; n_out = 0; } ); };",
         "bad.cfg", &cfg, &err), SL_OK);
     int rc = sl__network_build(&net, cfg, sl__config_find(cfg, NULL, "network"),
-                               reg, 3, 0, &err);
+                               reg, &sl__host, 3, 0, &err);
     assert_int_equal(rc, SL_ECONFIG);
     assert_non_null(strstr(err.msg, "bad.cfg:3"));
     assert_non_null(strstr(err.msg, "n_out"));
@@ -131,7 +131,7 @@ static void test_bad_layer_settings(void **state)
         "network = { layers = ( { type = \"nosuch\"; } ); };", "bad2.cfg", &cfg,
         &err), SL_OK);
     rc = sl__network_build(&net, cfg, sl__config_find(cfg, NULL, "network"),
-                           reg, 3, 0, &err);
+                           reg, &sl__host, 3, 0, &err);
     assert_int_equal(rc, SL_ECONFIG);
     assert_non_null(strstr(err.msg, "nosuch"));
     assert_non_null(strstr(err.msg, "linear"));

@@ -228,6 +228,20 @@ int64_t sl_experiment_log_every(const sl_experiment *e)
     return e ? e->exp.log_every : 0;
 }
 
+int sl_numeric_env(int (*cb)(void *user, const char *key, const char *value),
+                   void *user)
+{
+    if (!cb)
+        return SL_EINVAL;
+    char **env = NULL;
+    size_t n = 0;
+    int rc = sl__numenv_collect(&env, &n, NULL);
+    for (size_t i = 0; !rc && i < n; i++)
+        rc = cb(user, env[2 * i], env[2 * i + 1]);
+    sl__numenv_free(env, n);
+    return rc;
+}
+
 /* ---- running ------------------------------------------------------------ */
 
 /* One run in progress: the engine's hooks land here, are recorded, then

@@ -588,6 +588,8 @@ const char *sl__cli_env_label(const char *key)
         {"cpu.flags_sha256", "CPU flags (SHA-256)"},
         {"compiler", "compiler"},
         {"compiler.flags", "compiler flags"},
+        {"libc", "C library"},
+        {"libc.tunables", "GLIBC_TUNABLES"},
     };
     for (size_t i = 0; key && i < sizeof label / sizeof *label; i++)
         if (strcmp(key, label[i][0]) == 0)

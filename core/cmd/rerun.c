@@ -16,6 +16,17 @@
  * BLAS kernel OpenBLAS chose, the CPU, the compiler: sl_rundb_env) since
  * the parent was recorded: on another kind of machine the bits differ,
  * and this says why.
+ *
+ * Portable numerics by default where BLAS cannot reproduce: when the
+ * parent ran with numerics = "blas" and its recorded numeric environment
+ * differs from this process's (another BLAS kernel, CPU, compiler, C
+ * library), its bits cannot be had here, so the re-run runs with
+ * numerics = "portable" (the same bits on any x86-64 machine), says so
+ * and records the override; its verdict then compares a portable run
+ * with a BLAS one and says that the difference is expected. An explicit
+ * numerics=... override wins. A parent that ran portable re-runs
+ * portable anyway (its configuration says so), and then the BLAS keys of
+ * the environment are named as not deciding its bits.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +34,7 @@
 
 #include "spikelab/abi.h"
 #include "spikelab/rundb.h"
+#include "spikelab/session.h"
 #include "cmd/cmd.h"
 #include "cmd/out.h"
 
@@ -40,18 +52,45 @@ static const char rerun_usage[] =
     "\n"
     "key=value overrides change the re-run (then differences are expected).\n"
     "\n"
+    "When ID ran with numerics = \"blas\" and the numeric environment now\n"
+    "differs from the one it recorded (its bits cannot be reproduced here),\n"
+    "the re-run uses numerics = \"portable\", the same bits on any x86-64\n"
+    "machine, and says so; numerics=blas re-runs it as recorded.\n"
+    "\n"
     "  --db PATH   run database (default: $SPIKELAB_DB, else ./spikelab.db)\n"
     "  --quiet     no progress display\n"
     "  --traces    also record traces, as `spikelab run --traces`\n"
     "  --help      this text\n"
     "\n"
-    "exit status: 0 finished and identical (or overrides given), 1 failed,\n"
+    "exit status: 0 finished and identical (or overrides given, or switched\n"
+    "to portable numerics), 1 failed,\n"
     "or finished but not identical, 2 bad usage or a stored configuration\n"
     "that no longer loads, 130 interrupted\n";
+
+/* A run's numeric environment: keys and values in the order recorded. */
+typedef struct envl {
+    sl__strv k, v;
+} envl;
+
+static int env_add(void *user, const char *key, const char *value)
+{
+    envl *e = user;
+    int rc = sl__strv_add(&e->k, key);
+    return rc ? rc : sl__strv_add(&e->v, value);
+}
+
+static void env_free(envl *e)
+{
+    sl__strv_free(&e->k);
+    sl__strv_free(&e->v);
+}
 
 /* What the parent run recorded (owned strings). */
 typedef struct parent {
     char *path, *text, *effective, *overrides, *status;
+    char *numerics; /* its `numerics` parameter; NULL: recorded before
+                       the setting existed, when every run was "blas" */
+    envl env;       /* its numeric environment (empty: not recorded) */
 } parent;
 
 static void parent_free(parent *p)
@@ -61,6 +100,18 @@ static void parent_free(parent *p)
     free(p->effective);
     free(p->overrides);
     free(p->status);
+    free(p->numerics);
+    env_free(&p->env);
+}
+
+static int param_numerics(void *user, const char *key, const char *alias,
+                          const char *type, const char *text, double num)
+{
+    char **out = user;
+    if (strcmp(key, "numerics") == 0 && text && !*out &&
+        !(*out = strdup(text)))
+        return SL_ENOMEM;
+    return 0;
 }
 
 /* Read the parent (through the public rundb.h); 0 or 1 after reporting. */
@@ -98,22 +149,14 @@ static int read_parent(const char *dbpath, int64_t *id, parent *p)
         fprintf(stderr, "spikelab rerun: run %lld has no stored effective "
                 "configuration to run\n", (long long)*id);
         rc = SL_ENOTFOUND;
+        goto out;
     }
+    if ((rc = sl_rundb_params(db, *id, param_numerics, &p->numerics)) ||
+        (rc = sl_rundb_env(db, *id, env_add, &p->env)))
+        fprintf(stderr, "spikelab rerun: %s\n", sl_rundb_errmsg(db));
 out:
     sl_rundb_close(db);
     return rc ? 1 : 0;
-}
-
-/* A run's numeric environment: keys and values in the order recorded. */
-typedef struct envl {
-    sl__strv k, v;
-} envl;
-
-static int env_add(void *user, const char *key, const char *value)
-{
-    envl *e = user;
-    int rc = sl__strv_add(&e->k, key);
-    return rc ? rc : sl__strv_add(&e->v, value);
 }
 
 static const char *env_get(const envl *e, const char *key)
@@ -124,10 +167,16 @@ static const char *env_get(const envl *e, const char *key)
     return NULL;
 }
 
+/* Keys that decide the bits only of BLAS products, which portable mode
+ * does not use. */
+static int blas_key(const char *key) { return strncmp(key, "blas.", 5) == 0; }
+
 /* What changed in the numeric environment from the parent's (was) to the
  * re-run's (now): how many keys; with print, each as "  LABEL: X
- * (recorded) vs Y (now)". */
-static size_t env_changes(const envl *was, const envl *now, int print)
+ * (recorded) vs Y (now)". portable: both runs ran portable, so a BLAS key
+ * does not count and is printed as not deciding the bits. */
+static size_t env_changes(const envl *was, const envl *now, int print,
+                          int portable)
 {
     size_t n = 0;
     for (int pass = 0; pass < 2; pass++) {
@@ -138,14 +187,16 @@ static size_t env_changes(const envl *was, const envl *now, int print)
                 continue; /* seen in the first pass */
             if (other && strcmp(other, a->v.v[i]) == 0)
                 continue;
-            n++;
+            int unused = portable && blas_key(a->k.v[i]);
+            n += !unused;
             if (!print)
                 continue;
             printf("  %s: ", sl__cli_env_label(a->k.v[i]));
             sl__cli_put_clean(stdout, pass ? "-" : a->v.v[i]);
             printf(" (recorded) vs ");
             sl__cli_put_clean(stdout, pass ? a->v.v[i] : other ? other : "-");
-            printf(" (now)\n");
+            printf(" (now)%s\n", unused ? ", not used in portable mode"
+                                         : "");
         }
     }
     return n;
@@ -156,15 +207,15 @@ static size_t env_changes(const envl *was, const envl *now, int print)
  * give other bits on another kind of machine). 0, or -1 after a
  * database error (message on db). */
 static int explain_env(sl_rundb *db, int64_t parent_id, int64_t run_id,
-                       int identical)
+                       int identical, int portable)
 {
     envl was = {0}, now = {0};
     int rc = sl_rundb_env(db, parent_id, env_add, &was);
     if (!rc)
         rc = sl_rundb_env(db, run_id, env_add, &now);
     if (rc) {
-        sl__strv_free(&was.k), sl__strv_free(&was.v);
-        sl__strv_free(&now.k), sl__strv_free(&now.v);
+        env_free(&was);
+        env_free(&now);
         return -1;
     }
     if (was.k.n == 0 && !identical) {
@@ -172,30 +223,55 @@ static int explain_env(sl_rundb *db, int64_t parent_id, int64_t run_id,
                "spikelab kept it): whether BLAS, CPU or compiler changed "
                "cannot be told\n", (long long)parent_id);
     } else if (was.k.n > 0) {
-        size_t n = env_changes(&was, &now, 0);
+        size_t n = env_changes(&was, &now, 0, 0);
+        size_t n_used = env_changes(&was, &now, 0, portable);
         if (n && identical)
             printf("note: the numeric environment differs from run %lld's, "
                    "yet the results are bit-identical:\n",
                    (long long)parent_id);
-        else if (n)
+        else if (n_used)
             printf("the numeric environment changed since run %lld (what "
                    "decides the bits besides configuration and seed):\n",
                    (long long)parent_id);
+        else if (n)
+            printf("the numeric environment changed since run %lld only in "
+                   "what portable numerics does not use: the difference has "
+                   "another cause\n", (long long)parent_id);
         else if (!identical)
             printf("the numeric environment is as run %lld recorded it "
                    "(BLAS library, build, kernel and threads, CPU, "
-                   "compiler): the difference has another cause\n",
-                   (long long)parent_id);
-        env_changes(&was, &now, 1);
+                   "compiler, C library): the difference has another "
+                   "cause\n", (long long)parent_id);
+        env_changes(&was, &now, 1, portable);
     }
-    sl__strv_free(&was.k), sl__strv_free(&was.v);
-    sl__strv_free(&now.k), sl__strv_free(&now.v);
+    env_free(&was);
+    env_free(&now);
     return 0;
 }
 
-/* Compare, store and print the verdict; returns the exit status. */
+/* If override o sets numerics (numerics=portable, numerics = "blas"),
+ * copy its value to buf and return 1; else 0. */
+static int numerics_override(const char *o, char *buf, size_t len)
+{
+    o += strspn(o, " \t");
+    if (strncmp(o, "numerics", 8) != 0)
+        return 0;
+    o += 8;
+    o += strspn(o, " \t");
+    if (*o++ != '=')
+        return 0;
+    o += strspn(o, " \t\"");
+    size_t n = strcspn(o, " \t\";");
+    if (snprintf(buf, len, "%.*s", (int)n, o) >= (int)len)
+        buf[0] = '?'; /* too long for a mode: then no mode's name */
+    return 1;
+}
+
+/* Compare, store and print the verdict; returns the exit status.
+ * switched: the re-run was switched to portable numerics (the parent ran
+ * BLAS elsewhere); portable: parent and re-run both ran portable. */
 static int verdict(const char *dbpath, int64_t parent_id, int64_t run_id,
-                   const parent *p, int n_extra)
+                   const parent *p, int n_extra, int switched, int portable)
 {
     sl_rundb *db;
     if (sl__cli_open("rerun", dbpath, &db))
@@ -220,10 +296,14 @@ static int verdict(const char *dbpath, int64_t parent_id, int64_t run_id,
                    "run does)\n", (long long)parent_id, p->status);
         if (n_extra)
             printf("(expected: the re-run has overrides of its own)\n");
-        status = n_extra ? 0 : 1;
+        if (switched)
+            printf("(expected: run %lld multiplied its matrices with BLAS "
+                   "in another numeric environment, this re-run with the "
+                   "portable kernels)\n", (long long)parent_id);
+        status = n_extra || switched ? 0 : 1;
     }
-    if (judged) {
-        if (explain_env(db, parent_id, run_id, d.identical) != 0) {
+    if (judged && !switched) {
+        if (explain_env(db, parent_id, run_id, d.identical, portable) != 0) {
             fprintf(stderr, "spikelab rerun: %s\n", sl_rundb_errmsg(db));
             status = 1;
         }
@@ -282,6 +362,43 @@ int sl__cmd_rerun(int argc, char **argv)
         return p;
     }
 
+    /* numerics: an explicit override wins; else a parent that ran BLAS in
+     * another numeric environment is re-run portable */
+    const char *parent_mode = par.numerics ? par.numerics : "blas";
+    char mode[32] = "";
+    int n_own = n_ov; /* overrides that change the configuration */
+    for (int i = 0; i < n_ov; i++)
+        if (numerics_override(ov[i], mode, sizeof mode) &&
+            strcmp(mode, parent_mode) == 0)
+            n_own--; /* as recorded: no change */
+    int switched = 0;
+    char auto_ov[] = "numerics=portable";
+    if (!*mode && strcmp(parent_mode, "blas") == 0 && par.env.k.n > 0) {
+        envl now = {0};
+        int rc = sl_numeric_env(env_add, &now);
+        if (rc == SL_OK && env_changes(&par.env, &now, 0, 0) > 0) {
+            printf("run %lld multiplied its matrices with BLAS (numerics = "
+                   "\"blas\") in another numeric environment:\n",
+                   (long long)id);
+            env_changes(&par.env, &now, 1, 0);
+            printf("its bits cannot be reproduced here: re-running with "
+                   "numerics = \"portable\" (the same bits on any x86-64 "
+                   "machine; numerics=blas re-runs it as recorded)\n");
+            ov[n_ov++] = auto_ov;
+            switched = 1;
+            snprintf(mode, sizeof mode, "portable");
+        } else if (rc != SL_OK) {
+            fprintf(stderr, "spikelab rerun: %s\n", sl_strerror(rc));
+            env_free(&now);
+            parent_free(&par);
+            free(ov);
+            return 1;
+        }
+        env_free(&now);
+    }
+    int portable = strcmp(parent_mode, "portable") == 0 &&
+                   strcmp(*mode ? mode : parent_mode, "portable") == 0;
+
     /* the record names the original text and overrides, plus new ones */
     size_t len = (par.overrides ? strlen(par.overrides) : 0) + 2;
     for (int i = 0; i < n_ov; i++)
@@ -316,7 +433,8 @@ int sl__cmd_rerun(int argc, char **argv)
         fprintf(stderr, "spikelab rerun: the stored configuration of run "
                 "%lld no longer loads (see above)\n", (long long)id);
     else if (status == 0 && run_id > 0)
-        status = verdict(req.dbpath, id, run_id, &par, n_ov);
+        status = verdict(req.dbpath, id, run_id, &par, n_own, switched,
+                         portable);
     free(overrides);
     parent_free(&par);
     free(ov);

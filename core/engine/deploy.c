@@ -78,7 +78,7 @@ static int create(sl__experiment *exp, sl__setting *g, const char *type,
     sl__ctx_init(&x->ctx, g ? cfg : NULL, g, (uint64_t)exp->seed, "export");
     if (g && sl__declare_component(cfg, g, SL__SEC_EXPORT, x->entry))
         return sl__fail(err, SL_ENOMEM, "out of memory");
-    int rc = x->iface->xCreate(&sl__host, &x->ctx, &x->self);
+    int rc = x->iface->xCreate(exp->host, &x->ctx, &x->self);
     if (rc) {
         x->self = NULL;
         return sl__ctx_take_error(&x->ctx, rc, err);

@@ -55,13 +55,13 @@ static int create_component(sl__experiment *exp, sl__component *c,
         return sl__fail(err, rc, "out of memory");
     switch (kind) {
     case SL_KIND_LOSS:
-        rc = ((const sl_loss_iface *)c->iface)->xCreate(&sl__host, &c->ctx, &c->self);
+        rc = ((const sl_loss_iface *)c->iface)->xCreate(exp->host, &c->ctx, &c->self);
         break;
     case SL_KIND_OPTIMIZER:
-        rc = ((const sl_optimizer_iface *)c->iface)->xCreate(&sl__host, &c->ctx, &c->self);
+        rc = ((const sl_optimizer_iface *)c->iface)->xCreate(exp->host, &c->ctx, &c->self);
         break;
     case SL_KIND_BACKEND:
-        rc = ((const sl_backend_iface *)c->iface)->xCreate(&sl__host, &c->ctx, &c->self);
+        rc = ((const sl_backend_iface *)c->iface)->xCreate(exp->host, &c->ctx, &c->self);
         break;
     default:
         rc = SL_EINVAL;
@@ -122,7 +122,7 @@ static int load_dataset(sl__experiment *exp, sl__setting *g, sl__err *err)
     if ((rc = sl__declare_component(cfg, g, SL__SEC_DATASET, d->entry)))
         return sl__fail(err, rc, "out of memory");
     d->info.struct_size = sizeof d->info;
-    rc = d->iface->xCreate(&sl__host, &d->ctx, &d->self, &d->info);
+    rc = d->iface->xCreate(exp->host, &d->ctx, &d->self, &d->info);
     if (rc) {
         d->self = NULL;
         return sl__ctx_take_error(&d->ctx, rc, err);
@@ -437,6 +437,13 @@ static int load(sl__experiment *exp, char *const *overrides, size_t n_ov,
                              err)) ||
         (rc = sl__cfg_int(cfg, NULL, "seed", 0, &exp->seed, err)))
         return rc;
+    const char *numerics = "blas";
+    if ((rc = sl__cfg_string(cfg, NULL, "numerics", "blas", &numerics, err)))
+        return rc;
+    exp->numerics = numerics && strcmp(numerics, "portable") == 0
+                        ? SL__NUMERICS_PORTABLE
+                        : SL__NUMERICS_BLAS;
+    exp->host = sl__host_for(exp->numerics);
     sl__cfg_string(cfg, NULL, "description", NULL, &(const char *){0}, err);
     exp->reg = sl__registry_new();
     if (!exp->reg)
@@ -529,8 +536,8 @@ static int load(sl__experiment *exp, char *const *overrides, size_t n_ov,
     if (!netg || config_setting_type(netg) != CONFIG_TYPE_GROUP)
         return sl__cfg_error(cfg, netg, err, SL_ECONFIG,
                              "'network' must be a group with dt and layers");
-    if ((rc = sl__network_build(&exp->net, cfg, netg, exp->reg, ti->n_in,
-                                (uint64_t)exp->seed, err)))
+    if ((rc = sl__network_build(&exp->net, cfg, netg, exp->reg, exp->host,
+                                ti->n_in, (uint64_t)exp->seed, err)))
         return rc;
     if (exp->net.n_out != ti->n_out)
         return sl__cfg_error(cfg, netg, err, SL_ECONFIG,

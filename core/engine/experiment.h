@@ -2,6 +2,7 @@
  *
  * Layout of an experiment (libconfig):
  *   name = "...";  seed = 0;  plugin_path = "dir" | ["dir", ...];
+ *   numerics = "blas" | "portable";
  *   data = { NAME = { type = "frozen_noise"; ... }; ... };   // named datasets
  *   network = { dt = 1e-3; layers = ( { type = "linear"; ... }, ... ); };
  *   loss = { type = "mse"; ... };
@@ -77,6 +78,10 @@ typedef struct sl__experiment {
     sl__registry *reg;
     const char *name;
     int64_t seed;
+    /* `numerics`, and the host table every component of this run is
+     * created with (sl__host_for): its xGemm is the mode's kernel */
+    sl__numerics numerics;
+    const sl_host *host;
     sl__dataset data[SL__MAX_DATASETS];
     size_t n_data;
     sl__network net;

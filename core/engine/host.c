@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "engine/host.h"
+#include "engine/kernels.h"
 #include "engine/rng.h"
 
 void sl__ctx_init(sl_ctx *ctx, sl__config *cfg, sl__setting *group,
@@ -254,12 +255,25 @@ static void h_gemm_blas(int ta, int tb, size_t m, size_t n, size_t k,
                 (int)ldc);
 }
 
-const sl_host sl__host = {
-    sizeof(sl_host), SL_ABI_MAJOR, SL_ABI_MINOR,
-    h_get_int, h_get_float, h_get_bool, h_get_string, h_get_floatvec,
-    h_has_key, h_error, h_log,
-    h_rng_derive, h_rng_seed, h_rng_next, h_rng_uniform, h_rng_normal,
-    h_rng_poisson,
-    h_alloc, h_free,
-    h_gemm_blas,
-};
+/* The two tables differ only in xGemm. Which one a component gets is
+ * decided per run (sl__host_for), never by a global switch, so two runs
+ * in one process may use different modes. */
+#define SL__HOST_TABLE(gemm)                                                 \
+    {                                                                        \
+        sizeof(sl_host), SL_ABI_MAJOR, SL_ABI_MINOR,                         \
+        h_get_int, h_get_float, h_get_bool, h_get_string, h_get_floatvec,    \
+        h_has_key, h_error, h_log,                                           \
+        h_rng_derive, h_rng_seed, h_rng_next, h_rng_uniform, h_rng_normal,   \
+        h_rng_poisson,                                                       \
+        h_alloc, h_free,                                                     \
+        gemm,                                                                \
+    }
+
+const sl_host sl__host = SL__HOST_TABLE(h_gemm_blas);
+/* portable numerics: the engine's fixed-order kernel (kernels.h) */
+const sl_host sl__host_portable = SL__HOST_TABLE(sl__gemm_portable);
+
+const sl_host *sl__host_for(sl__numerics mode)
+{
+    return mode == SL__NUMERICS_PORTABLE ? &sl__host_portable : &sl__host;
+}

@@ -19,7 +19,20 @@ struct sl_ctx {
     sl__err err;         /* last error reported through xError */
 };
 
+/* How a run multiplies matrices (the core setting `numerics`). */
+typedef enum sl__numerics {
+    SL__NUMERICS_BLAS = 0,  /* the BLAS the build links: fast, its bits
+                             * depend on the kernel it picks per CPU */
+    SL__NUMERICS_PORTABLE,  /* the engine's kernels (kernels.h): the same
+                             * bits on any x86-64 CPU */
+} sl__numerics;
+
+/* The host tables: sl__host's xGemm is BLAS, sl__host_portable's the
+ * portable kernel; everything else is shared. */
 extern const sl_host sl__host;
+extern const sl_host sl__host_portable;
+/* The table for a run in `mode` (static, never NULL). */
+const sl_host *sl__host_for(sl__numerics mode);
 
 /* Set up ctx; name is copied whole. A name longer than name_buf is
  * allocated (on allocation failure it is cut, visibly, with "..."): call

@@ -49,8 +49,8 @@ static int out_shape(sl__layer *l, size_t *shape, size_t *rank, sl__err *err)
 }
 
 int sl__network_build(sl__network *net, sl__config *cfg, sl__setting *group,
-                      const sl__registry *reg, size_t n_in, uint64_t seed,
-                      sl__err *err)
+                      const sl__registry *reg, const sl_host *host,
+                      size_t n_in, uint64_t seed, sl__err *err)
 {
     memset(net, 0, sizeof *net);
     net->n_in = n_in;
@@ -148,7 +148,7 @@ int sl__network_build(sl__network *net, sl__config *cfg, sl__setting *group,
             return sl__fail(err, rc, "out of memory");
         sl_layer_info info = {sizeof info, width, net->dt, shape, rank};
         l->n_in = width;
-        rc = l->iface->xCreate(&sl__host, &l->ctx, &info, &l->self, &l->n_out);
+        rc = l->iface->xCreate(host, &l->ctx, &info, &l->self, &l->n_out);
         if (rc) {
             l->self = NULL;
             sl__ctx_take_error(&l->ctx, rc, err);

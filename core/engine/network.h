@@ -37,10 +37,11 @@ typedef struct sl__network {
 } sl__network;
 
 /* Build the layers listed in `group` (a "network" group with dt and a
- * layers list) for inputs of n_in channels. Components come from reg. */
+ * layers list) for inputs of n_in channels. Components come from reg and
+ * are created with `host` (sl__host_for the run's numerics; kept). */
 int sl__network_build(sl__network *net, sl__config *cfg, sl__setting *group,
-                      const sl__registry *reg, size_t n_in, uint64_t seed,
-                      sl__err *err);
+                      const sl__registry *reg, const sl_host *host,
+                      size_t n_in, uint64_t seed, sl__err *err);
 void sl__network_free(sl__network *net);
 /* Make every layer ready for sequences of this shape; allocates. */
 int sl__network_prepare(sl__network *net, size_t batch, size_t time,

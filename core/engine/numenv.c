@@ -5,6 +5,9 @@
 #include <string.h>
 
 #include <cblas.h>
+#ifdef __GLIBC__
+#include <gnu/libc-version.h>
+#endif
 
 #include "spikelab/abi.h"
 #include "buildenv.h"
@@ -157,6 +160,15 @@ int sl__numenv_collect(char ***pairs, size_t *n, sl__err *err)
     cpu(&l);
     put(&l, "compiler", SL_BUILD_CC);
     put(&l, "compiler.flags", SL_BUILD_CFLAGS);
+#ifdef __GLIBC__
+    /* glibc's libm (exp, log, pow, expm1 in double) picks a variant with
+     * FMA or without per CPU, and its versions differ in the last bit of
+     * some results; GLIBC_TUNABLES can switch the variants off */
+    char libc[64];
+    snprintf(libc, sizeof libc, "glibc %s", gnu_get_libc_version());
+    put(&l, "libc", libc);
+    put(&l, "libc.tunables", getenv("GLIBC_TUNABLES"));
+#endif
     if (l.oom) {
         sl__numenv_free(l.v, l.n);
         *pairs = NULL;

@@ -19,6 +19,11 @@
  *   cpu.flags_sha256  SHA-256 (hex) of the whole flags line
  *   compiler          the core's compiler ("gcc (Debian 12.2.0-14) 12.2.0")
  *   compiler.flags    the core's CFLAGS as built
+ *   libc              "glibc 2.36" (gnu_get_libc_version): its libm's
+ *                     double exp, log, pow, expm1 differ between versions
+ *                     and between its FMA and non-FMA variants
+ *   libc.tunables     $GLIBC_TUNABLES, when set (it can switch those
+ *                     variants: glibc.cpu.hwcaps=-AVX2,-FMA)
  */
 #ifndef SL_ENGINE_NUMENV_H
 #define SL_ENGINE_NUMENV_H

@@ -13,6 +13,12 @@ static const sl_setting root_settings[] = {
     SL_SETTING(SL_SET_INT, "seed", "0", NULL, SL_ANY,
                "run seed: every random stream derives from it (64-bit: "
                "write 4294967296L in a file)"),
+    SL_SETTING(SL_SET_STRING, "numerics", "blas", NULL,
+               SL_CHOICES("blas|portable"),
+               "matrix products: \"blas\" (the linked BLAS; its bits "
+               "depend on the kernel it picks per CPU) or \"portable\" "
+               "(the engine's fixed-order kernels: the same bits on any "
+               "x86-64 machine; ARCHITECTURE.md)"),
     SL_SETTING(SL_SET_STRING, "description", NULL, NULL, SL_ANY,
                "free text, kept with the configuration"),
     SL_SETTING(SL_SET_LIST, "plugin_path", NULL, NULL, SL_ANY,

@@ -113,7 +113,14 @@ typedef struct sl_seq {
  * key, output, format or stream is a plugin bug reported as SL_EINVAL (on
  * the context when there is one; getters still store `def` when *out
  * exists), never a crash; with a NULL stream the random functions return
- * 0. */
+ * 0.
+ *
+ * Which table: the host gives each component instance a table at xCreate,
+ * and the instance must keep and call THAT one (not the table its
+ * plugin's entry point received, nor one kept from another instance or in
+ * a global): tables differ between runs (xGemm follows the run's
+ * `numerics`, ABI 1.2), and two runs in one process may use different
+ * ones. */
 typedef struct sl_host {
     uint32_t struct_size;
     uint16_t abi_major, abi_minor;

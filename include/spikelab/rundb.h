@@ -301,7 +301,8 @@ SL_EXPORT int sl_rundb_plugins(sl_rundb *db, int64_t run,
  * decides its bits besides configuration and seed. Keys: blas.library
  * ("OpenBLAS 0.3.21"), blas.build, blas.kernel (the kernel OpenBLAS chose
  * for the CPU: "Haswell"), blas.threads, cpu.model, cpu.simd (vector
- * extensions), cpu.flags_sha256, compiler, compiler.flags; a key is
+ * extensions), cpu.flags_sha256, compiler, compiler.flags, libc ("glibc
+ * 2.36"), libc.tunables ($GLIBC_TUNABLES when set); a key is
  * missing when the recording process could not tell it, and runs
  * recorded before spikelab kept it have none. */
 SL_EXPORT int sl_rundb_env(sl_rundb *db, int64_t run,

@@ -200,6 +200,16 @@ SL_EXPORT size_t sl_session_n_results(const sl_session *s);
 SL_EXPORT const char *sl_session_result(const sl_session *s, size_t i,
                                         double *value);
 
+/* The numeric environment of this process, as a run started now would
+ * record it: the keys of sl_rundb_env (rundb.h), in that order, each
+ * passed to cb (key and value borrowed for the call). `rerun` compares it
+ * with a run's recorded one before it runs. A nonzero return from cb
+ * stops the walk and is returned. Errors: SL_EINVAL (cb NULL),
+ * SL_ENOMEM. */
+SL_EXPORT int sl_numeric_env(int (*cb)(void *user, const char *key,
+                                       const char *value),
+                             void *user);
+
 #ifdef __cplusplus
 }
 #endif
