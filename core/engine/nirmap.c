@@ -930,15 +930,22 @@ int sl__nirmap_write_experiment(const sl__nirmap *m, FILE *f,
 {
     char dtb[64];
     fmt_num(dtb, sizeof dtb, m->dt);
+    /* 50 steps of input at about one spike per 10 steps per channel */
+    char durb[64], rateb[64];
+    fmt_num(durb, sizeof durb, 50 * m->dt);
+    fmt_num(rateb, sizeof rateb, 0.1 / m->dt);
     fprintf(f, "# Imported from the NIR graph %s by `spikelab nir import`.\n"
             "# The network reproduces the graph (README.md, \"NIR\"); its "
             "parameters are\n# loaded from the .npy files beside this file "
             "(network.load).\n# Complete data, loss, optimizer and train "
             "for your task.\n", nir_file);
     fprintf(f, "name = \"nir_import\";\nseed = 0;\n\n"
-            "data = {\n  train = { type = \"CHANGE_ME\"; };  # %zu input "
-            "channels, %zu outputs per step\n};\n\n",
-            m->n_in, m->n_out);
+            "# placeholder data of the graph's width (%zu inputs, %zu "
+            "outputs per step): replace it by your task's\n"
+            "data = {\n  train = { type = \"frozen_noise\"; n_channels = "
+            "%zu; n_out = %zu; n_samples = 2;\n            duration = %s; "
+            "dt = %s; rate = %s; };\n};\n\n",
+            m->n_in, m->n_out, m->n_in, m->n_out, durb, dtb, rateb);
     fprintf(f, "network = {\n  dt = %s;\n  layers = (\n", dtb);
     for (size_t i = 0; i < m->n_layers; i++) {
         const sl__nirmap_layer *l = &m->layers[i];
@@ -979,7 +986,8 @@ int sl__nirmap_write_experiment(const sl__nirmap *m, FILE *f,
     }
     fputs("  };\n};\n\nloss = { type = \"mse\"; };\n"
           "optimizer = { type = \"adam\"; lr = 1e-3; };\n"
-          "train = { epochs = 0; };\n", f);
+          "train = { epochs = 0; };\n"
+          "evaluate = ( { data = \"train\"; metric = \"loss\"; } );\n", f);
     return ferror(f) ? sl__fail(err, SL_EIO, "write error") : SL_OK;
 }
 

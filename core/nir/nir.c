@@ -1002,17 +1002,21 @@ static int w_arr(hid_t loc, const sl__nir_arr *a)
         dims[i] = a->shape[i];
     hid_t sp = a->ndim ? H5Screate_simple((int)a->ndim, dims, NULL)
                        : H5Screate(H5S_SCALAR);
-    int f32 = a->is_float;
+    int f32 = a->is_float, as_int = !a->is_float;
     for (size_t i = 0; f32 && i < a->n; i++)
         f32 = (double)(float)a->v[i] == a->v[i];
-    hid_t ft = !a->is_float ? H5T_STD_I64LE
-               : f32        ? H5T_IEEE_F32LE
-                            : H5T_IEEE_F64LE;
+    /* an integer field holds integers that fit int64 (a uint64 file's
+     * largest ones do not: those stay numbers, as float64) */
+    for (size_t i = 0; as_int && i < a->n; i++)
+        as_int = a->v[i] >= -0x1p63 && a->v[i] < 0x1p63 &&
+                 a->v[i] == floor(a->v[i]);
+    hid_t ft = as_int ? H5T_STD_I64LE : f32 ? H5T_IEEE_F32LE
+                                            : H5T_IEEE_F64LE;
     hid_t d = H5Dcreate2(loc, a->name, ft, sp, H5P_DEFAULT, H5P_DEFAULT,
                          H5P_DEFAULT);
     int ok = d >= 0;
     if (ok && a->n) {
-        if (a->is_float) {
+        if (!as_int) {
             ok = H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL,
                           H5P_DEFAULT, a->v) >= 0;
         } else {
