@@ -1,13 +1,14 @@
 #!/bin/sh
 # NIR in and out (README.md, "NIR"):
 #  1. round trip: a trained feed-forward and a trained recurrent LIF
-#     network, exported with `nir export`, used again through
+#     network (Euler, and exact with input_order "start"), exported with `nir export`, used again through
 #     `network = { nir = ...; }` and through `nir import`'s experiment,
 #     give bit-identical layer outputs on the same input; every file
 #     written passes the h5py layout check (tests/nir/check_layout.py);
 #  2. graphs in the layout other tools write (tests/nir/make_graphs.py:
 #     CubaLIF with a recurrent Affine and an LI readout, a nested graph)
-#     import and run, with spikes;
+#     import and run; the CubaLIF one gives the spikes and readout of
+#     NIR's equations simulated independently (tests/nir/reference.py);
 #  3. an unmappable graph and broken files are refused naming file, node
 #     and problem, exit 2.
 # The conv/sumpool/flatten/IF graph is mapped to the conv plugin's
@@ -37,15 +38,18 @@ tail='loss = { type = "mse"; };
 optimizer = { type = "adam"; lr = 1e-2; };
 evaluate = ( { data = "train"; metric = "loss"; } );'
 
-for kind in ff rec; do
-    rec=false; [ $kind = rec ] && rec=true
+for kind in ff rec exact; do
+    rec=false; [ $kind = ff ] || rec=true
+    # exact: the discretisation travels in the file's metadata
+    lifx=; [ $kind = exact ] && lifx='scheme = "exact"; input_order = "start";'
+
     cat >"$tmp/$kind.cfg" <<CFG
 name = "nir_$kind"; seed = 3;
 $data
 network = { dt = 1e-3; layers = (
   { name = "fc1"; type = "linear"; n_out = 10; bias = true; gain = 3.0; },
   { name = "lif1"; type = "lif"; tau_mem = 2e-2; tau_syn = 5e-3; v_th = 0.3;
-    recurrent = $rec; },
+    recurrent = $rec; $lifx },
   { name = "fc2"; type = "linear"; n_out = 3; },
   { name = "out"; type = "li"; tau_mem = 1e-2; tau_syn = 5e-3; } ); };
 train = { epochs = 15; };
@@ -95,6 +99,16 @@ for g in cubalif_rec nested; do
         || { cat "$tmp/out"; fail "running imported $g"; }
 done
 grep -q 'recurrent = true' "$tmp/cubalif_rec.cfg" || fail "no recurrence mapped"
+# and what it computes: NIR's equations simulated independently
+# (tests/nir/reference.py) give the same spikes and readout
+"$sl" nir import "$tmp/cubalif_ref.nir" --dt 1e-3 -o "$tmp/ref.cfg" >"$tmp/out" 2>&1 \
+    || { cat "$tmp/out"; fail "import cubalif_ref"; }
+"$sl" run "$tmp/ref.cfg" --db "$db" --traces >"$tmp/out" 2>&1 \
+    || { cat "$tmp/out"; fail "running cubalif_ref"; }
+r=$(sed -n 's/^run \([0-9]*\) finished.*/\1/p' "$tmp/out")
+"$sl" export "$r" --db "$db" --artifacts "$tmp/art" >/dev/null || fail "artifacts"
+"$py" "$top_srcdir/tests/nir/reference.py" "$tmp/cubalif_ref.nir" \
+    "$tmp/art/$r/traces" 1e-3 || fail "the imported CubaLIF graph differs from NIR's equations"
 grep -q 'type = "li"; tau_mem = 0.0199.*synapse = false' "$tmp/cubalif_rec.cfg" \
     || fail "LI readout not mapped to li without synapse"
 "$sl" nir import "$tmp/conv.nir" --dt 1e-3 -o "$tmp/conv.cfg" >"$tmp/out" 2>&1 \

@@ -92,6 +92,21 @@ graph(os.path.join(out, "conv.nir"), conv,
        ("flat", "fc"), ("fc", "if2"), ("if2", "output")])
 
 
+# for the reference check (tests/nir/reference.py): an identity Linear
+# first, so that the run's traces hold the input spikes, then the
+# CubaLIF + recurrence + LI graph with weights that make it spike
+def cubalif_ref(nodes):
+    cubalif(nodes)
+    node(nodes, "inp", "Linear", weight=np.eye(3, dtype=f32))
+    del nodes["fc"]["weight"]
+    nodes["fc"].create_dataset("weight",
+                               data=rng.normal(1.5, 1.0, (4, 3)).astype(f32))
+
+
+graph(os.path.join(out, "cubalif_ref.nir"), cubalif_ref,
+      [("input", "inp"), ("inp", "fc")] + CUBA_EDGES[1:])
+
+
 # a nested graph: input -> sub(Affine -> LIF) -> output
 def nested(nodes):
     node(nodes, "input", "Input", shape=np.array([2]))
