@@ -4,3 +4,7 @@ experimentscommondir = $(experimentsdir)/common
 dist_experimentscommon_DATA = experiments/common/frozen_noise_data.cfg
 dist_experiments_DATA += experiments/superspike_bss2.cfg
 dist_experiments_DATA += experiments/yinyang_hil_bss2.cfg
+dist_experiments_DATA += experiments/nir_finetune.cfg
+experimentsnirdir = $(experimentsdir)/nir
+dist_experimentsnir_DATA = experiments/nir/frozen_noise_cubalif.nir \
+	experiments/nir/make_frozen_noise_graph.py
