@@ -1,5 +1,6 @@
 /* core/engine/nirmap.c — NIR graphs onto spikelab layers and back (the
  * mapping and its conventions are in nirmap.h). */
+#include <float.h>
 #include <libconfig.h>
 #include <math.h>
 #include <stdarg.h>
@@ -430,6 +431,22 @@ static int conv_out(size_t in, size_t pad, size_t dil, size_t k, size_t st,
     return 0;
 }
 
+/* Every value of the named fields must fit float32 (the layers' type). */
+static int fits_f32(mp *p, const sl__nir_node *nd, const char *a,
+                    const char *b)
+{
+    const char *names[2] = {a, b};
+    for (int k = 0; k < 2; k++) {
+        const sl__nir_arr *x = names[k] ? sl__nir_arr_find(nd, names[k])
+                                        : NULL;
+        for (size_t i = 0; x && i < x->n; i++)
+            if (fabs(x->v[i]) > FLT_MAX)
+                return nfail(p, nd, "%s[%zu] = %g does not fit float32",
+                             names[k], i, x->v[i]);
+    }
+    return SL_OK;
+}
+
 static int map_conv(mp *p, const sl__nir_node *nd, shape *cur)
 {
     int two = nd->type[4] == '2';
@@ -446,6 +463,8 @@ static int map_conv(mp *p, const sl__nir_node *nd, shape *cur)
         (rc = dims_of(p, nd, "dilation", sd, dl, 0)) ||
         (rc = dims_of(p, nd, "groups", 1, &groups, 0)))
         return rc;
+    if ((rc = fits_f32(p, nd, "weight", "bias")))
+        return rc;
     size_t cin = cig * groups;
     /* the spatial input: the node's input_shape, else what flows in */
     size_t sp[2];
@@ -453,8 +472,13 @@ static int map_conv(mp *p, const sl__nir_node *nd, shape *cur)
         if (ish->n != sd)
             return nfail(p, nd, "input_shape has %zu values; a %s needs %zu",
                          ish->n, nd->type, sd);
-        for (size_t i = 0; i < sd; i++)
+        for (size_t i = 0; i < sd; i++) {
+            if (!(ish->v[i] >= 1 && ish->v[i] <= 65536) ||
+                ish->v[i] != floor(ish->v[i]))
+                return nfail(p, nd, "input_shape[%zu] = %g is not a size "
+                             "from 1 to 65536", i, ish->v[i]);
             sp[i] = (size_t)ish->v[i];
+        }
     } else if (cur->nd == sd + 1) {
         for (size_t i = 0; i < sd; i++)
             sp[i] = cur->d[1 + i];
@@ -557,6 +581,9 @@ static int map_affine(mp *p, const sl__nir_node *nd, shape *cur)
     const sl__nir_arr *w = sl__nir_arr_find(nd, "weight");
     const sl__nir_arr *b = sl__nir_arr_find(nd, "bias");
     size_t nout = w->shape[0], nin = w->shape[1];
+    int rc = fits_f32(p, nd, "weight", "bias");
+    if (rc)
+        return rc;
     if (nin != width(cur))
         return nfail(p, nd, "weight has %zu columns (inputs) but %zu values "
                      "flow in", nin, width(cur));
@@ -728,6 +755,11 @@ int sl__nirmap_from_graph(sl__nir_graph *g, const sl__nirmap_opts *o,
     for (size_t i = 0; i < cur.nd; i++)
         cur.d[i] = (size_t)ishape->v[i];
     m->n_in = width(&cur);
+    if (m->n_in > ((size_t)1 << 24)) {
+        rc = nfail(&p, &g->nodes[in], "%zu input values per step: at most "
+                   "2^24", m->n_in);
+        goto done;
+    }
     size_t at = in;
     seen[in] = 1;
     sl__nirmap_layer *prev = NULL; /* layer emitted by the op just before */
@@ -859,6 +891,9 @@ int sl__nirmap_from_graph(sl__nir_graph *g, const sl__nirmap_opts *o,
         } else {
             rc = nfail(&p, nd, "no spikelab layer for this node type");
         }
+        if (rc == SL_OK && width(&cur) > ((size_t)1 << 24))
+            rc = nfail(&p, nd, "%zu values per step flow out of it: at most "
+                       "2^24", width(&cur));
         if (rc)
             goto done;
         prev = m->n_layers > before && (!strcmp(t, "Affine") ||
