@@ -12,8 +12,8 @@
 #  3. an unmappable graph and broken files are refused naming file, node
 #     and problem, exit 2.
 # The conv/sumpool/flatten/IF graph is mapped to the conv plugin's
-# layers; it runs only where that plugin is built (else its generated
-# configuration is checked).
+# layers; it runs, and a trained conv SNN makes the round trip, only where
+# that plugin is built (else the generated configuration is checked).
 set -u
 : "${top_builddir:?run through make check}"
 : "${top_srcdir:?run through make check}"
@@ -123,6 +123,38 @@ done
 if "$sl" plugins conv2d >/dev/null 2>&1; then
     "$sl" run "$tmp/conv.cfg" --db "$db" >"$tmp/out" 2>&1 \
         || { cat "$tmp/out"; fail "running the conv graph"; }
+    # round trip of a trained conv SNN (conv2d, lif, sumpool2d, flatten,
+    # linear, li): exported, used again, the same outputs bit for bit
+    cat >"$tmp/cnn.cfg" <<CFG
+name = "nir_cnn"; seed = 1;
+data = { train = { type = "frozen_noise"; n_samples = 2; n_channels = 64;
+  duration = 0.03; rate = 100.0; dt = 1e-3; n_out = 2; }; };
+network = { dt = 1e-3; layers = (
+  { name = "conv"; type = "conv2d"; in_shape = [1, 8, 8]; out_channels = 4;
+    kernel = 3; padding = 1; stride = 1; bias = true; },
+  { name = "conv_lif"; type = "lif"; tau_mem = 2e-2; tau_syn = 1e-2; v_th = 0.3; },
+  { name = "pool"; type = "sumpool2d"; in_shape = [4, 8, 8]; kernel = 2; },
+  { name = "flat"; type = "flatten"; in_shape = [4, 4, 4]; },
+  { name = "out_syn"; type = "linear"; n_out = 2; bias = false; },
+  { name = "readout"; type = "li"; tau_mem = 2e-2; tau_syn = 1e-2; } ); };
+train = { epochs = 5; };
+$tail
+CFG
+    "$sl" run "$tmp/cnn.cfg" --db "$db" --traces >"$tmp/out" 2>&1 \
+        || { cat "$tmp/out"; fail "training the conv SNN"; }
+    a=$(sed -n 's/^run \([0-9]*\) finished.*/\1/p' "$tmp/out")
+    "$sl" nir export "$a" -o "$tmp/cnn.nir" --db "$db" >"$tmp/out" 2>&1 \
+        || { cat "$tmp/out"; fail "nir export of the conv SNN"; }
+    check "$tmp/cnn.nir"
+    sed -e 's/train = { epochs = 5; };/train = { epochs = 0; };/' \
+        -e "/^network = /,/ ); };\$/c\\
+network = { dt = 1e-3; nir = \"cnn.nir\"; };" "$tmp/cnn.cfg" >"$tmp/cnn_b.cfg"
+    "$sl" run "$tmp/cnn_b.cfg" --db "$db" --traces >"$tmp/out" 2>&1 \
+        || { cat "$tmp/out"; fail "running cnn.nir"; }
+    b=$(sed -n 's/^run \([0-9]*\) finished.*/\1/p' "$tmp/out")
+    "$sl" export "$a" "$b" --db "$db" --artifacts "$tmp/art" >/dev/null \
+        || fail "export artifacts"
+    for l in conv conv_lif pool flat out_syn readout; do same "$a" "$b" $l; done
 else
     echo "nir_roundtrip: no conv plugin: conv graph checked as configuration"
 fi

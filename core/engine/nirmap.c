@@ -1541,7 +1541,7 @@ int sl__nirmap_export(const sl__network *net, sl__config *cfg,
                                                              : "Conv1d");
             size_t two_n = sd;
             float *bz = calloc(co, sizeof *bz);
-            int bias_on = bget(&x, l, "bias", 1) && b;
+            int bias_on = bget(&x, l, "bias", 0) && b;
             if (bz && bias_on)
                 memcpy(bz, b->data, co * sizeof *bz);
             double one = (double)grp;
