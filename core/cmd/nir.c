@@ -18,6 +18,7 @@ static const char usage[] =
     "       spikelab nir import FILE.nir [-o EXP.cfg] [--dt SECONDS]\n"
     "                                     [--scheme euler|exp_euler|exact]\n"
     "                                     [--input-order end|start]\n"
+    "                                     [--neuron lif|dynapsim]\n"
     "       spikelab nir export RUN_ID -o FILE.nir [--db PATH]\n"
     "\n"
     "NIR (github.com/neuromorphs/NIR) is the graph format Norse, snnTorch,\n"
@@ -34,6 +35,8 @@ static const char usage[] =
     "NIR has no time step: --dt gives it (default: the spikelab_dt metadata\n"
     "a spikelab export writes). --scheme and --input-order choose how lif\n"
     "integrates (default: the file's spikelab metadata, else euler, end).\n"
+    "--neuron dynapsim maps CubaLIF nodes onto Dynap-SE2 (DynapSim) neurons:\n"
+    "time constants exact, thresholds and weight scale approximated.\n"
     "How each node maps, and what is refused: README.md, \"NIR\".\n"
     "\n"
     "exit status: 0 done, 1 failed (no such run, cannot write), 2 bad\n"
@@ -55,7 +58,7 @@ static int show(const char *file)
 }
 
 static int import(const char *file, const char *out, double dt,
-                  const char *scheme, const char *order)
+                  const char *scheme, const char *order, const char *neuron)
 {
     char *def = NULL;
     if (!out) {
@@ -83,7 +86,7 @@ static int import(const char *file, const char *out, double dt,
         return rc == SL_EIO || rc == SL_ENOMEM ? 1 : 2;
     }
     sl__nirmap m;
-    sl__nirmap_opts o = {dt, scheme, order, file};
+    sl__nirmap_opts o = {dt, scheme, order, file, neuron};
     rc = sl__nirmap_from_graph(g, &o, &m, &err);
     sl__nir_free(g);
     if (rc) {
@@ -193,7 +196,7 @@ int sl__cmd_nir(int argc, char **argv)
         return argc < 2 ? 2 : 0;
     }
     const char *sub = argv[1], *out = NULL, *db = NULL, *scheme = NULL,
-               *order = NULL, *pos = NULL;
+               *order = NULL, *pos = NULL, *neuron = NULL;
     double dt = 0;
     for (int i = 2; i < argc; i++) {
         int missing = 0;
@@ -214,6 +217,9 @@ int sl__cmd_nir(int argc, char **argv)
         } else if ((v = sl__cli_opt_value(argc, argv, &i, "--input-order",
                                           &missing))) {
             order = v;
+        } else if ((v = sl__cli_opt_value(argc, argv, &i, "--neuron",
+                                          &missing))) {
+            neuron = v;
         } else if ((v = sl__cli_opt_value(argc, argv, &i, "--dt",
                                           &missing))) {
             char *end;
@@ -242,6 +248,11 @@ int sl__cmd_nir(int argc, char **argv)
                 "exact\n", scheme);
         return 2;
     }
+    if (neuron && strcmp(neuron, "lif") && strcmp(neuron, "dynapsim")) {
+        fprintf(stderr, "spikelab nir: --neuron %s: lif or dynapsim\n",
+                neuron);
+        return 2;
+    }
     if (order && strcmp(order, "end") && strcmp(order, "start")) {
         fprintf(stderr, "spikelab nir: --input-order %s: end or start\n",
                 order);
@@ -256,7 +267,7 @@ int sl__cmd_nir(int argc, char **argv)
     if (!strcmp(sub, "show"))
         return show(pos);
     if (!strcmp(sub, "import"))
-        return import(pos, out, dt, scheme, order);
+        return import(pos, out, dt, scheme, order, neuron);
     if (!strcmp(sub, "export")) {
         if (!out) {
             fprintf(stderr, "spikelab nir export: give the file with -o "

@@ -342,6 +342,52 @@ static int map_neuron(mp *p, const sl__nir_node *nd, const sl__nir_node *thr,
     char from[200];
     snprintf(from, sizeof from, "%s%s%s", nd->name, thr ? "+" : "",
              thr ? thr->name : "");
+    if (spiking && p->o->neuron && !strcmp(p->o->neuron, "dynapsim")) {
+        if (!cuba || thr) {
+            rc = nfail(p, nd, "the DynapSim path maps CubaLIF nodes only "
+                       "(DynapSim's neuron always has its DPI synapse)");
+            goto out;
+        }
+        sl__nirmap_layer *l = add_layer(p->m, nd->name, "dynapsim", from);
+        if (!l) {
+            rc = sl__fail(p->err, SL_ENOMEM, "out of memory");
+            goto out;
+        }
+        /* Itau = (Ut/κ)·C/tau, κ = (kappa_n + kappa_p)/2, the plugin's
+         * default C_mem, C_syn, Ut, kappa (specs/dynapsim.md §2); the
+         * gains keep the defaults' ratios Igain/Itau (4 and 100) */
+        const double ut_k = 0.025 / ((0.75 + 0.66) / 2);
+        const double itm = ut_k * 3e-12 / tau_mem, its = ut_k * 2.45e-11 /
+                                                         tau_syn;
+        set_num(l, "Itau_mem", 'f', itm);
+        set_num(l, "Igain_mem", 'f', itm * (2.1276595744680848e-11 /
+                                            5.319148936170212e-12));
+        set_num(l, "Itau_syn", 'f', its);
+        set_num(l, "Igain_syn", 'f', its * (8.687943262411346e-09 /
+                                            8.687943262411346e-11));
+        if (rec || self) {
+            set_num(l, "recurrent", 'b', 1);
+            size_t sh[2] = {n, n};
+            sl__nirmap_par *w = add_par(l, "w_rec", 2, sh);
+            const sl__nir_arr *rw = rec ? sl__nir_arr_find(rec, "weight")
+                                        : NULL;
+            if (!w) {
+                rc = sl__fail(p->err, SL_ENOMEM, "out of memory");
+                goto out;
+            }
+            if (rw && (rw->shape[0] != n || rw->shape[1] != n)) {
+                rc = nfail(p, rec, "its weight is %zux%zu for %zu neurons",
+                           rw->shape[0], rw->shape[1], n);
+                goto out;
+            }
+            for (size_t pre = 0; pre < n; pre++)
+                for (size_t post = 0; post < n; post++)
+                    w->data[pre * n + post] = (float)(
+                        ((rw ? rw->v[post * n + pre] : 0.0) +
+                         (self && pre == post ? 1.0 : 0.0)) * gain[post]);
+        }
+        goto out;
+    }
     sl__nirmap_layer *l = add_layer(p->m, nd->name, spiking ? "lif" : "li",
                                     from);
     if (!l) {
@@ -1118,9 +1164,11 @@ int sl__nirmap_set_params(const sl__nirmap *m, sl__network *net,
 int sl__nirmap_network(sl__config *cfg, sl__setting *netg, double dt,
                        sl__nirmap *m, sl__err *err)
 {
-    const char *file, *scheme, *order;
+    const char *file, *scheme, *order, *neuron;
     int rc;
     if ((rc = sl__cfg_string(cfg, netg, "nir", NULL, &file, err)) ||
+        (rc = sl__cfg_string(cfg, netg, "nir_neuron", "lif", &neuron,
+                             err)) ||
         (rc = sl__cfg_string(cfg, netg, "nir_scheme", NULL, &scheme, err)) ||
         (rc = sl__cfg_string(cfg, netg, "nir_input_order", NULL, &order,
                              err)))
@@ -1147,7 +1195,7 @@ int sl__nirmap_network(sl__config *cfg, sl__setting *netg, double dt,
         return sl__cfg_error(cfg, sl__config_find(cfg, netg, "nir"), err,
                              rc == SL_EIO ? SL_ECONFIG : rc, "%s", tmp);
     }
-    sl__nirmap_opts o = {dt, scheme, order, path};
+    sl__nirmap_opts o = {dt, scheme, order, path, neuron};
     rc = sl__nirmap_from_graph(g, &o, m, err);
     sl__nir_free(g);
     if (rc) {

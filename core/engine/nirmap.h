@@ -30,6 +30,18 @@
  * flattened. What cannot be mapped is refused naming the node, its type
  * and why.
  *
+ * With neuron "dynapsim" (the Dynap-SE2 path) a CubaLIF becomes a
+ * dynapsim layer instead: tau_mem and tau_syn set Itau_mem and Itau_syn
+ * exactly (specs/dynapsim.md: Itau = (Ut/κ)·C/tau with the default C, κ,
+ * Ut), Igain_mem and Igain_syn keep the default gain ratios, and the
+ * weights (gains folded as for lif) become DynapSim weights in units of
+ * Iscale. Approximated, because the DPI neuron has no counterpart of
+ * them: v_threshold, v_reset and v_leak (DynapSim spikes when its
+ * membrane current crosses Ispkthr and resets by its own dynamics), the
+ * linear membrane (DynapSim's is log-domain with positive feedback), and
+ * the weight scale (a weight of 1 is Iscale of synaptic current, not a
+ * jump of 1 in V); training on the DynapSim model adapts the weights.
+ *
  * Export writes the inverse with r = 1 and w_in = 1/g, so that importing
  * it again gives the same settings and bit-identical weights, and records
  * the discretisation it ran with in each neuron node's metadata
@@ -85,6 +97,8 @@ typedef struct sl__nirmap_opts {
     const char *scheme;       /* lif scheme; NULL: metadata, else "euler" */
     const char *input_order;  /* NULL: metadata, else "end" */
     const char *file;         /* names the file in messages */
+    const char *neuron;       /* spiking layers: "lif" (NULL) or
+                                 "dynapsim" (CubaLIF only, see below) */
 } sl__nirmap_opts;
 
 /* Map a NIR graph onto layers. g is flattened in place. SL_ECONFIG with

@@ -56,6 +56,11 @@ static const sl_setting network_settings[] = {
                SL_CHOICES("end|start"),
                "nir: the lif layers' input_order; default the file's "
                "metadata, else end"),
+    SL_SETTING(SL_SET_STRING, "nir_neuron", "lif", NULL,
+               SL_CHOICES("lif|dynapsim"),
+               "nir: the spiking layers' model; dynapsim maps CubaLIF onto "
+               "Dynap-SE2 neurons (time constants exact, the rest "
+               "approximated: README.md, NIR)"),
     SL_SETTING(SL_SET_GROUP, "load", NULL, NULL, SL_ANY,
                "parameters from .npy files after the layers are made: "
                "{ LAYER = { PARAM = \"file.npy\"; }; } (paths relative to "

@@ -77,7 +77,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         sl__nir_free(back);
     }
     sl__nirmap m;
-    sl__nirmap_opts o = {1e-3, NULL, NULL, "in.nir"};
+    /* odd-sized inputs also through the DynapSim path */
+    sl__nirmap_opts o = {1e-3, NULL, NULL, "in.nir",
+                         (size & 1) ? "dynapsim" : NULL};
     if (sl__nirmap_from_graph(g, &o, &m, &err) == SL_OK) {
         char *text = NULL;
         size_t len = 0;
