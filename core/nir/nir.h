@@ -21,7 +21,9 @@
  * is one NIR defines, its required datasets are there and numeric, edges
  * name existing nodes) and values (no NaN or infinity; time constants > 0)
  * and reports "FILE: node NAME (TYPE): problem". HDF5's own error stack is
- * silenced (H5Eset_auto): messages are ours.
+ * silenced (H5Eset_auto): messages are ours. Because libhdf5 can hang or
+ * crash on a damaged file, a child process reads it first (fork, CPU
+ * limit): a file it cannot finish is refused as damaged.
  *
  * Internal to the core (sl__ prefix). Includes only util/. */
 #ifndef SL_CORE_NIR_H
