@@ -20,6 +20,7 @@ core_libslcore_la_SOURCES = \
 	core/config/config.c core/config/config.h \
 	core/config/flatten.c core/config/flatten.h \
 	core/config/decl.c core/config/decl.h \
+	core/nir/nir.c core/nir/nir.h \
 	core/engine/rng.c core/engine/rng.h \
 	core/engine/host.c core/engine/host.h \
 	core/engine/registry.c core/engine/registry.h \
@@ -33,6 +34,7 @@ core_libslcore_la_SOURCES = \
 	core/engine/deploy.c core/engine/deploy.h \
 	core/engine/numenv.c core/engine/numenv.h \
 	core/engine/kernels.h \
+	core/engine/nirmap.c core/engine/nirmap.h \
 	core/engine/engine.h \
 	core/db/db.c core/db/db.h \
 	core/db/query.c \
@@ -40,8 +42,8 @@ core_libslcore_la_SOURCES = \
 	core/db/liveness.c core/db/liveness.h \
 	core/api/session.c core/api/rundb.c
 core_libslcore_la_CPPFLAGS = $(SL_CORE_CPPFLAGS)
-core_libslcore_la_CFLAGS = $(AM_CFLAGS) $(LIBCONFIG_CFLAGS) $(SQLITE_CFLAGS) $(BLAS_CFLAGS)
-core_libslcore_la_LIBADD = core/libslkernels.la $(LIBCONFIG_LIBS) $(SQLITE_LIBS) $(BLAS_LIBS)
+core_libslcore_la_CFLAGS = $(AM_CFLAGS) $(LIBCONFIG_CFLAGS) $(SQLITE_CFLAGS) $(BLAS_CFLAGS) $(HDF5_CFLAGS)
+core_libslcore_la_LIBADD = core/libslkernels.la $(LIBCONFIG_LIBS) $(SQLITE_LIBS) $(BLAS_LIBS) $(HDF5_LIBS)
 
 # The portable numerics mode's matrix kernels (engine/kernels.h), in a
 # library of their own so that they alone get -ffp-contract=off: their
@@ -62,6 +64,7 @@ core_libslcmd_la_SOURCES = \
 	core/cmd/runs.c core/cmd/show.c \
 	core/cmd/compare.c core/cmd/export.c core/cmd/curate.c \
 	core/cmd/args.c core/cmd/args.h core/cmd/export_device.c \
+	core/cmd/nir.c \
 	core/cmd/out.c core/cmd/out.h \
 	core/cmd/json.c core/cmd/json.h \
 	core/cmd/textplot.c core/cmd/textplot.h

@@ -6,3 +6,7 @@ dist_experiments_DATA += experiments/superspike_bss2.cfg
 dist_experiments_DATA += experiments/yinyang_hil_bss2.cfg
 dist_experiments_DATA += experiments/conv_snn_frozen_noise.cfg
 dist_experiments_DATA += experiments/conv_snn_bars.cfg
+dist_experiments_DATA += experiments/nir_finetune.cfg
+experimentsnirdir = $(experimentsdir)/nir
+dist_experimentsnir_DATA = experiments/nir/frozen_noise_cubalif.nir \
+	experiments/nir/make_frozen_noise_graph.py

@@ -9,6 +9,8 @@
 #   - core/engine, core/config and core/util never include core/db or
 #     core/cmd (the engine does not know the run database or the command);
 #   - core/db never includes core/engine or core/cmd;
+#   - core/nir (the NIR file format) includes only core/util: what the
+#     nodes mean for layers is the engine's (engine/nirmap.c);
 #   - outside its folder, the engine is reached only through
 #     core/engine/engine.h and the database only through core/db/db.h
 #     (each part's one contract header);
@@ -77,6 +79,10 @@ for f in $files; do
         core/db/*)
             case "$to" in core/engine/*|core/cmd/*)
                 violation "$rel" "$name" "db never includes engine/ or cmd/" ;; esac
+            ;;
+        core/nir/*)
+            case "$to" in core/engine/*|core/config/*|core/db/*|core/cmd/*|core/api/*)
+                violation "$rel" "$name" "nir/ is the file format only: it includes util/" ;; esac
             ;;
         core/cmd/*)
             case "$to" in core/db/*)

@@ -30,4 +30,5 @@ include $(srcdir)/tests/api.mk
 include $(srcdir)/tests/deploy.mk
 include $(srcdir)/tests/harden.mk
 include $(srcdir)/tests/portable.mk
+include $(srcdir)/tests/nir.mk
 endif

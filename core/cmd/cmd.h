@@ -19,6 +19,16 @@ int sl__cmd_note(int argc, char **argv);    /* core/cmd/curate.c */
 int sl__cmd_rm(int argc, char **argv);      /* core/cmd/curate.c */
 int sl__cmd_rerun(int argc, char **argv);   /* core/cmd/rerun.c */
 int sl__cmd_export_device(int argc, char **argv); /* core/cmd/export_device.c */
+int sl__cmd_nir(int argc, char **argv);     /* core/cmd/nir.c */
+
+/* Read the trained parameters (artifacts params/LAYER/PARAM.npy) of run
+ * into exp's network, an experiment loaded from the run's effective
+ * configuration (export_device.c). 0, or 1 with the reason on stderr as
+ * "spikelab CMD: ...". */
+struct sl__experiment;
+struct sl_rundb;
+int sl__cli_load_params(const char *cmd, struct sl_rundb *db, int64_t run,
+                        struct sl__experiment *exp);
 
 /* What sl__run_experiment runs and records. Every pointer is borrowed for
  * the call. */

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cmd/cmd.h"
 #include "cmd/out.h"
 #include "engine/engine.h"
 #include "util/npy.h"
@@ -45,8 +46,10 @@ static const char usage[] =
     "exit status: 0 written, 1 failed (no such run, no trained parameters,\n"
     "the network does not fit the device), 2 bad usage\n";
 
-/* Read every params/LAYER/PARAM.npy of run into the network. */
+/* Read every params/LAYER/PARAM.npy of run into the network (also for
+ * `nir export`, cmd/nir.c; declared in cmd/cmd.h). */
 typedef struct param_load {
+    const char *cmd;
     sl_rundb *db;
     int64_t run;
     sl__experiment *exp;
@@ -80,9 +83,9 @@ static int load_one(void *user, const sl_artifact_info *a)
         }
     }
     if (p == NULL || p->data == NULL) {
-        fprintf(stderr, "spikelab export-device: run %lld: artifact %s "
+        fprintf(stderr, "spikelab %s: run %lld: artifact %s "
                 "matches no parameter of the network as configured now\n",
-                (long long)pl->run, name);
+                pl->cmd, (long long)pl->run, name);
         pl->ret = 1;
         return 1;
     }
@@ -90,16 +93,16 @@ static int load_one(void *user, const sl_artifact_info *a)
     size_t size = 0, count = 0;
     int rc = sl_rundb_artifact(pl->db, pl->run, name, &b, &size);
     if (rc != SL_OK) {
-        fprintf(stderr, "spikelab export-device: %s\n",
+        fprintf(stderr, "spikelab %s: %s\n", pl->cmd,
                 sl_rundb_errmsg(pl->db));
         pl->ret = 1;
         return 1;
     }
     const float *d = b ? sl__npy_f32_data(b, size, &count) : NULL;
     if (d == NULL || count != p->n) {
-        fprintf(stderr, "spikelab export-device: run %lld: artifact %s "
+        fprintf(stderr, "spikelab %s: run %lld: artifact %s "
                 "is not a float32 array of %zu values\n",
-                (long long)pl->run, name, p->n);
+                pl->cmd, (long long)pl->run, name, p->n);
         pl->ret = 1;
         return 1;
     }
@@ -108,14 +111,15 @@ static int load_one(void *user, const sl_artifact_info *a)
     return 0;
 }
 
-static int load_params(sl_rundb *db, int64_t run, sl__experiment *exp)
+int sl__cli_load_params(const char *cmd, sl_rundb *db, int64_t run,
+                        sl__experiment *exp)
 {
-    param_load pl = {db, run, exp, 0, 0};
+    param_load pl = {cmd, db, run, exp, 0, 0};
     int rc = sl_rundb_artifacts(db, run, load_one, &pl);
     if (pl.ret)
         return 1;
     if (rc != SL_OK) {
-        fprintf(stderr, "spikelab export-device: %s\n", sl_rundb_errmsg(db));
+        fprintf(stderr, "spikelab %s: %s\n", cmd, sl_rundb_errmsg(db));
         return 1;
     }
     size_t want = 0;
@@ -124,10 +128,10 @@ static int load_params(sl_rundb *db, int64_t run, sl__experiment *exp)
             want += (exp->net.layers[i].params[k].flags &
                      SL_PARAM_TRAINABLE) != 0;
     if (pl.loaded < want) {
-        fprintf(stderr, "spikelab export-device: run %lld has %zu of the %zu "
+        fprintf(stderr, "spikelab %s: run %lld has %zu of the %zu "
                 "trained parameter tensors stored (was it trained and "
                 "finished?)\n",
-                (long long)run, pl.loaded, want);
+                cmd, (long long)run, pl.loaded, want);
         return 1;
     }
     return 0;
@@ -252,7 +256,7 @@ int sl__cmd_export_device(int argc, char **argv)
         fprintf(stderr, "spikelab export-device: run %lld: %s\n",
                 (long long)id, err.msg);
         status = rc == SL_ECONFIG ? 2 : 1;
-    } else if (load_params(db, id, &exp) == 0) {
+    } else if (sl__cli_load_params("export-device", db, id, &exp) == 0) {
         char def[160];
         const char *ext = sl__export_file_ext(&exp);
         snprintf(def, sizeof def, "%s-run-%lld%s%s", sl__export_type(&exp),

@@ -34,6 +34,8 @@ static const struct command {
      "with NAME, a component's settings", sl__cmd_plugins},
     {"export-device", "ID", "a run's trained network as a device\n"
      "configuration (through its exporter)", sl__cmd_export_device},
+    {"nir", "import|export|show", "networks in and out as NIR graphs\n"
+     "(the Neuromorphic Intermediate Representation)", sl__cmd_nir},
 };
 #define N_COMMANDS (sizeof commands / sizeof *commands)
 

@@ -29,6 +29,8 @@ typedef struct mark {
     int used;
     char *override; /* "k=v" when set from the command line, else NULL */
     int has_decl;   /* decl describes this group (sl__config_declare) */
+    int generated;  /* added by the loader (sl__config_mark_generated):
+                       not part of the effective configuration's text */
     sl__decl decl;
     struct mark *next;
 } mark;
@@ -51,7 +53,7 @@ struct sl__config {
 
 /* sl__cfg_mark_used marks settings without access to their config with
  * this shared sentinel; get_mark replaces it by a real mark on demand */
-static mark used_sentinel = {1, NULL, 0, {0}, NULL};
+static mark used_sentinel = {1, NULL, 0, 0, {0}, NULL};
 
 static mark *get_mark(sl__config *cfg, config_setting_t *s, int create)
 {
@@ -951,6 +953,15 @@ int sl__config_declare(sl__config *cfg, sl__setting *group,
     return SL_OK;
 }
 
+int sl__config_mark_generated(sl__config *cfg, sl__setting *s)
+{
+    mark *m = get_mark(cfg, s, 1);
+    if (!m)
+        return SL_ENOMEM;
+    m->generated = 1;
+    return SL_OK;
+}
+
 sl__setting *sl__config_section(sl__config *cfg, const char *name)
 {
     config_setting_t *g = config_lookup(&cfg->cf, name);
@@ -1376,7 +1387,12 @@ static void dump(FILE *f, config_setting_t *s, int depth)
         if (parent)
             fprintf(f, "%s\n", open);
         for (int i = 0; i < n; i++) {
-            dump(f, config_setting_get_elem(s, (unsigned)i), parent ? depth + 1 : 0);
+            config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
+            mark *em = config_setting_get_hook(e);
+            if (t == CONFIG_TYPE_GROUP && em && em != &used_sentinel &&
+                em->generated)
+                continue; /* re-made from its source when loaded again */
+            dump(f, e, parent ? depth + 1 : 0);
             if (t != CONFIG_TYPE_GROUP && i + 1 < n)
                 fputc(',', f);
             fputc('\n', f);

@@ -77,6 +77,12 @@ const struct sl__kv *sl__config_defaults(sl__config *cfg, size_t *n);
  * SL_ECONFIG "file:line: key: unknown setting; did you mean NAME?". */
 int sl__config_check_unused(sl__config *cfg, sl__err *err);
 
+/* Mark a member of a group as added by the loader from another source
+ * (`network = { nir = "FILE"; }` adds its layers): the dump leaves it
+ * out, so the effective configuration loads again from that source.
+ * SL_ENOMEM. */
+int sl__config_mark_generated(sl__config *cfg, sl__setting *s);
+
 /* Effective configuration (after overrides) as libconfig text; malloc'd. */
 char *sl__config_dump(sl__config *cfg);
 /* Full path of a setting, e.g. "network.layers.[1].tau_mem"; malloc'd. */

@@ -17,6 +17,7 @@
  *                 --markdown)
  *   numenv.h      the numeric environment a run records (BLAS and its
  *                 kernel, CPU, compiler)
+ *   nirmap.h      NIR graphs onto layers and back (nir import/export)
  *
  * The engine knows neither the run database nor the command: results,
  * metrics and artifacts leave it through hooks (sl__hooks,
@@ -31,5 +32,6 @@
 #include "engine/registry.h"
 #include "engine/settings.h"
 #include "engine/numenv.h"
+#include "engine/nirmap.h"
 
 #endif

@@ -6,6 +6,7 @@
 
 #include "engine/network.h"
 #include "engine/settings.h"
+#include "engine/nirmap.h"
 
 static int layer_error(sl__layer *l, int rc, sl__err *err, const char *what)
 {
@@ -48,9 +49,33 @@ static int out_shape(sl__layer *l, size_t *shape, size_t *rank, sl__err *err)
     return SL_OK;
 }
 
+static int build_layers(sl__network *net, sl__config *cfg,
+                        sl__setting *group, const sl__registry *reg,
+                        const sl_host *host, size_t n_in, uint64_t seed,
+                        sl__nirmap *nm, sl__err *err);
+
+/* The layers of `layers`, or of the NIR graph `nir` names (engine/
+ * nirmap.c: the layers are added to the group, then the graph's
+ * parameters set), then the parameters `load` names. */
 int sl__network_build(sl__network *net, sl__config *cfg, sl__setting *group,
                       const sl__registry *reg, const sl_host *host,
                       size_t n_in, uint64_t seed, sl__err *err)
+{
+    sl__nirmap nm;
+    memset(&nm, 0, sizeof nm);
+    int rc = build_layers(net, cfg, group, reg, host, n_in, seed, &nm, err);
+    if (rc == SL_OK && nm.n_layers)
+        rc = sl__nirmap_set_params(&nm, net, err);
+    sl__nirmap_free(&nm);
+    if (rc == SL_OK)
+        rc = sl__nirmap_load_npy(cfg, group, net, err);
+    return rc;
+}
+
+static int build_layers(sl__network *net, sl__config *cfg,
+                        sl__setting *group, const sl__registry *reg,
+                        const sl_host *host, size_t n_in, uint64_t seed,
+                        sl__nirmap *nm, sl__err *err)
 {
     memset(net, 0, sizeof *net);
     net->n_in = n_in;
@@ -63,11 +88,15 @@ int sl__network_build(sl__network *net, sl__config *cfg, sl__setting *group,
     if (!(net->dt > 0))
         return sl__cfg_error(cfg, sl__config_find(cfg, group, "dt"), err,
                              SL_ECONFIG, "dt must be > 0 (seconds per step)");
+    if (sl__config_find(cfg, group, "nir") &&
+        (rc = sl__nirmap_network(cfg, group, net->dt, nm, err)))
+        return rc;
     sl__setting *layers = sl__config_find(cfg, group, "layers");
     if (!layers)
         return sl__cfg_error(cfg, group, err, SL_ECONFIG,
                              "missing 'layers': a list of layer groups, e.g. "
-                             "layers = ( { type = \"linear\"; n_out = 2; } )");
+                             "layers = ( { type = \"linear\"; n_out = 2; } ), "
+                             "or nir = \"FILE.nir\"");
     int nl = config_setting_length(layers);
     if (config_setting_type(layers) != CONFIG_TYPE_LIST || nl < 1)
         return sl__cfg_error(cfg, layers, err, SL_ECONFIG,

@@ -48,8 +48,29 @@ static const sl_setting root_settings[] = {
 static const sl_setting network_settings[] = {
     SL_SETTING(SL_SET_FLOAT, "dt", "1e-3", "s", SL_GT(0),
                "time step of every layer and dataset"),
-    SL_SETTING(SL_SET_LIST, "layers", NULL, NULL, SL_REQUIRED,
-               "the layers in order: ( { type = \"...\"; ... }, ... )"),
+    SL_SETTING(SL_SET_LIST, "layers", NULL, NULL, SL_ANY,
+               "the layers in order: ( { type = \"...\"; ... }, ... ); "
+               "required unless nir is given"),
+    SL_SETTING(SL_SET_STRING, "nir", NULL, NULL, SL_ANY,
+               "a NIR file (HDF5) whose graph is the network, with its "
+               "parameters; instead of layers (README.md, NIR)"),
+    SL_SETTING(SL_SET_STRING, "nir_scheme", NULL, NULL,
+               SL_CHOICES("euler|exp_euler|exact"),
+               "nir: the lif layers' scheme; default the file's "
+               "spikelab_scheme metadata, else euler"),
+    SL_SETTING(SL_SET_STRING, "nir_input_order", NULL, NULL,
+               SL_CHOICES("end|start"),
+               "nir: the lif layers' input_order; default the file's "
+               "metadata, else end"),
+    SL_SETTING(SL_SET_STRING, "nir_neuron", "lif", NULL,
+               SL_CHOICES("lif|dynapsim"),
+               "nir: the spiking layers' model; dynapsim maps CubaLIF onto "
+               "Dynap-SE2 neurons (time constants exact, the rest "
+               "approximated: README.md, NIR)"),
+    SL_SETTING(SL_SET_GROUP, "load", NULL, NULL, SL_ANY,
+               "parameters from .npy files after the layers are made: "
+               "{ LAYER = { PARAM = \"file.npy\"; }; } (paths relative to "
+               "the experiment file)"),
 };
 
 static const sl_setting train_settings[] = {

@@ -11,7 +11,9 @@
  *   I[n+1] = j − (dt/tau_syn)·j
  * Output of step n: V[n+1]. V[0] = v_leak, I[0] = 0.
  * Settings: tau_mem 1e-2, tau_syn 5e-3, v_leak 0 (seconds, voltage units),
- * n optional (must equal the input channels).
+ * n optional (must equal the input channels), synapse true (false: no
+ * synaptic filter, I stays 0 and j = x[n]: tau_mem·dV/dt = (v_leak − V)
+ * + x, NIR's LI, in the same Euler step).
  *
  * The step is linear, so the backward needs no tape; it still requires
  * SL_MODE_TRAIN like every layer (call-order contract of neuron.h).
@@ -55,7 +57,11 @@ static int li_create(const sl_host *host, sl_ctx *ctx,
     li_layer *s = host->xAlloc(sizeof *s);
     if (s == NULL)
         return host->xError(ctx, NULL, SL_ENOMEM, "cannot allocate a layer");
-    if ((rc = lif__base_init(&s->base, host, ctx, info, 0)) < 0)
+    /* synapse = false: no synaptic filter, j = x[n] (NIR's LI) */
+    int synapse = 1;
+    if ((rc = host->xGetBool(ctx, "synapse", 1, &synapse)) < 0 ||
+        (rc = lif__base_init(&s->base, host, ctx, info,
+                             synapse ? 0 : LIF__NO_SYN)) < 0)
         goto fail;
     if (s->base.n > SIZE_MAX / sizeof(float) / 2) {
         rc = host->xError(ctx, NULL, SL_ENOMEM, "too many neurons");

@@ -76,7 +76,12 @@ static const sl_setting lif_settings[] = {
                "diagonal)"),
 };
 
-static const sl_setting li_settings[] = {LIF_COMMON_SETTINGS};
+static const sl_setting li_settings[] = {
+    LIF_COMMON_SETTINGS,
+    SL_SETTING(SL_SET_BOOL, "synapse", "true", NULL, SL_ANY,
+               "exponential synaptic current; false: the input of a step "
+               "drives V directly (NIR's LI), tau_syn not used"),
+};
 
 static const sl_component lif_components[] = {
     SL_COMPONENT(SL_KIND_NEURON, "lif",
