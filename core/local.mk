@@ -32,6 +32,7 @@ core_libslcore_la_SOURCES = \
 	core/engine/metrics.c core/engine/metrics.h \
 	core/engine/deploy.c core/engine/deploy.h \
 	core/engine/numenv.c core/engine/numenv.h \
+	core/engine/simulate.c core/engine/simulate.h \
 	core/engine/engine.h \
 	core/db/db.c core/db/db.h \
 	core/db/query.c \

@@ -17,6 +17,7 @@
  *                 --markdown)
  *   numenv.h      the numeric environment a run records (BLAS and its
  *                 kernel, CPU, compiler)
+ *   simulate.h    the simulate mode: a model run over time, its probes
  *
  * The engine knows neither the run database nor the command: results,
  * metrics and artifacts leave it through hooks (sl__hooks,
@@ -31,5 +32,6 @@
 #include "engine/registry.h"
 #include "engine/settings.h"
 #include "engine/numenv.h"
+#include "engine/simulate.h"
 
 #endif

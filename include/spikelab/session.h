@@ -161,6 +161,10 @@ typedef struct sl_run_hooks {
     /* The human-readable report (evaluations, "trained N epochs in ...");
      * NULL: none. Borrowed; the library writes to it and never closes it. */
     FILE *report;
+    /* --- simulate mode --- */
+    /* During a simulation (an experiment with `simulate`), about 100
+     * times: simulated seconds done of the total. May be NULL. */
+    int (*on_progress)(void *user, double t_done, double t_total);
 } sl_run_hooks;
 
 /* Run a loaded experiment and record it into o->db_path: the run row (config
@@ -180,6 +184,10 @@ typedef struct sl_run_hooks {
  * failed) or else the database's (opening it, recording the run or its
  * end: SL_EDB, SL_ENOTFOUND for a parent_id that is not in the
  * database). The message: sl_session_errmsg(s). */
+/* Simulated time of an experiment with `simulate` (s); 0 for a training
+ * experiment. */
+SL_EXPORT double sl_experiment_duration(const sl_experiment *e);
+
 SL_EXPORT int sl_run(sl_session *s, sl_experiment *e, const sl_run_opts *o,
                      const sl_run_hooks *hooks, int64_t *run_id);
 
