@@ -488,9 +488,8 @@ static int sim_progress(void *user, uint64_t done, uint64_t total, double dt)
             return rc;
         r->last_flush = now;
     }
-    return r->h.on_progress ? r->h.on_progress(r->h.user, (double)done * dt,
-                                               (double)total * dt)
-                            : SL_OK;
+    (void)total;
+    return on_metric(r, (int64_t)done, "sim_time", (double)done * dt);
 }
 
 /* The simulate mode (engine/simulate.h): build, run, probes recorded. */

@@ -94,9 +94,8 @@ static int on_epoch(void *user, int64_t epoch, double loss)
 }
 
 /* Simulate mode: simulated time, speed against real time, ETA. */
-static int on_progress(void *user, double t_done, double t_total)
+static int on_progress(progress *p, double t_done, double t_total)
 {
-    progress *p = user;
     if (p->quiet)
         return 0;
     double now = sl__mono_time(), el = now - p->t0;
@@ -124,6 +123,9 @@ static int on_metric(void *user, int64_t step, const char *name, double value)
     progress *p = user;
     if (p->quiet)
         return 0;
+    /* the simulate mode's progress */
+    if (p->duration > 0 && strcmp(name, "sim_time") == 0)
+        return on_progress(p, value, p->duration);
     static const char *const quiet_suffix[] = {"_q25", "_q75", "_min",
                                                "_max"};
     size_t len = strlen(name);
@@ -211,7 +213,7 @@ int sl__run_experiment(const sl__run_request *req, int64_t *run_id)
                      req->record_overrides, req->parent_id};
     p.duration = sl_experiment_duration(e);
     sl_run_hooks h = {sizeof h, &p, on_start, on_epoch, on_metric, NULL,
-                      stdout, on_progress};
+                      stdout};
     int64_t id = 0;
     signalled_session = s;
     rc = sl_run(s, e, &o, &h, &id);

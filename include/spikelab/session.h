@@ -161,10 +161,6 @@ typedef struct sl_run_hooks {
     /* The human-readable report (evaluations, "trained N epochs in ...");
      * NULL: none. Borrowed; the library writes to it and never closes it. */
     FILE *report;
-    /* --- simulate mode --- */
-    /* During a simulation (an experiment with `simulate`), about 100
-     * times: simulated seconds done of the total. May be NULL. */
-    int (*on_progress)(void *user, double t_done, double t_total);
 } sl_run_hooks;
 
 /* Run a loaded experiment and record it into o->db_path: the run row (config
@@ -185,7 +181,9 @@ typedef struct sl_run_hooks {
  * end: SL_EDB, SL_ENOTFOUND for a parent_id that is not in the
  * database). The message: sl_session_errmsg(s). */
 /* Simulated time of an experiment with `simulate` (s); 0 for a training
- * experiment. */
+ * experiment. Its progress reaches on_metric about 100 times as
+ * (steps done, "sim_time", simulated seconds done), also recorded as a
+ * metric. */
 SL_EXPORT double sl_experiment_duration(const sl_experiment *e);
 
 SL_EXPORT int sl_run(sl_session *s, sl_experiment *e, const sl_run_opts *o,

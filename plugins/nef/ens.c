@@ -1,5 +1,6 @@
 /* plugins/nef/ens.c — LIF and LIFRate, gain and bias, the build of an
  * ensemble and LstsqL2 decoders (spec §2-§4). */
+#include <cblas.h>
 #include <lapacke.h>
 #include <math.h>
 #include <stdlib.h>
@@ -91,6 +92,7 @@ void nef_ens_free(nef_ens *e)
     free(e->x);
     free(e->nin);
     free(e->spiked);
+    free(e->chol);
     free(e->name);
     memset(e, 0, sizeof *e);
 }
@@ -169,6 +171,29 @@ int nef_ens_build(nef_ens *e, uint32_t seed)
     return SL_OK;
 }
 
+int nef_gram_chol(const double *a, size_t ne, size_t n, double lam,
+                  double *g)
+{
+    /* G = AᵀA (upper triangle, row-major) + λI, then its Cholesky factor */
+    cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)n, (int)ne, 1.0,
+                a, (int)n, 0.0, g, (int)n);
+    for (size_t i = 0; i < n; i++)
+        g[i * n + i] += lam;
+    return LAPACKE_dpotrf(LAPACK_ROW_MAJOR, 'U', (int)n, g, (int)n)
+               ? SL_ENUMERIC : SL_OK;
+}
+
+int nef_chol_solve(const double *g, const double *a, size_t ne, size_t n,
+                   const double *y, size_t m, double *dec)
+{
+    /* dec = G⁻¹ AᵀY */
+    cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)n, (int)m,
+                (int)ne, 1.0, a, (int)n, y, (int)m, 0.0, dec, (int)m);
+    return LAPACKE_dpotrs(LAPACK_ROW_MAJOR, 'U', (int)n, (int)m, g, (int)n,
+                          dec, (int)m)
+               ? SL_ENUMERIC : SL_OK;
+}
+
 int nef_lstsq_l2(const double *a, size_t ne, size_t n, const double *y,
                  size_t m, double reg, double *dec)
 {
@@ -182,34 +207,12 @@ int nef_lstsq_l2(const double *a, size_t ne, size_t n, const double *y,
     int rc = SL_OK;
     if (ne >= n) {
         /* primal: (AᵀA + λI) X = AᵀY, X = [n][m] */
-        double *g = calloc(n * n + n * m, sizeof(double));
+        double *g = malloc(n * n * sizeof(double));
         if (!g)
             return SL_ENOMEM;
-        double *b = g + n * n;
-        for (size_t p = 0; p < ne; p++) {
-            const double *ap = a + p * n;
-            for (size_t i = 0; i < n; i++) {
-                double ai = ap[i];
-                if (ai == 0.0)
-                    continue;
-                double *gi = g + i * n;
-                for (size_t k = i; k < n; k++)
-                    gi[k] += ai * ap[k];
-                for (size_t c = 0; c < m; c++)
-                    b[i * m + c] += ai * y[p * m + c];
-            }
-        }
-        for (size_t i = 0; i < n; i++) {
-            g[i * n + i] += lam;
-            for (size_t k = 0; k < i; k++)
-                g[i * n + k] = g[k * n + i];
-        }
-        if (LAPACKE_dpotrf(LAPACK_ROW_MAJOR, 'U', (int)n, g, (int)n) ||
-            LAPACKE_dpotrs(LAPACK_ROW_MAJOR, 'U', (int)n, (int)m, g, (int)n,
-                           b, (int)m))
-            rc = SL_ENUMERIC;
-        else
-            memcpy(dec, b, n * m * sizeof(double));
+        rc = nef_gram_chol(a, ne, n, lam, g);
+        if (!rc)
+            rc = nef_chol_solve(g, a, ne, n, y, m, dec);
         free(g);
         return rc;
     }
@@ -243,4 +246,28 @@ int nef_lstsq_l2(const double *a, size_t ne, size_t n, const double *y,
     }
     free(g);
     return rc;
+}
+
+int nef_ens_solve(nef_ens *e, const double *y, size_t m, double reg,
+                  double *dec)
+{
+    size_t ne = (size_t)e->n_eval, n = e->n;
+    if (ne < n || reg != e->chol_reg || !e->chol) {
+        if (ne < n)
+            return nef_lstsq_l2(e->rates, ne, n, y, m, reg, dec);
+        if (!(e->a_max > 0))
+            return SL_ENUMERIC;
+        if (!e->chol && !(e->chol = malloc(n * n * sizeof(double))))
+            return SL_ENOMEM;
+        double sigma = reg * e->a_max;
+        int rc = nef_gram_chol(e->rates, ne, n, (double)ne * sigma * sigma,
+                               e->chol);
+        if (rc) {
+            free(e->chol);
+            e->chol = NULL;
+            return rc;
+        }
+        e->chol_reg = reg;
+    }
+    return nef_chol_solve(e->chol, e->rates, ne, n, y, m, dec);
 }

@@ -55,8 +55,8 @@ static void count_hook(lua_State *L, lua_Debug *ar)
     lua_getallocf(L, (void **)&s);
     s->count += NEF_LUA_HOOK_EVERY;
     if (s->count > s->budget)
-        luaL_error(L, "instruction budget of %lld exceeded (a runaway "
-                   "loop?)", (long long)s->budget);
+        luaL_error(L, "instruction budget of %I exceeded (a runaway "
+                   "loop?)", (lua_Integer)s->budget);
 }
 
 int nef_lua_new(nef_lua **out, int64_t budget, char *err, size_t errlen)
@@ -230,8 +230,8 @@ static void window(lua_State *L, const nef_probe_data *p, double t0,
     if (fb > (double)p->steps)
         fb = (double)p->steps;
     if (!(fb >= fa))
-        luaL_error(L, "window (%f, %f] holds no step of the run (%zu "
-                   "steps of %g s)", t0, t1, p->steps, p->dt);
+        luaL_error(L, "window (%f, %f] holds no step of the run (%I "
+                   "steps of %f s)", t0, t1, (lua_Integer)p->steps, p->dt);
     *a = (size_t)fa - 1;
     *b = (size_t)fb;
 }
@@ -246,8 +246,8 @@ static void dims_arg(lua_State *L, const nef_probe_data *p, int idx,
     }
     lua_Integer j = luaL_checkinteger(L, idx);
     if (j < 1 || (size_t)j > p->dims)
-        luaL_error(L, "probe '%s' has %zu dimensions, not %lld", p->name,
-                   p->dims, (long long)j);
+        luaL_error(L, "probe '%s' has %I dimensions, not %I", p->name,
+                   (lua_Integer)p->dims, (lua_Integer)j);
     *d0 = (size_t)j - 1;
     *d1 = (size_t)j;
 }
@@ -311,13 +311,13 @@ static int l_at(lua_State *L)
     double t = luaL_checknumber(L, 2);
     double n = floor(t / p->dt + 0.5);
     if (n < 1 || n > (double)p->steps)
-        luaL_error(L, "t = %f is outside the run (%zu steps of %g s)", t,
-                   p->steps, p->dt);
+        luaL_error(L, "t = %f is outside the run (%I steps of %f s)", t,
+                   (lua_Integer)p->steps, p->dt);
     size_t d0, d1;
     dims_arg(L, p, 3, &d0, &d1);
     if (d1 - d0 != 1)
-        luaL_error(L, "probe '%s' has %zu dimensions: give one", p->name,
-                   p->dims);
+        luaL_error(L, "probe '%s' has %I dimensions: give one", p->name,
+                   (lua_Integer)p->dims);
     lua_pushnumber(L, p->data[((size_t)n - 1) * p->dims + d0]);
     return 1;
 }

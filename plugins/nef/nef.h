@@ -90,6 +90,9 @@ typedef struct nef_ens {
     double *enc_scaled; /* [n][d] enc * gain / radius */
     double *rates;      /* A = [n_eval][n], rates at the eval points */
     double a_max;       /* max(A) */
+    double *chol;       /* Cholesky factor of AᵀA + λI, kept for every
+                           decoder solved from this ensemble */
+    double chol_reg;
     /* state */
     double *v, *ref, *j, *a, *x, *nin;
     uint32_t *spiked;
@@ -109,6 +112,15 @@ void nef_ens_free(nef_ens *e);
  * transposed). SL_ENUMERIC when A is all zeros or the solve fails. */
 int nef_lstsq_l2(const double *a, size_t n_eval, size_t n, const double *y,
                  size_t m, double reg, double *dec);
+
+/* The same, for an ensemble's activities, its factorisation computed once
+ * and kept (every connection and probe from it shares A). */
+int nef_ens_solve(nef_ens *e, const double *y, size_t m, double reg,
+                  double *dec);
+int nef_gram_chol(const double *a, size_t ne, size_t n, double lam,
+                  double *g);
+int nef_chol_solve(const double *g, const double *a, size_t ne, size_t n,
+                   const double *y, size_t m, double *dec);
 
 /* ---- user functions -------------------------------------------------- */
 typedef struct nef_lua nef_lua; /* one sandboxed Lua state per model */

@@ -188,8 +188,8 @@ int nef_model_build(nef_model *m, uint32_t net_seed, double dt,
         rc = targets(m, c, e, y, msg, len);
         if (!rc && c->fn == NEF_FN_ZERO)
             memset(dec, 0, n * dm * sizeof(double));
-        else if (!rc && (rc = nef_lstsq_l2(e->rates, ne, n, y, dm, m->reg,
-                                           dec)))
+        else if (!rc && (rc = nef_ens_solve(&m->ens[c->pre.idx], y, dm,
+                                            m->reg, dec)))
             snprintf(msg, len, "solving the decoders from ensemble '%s' "
                      "failed (%s)", e->name,
                      e->a_max > 0 ? "Cholesky" : "no neuron is active at "
@@ -241,13 +241,11 @@ int nef_model_build(nef_model *m, uint32_t net_seed, double dt,
         if (p->target.kind != NEF_REF_ENS)
             continue;
         /* an ensemble probe is a decoded connection without a function */
-        const nef_ens *e = &m->ens[p->target.idx];
-        size_t ne = (size_t)e->n_eval;
+        nef_ens *e = &m->ens[p->target.idx];
         p->dec = malloc(e->n * e->d * sizeof(double));
         if (!p->dec)
             return SL_ENOMEM;
-        if ((rc = nef_lstsq_l2(e->rates, ne, e->n, e->eval, e->d, m->reg,
-                               p->dec))) {
+        if ((rc = nef_ens_solve(e, e->eval, e->d, m->reg, p->dec))) {
             snprintf(msg, len, "solving the decoders of ensemble '%s' "
                      "failed", e->name);
             return rc;
