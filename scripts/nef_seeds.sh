@@ -6,13 +6,19 @@
 # criterion.
 #
 #   scripts/nef_seeds.sh [N] [DB]     (default 10, /tmp/nef_seeds.db)
-# From a build tree: SPIKELAB=./core/spikelab and SPIKELAB_PLUGIN_PATH set
-# as `make check` does; installed: spikelab on PATH.
+# In a build tree it runs ./core/spikelab with the tree's plugins;
+# otherwise `spikelab` on PATH (or $SPIKELAB).
 set -eu
 n=${1:-10}
 db=${2:-/tmp/nef_seeds.db}
-sl=${SPIKELAB:-spikelab}
 here=$(cd "$(dirname "$0")/.." && pwd)
+if [ -z "${SPIKELAB:-}" ] && [ -x "$here/core/spikelab" ]; then
+    SPIKELAB="$here/core/spikelab"
+    SPIKELAB_PLUGIN_PATH=$(for d in "$here"/plugins/*/.libs; do printf '%s:' "$d"; done)
+    export SPIKELAB_PLUGIN_PATH
+fi
+export OPENBLAS_NUM_THREADS=1
+sl=${SPIKELAB:-spikelab}
 fail=0
 for demo in pes_channel pavlovian; do
     for seed in $(seq 1 "$n"); do
