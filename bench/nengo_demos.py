@@ -2,10 +2,10 @@
 pavlovian.cfg, written for Nengo's reference simulator (specs/nef.md §9),
 for bench/nef_vs_nengo.sh. Prints one line per run:
 
-    nengo DEMO seed S build B run R [figures]
+    nengo DEMO seed S build B run R cpu_build CB cpu_run CR [figures]
 
 with B the seconds of nengo.Simulator(model) (the build) and R of
-sim.run(T). Nengo is run from a source checkout (NENGO_SRC) with NumPy;
+sim.run(T), wall time, and CB, CR the CPU time of the thread. Nengo is run from a source checkout (NENGO_SRC) with NumPy;
 the network seed is the run seed, as in spikelab, so ensembles are the
 same ensembles (spikelab draws Nengo's seeds); the channel's white
 signal and random initial function use other generators.
@@ -89,12 +89,12 @@ def conditioning(seed):
 def main():
     demo, seed = sys.argv[1], int(sys.argv[2])
     model, T, probes = (channel if demo == "pes_channel" else conditioning)(seed)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.thread_time()
     sim = nengo.Simulator(model, progress_bar=False)
-    t1 = time.perf_counter()
+    t1, c1 = time.perf_counter(), time.thread_time()
     with sim:
         sim.run(T)
-    t2 = time.perf_counter()
+    t2, c2 = time.perf_counter(), time.thread_time()
     dt = sim.dt
     at = lambda p, t: sim.data[p][int(round(t / dt)) - 1]
     figs = ""
@@ -110,7 +110,8 @@ def main():
         figs = "ratio_post_pre %.4f ratio_error %.4f" % (
             rms(d[w(8, 10)]) / rms(d[w(0, 2)]),
             rms(sim.data[p_err][w(8, 10)]) / rms(sim.data[p_err][w(0, 2)]))
-    print("nengo %s seed %d build %.4f run %.4f %s" % (demo, seed, t1 - t0, t2 - t1, figs))
+    print("nengo %s seed %d build %.4f run %.4f cpu_build %.4f cpu_run %.4f %s"
+          % (demo, seed, t1 - t0, t2 - t1, c1 - c0, c2 - c1, figs))
 
 
 main()

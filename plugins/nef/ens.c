@@ -151,19 +151,22 @@ int nef_ens_build(nef_ens *e, uint32_t seed)
             e->enc_scaled[i * d + k] = e->enc[i * d + k] *
                                        (e->gain[i] / e->radius);
     }
-    /* A[p][i] = r(gain_i (ep_p·e_i)/radius + bias_i) */
+    /* A[p][i] = r(gain_i (ep_p·e_i)/radius + bias_i); the dot products
+     * as one product (eval · encᵀ) */
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)ne, (int)n,
+                (int)d, 1.0, e->eval, (int)d, e->enc, (int)d, 0.0, e->rates,
+                (int)n);
     e->a_max = 0.0;
-    for (size_t p = 0; p < ne; p++)
+    for (size_t p = 0; p < ne; p++) {
+        double *ap = e->rates + p * n;
         for (size_t i = 0; i < n; i++) {
-            double s = 0.0;
-            for (size_t k = 0; k < d; k++)
-                s += e->eval[p * d + k] * e->enc[i * d + k];
-            double r = nef_lif_rate(&e->lif, e->gain[i] * (s / e->radius) +
-                                                 e->bias[i]);
-            e->rates[p * n + i] = r;
+            double r = nef_lif_rate(&e->lif, e->gain[i] * (ap[i] / e->radius)
+                                                 + e->bias[i]);
+            ap[i] = r;
             if (r > e->a_max)
                 e->a_max = r;
         }
+    }
     nef_rs rs1;
     nef_rs_seed(&rs1, seed + 1u);
     for (size_t i = 0; i < n; i++)
@@ -171,6 +174,9 @@ int nef_ens_build(nef_ens *e, uint32_t seed)
     return SL_OK;
 }
 
+/* LAPACK in column-major order on the row-major buffers, without
+ * LAPACKE's transposing copies: the upper triangle of a row-major G is
+ * the lower triangle of the same bytes read column-major. */
 int nef_gram_chol(const double *a, size_t ne, size_t n, double lam,
                   double *g)
 {
@@ -179,19 +185,26 @@ int nef_gram_chol(const double *a, size_t ne, size_t n, double lam,
                 a, (int)n, 0.0, g, (int)n);
     for (size_t i = 0; i < n; i++)
         g[i * n + i] += lam;
-    return LAPACKE_dpotrf(LAPACK_ROW_MAJOR, 'U', (int)n, g, (int)n)
+    return LAPACKE_dpotrf(LAPACK_COL_MAJOR, 'L', (int)n, g, (int)n)
                ? SL_ENUMERIC : SL_OK;
 }
 
 int nef_chol_solve(const double *g, const double *a, size_t ne, size_t n,
                    const double *y, size_t m, double *dec)
 {
-    /* dec = G⁻¹ AᵀY */
-    cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)n, (int)m,
-                (int)ne, 1.0, a, (int)n, y, (int)m, 0.0, dec, (int)m);
-    return LAPACKE_dpotrs(LAPACK_ROW_MAJOR, 'U', (int)n, (int)m, g, (int)n,
-                          dec, (int)m)
-               ? SL_ENUMERIC : SL_OK;
+    /* decᵀ (column-major n × m) = G⁻¹ AᵀY */
+    double *bt = malloc(n * m * sizeof(double));
+    if (!bt)
+        return SL_ENOMEM;
+    cblas_dgemm(CblasColMajor, CblasNoTrans, CblasTrans, (int)n, (int)m,
+                (int)ne, 1.0, a, (int)n, y, (int)m, 0.0, bt, (int)n);
+    int rc = LAPACKE_dpotrs(LAPACK_COL_MAJOR, 'L', (int)n, (int)m, g, (int)n,
+                            bt, (int)n) ? SL_ENUMERIC : SL_OK;
+    for (size_t i = 0; !rc && i < n; i++)
+        for (size_t c = 0; c < m; c++)
+            dec[i * m + c] = bt[c * n + i];
+    free(bt);
+    return rc;
 }
 
 int nef_lstsq_l2(const double *a, size_t ne, size_t n, const double *y,

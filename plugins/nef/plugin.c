@@ -574,6 +574,11 @@ static int read_connections(nef_self *s)
                 return H->xError(ctx, c->key, SL_ECONFIG, "PES learns "
                                  "decoders: the connection must start at "
                                  "an ensemble");
+            if (c->pes && c->post.kind == NEF_REF_RULE)
+                return H->xError(ctx, c->key, SL_ECONFIG, "a connection "
+                                 "into a learning rule carries an error "
+                                 "signal; it cannot learn itself (remove "
+                                 "pes)");
             if (c->pes && c->post.kind == NEF_REF_NEURONS)
                 return H->xError(ctx, c->key, SL_ECONFIG, "PES into "
                                  ".neurons is not supported (decoded "
