@@ -502,8 +502,9 @@ static int run_simulate(run_state *r, sl__err *err)
         double b, t;
         char b1[32], b2[32];
         sl__simulate_times(r->exp, &b, &t);
-        fprintf(rep, "built in %s, simulated %llu steps in %s\n",
+        fprintf(rep, "built in %s, simulated %llu of %llu steps in %s\n",
                 sl__fmt_duration(b, b1, sizeof b1),
+                (unsigned long long)sl__simulate_done(r->exp),
                 (unsigned long long)sl__simulate_steps(r->exp),
                 sl__fmt_duration(t, b2, sizeof b2));
         for (size_t i = 0; i < r->s->n_results; i++)
@@ -622,6 +623,8 @@ int sl_run(sl_session *s, sl_experiment *e, const sl_run_opts *o,
     double t0 = sl__mono_time();
     r.last_flush = t0;
     int trained = 0;
+    /* a simulation has no teacher, evaluations, trained parameters,
+     * export or layer traces: only its own recording, then the end */
     if (exp->sim) {
         if (!rc)
             rc = run_simulate(&r, &err);

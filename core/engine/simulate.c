@@ -21,7 +21,7 @@ struct sl__simulate {
     const sl_simulate_iface *si;
     double duration, dt;
     int record;
-    uint64_t steps;
+    uint64_t steps, done; /* of the run, and run so far */
     double build_s, run_s;
     double build_cpu_s, run_cpu_s; /* CPU time of this thread: the figure
                                       that a busy machine does not inflate */
@@ -137,6 +137,11 @@ uint64_t sl__simulate_steps(const sl__experiment *exp)
     return exp->sim ? exp->sim->steps : 0;
 }
 
+uint64_t sl__simulate_done(const sl__experiment *exp)
+{
+    return exp->sim ? exp->sim->done : 0;
+}
+
 double sl__simulate_dt(const sl__experiment *exp)
 {
     return exp->sim ? exp->sim->dt : 0.0;
@@ -247,6 +252,7 @@ int sl__simulate_run(sl__experiment *exp, const sl__sim_sink *sink,
     }
     s->run_s = sl__mono_time() - t0;
     s->run_cpu_s = run_cpu;
+    s->done = done;
     /* what ran is recorded, also when stopped early */
     for (size_t p = 0; sink && p < np && done > 0; p++) {
         int r2 = SL_OK;

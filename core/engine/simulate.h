@@ -45,6 +45,8 @@ void sl__simulate_free(sl__experiment *exp);
 /* Steps of the run and the wall time of the build and of the run (s),
  * after sl__simulate_run. */
 uint64_t sl__simulate_steps(const sl__experiment *exp);
+/* steps actually run (fewer when interrupted) */
+uint64_t sl__simulate_done(const sl__experiment *exp);
 double sl__simulate_dt(const sl__experiment *exp);
 void sl__simulate_times(const sl__experiment *exp, double *build,
                         double *run);
