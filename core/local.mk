@@ -35,6 +35,7 @@ core_libslcore_la_SOURCES = \
 	core/engine/numenv.c core/engine/numenv.h \
 	core/engine/kernels.h \
 	core/engine/nirmap.c core/engine/nirmap.h \
+	core/engine/simulate.c core/engine/simulate.h \
 	core/engine/engine.h \
 	core/db/db.c core/db/db.h \
 	core/db/query.c \

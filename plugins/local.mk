@@ -7,3 +7,4 @@ include $(srcdir)/plugins/bss2/local.mk
 include $(srcdir)/plugins/superspike/local.mk
 include $(srcdir)/plugins/dynapse2_export/local.mk
 include $(srcdir)/plugins/conv/local.mk
+include $(srcdir)/plugins/nef/local.mk

@@ -31,4 +31,5 @@ include $(srcdir)/tests/deploy.mk
 include $(srcdir)/tests/harden.mk
 include $(srcdir)/tests/portable.mk
 include $(srcdir)/tests/nir.mk
+include $(srcdir)/tests/nef.mk
 endif

@@ -223,6 +223,13 @@ const char *sl_experiment_train_data(const sl_experiment *e)
     return e && e->exp.train_data ? e->exp.train_data->name : NULL;
 }
 
+double sl_experiment_duration(const sl_experiment *e)
+{
+    return e && e->exp.sim ? (double)sl__simulate_steps(&e->exp) *
+                                 sl__simulate_dt(&e->exp)
+                           : 0.0;
+}
+
 int64_t sl_experiment_log_every(const sl_experiment *e)
 {
     return e ? e->exp.log_every : 0;
@@ -457,6 +464,71 @@ static int store_traces(run_state *r, int all, sl__err *err)
     return rc;
 }
 
+/* sl__sim_sink: a probe's trace is an artifact probes/NAME.npy
+ * [steps][dims] (float32, as every stored tensor; the summaries and the
+ * model's figures, computed in float64, are results). */
+static int sim_trace(void *user, const char *probe, const double *data,
+                     uint64_t steps, size_t dims)
+{
+    run_state *r = user;
+    size_t n = (size_t)steps * dims;
+    float *f = malloc((n ? n : 1) * sizeof *f);
+    if (!f)
+        return sl__fail(&r->err, SL_ENOMEM, "out of memory for traces");
+    for (size_t i = 0; i < n; i++)
+        f[i] = (float)data[i];
+    size_t len = strlen(probe) + sizeof "probes/" + 4;
+    char *name = malloc(len);
+    int rc = name ? SL_OK : SL_ENOMEM;
+    if (!rc && snprintf(name, len, "probes/%s", probe) < 0)
+        rc = SL_EINVAL;
+    size_t shape[2] = {(size_t)steps, dims};
+    if (!rc)
+        rc = store_npy(r, name, "trace", f, shape, 2, &r->err);
+    free(name);
+    free(f);
+    if (rc == SL_ENOMEM && !r->err.code)
+        sl__fail(&r->err, rc, "out of memory for traces");
+    return rc;
+}
+
+static int sim_progress(void *user, uint64_t done, uint64_t total, double dt)
+{
+    run_state *r = user;
+    double now = sl__mono_time();
+    int rc;
+    if (now - r->last_flush > 0.25) {
+        if ((rc = sl__db_flush(r->db, &r->err)))
+            return rc;
+        r->last_flush = now;
+    }
+    (void)total;
+    return on_metric(r, (int64_t)done, "sim_time", (double)done * dt);
+}
+
+/* The simulate mode (engine/simulate.h): build, run, probes recorded. */
+static int run_simulate(run_state *r, sl__err *err)
+{
+    sl__sim_sink sink = {r, on_result, sim_trace, sim_progress};
+    int rc = sl__simulate_run(r->exp, &sink, err);
+    FILE *rep = r->h.report;
+    if (rep && (rc == SL_OK || rc == SL_EINTR)) {
+        double b, t;
+        char b1[32], b2[32];
+        sl__simulate_times(r->exp, &b, &t);
+        fprintf(rep, "built in %s, simulated %llu of %llu steps in %s\n",
+                sl__fmt_duration(b, b1, sizeof b1),
+                (unsigned long long)sl__simulate_done(r->exp),
+                (unsigned long long)sl__simulate_steps(r->exp),
+                sl__fmt_duration(t, b2, sizeof b2));
+        for (size_t i = 0; i < r->s->n_results; i++)
+            if (strncmp(r->s->results[i].name, "probe_", 6) != 0)
+                fprintf(rep, "  %s = %.6g\n", r->s->results[i].name,
+                        r->s->results[i].value);
+    }
+    return rc;
+}
+
 /* Open the database and commit the run row and its plugins. */
 static int begin(run_state *r, sl_experiment *e, const sl_run_opts *o,
                  sl__err *err)
@@ -564,11 +636,18 @@ int sl_run(sl_session *s, sl_experiment *e, const sl_run_opts *o,
         rc = r.h.on_start(r.h.user, r.run_id);
     double t0 = sl__mono_time();
     r.last_flush = t0;
+    int trained = 0;
+    /* a simulation has no teacher, evaluations, trained parameters,
+     * export or layer traces: only its own recording, then the end */
+    if (exp->sim) {
+        if (!rc)
+            rc = run_simulate(&r, &err);
+        goto ended;
+    }
     if (!rc)
         rc = sl__engine_teacher(exp, rep, &err);
     if (!rc)
         rc = sl__evaluate_all(exp, 0, &eh, &err);
-    int trained = 0;
     if (!rc) {
         rc = sl__train(exp, &eh, &err);
         trained = rc == SL_OK || rc == SL_EINTR;
@@ -607,6 +686,7 @@ int sl_run(sl_session *s, sl_experiment *e, const sl_run_opts *o,
     int traces = HAS(sl_run_opts, o, traces) && o->traces;
     if (!rc && (traces || any_record))
         rc = store_traces(&r, traces, &err);
+ended:
     /* a database error inside a hook (a full disk: SQLITE_FULL) is the
      * cause; the engine only knows that a hook stopped it ("stopped at
      * epoch N"), so the cause comes first and the engine's words after it

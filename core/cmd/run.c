@@ -44,6 +44,8 @@ typedef struct progress {
     int tty, quiet;
     const char *name, *train_data, *db_path;
     int64_t seed;
+    double duration; /* simulate mode: simulated seconds; 0 otherwise */
+    int decile;      /* simulate mode, no tty: tenths printed */
 } progress;
 
 /* stderr is unbuffered, stdout (a file or pipe) is not: without the
@@ -91,6 +93,29 @@ static int on_epoch(void *user, int64_t epoch, double loss)
     return 0;
 }
 
+/* Simulate mode: simulated time, speed against real time, ETA. */
+static int on_progress(progress *p, double t_done, double t_total)
+{
+    if (p->quiet)
+        return 0;
+    double now = sl__mono_time(), el = now - p->t0;
+    double speed = el > 0 ? t_done / el : 0.0;
+    if (p->tty) {
+        if (now - p->last_draw < 0.1 && t_done < t_total)
+            return 0;
+        p->last_draw = now;
+        progress_printf("\r  t = %.3f/%.3f s  %.2fx real time  eta %.1f s"
+                        "\033[K%s", t_done, t_total, speed,
+                        speed > 0 ? (t_total - t_done) / speed : 0.0,
+                        t_done >= t_total ? "\n" : "");
+    } else if ((int)(10 * t_done / t_total + 1e-9) > p->decile) {
+        p->decile = (int)(10 * t_done / t_total + 1e-9);
+        progress_printf("  t = %.3f/%.3f s  %.2fx real time\n", t_done,
+                        t_total, speed);
+    }
+    return 0;
+}
+
 /* An evaluation during training (`every`): a progress line for its
  * headline values (not the quartiles and extremes). */
 static int on_metric(void *user, int64_t step, const char *name, double value)
@@ -98,6 +123,9 @@ static int on_metric(void *user, int64_t step, const char *name, double value)
     progress *p = user;
     if (p->quiet)
         return 0;
+    /* the simulate mode's progress */
+    if (p->duration > 0 && strcmp(name, "sim_time") == 0)
+        return on_progress(p, value, p->duration);
     static const char *const quiet_suffix[] = {"_q25", "_q75", "_min",
                                                "_max"};
     size_t len = strlen(name);
@@ -130,9 +158,14 @@ static int handlers_set;
 static int on_start(void *user, int64_t run_id)
 {
     progress *p = user;
-    printf("run %lld: %s (seed %lld), %lld epochs on '%s' -> %s\n",
-           (long long)run_id, p->name, (long long)p->seed,
-           (long long)p->epochs, p->train_data, p->db_path);
+    if (p->duration > 0)
+        printf("run %lld: %s (seed %lld), simulating %g s -> %s\n",
+               (long long)run_id, p->name, (long long)p->seed, p->duration,
+               p->db_path);
+    else
+        printf("run %lld: %s (seed %lld), %lld epochs on '%s' -> %s\n",
+               (long long)run_id, p->name, (long long)p->seed,
+               (long long)p->epochs, p->train_data, p->db_path);
     fflush(stdout);
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
@@ -178,6 +211,7 @@ int sl__run_experiment(const sl__run_request *req, int64_t *run_id)
 
     sl_run_opts o = {sizeof o, p.db_path, req->traces, req->record_text,
                      req->record_overrides, req->parent_id};
+    p.duration = sl_experiment_duration(e);
     sl_run_hooks h = {sizeof h, &p, on_start, on_epoch, on_metric, NULL,
                       stdout};
     int64_t id = 0;

@@ -18,6 +18,7 @@
  *   numenv.h      the numeric environment a run records (BLAS and its
  *                 kernel, CPU, compiler)
  *   nirmap.h      NIR graphs onto layers and back (nir import/export)
+ *   simulate.h    the simulate mode: a model run over time, its probes
  *
  * The engine knows neither the run database nor the command: results,
  * metrics and artifacts leave it through hooks (sl__hooks,
@@ -33,5 +34,6 @@
 #include "engine/settings.h"
 #include "engine/numenv.h"
 #include "engine/nirmap.h"
+#include "engine/simulate.h"
 
 #endif

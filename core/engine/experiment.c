@@ -10,6 +10,7 @@
 #include "engine/experiment.h"
 #include "engine/deploy.h"
 #include "engine/settings.h"
+#include "engine/simulate.h"
 
 static int create_component(sl__experiment *exp, sl__component *c,
                             sl_kind kind, sl__section_id sec,
@@ -450,6 +451,12 @@ static int load(sl__experiment *exp, char *const *overrides, size_t n_ov,
         return sl__fail(err, SL_ENOMEM, "out of memory");
     if ((rc = load_plugins(exp, plugin_path, err)))
         return rc;
+    /* a model run over time: no datasets, network or training */
+    if (sl__simulate_wanted(exp)) {
+        if ((rc = sl__simulate_load(exp, err)))
+            return rc;
+        return sl__config_check_unused(cfg, err);
+    }
 
     sl__setting *data = sl__config_find(cfg, NULL, "data");
     if (!data || config_setting_type(data) != CONFIG_TYPE_GROUP ||
@@ -667,6 +674,7 @@ int sl__experiment_load_ex(sl__experiment *exp, const char *path,
 void sl__experiment_free(sl__experiment *exp)
 {
     sl__export_free(exp->export_state);
+    sl__simulate_free(exp);
     if (exp->loss.self)
         ((const sl_loss_iface *)exp->loss.iface)->xDestroy(exp->loss.self);
     if (exp->optimizer.self)

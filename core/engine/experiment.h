@@ -109,6 +109,9 @@ typedef struct sl__experiment {
      * handler) to stop training at the next epoch; NULL: never. The
      * session's flag, not a global: two sessions stop independently. */
     const volatile sig_atomic_t *stop;
+    /* a `simulate` experiment (simulate.h): its model and run; NULL for
+     * a training experiment */
+    struct sl__simulate *sim;
 } sl__experiment;
 
 /* Load `path`, apply overrides, create every component, refuse unknown

@@ -43,6 +43,13 @@ static const sl_setting root_settings[] = {
                "targets made by the network itself with drawn parameters"),
     SL_SETTING(SL_SET_GROUP, "export", NULL, NULL, SL_ANY,
                "write the trained network as a device configuration"),
+    SL_SETTING(SL_SET_GROUP, "simulate", NULL, NULL, SL_ANY,
+               "run a model over time instead of training (then only "
+               "'model' and the top-level keys; data, network, loss and "
+               "optimizer are not used)"),
+    SL_SETTING(SL_SET_GROUP, "model", NULL, NULL, SL_ANY,
+               "with simulate: { type = \"...\"; ... }, a component that "
+               "runs a model over time (e.g. nef)"),
 };
 
 static const sl_setting network_settings[] = {
@@ -181,6 +188,20 @@ static const sl_setting export_settings[] = {
                "also evaluate the exported (quantised) network"),
 };
 
+static const sl_setting simulate_settings[] = {
+    SL_SETTING(SL_SET_FLOAT, "duration", NULL, "s", SL_GT(0),
+               "simulated time; round(duration/dt) steps (required)"),
+    SL_SETTING(SL_SET_FLOAT, "dt", "1e-3", "s", SL_GT(0), "time step"),
+    SL_SETTING(SL_SET_BOOL, "record", "true", NULL, SL_ANY,
+               "store every probe as a trace (probes/NAME.npy, float32); "
+               "summaries and results are recorded either way"),
+};
+
+static const sl_setting model_settings[] = {
+    SL_SETTING(SL_SET_STRING, "type", NULL, NULL, SL_REQUIRED,
+               "the model component (offers sl.simulate.v1)"),
+};
+
 const sl__section sl__sections[SL__SEC_COUNT] = {
     [SL__SEC_ROOT] = {"", "top level", root_settings, COUNT(root_settings),
                       0},
@@ -208,6 +229,11 @@ const sl__section sl__sections[SL__SEC_COUNT] = {
     [SL__SEC_EXPORT] = {"export", "keys of the export section",
                         export_settings, COUNT(export_settings),
                         SL_KIND_BACKEND},
+    [SL__SEC_SIMULATE] = {"simulate", "the simulate mode",
+                          simulate_settings, COUNT(simulate_settings), 0},
+    [SL__SEC_MODEL] = {"model", "keys of the model (simulate mode)",
+                       model_settings, COUNT(model_settings),
+                       SL_KIND_BACKEND},
 };
 
 int sl__declare_section(sl__config *cfg, sl__setting *group,
@@ -226,6 +252,8 @@ int sl__declare_section(sl__config *cfg, sl__setting *group,
         [SL__SEC_OPTIMIZER] = "section 'optimizer'",
         [SL__SEC_BACKEND] = "section 'backend'",
         [SL__SEC_EXPORT] = "section 'export'",
+        [SL__SEC_SIMULATE] = "section 'simulate'",
+        [SL__SEC_MODEL] = "section 'model'",
     };
     sl__decl d = {owners[id], sec->table, sec->n, NULL, 0, 0};
     return sl__config_declare(cfg, group, &d);

@@ -21,6 +21,8 @@ typedef enum sl__section_id {
     SL__SEC_OPTIMIZER,
     SL__SEC_BACKEND,
     SL__SEC_EXPORT,
+    SL__SEC_SIMULATE,  /* simulate mode (simulate.h) */
+    SL__SEC_MODEL,     /* keys of the model group */
     SL__SEC_COUNT
 } sl__section_id;
 

@@ -180,6 +180,12 @@ typedef struct sl_run_hooks {
  * failed) or else the database's (opening it, recording the run or its
  * end: SL_EDB, SL_ENOTFOUND for a parent_id that is not in the
  * database). The message: sl_session_errmsg(s). */
+/* Simulated time of an experiment with `simulate` (s); 0 for a training
+ * experiment. Its progress reaches on_metric about 100 times as
+ * (steps done, "sim_time", simulated seconds done), also recorded as a
+ * metric. */
+SL_EXPORT double sl_experiment_duration(const sl_experiment *e);
+
 SL_EXPORT int sl_run(sl_session *s, sl_experiment *e, const sl_run_opts *o,
                      const sl_run_hooks *hooks, int64_t *run_id);
 

@@ -4,10 +4,11 @@
 # a main() that runs files once. Either way make check replays the
 # checked-in corpus through them (replay.sh).
 FUZZ_NAMES = fuzz_config fuzz_npy fuzz_device_json fuzz_filter \
-	fuzz_paramgen fuzz_nir
+	fuzz_paramgen fuzz_nir fuzz_nef_model
 FUZZ_BINS = tests/fuzz/fuzz_config tests/fuzz/fuzz_npy \
 	tests/fuzz/fuzz_device_json tests/fuzz/fuzz_filter \
-	tests/fuzz/fuzz_paramgen tests/fuzz/fuzz_nir
+	tests/fuzz/fuzz_paramgen tests/fuzz/fuzz_nir \
+	tests/fuzz/fuzz_nef_model
 check_PROGRAMS += $(FUZZ_BINS)
 TESTS += tests/fuzz/replay.sh
 EXTRA_DIST += tests/fuzz/replay.sh tests/fuzz/README tests/fuzz/lsan.supp \
@@ -48,6 +49,16 @@ tests_fuzz_fuzz_device_json_SOURCES = tests/fuzz/fuzz_device_json.c \
 tests_fuzz_fuzz_device_json_CFLAGS = $(FUZZ_HARNESS_FLAGS)
 tests_fuzz_fuzz_device_json_LDFLAGS = $(SL_FUZZ_LDFLAGS)
 tests_fuzz_fuzz_device_json_LDADD = $(FUZZ_HARNESS_LIBS) -lm
+
+# the nef plugin's model reader, build and steps, compiled in
+tests_fuzz_fuzz_nef_model_SOURCES = tests/fuzz/fuzz_nef_model.c \
+	plugins/nef/dist.c plugins/nef/ens.c plugins/nef/fn.c \
+	plugins/nef/sim.c $(FUZZ_COMMON)
+tests_fuzz_fuzz_nef_model_CFLAGS = $(FUZZ_HARNESS_FLAGS) \
+	-I$(top_srcdir)/include $(LUA_CFLAGS) $(LAPACKE_CFLAGS) $(BLAS_CFLAGS)
+tests_fuzz_fuzz_nef_model_LDFLAGS = $(SL_FUZZ_LDFLAGS)
+tests_fuzz_fuzz_nef_model_LDADD = $(FUZZ_HARNESS_LIBS) $(LUA_LIBS) \
+	$(LAPACKE_LIBS) $(BLAS_LIBS) -lm
 
 # make fuzz: each harness for FUZZ_SECONDS over the checked-in corpus,
 # one after the other (one core each). New inputs go to the build tree's

@@ -1,0 +1,66 @@
+/*
+ * spikelab/simulate.h — a model that runs over time (the `simulate` mode).
+ *
+ * An experiment with a `simulate` section has no datasets, epochs or
+ * loss: its `model` group names a component (kind SL_KIND_BACKEND) whose
+ * xExtension(self, SL_EXT_SIMULATE) returns an sl_simulate_iface. The
+ * core then
+ *   1. calls xBuild with the time step and the number of steps of the
+ *      run (the component read its settings at xCreate);
+ *   2. asks for the probes (name, dimensions) with xProbe;
+ *   3. calls xRun in chunks (a progress line and an interrupt between
+ *      chunks), each writing every probe's values of those steps, float64,
+ *      into buffers the core owns;
+ *   4. records every probe as a trace (artifact probes/NAME.npy,
+ *      [steps][dims]) and its summary (results probe_NAME_mean/_rms/_min/
+ *      _max, per dimension), then asks xResults for the component's own
+ *      figures (named numbers, recorded as results).
+ * An extension by name, as sl.deploy.v1: the backend table and the ABI
+ * minor stay as they are, and any backend able to run a model over time
+ * (an NEF model, a large sparse simulation) can offer it.
+ */
+#ifndef SPIKELAB_SIMULATE_H
+#define SPIKELAB_SIMULATE_H
+
+#include "abi.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define SL_EXT_SIMULATE "sl.simulate.v1"
+
+typedef struct sl_probe_info {
+    uint32_t struct_size;
+    const char *name; /* borrowed: valid while the component lives */
+    size_t dims;      /* values per step */
+} sl_probe_info;
+
+typedef struct sl_simulate_iface {
+    uint32_t struct_size;
+    /* Build the model for steps of dt seconds and a run of n_steps steps
+     * (seeds, decoders, tables); seed is the run seed (the experiment's
+     * `seed`), for models whose own seeding scheme starts from one number
+     * (an NEF model: Nengo's network seed). An error names the object
+     * through the component's context (xError with its key). */
+    int (*xBuild)(void *self, double dt, uint64_t n_steps, int64_t seed);
+    /* The number of probes, then each one's name and size. */
+    size_t (*xProbeCount)(void *self);
+    int (*xProbe)(void *self, size_t i, sl_probe_info *out);
+    /* Advance n steps. out[p] (owned by the core) receives n rows of
+     * probe p's values, row-major; out itself may be NULL (nothing
+     * recorded). Never allocates. */
+    int (*xRun)(void *self, uint64_t n, double *const *out);
+    /* Named figures computed from the recorded probes (all steps of the
+     * run: data[p] is [steps][dims] of probe p). emit(user, name, value)
+     * once per figure; a non-zero return of emit stops and is returned.
+     * May be NULL. */
+    int (*xResults)(void *self, const double *const *data, uint64_t steps,
+                    int (*emit)(void *user, const char *name, double value),
+                    void *user);
+} sl_simulate_iface;
+
+#ifdef __cplusplus
+}
+#endif
+#endif
