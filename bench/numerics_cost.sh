@@ -9,7 +9,8 @@
 # [min–max].
 #
 #   bench/numerics_cost.sh [PAIRS] [BENCH ...]     (from the build tree)
-#   defaults: 7 pairs; bench_lif bench_dynapsim bench_superspike
+#   defaults: 7 pairs; bench_lif bench_dynapsim bench_superspike;
+#   BENCH_ARGS="..." replaces each benchmark's arguments
 set -u
 pairs=${1:-7}
 [ $# -gt 0 ] && shift
@@ -22,6 +23,7 @@ for b in $benches; do
     bench_superspike) args="--epochs 1000 --repeat 3 --cpu" ;;
     *) args="" ;;
     esac
+    args=${BENCH_ARGS:-$args} # e.g. BENCH_ARGS="--epochs 5000 --repeat 1 --cpu"
     ratios=""
     for i in $(seq "$pairs"); do
         fb=$("$dir/$b" $args numerics=blas | tail -n 1) || exit 1
