@@ -19,6 +19,8 @@ int sl__cmd_note(int argc, char **argv);    /* core/cmd/curate.c */
 int sl__cmd_rm(int argc, char **argv);      /* core/cmd/curate.c */
 int sl__cmd_rerun(int argc, char **argv);   /* core/cmd/rerun.c */
 int sl__cmd_export_device(int argc, char **argv); /* core/cmd/export_device.c */
+int sl__cmd_resume(int argc, char **argv);  /* core/cmd/resume.c */
+int sl__cmd_evaluate(int argc, char **argv); /* core/cmd/evaluate.c */
 
 /* What sl__run_experiment runs and records. Every pointer is borrowed for
  * the call. */
@@ -37,6 +39,8 @@ typedef struct sl__run_request {
     const char *record_text;
     const char *record_overrides; /* "k=v" lines */
     int64_t parent_id;           /* the run this one re-runs; 0 = none */
+    int64_t resume_id;           /* continue this run from its checkpoint
+                                    (sl_run_opts.resume_id); 0 = none */
 } sl__run_request;
 
 /* `spikelab run` over the public session API (core/cmd/run.c): load the

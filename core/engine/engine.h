@@ -17,6 +17,8 @@
  *                 --markdown)
  *   numenv.h      the numeric environment a run records (BLAS and its
  *                 kernel, CPU, compiler)
+ *   models.h      parameters from files, init_from, record's samples
+ *   checkpoint.h  the training state as an image (checkpoints, resume)
  *
  * The engine knows neither the run database nor the command: results,
  * metrics and artifacts leave it through hooks (sl__hooks,
@@ -31,5 +33,7 @@
 #include "engine/registry.h"
 #include "engine/settings.h"
 #include "engine/numenv.h"
+#include "engine/models.h"
+#include "engine/checkpoint.h"
 
 #endif

@@ -9,6 +9,7 @@
 
 #include "engine/experiment.h"
 #include "engine/deploy.h"
+#include "engine/models.h"
 #include "engine/settings.h"
 
 static int create_component(sl__experiment *exp, sl__component *c,
@@ -625,7 +626,8 @@ static int load(sl__experiment *exp, char *const *overrides, size_t n_ov,
         if ((rc = bi->xPlace(exp->backend.self, &nv)))
             return sl__ctx_take_error(&exp->backend.ctx, rc, err);
     }
-    if ((rc = load_evals(exp, err)) || (rc = load_teacher(exp, err)))
+    if ((rc = load_evals(exp, err)) || (rc = load_teacher(exp, err)) ||
+        (rc = sl__models_load(exp, err)))
         return rc;
     if ((rc = sl__export_load(exp, err)) ||
         (rc = sl__config_check_unused(cfg, err)))
@@ -660,6 +662,7 @@ int sl__experiment_load_ex(sl__experiment *exp, const char *path,
 void sl__experiment_free(sl__experiment *exp)
 {
     sl__export_free(exp->export_state);
+    sl__models_free(exp);
     if (exp->loss.self)
         ((const sl_loss_iface *)exp->loss.iface)->xDestroy(exp->loss.self);
     if (exp->optimizer.self)
