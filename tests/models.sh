@@ -42,6 +42,17 @@ same_final 1 3 || fail "evaluate 1 does not give run 1's final results"
 "$sl" evaluate 1 --data test --db "$db" --quiet >/dev/null 2>&1 || fail "evaluate --data test"
 [ "$(q "SELECT count(*) FROM results WHERE run_id = 4 AND name LIKE 'train_%'")" = 0 ] &&
     [ "$(q "SELECT count(*) FROM results WHERE run_id = 4 AND name LIKE 'test_frr_median'")" = 1 ] || fail "evaluate --data: evaluations not moved to test"
+# a dataset of another file: the test set's settings as test2.cfg
+cat >"$tmp/test2.cfg" <<'CFG'
+# the frozen-noise test set, under another name
+type = "frozen_noise";  // NumPy-exact samples
+n_samples = 100; n_channels = 60; duration = 0.5; /* s */ rate = 50.0;
+dt = 1e-3; n_out = 2; numpy_seed = 2023;
+CFG
+"$sl" evaluate 1 --data "$tmp/test2.cfg" --db "$db" --quiet >/dev/null 2>&1 || fail "evaluate --data FILE.cfg"
+[ "$(q "SELECT printf('%.17g', value) FROM results WHERE run_id = 5 AND name = 'test2_frr_median'")" = \
+  "$(q "SELECT printf('%.17g', value) FROM results WHERE run_id = 1 AND name = 'test_frr_median'")" ] || fail "evaluate --data FILE.cfg: not run 1's test result"
+"$sl" evaluate 1 --data "$tmp/none.cfg" --db "$db" --quiet >/dev/null 2>&1; [ $? = 2 ] || fail "evaluate --data of a missing file"
 echo "ok: init_from / evaluate reproduce run 1's final results"
 
 # parameters from files: run 1's own, exported
@@ -51,7 +62,7 @@ w="$tmp/art/1/params/input/weight.npy" wr="$tmp/art/1/params/lif/w_rec.npy"
 "$sl" run "$exp" --db "$db" --quiet train.epochs=0 \
     "network.layers.input.params.weight=\"$w\"" \
     "network.layers.lif.params.w_rec=\"$wr\"" >/dev/null 2>&1 || fail "params from files"
-same_final 1 5 || fail "parameters from .npy files do not give run 1's results"
+same_final 1 6 || fail "parameters from .npy files do not give run 1's results"
 echo "ok: parameters from .npy files"
 
 n0=$(runs)

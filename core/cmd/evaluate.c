@@ -22,7 +22,7 @@
 #include "cmd/out.h"
 
 static const char evaluate_usage[] =
-    "Usage: spikelab evaluate ID [--data NAME] [key=value ...] [--db PATH]\n"
+    "Usage: spikelab evaluate ID [--data NAME|FILE.cfg] [key=value ...] [--db PATH]\n"
     "                            [--quiet] [--traces]\n"
     "Evaluate the trained parameters of recorded run ID (a number, or\n"
     "'last'): its stored configuration runs again with train.epochs = 0 and\n"
@@ -30,9 +30,12 @@ static const char evaluate_usage[] =
     "parameters, recorded as a new run whose configuration names ID.\n"
     "\n"
     "  --data NAME  run every evaluation of the experiment on its dataset\n"
-    "               NAME instead (one of the run's data groups; a dataset of\n"
-    "               another file can be added as an override:\n"
-    "               data.NAME.type=\"...\" data.NAME.KEY=VALUE ...)\n"
+    "               NAME instead (one of the run's data groups)\n"
+    "  --data FILE.cfg  the same on a dataset of another file: FILE.cfg\n"
+    "               holds its settings (what a data.NAME group holds, e.g.\n"
+    "               type = \"yinyang\"; size = 1000; seed = 7;), added as\n"
+    "               dataset FILE (relative paths in it are taken as in the\n"
+    "               run's experiment file)\n"
     "  key=value    overrides, e.g. evaluate.0.metric=\"loss\"\n"
     "  --db PATH    run database of ID and of the new run (default:\n"
     "               $SPIKELAB_DB, else ./spikelab.db)\n"
@@ -59,14 +62,120 @@ static int count_evals(void *user, const char *key, const char *alias,
     return 0;
 }
 
+/* --data FILE.cfg: the file's settings of one dataset as one override
+ * line, data.NAME={...} (an override value must be one line): comments
+ * dropped, line breaks made spaces, strings kept as written. NAME is the
+ * file's name without .cfg, which must be a setting name. NULL after
+ * reporting. */
+static char *data_file_override(const char *file, char *name, size_t len)
+{
+    const char *base = strrchr(file, '/');
+    base = base ? base + 1 : file;
+    size_t bl = strlen(base);
+    if (bl > 4 && strcmp(base + bl - 4, ".cfg") == 0)
+        bl -= 4;
+    int ok = bl > 0 && bl < len &&
+             ((base[0] >= 'a' && base[0] <= 'z') ||
+              (base[0] >= 'A' && base[0] <= 'Z'));
+    for (size_t i = 0; ok && i < bl; i++)
+        ok = (base[i] >= 'a' && base[i] <= 'z') ||
+             (base[i] >= 'A' && base[i] <= 'Z') ||
+             (base[i] >= '0' && base[i] <= '9') || base[i] == '_' ||
+             base[i] == '-';
+    if (!ok) {
+        fprintf(stderr, "spikelab evaluate: --data %s: the file's name "
+                "(without .cfg) names the dataset and must be a setting "
+                "name (a letter, then letters, digits, _ or -)\n", file);
+        return NULL;
+    }
+    memcpy(name, base, bl);
+    name[bl] = '\0';
+    FILE *f = fopen(file, "r");
+    if (!f) {
+        fprintf(stderr, "spikelab evaluate: --data %s: cannot read it\n",
+                file);
+        return NULL;
+    }
+    size_t cap = strlen(name) + 64, n = 0;
+    char *out = malloc(cap);
+    int c, in_str = 0, braces = 0;
+    if (out)
+        n = (size_t)snprintf(out, cap, "data.%s={", name);
+    while (out && (c = fgetc(f)) != EOF) {
+        if (n + 8 > cap) {
+            if (cap > (1u << 20)) { /* a dataset is a few settings */
+                free(out);
+                out = NULL;
+                break;
+            }
+            char *o = realloc(out, cap *= 2);
+            if (!o) {
+                free(out);
+                out = NULL;
+                break;
+            }
+            out = o;
+        }
+        if (in_str) {
+            if (c == '\n')
+                break; /* a string spanning lines: refused below */
+            out[n++] = (char)c;
+            if (c == '\\' && (c = fgetc(f)) != EOF)
+                out[n++] = (char)c;
+            else if (c == '"')
+                in_str = 0;
+            continue;
+        }
+        if (c == '"') {
+            in_str = 1;
+        } else if (c == '#' || c == '/') {
+            int d = c == '/' ? fgetc(f) : '#';
+            if (d == '#' || d == '/') { /* to the end of the line */
+                while ((c = fgetc(f)) != EOF && c != '\n')
+                    ;
+                c = ' ';
+            } else if (d == '*') { /* a block comment */
+                int prev = 0;
+                while ((c = fgetc(f)) != EOF && !(prev == '*' && c == '/'))
+                    prev = c;
+                c = ' ';
+            } else if (d != EOF) {
+                ungetc(d, f);
+            }
+        } else if (c == '\n' || c == '\r' || c == '\t') {
+            c = ' ';
+        } else if (c == '{' || c == '}') {
+            braces += c == '{' ? 1 : -1;
+        }
+        if (c != EOF)
+            out[n++] = (char)c;
+    }
+    fclose(f);
+    if (out && (in_str || braces != 0)) {
+        fprintf(stderr, "spikelab evaluate: --data %s: unbalanced quotes or "
+                "braces\n", file);
+        free(out);
+        return NULL;
+    }
+    if (!out) {
+        fprintf(stderr, "spikelab evaluate: --data %s: too large or out of "
+                "memory\n", file);
+        return NULL;
+    }
+    out[n++] = '}';
+    out[n] = '\0';
+    return out;
+}
+
 int sl__cmd_evaluate(int argc, char **argv)
 {
     sl__run_request req = {0};
     const char *id_text = NULL, *data = NULL;
     int n_ov = 0, p = 0;
     /* the user's overrides, then ours (at most 3 + 16 evaluations) */
-    char **ov = calloc((size_t)argc + 24, sizeof *ov);
-    char **owned = calloc(24, sizeof *owned);
+    char **ov = calloc((size_t)argc + 25, sizeof *ov);
+    char **owned = calloc(25, sizeof *owned);
+    char dname[64];
     int n_owned = 0;
     if (!ov || !owned) {
         free(ov);
@@ -173,6 +282,16 @@ int sl__cmd_evaluate(int argc, char **argv)
     owned[n_owned++] = strdup(buf);
     snprintf(buf, sizeof buf, "init_from.db=\"%s\"", abs);
     owned[n_owned++] = strdup(buf);
+    size_t dl = data ? strlen(data) : 0;
+    if (data && dl > 4 && strcmp(data + dl - 4, ".cfg") == 0) {
+        /* a dataset of another file, added under the file's name */
+        if (!(owned[n_owned++] = data_file_override(data, dname,
+                                                    sizeof dname))) {
+            status = 2;
+            goto out;
+        }
+        data = dname;
+    }
     for (int i = 0; data && i < src.n_evals; i++) {
         snprintf(buf, sizeof buf, "evaluate.%d.data=\"%s\"", i, data);
         owned[n_owned++] = strdup(buf);

@@ -29,7 +29,7 @@ static const struct command {
      sl__cmd_rerun},
     {"resume", "ID", "continue an interrupted or failed run from\n"
      "its last checkpoint (train.checkpoint_every)", sl__cmd_resume},
-    {"evaluate", "ID [--data NAME]", "evaluate a run's trained parameters,\n"
+    {"evaluate", "ID [--data NAME|FILE.cfg]", "evaluate a run's trained parameters,\n"
      "recorded as a new run", sl__cmd_evaluate},
     {"tag", "ID TAG...", "tag a run (--remove to untag)", sl__cmd_tag},
     {"note", "ID TEXT", "attach a free-text note to a run", sl__cmd_note},
