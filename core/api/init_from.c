@@ -82,7 +82,8 @@ int sl__api_init_from(sl__experiment *exp, const char *db_default,
     const char *path = exp->init_from_db ? exp->init_from_db : db_default;
     sl__db *db = NULL;
     sl__err e;
-    int rc = sl__db_open_ex(path, SL__DB_READONLY | SL__DB_NO_REAP, &db, &e);
+    /* as `spikelab show` opens it: an older schema is migrated */
+    int rc = sl__db_open_ex(path, SL__DB_MUST_EXIST, &db, &e);
     if (rc)
         return sl__fail(err, rc == SL_ENOTFOUND ? SL_ENOTFOUND : rc,
                         "init_from: %s", rc == SL_ENOTFOUND
