@@ -15,6 +15,7 @@ core_libslcore_la_SOURCES = \
 	core/util/util.c core/util/util.h \
 	core/util/sha256.c core/util/sha256.h \
 	core/util/npy.c core/util/npy.h \
+	core/util/npy_read.c core/util/npy_read.h \
 	core/util/suggest.c core/util/suggest.h \
 	core/util/file.c core/util/file.h \
 	core/config/config.c core/config/config.h \
@@ -30,6 +31,8 @@ core_libslcore_la_SOURCES = \
 	core/engine/experiment.c core/engine/experiment.h \
 	core/engine/forward.c core/engine/forward.h \
 	core/engine/train.c core/engine/train.h \
+	core/engine/checkpoint.c core/engine/checkpoint.h \
+	core/engine/models.c core/engine/models.h \
 	core/engine/metrics.c core/engine/metrics.h \
 	core/engine/deploy.c core/engine/deploy.h \
 	core/engine/numenv.c core/engine/numenv.h \
@@ -38,10 +41,12 @@ core_libslcore_la_SOURCES = \
 	core/engine/simulate.c core/engine/simulate.h \
 	core/engine/engine.h \
 	core/db/db.c core/db/db.h \
+	core/db/checkpoint.c \
 	core/db/query.c \
 	core/db/filter.c core/db/filter.h \
 	core/db/liveness.c core/db/liveness.h \
-	core/api/session.c core/api/rundb.c
+	core/api/session.c core/api/rundb.c core/api/api.h \
+	core/api/init_from.c
 core_libslcore_la_CPPFLAGS = $(SL_CORE_CPPFLAGS)
 core_libslcore_la_CFLAGS = $(AM_CFLAGS) $(LIBCONFIG_CFLAGS) $(SQLITE_CFLAGS) $(BLAS_CFLAGS) $(HDF5_CFLAGS)
 core_libslcore_la_LIBADD = core/libslkernels.la $(LIBCONFIG_LIBS) $(SQLITE_LIBS) $(BLAS_LIBS) $(HDF5_LIBS)
@@ -62,6 +67,7 @@ noinst_LTLIBRARIES += core/libslcmd.la
 core_libslcmd_la_SOURCES = \
 	core/cmd/cmd.h \
 	core/cmd/run.c core/cmd/rerun.c core/cmd/plugins.c \
+	core/cmd/resume.c core/cmd/evaluate.c \
 	core/cmd/runs.c core/cmd/show.c \
 	core/cmd/compare.c core/cmd/export.c core/cmd/curate.c \
 	core/cmd/args.c core/cmd/args.h core/cmd/export_device.c \

@@ -20,3 +20,9 @@ tests_test_network_LDADD = $(SL_TEST_LIBS)
 tests_test_settings_SOURCES = tests/test_settings.c
 tests_test_settings_CFLAGS = $(SL_TEST_CFLAGS)
 tests_test_settings_LDADD = $(SL_TEST_LIBS)
+
+# issue 13, models: checkpoints and `spikelab resume` (a SIGKILLed run
+# resumed is bit-identical), init_from / evaluate / parameters from .npy
+# files, traces of chosen samples
+TESTS += tests/resume.sh tests/models.sh
+EXTRA_DIST += tests/resume.sh tests/models.sh

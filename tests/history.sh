@@ -242,11 +242,17 @@ old="$tmp/old.db"
 sqlite3 "$old" <"$top_srcdir/tests/data/schema1.sql" || fail "building the schema-1 database"
 [ "$(sqlite3 "$old" 'PRAGMA user_version')" = 1 ] || fail "fixture is not schema 1"
 "$sl" runs --db "$old" >"$tmp/o" 2>&1 || { cat "$tmp/o"; fail "runs on a schema-1 database"; }
-[ "$(sqlite3 "$old" 'PRAGMA user_version')" = 3 ] || fail "not migrated"
+[ "$(sqlite3 "$old" 'PRAGMA user_version')" = 4 ] || fail "not migrated"
+# schema 4: the checkpoints table, empty, and the step recorded
+[ "$(sqlite3 "$old" 'SELECT count(*) FROM checkpoints')" = 0 ] || fail "no checkpoints table after migrating"
+sqlite3 "$old" "SELECT key FROM meta" | grep -q '^migrated_3_to_4$' || fail "migration 3 to 4 not recorded in meta"
 [ "$(sqlite3 "$old" 'PRAGMA integrity_check')" = ok ] || fail "migrated file damaged"
 [ "$(db=$old ids --where 'optimizer.lr=0.02')" = 2 ] || fail "old runs not filterable by parameter"
 "$sl" show 1 --db "$old" --json | python3 -c 'import json,sys; r=json.load(sys.stdin); assert r["params"]["train.epochs"] == 5 and len(r["metrics"]["loss"]) == 5' \
     || fail "show of a migrated run"
 "$sl" run "$exp" train.epochs=3 --quiet --db "$old" >/dev/null 2>&1 || fail "a new run into a migrated database"
 [ "$(sqlite3 "$old" 'SELECT max(id), count(*) FROM runs')" = "3|3" ] || fail "new run in migrated database"
+# and a run with checkpoints records them in the migrated file
+"$sl" run "$exp" train.epochs=4 train.checkpoint_every=2 --quiet --db "$old" >/dev/null 2>&1 || fail "a run with checkpoints into a migrated database"
+[ "$(sqlite3 "$old" 'SELECT run_id, epoch FROM checkpoints')" = "4|2" ] || fail "checkpoint in the migrated database"
 echo "history: ok"

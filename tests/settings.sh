@@ -83,7 +83,7 @@ assert s["alpha"]["min_exclusive"] is True
 assert s["tau_mem"]["unit"] == "s"
 assert s["detach_reset"]["type"] == "boolean"
 assert s["forward"]["choices"] == ["step", "smooth"]
-assert [c["name"] for c in lif["common"]] == ["type", "name", "record"]
+assert [c["name"] for c in lif["common"]] == ["type", "name", "record", "params"]
 PY
 fi
 "$sl" plugins no_such_thing >/dev/null 2>&1

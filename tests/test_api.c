@@ -98,7 +98,7 @@ static void test_session_errors(void **state)
 
     /* a run needs a database path */
     e = load_short(s);
-    sl_run_opts o = {sizeof o, NULL, 0, NULL, NULL, 0};
+    sl_run_opts o = {sizeof o, NULL, 0, NULL, NULL, 0, 0};
     int64_t id = -1;
     assert_int_equal(sl_run(s, e, &o, NULL, &id), SL_EINVAL);
     assert_int_equal(id, 0);
@@ -220,7 +220,7 @@ static void test_run_and_read_back(void **state)
     assert_string_equal(sl_experiment_train_data(e), "train");
 
     counts c = {0};
-    sl_run_opts o = {sizeof o, db_path, 0, NULL, NULL, 0};
+    sl_run_opts o = {sizeof o, db_path, 0, NULL, NULL, 0, 0};
     sl_run_hooks h = {sizeof h, &c, c_start, c_epoch, NULL, c_result, NULL};
     int64_t id = 0;
     int rc = sl_run(s, e, &o, &h, &id);
@@ -297,7 +297,7 @@ static void test_interrupt_and_hook_stop(void **state)
     (void)state;
     sl_session *s;
     assert_int_equal(sl_session_new(NULL, &s), SL_OK);
-    sl_run_opts o = {sizeof o, db_path, 0, NULL, NULL, 0};
+    sl_run_opts o = {sizeof o, db_path, 0, NULL, NULL, 0, 0};
 
     /* an interrupt before the run: stops it at its first epoch */
     sl_experiment *e = load_short(s);
@@ -427,7 +427,7 @@ static int64_t run_with(const char *const *ov, size_t n, int64_t parent)
     if (rc)
         fprintf(stderr, "%s\n", sl_session_errmsg(s));
     assert_int_equal(rc, SL_OK);
-    sl_run_opts o = {sizeof o, db_path, 0, NULL, NULL, parent};
+    sl_run_opts o = {sizeof o, db_path, 0, NULL, NULL, parent, 0};
     int64_t id = 0;
     rc = sl_run(s, e, &o, NULL, &id);
     if (rc)

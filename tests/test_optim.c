@@ -296,6 +296,50 @@ static void expect_bad(const char *algo, const char *settings,
     drop(&in);
 }
 
+/* sl.state.v1 (state.h): Adam saved after two steps and loaded into a
+ * fresh instance continues exactly as the first one does (what
+ * `spikelab resume` needs); a state of the wrong size or of SGD is
+ * refused with SL_EDATA and changes nothing. */
+static void test_adam_state(void **state)
+{
+    (void)state;
+    inst a, b, c;
+    assert_int_equal(make(&a, "adam", "lr = 0.1;"), SL_OK);
+    assert_int_equal(make(&b, "adam", "lr = 0.1;"), SL_OK);
+    assert_int_equal(make(&c, "sgd", "lr = 0.1; momentum = 0.9;"), SL_OK);
+    const sl_state_ext *st = a.ifc->xExtension(a.self, SL_EXT_STATE);
+    assert_non_null(st);
+    float wa[3] = {0.5f, -1.0f, 2.0f}, ga[3], wb[3], gb[3], wc[3], gc[3];
+    sl_param pa = param("w", wa, ga, 3, SL_PARAM_TRAINABLE);
+    sl_param pb = param("w", wb, gb, 3, SL_PARAM_TRAINABLE);
+    sl_param pc = param("w", wc, gc, 3, SL_PARAM_TRAINABLE);
+    assert_int_equal(a.ifc->xBind(a.self, &pa, 1), SL_OK);
+    assert_int_equal(b.ifc->xBind(b.self, &pb, 1), SL_OK);
+    assert_int_equal(c.ifc->xBind(c.self, &pc, 1), SL_OK);
+    for (int t = 0; t < 2; t++) {
+        memcpy(ga, G[t], sizeof ga);
+        assert_int_equal(a.ifc->xStep(a.self), SL_OK);
+    }
+    size_t n = st->xSize(a.self);
+    assert_int_equal(n, 3 * 8 + 2 * 3 * 8);
+    unsigned char buf[128];
+    assert_int_equal(st->xSave(a.self, buf, n), SL_OK);
+    /* refused: another size, another optimizer's state */
+    assert_int_equal(st->xLoad(b.self, buf, n - 1), SL_EDATA);
+    const sl_state_ext *sc = c.ifc->xExtension(c.self, SL_EXT_STATE);
+    assert_int_equal(sc->xLoad(c.self, buf, sc->xSize(c.self)), SL_EDATA);
+    assert_int_equal(st->xLoad(b.self, buf, n), SL_OK);
+    memcpy(wb, wa, sizeof wb);
+    memcpy(ga, G[2], sizeof ga);
+    memcpy(gb, G[2], sizeof gb);
+    assert_int_equal(a.ifc->xStep(a.self), SL_OK);
+    assert_int_equal(b.ifc->xStep(b.self), SL_OK);
+    assert_memory_equal(wa, wb, sizeof wa);
+    drop(&a);
+    drop(&b);
+    drop(&c);
+}
+
 static void test_bad_settings(void **state)
 {
     (void)state;
@@ -322,6 +366,7 @@ int main(void)
         cmocka_unit_test(test_nan_gradient),
         cmocka_unit_test(test_empty_bind),
         cmocka_unit_test(test_bad_settings),
+        cmocka_unit_test(test_adam_state),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "spikelab/session.h"
+#include "api/api.h"
 #include "config/config.h"
 #include "db/db.h"
 #include "engine/engine.h"
@@ -311,6 +312,21 @@ static int on_metric(void *user, int64_t step, const char *name, double value)
                           : SL_OK;
 }
 
+/* train.checkpoint_every: every metric up to the epoch committed first,
+ * then the checkpoint, so that a checkpoint never refers to metrics a
+ * kill could still lose (resume drops those after its epoch). */
+static int on_checkpoint(void *user, int64_t epoch, const void *image,
+                         size_t size)
+{
+    run_state *r = user;
+    int rc = sl__db_flush(r->db, &r->err);
+    if (!rc)
+        rc = sl__db_checkpoint_put(r->db, r->run_id, epoch, image, size,
+                                   &r->err);
+    r->last_flush = sl__mono_time();
+    return rc;
+}
+
 /* sl__export_sink: the deployment's figures and quantised results are
  * results of the run (numbers through on_result, so the caller's hook and
  * sl_session_result see them too; text figures straight to the record),
@@ -413,21 +429,41 @@ static int store_parameters(run_state *r, sl__err *err)
     return SL_OK;
 }
 
-/* --traces, or `record = true` on a layer: the traces of the first
- * training sample after training, as the backend recorded them (software
- * layers' observables, or what a chip emulator read out); every
- * observable and the output of each such layer (every layer with all),
- * stored as traces/LAYER/NAME.npy of shape [1][time][channels]. */
+/* --traces, or `record = true` on a layer: the traces of the samples
+ * the `record` group names (default: the first training sample) after
+ * training, as the backend recorded them (software layers' observables,
+ * or what a chip emulator read out); every observable and the output of
+ * each such layer (every layer with all), stored as
+ * traces/LAYER/NAME.npy of shape [samples][time][channels], beside the
+ * input the network got, traces/input.npy, and the samples' indices in
+ * their dataset, traces/samples.npy (float32). */
 static int store_traces(run_state *r, int all, sl__err *err)
 {
     sl__experiment *exp = r->exp;
     sl__network *net = &exp->net;
-    const sl_dataset_info *in = &exp->train_data->info;
+    const sl__dataset *d = exp->record_data ? exp->record_data
+                                            : exp->train_data;
+    const sl_dataset_info *in = &d->info;
+    size_t k = exp->n_record_samples ? exp->n_record_samples : 1;
+    size_t ni = in->n_steps * in->n_in;
     sl__engine_tv *tv = malloc(sizeof *tv);
-    if (!tv)
+    float *x = malloc(k * ni * sizeof(float));
+    float *idx = malloc(k * sizeof(float));
+    if (!tv || !x || !idx) {
+        free(tv), free(x), free(idx);
         return sl__fail(err, SL_ENOMEM, "out of memory for traces");
-    int rc = sl__engine_traces(exp, exp->train_data->inputs, 1, in->n_steps,
-                               tv, err);
+    }
+    for (size_t i = 0; i < k; i++) {
+        size_t s = exp->n_record_samples ? exp->record_samples[i] : 0;
+        memcpy(x + i * ni, d->inputs + s * ni, ni * sizeof(float));
+        idx[i] = (float)s;
+    }
+    size_t ishape[3] = {k, in->n_steps, in->n_in};
+    int rc = store_npy(r, "traces/input.npy", "trace", x, ishape, 3, err);
+    if (!rc)
+        rc = store_npy(r, "traces/samples.npy", "trace", idx, &k, 1, err);
+    if (!rc)
+        rc = sl__engine_traces(exp, x, k, in->n_steps, tv, err);
     for (size_t i = 0; !rc && i < net->n_layers; i++) {
         sl__layer *l = &net->layers[i];
         const sl_layer_trace *t = &tv->layers[i];
@@ -435,7 +471,7 @@ static int store_traces(run_state *r, int all, sl__err *err)
             continue;
         char *name;
         if (t->output.data) {
-            size_t shape[3] = {1, in->n_steps, l->n_out};
+            size_t shape[3] = {k, in->n_steps, l->n_out};
             if (!(name = artifact_name("traces", l->label, "output"))) {
                 rc = sl__fail(err, SL_ENOMEM, "out of memory");
                 break;
@@ -445,8 +481,8 @@ static int store_traces(run_state *r, int all, sl__err *err)
             if (rc)
                 break;
         }
-        for (size_t k = 0; k < t->n_observables; k++) {
-            const sl_observable *ob = &t->observables[k];
+        for (size_t o = 0; o < t->n_observables; o++) {
+            const sl_observable *ob = &t->observables[o];
             if (!ob->name)
                 continue;
             size_t oshape[3] = {ob->batch, ob->time, ob->channels};
@@ -461,6 +497,40 @@ static int store_traces(run_state *r, int all, sl__err *err)
         }
     }
     free(tv);
+    free(x);
+    free(idx);
+    return rc;
+}
+
+/* Resuming run o->resume_id: its checkpoint read and put into the
+ * experiment (after the teacher, whose draws it overrides), then the
+ * record reopened. Nothing in the database changes unless all of it
+ * fits. */
+static int resume(run_state *r, const sl_run_opts *o, FILE *rep,
+                  sl__err *err)
+{
+    int rc = sl__db_open(o->db_path, &r->db, err);
+    if (rc)
+        return rc;
+    int64_t epoch;
+    void *img;
+    size_t size;
+    if ((rc = sl__db_checkpoint_get(r->db, o->resume_id, &epoch, &img, &size,
+                                    err)))
+        return rc;
+    rc = sl__engine_teacher(r->exp, rep, err);
+    if (!rc && (rc = sl__checkpoint_restore(r->exp, img, size, err)))
+        sl__fail(err, rc, "run %lld's checkpoint: %s",
+                 (long long)o->resume_id, err->msg);
+    free(img);
+    if (!rc && epoch != r->exp->start_epoch)
+        rc = sl__fail(err, SL_EDATA, "run %lld's checkpoint says epoch "
+                      "%lld, its record %lld", (long long)o->resume_id,
+                      (long long)r->exp->start_epoch, (long long)epoch);
+    if (!rc)
+        rc = sl__db_run_resume(r->db, o->resume_id, epoch, err);
+    if (!rc)
+        r->run_id = o->resume_id;
     return rc;
 }
 
@@ -606,13 +676,23 @@ int sl_run(sl_session *s, sl_experiment *e, const sl_run_opts *o,
     sl__experiment *exp = &e->exp;
     sl__err err;
     sl__err_clear(&err);
-    int rc = begin(&r, e, o, &err);
+    int64_t resume_id = HAS(sl_run_opts, o, resume_id) ? o->resume_id : 0;
+    /* init_from: the recorded run's parameters, checked before this run
+     * is recorded (a mismatch records nothing); resuming takes them from
+     * the checkpoint instead */
+    int rc = resume_id ? SL_OK : sl__api_init_from(exp, o->db_path, &err);
+    if (rc) {
+        s->err = err;
+        s->stop = 0;
+        return rc;
+    }
+    rc = resume_id ? resume(&r, o, r.h.report, &err) : begin(&r, e, o, &err);
     if (rc) {
         /* a run row without its plugins is no record to trust: end it
          * (best effort) instead of leaving it 'running' */
         sl__err end_err;
         sl__err_clear(&end_err);
-        if (r.run_id > 0 &&
+        if (r.run_id > 0 && !resume_id &&
             sl__db_run_end(r.db, r.run_id, "failed", err.msg, &end_err))
             /* say that the run stays 'running' (a full disk) */
             sl__fail(&s->err, rc, "%s (and recording the end of run %lld "
@@ -629,7 +709,8 @@ int sl_run(sl_session *s, sl_experiment *e, const sl_run_opts *o,
     if (run_id)
         *run_id = r.run_id;
 
-    sl__hooks eh = {&r, on_epoch, on_result, r.h.report, on_metric};
+    sl__hooks eh = {&r, on_epoch, on_result, r.h.report, on_metric,
+                    on_checkpoint};
     exp->stop = &s->stop;
     FILE *rep = r.h.report;
     if (r.h.on_start)
@@ -644,9 +725,11 @@ int sl_run(sl_session *s, sl_experiment *e, const sl_run_opts *o,
             rc = run_simulate(&r, &err);
         goto ended;
     }
-    if (!rc)
+    /* a resumed run did its teacher and its evaluations before training
+     * in the attempt it continues */
+    if (!rc && !resume_id)
         rc = sl__engine_teacher(exp, rep, &err);
-    if (!rc)
+    if (!rc && !resume_id)
         rc = sl__evaluate_all(exp, 0, &eh, &err);
     if (!rc) {
         rc = sl__train(exp, &eh, &err);
@@ -656,10 +739,11 @@ int sl_run(sl_session *s, sl_experiment *e, const sl_run_opts *o,
     if (!rc) {
         if (rep) {
             char b[32];
+            int64_t ran = exp->epochs - exp->start_epoch;
             fprintf(rep, "trained %lld epochs in %s (%.0f epochs/s)\n",
-                    (long long)exp->epochs,
+                    (long long)ran,
                     sl__fmt_duration(train_time, b, sizeof b),
-                    train_time > 0 ? (double)exp->epochs / train_time : 0.0);
+                    train_time > 0 ? (double)ran / train_time : 0.0);
         }
         rc = sl__evaluate_all(exp, 1, &eh, &err);
     }

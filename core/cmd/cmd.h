@@ -29,6 +29,8 @@ struct sl__experiment;
 struct sl_rundb;
 int sl__cli_load_params(const char *cmd, struct sl_rundb *db, int64_t run,
                         struct sl__experiment *exp);
+int sl__cmd_resume(int argc, char **argv);  /* core/cmd/resume.c */
+int sl__cmd_evaluate(int argc, char **argv); /* core/cmd/evaluate.c */
 
 /* What sl__run_experiment runs and records. Every pointer is borrowed for
  * the call. */
@@ -47,6 +49,8 @@ typedef struct sl__run_request {
     const char *record_text;
     const char *record_overrides; /* "k=v" lines */
     int64_t parent_id;           /* the run this one re-runs; 0 = none */
+    int64_t resume_id;           /* continue this run from its checkpoint
+                                    (sl_run_opts.resume_id); 0 = none */
 } sl__run_request;
 
 /* `spikelab run` over the public session API (core/cmd/run.c): load the

@@ -27,6 +27,10 @@ static const struct command {
      sl__cmd_export},
     {"rerun", "ID", "run a recorded run again; say if identical",
      sl__cmd_rerun},
+    {"resume", "ID", "continue an interrupted or failed run from\n"
+     "its last checkpoint (train.checkpoint_every)", sl__cmd_resume},
+    {"evaluate", "ID [--data NAME|FILE.cfg]", "evaluate a run's trained parameters,\n"
+     "recorded as a new run", sl__cmd_evaluate},
     {"tag", "ID TAG...", "tag a run (--remove to untag)", sl__cmd_tag},
     {"note", "ID TEXT", "attach a free-text note to a run", sl__cmd_note},
     {"rm", "ID...", "remove runs from the database", sl__cmd_rm},

@@ -210,7 +210,8 @@ int sl__run_experiment(const sl__run_request *req, int64_t *run_id)
     p.db_path = sl_rundb_default_path(req->dbpath);
 
     sl_run_opts o = {sizeof o, p.db_path, req->traces, req->record_text,
-                     req->record_overrides, req->parent_id};
+                     req->record_overrides, req->parent_id,
+                     req->resume_id};
     p.duration = sl_experiment_duration(e);
     sl_run_hooks h = {sizeof h, &p, on_start, on_epoch, on_metric, NULL,
                       stdout};
@@ -225,7 +226,8 @@ int sl__run_experiment(const sl__run_request *req, int64_t *run_id)
     signalled_session = NULL;
     if (run_id)
         *run_id = id;
-    if (id == 0) /* not recorded: the database refused */
+    if (id == 0) /* not recorded: the database refused, or init_from or
+                    a resume found nothing to start from */
         progress_printf("spikelab: %s\n", sl_session_errmsg(s));
     else if (rc)
         progress_printf("\nspikelab: run %lld %s: %s\n", (long long)id,
@@ -238,6 +240,10 @@ int sl__run_experiment(const sl__run_request *req, int64_t *run_id)
     sl_session_free(s);
     if (rc == SL_EINTR)
         return 130;
+    /* refused before anything was recorded (init_from or a checkpoint
+     * that does not fit, a run that cannot be resumed): bad input */
+    if (rc && id == 0 && rc != SL_EDB && rc != SL_ENOMEM)
+        return 2;
     return rc ? 1 : 0;
 }
 

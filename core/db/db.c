@@ -147,6 +147,16 @@ static const char migrate_2_3_sql[] =
     " key TEXT NOT NULL, value TEXT NOT NULL,"
     " PRIMARY KEY (run_id, key));";
 
+/* Schema 3 → 4: the last checkpoint of each run (train.checkpoint_every;
+ * db/checkpoint.c): one row per run, replaced by the next. config_hash is
+ * the run's at the time of writing, so a checkpoint that does not belong
+ * to its run's configuration is refused on resume. */
+static const char migrate_3_4_sql[] =
+    "CREATE TABLE checkpoints ("
+    " run_id INTEGER PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE,"
+    " epoch INTEGER NOT NULL, config_hash TEXT, data BLOB NOT NULL,"
+    " created_at REAL NOT NULL, resumed INTEGER NOT NULL DEFAULT 0);";
+
 /* One buffered metric; the name is an index into the handle's interned
  * names so buffering costs no allocation per value. */
 typedef struct metric_rec {
@@ -392,6 +402,7 @@ typedef struct migration {
 static const migration migrations[] = {
     {migrate_1_2_sql, fill_params_1_2},
     {migrate_2_3_sql, NULL},
+    {migrate_3_4_sql, NULL},
 };
 _Static_assert(sizeof migrations / sizeof *migrations ==
                    SL__DB_SCHEMA_VERSION - 1,
@@ -794,6 +805,12 @@ fail:
         return sl__fail(err, ret, "%s: no run %lld to re-run", db->path,
                         (long long)meta->parent_id);
     return ret;
+}
+
+void sl__db_set_active(sl__db *db, int64_t run)
+{
+    db->active_run = run;
+    db->checked_run = run;
 }
 
 int sl__db_run_plugin(sl__db *db, int64_t run, const char *name,

@@ -3,7 +3,7 @@
  *
  * One SQLite file holds every run. PRAGMA application_id = 0x534C4142
  * ("SLAB") marks it as spikelab's; PRAGMA user_version is the schema
- * version, SL__DB_SCHEMA_VERSION (3):
+ * version, SL__DB_SCHEMA_VERSION (4):
  *
  *   meta(key PRIMARY KEY, value)   format marker, creating version,
  *        "migrated_N_to_M" = "spikelab VERSION at UNIXTIME" per migration
@@ -35,6 +35,11 @@
  *        decides the bits grows (a portable mode, plugins' compilers)
  *        without another migration; and not params, which are the
  *        configuration a user chose and filters and `compare` treat so.
+ *   checkpoints(run_id PRIMARY KEY, epoch, config_hash, data BLOB,
+ *        created_at, resumed)   schema 4: the last checkpoint of a run
+ *        (train.checkpoint_every; engine/checkpoint.h has the image's
+ *        format), replaced by the next; config_hash is the run's when it
+ *        was written; resumed counts the `spikelab resume`s from it
  *   metrics(run_id, step, name, value, wall_time)   index (run_id,name,step)
  *   results(run_id, name, value, text)   one row per (run_id, name): a
  *        result written again replaces the earlier one
@@ -55,7 +60,8 @@
  * in order and user_version is set last. Step 1→2 adds the columns and
  * tables marked "schema 2" and fills params from the stored effective
  * configuration of every existing run; step 2→3 adds run_env (runs
- * recorded before have no environment: unknown, not assumed). A new file is created as schema 1
+ * recorded before have no environment: unknown, not assumed); step 3→4
+ * adds checkpoints. A new file is created as schema 1
  * and then migrated, so every database takes the same path. A file of a
  * newer schema is refused (SL_EDB) rather than misread, and so is one
  * whose user_version is negative (no spikelab wrote it; the file is not
@@ -98,7 +104,7 @@
 #include "spikelab/rundb.h" /* the row types the readers fill */
 #include "util/err.h"
 
-#define SL__DB_SCHEMA_VERSION 3
+#define SL__DB_SCHEMA_VERSION 4
 
 typedef struct sl__db sl__db;
 struct sqlite3;
@@ -264,6 +270,33 @@ int sl__db_compare(sl__db *db, int64_t a, int64_t b, sl__db_diff *out,
 /* Record the outcome of re-running: reproduced = identical (0/1). */
 int sl__db_set_reproduced(sl__db *db, int64_t run, int identical,
                           sl__err *err);
+
+/* ---- checkpoints and resuming (db/checkpoint.c) -------------------------- */
+
+/* Make run the handle's active run (its heartbeat is refreshed by
+ * sl__db_flush, its metrics are accepted): after sl__db_run_resume. */
+void sl__db_set_active(sl__db *db, int64_t run);
+/* Store run's checkpoint after `epoch` (replacing the previous one),
+ * committed at once, with the run's config_hash. The run must be
+ * 'running' (SL_EINVAL) and exist (SL_ENOTFOUND). */
+int sl__db_checkpoint_put(sl__db *db, int64_t run, int64_t epoch,
+                          const void *data, size_t size, sl__err *err);
+/* run's last checkpoint: *epoch, *data (malloc'd, the caller frees) and
+ * *size. SL_ENOTFOUND (message saying so) when the run has none or does
+ * not exist; SL_EDATA when its config_hash is not the run's (a
+ * checkpoint of another configuration). */
+int sl__db_checkpoint_get(sl__db *db, int64_t run, int64_t *epoch,
+                          void **data, size_t *size, sl__err *err);
+/* Continue an ended run from its checkpoint after `epoch`, in one
+ * transaction: everything recorded after that epoch goes (metrics of
+ * later steps; results other than the initial_* of the evaluations
+ * before training; the parameters, traces and device files of the ended
+ * attempt, which the resumed run writes again), the run is 'running'
+ * again for this process (host, pid, process identity, heartbeat; error
+ * and end cleared) and becomes the handle's active run. Only an
+ * 'interrupted' or 'failed' run is resumed: SL_EINVAL naming its status
+ * otherwise (a 'running' one may still be alive). */
+int sl__db_run_resume(sl__db *db, int64_t run, int64_t epoch, sl__err *err);
 
 /* ---- reading (db/query.c) ------------------------------------------------
  * Readers fill the public row types of rundb.h; strings are borrowed as

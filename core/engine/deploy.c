@@ -441,7 +441,7 @@ int sl__export_evaluate(sl__experiment *exp, const char *path,
     }
     if (rc == SL_OK) {
         qhooks q = {sink, rep};
-        sl__hooks h2 = {&q, NULL, q_result, NULL, NULL};
+        sl__hooks h2 = {&q, NULL, q_result, NULL, NULL, NULL};
         rc = sl__evaluate_all(exp, 1, &h2, err);
     }
     restore(&sv);

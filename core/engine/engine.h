@@ -19,6 +19,8 @@
  *                 kernel, CPU, compiler)
  *   nirmap.h      NIR graphs onto layers and back (nir import/export)
  *   simulate.h    the simulate mode: a model run over time, its probes
+ *   models.h      parameters from files, init_from, record's samples
+ *   checkpoint.h  the training state as an image (checkpoints, resume)
  *
  * The engine knows neither the run database nor the command: results,
  * metrics and artifacts leave it through hooks (sl__hooks,
@@ -35,5 +37,7 @@
 #include "engine/numenv.h"
 #include "engine/nirmap.h"
 #include "engine/simulate.h"
+#include "engine/models.h"
+#include "engine/checkpoint.h"
 
 #endif

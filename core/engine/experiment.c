@@ -9,6 +9,7 @@
 
 #include "engine/experiment.h"
 #include "engine/deploy.h"
+#include "engine/models.h"
 #include "engine/settings.h"
 #include "engine/simulate.h"
 
@@ -639,7 +640,8 @@ static int load(sl__experiment *exp, char *const *overrides, size_t n_ov,
         if ((rc = bi->xPlace(exp->backend.self, &nv)))
             return sl__ctx_take_error(&exp->backend.ctx, rc, err);
     }
-    if ((rc = load_evals(exp, err)) || (rc = load_teacher(exp, err)))
+    if ((rc = load_evals(exp, err)) || (rc = load_teacher(exp, err)) ||
+        (rc = sl__models_load(exp, err)))
         return rc;
     if ((rc = sl__export_load(exp, err)) ||
         (rc = sl__config_check_unused(cfg, err)))
@@ -675,6 +677,7 @@ void sl__experiment_free(sl__experiment *exp)
 {
     sl__export_free(exp->export_state);
     sl__simulate_free(exp);
+    sl__models_free(exp);
     if (exp->loss.self)
         ((const sl_loss_iface *)exp->loss.iface)->xDestroy(exp->loss.self);
     if (exp->optimizer.self)

@@ -112,6 +112,15 @@ typedef struct sl__experiment {
     /* a `simulate` experiment (simulate.h): its model and run; NULL for
      * a training experiment */
     struct sl__simulate *sim;
+    /* models.c: train.checkpoint_every (0: none); epochs already done
+     * when resumed from a checkpoint (0: a fresh start); init_from (run 0:
+     * none; db NULL: the database the run records into); `record`: which
+     * samples of which dataset the traces are of */
+    int64_t checkpoint_every, start_epoch;
+    int64_t init_from_run;
+    const char *init_from_db;
+    sl__dataset *record_data;
+    size_t *record_samples, n_record_samples;
 } sl__experiment;
 
 /* Load `path`, apply overrides, create every component, refuse unknown

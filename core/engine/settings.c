@@ -50,6 +50,21 @@ static const sl_setting root_settings[] = {
     SL_SETTING(SL_SET_GROUP, "model", NULL, NULL, SL_ANY,
                "with simulate: { type = \"...\"; ... }, a component that "
                "runs a model over time (e.g. nef)"),
+    SL_SETTING(SL_SET_GROUP, "init_from", NULL, NULL, SL_ANY,
+               "optional: start from every trained parameter of a recorded "
+               "run (matched by layer and parameter name)"),
+    SL_SETTING(SL_SET_INT, "init_from.run", "0", NULL, SL_MIN(0),
+               "the run's id (spikelab runs)"),
+    SL_SETTING(SL_SET_STRING, "init_from.db", NULL, NULL, SL_ANY,
+               "its run database (relative to the experiment file); "
+               "default the database this run records into"),
+    SL_SETTING(SL_SET_GROUP, "record", NULL, NULL, SL_ANY,
+               "optional: which samples the recorded traces (layers with "
+               "record = true, run --traces) are of"),
+    SL_SETTING(SL_SET_STRING, "record.data", NULL, NULL, SL_ANY,
+               "the dataset; default the training set"),
+    SL_SETTING(SL_SET_LIST, "record.samples", NULL, NULL, SL_ANY,
+               "sample indices, e.g. [0, 5]; default [0]"),
 };
 
 static const sl_setting network_settings[] = {
@@ -93,6 +108,9 @@ static const sl_setting train_settings[] = {
                "shuffle the samples every epoch"),
     SL_SETTING(SL_SET_INT, "log_every", "0", NULL, SL_MIN(0),
                "print the loss every N epochs; 0 = about 20 lines per run"),
+    SL_SETTING(SL_SET_INT, "checkpoint_every", "0", NULL, SL_MIN(0),
+               "store the full training state every N epochs in the run "
+               "database (spikelab resume); 0 = never"),
     SL_SETTING(SL_SET_GROUP, "mismatch", NULL, NULL, SL_ANY,
                "optional: re-draw w_eff = w·(1 + σ·n) of every weight "
                "tensor during training"),
@@ -157,7 +175,11 @@ static const sl_setting layer_settings[] = {
                "layer name for overrides, streams and artifacts; unique, "
                "not empty; default TYPE#INDEX"),
     SL_SETTING(SL_SET_BOOL, "record", "false", NULL, SL_ANY,
-               "store this layer's traces of the first training sample"),
+               "store this layer's traces (of the samples the top-level "
+               "record group names; default the first training sample)"),
+    SL_SETTING(SL_SET_GROUP, "params", NULL, NULL, SL_ANY,
+               "parameters from .npy files: { PARAM = \"w.npy\"; } (any "
+               "tensor the layer lists; shape and dtype checked)"),
 };
 
 static const sl_setting dataset_settings[] = {

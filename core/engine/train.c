@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/checkpoint.h"
 #include "engine/forward.h"
 #include "engine/metrics.h"
 #include "engine/rng.h"
@@ -123,6 +124,17 @@ static void mismatch_free(mismatch *m)
 static int evaluate(sl__experiment *exp, const sl__eval *ev, int phase,
                     const sl__hooks *h, sl__err *err);
 
+/* One epoch's Fisher-Yates shuffle of the sample order. */
+static void shuffle(size_t *order, size_t n, sl_rng *rng)
+{
+    for (size_t i = n - 1; i > 0; i--) {
+        size_t j = (size_t)(sl__rng_uniform(rng) * (double)(i + 1));
+        size_t t = order[i];
+        order[i] = order[j];
+        order[j] = t;
+    }
+}
+
 /* Results of an evaluation during training become metrics at `step`. */
 typedef struct periodic {
     const sl__hooks *outer;
@@ -143,7 +155,7 @@ static int evaluate_periodic(sl__experiment *exp, mismatch *mm, int64_t epoch,
     if (!hooks || !hooks->on_metric)
         return SL_OK;
     periodic p = {hooks, epoch};
-    sl__hooks h = {&p, NULL, periodic_result, NULL, NULL};
+    sl__hooks h = {&p, NULL, periodic_result, NULL, NULL, NULL};
     int rc = SL_OK, restored = 0;
     for (size_t i = 0; i < exp->n_evals && !rc; i++) {
         if (exp->evals[i].every <= 0 || epoch % exp->evals[i].every)
@@ -189,8 +201,18 @@ int sl__train(sl__experiment *exp, const sl__hooks *hooks, sl__err *err)
         order[i] = i;
     sl_rng rng;
     sl__rng_derive(&rng, (uint64_t)exp->seed, "train", "shuffle");
+    /* resumed from a checkpoint after exp->start_epoch epochs: the order
+     * and the mismatch draws are pure functions of the epoch, replayed
+     * (checkpoint.c holds the rest of the state) */
+    for (int64_t epoch = 1; epoch <= exp->start_epoch; epoch++) {
+        if (mm.n && (epoch - 1) % exp->mismatch_every == 0)
+            mismatch_draw(&mm);
+        if (exp->shuffle)
+            shuffle(order, n, &rng);
+    }
 
-    for (int64_t epoch = 1; epoch <= exp->epochs; epoch++) {
+    for (int64_t epoch = exp->start_epoch + 1; epoch <= exp->epochs;
+         epoch++) {
         if (exp->stop && *exp->stop) {
             rc = sl__fail(err, SL_EINTR, "interrupted at epoch %lld",
                           (long long)epoch);
@@ -199,12 +221,7 @@ int sl__train(sl__experiment *exp, const sl__hooks *hooks, sl__err *err)
         if (mm.n && (epoch - 1) % exp->mismatch_every == 0)
             mismatch_draw(&mm);
         if (exp->shuffle)
-            for (size_t i = n - 1; i > 0; i--) {
-                size_t j = (size_t)(sl__rng_uniform(&rng) * (double)(i + 1));
-                size_t t = order[i];
-                order[i] = order[j];
-                order[j] = t;
-            }
+            shuffle(order, n, &rng);
         double total = 0;
         for (size_t start = 0; start < n; start += B) {
             size_t b = n - start < B ? n - start : B;
@@ -268,6 +285,15 @@ int sl__train(sl__experiment *exp, const sl__hooks *hooks, sl__err *err)
         }
         if ((rc = evaluate_periodic(exp, &mm, epoch, hooks, err)))
             goto out;
+        /* a checkpoint holds the clean weights, as an evaluation sees them */
+        if (exp->checkpoint_every > 0 && epoch % exp->checkpoint_every == 0 &&
+            epoch < exp->epochs && hooks && hooks->on_checkpoint) {
+            mismatch_restore(&mm);
+            rc = sl__checkpoint_emit(exp, epoch, hooks, err);
+            mismatch_apply(&mm);
+            if (rc)
+                goto out;
+        }
     }
 out:
     mismatch_free(&mm);

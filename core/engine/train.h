@@ -19,6 +19,11 @@ typedef struct sl__hooks {
      * at that epoch, e.g. (50000, "test_frr_median", 1.2). May be NULL. */
     int (*on_metric)(void *user, int64_t step, const char *name,
                      double value);
+    /* train.checkpoint_every: the training state after `epoch` (every
+     * metric up to it already reported), an image of checkpoint.h's
+     * format, borrowed for the call. May be NULL (no checkpoints). */
+    int (*on_checkpoint)(void *user, int64_t epoch, const void *image,
+                         size_t size);
 } sl__hooks;
 
 /* Train for exp->epochs epochs. SL_EINTR when *exp->stop was set. */

@@ -120,7 +120,7 @@ int main(int argc, char **argv)
     }
 
     int64_t epochs = sl_experiment_epochs(e), id = 0;
-    sl_run_opts ro = {sizeof ro, dbpath, 0, NULL, NULL, 0};
+    sl_run_opts ro = {sizeof ro, dbpath, 0, NULL, NULL, 0, 0};
     sl_run_hooks hooks = {sizeof hooks, &epochs, NULL, on_epoch, NULL, NULL,
                           stderr /* the evaluation report */};
     struct sigaction sa, old;

@@ -134,6 +134,20 @@ typedef struct sl_run_opts {
     const char *record_overrides;
     /* The run this one re-runs (runs.parent_id); 0: none. */
     int64_t parent_id;
+    /* --- added with checkpoints (spikelab resume) --- */
+    /* Non-zero: do not record a new run but continue run resume_id of
+     * db_path from its last checkpoint (train.checkpoint_every), into
+     * that run's own record; e must be loaded from that run's stored
+     * effective configuration (sl_rundb_run: config_effective, named by
+     * config_path). Metrics after the checkpoint's epoch and the ended
+     * attempt's final results and parameters are dropped, the evaluations
+     * before training are not repeated, and training continues with the
+     * next epoch; the outcome is bit-identical to a run never stopped.
+     * record_text, record_overrides, parent_id are not used then.
+     * Errors before anything changes: SL_ENOTFOUND (no such run, or no
+     * checkpoint), SL_EINVAL (the run is finished or still running),
+     * SL_EDATA (a checkpoint of another configuration or network). */
+    int64_t resume_id;
 } sl_run_opts;
 
 /* Callbacks of a run. Every member may be NULL. A callback returning

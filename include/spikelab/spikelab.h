@@ -19,5 +19,6 @@
 #include "backend.h"
 #include "hil.h"
 #include "deploy.h"
+#include "state.h"
 
 #endif

@@ -320,10 +320,49 @@ static int bss2_create(const sl_host *host, sl_ctx *ctx, void **self)
     return SL_OK;
 }
 
+/* state.h: the temporal-noise generator advances run after run (training
+ * and evaluations), so a checkpoint keeps its four words; the fixed
+ * pattern is drawn again from the same stream when the chip is created. */
+static size_t bss2_state_size(void *self)
+{
+    (void)self;
+    return sizeof(((bss2 *)0)->rng);
+}
+
+static int bss2_state_save(void *self, void *buf, size_t size)
+{
+    bss2 *s = self;
+    if (!buf || size != sizeof s->rng)
+        return s->host->xError(s->ctx, NULL, SL_EINVAL, "state buffer of "
+                               "%zu bytes, need %zu", size, sizeof s->rng);
+    memcpy(buf, s->rng, sizeof s->rng);
+    return SL_OK;
+}
+
+static int bss2_state_load(void *self, const void *buf, size_t size)
+{
+    bss2 *s = self;
+    uint64_t r[4];
+    if (!buf || size != sizeof r)
+        return s->host->xError(s->ctx, NULL, SL_EDATA, "chip state of %zu "
+                               "bytes, expected %zu", size, sizeof r);
+    memcpy(r, buf, sizeof r);
+    if ((r[0] | r[1] | r[2] | r[3]) == 0) /* xoshiro's fixed point */
+        return s->host->xError(s->ctx, NULL, SL_EDATA, "chip state: an "
+                               "all-zero noise generator");
+    memcpy(s->rng, r, sizeof r);
+    return SL_OK;
+}
+
+static const sl_state_ext bss2_state = {sizeof(sl_state_ext),
+                                        bss2_state_size, bss2_state_save,
+                                        bss2_state_load};
+
 static const void *bss2_extension(void *self, const char *name)
 {
     (void)self;
-    (void)name;
+    if (name && strcmp(name, SL_EXT_STATE) == 0)
+        return &bss2_state;
     return NULL;
 }
 

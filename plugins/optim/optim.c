@@ -283,10 +283,68 @@ static int optim_step(void *self)
     return o->algo == OPT_ADAM ? adam_step(o) : sgd_step(o);
 }
 
+/* ---- state (state.h): the step count and the moment buffers, so that a
+ * run resumed from a checkpoint continues bit-identically. Layout: three
+ * uint64 (algorithm, steps taken, elements of the pool), then the pool's
+ * doubles as they are in memory (read back only on this build's host). */
+static size_t pool_elems(const optim *o)
+{
+    size_t total = 0;
+    for (size_t k = 0; k < o->n_bound; k++)
+        total += o->params[o->idx[k]].n;
+    return total * (o->algo == OPT_ADAM ? 2 : 1);
+}
+
+static size_t optim_state_size(void *self)
+{
+    const optim *o = self;
+    return 3 * sizeof(uint64_t) + pool_elems(o) * sizeof(double);
+}
+
+static int optim_state_save(void *self, void *buf, size_t size)
+{
+    optim *o = self;
+    if (!buf || size != optim_state_size(o))
+        return o->host->xError(o->ctx, NULL, SL_EINVAL, "state buffer of "
+                               "%zu bytes, need %zu", size,
+                               optim_state_size(o));
+    uint64_t head[3] = {(uint64_t)o->algo, o->t, (uint64_t)pool_elems(o)};
+    memcpy(buf, head, sizeof head);
+    if (head[2])
+        memcpy((char *)buf + sizeof head, o->pool, head[2] * sizeof(double));
+    return SL_OK;
+}
+
+static int optim_state_load(void *self, const void *buf, size_t size)
+{
+    optim *o = self;
+    uint64_t head[3];
+    if (!buf || size != optim_state_size(o))
+        return o->host->xError(o->ctx, NULL, SL_EDATA, "optimizer state of "
+                               "%zu bytes, expected %zu for these "
+                               "parameters", size, optim_state_size(o));
+    memcpy(head, buf, sizeof head);
+    if (head[0] != (uint64_t)o->algo || head[2] != pool_elems(o))
+        return o->host->xError(o->ctx, NULL, SL_EDATA, "the stored state is "
+                               "of another optimizer (%s, %llu elements)",
+                               head[0] == OPT_ADAM ? "adam" : "sgd",
+                               (unsigned long long)head[2]);
+    o->t = head[1];
+    if (head[2])
+        memcpy(o->pool, (const char *)buf + sizeof head,
+               head[2] * sizeof(double));
+    return SL_OK;
+}
+
+static const sl_state_ext optim_state = {
+    sizeof(sl_state_ext), optim_state_size, optim_state_save,
+    optim_state_load};
+
 static const void *optim_extension(void *self, const char *name)
 {
     (void)self;
-    (void)name;
+    if (name && strcmp(name, SL_EXT_STATE) == 0)
+        return &optim_state;
     return NULL;
 }
 

@@ -381,10 +381,40 @@ static int rule_update(void *self, const sl_trace_view *tv)
     return SL_OK;
 }
 
+/* state.h: every update is computed from the last forward pass alone (the
+ * kernels and scratch buffers are rebuilt from dt and T), so the rule has
+ * no state a checkpoint must keep, and says so. */
+static size_t rule_state_size(void *self)
+{
+    (void)self;
+    return 0;
+}
+
+static int rule_state_save(void *self, void *buf, size_t size)
+{
+    (void)self, (void)buf;
+    return size == 0 ? SL_OK : SL_EINVAL;
+}
+
+static int rule_state_load(void *self, const void *buf, size_t size)
+{
+    ss_rule *s = self;
+    (void)buf;
+    return size == 0 ? SL_OK
+                     : s->h->xError(s->ctx, NULL, SL_EDATA, "the SuperSpike "
+                                    "rule keeps no state; got %zu bytes",
+                                    size);
+}
+
+static const sl_state_ext rule_state = {sizeof(sl_state_ext),
+                                        rule_state_size, rule_state_save,
+                                        rule_state_load};
+
 static const void *rule_extension(void *self, const char *name)
 {
     (void)self;
-    (void)name;
+    if (name && strcmp(name, SL_EXT_STATE) == 0)
+        return &rule_state;
     return NULL;
 }
 

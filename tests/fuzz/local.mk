@@ -4,11 +4,12 @@
 # a main() that runs files once. Either way make check replays the
 # checked-in corpus through them (replay.sh).
 FUZZ_NAMES = fuzz_config fuzz_npy fuzz_device_json fuzz_filter \
-	fuzz_paramgen fuzz_nir fuzz_nef_model
+	fuzz_paramgen fuzz_nir fuzz_nef_model fuzz_npy_param fuzz_checkpoint
 FUZZ_BINS = tests/fuzz/fuzz_config tests/fuzz/fuzz_npy \
 	tests/fuzz/fuzz_device_json tests/fuzz/fuzz_filter \
 	tests/fuzz/fuzz_paramgen tests/fuzz/fuzz_nir \
-	tests/fuzz/fuzz_nef_model
+	tests/fuzz/fuzz_nef_model tests/fuzz/fuzz_npy_param \
+	tests/fuzz/fuzz_checkpoint
 check_PROGRAMS += $(FUZZ_BINS)
 TESTS += tests/fuzz/replay.sh
 EXTRA_DIST += tests/fuzz/replay.sh tests/fuzz/README tests/fuzz/lsan.supp \
@@ -37,6 +38,14 @@ tests_fuzz_fuzz_nir_SOURCES = tests/fuzz/fuzz_nir.c $(FUZZ_COMMON)
 tests_fuzz_fuzz_nir_CFLAGS = $(FUZZ_HARNESS_FLAGS)
 tests_fuzz_fuzz_nir_LDFLAGS = $(SL_FUZZ_LDFLAGS)
 tests_fuzz_fuzz_nir_LDADD = $(FUZZ_HARNESS_LIBS)
+tests_fuzz_fuzz_npy_param_SOURCES = tests/fuzz/fuzz_npy_param.c $(FUZZ_COMMON)
+tests_fuzz_fuzz_npy_param_CFLAGS = $(FUZZ_HARNESS_FLAGS)
+tests_fuzz_fuzz_npy_param_LDFLAGS = $(SL_FUZZ_LDFLAGS)
+tests_fuzz_fuzz_npy_param_LDADD = $(FUZZ_HARNESS_LIBS)
+tests_fuzz_fuzz_checkpoint_SOURCES = tests/fuzz/fuzz_checkpoint.c $(FUZZ_COMMON)
+tests_fuzz_fuzz_checkpoint_CFLAGS = $(FUZZ_HARNESS_FLAGS)
+tests_fuzz_fuzz_checkpoint_LDFLAGS = $(SL_FUZZ_LDFLAGS)
+tests_fuzz_fuzz_checkpoint_LDADD = $(FUZZ_HARNESS_LIBS)
 tests_fuzz_fuzz_filter_SOURCES = tests/fuzz/fuzz_filter.c $(FUZZ_COMMON)
 tests_fuzz_fuzz_filter_CFLAGS = $(FUZZ_HARNESS_FLAGS)
 tests_fuzz_fuzz_filter_LDFLAGS = $(SL_FUZZ_LDFLAGS)
