@@ -6,3 +6,4 @@ include $(srcdir)/plugins/dynapsim/local.mk
 include $(srcdir)/plugins/bss2/local.mk
 include $(srcdir)/plugins/superspike/local.mk
 include $(srcdir)/plugins/dynapse2_export/local.mk
+include $(srcdir)/plugins/filedata/local.mk

@@ -405,8 +405,15 @@ static int store_traces(run_state *r, int all, sl__err *err)
     sl__engine_tv *tv = malloc(sizeof *tv);
     if (!tv)
         return sl__fail(err, SL_ENOMEM, "out of memory for traces");
-    int rc = sl__engine_traces(exp, exp->train_data->inputs, 1, in->n_steps,
-                               tv, err);
+    /* the first training sample, also of a streamed dataset */
+    size_t ni = in->n_steps * in->n_in, nt = in->target_steps * in->n_out;
+    float *xb = malloc(ni * sizeof *xb), *yb = malloc(nt * sizeof *yb);
+    const float *x0, *y0;
+    int rc = !xb || !yb ? sl__fail(err, SL_ENOMEM, "out of memory")
+                        : sl__data_range(exp->train_data, 0, 1, xb, yb, &x0,
+                                         &y0, err);
+    if (!rc)
+        rc = sl__engine_traces(exp, x0, 1, in->n_steps, tv, err);
     for (size_t i = 0; !rc && i < net->n_layers; i++) {
         sl__layer *l = &net->layers[i];
         const sl_layer_trace *t = &tv->layers[i];
@@ -439,6 +446,8 @@ static int store_traces(run_state *r, int all, sl__err *err)
                 break;
         }
     }
+    free(xb);
+    free(yb);
     free(tv);
     return rc;
 }
@@ -471,11 +480,30 @@ static int begin(run_state *r, sl_experiment *e, const sl_run_opts *o,
     char **env = NULL;
     size_t n_env = 0;
     rc = sl__numenv_collect(&env, &n_env, err);
+    size_t n_numenv = n_env;
+    /* and what it trained on: each dataset's files (path, size, SHA-256)
+     * and selection, datasel.c */
+    for (size_t k = 0; !rc && k < r->exp->n_data; k++) {
+        const sl__dataset *d = &r->exp->data[k];
+        char **more = d->n_ident ? realloc(env, 2 * (n_env + d->n_ident) *
+                                                    sizeof *env)
+                                 : env;
+        if (!more) {
+            rc = sl__fail(err, SL_ENOMEM, "out of memory");
+            break;
+        }
+        env = more;
+        for (size_t i = 0; i < 2 * d->n_ident; i++)
+            env[2 * n_env + i] = d->ident[i];
+        n_env += d->n_ident;
+    }
     meta.env = env;
     meta.n_env = n_env;
     if (!rc)
         rc = sl__db_run_begin(r->db, &meta, &r->run_id, err);
-    sl__numenv_free(env, n_env);
+    /* the identity strings are the datasets': only the numeric
+     * environment's own pairs are freed */
+    sl__numenv_free(env, n_numenv);
     free(effective);
     if (!rc && (rc = record_plugins(r)))
         *err = r->err;

@@ -17,6 +17,8 @@
  *                 --markdown)
  *   numenv.h      the numeric environment a run records (BLAS and its
  *                 kernel, CPU, compiler)
+ *   datasel.h     data selection (limit, validation split, store), the
+ *                 epoch order, fetching samples, the data's identity
  *
  * The engine knows neither the run database nor the command: results,
  * metrics and artifacts leave it through hooks (sl__hooks,
@@ -31,5 +33,6 @@
 #include "engine/registry.h"
 #include "engine/settings.h"
 #include "engine/numenv.h"
+#include "engine/datasel.h"
 
 #endif
