@@ -4,3 +4,5 @@ experimentscommondir = $(experimentsdir)/common
 dist_experimentscommon_DATA = experiments/common/frozen_noise_data.cfg
 dist_experiments_DATA += experiments/superspike_bss2.cfg
 dist_experiments_DATA += experiments/yinyang_hil_bss2.cfg
+dist_experiments_DATA += experiments/fashion_mnist_mlp.cfg
+dist_experiments_DATA += experiments/shd_rsnn.cfg

@@ -402,9 +402,9 @@ static int ev_create(const sl_host *h, sl_ctx *ctx, void **self,
         if ((rc = generate(d, gen_n, (uint64_t)seed)))
             goto fail;
         d->path = d->tmp;
-        h->xLog(ctx, SL_LOG_WARN, "%s is absent: training on a GENERATED "
-                "SHD-layout file (%zu synthetic samples, %zu classes), not "
-                "the real data", file, gen_n, n_classes);
+        h->xLog(ctx, SL_LOG_WARN, "%s is absent: using a GENERATED "
+                "SHD-layout file instead (%zu synthetic samples, %zu "
+                "classes), not the real data", file, gen_n, n_classes);
         fd__source_note(&d->src, "generated", "synthetic stand-in for "
                         "absent %s", file);
     } else if (st_rc != 0 || !S_ISREG(st.st_mode)) {
