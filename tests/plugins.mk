@@ -33,3 +33,5 @@ tests_test_filedata_LDADD = $(SL_TEST_LIBS) $(HDF5_LIBS) $(ZLIB_LIBS) -lm
 tests_mkdata_SOURCES = tests/mkdata.c tests/datafiles.c tests/datafiles.h
 tests_mkdata_CFLAGS = $(AM_CFLAGS) $(HDF5_CFLAGS) $(ZLIB_CFLAGS)
 tests_mkdata_LDADD = $(HDF5_LIBS) $(ZLIB_LIBS)
+TESTS += tests/filedata.sh
+EXTRA_DIST += tests/filedata.sh

@@ -241,7 +241,7 @@ static void test_npy_bad(void **state)
                                   sizeof v), 0);
     expect_error(&in, make(&in, "npy", "inputs = \"%s\"; targets = \"%s\";",
                            tpath("nan.npy"), y),
-                 SL_EDATA, "nan.npy", "sample 1 has nan", NULL);
+                 SL_EDATA, "nan.npy", "sample 1 has NaN", NULL);
     /* label out of range */
     expect_error(&in, make(&in, "npy", "inputs = \"%s\"; targets = \"%s\"; "
                            "n_classes = 2;", x, y),

@@ -1,6 +1,7 @@
 /* core/engine/datasel.c — data selection (limit, validation split, store),
  * the per-epoch order, fetching samples, and the identity of the files a
  * dataset was read from (datasel.h). */
+#include <limits.h>
 #include <libconfig.h>
 #include <math.h>
 #include <stdio.h>
@@ -185,16 +186,17 @@ static int check_finite(sl__dataset *d, size_t i, const float *x,
     for (size_t k = 0; k < ni; k++)
         if (!isfinite(x[k]))
             return sl__fail(err, SL_EDATA, "dataset '%s': sample %zu "
-                            "(index %zu of the component) has %g in its "
+                            "(index %zu of the component) has %s in its "
                             "input (step %zu, channel %zu)", d->name, i,
-                            src_index(d, i), (double)x[k], k / in->n_in,
+                            src_index(d, i), isnan(x[k]) ? "NaN" : "inf",
+                            k / in->n_in,
                             k % in->n_in);
     for (size_t k = 0; k < nt; k++)
         if (!isfinite(y[k]))
             return sl__fail(err, SL_EDATA, "dataset '%s': sample %zu "
-                            "(index %zu of the component) has %g in its "
+                            "(index %zu of the component) has %s in its "
                             "target", d->name, i, src_index(d, i),
-                            (double)y[k]);
+                            isnan(y[k]) ? "NaN" : "inf");
     return SL_OK;
 }
 
@@ -253,7 +255,11 @@ static int identify(sl__dataset *d, sl__err *err)
                     sizeof key)
                     return sl__fail(err, SL_EPLUGIN, "dataset '%s': file "
                                     "role name too long", d->name);
-                rc = add_ident(d, key, path);
+                /* the absolute path: a relative one says nothing once
+                 * the run is read from elsewhere */
+                char *abs = realpath(path, NULL);
+                rc = add_ident(d, key, abs ? abs : path);
+                free(abs);
                 snprintf(key, sizeof key, "%s.size", role);
                 if (!rc)
                     rc = add_ident(d, key, buf);

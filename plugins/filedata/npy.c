@@ -621,8 +621,9 @@ static int npy_create(const sl_host *h, sl_ctx *ctx, void **self,
             double v = fd__npy_get(a, i);
             if (!isfinite(v)) {
                 rc = h->xError(ctx, key[k], SL_EDATA, "%s: sample %zu has "
-                               "%g (element %zu of the sample)", path[k],
-                               i / per, v, i % per);
+                               "%s (element %zu of the sample)", path[k],
+                               i / per, isnan(v) ? "NaN"
+                                        : v > 0 ? "inf" : "-inf", i % per);
                 goto fail;
             }
         }
