@@ -17,7 +17,7 @@ for f in "$top_srcdir"/experiments/*.cfg; do
     name=$(basename "$f")
     f="$(cd "$(dirname "$f")" && pwd)/$name"
     # the full data sets' epochs take minutes: a slice of them here (the
-    # full runs: make fashion-mnist, README)
+    # full run's figures: README)
     extra=
     case "$name" in
     fashion_mnist_mlp.cfg)
