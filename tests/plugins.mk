@@ -35,3 +35,5 @@ tests_mkdata_CFLAGS = $(AM_CFLAGS) $(HDF5_CFLAGS) $(ZLIB_CFLAGS)
 tests_mkdata_LDADD = $(HDF5_LIBS) $(ZLIB_LIBS)
 TESTS += tests/filedata.sh
 EXTRA_DIST += tests/filedata.sh
+TESTS += tests/fashion_mnist.sh
+EXTRA_DIST += tests/fashion_mnist.sh
