@@ -36,6 +36,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
 
@@ -58,8 +59,8 @@ typedef struct idx_ds {
     fd_source src;
 } idx_ds;
 
-/* Read an IDX file whole: dims[0..*ndim) and the data (malloc'd through
- * the host into *data). why gets the reason on failure. */
+/* Read an IDX file whole: dims[0..*ndim) and the data (malloc'd into
+ * *data; the caller frees it). why gets the reason on failure. */
 static int idx_read(const sl_host *h, const char *path, uint32_t *dims,
                     uint32_t *ndim, uint8_t **data, size_t *size, char *why,
                     size_t wl)
@@ -117,17 +118,33 @@ static int idx_read(const sl_host *h, const char *path, uint32_t *dims,
         }
         total *= dims[i];
     }
-    *data = h->xAlloc(total);
-    if (!*data) {
-        snprintf(why, wl, "out of memory for %zu bytes", total);
+    /* the buffer grows with the data that arrives (doubling up to the
+     * announced size): a 20-byte file announcing 16 GiB must not allocate
+     * it before it is found short */
+    size_t cap = total < ((size_t)1 << 20) ? total : ((size_t)1 << 20);
+    uint8_t *buf = malloc(cap);
+    if (!buf) {
+        snprintf(why, wl, "out of memory for %zu bytes", cap);
         rc = SL_ENOMEM;
         goto out;
     }
     size_t have = 0;
     while (have < total) {
-        unsigned chunk = total - have > (1u << 30) ? (1u << 30)
-                                                   : (unsigned)(total - have);
-        int r = gzread(gz, *data + have, chunk);
+        if (have == cap) {
+            size_t ncap = cap > total / 2 ? total : cap * 2;
+            uint8_t *nb = realloc(buf, ncap);
+            if (!nb) {
+                free(buf);
+                snprintf(why, wl, "out of memory for %zu bytes", ncap);
+                rc = SL_ENOMEM;
+                goto out;
+            }
+            buf = nb;
+            cap = ncap;
+        }
+        size_t want = cap - have;
+        unsigned chunk = want > (1u << 30) ? (1u << 30) : (unsigned)want;
+        int r = gzread(gz, buf + have, chunk);
         if (r <= 0) {
             int zerr;
             const char *msg = gzerror(gz, &zerr);
@@ -137,10 +154,12 @@ static int idx_read(const sl_host *h, const char *path, uint32_t *dims,
             else
                 snprintf(why, wl, "truncated: %zu of the %zu data bytes the "
                          "header announces", have, total);
+            free(buf);
             goto out;
         }
         have += (size_t)r;
     }
+    *data = buf;
     uint8_t extra;
     int r = gzread(gz, &extra, 1);
     if (r != 0) {
@@ -156,7 +175,7 @@ static int idx_read(const sl_host *h, const char *path, uint32_t *dims,
 out:
     gzclose(gz);
     if (rc) {
-        h->xFree(*data);
+        free(*data);
         *data = NULL;
     }
     return rc;
@@ -304,8 +323,8 @@ static int idx_create(const sl_host *h, sl_ctx *ctx, void **self,
     *self = d;
     return SL_OK;
 fail:
-    h->xFree(d->pixels);
-    h->xFree(d->labels);
+    free(d->pixels);
+    free(d->labels);
     h->xFree(d);
     return rc;
 }
@@ -315,8 +334,8 @@ static void idx_destroy(void *self)
     idx_ds *d = self;
     if (!d)
         return;
-    d->host->xFree(d->pixels);
-    d->host->xFree(d->labels);
+    free(d->pixels);
+    free(d->labels);
     d->host->xFree(d);
 }
 

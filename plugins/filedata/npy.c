@@ -24,6 +24,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -619,11 +620,14 @@ static int npy_create(const sl_host *h, sl_ctx *ctx, void **self,
         size_t per = a->count / a->shape[0];
         for (size_t i = 0; i < a->count; i++) {
             double v = fd__npy_get(a, i);
-            if (!isfinite(v)) {
+            /* float64 beyond float32's range would become inf in xGet */
+            if (!isfinite(v) || fabs(v) > FLT_MAX) {
                 rc = h->xError(ctx, key[k], SL_EDATA, "%s: sample %zu has "
                                "%s (element %zu of the sample)", path[k],
                                i / per, isnan(v) ? "NaN"
-                                        : v > 0 ? "inf" : "-inf", i % per);
+                                        : isinf(v) ? (v > 0 ? "inf" : "-inf")
+                                                   : "a value beyond float32",
+                               i % per);
                 goto fail;
             }
         }
