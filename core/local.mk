@@ -29,6 +29,7 @@ core_libslcore_la_SOURCES = \
 	core/engine/settings.c core/engine/settings.h \
 	core/engine/network.c core/engine/network.h \
 	core/engine/experiment.c core/engine/experiment.h \
+	core/engine/datasel.c core/engine/datasel.h \
 	core/engine/forward.c core/engine/forward.h \
 	core/engine/train.c core/engine/train.h \
 	core/engine/checkpoint.c core/engine/checkpoint.h \

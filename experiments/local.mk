@@ -10,3 +10,5 @@ dist_experiments_DATA += experiments/nir_finetune.cfg
 experimentsnirdir = $(experimentsdir)/nir
 dist_experimentsnir_DATA = experiments/nir/frozen_noise_cubalif.nir \
 	experiments/nir/make_frozen_noise_graph.py
+dist_experiments_DATA += experiments/fashion_mnist_mlp.cfg
+dist_experiments_DATA += experiments/shd_rsnn.cfg

@@ -8,3 +8,4 @@ include $(srcdir)/plugins/superspike/local.mk
 include $(srcdir)/plugins/dynapse2_export/local.mk
 include $(srcdir)/plugins/conv/local.mk
 include $(srcdir)/plugins/nef/local.mk
+include $(srcdir)/plugins/filedata/local.mk

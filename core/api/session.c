@@ -453,13 +453,21 @@ static int store_traces(run_state *r, int all, sl__err *err)
         free(tv), free(x), free(idx);
         return sl__fail(err, SL_ENOMEM, "out of memory for traces");
     }
-    for (size_t i = 0; i < k; i++) {
-        size_t s = exp->n_record_samples ? exp->record_samples[i] : 0;
-        memcpy(x + i * ni, d->inputs + s * ni, ni * sizeof(float));
-        idx[i] = (float)s;
+    /* the samples through datasel, so a streamed dataset works too */
+    size_t nt = in->target_steps * in->n_out;
+    size_t *sidx = malloc(k * sizeof *sidx);
+    float *yb = malloc(k * (nt ? nt : 1) * sizeof *yb);
+    int rc = !sidx || !yb ? sl__fail(err, SL_ENOMEM, "out of memory") : 0;
+    for (size_t i = 0; !rc && i < k; i++) {
+        sidx[i] = exp->n_record_samples ? exp->record_samples[i] : 0;
+        idx[i] = (float)sidx[i];
     }
+    if (!rc)
+        rc = sl__data_gather((sl__dataset *)d, sidx, k, x, yb, err);
+    free(sidx);
     size_t ishape[3] = {k, in->n_steps, in->n_in};
-    int rc = store_npy(r, "traces/input.npy", "trace", x, ishape, 3, err);
+    if (!rc)
+        rc = store_npy(r, "traces/input.npy", "trace", x, ishape, 3, err);
     if (!rc)
         rc = store_npy(r, "traces/samples.npy", "trace", idx, &k, 1, err);
     if (!rc)
@@ -496,6 +504,7 @@ static int store_traces(run_state *r, int all, sl__err *err)
                 break;
         }
     }
+    free(yb);
     free(tv);
     free(x);
     free(idx);
@@ -627,11 +636,30 @@ static int begin(run_state *r, sl_experiment *e, const sl_run_opts *o,
     char **env = NULL;
     size_t n_env = 0;
     rc = sl__numenv_collect(&env, &n_env, err);
+    size_t n_numenv = n_env;
+    /* and what it trained on: each dataset's files (path, size, SHA-256)
+     * and selection, datasel.c */
+    for (size_t k = 0; !rc && k < r->exp->n_data; k++) {
+        const sl__dataset *d = &r->exp->data[k];
+        char **more = d->n_ident ? realloc(env, 2 * (n_env + d->n_ident) *
+                                                    sizeof *env)
+                                 : env;
+        if (!more) {
+            rc = sl__fail(err, SL_ENOMEM, "out of memory");
+            break;
+        }
+        env = more;
+        for (size_t i = 0; i < 2 * d->n_ident; i++)
+            env[2 * n_env + i] = d->ident[i];
+        n_env += d->n_ident;
+    }
     meta.env = env;
     meta.n_env = n_env;
     if (!rc)
         rc = sl__db_run_begin(r->db, &meta, &r->run_id, err);
-    sl__numenv_free(env, n_env);
+    /* the identity strings are the datasets': only the numeric
+     * environment's own pairs are freed */
+    sl__numenv_free(env, n_numenv);
     free(effective);
     if (!rc && (rc = record_plugins(r)))
         *err = r->err;

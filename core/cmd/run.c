@@ -35,7 +35,8 @@ static const char usage[] =
     "                   first training sample, stored with the run as .npy\n"
     "  --help           this text\n"
     "\n"
-    "exit status: 0 finished, 1 failed, 2 bad usage or configuration, 130 interrupted\n";
+    "exit status: 0 finished, 1 failed, 2 bad usage, configuration or data file,\n"
+    "130 interrupted\n";
 
 /* The progress display of one run. */
 typedef struct progress {
@@ -195,7 +196,12 @@ int sl__run_experiment(const sl__run_request *req, int64_t *run_id)
     if (rc) {
         progress_printf("spikelab: %s\n", sl_session_errmsg(s));
         sl_session_free(s);
-        return rc == SL_ECONFIG || rc == SL_EIO || rc == SL_EFIT ? 2 : 1;
+        /* bad input (configuration, a missing, unreadable or corrupt
+         * data file, a network that does not fit): 2 */
+        return rc == SL_ECONFIG || rc == SL_EIO || rc == SL_EFIT ||
+                       rc == SL_EDATA || rc == SL_ENOTFOUND
+                   ? 2
+                   : 1;
     }
 
     progress p = {0};

@@ -21,6 +21,8 @@
  *   simulate.h    the simulate mode: a model run over time, its probes
  *   models.h      parameters from files, init_from, record's samples
  *   checkpoint.h  the training state as an image (checkpoints, resume)
+ *   datasel.h     data selection (limit, validation split, store), the
+ *                 epoch order, fetching samples, the data's identity
  *
  * The engine knows neither the run database nor the command: results,
  * metrics and artifacts leave it through hooks (sl__hooks,
@@ -39,5 +41,6 @@
 #include "engine/simulate.h"
 #include "engine/models.h"
 #include "engine/checkpoint.h"
+#include "engine/datasel.h"
 
 #endif

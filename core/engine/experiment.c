@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "engine/datasel.h"
 #include "engine/experiment.h"
 #include "engine/deploy.h"
 #include "engine/models.h"
@@ -75,13 +76,6 @@ static int create_component(sl__experiment *exp, sl__component *c,
     return SL_OK;
 }
 
-/* Physical memory in bytes, 0 when unknown. */
-static double phys_memory(void)
-{
-    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
-    return pages > 0 && page > 0 ? (double)pages * (double)page : 0;
-}
-
 static int load_dataset(sl__experiment *exp, sl__setting *g, sl__err *err)
 {
     sl__config *cfg = exp->cfg;
@@ -93,6 +87,15 @@ static int load_dataset(sl__experiment *exp, sl__setting *g, sl__err *err)
                              "a dataset must be a group { type = ...; }");
     sl__dataset *d = &exp->data[exp->n_data];
     d->name = strdup(config_setting_name(g));
+    for (size_t i = 0; d->name && i < exp->n_data; i++)
+        if (strcmp(exp->data[i].name, d->name) == 0) {
+            free(d->name);
+            d->name = NULL;
+            return sl__cfg_error(cfg, g, err, SL_ECONFIG, "dataset '%s' "
+                                 "already exists (a validation split of an "
+                                 "earlier dataset has that name)",
+                                 config_setting_name(g));
+        }
     /* from here on the slot is counted, so experiment_free frees its name
      * whatever fails below */
     exp->n_data++;
@@ -138,47 +141,9 @@ static int load_dataset(sl__experiment *exp, sl__setting *g, sl__err *err)
                              "target steps)", d->name, in->n_samples,
                              in->n_steps, in->n_in, in->n_out,
                              in->target_steps);
-    /* The samples are generated only once everything else is checked
-     * (generate_datasets); their size is checked now, from the reported
-     * shape: the core holds every sample as float32. */
-    double need = (double)in->n_samples *
-                  ((double)in->n_steps * (double)in->n_in +
-                   (double)in->target_steps * (double)in->n_out) *
-                  sizeof(float);
-    double have = phys_memory();
-    if (need > (double)(SIZE_MAX / 2) || (have > 0 && need > have))
-        return sl__cfg_error(cfg, g, err, SL_ECONFIG,
-                             "dataset '%s' needs %.3g GB (%zu samples x "
-                             "(%zu steps x %zu inputs + %zu x %zu targets) "
-                             "as float32), more than this machine's %.3g GB "
-                             "of memory", d->name, need / 1e9,
-                             in->n_samples, in->n_steps, in->n_in,
-                             in->target_steps, in->n_out, have / 1e9);
-    return SL_OK;
-}
-
-/* Draw every dataset's samples: last, after every setting and size is
- * checked, since this is what takes time. */
-static int generate_datasets(sl__experiment *exp, sl__err *err)
-{
-    for (size_t k = 0; k < exp->n_data; k++) {
-        sl__dataset *d = &exp->data[k];
-        const sl_dataset_info *in = &d->info;
-        size_t ni = in->n_steps * in->n_in;
-        size_t nt = in->target_steps * in->n_out;
-        d->inputs = malloc(in->n_samples * ni * sizeof(float));
-        d->targets = malloc(in->n_samples * nt * sizeof(float));
-        if (!d->inputs || !d->targets)
-            return sl__fail(err, SL_ENOMEM, "dataset '%s': out of memory "
-                            "for %zu samples", d->name, in->n_samples);
-        for (size_t i = 0; i < in->n_samples; i++) {
-            int rc = d->iface->xGet(d->self, i, d->inputs + i * ni,
-                                    d->targets + i * nt);
-            if (rc)
-                return sl__ctx_take_error(&d->ctx, rc, err);
-        }
-    }
-    return SL_OK;
+    /* limit, validation split and store (datasel.c); the samples are
+     * drawn or checked only once everything else is (sl__data_load) */
+    return sl__data_select(exp, exp->n_data - 1, err);
 }
 
 static sl__dataset *find_data(sl__experiment *exp, const char *name)
@@ -646,7 +611,16 @@ static int load(sl__experiment *exp, char *const *overrides, size_t n_ov,
     if ((rc = sl__export_load(exp, err)) ||
         (rc = sl__config_check_unused(cfg, err)))
         return rc;
-    return generate_datasets(exp, err);
+    for (size_t i = 0; i < exp->teacher.n_data; i++) {
+        sl__dataset *td = exp->teacher.data[i];
+        if (strcmp(td->store, "stream") == 0)
+            return sl__cfg_error(cfg, td->owner->ctx.group, err, SL_ECONFIG,
+                                 "the teacher writes the targets of dataset "
+                                 "'%s', which needs it in memory: remove "
+                                 "store = \"stream\"", td->name);
+        td->store = "memory";
+    }
+    return sl__data_load(exp, err);
 }
 
 int sl__experiment_load(sl__experiment *exp, const char *path,
@@ -695,8 +669,7 @@ void sl__experiment_free(sl__experiment *exp)
         if (d->self)
             d->iface->xDestroy(d->self);
         sl__ctx_fini(&d->ctx);
-        free(d->inputs);
-        free(d->targets);
+        sl__data_free(d);
         free(d->name);
     }
     if (exp->reg)

@@ -35,8 +35,22 @@ typedef struct sl__dataset {
     void *self;
     sl_ctx ctx;
     sl_dataset_info info;
-    float *inputs;  /* all samples [n][n_steps][n_in], loaded once */
-    float *targets; /* [n][target_steps][n_out] */
+    float *inputs;  /* all samples [n][n_steps][n_in], loaded once;
+                       NULL when streamed */
+    float *targets; /* [n][target_steps][n_out]; NULL when streamed */
+    /* Data selection (datasel.c). info.n_samples is the number of samples
+     * this dataset presents (after `limit` and a validation split); sel
+     * maps each to the component's own index (NULL: the identity). */
+    size_t *sel;
+    size_t n_source;     /* the component's own n_samples */
+    struct sl__dataset *owner; /* the slot whose component this is: itself,
+                                  or the dataset a validation split was
+                                  taken from (then self is not ours) */
+    int streamed;        /* 1: samples are fetched from the component per
+                            batch (store = "stream", or too large) */
+    const char *store;   /* "auto" | "memory" | "stream" */
+    char **ident;        /* identity key/value pairs recorded with the run */
+    size_t n_ident;
 } sl__dataset;
 
 typedef struct sl__eval {

@@ -185,6 +185,25 @@ static const sl_setting layer_settings[] = {
 static const sl_setting dataset_settings[] = {
     SL_SETTING(SL_SET_STRING, "type", NULL, NULL, SL_REQUIRED,
                "the dataset component"),
+    SL_SETTING(SL_SET_INT, "limit", "0", NULL, SL_MIN(0),
+               "use only the first K samples of the component; 0 = all"),
+    SL_SETTING(SL_SET_STRING, "store", "auto", NULL,
+               SL_CHOICES("auto|memory|stream"),
+               "memory: every sample drawn once as float32; stream: "
+               "fetched per batch (data larger than memory); auto: memory "
+               "up to 1 GiB (or a quarter of RAM)"),
+    SL_SETTING(SL_SET_GROUP, "validation", NULL, NULL, SL_ANY,
+               "optional: hold out a seeded split as another dataset"),
+    SL_SETTING(SL_SET_FLOAT, "validation.fraction", "0.0", "1",
+               SL_BOUNDS(SL_SET_MIN | SL_SET_MAX | SL_SET_MAX_OPEN, 0, 1),
+               "fraction of the (limited) samples held out; or count"),
+    SL_SETTING(SL_SET_INT, "validation.count", "0", NULL, SL_MIN(0),
+               "number of samples held out; or fraction"),
+    SL_SETTING(SL_SET_INT, "validation.seed", "0", NULL, SL_ANY,
+               "the split's own seed: the same samples held out whatever "
+               "the run seed"),
+    SL_SETTING(SL_SET_STRING, "validation.name", NULL, NULL, SL_ANY,
+               "name of the held-out dataset; default NAME_val"),
 };
 
 static const sl_setting loss_settings[] = {

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "engine/checkpoint.h"
+#include "engine/datasel.h"
 #include "engine/forward.h"
 #include "engine/metrics.h"
 #include "engine/rng.h"
@@ -17,18 +18,6 @@ typedef struct batchbuf {
 static int loss_error(sl__experiment *exp, int rc, sl__err *err)
 {
     return sl__ctx_take_error(&exp->loss.ctx, rc, err);
-}
-
-/* Copy the samples idx[0..b) of d into contiguous batch buffers. */
-static void gather(const sl__dataset *d, const size_t *idx, size_t b,
-                   float *x, float *y)
-{
-    const sl_dataset_info *in = &d->info;
-    size_t ni = in->n_steps * in->n_in, nt = in->target_steps * in->n_out;
-    for (size_t k = 0; k < b; k++) {
-        memcpy(x + k * ni, d->inputs + idx[k] * ni, ni * sizeof(float));
-        memcpy(y + k * nt, d->targets + idx[k] * nt, nt * sizeof(float));
-    }
 }
 
 /* Weight mismatch during training (spec dynapsim §6, "our choice"): the
@@ -124,17 +113,6 @@ static void mismatch_free(mismatch *m)
 static int evaluate(sl__experiment *exp, const sl__eval *ev, int phase,
                     const sl__hooks *h, sl__err *err);
 
-/* One epoch's Fisher-Yates shuffle of the sample order. */
-static void shuffle(size_t *order, size_t n, sl_rng *rng)
-{
-    for (size_t i = n - 1; i > 0; i--) {
-        size_t j = (size_t)(sl__rng_uniform(rng) * (double)(i + 1));
-        size_t t = order[i];
-        order[i] = order[j];
-        order[j] = t;
-    }
-}
-
 /* Results of an evaluation during training become metrics at `step`. */
 typedef struct periodic {
     const sl__hooks *outer;
@@ -179,7 +157,7 @@ int sl__train(sl__experiment *exp, const sl__hooks *hooks, sl__err *err)
     size_t ni = in->n_steps * in->n_in, nt = in->target_steps * in->n_out;
     size_t no = in->n_steps * exp->net.n_out;
     /* full batch in dataset order needs no copies at all */
-    int direct = (B == n && !exp->shuffle);
+    int direct = (B == n && !exp->shuffle && !d->streamed);
     size_t *order = malloc(n * sizeof *order);
     batchbuf bb = {NULL, NULL, NULL};
     bb.g = malloc(B * no * sizeof(float));
@@ -199,17 +177,12 @@ int sl__train(sl__experiment *exp, const sl__hooks *hooks, sl__err *err)
     }
     for (size_t i = 0; i < n; i++)
         order[i] = i;
-    sl_rng rng;
-    sl__rng_derive(&rng, (uint64_t)exp->seed, "train", "shuffle");
-    /* resumed from a checkpoint after exp->start_epoch epochs: the order
-     * and the mismatch draws are pure functions of the epoch, replayed
-     * (checkpoint.c holds the rest of the state) */
-    for (int64_t epoch = 1; epoch <= exp->start_epoch; epoch++) {
+    /* resumed from a checkpoint after exp->start_epoch epochs: the
+     * mismatch draws are replayed (the sample order is a pure function of
+     * the epoch, datasel.c; checkpoint.c holds the rest of the state) */
+    for (int64_t epoch = 1; epoch <= exp->start_epoch; epoch++)
         if (mm.n && (epoch - 1) % exp->mismatch_every == 0)
             mismatch_draw(&mm);
-        if (exp->shuffle)
-            shuffle(order, n, &rng);
-    }
 
     for (int64_t epoch = exp->start_epoch + 1; epoch <= exp->epochs;
          epoch++) {
@@ -220,14 +193,17 @@ int sl__train(sl__experiment *exp, const sl__hooks *hooks, sl__err *err)
         }
         if (mm.n && (epoch - 1) % exp->mismatch_every == 0)
             mismatch_draw(&mm);
+        /* a pure function of (seed, dataset, epoch): datasel.h */
         if (exp->shuffle)
-            shuffle(order, n, &rng);
+            sl__data_order((uint64_t)exp->seed, d, epoch, order);
         double total = 0;
         for (size_t start = 0; start < n; start += B) {
             size_t b = n - start < B ? n - start : B;
             const float *x = d->inputs, *y = d->targets;
             if (!direct) {
-                gather(d, order + start, b, bb.x, bb.y);
+                if ((rc = sl__data_gather(d, order + start, b, bb.x, bb.y,
+                                          err)))
+                    goto out;
                 x = bb.x;
                 y = bb.y;
             }
@@ -389,12 +365,15 @@ static int evaluate(sl__experiment *exp, const sl__eval *ev, int phase,
     double *values = malloc(n * sizeof *values);
     double *rates = malloc(ch * sizeof *rates);
     float *tmean = malloc(in->n_out * sizeof *tmean);
+    /* a streamed dataset is fetched chunk by chunk into these */
+    float *xbuf = d->streamed ? malloc(C * ni * sizeof *xbuf) : NULL;
+    float *ybuf = d->streamed ? malloc(C * nt * sizeof *ybuf) : NULL;
     int rc = SL_OK;
     double loss_sum = 0;
     size_t correct = 0;
     const char *prefix = phase == 0 ? "initial_" : "";
     FILE *rep = h ? h->report : NULL;
-    if (!values || !rates || !tmean) {
+    if (!values || !rates || !tmean || (d->streamed && (!xbuf || !ybuf))) {
         rc = sl__fail(err, SL_ENOMEM, "out of memory");
         goto out;
     }
@@ -405,13 +384,13 @@ static int evaluate(sl__experiment *exp, const sl__eval *ev, int phase,
     spike_stats sst = {0, 0, 0};
     for (size_t start = 0; start < n; start += C) {
         size_t b = n - start < C ? n - start : C;
-        const float *o;
-        if ((rc = sl__engine_forward(exp, d->inputs + start * ni, b,
-                                     in->n_steps, 0, &o, err)))
+        const float *o, *cx, *cy;
+        if ((rc = sl__data_range(d, start, b, xbuf, ybuf, &cx, &cy, err)) ||
+            (rc = sl__engine_forward(exp, cx, b, in->n_steps, 0, &o, err)))
             goto out;
         if (is_loss) {
             sl_seq so = {o, b, in->n_steps, ch, exp->net.dt};
-            sl_seq st = {d->targets + start * nt, b, in->target_steps,
+            sl_seq st = {cy, b, in->target_steps,
                          in->n_out, exp->net.dt};
             double v;
             const sl_loss_iface *li = exp->loss.iface;
@@ -425,14 +404,14 @@ static int evaluate(sl__experiment *exp, const sl__eval *ev, int phase,
         if (is_spikes) {
             for (size_t k = 0; k < b; k++)
                 spike_times(rep, ev, prefix, d->name, start + k,
-                            o + k * in->n_steps * ch,
-                            d->targets + (start + k) * nt, in->n_steps, ch,
+                            o + k * in->n_steps * ch, cy + k * nt,
+                            in->n_steps, ch,
                             exp->net.dt, &sst);
             continue;
         }
         for (size_t k = 0; k < b; k++) {
             const float *ok = o + k * in->n_steps * ch;
-            const float *tk = d->targets + (start + k) * nt;
+            const float *tk = cy + k * nt;
             /* the target channel: arg-max of the time-averaged target */
             for (size_t c = 0; c < in->n_out; c++) {
                 tmean[c] = 0;
@@ -525,6 +504,8 @@ out:
     free(values);
     free(rates);
     free(tmean);
+    free(xbuf);
+    free(ybuf);
     return rc;
 }
 

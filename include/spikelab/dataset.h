@@ -38,6 +38,26 @@ typedef struct sl_dataset_iface {
     const void *(*xExtension)(void *self, const char *name);
 } sl_dataset_iface;
 
+/* --- Extension "spikelab.dataset.source" (SL_DATASET_EXT_SOURCE) ---
+ * A data set read from files answers xExtension(self, SL_DATASET_EXT_SOURCE)
+ * with this description, so that a run records exactly what it trained
+ * on: the core stores each file's path, size and SHA-256 (hashed by the
+ * core, at load, before training) and each note with the run's
+ * environment (data.NAME.ROLE.path|size|sha256, data.NAME.KEY). Owned by
+ * the data set, valid until its xDestroy. A data set without files
+ * returns NULL, as before. */
+#define SL_DATASET_EXT_SOURCE "spikelab.dataset.source"
+
+typedef struct sl_dataset_source {
+    uint32_t struct_size;
+    size_t n_files;
+    const char *const *roles; /* per file: "images", "labels", "file"... */
+    const char *const *paths; /* per file: the path as opened */
+    size_t n_notes;           /* facts worth keeping with the run */
+    const char *const *note_keys;   /* e.g. "events_dropped" */
+    const char *const *note_values; /* e.g. "12" */
+} sl_dataset_source;
+
 #ifdef __cplusplus
 }
 #endif

@@ -4,12 +4,14 @@
 # a main() that runs files once. Either way make check replays the
 # checked-in corpus through them (replay.sh).
 FUZZ_NAMES = fuzz_config fuzz_npy fuzz_device_json fuzz_filter \
-	fuzz_paramgen fuzz_nir fuzz_nef_model fuzz_npy_param fuzz_checkpoint
+	fuzz_paramgen fuzz_nir fuzz_nef_model fuzz_npy_param fuzz_checkpoint \
+	fuzz_npydata fuzz_idx fuzz_events
 FUZZ_BINS = tests/fuzz/fuzz_config tests/fuzz/fuzz_npy \
 	tests/fuzz/fuzz_device_json tests/fuzz/fuzz_filter \
 	tests/fuzz/fuzz_paramgen tests/fuzz/fuzz_nir \
 	tests/fuzz/fuzz_nef_model tests/fuzz/fuzz_npy_param \
-	tests/fuzz/fuzz_checkpoint
+	tests/fuzz/fuzz_checkpoint tests/fuzz/fuzz_npydata tests/fuzz/fuzz_idx \
+	tests/fuzz/fuzz_events
 check_PROGRAMS += $(FUZZ_BINS)
 TESTS += tests/fuzz/replay.sh
 EXTRA_DIST += tests/fuzz/replay.sh tests/fuzz/README tests/fuzz/lsan.supp \
@@ -123,3 +125,22 @@ tests_fuzz_fuzz_paramgen_SOURCES = tests/fuzz/fuzz_paramgen.c \
 tests_fuzz_fuzz_paramgen_CFLAGS = $(FUZZ_HARNESS_FLAGS)
 tests_fuzz_fuzz_paramgen_LDFLAGS = $(SL_FUZZ_LDFLAGS)
 tests_fuzz_fuzz_paramgen_LDADD = $(FUZZ_HARNESS_LIBS) -lm
+
+# the file datasets' readers (plugins/filedata, compiled in)
+FUZZ_FILEDATA = tests/fuzz/filedata_fuzz.c tests/fuzz/filedata_fuzz.h \
+	plugins/filedata/filedata.c plugins/filedata/npy.c \
+	plugins/filedata/idx.c plugins/filedata/events.c $(FUZZ_COMMON)
+FUZZ_FILEDATA_FLAGS = $(FUZZ_HARNESS_FLAGS) $(ZLIB_CFLAGS) $(HDF5_CFLAGS)
+FUZZ_FILEDATA_LIBS = $(FUZZ_HARNESS_LIBS) $(ZLIB_LIBS) $(HDF5_LIBS) -lm
+tests_fuzz_fuzz_npydata_SOURCES = tests/fuzz/fuzz_npydata.c $(FUZZ_FILEDATA)
+tests_fuzz_fuzz_npydata_CFLAGS = $(FUZZ_FILEDATA_FLAGS)
+tests_fuzz_fuzz_npydata_LDFLAGS = $(SL_FUZZ_LDFLAGS)
+tests_fuzz_fuzz_npydata_LDADD = $(FUZZ_FILEDATA_LIBS)
+tests_fuzz_fuzz_idx_SOURCES = tests/fuzz/fuzz_idx.c $(FUZZ_FILEDATA)
+tests_fuzz_fuzz_idx_CFLAGS = $(FUZZ_FILEDATA_FLAGS)
+tests_fuzz_fuzz_idx_LDFLAGS = $(SL_FUZZ_LDFLAGS)
+tests_fuzz_fuzz_idx_LDADD = $(FUZZ_FILEDATA_LIBS)
+tests_fuzz_fuzz_events_SOURCES = tests/fuzz/fuzz_events.c $(FUZZ_FILEDATA)
+tests_fuzz_fuzz_events_CFLAGS = $(FUZZ_FILEDATA_FLAGS)
+tests_fuzz_fuzz_events_LDFLAGS = $(SL_FUZZ_LDFLAGS)
+tests_fuzz_fuzz_events_LDADD = $(FUZZ_FILEDATA_LIBS)
