@@ -337,15 +337,21 @@ static int record_plugins(run_state *r)
 
 /* Store an array as a .npy artifact. */
 static int store_npy(run_state *r, const char *name, const char *kind,
-                     const float *data, const size_t *shape, size_t ndim,
-                     sl__err *err)
+                     const char *unit, const float *data, const size_t *shape,
+                     size_t ndim, sl__err *err)
 {
     void *img;
     size_t size;
     int rc = sl__npy_f32(data, shape, ndim, &img, &size, err);
     if (rc)
         return rc;
-    rc = sl__db_artifact(r->db, r->run_id, name, kind, "application/x-npy",
+    /* a trace's unit travels as a media-type parameter ("application/
+     * x-npy; unit=A"), so `spikelab plot` and the UI can label the axis
+     * without knowing the plugin; the .npy bytes stay plain NumPy */
+    char mime[96] = "application/x-npy";
+    if (unit && *unit && strlen(unit) < 64 && !strpbrk(unit, ";\"\r\n"))
+        snprintf(mime, sizeof mime, "application/x-npy; unit=%s", unit);
+    rc = sl__db_artifact(r->db, r->run_id, name, kind, mime,
                          img, size, err);
     free(img);
     return rc;
@@ -382,8 +388,8 @@ static int store_parameters(run_state *r, sl__err *err)
             size_t ndim = p->ndim >= 1 && p->ndim <= 2 ? p->ndim : 1;
             if (p->ndim < 1 || p->ndim > 2)
                 shape[0] = p->n;
-            int rc = store_npy(r, name, "parameters", p->data, shape, ndim,
-                               err);
+            int rc = store_npy(r, name, "parameters", NULL, p->data, shape,
+                               ndim, err);
             free(name);
             if (rc)
                 return rc;
@@ -407,6 +413,16 @@ static int store_traces(run_state *r, int all, sl__err *err)
         return sl__fail(err, SL_ENOMEM, "out of memory for traces");
     int rc = sl__engine_traces(exp, exp->train_data->inputs, 1, in->n_steps,
                                tv, err);
+    /* and the input those traces answer (the first training sample), so
+     * a raster of the input sits beside the layers' ones */
+    if (!rc) {
+        size_t ishape[3] = {1, in->n_steps, in->n_in};
+        char *name = artifact_name("inputs", exp->train_data->name, "input");
+        rc = name ? store_npy(r, name, "trace", NULL,
+                              exp->train_data->inputs, ishape, 3, err)
+                  : sl__fail(err, SL_ENOMEM, "out of memory");
+        free(name);
+    }
     for (size_t i = 0; !rc && i < net->n_layers; i++) {
         sl__layer *l = &net->layers[i];
         const sl_layer_trace *t = &tv->layers[i];
@@ -419,7 +435,8 @@ static int store_traces(run_state *r, int all, sl__err *err)
                 rc = sl__fail(err, SL_ENOMEM, "out of memory");
                 break;
             }
-            rc = store_npy(r, name, "trace", t->output.data, shape, 3, err);
+            rc = store_npy(r, name, "trace", NULL, t->output.data, shape, 3,
+                           err);
             free(name);
             if (rc)
                 break;
@@ -433,7 +450,8 @@ static int store_traces(run_state *r, int all, sl__err *err)
                 rc = sl__fail(err, SL_ENOMEM, "out of memory");
                 break;
             }
-            rc = store_npy(r, name, "trace", ob->data, oshape, 3, err);
+            rc = store_npy(r, name, "trace", ob->unit, ob->data, oshape, 3,
+                           err);
             free(name);
             if (rc)
                 break;

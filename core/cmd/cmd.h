@@ -19,6 +19,8 @@ int sl__cmd_note(int argc, char **argv);    /* core/cmd/curate.c */
 int sl__cmd_rm(int argc, char **argv);      /* core/cmd/curate.c */
 int sl__cmd_rerun(int argc, char **argv);   /* core/cmd/rerun.c */
 int sl__cmd_export_device(int argc, char **argv); /* core/cmd/export_device.c */
+int sl__cmd_plot(int argc, char **argv);    /* core/cmd/plot.c */
+int sl__cmd_ui(int argc, char **argv);      /* core/cmd/ui.c */
 
 /* What sl__run_experiment runs and records. Every pointer is borrowed for
  * the call. */

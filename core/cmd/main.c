@@ -34,6 +34,8 @@ static const struct command {
      "with NAME, a component's settings", sl__cmd_plugins},
     {"export-device", "ID", "a run's trained network as a device\n"
      "configuration (through its exporter)", sl__cmd_export_device},
+    {"plot", "ID... WHAT", "draw metrics, rasters, traces (SVG/PNG/PDF)", sl__cmd_plot},
+    {"ui", "", "local web interface over the runs (--port, --write)", sl__cmd_ui},
 };
 #define N_COMMANDS (sizeof commands / sizeof *commands)
 
