@@ -626,11 +626,11 @@ static enum MHD_Result runs_page(struct MHD_Connection *c, const ui *u,
         fputs("<p class=\"error\">", p.f);
         esc(p.f, msg);
         fputs("</p>", p.f);
-    } else if ((code = open_db(u, 0, &db, msg, sizeof msg))) {
+    } else if ((code = open_db(u, 0, &db, msg, sizeof msg)) != 0) {
         fputs("<p class=\"error\">", p.f);
         esc(p.f, msg);
         fputs("</p>", p.f);
-    } else if (sl_rundb_runs(db, &f, &it) != SL_OK) {
+    } else if ((code = 200) && sl_rundb_runs(db, &f, &it) != SL_OK) {
         code = 400;
         fputs("<p class=\"error\">", p.f);
         esc(p.f, sl_rundb_errmsg(db));
@@ -718,7 +718,7 @@ static enum MHD_Result runs_page(struct MHD_Connection *c, const ui *u,
               " <a href=\"/api/runs", p.f);
         /* the same query for the JSON */
         for (int i = 0; i < a->n; i++) {
-            fputc(i ? '&' : '?', p.f);
+            fputs(i ? "&amp;" : "?", p.f);
             urlenc(p.f, a->a[i].k);
             fputc('=', p.f);
             urlenc(p.f, a->a[i].v);

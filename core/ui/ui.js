@@ -47,7 +47,7 @@ function slCurve(parent, key, title, labels, rows, plotQuery) {
   box.className = 'dygraph-box';
   div.appendChild(box);
   return new Dygraph(box, rows, {
-    labels: labels.map(slEsc),
+    labels: labels, /* the legend escapes them itself */
     title: slEsc(title),
     xlabel: 'epoch',
     ylabel: slEsc(key),
