@@ -16,7 +16,7 @@ import http.client, json, os, signal, subprocess, sys, time
 
 sl, exp, tmp = os.environ['sl'], os.environ['exp'], os.environ['tmp']
 db = os.path.join(tmp, 'runs.db')
-EPOCHS = 4000
+EPOCHS = 1500
 def fail(msg):
     print('FAIL:', msg)
     sys.exit(1)
