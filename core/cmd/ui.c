@@ -689,18 +689,16 @@ static enum MHD_Result runs_page(struct MHD_Connection *c, const ui *u,
                 }
                 fputs("</td>", p.f);
             }
+            /* each tag as recorded (one may hold spaces) */
+            sl__strv tags = {0};
             fputs("<td class=\"tags\">", p.f);
-            for (const char *t = r->tags; t && *t;) {
-                size_t l = strcspn(t, " ");
-                char *one = strndup(t, l);
+            sl__cli_tags(db, r->id, &tags);
+            for (size_t t = 0; t < tags.n; t++) {
                 fputs("<span class=\"tag\">", p.f);
-                esc(p.f, one);
+                esc(p.f, tags.v[t]);
                 fputs("</span> ", p.f);
-                free(one);
-                t += l;
-                while (*t == ' ')
-                    t++;
             }
+            sl__strv_free(&tags);
             fputs("</td></tr>\n", p.f);
             rows++;
         }
