@@ -60,7 +60,8 @@ core_libslcmd_la_LIBADD = core/libslcore.la
 # `spikelab plot` (PLplot) and `spikelab ui` (libmicrohttpd; its script
 # and style from core/ui/, compiled in as strings by the rule below)
 core_libslcmd_la_SOURCES += core/cmd/plot.c core/cmd/plot.h \
-	core/cmd/ui.c core/cmd/ui_assets.h core/cmd/listing.h
+	core/cmd/ui.c core/cmd/ui_assets.h core/cmd/listing.h \
+	core/cmd/form.c core/cmd/form.h
 nodist_core_libslcmd_la_SOURCES = core/cmd/ui_assets.c
 core_libslcmd_la_CFLAGS += $(PLPLOT_CFLAGS) $(MHD_CFLAGS)
 core_libslcmd_la_LIBADD += $(PLPLOT_LIBS) $(MHD_LIBS)

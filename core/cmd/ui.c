@@ -45,6 +45,7 @@
 #include "spikelab/rundb.h"
 #include "cmd/args.h"
 #include "cmd/cmd.h"
+#include "cmd/form.h"
 #include "cmd/json.h"
 #include "cmd/listing.h"
 #include "cmd/out.h"
@@ -168,12 +169,7 @@ static const char *arg_get(const args *a, const char *k)
 /* A run id from text: > 0, or 0 when not one. */
 static int64_t parse_id(const char *s)
 {
-    if (!s || *s < '1' || *s > '9')
-        return 0;
-    char *e;
-    errno = 0;
-    long long v = strtoll(s, &e, 10);
-    return errno || *e || v <= 0 ? 0 : (int64_t)v;
+    return sl__form_id(s);
 }
 
 /* "1,2,3" or repeated ids= / id= into ids[max]; returns the count, -1
@@ -181,32 +177,10 @@ static int64_t parse_id(const char *s)
 static int parse_ids(const args *a, int64_t *ids, int max)
 {
     int n = 0;
-    for (int i = 0; i < a->n; i++) {
-        if (strcmp(a->a[i].k, "ids") != 0 && strcmp(a->a[i].k, "id") != 0)
-            continue;
-        const char *p = a->a[i].v;
-        while (*p) {
-            char tok[24];
-            size_t l = strcspn(p, ", ");
-            if (l == 0) {
-                p++;
-                continue;
-            }
-            if (l >= sizeof tok || n == max)
-                return -1;
-            memcpy(tok, p, l);
-            tok[l] = '\0';
-            int64_t id = parse_id(tok);
-            if (!id)
-                return -1;
-            int dup = 0;
-            for (int k = 0; k < n; k++)
-                dup |= ids[k] == id;
-            if (!dup)
-                ids[n++] = id;
-            p += l;
-        }
-    }
+    for (int i = 0; i < a->n; i++)
+        if ((strcmp(a->a[i].k, "ids") == 0 || strcmp(a->a[i].k, "id") == 0) &&
+            sl__form_ids(a->a[i].v, ids, &n, max) != 0)
+            return -1;
     return n;
 }
 
@@ -1298,42 +1272,6 @@ static enum MHD_Result api_get(struct MHD_Connection *c, const ui *u,
     return respond_page(c, 200, &p, "application/json");
 }
 
-/* application/x-www-form-urlencoded: the value of key in body (decoded
- * into out[len]); 1 found, 0 not, -1 malformed or too long. */
-static int form_value(const char *body, const char *key, char *out,
-                      size_t len)
-{
-    size_t kl = strlen(key);
-    for (const char *p = body; p && *p;) {
-        const char *amp = strchr(p, '&'), *end = amp ? amp : p + strlen(p);
-        if ((size_t)(end - p) > kl && strncmp(p, key, kl) == 0 &&
-            p[kl] == '=') {
-            size_t o = 0;
-            for (const char *s = p + kl + 1; s < end; s++) {
-                if (o + 1 >= len)
-                    return -1;
-                if (*s == '+') {
-                    out[o++] = ' ';
-                } else if (*s == '%') {
-                    unsigned v;
-                    if (end - s < 3 || sscanf(s + 1, "%2x", &v) != 1)
-                        return -1;
-                    out[o++] = (char)v;
-                    s += 2;
-                } else {
-                    out[o++] = *s;
-                }
-            }
-            out[o] = '\0';
-            if (strlen(out) != o) /* a %00 */
-                return -1;
-            return 1;
-        }
-        p = amp ? amp + 1 : NULL;
-    }
-    return 0;
-}
-
 static enum MHD_Result api_post(struct MHD_Connection *c, const ui *u,
                                 const char *path, const char *body)
 {
@@ -1361,14 +1299,14 @@ static enum MHD_Result api_post(struct MHD_Connection *c, const ui *u,
     char rem[8] = "", msg[1024];
     if (!val)
         return MHD_NO;
-    int have = form_value(body, strcmp(what, "tags") == 0 ? "tag" : "text",
+    int have = sl__form_value(body, strcmp(what, "tags") == 0 ? "tag" : "text",
                           val, MAX_BODY + 1);
     if (have <= 0) {
         free(val);
         return error_page(c, u, 400, have < 0 ? "malformed form value"
                                               : "missing form value", 1);
     }
-    int remove = form_value(body, "remove", rem, sizeof rem) == 1 &&
+    int remove = sl__form_value(body, "remove", rem, sizeof rem) == 1 &&
                  strcmp(rem, "1") == 0;
     sl_rundb *db;
     unsigned code = open_db(u, 1, &db, msg, sizeof msg);
