@@ -4,3 +4,5 @@
 # answers while four runs record (tests/ui_live.sh)
 TESTS += tests/plot.sh tests/ui.sh tests/ui_live.sh
 EXTRA_DIST += tests/plot.sh tests/ui.sh tests/ui_live.sh
+# the screenshots tests/ui.sh saves (kept after make check, for a look)
+CLEANFILES += tests/ui-runs.png tests/ui-run.png tests/ui-compare.png
