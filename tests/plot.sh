@@ -9,6 +9,10 @@
 set -u
 : "${top_builddir:?run through make check}"
 : "${top_srcdir:?run through make check}"
+# the sanitizer build: fontconfig's and libltdl's own allocations that
+# PLplot's cairo drivers keep (tests/plplot_lsan.supp)
+LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$top_srcdir/tests/plplot_lsan.supp:print_suppressions=0}
+export LSAN_OPTIONS
 sl="$top_builddir/core/spikelab"
 exp="$top_srcdir/experiments/frozen_noise_dynapsim.cfg"
 tmp=$(mktemp -d /tmp/sl-plot-XXXXXX)

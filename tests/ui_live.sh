@@ -7,6 +7,10 @@
 set -u
 : "${top_builddir:?run through make check}"
 : "${top_srcdir:?run through make check}"
+# the sanitizer build: fontconfig's and libltdl's own allocations that
+# PLplot's cairo drivers keep (tests/plplot_lsan.supp)
+LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$top_srcdir/tests/plplot_lsan.supp:print_suppressions=0}
+export LSAN_OPTIONS
 command -v python3 >/dev/null || { echo "SKIP: python3 missing"; exit 77; }
 tmp=$(mktemp -d /tmp/sl-uilive-XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
