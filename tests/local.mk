@@ -32,4 +32,5 @@ include $(srcdir)/tests/harden.mk
 include $(srcdir)/tests/portable.mk
 include $(srcdir)/tests/nir.mk
 include $(srcdir)/tests/nef.mk
+include $(srcdir)/tests/ui.mk
 endif

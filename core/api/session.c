@@ -374,15 +374,21 @@ static int record_plugins(run_state *r)
 
 /* Store an array as a .npy artifact. */
 static int store_npy(run_state *r, const char *name, const char *kind,
-                     const float *data, const size_t *shape, size_t ndim,
-                     sl__err *err)
+                     const char *unit, const float *data, const size_t *shape,
+                     size_t ndim, sl__err *err)
 {
     void *img;
     size_t size;
     int rc = sl__npy_f32(data, shape, ndim, &img, &size, err);
     if (rc)
         return rc;
-    rc = sl__db_artifact(r->db, r->run_id, name, kind, "application/x-npy",
+    /* a trace's unit travels as a media-type parameter ("application/
+     * x-npy; unit=A"), so `spikelab plot` and the UI can label the axis
+     * without knowing the plugin; the .npy bytes stay plain NumPy */
+    char mime[96] = "application/x-npy";
+    if (unit && *unit && strlen(unit) < 64 && !strpbrk(unit, ";\"\r\n"))
+        snprintf(mime, sizeof mime, "application/x-npy; unit=%s", unit);
+    rc = sl__db_artifact(r->db, r->run_id, name, kind, mime,
                          img, size, err);
     free(img);
     return rc;
@@ -419,8 +425,8 @@ static int store_parameters(run_state *r, sl__err *err)
             size_t ndim = p->ndim >= 1 && p->ndim <= 2 ? p->ndim : 1;
             if (p->ndim < 1 || p->ndim > 2)
                 shape[0] = p->n;
-            int rc = store_npy(r, name, "parameters", p->data, shape, ndim,
-                               err);
+            int rc = store_npy(r, name, "parameters", NULL, p->data, shape,
+                               ndim, err);
             free(name);
             if (rc)
                 return rc;
@@ -467,11 +473,20 @@ static int store_traces(run_state *r, int all, sl__err *err)
     free(sidx);
     size_t ishape[3] = {k, in->n_steps, in->n_in};
     if (!rc)
-        rc = store_npy(r, "traces/input.npy", "trace", x, ishape, 3, err);
+        rc = store_npy(r, "traces/input.npy", "trace", NULL, x, ishape, 3, err);
     if (!rc)
-        rc = store_npy(r, "traces/samples.npy", "trace", idx, &k, 1, err);
+        rc = store_npy(r, "traces/samples.npy", "trace", NULL, idx, &k, 1, err);
     if (!rc)
         rc = sl__engine_traces(exp, x, k, in->n_steps, tv, err);
+    /* and the first of those inputs as inputs/DATA/input.npy, the
+     * input raster `spikelab plot RUN input` and the UI draw */
+    if (!rc) {
+        size_t ishape1[3] = {1, in->n_steps, in->n_in};
+        char *name = artifact_name("inputs", d->name, "input");
+        rc = name ? store_npy(r, name, "trace", NULL, x, ishape1, 3, err)
+                  : sl__fail(err, SL_ENOMEM, "out of memory");
+        free(name);
+    }
     for (size_t i = 0; !rc && i < net->n_layers; i++) {
         sl__layer *l = &net->layers[i];
         const sl_layer_trace *t = &tv->layers[i];
@@ -484,7 +499,8 @@ static int store_traces(run_state *r, int all, sl__err *err)
                 rc = sl__fail(err, SL_ENOMEM, "out of memory");
                 break;
             }
-            rc = store_npy(r, name, "trace", t->output.data, shape, 3, err);
+            rc = store_npy(r, name, "trace", NULL, t->output.data, shape, 3,
+                           err);
             free(name);
             if (rc)
                 break;
@@ -498,7 +514,8 @@ static int store_traces(run_state *r, int all, sl__err *err)
                 rc = sl__fail(err, SL_ENOMEM, "out of memory");
                 break;
             }
-            rc = store_npy(r, name, "trace", ob->data, oshape, 3, err);
+            rc = store_npy(r, name, "trace", ob->unit, ob->data, oshape, 3,
+                           err);
             free(name);
             if (rc)
                 break;
@@ -563,7 +580,7 @@ static int sim_trace(void *user, const char *probe, const double *data,
         rc = SL_EINVAL;
     size_t shape[2] = {(size_t)steps, dims};
     if (!rc)
-        rc = store_npy(r, name, "trace", f, shape, 2, &r->err);
+        rc = store_npy(r, name, "trace", NULL, f, shape, 2, &r->err);
     free(name);
     free(f);
     if (rc == SL_ENOMEM && !r->err.code)

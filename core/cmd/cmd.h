@@ -31,6 +31,8 @@ int sl__cli_load_params(const char *cmd, struct sl_rundb *db, int64_t run,
                         struct sl__experiment *exp);
 int sl__cmd_resume(int argc, char **argv);  /* core/cmd/resume.c */
 int sl__cmd_evaluate(int argc, char **argv); /* core/cmd/evaluate.c */
+int sl__cmd_plot(int argc, char **argv);    /* core/cmd/plot.c */
+int sl__cmd_ui(int argc, char **argv);      /* core/cmd/ui.c */
 
 /* What sl__run_experiment runs and records. Every pointer is borrowed for
  * the call. */

@@ -20,6 +20,7 @@
 #include "spikelab/rundb.h"
 #include "cmd/args.h"
 #include "cmd/cmd.h"
+#include "cmd/listing.h"
 #include "cmd/out.h"
 
 #define MAX_COMPARE 15 /* runs side by side (table columns) */
@@ -272,7 +273,9 @@ typedef struct crun {
     int64_t seed;
 } crun;
 
-static int compare_runs(sl_rundb *db, const sl__hopts *o, const int64_t *ids, int n)
+/* Also the body of `spikelab ui`'s /api/compare (cmd/listing.h). */
+int sl__cli_compare_runs(FILE *out, sl_rundb *db, const sl__hopts *o,
+                         const int64_t *ids, int n)
 {
     crows params = {0}, finals = {0}, results = {0};
     cvals cp = {0}, cf = {0}, cr = {0};
@@ -302,7 +305,7 @@ static int compare_runs(sl_rundb *db, const sl__hopts *o, const int64_t *ids, in
         n_diff += params.r[i].differs != 0;
     if (o->json) {
         sl__json w;
-        sl__json_init(&w, stdout, 3);
+        sl__json_init(&w, out, 3);
         sl__json_object_begin(&w);
         sl__json_key(&w, "runs");
         sl__json_array_begin(&w);
@@ -451,7 +454,7 @@ int sl__cmd_compare(int argc, char **argv)
                         break;
                     }
             if (status == 1)
-                status = compare_runs(db, &o, ids, o.n_pos);
+                status = sl__cli_compare_runs(stdout, db, &o, ids, o.n_pos);
         }
         sl_rundb_close(db);
     }

@@ -40,6 +40,8 @@ static const struct command {
      "configuration (through its exporter)", sl__cmd_export_device},
     {"nir", "import|export|show", "networks in and out as NIR graphs\n"
      "(the Neuromorphic Intermediate Representation)", sl__cmd_nir},
+    {"plot", "ID... WHAT", "draw metrics, rasters, traces (SVG/PNG/PDF)", sl__cmd_plot},
+    {"ui", "", "local web interface over the runs (--port, --write)", sl__cmd_ui},
 };
 #define N_COMMANDS (sizeof commands / sizeof *commands)
 

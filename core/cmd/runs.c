@@ -46,6 +46,7 @@
 #include "spikelab/rundb.h"
 #include "cmd/args.h"
 #include "cmd/cmd.h"
+#include "cmd/listing.h"
 #include "cmd/out.h"
 #include "cmd/textplot.h"
 
@@ -154,8 +155,9 @@ static void value_cell(sl_run_iter *it, size_t i, char *buf, size_t len)
 }
 
 /* "a, b" of the tags into buf, cut where it is full. */
-/* List the runs; returns the exit status. */
-static int runs_query(sl_rundb *db, const sl__ropts *o)
+/* List the runs (JSON to out, text to stdout); returns the exit status.
+ * Also the body of `spikelab ui`'s /api/runs (cmd/listing.h). */
+int sl__cli_runs_list(FILE *out, sl_rundb *db, const sl__ropts *o)
 {
     sl_run_filter f = filter_of(o);
     sl_run_iter *it = NULL;
@@ -166,7 +168,7 @@ static int runs_query(sl_rundb *db, const sl__ropts *o)
                    .align = {'r', 'l', 'l', 'l', 'r', 'r', 'r'},
                    .maxw = {0, 0, 32, 0, 0, 0, 0}};
     sl__json w;
-    sl__json_init(&w, stdout, 2);
+    sl__json_init(&w, out, 2);
     int rc = sl_rundb_runs(db, &f, &it), status = 0, oom = 0;
     if (rc == SL_EINVAL)
         return sl__cli_usage_error("runs", "%s", sl_rundb_errmsg(db));
@@ -321,7 +323,7 @@ int sl__cmd_runs(int argc, char **argv)
     if (status)
         fprintf(stderr, "spikelab runs: %s\n", sl_rundb_errmsg(db));
     else
-        status = runs_query(db, &o);
+        status = sl__cli_runs_list(stdout, db, &o);
     sl_rundb_close(db);
     return sl__cli_finish("runs", status);
 }

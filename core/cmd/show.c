@@ -10,6 +10,7 @@
 #include "spikelab/rundb.h"
 #include "cmd/args.h"
 #include "cmd/cmd.h"
+#include "cmd/listing.h"
 #include "cmd/out.h"
 #include "cmd/textplot.h"
 
@@ -75,12 +76,13 @@ static int json_artifact(void *user, const sl_artifact_info *a)
     return 0;
 }
 
-/* 0, -1 a database error (message on db), -2 the output failed. */
-static int show_json(sl_rundb *db, const sl_run_info *r,
-                     const sl__strv *tags)
+/* 0, -1 a database error (message on db), -2 the output failed. Also
+ * the body of `spikelab ui`'s /api/runs/ID (cmd/listing.h). */
+int sl__cli_show_json(FILE *out, sl_rundb *db, const sl_run_info *r,
+                      const sl__strv *tags)
 {
     sl__json w;
-    sl__json_init(&w, stdout, 3);
+    sl__json_init(&w, out, 3);
     sl__json_object_begin(&w);
     sl__cli_json_run_fields(&w, r, tags);
 
@@ -451,7 +453,7 @@ int sl__cmd_show(int argc, char **argv)
                 putchar('\n');
         }
     } else if (status == 0) {
-        int ret = o.json ? show_json(db, r, &tags) : show_text(db, r, &tags);
+        int ret = o.json ? sl__cli_show_json(stdout, db, r, &tags) : show_text(db, r, &tags);
         if (ret == -1) {
             fprintf(stderr, "spikelab show: %s\n", sl_rundb_errmsg(db));
             status = 1;

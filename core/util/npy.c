@@ -87,3 +87,59 @@ const float *sl__npy_f32_data(const unsigned char *b, size_t size,
     *count = bytes / sizeof(float);
     return (const float *)(const void *)(b + off + hl);
 }
+
+const float *sl__npy_f32_shape(const unsigned char *b, size_t size,
+                               size_t *shape, size_t maxdim, size_t *ndim)
+{
+    size_t count;
+    const float *d = sl__npy_f32_data(b, size, &count);
+    if (!d)
+        return NULL;
+    /* the header is the ASCII text between the length and the payload */
+    size_t off = b[6] == 1 ? 10 : 12;
+    const char *h = (const char *)b + off;
+    size_t hl = (size_t)((const unsigned char *)d - b) - off;
+    const char key[] = "'shape':";
+    const char *p = NULL;
+    for (size_t i = 0; i + sizeof key - 1 <= hl; i++)
+        if (memcmp(h + i, key, sizeof key - 1) == 0) {
+            p = h + i + sizeof key - 1;
+            break;
+        }
+    const char *end = h + hl;
+    if (!p)
+        return NULL;
+    while (p < end && *p == ' ')
+        p++;
+    if (p >= end || *p++ != '(')
+        return NULL;
+    size_t n = 0, prod = 1;
+    for (;;) {
+        while (p < end && *p == ' ')
+            p++;
+        if (p >= end)
+            return NULL;
+        if (*p == ')')
+            break;
+        if (*p < '0' || *p > '9' || n == maxdim)
+            return NULL;
+        size_t v = 0;
+        while (p < end && *p >= '0' && *p <= '9') {
+            if (v > (SIZE_MAX - 9) / 10)
+                return NULL;
+            v = v * 10 + (size_t)(*p++ - '0');
+        }
+        shape[n++] = v;
+        prod = v && prod > SIZE_MAX / v ? 0 : prod * v;
+        while (p < end && *p == ' ')
+            p++;
+        if (p < end && *p == ',')
+            p++;
+        else if (p >= end || *p != ')')
+            return NULL;
+    }
+    if (prod != count)
+        return NULL;
+    *ndim = n;
+    return d;
+}

@@ -30,4 +30,12 @@ int sl__npy_f32(const float *data, const size_t *shape, size_t ndim,
 const float *sl__npy_f32_data(const unsigned char *b, size_t size,
                               size_t *count);
 
+/* The shape of such an image (what sl__npy_f32_data accepts): the
+ * extents of its 'shape' tuple into shape[*ndim] (at most maxdim), and
+ * its payload as sl__npy_f32_data gives it. NULL when b is not one, when
+ * the tuple is malformed, has more than maxdim extents, or its product
+ * is not the payload's count (a plot must not read past the values). */
+const float *sl__npy_f32_shape(const unsigned char *b, size_t size,
+                               size_t *shape, size_t maxdim, size_t *ndim);
+
 #endif

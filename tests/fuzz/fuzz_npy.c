@@ -27,6 +27,13 @@ static void round_trip(const float *v, const size_t *shape, size_t ndim,
         return; /* out of memory */
     size_t back = 0;
     const float *d = sl__npy_f32_data(img, size, &back);
+    size_t shp[SL__NPY_MAX_DIM], nd = 0;
+    FUZZ_CHECK(sl__npy_f32_shape(img, size, shp, SL__NPY_MAX_DIM, &nd) ==
+                       d && nd == ndim,
+               "shape reader refuses sl__npy_f32's image");
+    for (size_t i = 0; i < nd && i < ndim; i++)
+        FUZZ_CHECK(shp[i] == shape[i], "extent %zu: wrote %zu, read %zu", i,
+                   shape[i], shp[i]);
     FUZZ_CHECK(d != NULL, "sl__npy_f32_data refuses sl__npy_f32's image");
     FUZZ_CHECK(back == count, "wrote %zu values, read %zu", count, back);
     FUZZ_CHECK(count == 0 || memcmp(d, v, count * sizeof(float)) == 0,
@@ -49,6 +56,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         memcpy(b, data, size);
     size_t count = 0;
     const float *d = sl__npy_f32_data(b, size, &count);
+    /* the shape reader (spikelab plot, ui) agrees with the payload */
+    size_t shp[SL__NPY_MAX_DIM], nd = 0;
+    const float *ds = sl__npy_f32_shape(b, size, shp, SL__NPY_MAX_DIM, &nd);
+    if (ds) {
+        size_t prod = 1;
+        for (size_t i = 0; i < nd; i++)
+            prod *= shp[i];
+        FUZZ_CHECK(ds == d && prod == count,
+                   "shape reader: %zu values in the shape, %zu in the data",
+                   prod, count);
+    }
     if (d) {
         FUZZ_CHECK((const unsigned char *)d >= b &&
                        (const unsigned char *)d + count * sizeof(float) <=

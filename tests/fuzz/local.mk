@@ -5,13 +5,13 @@
 # checked-in corpus through them (replay.sh).
 FUZZ_NAMES = fuzz_config fuzz_npy fuzz_device_json fuzz_filter \
 	fuzz_paramgen fuzz_nir fuzz_nef_model fuzz_npy_param fuzz_checkpoint \
-	fuzz_npydata fuzz_idx fuzz_events
+	fuzz_npydata fuzz_idx fuzz_events fuzz_form
 FUZZ_BINS = tests/fuzz/fuzz_config tests/fuzz/fuzz_npy \
 	tests/fuzz/fuzz_device_json tests/fuzz/fuzz_filter \
 	tests/fuzz/fuzz_paramgen tests/fuzz/fuzz_nir \
 	tests/fuzz/fuzz_nef_model tests/fuzz/fuzz_npy_param \
 	tests/fuzz/fuzz_checkpoint tests/fuzz/fuzz_npydata tests/fuzz/fuzz_idx \
-	tests/fuzz/fuzz_events
+	tests/fuzz/fuzz_events tests/fuzz/fuzz_form
 check_PROGRAMS += $(FUZZ_BINS)
 TESTS += tests/fuzz/replay.sh
 EXTRA_DIST += tests/fuzz/replay.sh tests/fuzz/README tests/fuzz/lsan.supp \
@@ -52,6 +52,13 @@ tests_fuzz_fuzz_filter_SOURCES = tests/fuzz/fuzz_filter.c $(FUZZ_COMMON)
 tests_fuzz_fuzz_filter_CFLAGS = $(FUZZ_HARNESS_FLAGS)
 tests_fuzz_fuzz_filter_LDFLAGS = $(SL_FUZZ_LDFLAGS)
 tests_fuzz_fuzz_filter_LDADD = $(FUZZ_HARNESS_LIBS)
+# the UI's form and id decoding, compiled in (the command's library
+# links PLplot and libmicrohttpd, which a harness does not need)
+tests_fuzz_fuzz_form_SOURCES = tests/fuzz/fuzz_form.c core/cmd/form.c \
+	$(FUZZ_COMMON)
+tests_fuzz_fuzz_form_CFLAGS = $(FUZZ_HARNESS_FLAGS)
+tests_fuzz_fuzz_form_LDFLAGS = $(SL_FUZZ_LDFLAGS)
+tests_fuzz_fuzz_form_LDADD = $(FUZZ_HARNESS_LIBS)
 # the exporter's reader, compiled in (the plugin exports only its entry)
 tests_fuzz_fuzz_device_json_SOURCES = tests/fuzz/fuzz_device_json.c \
 	plugins/dynapse2_export/json.c plugins/dynapse2_export/config.c \

@@ -8,7 +8,7 @@
 set -u
 b=${top_builddir:-.}/tests/fuzz
 s=${top_srcdir:-.}/tests/fuzz/corpus
-names=${FUZZ_NAMES:-fuzz_config fuzz_npy fuzz_device_json fuzz_filter fuzz_paramgen fuzz_nir fuzz_nef_model fuzz_npy_param fuzz_checkpoint fuzz_npydata fuzz_idx fuzz_events}
+names=${FUZZ_NAMES:-fuzz_config fuzz_npy fuzz_device_json fuzz_filter fuzz_paramgen fuzz_nir fuzz_nef_model fuzz_npy_param fuzz_checkpoint fuzz_npydata fuzz_idx fuzz_events fuzz_form}
 # libconfig's own leaks on syntax errors (lsan.supp says which)
 LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$(cd "${top_srcdir:-.}" && pwd)/tests/fuzz/lsan.supp:print_suppressions=0}
 export LSAN_OPTIONS
