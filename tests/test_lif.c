@@ -279,6 +279,50 @@ static void test_lif_strict_threshold(void **state)
     layer_free(&L);
 }
 
+/* scheme = "beta" (torch_bptt.py's readout u = β·u + c): by the closed
+ * form with and without the synapse, and its backward against the
+ * adjoint of that linear recursion. */
+static void test_li_beta(void **state)
+{
+    (void)state;
+    const float x[5][2] = {
+        {1.0f, 0.0f}, {0.0f, -0.5f}, {0.25f, 0.0f}, {0.0f, 0.0f}, {2.0f, 1.0f}};
+    const float g[5][2] = {
+        {0.5f, -1.0f}, {0.0f, 0.25f}, {1.0f, 0.0f}, {-0.5f, 2.0f}, {1.0f, 1.0f}};
+    for (int syn = 0; syn < 2; syn++) {
+        layer L;
+        layer_make(&L, "li", syn ? "scheme = \"beta\"; tau_mem = 0.02; "
+                                   "tau_syn = 0.004; v_leak = -0.3;"
+                                 : "scheme = \"beta\"; tau_mem = 0.02; "
+                                   "synapse = false;",
+                   2);
+        float y[5][2], din[5][2];
+        check_ok(&L, L.iface->xPrepare(L.self, 1, 5, SL_MODE_TRAIN));
+        check_ok(&L, L.iface->xForward(L.self, &x[0][0], &y[0][0]));
+        check_ok(&L, L.iface->xBackward(L.self, &g[0][0], &din[0][0]));
+        const double beta = exp(-1e-3 / 0.02);
+        const double as = syn ? exp(-1e-3 / 0.004) : 0, vl = syn ? -0.3 : 0;
+        for (int k = 0; k < 2; k++) {
+            double V = vl, I = 0, lv = 0, li = 0;
+            for (int t = 0; t < 5; t++) {
+                double j = I + x[t][k];
+                V = vl + beta * (V - vl) + j;
+                I = as * j;
+                assert_float_equal(y[t][k], V, 1e-6);
+            }
+            /* dL/dx[t] = Σ_{s>=t} g[s]·dV[s]/dx[t]; adjoint sweep */
+            for (int t = 4; t >= 0; t--) {
+                double gv = g[t][k] + lv;
+                double gj = gv + li * as;
+                lv = gv * beta;
+                li = gj;
+                assert_float_equal(din[t][k], gj, 1e-6);
+            }
+        }
+        layer_free(&L);
+    }
+}
+
 static void test_li_reference(void **state)
 {
     (void)state;
@@ -496,7 +540,7 @@ typedef struct refp {
     int delay;     /* reset_delay: the reset acts in the next step */
 } refp;
 
-enum { EULER, EXP_EULER, EXACT };
+enum { EULER, EXP_EULER, EXACT, BETA };
 enum { TO_V_RESET, SUBTRACT, NONE };
 
 /* V after one step of dt from V with current j at the step's start, from
@@ -509,6 +553,8 @@ static double ref_vstep(const refp *p, double V, double j)
     if (p->scheme == EULER)
         return p->noleak ? V + p->am * j : V + p->am * ((p->vl - V) + j);
     const double dt = p->dt, tm = p->tm, ts = p->ts;
+    if (p->scheme == BETA) /* snnTorch: β·(V − v_leak) + v_leak + j */
+        return p->noleak ? V + j : p->vl + exp(-dt / tm) * (V - p->vl) + j;
     if (p->noleak) {
         if (p->scheme == EXACT && !p->nosyn) /* ∫ j·e^(−t/ts)/tm dt */
             return V + j * ts / tm * (1 - exp(-dt / ts));
@@ -665,8 +711,12 @@ static int gradcheck_n(const char *comp, const char *text, const refp *p,
     /* inputs scaled so that a larger layer (more recurrent inputs per
      * neuron) stays in the same regime */
     const double scale = N > 3 ? sqrt(3.0 / (double)N) : 1.0;
+    /* beta takes its input unscaled: divided by 1 − β it is the regime
+     * of exp_euler (membranes near threshold, not ten times above) */
+    const double gain =
+        p->scheme == BETA && !p->noleak ? -expm1(-p->dt / p->tm) : 1.0;
     for (size_t k = 0; k < E; k++) {
-        in[k] = (float)(-0.1 + 0.6 * sl__rng_uniform(&rng));
+        in[k] = (float)(gain * (-0.1 + 0.6 * sl__rng_uniform(&rng)));
         c[k] = (float)(2 * sl__rng_uniform(&rng) - 1);
         ind[k] = in[k];
         cd[k] = c[k];
@@ -799,7 +849,8 @@ static void test_li_gradcheck(void **state)
 
 /* ------------------------------------------------------ model variants */
 
-static const char *const scheme_s[] = {"euler", "exp_euler", "exact"};
+static const char *const scheme_s[] = {"euler", "exp_euler", "exact",
+                                       "beta"};
 static const char *const reset_s[] = {"to_v_reset", "subtract", "none"};
 
 /* A variant on dt 1e-3: tau_mem 1e-2, tau_syn 5e-3 (or equal), v_th
@@ -882,7 +933,7 @@ static int compare_variant(const refp *p0, double t_ref, double gain)
 static void test_lif_variants_reference(void **state)
 {
     (void)state;
-    for (int sc = 0; sc < 3; sc++)
+    for (int sc = 0; sc < 4; sc++)
         for (int st = 0; st < 2; st++)
             for (int re = 0; re < 3; re++) {
                 refp p = variant(sc, st, re, 0);
@@ -904,7 +955,7 @@ static void test_lif_variants_reference(void **state)
                 }
             }
     /* no synapse, no leak, both, equal time constants */
-    for (int sc = 0; sc < 3; sc++)
+    for (int sc = 0; sc < 4; sc++)
         for (int st = 0; st < 2; st++) {
             refp p = variant(sc, st, TO_V_RESET, 0);
             p.nosyn = 1; /* the input of one step only: more of it */
@@ -1042,7 +1093,7 @@ static void test_lif_gradcheck_variants(void **state)
     (void)state;
     char text[512];
     int bad = 0;
-    for (int sc = 0; sc < 3; sc++)
+    for (int sc = 0; sc < 4; sc++)
         for (int st = 0; st < 2; st++)
             for (int re = 0; re < 3; re++)
                 for (int tr = 0; tr < 2; tr++) {
@@ -1066,7 +1117,7 @@ static void test_lif_gradcheck_variants(void **state)
                         fprintf(stderr, "  in: %s\n", text);
                     bad += b;
                 }
-    for (int sc = 0; sc < 3; sc++) {
+    for (int sc = 0; sc < 4; sc++) {
         refp p = variant(sc, 1, SUBTRACT, 0);
         p.recurrent = 1;
         for (int v = 0; v < 3; v++) {
@@ -1235,6 +1286,7 @@ int main(void)
         cmocka_unit_test(test_lif_reference_threshold),
         cmocka_unit_test(test_lif_strict_threshold),
         cmocka_unit_test(test_li_reference),
+        cmocka_unit_test(test_li_beta),
         cmocka_unit_test(test_lif_recurrence),
         cmocka_unit_test(test_lif_w_rec_init),
         cmocka_unit_test(test_lif_no_autapse_gradient),

@@ -27,7 +27,10 @@
  *                (exact for I decaying with tau_syn: v_leak + α_m(V −
  *                v_leak) + c·I, c = tau_syn/(tau_mem − tau_syn)·(α_m −
  *                α_s)); α = e^(−dt/tau), and I decays by α_s in step 2
- *                with both. No Euler stability bound for them.
+ *                with both; "beta" (snnTorch's Leaky, torch_bptt.py):
+ *                v_dec = β·V + (1 − β)·v_leak + I, β = α_m, the current
+ *                unscaled (exp_euler with the input divided by 1 − β).
+ *                No Euler stability bound for them.
  *   input_order  "end" (above: x[n] joins I in step 5, after the update;
  *                jaxsnn, Brian2) or "start" (x[n] joins I before step 1,
  *                and the decay of step 2 applies to I[n] + x[n]; Norse's
@@ -142,10 +145,11 @@
 #include "common.h"
 
 enum { SG_SUPERSPIKE, SG_TANH, SG_TRIANGLE, SG_LOGISTIC, SG_STRAIGHT };
-enum { SCHEME_EULER, SCHEME_EXP_EULER, SCHEME_EXACT };
+enum { SCHEME_EULER, SCHEME_EXP_EULER, SCHEME_EXACT, SCHEME_BETA };
 enum { RESET_TO, RESET_SUBTRACT, RESET_NONE };
 
-static const char *const scheme_names[] = {"euler", "exp_euler", "exact"};
+static const char *const scheme_names[] = {"euler", "exp_euler", "exact",
+                                           "beta"};
 static const char *const reset_names[] = {"to_v_reset", "subtract", "none"};
 
 /* Constants of one step, derived once at creation (lif_derive) so the
@@ -160,6 +164,7 @@ static const char *const reset_names[] = {"to_v_reset", "subtract", "none"};
  * bit for bit the results of the single-scheme code they replaced. */
 typedef struct lif_k {
     float k1, k2, lk, ds; /* step */
+    float kv;             /* scheme beta: v_dec = dm·V + kv + j */
     float dm, dj;         /* backward */
     float rc, rv, ra, rb; /* reset */
     /* reset_delay: the spike zp of the previous step resets V before the
@@ -408,8 +413,8 @@ static int lif_choice(const sl_host *h, sl_ctx *ctx, const char *key,
 static int lif_model_settings(lif_layer *s, const sl_host *h, sl_ctx *ctx)
 {
     int rc, order = 0;
-    if ((rc = lif_choice(h, ctx, "scheme", "euler", scheme_names, 3,
-                         "\"euler\", \"exp_euler\", \"exact\"",
+    if ((rc = lif_choice(h, ctx, "scheme", "euler", scheme_names, 4,
+                         "\"euler\", \"exp_euler\", \"exact\", \"beta\"",
                          &s->scheme)) < 0 ||
         (rc = lif_choice(h, ctx, "input_order", "end",
                          (const char *const[]){"end", "start"}, 2,
@@ -466,7 +471,7 @@ static void lif_derive(lif_layer *s)
     lif_k *k = &s->k;
     double k1 = dt / tm, k2 = 1.0;
     if (s->scheme != SCHEME_EULER && s->leak)
-        k1 = -expm1(-dt / tm); /* 1 − α_m */
+        k1 = -expm1(-dt / tm); /* 1 − α_m (beta: replaced below) */
     if (s->scheme == SCHEME_EXACT && s->synapse) {
         if (s->leak) {
             double c;
@@ -491,6 +496,21 @@ static void lif_derive(lif_layer *s)
         k->ds = (float)exp(-dt / ts);
     k->dm = 1.0f - k->k1 * k->lk;
     k->dj = k->k1 * k->k2;
+    k->kv = 0.0f;
+    if (s->scheme == SCHEME_BETA) {
+        /* snnTorch's Leaky: v_dec = β·V + j with β = e^(−dt/tau_mem) and
+         * j unscaled (exp_euler with the input divided by 1 − β);
+         * computed as dm·V + kv + j, kv = (1 − β)·v_leak (0 without a
+         * leak), so that v_leak = 0 gives β·V + j exactly as snnTorch */
+        const double beta = s->leak ? exp(-dt / tm) : 1.0;
+        k->k1 = (float)(1.0 - beta);
+        k->k2 = 1.0f;
+        k->dm = (float)beta;
+        k->dj = 1.0f;
+        k->kv = (float)((1.0 - beta) * (double)b->v_leak);
+        if (s->synapse)
+            k->ds = (float)exp(-dt / ts);
+    }
 
     /* V[n+1] = (1 − rc·z)·v_dec + z·rv; ∂V[n+1]/∂z = ra − rb·v_dec */
     const float vr = s->v_reset, th = s->v_th;
@@ -833,8 +853,13 @@ static int lif_forward(void *self_, const float *in, float *out)
                 for (size_t k = 0; k < n; k++)
                     v[k] = (1.0f - K.pc * zp[k]) * v[k] + zp[k] * K.pv;
             /* integrate the membrane with the step's current */
-            for (size_t k = 0; k < n; k++)
-                d[k] = v[k] + K.k1 * (K.lk * (v_leak - v[k]) + K.k2 * cur[k]);
+            if (s->scheme == SCHEME_BETA)
+                for (size_t k = 0; k < n; k++)
+                    d[k] = K.dm * v[k] + K.kv + cur[k];
+            else
+                for (size_t k = 0; k < n; k++)
+                    d[k] = v[k] +
+                           K.k1 * (K.lk * (v_leak - v[k]) + K.k2 * cur[k]);
             if (s->reset_delay)
                 for (size_t k = 0; k < n; k++)
                     d[k] -= zp[k] * K.ps;
