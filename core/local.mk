@@ -26,6 +26,7 @@ core_libslcore_la_SOURCES = \
 	core/engine/builtin.c \
 	core/engine/settings.c core/engine/settings.h \
 	core/engine/network.c core/engine/network.h \
+	core/engine/parallel.c core/engine/parallel.h \
 	core/engine/experiment.c core/engine/experiment.h \
 	core/engine/forward.c core/engine/forward.h \
 	core/engine/train.c core/engine/train.h \
@@ -40,7 +41,7 @@ core_libslcore_la_SOURCES = \
 	core/api/session.c core/api/rundb.c
 core_libslcore_la_CPPFLAGS = $(SL_CORE_CPPFLAGS)
 core_libslcore_la_CFLAGS = $(AM_CFLAGS) $(LIBCONFIG_CFLAGS) $(SQLITE_CFLAGS) $(BLAS_CFLAGS)
-core_libslcore_la_LIBADD = $(LIBCONFIG_LIBS) $(SQLITE_LIBS) $(BLAS_LIBS)
+core_libslcore_la_LIBADD = $(LIBCONFIG_LIBS) $(SQLITE_LIBS) $(BLAS_LIBS) -lpthread
 
 # the command: one file per subcommand (curate.c holds the small
 # run-curation ones), output helpers in out.c, json.c, textplot.c

@@ -28,4 +28,5 @@ include $(srcdir)/tests/dynapse2_export.mk
 include $(srcdir)/tests/api.mk
 include $(srcdir)/tests/deploy.mk
 include $(srcdir)/tests/harden.mk
+include $(srcdir)/tests/speed.mk
 endif

@@ -77,6 +77,7 @@ typedef struct sl__experiment {
     sl__registry *reg;
     const char *name;
     int64_t seed;
+    int64_t threads; /* `threads` as set (0: one per CPU; parallel.h) */
     sl__dataset data[SL__MAX_DATASETS];
     size_t n_data;
     sl__network net;

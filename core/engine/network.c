@@ -5,6 +5,7 @@
 #include <libconfig.h>
 
 #include "engine/network.h"
+#include "engine/parallel.h"
 #include "engine/settings.h"
 
 static int layer_error(sl__layer *l, int rc, sl__err *err, const char *what)
@@ -151,6 +152,7 @@ int sl__network_build(sl__network *net, sl__config *cfg, sl__setting *group,
 
 void sl__network_free(sl__network *net)
 {
+    sl__par_free(net);
     for (size_t i = 0; i < net->n_layers; i++) {
         sl__layer *l = &net->layers[i];
         if (l->self)
@@ -167,9 +169,33 @@ void sl__network_free(sl__network *net)
     memset(net, 0, sizeof *net);
 }
 
+/* With a pool (parallel.h), a batch of more than one shard runs sharded;
+ * recording (traces of every layer of the whole batch) runs here. */
+static int sharded(const sl__network *net, size_t batch, uint32_t mode)
+{
+    return net->par && !(mode & SL_MODE_RECORD) && sl__par_shards(batch) > 1;
+}
+
 int sl__network_prepare(sl__network *net, size_t batch, size_t time,
                         uint32_t mode, sl__err *err)
 {
+    if (batch == net->batch && time == net->time && mode == net->mode)
+        return SL_OK;
+    if (sharded(net, batch, mode)) {
+        int rc = sl__par_prepare(net, batch, time, mode, err);
+        if (rc)
+            net->batch = net->time = 0, net->mode = 0;
+        else
+            net->time = time, net->mode = mode;
+        return rc;
+    }
+    return sl__network_prepare_seq(net, batch, time, mode, err);
+}
+
+int sl__network_prepare_seq(sl__network *net, size_t batch, size_t time,
+                            uint32_t mode, sl__err *err)
+{
+    net->par_active = 0;
     if (batch == net->batch && time == net->time && mode == net->mode)
         return SL_OK;
     for (size_t i = 0; i < net->n_layers; i++) {
@@ -195,6 +221,13 @@ int sl__network_prepare(sl__network *net, size_t batch, size_t time,
 
 int sl__network_forward(sl__network *net, const float *in, sl__err *err)
 {
+    if (net->par_active)
+        return sl__par_forward(net, in, err);
+    return sl__network_forward_seq(net, in, err);
+}
+
+int sl__network_forward_seq(sl__network *net, const float *in, sl__err *err)
+{
     const float *x = in;
     for (size_t i = 0; i < net->n_layers; i++) {
         sl__layer *l = &net->layers[i];
@@ -207,6 +240,16 @@ int sl__network_forward(sl__network *net, const float *in, sl__err *err)
 }
 
 int sl__network_backward(sl__network *net, const float *dout, sl__err *err)
+{
+    if (!(net->mode & SL_MODE_TRAIN))
+        return sl__fail(err, SL_EINVAL, "backward pass without train mode");
+    if (net->par_active)
+        return sl__par_backward(net, dout, err);
+    return sl__network_backward_seq(net, dout, err);
+}
+
+int sl__network_backward_seq(sl__network *net, const float *dout,
+                             sl__err *err)
 {
     if (!(net->mode & SL_MODE_TRAIN))
         return sl__fail(err, SL_EINVAL, "backward pass without train mode");
@@ -235,6 +278,13 @@ void sl__network_zero_grad(sl__network *net)
 }
 
 const float *sl__network_output(const sl__network *net)
+{
+    if (net->par_active)
+        return sl__par_output(net);
+    return sl__network_output_seq(net);
+}
+
+const float *sl__network_output_seq(const sl__network *net)
 {
     return net->layers[net->n_layers - 1].out;
 }

@@ -13,6 +13,10 @@ static const sl_setting root_settings[] = {
     SL_SETTING(SL_SET_INT, "seed", "0", NULL, SL_ANY,
                "run seed: every random stream derives from it (64-bit: "
                "write 4294967296L in a file)"),
+    SL_SETTING(SL_SET_INT, "threads", "0", NULL, SL_RANGE(0, 1024),
+               "threads that train and evaluate (0: one per CPU); batches "
+               "of more than 16 samples run in shards of 16 on them, and "
+               "the results are the same bits for any count"),
     SL_SETTING(SL_SET_STRING, "description", NULL, NULL, SL_ANY,
                "free text, kept with the configuration"),
     SL_SETTING(SL_SET_LIST, "plugin_path", NULL, NULL, SL_ANY,
