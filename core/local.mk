@@ -40,7 +40,7 @@ core_libslcore_la_SOURCES = \
 	core/db/liveness.c core/db/liveness.h \
 	core/api/session.c core/api/rundb.c
 core_libslcore_la_CPPFLAGS = $(SL_CORE_CPPFLAGS)
-core_libslcore_la_CFLAGS = $(AM_CFLAGS) $(LIBCONFIG_CFLAGS) $(SQLITE_CFLAGS) $(BLAS_CFLAGS)
+core_libslcore_la_CFLAGS = $(AM_CFLAGS) $(SL_VEC_CFLAGS) $(LIBCONFIG_CFLAGS) $(SQLITE_CFLAGS) $(BLAS_CFLAGS)
 core_libslcore_la_LIBADD = $(LIBCONFIG_LIBS) $(SQLITE_LIBS) $(BLAS_LIBS) -lpthread
 
 # the command: one file per subcommand (curate.c holds the small
