@@ -809,6 +809,36 @@ static void lif_refractory_after(size_t n, float th, float steps,
     }
 }
 
+/* The part of a step from the delayed reset to the synaptic decay in one
+ * pass (no refractory period, Heaviside spikes): per neuron the same
+ * operations in the same order as the separate loops of lif_forward, so
+ * the same bits, with one load and store of each array instead of six.
+ * Inlined with constant flags, each combination becomes its own loop. */
+static inline __attribute__((always_inline)) void
+lif_step_fused(size_t n, const lif_k *restrict Kp, float v_leak, float th,
+               const float *restrict zp, const float *restrict x,
+               float *restrict v, float *restrict cur, float *restrict d,
+               float *restrict z, const int delay, const int beta,
+               const int start)
+{
+    const float pc = Kp->pc, pv = Kp->pv, ps = Kp->ps, dm = Kp->dm,
+                kv = Kp->kv, k1 = Kp->k1, k2 = Kp->k2, lk = Kp->lk,
+                rc = Kp->rc, rv = Kp->rv, ds = Kp->ds;
+    for (size_t k = 0; k < n; k++) {
+        const float vk0 = v[k], ck = cur[k];
+        const float zpk = delay ? zp[k] : 0.0f;
+        const float vk = delay ? (1.0f - pc * zpk) * vk0 + zpk * pv : vk0;
+        float dk = beta ? dm * vk + kv + ck
+                        : vk + k1 * (lk * (v_leak - vk) + k2 * ck);
+        dk = delay ? dk - zpk * ps : dk;
+        d[k] = dk;
+        const float zk = (float)(dk > th);
+        z[k] = zk;
+        v[k] = (1.0f - rc * zk) * dk + zk * rv;
+        cur[k] = start ? ds * ck : ds * ck + x[k];
+    }
+}
+
 static int lif_forward(void *self_, const float *in, float *out)
 {
     lif_layer *s = self_;
@@ -825,6 +855,10 @@ static int lif_forward(void *self_, const float *in, float *out)
     const int keep_q = refr && (b->mode & SL_MODE_TRAIN);
     s->sub_z = 0;
     const int record = (b->mode & SL_MODE_RECORD) != 0;
+    /* the common case in one pass per step (lif_step_fused) */
+    const int fused = !refr && !s->smooth;
+    const int variant = (s->reset_delay ? 4 : 0) +
+                        (s->scheme == SCHEME_BETA ? 2 : 0) + (s->start ? 1 : 0);
     float *restrict v = s->v, *restrict cur = s->i;
 
     for (size_t bi = 0; bi < b->batch; bi++) {
@@ -847,8 +881,26 @@ static int lif_forward(void *self_, const float *in, float *out)
                 if (s->recurrent && t > 0)
                     lif_rec_add(s, z - n, cur);
             }
-            /* reset_delay: last step's spike resets V now */
             const float *restrict zp = t > 0 ? z - n : s->zero;
+            if (fused) {
+#define LIF_FUSED(D, B, S)                                                    \
+    lif_step_fused(n, &K, v_leak, th, zp, x, v, cur, d, z, D, B, S)
+                switch (variant) { /* constant flags: one loop each */
+                case 0: LIF_FUSED(0, 0, 0); break;
+                case 1: LIF_FUSED(0, 0, 1); break;
+                case 2: LIF_FUSED(0, 1, 0); break;
+                case 3: LIF_FUSED(0, 1, 1); break;
+                case 4: LIF_FUSED(1, 0, 0); break;
+                case 5: LIF_FUSED(1, 0, 1); break;
+                case 6: LIF_FUSED(1, 1, 0); break;
+                default: LIF_FUSED(1, 1, 1); break;
+                }
+#undef LIF_FUSED
+                if (!s->start && s->recurrent && t > 0)
+                    lif_rec_add(s, z - n, cur);
+                goto recorded;
+            }
+            /* reset_delay: last step's spike resets V now */
             if (s->reset_delay)
                 for (size_t k = 0; k < n; k++)
                     v[k] = (1.0f - K.pc * zp[k]) * v[k] + zp[k] * K.pv;
@@ -881,6 +933,7 @@ static int lif_forward(void *self_, const float *in, float *out)
                 if (s->recurrent && t > 0)
                     lif_rec_add(s, z - n, cur);
             }
+        recorded:
             if (record) {
                 memcpy(b->rec_v + off, v, n * sizeof(float));
                 memcpy(b->rec_i + off, cur, n * sizeof(float));
