@@ -31,5 +31,6 @@
 #include "engine/registry.h"
 #include "engine/settings.h"
 #include "engine/numenv.h"
+#include "engine/parallel.h"
 
 #endif

@@ -19,6 +19,8 @@
  *   cpu.flags_sha256  SHA-256 (hex) of the whole flags line
  *   compiler          the core's compiler ("gcc (Debian 12.2.0-14) 12.2.0")
  *   compiler.flags    the core's CFLAGS as built
+ * and session.c adds engine.threads, the threads training ran on
+ * (parallel.h; the results do not depend on it).
  */
 #ifndef SL_ENGINE_NUMENV_H
 #define SL_ENGINE_NUMENV_H
