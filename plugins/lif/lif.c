@@ -116,7 +116,15 @@
  *
  * Backward: exact reverse of the step over the whole sequence, for every
  * variant (reset term and recurrence included; lif.md §3.3 for euler),
- * with dΘ/dx replaced by the surrogate (lif.md §4). The tape is v_dec of every step (z is recomputed from it
+ * with dΘ/dx replaced by the surrogate (lif.md §4). A recurrent layer of
+ * at least 32 neurons sweeps all samples of the batch together and takes
+ * the recurrent adjoint of each step, dL/dz[n−1] = (dL/dx[n])·w_recᵀ for
+ * the whole batch, as one product through the host's xGemm (the kernel
+ * the run's numerics mode chooses); its sums are then in the kernel's
+ * order, not in the per-sample loop's (such a layer's results changed
+ * bits with this; none of the shipped experiments has one). Smaller or
+ * non-recurrent layers sweep one sample at a time with their own loops,
+ * as before, bit for bit. The tape is v_dec of every step (z is recomputed from it
  * bit-identically). Observables (SL_MODE_RECORD), unit "1":
  *   v_mem  V[n+1] after the reset, i_syn  I[n+1], v_dec  pre-reset V.
  * The forward uses w_rec as given (a diagonal written by someone else is
