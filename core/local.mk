@@ -28,6 +28,7 @@ core_libslcore_la_SOURCES = \
 	core/engine/builtin.c \
 	core/engine/settings.c core/engine/settings.h \
 	core/engine/network.c core/engine/network.h \
+	core/engine/parallel.c core/engine/parallel.h \
 	core/engine/experiment.c core/engine/experiment.h \
 	core/engine/datasel.c core/engine/datasel.h \
 	core/engine/forward.c core/engine/forward.h \
@@ -49,8 +50,8 @@ core_libslcore_la_SOURCES = \
 	core/api/session.c core/api/rundb.c core/api/api.h \
 	core/api/init_from.c
 core_libslcore_la_CPPFLAGS = $(SL_CORE_CPPFLAGS)
-core_libslcore_la_CFLAGS = $(AM_CFLAGS) $(LIBCONFIG_CFLAGS) $(SQLITE_CFLAGS) $(BLAS_CFLAGS) $(HDF5_CFLAGS)
-core_libslcore_la_LIBADD = core/libslkernels.la $(LIBCONFIG_LIBS) $(SQLITE_LIBS) $(BLAS_LIBS) $(HDF5_LIBS)
+core_libslcore_la_CFLAGS = $(AM_CFLAGS) $(SL_VEC_CFLAGS) $(LIBCONFIG_CFLAGS) $(SQLITE_CFLAGS) $(BLAS_CFLAGS) $(HDF5_CFLAGS)
+core_libslcore_la_LIBADD = core/libslkernels.la $(LIBCONFIG_LIBS) $(SQLITE_LIBS) $(BLAS_LIBS) $(HDF5_LIBS) -lpthread
 
 # The portable numerics mode's matrix kernels (engine/kernels.h), in a
 # library of their own so that they alone get -ffp-contract=off: their

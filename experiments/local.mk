@@ -12,3 +12,4 @@ dist_experimentsnir_DATA = experiments/nir/frozen_noise_cubalif.nir \
 	experiments/nir/make_frozen_noise_graph.py
 dist_experiments_DATA += experiments/fashion_mnist_mlp.cfg
 dist_experiments_DATA += experiments/shd_rsnn.cfg
+dist_experiments_DATA += experiments/peers_shd.cfg experiments/peers_yinyang.cfg

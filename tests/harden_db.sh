@@ -232,10 +232,10 @@ full_checks "$fdb" $?
 [ "$(sqlite3 "$fdb" "select count(*) from metrics where run_id = 2")" -gt 1 ] \
     || fail "the committed metrics of the full run are gone"
 if [ "$(id -u)" = 0 ] && command -v unshare >/dev/null &&
-    unshare -m sh -c "mount -t tmpfs -o size=400k tmpfs '$tmp/sub'" 2>/dev/null; then
+    unshare -m sh -c "mount -t tmpfs -o size=1m tmpfs '$tmp/sub'" 2>/dev/null; then
     # shellcheck disable=SC2016
     unshare -m sh -c '
-        mount -t tmpfs -o size=400k tmpfs "$1/sub" || exit 99
+        mount -t tmpfs -o size=1m tmpfs "$1/sub" || exit 99
         "$2" run "$1/e.cfg" --db "$1/sub/t.db" >/dev/null 2>&1 || exit 98
         timeout 120 "$2" run "$1/e.cfg" train.epochs=1000000 --db "$1/sub/t.db" \
             >"$1/out" 2>"$1/err"

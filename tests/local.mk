@@ -33,4 +33,5 @@ include $(srcdir)/tests/portable.mk
 include $(srcdir)/tests/nir.mk
 include $(srcdir)/tests/nef.mk
 include $(srcdir)/tests/ui.mk
+include $(srcdir)/tests/speed.mk
 endif

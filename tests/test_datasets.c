@@ -41,11 +41,10 @@ typedef struct inst {
     sl_dataset_info info;
 } inst;
 
-static int make(inst *in, const char *settings)
+static int make_comp(inst *in, const char *comp, const char *settings)
 {
     memset(in, 0, sizeof *in);
-    const sl__entry *e =
-        sl__registry_find(g_reg, SL_KIND_DATASET, "frozen_noise");
+    const sl__entry *e = sl__registry_find(g_reg, SL_KIND_DATASET, comp);
     assert_non_null(e);
     in->ifc = e->comp->iface;
     char text[1024];
@@ -58,6 +57,11 @@ static int make(inst *in, const char *settings)
     sl_test_declare(&in->ctx, e);
     in->info.struct_size = sizeof in->info;
     return in->ifc->xCreate(&sl__host, &in->ctx, &in->self, &in->info);
+}
+
+static int make(inst *in, const char *settings)
+{
+    return make_comp(in, "frozen_noise", settings);
 }
 
 static void drop(inst *in)
@@ -88,7 +92,8 @@ static void test_descriptor(void **state)
     assert_int_equal(d->abi_major, SL_ABI_MAJOR);
     assert_int_equal(d->abi_minor, SL_ABI_MINOR);
     assert_string_equal(d->version, "0.1.0");
-    assert_int_equal(d->n_components, 3); /* + yinyang (test_yinyang.c), bars */
+    /* + yinyang (test_yinyang.c), bars and bernoulli (below) */
+    assert_int_equal(d->n_components, 4);
     const sl_component *c = &d->components[0];
     assert_int_equal(c->kind, SL_KIND_DATASET);
     assert_string_equal(c->name, "frozen_noise");
@@ -342,6 +347,72 @@ static void test_bad_settings(void **state)
                "raise rate or duration");
 }
 
+/* bernoulli (the SHD-sized stand-in of the peers' benchmark 2c): the
+ * shape from its settings, entries 0 or 1 with frequency p, one-hot
+ * targets with every label used, the same sample on every call and a
+ * sample independent of how many there are; a p outside [0, 1] and a
+ * duration that is not a whole number of steps are refused. */
+static void test_bernoulli(void **state)
+{
+    (void)state;
+    inst in, in2;
+    assert_int_equal(make_comp(&in, "bernoulli",
+                               "n_samples = 200; n_channels = 50; n_out = 4; "
+                               "duration = 0.05; p = 0.1; seed = 3;"),
+                     SL_OK);
+    assert_int_equal(in.info.n_samples, 200);
+    assert_int_equal(in.info.n_steps, 50);
+    assert_int_equal(in.info.n_in, 50);
+    assert_int_equal(in.info.n_out, 4);
+    assert_int_equal(in.info.target_steps, 1);
+    size_t ones = 0, total = 0, seen[4] = {0};
+    for (size_t i = 0; i < 200; i++) {
+        float t[4];
+        float *x = get(&in, i, t);
+        for (size_t k = 0; k < 50 * 50; k++) {
+            assert_true(x[k] == 0.0f || x[k] == 1.0f);
+            ones += x[k] == 1.0f;
+            total++;
+        }
+        int hot = -1;
+        for (int c = 0; c < 4; c++) {
+            assert_true(t[c] == 0.0f || t[c] == 1.0f);
+            if (t[c] == 1.0f) {
+                assert_int_equal(hot, -1);
+                hot = c;
+            }
+        }
+        assert_true(hot >= 0);
+        seen[hot]++;
+        float t2[4];
+        float *y = get(&in, i, t2);
+        assert_memory_equal(x, y, 50 * 50 * sizeof *x);
+        assert_memory_equal(t, t2, sizeof t);
+        free(x);
+        free(y);
+    }
+    /* 500,000 draws of p = 0.1: standard deviation 0.00042 */
+    assert_float_equal((double)ones / (double)total, 0.1, 0.003);
+    for (int c = 0; c < 4; c++)
+        assert_true(seen[c] > 20);
+    /* sample 7 does not depend on the set's size */
+    assert_int_equal(make_comp(&in2, "bernoulli",
+                               "n_samples = 10; n_channels = 50; n_out = 4; "
+                               "duration = 0.05; p = 0.1; seed = 3;"),
+                     SL_OK);
+    float *a = get(&in, 7, NULL), *b = get(&in2, 7, NULL);
+    assert_memory_equal(a, b, 50 * 50 * sizeof *a);
+    free(a);
+    free(b);
+    drop(&in);
+    drop(&in2);
+    assert_int_equal(make_comp(&in, "bernoulli", "p = 1.5;"), SL_ECONFIG);
+    drop(&in);
+    assert_int_equal(make_comp(&in, "bernoulli", "duration = 0.0105;"),
+                     SL_ECONFIG);
+    drop(&in);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -353,6 +424,7 @@ int main(void)
         cmocka_unit_test(test_statistics),
         cmocka_unit_test(test_targets),
         cmocka_unit_test(test_bad_settings),
+        cmocka_unit_test(test_bernoulli),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -396,6 +396,50 @@ static int same_data(inst *a, inst *b)
     return 1;
 }
 
+/* encoding = "current" (the peers' benchmark 2b): every step carries
+ * (x, y, 1 − x, 1 − y, 1); the same points as the spike encoding; the
+ * spike times are not read then, so setting one is refused as unused. */
+static void test_encoding_current(void **state)
+{
+    (void)state;
+    inst in, sp;
+    make_ok(&in, "size = 50; seed = 4; encoding = \"current\"; "
+                 "t_sim = 0.1; dt = 1e-3;", 1, "data");
+    make_ok(&sp, "size = 50; seed = 4;", 1, "data");
+    assert_int_equal(in.info.n_steps, 100);
+    assert_int_equal(in.info.n_in, 5);
+    float *x = malloc(100 * 5 * sizeof *x);
+    assert_non_null(x);
+    for (size_t i = 0; i < 50; i++) {
+        double px, py, qx, qy;
+        int lab, lab2;
+        point(&in, i, &px, &py, &lab);
+        point(&sp, i, &qx, &qy, &lab2);
+        assert_true(px == qx && py == qy && lab == lab2);
+        float t[3];
+        assert_int_equal(in.ifc->xGet(in.self, i, x, t), SL_OK);
+        const float f[5] = {(float)px, (float)py, (float)(1 - px),
+                            (float)(1 - py), 1.0f};
+        for (size_t st = 0; st < 100; st++)
+            assert_memory_equal(x + st * 5, f, sizeof f);
+        assert_true(t[lab] == 1.0f);
+    }
+    free(x);
+    drop(&in);
+    drop(&sp);
+    assert_int_equal(make_named(&in, "encoding = \"current\"; "
+                                     "t_sim = 0.1; dt = 1e-3; t_early = 0.0;",
+                                1, "data"),
+                     SL_OK);
+    sl__err err = {0};
+    assert_int_not_equal(sl__config_check_unused(in.cfg, &err), SL_OK);
+    assert_non_null(strstr(err.msg, "t_early"));
+    drop(&in);
+    assert_int_equal(make_named(&in, "encoding = \"rate\";", 1, "data"),
+                     SL_ECONFIG);
+    drop(&in);
+}
+
 static void test_determinism(void **state)
 {
     (void)state;
@@ -503,6 +547,7 @@ int main(void)
         cmocka_unit_test(test_area_fractions),
         cmocka_unit_test(test_sampling),
         cmocka_unit_test(test_encoding),
+        cmocka_unit_test(test_encoding_current),
         cmocka_unit_test(test_determinism),
         cmocka_unit_test(test_bad_settings),
     };

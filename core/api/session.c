@@ -653,6 +653,20 @@ static int begin(run_state *r, sl_experiment *e, const sl_run_opts *o,
     char **env = NULL;
     size_t n_env = 0;
     rc = sl__numenv_collect(&env, &n_env, err);
+    /* the threads training runs on (the setting may say 0: one per CPU);
+     * informational: the results do not depend on it */
+    char **env2 = rc ? NULL : realloc(env, (2 * n_env + 2) * sizeof *env);
+    if (!rc && env2) {
+        char t[32];
+        snprintf(t, sizeof t, "%zu", sl__par_threads(&r->exp->net));
+        env = env2;
+        env[2 * n_env] = strdup("engine.threads");
+        env[2 * n_env + 1] = strdup(t);
+        if (env[2 * n_env] && env[2 * n_env + 1])
+            n_env++;
+        else
+            free(env[2 * n_env]), free(env[2 * n_env + 1]);
+    }
     size_t n_numenv = n_env;
     /* and what it trained on: each dataset's files (path, size, SHA-256)
      * and selection, datasel.c */

@@ -171,17 +171,28 @@ static const char *env_get(const envl *e, const char *key)
  * does not use. */
 static int blas_key(const char *key) { return strncmp(key, "blas.", 5) == 0; }
 
+/* Keys recorded beside the numeric environment that do not decide the
+ * bits of a computation: the data's identity (datasel.c) and the thread
+ * count (parallel.c: the bits do not depend on it). */
+static int info_key(const char *key)
+{
+    return strncmp(key, "data.", 5) == 0 ||
+           strcmp(key, "engine.threads") == 0;
+}
+
 /* What changed in the numeric environment from the parent's (was) to the
  * re-run's (now): how many keys; with print, each as "  LABEL: X
  * (recorded) vs Y (now)". portable: both runs ran portable, so a BLAS key
  * does not count and is printed as not deciding the bits. */
 static size_t env_changes(const envl *was, const envl *now, int print,
-                          int portable)
+                          int portable, int numeric_only)
 {
     size_t n = 0;
     for (int pass = 0; pass < 2; pass++) {
         const envl *a = pass ? now : was, *b = pass ? was : now;
         for (size_t i = 0; i < a->k.n && i < a->v.n; i++) {
+            if (numeric_only && info_key(a->k.v[i]))
+                continue;
             const char *other = env_get(b, a->k.v[i]);
             if (pass && other)
                 continue; /* seen in the first pass */
@@ -223,8 +234,8 @@ static int explain_env(sl_rundb *db, int64_t parent_id, int64_t run_id,
                "spikelab kept it): whether BLAS, CPU or compiler changed "
                "cannot be told\n", (long long)parent_id);
     } else if (was.k.n > 0) {
-        size_t n = env_changes(&was, &now, 0, 0);
-        size_t n_used = env_changes(&was, &now, 0, portable);
+        size_t n = env_changes(&was, &now, 0, 0, 0);
+        size_t n_used = env_changes(&was, &now, 0, portable, 0);
         if (n && identical)
             printf("note: the numeric environment differs from run %lld's, "
                    "yet the results are bit-identical:\n",
@@ -242,7 +253,7 @@ static int explain_env(sl_rundb *db, int64_t parent_id, int64_t run_id,
                    "(BLAS library, build, kernel and threads, CPU, "
                    "compiler, C library): the difference has another "
                    "cause\n", (long long)parent_id);
-        env_changes(&was, &now, 1, portable);
+        env_changes(&was, &now, 1, portable, 0);
     }
     env_free(&was);
     env_free(&now);
@@ -376,11 +387,11 @@ int sl__cmd_rerun(int argc, char **argv)
     if (!*mode && strcmp(parent_mode, "blas") == 0 && par.env.k.n > 0) {
         envl now = {0};
         int rc = sl_numeric_env(env_add, &now);
-        if (rc == SL_OK && env_changes(&par.env, &now, 0, 0) > 0) {
+        if (rc == SL_OK && env_changes(&par.env, &now, 0, 0, 1) > 0) {
             printf("run %lld multiplied its matrices with BLAS (numerics = "
                    "\"blas\") in another numeric environment:\n",
                    (long long)id);
-            env_changes(&par.env, &now, 1, 0);
+            env_changes(&par.env, &now, 1, 0, 1);
             printf("its bits cannot be reproduced here: re-running with "
                    "numerics = \"portable\" (the same bits on any x86-64 "
                    "machine; numerics=blas re-runs it as recorded)\n");

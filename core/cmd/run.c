@@ -33,6 +33,8 @@ static const char usage[] =
     "  --traces         after training, record the observables of every layer\n"
     "                   (membrane potentials, currents, output spikes) for the\n"
     "                   first training sample, stored with the run as .npy\n"
+    "  --threads N      threads that train and evaluate (the setting `threads`;\n"
+    "                   0, the default: one per CPU); any N gives the same bits\n"
     "  --help           this text\n"
     "\n"
     "exit status: 0 finished, 1 failed, 2 bad usage, configuration or data file,\n"
@@ -257,6 +259,7 @@ int sl__cmd_run(int argc, char **argv)
 {
     sl__run_request req = {0};
     int n_ov = 0;
+    char *threads_ov = NULL;
     char **ov = calloc((size_t)argc + 1, sizeof *ov);
     if (!ov)
         return 1;
@@ -264,6 +267,7 @@ int sl__cmd_run(int argc, char **argv)
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             fputs(usage, stdout);
             free(ov);
+            free(threads_ov);
             return 0;
         } else if (strcmp(argv[i], "--db") == 0 && i + 1 < argc) {
             req.dbpath = argv[++i];
@@ -273,10 +277,31 @@ int sl__cmd_run(int argc, char **argv)
             req.quiet = 1;
         } else if (strcmp(argv[i], "--traces") == 0) {
             req.traces = 1;
+        } else if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc) {
+            /* the setting `threads`, as an override (recorded as one) */
+            const char *v = argv[++i];
+            size_t k = 0;
+            while (v[k] >= '0' && v[k] <= '9' && k < 5)
+                k++;
+            if (k == 0 || v[k] != '\0') {
+                fprintf(stderr, "spikelab run: --threads takes a number "
+                        "(0: one per CPU), not '%s'\n", v);
+                free(ov);
+                free(threads_ov);
+                return 2;
+            }
+            free(threads_ov);
+            threads_ov = malloc(strlen(v) + 9);
+            if (!threads_ov) {
+                free(ov);
+                return 1;
+            }
+            sprintf(threads_ov, "threads=%s", v);
         } else if (argv[i][0] == '-') {
             fprintf(stderr, "spikelab run: unknown option '%s'\n%s", argv[i],
                     usage);
             free(ov);
+            free(threads_ov);
             return 2;
         } else if (!req.file) {
             req.file = argv[i];
@@ -286,17 +311,22 @@ int sl__cmd_run(int argc, char **argv)
             fprintf(stderr, "spikelab run: '%s' is neither an option nor a "
                     "key=value override\n", argv[i]);
             free(ov);
+            free(threads_ov);
             return 2;
         }
     }
     if (!req.file) {
         fprintf(stderr, "spikelab run: no experiment file given\n%s", usage);
         free(ov);
+        free(threads_ov);
         return 2;
     }
+    if (threads_ov) /* after the key=value ones: --threads has the last word */
+        ov[n_ov++] = threads_ov;
     req.overrides = ov;
     req.n_overrides = (size_t)n_ov;
     int status = sl__run_experiment(&req, NULL);
     free(ov);
+    free(threads_ov);
     return status;
 }

@@ -962,6 +962,12 @@ int sl__config_mark_generated(sl__config *cfg, sl__setting *s)
     return SL_OK;
 }
 
+int sl__config_is_generated(sl__config *cfg, sl__setting *s)
+{
+    mark *m = s ? get_mark(cfg, s, 0) : NULL;
+    return m && m->generated;
+}
+
 sl__setting *sl__config_section(sl__config *cfg, const char *name)
 {
     config_setting_t *g = config_lookup(&cfg->cf, name);

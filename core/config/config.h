@@ -82,6 +82,8 @@ int sl__config_check_unused(sl__config *cfg, sl__err *err);
  * out, so the effective configuration loads again from that source.
  * SL_ENOMEM. */
 int sl__config_mark_generated(sl__config *cfg, sl__setting *s);
+/* 1 if s was so marked, 0 otherwise (also for NULL). */
+int sl__config_is_generated(sl__config *cfg, sl__setting *s);
 
 /* Effective configuration (after overrides) as libconfig text; malloc'd. */
 char *sl__config_dump(sl__config *cfg);

@@ -42,5 +42,6 @@
 #include "engine/models.h"
 #include "engine/checkpoint.h"
 #include "engine/datasel.h"
+#include "engine/parallel.h"
 
 #endif

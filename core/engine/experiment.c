@@ -9,6 +9,7 @@
 
 #include "engine/datasel.h"
 #include "engine/experiment.h"
+#include "engine/parallel.h"
 #include "engine/deploy.h"
 #include "engine/models.h"
 #include "engine/settings.h"
@@ -402,7 +403,8 @@ static int load(sl__experiment *exp, char *const *overrides, size_t n_ov,
         return sl__fail(err, rc, "out of memory");
     if ((rc = sl__cfg_string(cfg, NULL, "name", "experiment", &exp->name,
                              err)) ||
-        (rc = sl__cfg_int(cfg, NULL, "seed", 0, &exp->seed, err)))
+        (rc = sl__cfg_int(cfg, NULL, "seed", 0, &exp->seed, err)) ||
+        (rc = sl__cfg_int(cfg, NULL, "threads", 0, &exp->threads, err)))
         return rc;
     const char *numerics = "blas";
     if ((rc = sl__cfg_string(cfg, NULL, "numerics", "blas", &numerics, err)))
@@ -411,6 +413,10 @@ static int load(sl__experiment *exp, char *const *overrides, size_t n_ov,
                         ? SL__NUMERICS_PORTABLE
                         : SL__NUMERICS_BLAS;
     exp->host = sl__host_for(exp->numerics);
+    if (exp->threads < 0 || exp->threads > 1024)
+        return sl__cfg_error(cfg, sl__config_find(cfg, NULL, "threads"), err,
+                             SL_ECONFIG, "threads = %lld: use 0 (one per "
+                             "CPU) or 1 to 1024", (long long)exp->threads);
     sl__cfg_string(cfg, NULL, "description", NULL, &(const char *){0}, err);
     exp->reg = sl__registry_new();
     if (!exp->reg)
@@ -597,6 +603,13 @@ static int load(sl__experiment *exp, char *const *overrides, size_t n_ov,
                                      : "built in");
         exp->on_backend = 1;
     }
+    /* software forward and BPTT run in shards on threads (parallel.h);
+     * a backend that runs the network runs it whole */
+    if (!exp->on_backend &&
+        (rc = sl__par_attach(&exp->net, cfg, netg, exp->reg, exp->host,
+                             ti->n_in, (uint64_t)exp->seed, exp->threads,
+                             err)))
+        return rc;
     sl_layer_view views[64];
     sl_network_view nv;
     if (exp->net.n_layers <= 64) {

@@ -96,6 +96,7 @@ typedef struct sl__experiment {
      * created with (sl__host_for): its xGemm is the mode's kernel */
     sl__numerics numerics;
     const sl_host *host;
+    int64_t threads; /* `threads` as set (0: one per CPU; parallel.h) */
     sl__dataset data[SL__MAX_DATASETS];
     size_t n_data;
     sl__network net;

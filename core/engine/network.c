@@ -5,6 +5,7 @@
 #include <libconfig.h>
 
 #include "engine/network.h"
+#include "engine/parallel.h"
 #include "engine/settings.h"
 #include "engine/nirmap.h"
 
@@ -88,7 +89,10 @@ static int build_layers(sl__network *net, sl__config *cfg,
     if (!(net->dt > 0))
         return sl__cfg_error(cfg, sl__config_find(cfg, group, "dt"), err,
                              SL_ECONFIG, "dt must be > 0 (seconds per step)");
+    /* a network built again from the same group (a thread's replica,
+     * parallel.c) finds the layers the graph became and builds those */
     if (sl__config_find(cfg, group, "nir") &&
+        !sl__config_is_generated(cfg, sl__config_find(cfg, group, "layers")) &&
         (rc = sl__nirmap_network(cfg, group, net->dt, nm, err)))
         return rc;
     sl__setting *layers = sl__config_find(cfg, group, "layers");
@@ -218,6 +222,7 @@ static int build_layers(sl__network *net, sl__config *cfg,
 
 void sl__network_free(sl__network *net)
 {
+    sl__par_free(net);
     for (size_t i = 0; i < net->n_layers; i++) {
         sl__layer *l = &net->layers[i];
         if (l->self)
@@ -234,9 +239,33 @@ void sl__network_free(sl__network *net)
     memset(net, 0, sizeof *net);
 }
 
+/* With a pool (parallel.h), a batch of more than one shard runs sharded;
+ * recording (traces of every layer of the whole batch) runs here. */
+static int sharded(const sl__network *net, size_t batch, uint32_t mode)
+{
+    return net->par && !(mode & SL_MODE_RECORD) && sl__par_shards(batch) > 1;
+}
+
 int sl__network_prepare(sl__network *net, size_t batch, size_t time,
                         uint32_t mode, sl__err *err)
 {
+    if (batch == net->batch && time == net->time && mode == net->mode)
+        return SL_OK;
+    if (sharded(net, batch, mode)) {
+        int rc = sl__par_prepare(net, batch, time, mode, err);
+        if (rc)
+            net->batch = net->time = 0, net->mode = 0;
+        else
+            net->time = time, net->mode = mode;
+        return rc;
+    }
+    return sl__network_prepare_seq(net, batch, time, mode, err);
+}
+
+int sl__network_prepare_seq(sl__network *net, size_t batch, size_t time,
+                            uint32_t mode, sl__err *err)
+{
+    net->par_active = 0;
     if (batch == net->batch && time == net->time && mode == net->mode)
         return SL_OK;
     for (size_t i = 0; i < net->n_layers; i++) {
@@ -262,6 +291,13 @@ int sl__network_prepare(sl__network *net, size_t batch, size_t time,
 
 int sl__network_forward(sl__network *net, const float *in, sl__err *err)
 {
+    if (net->par_active)
+        return sl__par_forward(net, in, err);
+    return sl__network_forward_seq(net, in, err);
+}
+
+int sl__network_forward_seq(sl__network *net, const float *in, sl__err *err)
+{
     const float *x = in;
     for (size_t i = 0; i < net->n_layers; i++) {
         sl__layer *l = &net->layers[i];
@@ -274,6 +310,16 @@ int sl__network_forward(sl__network *net, const float *in, sl__err *err)
 }
 
 int sl__network_backward(sl__network *net, const float *dout, sl__err *err)
+{
+    if (!(net->mode & SL_MODE_TRAIN))
+        return sl__fail(err, SL_EINVAL, "backward pass without train mode");
+    if (net->par_active)
+        return sl__par_backward(net, dout, err);
+    return sl__network_backward_seq(net, dout, err);
+}
+
+int sl__network_backward_seq(sl__network *net, const float *dout,
+                             sl__err *err)
 {
     if (!(net->mode & SL_MODE_TRAIN))
         return sl__fail(err, SL_EINVAL, "backward pass without train mode");
@@ -302,6 +348,13 @@ void sl__network_zero_grad(sl__network *net)
 }
 
 const float *sl__network_output(const sl__network *net)
+{
+    if (net->par_active)
+        return sl__par_output(net);
+    return sl__network_output_seq(net);
+}
+
+const float *sl__network_output_seq(const sl__network *net)
 {
     return net->layers[net->n_layers - 1].out;
 }

@@ -34,6 +34,10 @@ typedef struct sl__network {
     uint32_t mode;
     sl_param *trainable;      /* copies of the trainable layers' params */
     size_t n_trainable;
+    /* batches in shards on threads (parallel.h), or NULL; par_active: the
+     * last prepare went through it (batch > one shard, no recording) */
+    struct sl__par *par;
+    int par_active;
 } sl__network;
 
 /* Build the layers listed in `group` (a "network" group with dt and a
@@ -52,6 +56,14 @@ int sl__network_forward(sl__network *net, const float *in, sl__err *err);
 int sl__network_backward(sl__network *net, const float *dout, sl__err *err);
 void sl__network_zero_grad(sl__network *net);
 const float *sl__network_output(const sl__network *net);
+/* The same calls on this network's own layers only, whatever its
+ * sl__par (parallel.c runs each shard through them). */
+int sl__network_prepare_seq(sl__network *net, size_t batch, size_t time,
+                            uint32_t mode, sl__err *err);
+int sl__network_forward_seq(sl__network *net, const float *in, sl__err *err);
+int sl__network_backward_seq(sl__network *net, const float *dout,
+                             sl__err *err);
+const float *sl__network_output_seq(const sl__network *net);
 /* Fill a backend's view of the network (views has n_layers entries). */
 void sl__network_view(const sl__network *net, sl_layer_view *views,
                       sl_network_view *out);

@@ -24,6 +24,8 @@
  *                     and between its FMA and non-FMA variants
  *   libc.tunables     $GLIBC_TUNABLES, when set (it can switch those
  *                     variants: glibc.cpu.hwcaps=-AVX2,-FMA)
+ * and session.c adds engine.threads, the threads training ran on
+ * (parallel.h; the results do not depend on it).
  */
 #ifndef SL_ENGINE_NUMENV_H
 #define SL_ENGINE_NUMENV_H

@@ -19,6 +19,10 @@ static const sl_setting root_settings[] = {
                "depend on the kernel it picks per CPU) or \"portable\" "
                "(the engine's fixed-order kernels: the same bits on any "
                "x86-64 machine; ARCHITECTURE.md)"),
+    SL_SETTING(SL_SET_INT, "threads", "0", NULL, SL_RANGE(0, 1024),
+               "threads that train and evaluate (0: one per CPU); batches "
+               "of more than 16 samples run in shards of 16 on them, and "
+               "the results are the same bits for any count"),
     SL_SETTING(SL_SET_STRING, "description", NULL, NULL, SL_ANY,
                "free text, kept with the configuration"),
     SL_SETTING(SL_SET_LIST, "plugin_path", NULL, NULL, SL_ANY,

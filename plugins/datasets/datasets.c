@@ -1,7 +1,8 @@
 /*
  * plugins/datasets/datasets.c — synthetic datasets: "frozen_noise" (here),
- * "yinyang" (yinyang.c: the Yin-Yang task, spike-time encoded) and "bars"
- * (bars.c: oriented bars in a small image).
+ * "yinyang" (yinyang.c: the Yin-Yang task, spike-time or current
+ * encoded), "bars" (bars.c: oriented bars in a small image) and
+ * "bernoulli" (bernoulli.c: random spike patterns, random labels).
  *
  * frozen_noise (specs/dynapsim.md §7): each sample is a fixed ("frozen")
  * Poisson noise pattern; the task is to map sample i to output channel
@@ -46,6 +47,7 @@
 
 #include "spikelab/spikelab.h"
 #include "spikelab/slaux_mt19937.h"
+#include "bernoulli.h"
 #include "yinyang.h"
 #include "bars.h"
 
@@ -345,6 +347,10 @@ static const sl_setting yinyang_settings[] = {
                SL_CHOICES("kriener|balanced"),
                "rejection sampling with a goal class, or exactly size/3 per "
                "class (jaxsnn)"),
+    SL_SETTING(SL_SET_STRING, "encoding", "spike_time", NULL,
+               SL_CHOICES("spike_time|current"),
+               "one spike per feature (hxtorch), or the five features as "
+               "a constant current in every step (the peers' benchmark)"),
     SL_SETTING(SL_SET_FLOAT, "t_early", "2e-6", "s", SL_MIN(0),
                "spike time of a feature value 0"),
     SL_SETTING(SL_SET_FLOAT, "t_late", "2.6e-5", "s", SL_GT(0),
@@ -378,6 +384,24 @@ static const sl_setting bars_settings[] = {
                "the dataset's own seed (another seed: an independent set)"),
 };
 
+static const sl_setting bernoulli_settings[] = {
+    SL_SETTING(SL_SET_INT, "n_samples", "1280", NULL, SL_RANGE(1, 1e9),
+               "spike patterns (the peers' 2c: 20 batches of 64)"),
+    SL_SETTING(SL_SET_INT, "n_channels", "700", NULL, SL_RANGE(1, 1e9),
+               "input channels"),
+    SL_SETTING(SL_SET_INT, "n_out", "20", NULL, SL_RANGE(1, 1e9),
+               "classes; each sample's label is drawn uniformly"),
+    SL_SETTING(SL_SET_FLOAT, "duration", "0.1", "s", SL_GT(0),
+               "length of each pattern (a whole number of dt)"),
+    SL_SETTING(SL_SET_FLOAT, "dt", "1e-3", "s", SL_GT(0),
+               "time step (must equal network.dt)"),
+    SL_SETTING(SL_SET_FLOAT, "p", "0.01", "1", SL_RANGE(0, 1),
+               "probability of a spike per channel and step"),
+    SL_SETTING(SL_SET_INT, "seed", "0", NULL, SL_ANY,
+               "the dataset's own seed: the same patterns whatever the run "
+               "seed"),
+};
+
 static const sl_component ds_components[] = {
     SL_COMPONENT(SL_KIND_DATASET, "frozen_noise",
                  "frozen Poisson noise patterns, sample i labelled i mod "
@@ -393,11 +417,15 @@ static const sl_component ds_components[] = {
                  "image, Bernoulli spikes with background noise (a task "
                  "for conv layers)",
                  &bars__iface, bars_settings),
+    SL_COMPONENT(SL_KIND_DATASET, "bernoulli",
+                 "random spike patterns (Bernoulli per channel and step) "
+                 "with uniform random labels: SHD-sized synthetic data",
+                 &bern__iface, bernoulli_settings),
 };
 
 static const sl_plugin_desc datasets_desc =
     SL_PLUGIN_DESC("datasets", DATASETS_VERSION,
-                   "synthetic datasets: frozen_noise, yinyang, bars",
+                   "synthetic datasets: frozen_noise, yinyang, bars, bernoulli",
                    ds_components);
 
 /* The plugin's only exported symbol: returns the static descriptor. */

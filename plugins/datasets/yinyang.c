@@ -44,6 +44,11 @@
  *                      >= r_big are invalid), concatenate the classes and
  *                      shuffle (Fisher-Yates, stream purpose
  *                      "yinyang.permute").
+ *   encoding   "spike_time"  the input above; "current": every step
+ *                      carries the five feature values (x, y, 1 − x, 1 − y,
+ *                      1) as a constant current, the coding of the peers'
+ *                      benchmark (../shared/peers/README.md, workload 2b);
+ *                      t_early, t_late and t_bias do not apply then
  *   t_early    2e-6 s  spike time of feature 0
  *   t_late     26e-6 s spike time of feature 1 (> t_early)
  *   t_bias     2e-6 s  bias spike time
@@ -87,6 +92,7 @@ typedef struct yinyang {
     sl_ctx *ctx; /* borrowed, valid until xDestroy */
     size_t size, n_steps;
     double t_early, t_late, t_bias, dt;
+    int current;      /* encoding = "current" */
     double *xy;       /* [size][2] points (owned) */
     unsigned char *label; /* [size] (owned) */
 } yinyang;
@@ -253,9 +259,23 @@ static int yy_create(const sl_host *h, sl_ctx *ctx, void **self,
                          "(rejection sampling with a goal class) or "
                          "\"balanced\" (exactly size/3 per class, jaxsnn)",
                          alg);
-    if ((rc = get_time(h, ctx, "t_early", 2e-6, 0, &t_early)) ||
-        (rc = get_time(h, ctx, "t_late", 26e-6, 1, &t_late)) ||
-        (rc = get_time(h, ctx, "t_bias", 2e-6, 0, &t_bias)) ||
+    const char *enc;
+    if ((rc = h->xGetString(ctx, "encoding", "spike_time", &enc)) != SL_OK)
+        return rc;
+    const int current = strcmp(enc, "current") == 0;
+    if (!current && strcmp(enc, "spike_time") != 0)
+        return h->xError(ctx, "encoding", SL_ECONFIG,
+                         "encoding = \"%s\" is not known: use "
+                         "\"spike_time\" (one spike per feature) or "
+                         "\"current\" (the features as a constant current)",
+                         enc);
+    /* the spike times do not apply to a constant current: left unread,
+     * so that setting one is refused as unused */
+    t_early = 2e-6, t_late = 26e-6, t_bias = 2e-6;
+    if ((!current &&
+         ((rc = get_time(h, ctx, "t_early", 2e-6, 0, &t_early)) ||
+          (rc = get_time(h, ctx, "t_late", 26e-6, 1, &t_late)) ||
+          (rc = get_time(h, ctx, "t_bias", 2e-6, 0, &t_bias)))) ||
         (rc = get_time(h, ctx, "t_sim", 38e-6, 1, &t_sim)) ||
         (rc = get_time(h, ctx, "dt", 1e-6, 1, &dt)))
         return rc;
@@ -283,11 +303,12 @@ static int yy_create(const sl_host *h, sl_ctx *ctx, void **self,
     d->t_late = t_late;
     d->t_bias = t_bias;
     d->dt = dt;
+    d->current = current;
     /* features lie in [0, 1] (1 − x is 1 at x = 0): the latest spike is
      * that of feature 1 */
     const long last = step_of(d, 1.0), first = step_of(d, 0.0),
                bias = bias_step(d);
-    if (first < 0 || last >= (long)d->n_steps) {
+    if (!current && (first < 0 || last >= (long)d->n_steps)) {
         yy_destroy(d);
         return h->xError(ctx, "t_late", SL_ECONFIG,
                          "the feature spikes fall on steps %ld..%ld, "
@@ -295,7 +316,7 @@ static int yy_create(const sl_host *h, sl_ctx *ctx, void **self,
                          "t_sim above t_late = %g s",
                          first, last, (size_t)n_round, t_sim, t_late);
     }
-    if (bias >= (long)d->n_steps) {
+    if (!current && bias >= (long)d->n_steps) {
         yy_destroy(d);
         return h->xError(ctx, "t_bias", SL_ECONFIG,
                          "t_bias = %g s is at step %ld, past the %zu steps "
@@ -348,11 +369,19 @@ static int yy_get(void *self, size_t index, float *input, float *target)
     if (input) {
         const double x = d->xy[2 * index], y = d->xy[2 * index + 1];
         const double f[4] = {x, y, 1.0 - x, 1.0 - y};
+        if (d->current) {
+            const float c[YY_N_IN] = {(float)f[0], (float)f[1], (float)f[2],
+                                      (float)f[3], 1.0f};
+            for (size_t t = 0; t < d->n_steps; t++)
+                memcpy(input + t * YY_N_IN, c, sizeof c);
+            goto target;
+        }
         memset(input, 0, d->n_steps * YY_N_IN * sizeof *input);
         for (size_t c = 0; c < 4; c++)
             input[(size_t)step_of(d, f[c]) * YY_N_IN + c] = 1.0f;
         input[(size_t)bias_step(d) * YY_N_IN + 4] = 1.0f;
     }
+target:
     if (target) {
         memset(target, 0, YY_N_OUT * sizeof *target);
         target[d->label[index]] = 1.0f;

@@ -11,9 +11,12 @@
  *   I[n+1] = j − (dt/tau_syn)·j
  * Output of step n: V[n+1]. V[0] = v_leak, I[0] = 0.
  * Settings: tau_mem 1e-2, tau_syn 5e-3, v_leak 0 (seconds, voltage units),
- * n optional (must equal the input channels), synapse true (false: no
- * synaptic filter, I stays 0 and j = x[n]: tau_mem·dV/dt = (v_leak − V)
- * + x, NIR's LI, in the same Euler step).
+ * n optional (must equal the input channels), scheme "euler" (above) or
+ * "beta" (snnTorch, torch_bptt.py's readout: V[n+1] = β·V[n] + (1 − β)·
+ * v_leak + j with β = e^(−dt/tau_mem), I decaying by e^(−dt/tau_syn)),
+ * synapse true (false: j = x[n], I stays 0, tau_syn not used).
+ * Both schemes run as V[n+1] = dm·V[n] + kv + dj·j with the constants of
+ * li_layer (for euler the expression above, so its bits are unchanged).
  *
  * The step is linear, so the backward needs no tape; it still requires
  * SL_MODE_TRAIN like every layer (call-order contract of neuron.h).
@@ -27,12 +30,15 @@
  * values, so the gradients stay what they were; the record observables
  * keep the simulated values.
  */
+#include <math.h>
 #include <string.h>
 
 #include "common.h"
 
 typedef struct li_layer {
     lif__base base; /* first: helpers take &self->base */
+    int beta;       /* scheme = "beta" */
+    float dm, dj, kv, ds; /* beta: V ← dm·V + kv + dj·j, I ← ds·j */
     float *scratch; /* owned block of 2n floats: V/I, or λV/λI */
 } li_layer;
 
@@ -57,12 +63,36 @@ static int li_create(const sl_host *host, sl_ctx *ctx,
     li_layer *s = host->xAlloc(sizeof *s);
     if (s == NULL)
         return host->xError(ctx, NULL, SL_ENOMEM, "cannot allocate a layer");
-    /* synapse = false: no synaptic filter, j = x[n] (NIR's LI) */
-    int synapse = 1;
-    if ((rc = host->xGetBool(ctx, "synapse", 1, &synapse)) < 0 ||
-        (rc = lif__base_init(&s->base, host, ctx, info,
-                             synapse ? 0 : LIF__NO_SYN)) < 0)
+    const char *scheme;
+    int synapse;
+    if ((rc = host->xGetString(ctx, "scheme", "euler", &scheme)) < 0 ||
+        (rc = host->xGetBool(ctx, "synapse", 1, &synapse)) < 0)
         goto fail;
+    if (strcmp(scheme, "euler") != 0 && strcmp(scheme, "beta") != 0) {
+        rc = host->xError(ctx, "scheme", SL_ECONFIG, "scheme = \"%s\" is "
+                          "not known: use \"euler\" or \"beta\"", scheme);
+        goto fail;
+    }
+    s->beta = strcmp(scheme, "beta") == 0;
+    if ((rc = lif__base_init(&s->base, host, ctx, info,
+                             (synapse ? 0u : LIF__NO_SYN) |
+                                 (s->beta ? LIF__STABLE : 0u))) < 0)
+        goto fail;
+    {
+        const lif__base *b = &s->base;
+        if (s->beta) {
+            const double beta = exp(-b->dt / b->tau_mem);
+            s->dm = (float)beta;
+            s->dj = 1.0f;
+            s->kv = (float)((1.0 - beta) * (double)b->v_leak);
+            s->ds = synapse ? (float)exp(-b->dt / b->tau_syn) : 0.0f;
+        } else { /* the Euler constants the loops used before */
+            s->dm = 1.0f - b->a_mem;
+            s->dj = b->a_mem;
+            s->kv = 0.0f;
+            s->ds = b->d_syn;
+        }
+    }
     if (s->base.n > SIZE_MAX / sizeof(float) / 2) {
         rc = host->xError(ctx, NULL, SL_ENOMEM, "too many neurons");
         goto fail;
@@ -109,6 +139,7 @@ static int li_forward(void *self_, const float *in, float *out)
 
     const size_t n = b->n, T = b->time;
     const float a_mem = b->a_mem, d_syn = b->d_syn, v_leak = b->v_leak;
+    const float dm = s->dm, kv = s->kv, ds = s->ds;
     const int record = (b->mode & SL_MODE_RECORD) != 0;
     float *restrict v = s->scratch, *restrict cur = s->scratch + n;
 
@@ -121,12 +152,20 @@ static int li_forward(void *self_, const float *in, float *out)
             const size_t off = (bi * T + t) * n;
             const float *restrict x = in + off;
             float *restrict y = out + off;
-            for (size_t k = 0; k < n; k++) {
-                float j = cur[k] + x[k]; /* input first */
-                v[k] = v[k] + a_mem * ((v_leak - v[k]) + j);
-                cur[k] = d_syn * j;
-                y[k] = v[k];
-            }
+            if (s->beta)
+                for (size_t k = 0; k < n; k++) {
+                    float j = cur[k] + x[k]; /* input first */
+                    v[k] = dm * v[k] + kv + j;
+                    cur[k] = ds * j;
+                    y[k] = v[k];
+                }
+            else
+                for (size_t k = 0; k < n; k++) {
+                    float j = cur[k] + x[k]; /* input first */
+                    v[k] = v[k] + a_mem * ((v_leak - v[k]) + j);
+                    cur[k] = d_syn * j;
+                    y[k] = v[k];
+                }
             if (record) {
                 memcpy(b->rec_v + off, v, n * sizeof(float));
                 memcpy(b->rec_i + off, cur, n * sizeof(float));
@@ -145,6 +184,7 @@ static int li_forward(void *self_, const float *in, float *out)
  *   gV = dout + λV                         (V[n+1] is also the output)
  *   gj = gV·(dt/tau_mem) + λI·(1 − dt/tau_syn)  = dL/dj = dL/dx[n]
  *   λV ← gV·(1 − dt/tau_mem),  λI ← gj
+ * (beta: gj = gV + λI·ds, λV ← gV·β.)
  */
 static int li_backward(void *self_, const float *dout, float *din)
 {
@@ -155,7 +195,8 @@ static int li_backward(void *self_, const float *dout, float *din)
         return rc;
 
     const size_t n = b->n, T = b->time;
-    const float a_mem = b->a_mem, d_mem = 1.0f - b->a_mem, d_syn = b->d_syn;
+    /* euler: dj = dt/tau_mem, dm = 1 − dt/tau_mem, ds = 1 − dt/tau_syn */
+    const float a_mem = s->dj, d_mem = s->dm, d_syn = s->ds;
     float *restrict lv = s->scratch, *restrict li = s->scratch + n;
 
     for (size_t bi = 0; bi < b->batch; bi++) {

@@ -27,7 +27,10 @@
  *                (exact for I decaying with tau_syn: v_leak + α_m(V −
  *                v_leak) + c·I, c = tau_syn/(tau_mem − tau_syn)·(α_m −
  *                α_s)); α = e^(−dt/tau), and I decays by α_s in step 2
- *                with both. No Euler stability bound for them.
+ *                with both; "beta" (snnTorch's Leaky, torch_bptt.py):
+ *                v_dec = β·V + (1 − β)·v_leak + I, β = α_m, the current
+ *                unscaled (exp_euler with the input divided by 1 − β).
+ *                No Euler stability bound for them.
  *   input_order  "end" (above: x[n] joins I in step 5, after the update;
  *                jaxsnn, Brian2) or "start" (x[n] joins I before step 1,
  *                and the decay of step 2 applies to I[n] + x[n]; Norse's
@@ -113,7 +116,15 @@
  *
  * Backward: exact reverse of the step over the whole sequence, for every
  * variant (reset term and recurrence included; lif.md §3.3 for euler),
- * with dΘ/dx replaced by the surrogate (lif.md §4). The tape is v_dec of every step (z is recomputed from it
+ * with dΘ/dx replaced by the surrogate (lif.md §4). A recurrent layer of
+ * at least 32 neurons sweeps all samples of the batch together and takes
+ * the recurrent adjoint of each step, dL/dz[n−1] = (dL/dx[n])·w_recᵀ for
+ * the whole batch, as one product through the host's xGemm (the kernel
+ * the run's numerics mode chooses); its sums are then in the kernel's
+ * order, not in the per-sample loop's (such a layer's results changed
+ * bits with this; none of the shipped experiments has one). Smaller or
+ * non-recurrent layers sweep one sample at a time with their own loops,
+ * as before, bit for bit. The tape is v_dec of every step (z is recomputed from it
  * bit-identically). Observables (SL_MODE_RECORD), unit "1":
  *   v_mem  V[n+1] after the reset, i_syn  I[n+1], v_dec  pre-reset V.
  * The forward uses w_rec as given (a diagonal written by someone else is
@@ -142,10 +153,11 @@
 #include "common.h"
 
 enum { SG_SUPERSPIKE, SG_TANH, SG_TRIANGLE, SG_LOGISTIC, SG_STRAIGHT };
-enum { SCHEME_EULER, SCHEME_EXP_EULER, SCHEME_EXACT };
+enum { SCHEME_EULER, SCHEME_EXP_EULER, SCHEME_EXACT, SCHEME_BETA };
 enum { RESET_TO, RESET_SUBTRACT, RESET_NONE };
 
-static const char *const scheme_names[] = {"euler", "exp_euler", "exact"};
+static const char *const scheme_names[] = {"euler", "exp_euler", "exact",
+                                           "beta"};
 static const char *const reset_names[] = {"to_v_reset", "subtract", "none"};
 
 /* Constants of one step, derived once at creation (lif_derive) so the
@@ -160,6 +172,7 @@ static const char *const reset_names[] = {"to_v_reset", "subtract", "none"};
  * bit for bit the results of the single-scheme code they replaced. */
 typedef struct lif_k {
     float k1, k2, lk, ds; /* step */
+    float kv;             /* scheme beta: v_dec = dm·V + kv + j */
     float dm, dj;         /* backward */
     float rc, rv, ra, rb; /* reset */
     /* reset_delay: the spike zp of the previous step resets V before the
@@ -208,16 +221,18 @@ typedef struct lif_layer {
     float *tape_q;
     size_t cap_q;
 
-    /* per-neuron scratch, one owned block of 13n floats cut in pieces */
+    /* backward state of every sample of a chunk, [batch][n] each: λV, λI,
+     * dL/dz from the recurrence (this and the previous step), the reset
+     * term of reset_delay, z of this and the previous step; one owned
+     * block of 7·batch·n floats (SL_MODE_TRAIN), cut in lif_backward */
+    float *rows;
+    size_t cap_rows;
+    /* per-neuron scratch, one owned block of 6n floats cut in pieces */
     float *scratch;
     float *v, *i;            /* state V, I during forward */
-    float *lam_v, *lam_i;    /* adjoints dL/dV[n+1], dL/dI[n+1] */
-    float *rec_a, *rec_b;    /* dL/dz from the recurrence, this/prev step */
     float *sd;               /* surrogate derivative of this step */
-    float *z_a, *z_b;        /* z recomputed in backward (this, previous) */
     float *ref;              /* refractory steps left, during forward */
     float *q;                /* refractory mask of the step (no tape) */
-    float *gr;               /* reset_delay: dL/dz[n−1] through the reset */
     float *zero;             /* n zeros: z and v_dec "before step 0" */
 } lif_layer;
 
@@ -378,6 +393,7 @@ static void lif_destroy(void *self_)
     h->xFree(s->tape_z);
     h->xFree(s->tape_q);
     h->xFree(s->scratch);
+    h->xFree(s->rows);
     h->xFree(s);
 }
 
@@ -405,8 +421,8 @@ static int lif_choice(const sl_host *h, sl_ctx *ctx, const char *key,
 static int lif_model_settings(lif_layer *s, const sl_host *h, sl_ctx *ctx)
 {
     int rc, order = 0;
-    if ((rc = lif_choice(h, ctx, "scheme", "euler", scheme_names, 3,
-                         "\"euler\", \"exp_euler\", \"exact\"",
+    if ((rc = lif_choice(h, ctx, "scheme", "euler", scheme_names, 4,
+                         "\"euler\", \"exp_euler\", \"exact\", \"beta\"",
                          &s->scheme)) < 0 ||
         (rc = lif_choice(h, ctx, "input_order", "end",
                          (const char *const[]){"end", "start"}, 2,
@@ -463,7 +479,7 @@ static void lif_derive(lif_layer *s)
     lif_k *k = &s->k;
     double k1 = dt / tm, k2 = 1.0;
     if (s->scheme != SCHEME_EULER && s->leak)
-        k1 = -expm1(-dt / tm); /* 1 − α_m */
+        k1 = -expm1(-dt / tm); /* 1 − α_m (beta: replaced below) */
     if (s->scheme == SCHEME_EXACT && s->synapse) {
         if (s->leak) {
             double c;
@@ -488,6 +504,21 @@ static void lif_derive(lif_layer *s)
         k->ds = (float)exp(-dt / ts);
     k->dm = 1.0f - k->k1 * k->lk;
     k->dj = k->k1 * k->k2;
+    k->kv = 0.0f;
+    if (s->scheme == SCHEME_BETA) {
+        /* snnTorch's Leaky: v_dec = β·V + j with β = e^(−dt/tau_mem) and
+         * j unscaled (exp_euler with the input divided by 1 − β);
+         * computed as dm·V + kv + j, kv = (1 − β)·v_leak (0 without a
+         * leak), so that v_leak = 0 gives β·V + j exactly as snnTorch */
+        const double beta = s->leak ? exp(-dt / tm) : 1.0;
+        k->k1 = (float)(1.0 - beta);
+        k->k2 = 1.0f;
+        k->dm = (float)beta;
+        k->dj = 1.0f;
+        k->kv = (float)((1.0 - beta) * (double)b->v_leak);
+        if (s->synapse)
+            k->ds = (float)exp(-dt / ts);
+    }
 
     /* V[n+1] = (1 − rc·z)·v_dec + z·rv; ∂V[n+1]/∂z = ra − rb·v_dec */
     const float vr = s->v_reset, th = s->v_th;
@@ -660,11 +691,11 @@ static int lif_create(const sl_host *host, sl_ctx *ctx,
     lif_derive(s);
 
     const size_t n = s->base.n;
-    if (n > SIZE_MAX / sizeof(float) / 13) {
+    if (n > SIZE_MAX / sizeof(float) / 6) {
         rc = host->xError(ctx, NULL, SL_ENOMEM, "too many neurons (%zu)", n);
         goto fail;
     }
-    s->scratch = host->xAlloc(13 * n * sizeof(float));
+    s->scratch = host->xAlloc(6 * n * sizeof(float));
     if (s->scratch == NULL) {
         rc = host->xError(ctx, NULL, SL_ENOMEM, "cannot allocate state");
         goto fail;
@@ -672,16 +703,9 @@ static int lif_create(const sl_host *host, sl_ctx *ctx,
     float *p = s->scratch;
     s->v = p, p += n;
     s->i = p, p += n;
-    s->lam_v = p, p += n;
-    s->lam_i = p, p += n;
-    s->rec_a = p, p += n;
-    s->rec_b = p, p += n;
     s->sd = p, p += n;
-    s->z_a = p, p += n;
-    s->z_b = p, p += n;
     s->ref = p, p += n;
     s->q = p, p += n;
-    s->gr = p, p += n;
     s->zero = p;
     for (size_t k = 0; k < n; k++)
         s->zero[k] = 0.0f;
@@ -733,6 +757,14 @@ static int lif_prepare(void *self_, size_t batch, size_t time, uint32_t mode)
         if (rc == SL_OK && (mode & SL_MODE_TRAIN) && s->ref_steps > 0)
             rc = lif__ensure(&s->base, &s->tape_q, &s->cap_q, elems,
                              "refractory mask");
+        /* 7 rows per sample (elems / time = batch·n, no overflow) */
+        if (rc == SL_OK && (mode & SL_MODE_TRAIN) && time > 0 &&
+            elems / time > SIZE_MAX / sizeof(float) / 7)
+            rc = s->base.host->xError(s->base.ctx, NULL, SL_ENOMEM,
+                                      "batch of %zu is too large", batch);
+        if (rc == SL_OK && (mode & SL_MODE_TRAIN) && time > 0)
+            rc = lif__ensure(&s->base, &s->rows, &s->cap_rows,
+                             7 * (elems / time), "backward state");
         if (rc < 0) {
             s->base.prepared = 0;
             return rc;
@@ -785,6 +817,36 @@ static void lif_refractory_after(size_t n, float th, float steps,
     }
 }
 
+/* The part of a step from the delayed reset to the synaptic decay in one
+ * pass (no refractory period, Heaviside spikes): per neuron the same
+ * operations in the same order as the separate loops of lif_forward, so
+ * the same bits, with one load and store of each array instead of six.
+ * Inlined with constant flags, each combination becomes its own loop. */
+static inline __attribute__((always_inline)) void
+lif_step_fused(size_t n, const lif_k *restrict Kp, float v_leak, float th,
+               const float *restrict zp, const float *restrict x,
+               float *restrict v, float *restrict cur, float *restrict d,
+               float *restrict z, const int delay, const int beta,
+               const int start)
+{
+    const float pc = Kp->pc, pv = Kp->pv, ps = Kp->ps, dm = Kp->dm,
+                kv = Kp->kv, k1 = Kp->k1, k2 = Kp->k2, lk = Kp->lk,
+                rc = Kp->rc, rv = Kp->rv, ds = Kp->ds;
+    for (size_t k = 0; k < n; k++) {
+        const float vk0 = v[k], ck = cur[k];
+        const float zpk = delay ? zp[k] : 0.0f;
+        const float vk = delay ? (1.0f - pc * zpk) * vk0 + zpk * pv : vk0;
+        float dk = beta ? dm * vk + kv + ck
+                        : vk + k1 * (lk * (v_leak - vk) + k2 * ck);
+        dk = delay ? dk - zpk * ps : dk;
+        d[k] = dk;
+        const float zk = (float)(dk > th);
+        z[k] = zk;
+        v[k] = (1.0f - rc * zk) * dk + zk * rv;
+        cur[k] = start ? ds * ck : ds * ck + x[k];
+    }
+}
+
 static int lif_forward(void *self_, const float *in, float *out)
 {
     lif_layer *s = self_;
@@ -801,6 +863,10 @@ static int lif_forward(void *self_, const float *in, float *out)
     const int keep_q = refr && (b->mode & SL_MODE_TRAIN);
     s->sub_z = 0;
     const int record = (b->mode & SL_MODE_RECORD) != 0;
+    /* the common case in one pass per step (lif_step_fused) */
+    const int fused = !refr && !s->smooth;
+    const int variant = (s->reset_delay ? 4 : 0) +
+                        (s->scheme == SCHEME_BETA ? 2 : 0) + (s->start ? 1 : 0);
     float *restrict v = s->v, *restrict cur = s->i;
 
     for (size_t bi = 0; bi < b->batch; bi++) {
@@ -823,14 +889,37 @@ static int lif_forward(void *self_, const float *in, float *out)
                 if (s->recurrent && t > 0)
                     lif_rec_add(s, z - n, cur);
             }
-            /* reset_delay: last step's spike resets V now */
             const float *restrict zp = t > 0 ? z - n : s->zero;
+            if (fused) {
+#define LIF_FUSED(D, B, S)                                                    \
+    lif_step_fused(n, &K, v_leak, th, zp, x, v, cur, d, z, D, B, S)
+                switch (variant) { /* constant flags: one loop each */
+                case 0: LIF_FUSED(0, 0, 0); break;
+                case 1: LIF_FUSED(0, 0, 1); break;
+                case 2: LIF_FUSED(0, 1, 0); break;
+                case 3: LIF_FUSED(0, 1, 1); break;
+                case 4: LIF_FUSED(1, 0, 0); break;
+                case 5: LIF_FUSED(1, 0, 1); break;
+                case 6: LIF_FUSED(1, 1, 0); break;
+                default: LIF_FUSED(1, 1, 1); break;
+                }
+#undef LIF_FUSED
+                if (!s->start && s->recurrent && t > 0)
+                    lif_rec_add(s, z - n, cur);
+                goto recorded;
+            }
+            /* reset_delay: last step's spike resets V now */
             if (s->reset_delay)
                 for (size_t k = 0; k < n; k++)
                     v[k] = (1.0f - K.pc * zp[k]) * v[k] + zp[k] * K.pv;
             /* integrate the membrane with the step's current */
-            for (size_t k = 0; k < n; k++)
-                d[k] = v[k] + K.k1 * (K.lk * (v_leak - v[k]) + K.k2 * cur[k]);
+            if (s->scheme == SCHEME_BETA)
+                for (size_t k = 0; k < n; k++)
+                    d[k] = K.dm * v[k] + K.kv + cur[k];
+            else
+                for (size_t k = 0; k < n; k++)
+                    d[k] = v[k] +
+                           K.k1 * (K.lk * (v_leak - v[k]) + K.k2 * cur[k]);
             if (s->reset_delay)
                 for (size_t k = 0; k < n; k++)
                     d[k] -= zp[k] * K.ps;
@@ -852,6 +941,7 @@ static int lif_forward(void *self_, const float *in, float *out)
                 if (s->recurrent && t > 0)
                     lif_rec_add(s, z - n, cur);
             }
+        recorded:
             if (record) {
                 memcpy(b->rec_v + off, v, n * sizeof(float));
                 memcpy(b->rec_i + off, cur, n * sizeof(float));
@@ -885,29 +975,71 @@ static int lif_forward(void *self_, const float *in, float *out)
  * reset_delay: see lif_adjoint_step_delay.
  */
 
-/* dL/dx[n] = li into din and through the recurrence (see above). */
-static void lif_input_grad(lif_layer *s, float *din, size_t off, size_t t,
-                           const float *zp, const float *li, float *gz_next)
+/* Below this many neurons the backward sweeps one sample at a time with
+ * its own fixed-order loops (a product per step would cost more in calls
+ * than in arithmetic: frozen_noise_lif has n = 2); from it on, all the
+ * samples of the batch move through the sweep together and the recurrent
+ * adjoint of each step is one product through the host's xGemm. */
+#define LIF_GEMM_MIN_N 32
+
+/* dL/dx[n] = li (rows of `rows` samples starting at sample b0) into din
+ * and through the recurrence (see above):
+ *   gz_next[b][j] = Σ_i w_rec[j][i]·li[b][i]     (dL/dz[n−1])
+ *   g_rec[j][i]  += zp[b][j]·li[b][i]            (row by row, skipping
+ *                                                 silent neurons)
+ * With gemm the first is one product for all rows; otherwise each sum
+ * runs over i in order, as the scalar code before the product did. */
+static void lif_input_grad(lif_layer *s, float *din, size_t b0, size_t rows,
+                           size_t t, const float *zp, const float *li,
+                           float *gz_next, int gemm)
 {
-    const size_t n = s->base.n;
+    const size_t n = s->base.n, T = s->base.time;
     if (din != NULL)
-        memcpy(din + off, li, n * sizeof(float));
+        for (size_t r = 0; r < rows; r++)
+            memcpy(din + ((b0 + r) * T + t) * n, li + r * n,
+                   n * sizeof(float));
     if (!s->recurrent || t == 0)
         return;
-    for (size_t j = 0; j < n; j++) {
-        const float *restrict w = s->w_rec + j * n;
-        float acc = 0.0f;
-        for (size_t k = 0; k < n; k++)
-            acc += w[k] * li[k];
-        gz_next[j] = acc;
-        if (zp[j] != 0.0f) {
+    if (gemm) {
+        s->base.host->xGemm(0, 1, rows, n, n, 1.0f, li, n, s->w_rec, n,
+                            0.0f, gz_next, n);
+    } else {
+        for (size_t r = 0; r < rows; r++)
+            for (size_t j = 0; j < n; j++) {
+                const float *restrict w = s->w_rec + j * n;
+                const float *restrict l = li + r * n;
+                float acc = 0.0f;
+                for (size_t k = 0; k < n; k++)
+                    acc += w[k] * l[k];
+                gz_next[r * n + j] = acc;
+            }
+    }
+    for (size_t r = 0; r < rows; r++) {
+        const float *restrict l = li + r * n;
+        const float *restrict z = zp + r * n;
+        for (size_t j = 0; j < n; j++) {
+            if (z[j] == 0.0f)
+                continue;
             float *restrict gw = s->g_rec + j * n;
-            const float zj = zp[j], keep = gw[j];
+            const float zj = z[j], keep = gw[j];
             for (size_t k = 0; k < n; k++)
-                gw[k] += zj * li[k];
+                gw[k] += zj * l[k];
             if (!s->w_rec_diag)
                 gw[j] = keep; /* no autapse gradient */
         }
+    }
+}
+
+/* z of step t of samples b0 .. b0+rows into dst [rows][n]. */
+static void lif_z_rows(const lif_layer *s, size_t b0, size_t rows, size_t t,
+                       float *dst)
+{
+    const size_t n = s->base.n, T = s->base.time;
+    for (size_t r = 0; r < rows; r++) {
+        const size_t off = ((b0 + r) * T + t) * n;
+        const float *z = lif_z(s, off, dst + r * n);
+        if (z != dst + r * n)
+            memcpy(dst + r * n, z, n * sizeof(float));
     }
 }
 
@@ -919,51 +1051,61 @@ static int lif_backward(void *self_, const float *dout, float *din)
     if (rc < 0)
         return rc;
 
-    const size_t n = b->n, T = b->time;
+    const size_t n = b->n, T = b->time, B = b->batch;
     const lif_k K = s->k;
     const float reset_on =
         s->detach_reset || s->reset == RESET_NONE ? 0.0f : 1.0f;
     const int refr = s->ref_steps > 0;
-    float *restrict lv = s->lam_v, *restrict li = s->lam_i;
+    const int gemm = s->recurrent && n >= LIF_GEMM_MIN_N;
+    /* samples that sweep together: all of them with the product, else
+     * one (the order of every sum is then that of the per-sample code) */
+    const size_t chunk = gemm ? B : 1;
     float *restrict sd = s->sd;
+    if (T == 0 || B == 0)
+        return SL_OK;
 
-    for (size_t bi = 0; bi < b->batch; bi++) {
-        float *gz_rec = s->rec_a;  /* dL/dz[n] from the recurrence */
-        float *gz_next = s->rec_b; /* dL/dz[n−1], built at step n */
-        const float *z = NULL, *zp = NULL;
-        for (size_t k = 0; k < n; k++)
-            lv[k] = li[k] = gz_rec[k] = s->gr[k] = 0.0f;
-        if (T > 0)
-            z = lif_z(s, (bi * T + T - 1) * n, s->z_a);
+    for (size_t b0 = 0; b0 < B; b0 += chunk) {
+        const size_t rows = B - b0 < chunk ? B - b0 : chunk, m = rows * n;
+        float *p = s->rows;
+        float *lv = p, *li = p + m, *gz_rec = p + 2 * m, *gz_next = p + 3 * m;
+        float *gr = p + 4 * m, *z = p + 5 * m, *zp = p + 6 * m;
+        for (size_t k = 0; k < 5 * m; k++)
+            p[k] = 0.0f; /* λV, λI, dL/dz, reset term: 0 after the end */
+        lif_z_rows(s, b0, rows, T - 1, z);
 
         for (size_t t = T; t-- > 0;) {
-            const size_t off = (bi * T + t) * n;
-            const float *restrict d = s->tape_d + off;
-            const float *restrict g = dout + off;
-
             if (t > 0)
-                zp = lif_z(s, off - n, z == s->z_a ? s->z_b : s->z_a);
+                lif_z_rows(s, b0, rows, t - 1, zp);
             if (!s->start)
-                lif_input_grad(s, din, off, t, zp, li, gz_next);
-            lif_surrogate(s, d, sd);
-            if (s->reset_delay)
-                lif_adjoint_step_delay(n, g, gz_rec, t > 0 ? zp : s->zero,
-                                       t > 0 ? d - n : s->zero, sd, &K,
-                                       reset_on, s->gr, lv, li);
-            else if (refr)
-                lif_adjoint_step_ref(n, g, gz_rec, d, z, sd, s->tape_q + off,
-                                     &K, reset_on, lv, li);
-            else
-                lif_adjoint_step(n, g, gz_rec, d, z, sd, &K, reset_on, lv,
-                                 li);
+                lif_input_grad(s, din, b0, rows, t, zp, li, gz_next, gemm);
+            for (size_t r = 0; r < rows; r++) {
+                const size_t off = ((b0 + r) * T + t) * n, o = r * n;
+                const float *restrict d = s->tape_d + off;
+                const float *restrict g = dout + off;
+                lif_surrogate(s, d, sd);
+                if (s->reset_delay)
+                    lif_adjoint_step_delay(
+                        n, g, gz_rec + o, t > 0 ? zp + o : s->zero,
+                        t > 0 ? d - n : s->zero, sd, &K, reset_on, gr + o,
+                        lv + o, li + o);
+                else if (refr)
+                    lif_adjoint_step_ref(n, g, gz_rec + o, d, z + o, sd,
+                                         s->tape_q + off, &K, reset_on,
+                                         lv + o, li + o);
+                else
+                    lif_adjoint_step(n, g, gz_rec + o, d, z + o, sd, &K,
+                                     reset_on, lv + o, li + o);
+            }
             if (s->start)
-                lif_input_grad(s, din, off, t, zp, li, gz_next);
+                lif_input_grad(s, din, b0, rows, t, zp, li, gz_next, gemm);
             if (s->recurrent) {
                 float *tmp = gz_rec;
                 gz_rec = gz_next;
                 gz_next = tmp;
             }
+            float *tz = z;
             z = zp;
+            zp = tz;
         }
     }
     return SL_OK;

@@ -8,3 +8,4 @@ plugins_lif_lif_la_SOURCES = \
 	plugins/lif/common.c plugins/lif/common.h
 plugins_lif_lif_la_LDFLAGS = $(SL_PLUGIN_LDFLAGS)
 plugins_lif_lif_la_LIBADD = -lm
+plugins_lif_lif_la_CFLAGS = $(AM_CFLAGS) $(SL_VEC_CFLAGS)

@@ -24,10 +24,12 @@
 static const sl_setting lif_settings[] = {
     LIF_COMMON_SETTINGS,
     SL_SETTING(SL_SET_STRING, "scheme", "euler", NULL,
-               SL_CHOICES("euler|exp_euler|exact"),
+               SL_CHOICES("euler|exp_euler|exact|beta"),
                "time step: forward Euler (jaxsnn), exponential Euler "
-               "(current held over the step, hxtorch) or exact "
-               "(current decaying over the step); lif.md 3.1"),
+               "(current held over the step, hxtorch), exact "
+               "(current decaying over the step; lif.md 3.1) or beta "
+               "(V = beta*V + I, beta = exp(-dt/tau_mem), the current "
+               "unscaled: snnTorch Leaky)"),
     SL_SETTING(SL_SET_STRING, "input_order", "end", NULL,
                SL_CHOICES("end|start"),
                "input of step n joins I after the step's update (jaxsnn, "
@@ -78,9 +80,14 @@ static const sl_setting lif_settings[] = {
 
 static const sl_setting li_settings[] = {
     LIF_COMMON_SETTINGS,
+    SL_SETTING(SL_SET_STRING, "scheme", "euler", NULL,
+               SL_CHOICES("euler|beta"),
+               "time step: forward Euler (jaxsnn li_step) or beta (V = "
+               "beta*V + I, beta = exp(-dt/tau_mem), the current unscaled: "
+               "snnTorch, torch_bptt.py's readout)"),
     SL_SETTING(SL_SET_BOOL, "synapse", "true", NULL, SL_ANY,
                "exponential synaptic current; false: the input of a step "
-               "drives V directly (NIR's LI), tau_syn not used"),
+               "is the current of that step, tau_syn not used"),
 };
 
 static const sl_component lif_components[] = {
@@ -102,12 +109,12 @@ static const sl_plugin_desc lif_desc =
 
 /* Entry point. Returns the static descriptor (never freed), or NULL when
  * the host speaks another ABI major or its table lacks functions this
- * plugin calls. Keeps no reference to host: each component receives it
+ * plugin calls (xGemm: ABI 1.2). Keeps no reference to host: each component receives it
  * again in xCreate. */
 SL_EXPORT const sl_plugin_desc *spikelab_plugin_init(const sl_host *host)
 {
     if (host == NULL || host->abi_major != SL_ABI_MAJOR ||
-        !SL_HAS_FIELD(sl_host, host, xFree))
+        !SL_HAS_FIELD(sl_host, host, xGemm))
         return NULL;
     return &lif_desc;
 }
