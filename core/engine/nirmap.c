@@ -53,7 +53,8 @@ static sl__nirmap_layer *add_layer(sl__nirmap *m, const char *name,
             clash |= strcmp(m->layers[j].name, l->name) == 0;
         if (!clash)
             break;
-        snprintf(l->name + base, 8, "_%d", k);
+        if (snprintf(l->name + base, 8, "_%d", k) >= 8)
+            break; /* cannot happen: k < 100 */
     }
     snprintf(l->type, sizeof l->type, "%s", type);
     snprintf(l->from, sizeof l->from, "%s", from);
