@@ -24,8 +24,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         "encoding = \"current\";", "encoding = \"bernoulli\";",
         "encoding = \"poisson\"; max_rate = 3000.0;",
         "encoding = \"latency\";",
-        "encoding = \"current\"; layout = \"rows\"; normalise = "
-        "\"standard\";"};
+        "encoding = \"current\"; layout = \"rows\"; normalise = \"standard\";"};
     int form = data[0];
     size_t cut = (size_t)data[1] | (size_t)data[2] << 8;
     data += 3;
