@@ -63,7 +63,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int n = 0, m = 0;
     if (sl__form_ids(body, ids, &n, 15) == 0) {
         FUZZ_CHECK(n >= 0 && n <= 15, "%d ids", n);
-        char text[15 * 21 + 1];
+        char text[15 * 21 + 1] = "";
         size_t o = 0;
         for (int i = 0; i < n; i++) {
             FUZZ_CHECK(ids[i] > 0, "id %" PRId64, ids[i]);
