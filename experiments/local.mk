@@ -13,3 +13,5 @@ dist_experimentsnir_DATA = experiments/nir/frozen_noise_cubalif.nir \
 dist_experiments_DATA += experiments/fashion_mnist_mlp.cfg
 dist_experiments_DATA += experiments/shd_rsnn.cfg
 dist_experiments_DATA += experiments/peers_shd.cfg experiments/peers_yinyang.cfg
+dist_experiments_DATA += experiments/pes_channel.cfg experiments/pavlovian.cfg
+dist_experiments_DATA += experiments/nir_dynapsim.cfg
