@@ -27,6 +27,11 @@ int sl__cmd_nir(int argc, char **argv);     /* core/cmd/nir.c */
  * "spikelab CMD: ...". */
 struct sl__experiment;
 struct sl_rundb;
+/* The stored configuration of run: its path (or "(stored)") and its
+ * effective text, both malloc'd (export_device.c). 0, or 1 with the
+ * reason on stderr. */
+int sl__cli_run_config(const char *cmd, struct sl_rundb *db, int64_t run,
+                       char **cpath, char **text);
 int sl__cli_load_params(const char *cmd, struct sl_rundb *db, int64_t run,
                         struct sl__experiment *exp);
 int sl__cmd_resume(int argc, char **argv);  /* core/cmd/resume.c */

@@ -111,6 +111,29 @@ static int load_one(void *user, const sl_artifact_info *a)
     return 0;
 }
 
+/* The stored configuration of run (its path, or "(stored)", and the
+ * effective text) into *cpath and *text, both malloc'd. 0, or 1 with
+ * "spikelab CMD: ..." on stderr (nothing allocated). */
+int sl__cli_run_config(const char *cmd, sl_rundb *db, int64_t run,
+                       char **cpath, char **text)
+{
+    const sl_run_info *ri = NULL;
+    *cpath = *text = NULL;
+    if (sl_rundb_run(db, run, &ri) == SL_OK) {
+        const char *a = ri->config_path, *b = ri->config_effective;
+        *cpath = strdup(a ? a : "(stored)");
+        *text = b && *b ? strdup(b) : NULL;
+    }
+    if (!*text || !*cpath) {
+        fprintf(stderr, "spikelab %s: run %lld has no stored "
+                "configuration\n", cmd, (long long)run);
+        free(*cpath), free(*text);
+        *cpath = *text = NULL;
+        return 1;
+    }
+    return 0;
+}
+
 int sl__cli_load_params(const char *cmd, sl_rundb *db, int64_t run,
                         sl__experiment *exp)
 {
@@ -226,16 +249,7 @@ int sl__cmd_export_device(int argc, char **argv)
         sl_rundb_close(db);
         goto done;
     }
-    const sl_run_info *ri = NULL;
-    if (sl_rundb_run(db, id, &ri) == SL_OK) {
-        const char *a = ri->config_path, *b = ri->config_effective;
-        cpath = strdup(a ? a : "(stored)");
-        text = b && *b ? strdup(b) : NULL;
-    }
-    if (!text) {
-        fprintf(stderr, "spikelab export-device: run %lld has no stored "
-                "configuration\n", (long long)id);
-        free(cpath);
+    if (sl__cli_run_config("export-device", db, id, &cpath, &text)) {
         sl_rundb_close(db);
         goto done;
     }

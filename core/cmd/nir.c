@@ -145,17 +145,8 @@ static int export(const char *id_text, const char *out, const char *dbpath)
     if ((status = sl__cli_check_output("nir export", db, out)))
         goto close;
     status = 1;
-    const sl_run_info *ri = NULL;
-    if (sl_rundb_run(db, id, &ri) == SL_OK) {
-        const char *a = ri->config_path, *b = ri->config_effective;
-        cpath = strdup(a ? a : "(stored)");
-        text = b && *b ? strdup(b) : NULL;
-    }
-    if (!text) {
-        fprintf(stderr, "spikelab nir export: run %lld has no stored "
-                "configuration\n", (long long)id);
+    if (sl__cli_run_config("nir export", db, id, &cpath, &text))
         goto close;
-    }
     sl__experiment exp;
     sl__err err;
     sl__err_clear(&err);
