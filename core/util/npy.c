@@ -114,6 +114,8 @@ const float *sl__npy_f32_shape(const unsigned char *b, size_t size,
     if (p >= end || *p++ != '(')
         return NULL;
     size_t n = 0, prod = 1;
+    int overflow = 0; /* a product past SIZE_MAX: refused, even when the
+                         payload is empty (0 cannot stand for it) */
     for (;;) {
         while (p < end && *p == ' ')
             p++;
@@ -130,7 +132,10 @@ const float *sl__npy_f32_shape(const unsigned char *b, size_t size,
             v = v * 10 + (size_t)(*p++ - '0');
         }
         shape[n++] = v;
-        prod = v && prod > SIZE_MAX / v ? 0 : prod * v;
+        if (v && prod > SIZE_MAX / v)
+            overflow = 1;
+        else
+            prod *= v;
         while (p < end && *p == ' ')
             p++;
         if (p < end && *p == ',')
@@ -138,7 +143,7 @@ const float *sl__npy_f32_shape(const unsigned char *b, size_t size,
         else if (p >= end || *p != ')')
             return NULL;
     }
-    if (prod != count)
+    if (overflow || prod != count)
         return NULL;
     *ndim = n;
     return d;
