@@ -126,5 +126,15 @@ EOF
     --db "$db" >/dev/null 2>"$tmp/be"
 [ $? = 2 ] && grep -q "nolab.h5: not in the SHD layout" "$tmp/be" \
     || { cat "$tmp/be"; fail "shd without labels"; }
+# files on which libhdf5 itself loops forever or corrupts memory (kept in
+# tests/fuzz/crashes/fuzz_events): read first in a guarded child, refused
+# with a message, in seconds
+for f in libhdf5-global-heap-hang libhdf5-global-heap-memcpy-overlap; do
+    "$sl" run "$top_srcdir/experiments/shd_rsnn.cfg" \
+        data.train.file="$top_srcdir/tests/fuzz/crashes/fuzz_events/$f" \
+        --db "$db" >/dev/null 2>"$tmp/be"
+    [ $? = 2 ] && grep -q "$f: libhdf5 .* reading it .*: a damaged HDF5 file" "$tmp/be" \
+        || { cat "$tmp/be"; fail "libhdf5 guard: $f"; }
+done
 [ "$(q "select count(*) from runs")" = "$n0" ] || fail "a refused run was recorded"
 echo "filedata: ok"

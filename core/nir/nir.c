@@ -974,10 +974,14 @@ static int read_mem(const void *data, size_t size, const char *name,
  * limit (and a wall-clock alarm, should the child block), and only a file
  * the child read to the end, accepted or refused, is read here: the same
  * bytes through the same code give the same result, now with its
- * message. A child killed by a signal means libhdf5 crashed or hung on
- * it. Without fork (it fails), the file is read here unguarded. */
+ * message. A child killed by a signal, or ending with another exit
+ * status (a sanitizer's, after libhdf5 corrupted memory), means libhdf5
+ * crashed or hung on it. Without fork (it fails), the file is read here
+ * unguarded. */
 #define NIR_CHILD_CPU 5    /* s of CPU: a real NIR file takes milliseconds */
 #define NIR_CHILD_WALL 300 /* s: only against a child that blocks */
+#define NIR_CHILD_READ 0    /* the child's exit: the file read, accepted */
+#define NIR_CHILD_REFUSED 3 /* read to the end and refused */
 
 static int guarded(const void *data, size_t size, const char *name,
                    sl__err *err)
@@ -993,22 +997,25 @@ static int guarded(const void *data, size_t size, const char *name,
         sl__nir_graph *g = NULL;
         sl__err e;
         int rc = read_mem(data, size, name, &g, &e);
-        _exit(rc == SL_OK ? 0 : 1); /* no atexit handlers, no free */
+        /* no atexit handlers, no free */
+        _exit(rc == SL_OK ? NIR_CHILD_READ : NIR_CHILD_REFUSED);
     }
     int st = 0;
     while (waitpid(pid, &st, 0) < 0)
         if (errno != EINTR)
             return SL_OK; /* cannot tell: read it here */
-    if (WIFEXITED(st))
+    if (WIFEXITED(st) && (WEXITSTATUS(st) == NIR_CHILD_READ ||
+                          WEXITSTATUS(st) == NIR_CHILD_REFUSED))
         return SL_OK;
-    return sl__fail(err, SL_ECONFIG, "%s: libhdf5 %s reading it (signal "
+    return sl__fail(err, SL_ECONFIG, "%s: libhdf5 %s reading it (%s "
                     "%d): a damaged HDF5 file", name,
                     WIFSIGNALED(st) && (WTERMSIG(st) == SIGXCPU ||
                                         WTERMSIG(st) == SIGALRM ||
                                         WTERMSIG(st) == SIGKILL)
                         ? "did not finish"
                         : "crashed",
-                    WIFSIGNALED(st) ? WTERMSIG(st) : 0);
+                    WIFSIGNALED(st) ? "signal" : "exit status",
+                    WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
 }
 
 int sl__nir_read_mem(const void *data, size_t size, const char *name,

@@ -42,7 +42,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <hdf5.h>
@@ -340,6 +343,124 @@ out:
     return SL_OK;
 }
 
+/* Open the file and check all of it: the layout, every label and every
+ * sample's events (in blocks of BLOCK samples). On failure the message is
+ * with the host (xError) and the caller closes what is open. */
+static int ev_check(ev_ds *d, const char *file)
+{
+    const sl_host *h = d->host;
+    sl_ctx *ctx = d->ctx;
+    size_t n_classes = d->n_classes;
+    char why[512];
+    int rc;
+    if (H5Fis_hdf5(d->path) <= 0)
+        return h->xError(ctx, "file", SL_EDATA, "%s: not an HDF5 file", file);
+    d->f = H5Fopen(d->path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (d->f < 0)
+        return h->xError(ctx, "file", SL_EDATA, "%s: cannot be opened as "
+                         "HDF5 (corrupt?)", file);
+    size_t nt, nu, nl;
+    if (H5Lexists(d->f, "/spikes", H5P_DEFAULT) <= 0)
+        return h->xError(ctx, "file", SL_EDATA, "%s: not in the SHD layout: "
+                         "no group /spikes (needs /spikes/times, "
+                         "/spikes/units, /labels)", file);
+    if ((rc = open_1d(d, "/spikes/times", H5T_VLEN, H5T_FLOAT, &d->times,
+                      &nt, why, sizeof why)) ||
+        (rc = open_1d(d, "/spikes/units", H5T_VLEN, H5T_INTEGER, &d->units,
+                      &nu, why, sizeof why)) ||
+        (rc = open_1d(d, "/labels", H5T_INTEGER, -1, &d->labels, &nl, why,
+                      sizeof why)))
+        return h->xError(ctx, "file", rc, "%s: %s", file, why);
+    if (nt != nu || nt != nl || nt == 0)
+        return h->xError(ctx, "file", SL_EDATA, "%s: %zu times, %zu units and "
+                         "%zu labels: the SHD layout has one of each per "
+                         "sample", file, nt, nu, nl);
+    d->n = nt;
+    d->fspace = H5Dget_space(d->times);
+    d->vt_d = H5Tvlen_create(H5T_NATIVE_DOUBLE);
+    d->vt_u = H5Tvlen_create(H5T_NATIVE_INT64);
+    d->label = h->xAlloc(d->n * sizeof *d->label);
+    if (d->fspace < 0 || d->vt_d < 0 || d->vt_u < 0 || !d->label)
+        return h->xError(ctx, NULL, SL_ENOMEM, "out of memory");
+    if (H5Dread(d->labels, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT,
+                d->label) < 0)
+        return h->xError(ctx, "file", SL_EDATA, "%s: cannot read /labels",
+                         file);
+    for (size_t i = 0; i < d->n; i++)
+        if (d->label[i] < 0 || (uint64_t)d->label[i] >= n_classes)
+            return h->xError(ctx, "n_classes", SL_EDATA, "%s: label %lld of "
+                             "sample %zu is out of range (n_classes = %zu)",
+                             file, (long long)d->label[i], i, n_classes);
+    hvl_t vt[BLOCK], vu[BLOCK];
+    for (size_t first = 0; first < d->n; first += BLOCK) {
+        size_t cnt = d->n - first < BLOCK ? d->n - first : BLOCK;
+        if (read_block(d, first, cnt, vt, vu))
+            return h->xError(ctx, "file", SL_EDATA, "%s: cannot read the "
+                             "events of samples %zu..%zu (corrupt?)", file,
+                             first, first + cnt - 1);
+        rc = SL_OK;
+        for (size_t k = 0; k < cnt && !rc; k++)
+            rc = check_sample(d, first + k, &vt[k], &vu[k]);
+        reclaim_block(d, vt, vu);
+        if (rc)
+            return rc;
+    }
+    return SL_OK;
+}
+
+/* libhdf5 (1.10.8, as Debian builds it) can loop forever or corrupt
+ * memory on a damaged file: fuzz_events found a file on which H5Dread
+ * never returns (in H5HG_read) and one on which it copies between
+ * overlapping buffers (tests/fuzz/crashes/fuzz_events). So the whole
+ * check runs first in a child process under a CPU limit (and a wall-clock
+ * alarm, should it block); only when the child ran it to the end
+ * (exit EV_ACCEPTED or EV_REFUSED) does this process run the same check
+ * on the same bytes, which then ends the same way, now with its message
+ * and its state. Any other end of the child (a signal, or the exit
+ * status a sanitizer gives) is reported as a damaged file. The samples
+ * later read one by one by xGet are the ones the child read in blocks.
+ * Without fork (it fails), the check runs here unguarded, as before.
+ * A file changed between the child's read and ours is outside this
+ * guard (as it is outside every reader's). */
+#define EV_ACCEPTED 0
+#define EV_REFUSED 3
+#define EV_CHILD_CPU_BASE 5  /* s of CPU, plus 1 s per EV_CHILD_MB_PER_S */
+#define EV_CHILD_MB_PER_S 20 /* MB: reading is far faster than this */
+
+static int ev_guard(ev_ds *d, const char *file)
+{
+    struct stat st;
+    if (stat(d->path, &st) != 0)
+        return SL_OK; /* the check itself says why */
+    rlim_t cpu = EV_CHILD_CPU_BASE +
+                 (rlim_t)((uint64_t)st.st_size / (EV_CHILD_MB_PER_S << 20));
+    fflush(NULL); /* nothing buffered written twice */
+    pid_t pid = fork();
+    if (pid < 0)
+        return SL_OK;
+    if (pid == 0) {
+        struct rlimit rl = {cpu, cpu};
+        setrlimit(RLIMIT_CPU, &rl);
+        alarm((unsigned)(cpu * 10));
+        int rc = ev_check(d, file);
+        _exit(rc == SL_OK ? EV_ACCEPTED : EV_REFUSED); /* no atexit, no free */
+    }
+    int ws = 0;
+    while (waitpid(pid, &ws, 0) < 0)
+        if (errno != EINTR)
+            return SL_OK; /* cannot tell: check it here */
+    if (WIFEXITED(ws) && (WEXITSTATUS(ws) == EV_ACCEPTED ||
+                          WEXITSTATUS(ws) == EV_REFUSED))
+        return SL_OK;
+    int sig = WIFSIGNALED(ws) ? WTERMSIG(ws) : 0;
+    return d->host->xError(d->ctx, "file", SL_EDATA, "%s: libhdf5 %s "
+                           "reading it (%s %d): a damaged HDF5 file", file,
+                           sig == SIGXCPU || sig == SIGALRM || sig == SIGKILL
+                               ? "did not finish" : "failed",
+                           sig ? "signal" : "exit status",
+                           sig ? sig : WEXITSTATUS(ws));
+}
+
 static int ev_create(const sl_host *h, sl_ctx *ctx, void **self,
                      sl_dataset_info *info)
 {
@@ -348,7 +469,6 @@ static int ev_create(const sl_host *h, sl_ctx *ctx, void **self,
     size_t n_units, pool, n_classes, gen_n;
     int64_t seed;
     int rc;
-    char why[512];
     if (info && !SL_HAS_FIELD(sl_dataset_info, info, dt))
         return h->xError(ctx, NULL, SL_EINVAL, "sl_dataset_info too small");
     if ((rc = h->xGetString(ctx, "file", NULL, &file)) ||
@@ -413,76 +533,8 @@ static int ev_create(const sl_host *h, sl_ctx *ctx, void **self,
                                   : "not a regular file");
         goto fail;
     }
-    if (H5Fis_hdf5(d->path) <= 0) {
-        rc = h->xError(ctx, "file", SL_EDATA, "%s: not an HDF5 file", file);
+    if ((rc = ev_guard(d, file)) || (rc = ev_check(d, file)))
         goto fail;
-    }
-    d->f = H5Fopen(d->path, H5F_ACC_RDONLY, H5P_DEFAULT);
-    if (d->f < 0) {
-        rc = h->xError(ctx, "file", SL_EDATA, "%s: cannot be opened as "
-                       "HDF5 (corrupt?)", file);
-        goto fail;
-    }
-    size_t nt, nu, nl;
-    if (H5Lexists(d->f, "/spikes", H5P_DEFAULT) <= 0) {
-        rc = h->xError(ctx, "file", SL_EDATA, "%s: not in the SHD layout: "
-                       "no group /spikes (needs /spikes/times, "
-                       "/spikes/units, /labels)", file);
-        goto fail;
-    }
-    if ((rc = open_1d(d, "/spikes/times", H5T_VLEN, H5T_FLOAT, &d->times,
-                      &nt, why, sizeof why)) ||
-        (rc = open_1d(d, "/spikes/units", H5T_VLEN, H5T_INTEGER, &d->units,
-                      &nu, why, sizeof why)) ||
-        (rc = open_1d(d, "/labels", H5T_INTEGER, -1, &d->labels, &nl, why,
-                      sizeof why))) {
-        rc = h->xError(ctx, "file", rc, "%s: %s", file, why);
-        goto fail;
-    }
-    if (nt != nu || nt != nl || nt == 0) {
-        rc = h->xError(ctx, "file", SL_EDATA, "%s: %zu times, %zu units and "
-                       "%zu labels: the SHD layout has one of each per "
-                       "sample", file, nt, nu, nl);
-        goto fail;
-    }
-    d->n = nt;
-    d->fspace = H5Dget_space(d->times);
-    d->vt_d = H5Tvlen_create(H5T_NATIVE_DOUBLE);
-    d->vt_u = H5Tvlen_create(H5T_NATIVE_INT64);
-    d->label = h->xAlloc(d->n * sizeof *d->label);
-    if (d->fspace < 0 || d->vt_d < 0 || d->vt_u < 0 || !d->label) {
-        rc = h->xError(ctx, NULL, SL_ENOMEM, "out of memory");
-        goto fail;
-    }
-    if (H5Dread(d->labels, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT,
-                d->label) < 0) {
-        rc = h->xError(ctx, "file", SL_EDATA, "%s: cannot read /labels",
-                       file);
-        goto fail;
-    }
-    for (size_t i = 0; i < d->n; i++)
-        if (d->label[i] < 0 || (uint64_t)d->label[i] >= n_classes) {
-            rc = h->xError(ctx, "n_classes", SL_EDATA, "%s: label %lld of "
-                           "sample %zu is out of range (n_classes = %zu)",
-                           file, (long long)d->label[i], i, n_classes);
-            goto fail;
-        }
-    hvl_t vt[BLOCK], vu[BLOCK];
-    for (size_t first = 0; first < d->n; first += BLOCK) {
-        size_t cnt = d->n - first < BLOCK ? d->n - first : BLOCK;
-        if (read_block(d, first, cnt, vt, vu)) {
-            rc = h->xError(ctx, "file", SL_EDATA, "%s: cannot read the "
-                           "events of samples %zu..%zu (corrupt?)", file,
-                           first, first + cnt - 1);
-            goto fail;
-        }
-        rc = SL_OK;
-        for (size_t k = 0; k < cnt && !rc; k++)
-            rc = check_sample(d, first + k, &vt[k], &vu[k]);
-        reclaim_block(d, vt, vu);
-        if (rc)
-            goto fail;
-    }
     if (d->dropped)
         h->xLog(ctx, SL_LOG_INFO, "%s: %llu events at or past duration = "
                 "%g s dropped", file, (unsigned long long)d->dropped,
