@@ -1,4 +1,4 @@
 # issue 15: threads give the same bits (tests/threads.sh); the peers'
 # benchmarks run (tests/bench_smoke.sh covers bench/)
-TESTS += tests/threads.sh
-EXTRA_DIST += tests/threads.sh
+TESTS += tests/threads.sh tests/wide.sh
+EXTRA_DIST += tests/threads.sh tests/wide.sh

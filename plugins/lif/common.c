@@ -1,6 +1,7 @@
 /* plugins/lif/common.c — settings, buffers and checks shared by the "lif"
  * and "li" components (see common.h). */
 #include <math.h>
+#include <stdlib.h>
 #include <stdint.h>
 
 #include "common.h"
@@ -11,6 +12,12 @@ int lif__base_init(lif__base *b, const sl_host *host, sl_ctx *ctx,
     int rc;
     b->host = host;
     b->ctx = ctx;
+#if LIF__HAVE_WIDE
+    {
+        const char *no = getenv("SPIKELAB_NO_AVX2");
+        b->wide = __builtin_cpu_supports("avx2") && !(no && *no && *no != '0');
+    }
+#endif
 
     if (info == NULL || !SL_HAS_FIELD(sl_layer_info, info, dt))
         return host->xError(ctx, NULL, SL_EINVAL,

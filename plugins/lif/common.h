@@ -44,6 +44,8 @@ typedef struct lif__base {
      * step. Owned (host->xAlloc), capacities in floats. */
     float *rec_v, *rec_i;
     size_t cap_v, cap_i;
+
+    int wide; /* the AVX2 build of forward/backward runs (LIF__WIDE) */
 } lif__base;
 
 /* flags of lif__base_init */
@@ -104,5 +106,41 @@ int lif__check_finite(lif__base *b, const float *v, const float *i);
 /* The component tables (lif.c, li.c). */
 extern const sl_neuron_iface lif__lif_iface;
 extern const sl_neuron_iface lif__li_iface;
+
+/* The two hot functions of each layer (forward and backward) are built
+ * twice, for AVX2 and for the x86-64 baseline (SSE2), and each call takes
+ * the AVX2 build when the CPU has it (lif__base.wide, decided at
+ * creation; SPIKELAB_NO_AVX2=1 in the environment forces the baseline):
+ * the element-wise loops then run 8 floats wide. Both give the same bits:
+ * -ffp-contract=off forbids fused multiply-adds in both (AVX2 alone does
+ * not include FMA), and every loop is an element-wise map whose operations
+ * do not depend on the vector width (no float reduction is vectorised
+ * without -ffast-math); tests/wide.sh trains with both and compares. The
+ * body and the helpers it calls are inlined (LIF__INLINE) into both.
+ * LIF__WIDE(name, body) defines `static int name(void *, const float *,
+ * float *)` over `body` of the same signature. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(SL_NO_WIDE)
+#define LIF__HAVE_WIDE 1
+#define LIF__WIDE(name, body)                                                 \
+    __attribute__((target("avx2"))) static int name##_avx2(                   \
+        void *s, const float *x, float *y)                                    \
+    {                                                                         \
+        return body(s, x, y);                                                 \
+    }                                                                         \
+    static int name##_base(void *s, const float *x, float *y)                 \
+    {                                                                         \
+        return body(s, x, y);                                                 \
+    }                                                                         \
+    static int name(void *s, const float *x, float *y)                        \
+    {                                                                         \
+        return ((const lif__base *)s)->wide ? name##_avx2(s, x, y)            \
+                                            : name##_base(s, x, y);           \
+    }
+#else
+#define LIF__HAVE_WIDE 0
+#define LIF__WIDE(name, body)                                                 \
+    static int name(void *s, const float *x, float *y) { return body(s, x, y); }
+#endif
+#define LIF__INLINE static inline __attribute__((always_inline))
 
 #endif

@@ -245,8 +245,8 @@ static inline float sigmoidf(float x)
 
 /* z of one step from v_dec; the same function in forward and backward so
  * that the recomputed z is bit-identical to the forward's. */
-static void lif_threshold(const lif_layer *s, const float *restrict d,
-                          float *restrict z)
+LIF__INLINE void lif_threshold(const lif_layer *s, const float *restrict d,
+                               float *restrict z)
 {
     const size_t n = s->base.n;
     const float th = s->v_th, a = s->alpha;
@@ -261,7 +261,7 @@ static void lif_threshold(const lif_layer *s, const float *restrict d,
 
 /* z of the step at offset off for the backward: the measured spikes after
  * xSubstitute, else recomputed from the tape into buf. */
-static const float *lif_z(const lif_layer *s, size_t off, float *buf)
+LIF__INLINE const float *lif_z(const lif_layer *s, size_t off, float *buf)
 {
     if (s->sub_z)
         return s->tape_z + off;
@@ -276,8 +276,8 @@ static const float *lif_z(const lif_layer *s, size_t off, float *buf)
 
 /* dz/d(v_dec) for one step into sd; the switch is outside the loops so
  * each loop is a plain vectorisable map. */
-static void lif_surrogate(const lif_layer *s, const float *restrict d,
-                          float *restrict sd)
+LIF__INLINE void lif_surrogate(const lif_layer *s, const float *restrict d,
+                               float *restrict sd)
 {
     const size_t n = s->base.n;
     const float th = s->v_th, a = s->alpha;
@@ -315,12 +315,12 @@ static void lif_surrogate(const lif_layer *s, const float *restrict d,
 
 /* One step of the adjoint sweep (see lif_backward), a map over neurons;
  * every array distinct, hence restrict, so it vectorises. */
-static void lif_adjoint_step(size_t n, const float *restrict g,
-                             const float *restrict gz_rec,
-                             const float *restrict d, const float *restrict z,
-                             const float *restrict sd, const lif_k *K,
-                             float reset_on, float *restrict lv,
-                             float *restrict li)
+LIF__INLINE void lif_adjoint_step(size_t n, const float *restrict g,
+                                  const float *restrict gz_rec,
+                                  const float *restrict d, const float *restrict z,
+                                  const float *restrict sd, const lif_k *K,
+                                  float reset_on, float *restrict lv,
+                                  float *restrict li)
 {
     const float ra = K->ra, rb = K->rb, rc = K->rc, dm = K->dm, dj = K->dj,
                 ds = K->ds;
@@ -337,13 +337,13 @@ static void lif_adjoint_step(size_t n, const float *restrict g,
  * off after it, so dL/dV[n] = gd·dm·(1 − pc·zp), and dL/dzp = gd·(dm·(pv
  * − pc·V[n]) − ps) with V[n] = dp, the previous v_dec, goes to gr for the
  * previous step (read there before it is overwritten). */
-static void lif_adjoint_step_delay(size_t n, const float *restrict g,
-                                   const float *restrict gz_rec,
-                                   const float *restrict zp,
-                                   const float *restrict dp,
-                                   const float *restrict sd, const lif_k *K,
-                                   float reset_on, float *restrict gr,
-                                   float *restrict lv, float *restrict li)
+LIF__INLINE void lif_adjoint_step_delay(size_t n, const float *restrict g,
+                                        const float *restrict gz_rec,
+                                        const float *restrict zp,
+                                        const float *restrict dp,
+                                        const float *restrict sd, const lif_k *K,
+                                        float reset_on, float *restrict gr,
+                                        float *restrict lv, float *restrict li)
 {
     const float pc = K->pc, pv = K->pv, ps = K->ps, dm = K->dm, dj = K->dj,
                 ds = K->ds;
@@ -358,14 +358,14 @@ static void lif_adjoint_step_delay(size_t n, const float *restrict g,
 
 /* The same with a refractory mask q: where q = 1, V was held (λV passes
  * unchanged), z was 0 (no gradient from it, sd = 0) and only I evolved. */
-static void lif_adjoint_step_ref(size_t n, const float *restrict g,
-                                 const float *restrict gz_rec,
-                                 const float *restrict d,
-                                 const float *restrict z,
-                                 const float *restrict sd,
-                                 const float *restrict q, const lif_k *K,
-                                 float reset_on, float *restrict lv,
-                                 float *restrict li)
+LIF__INLINE void lif_adjoint_step_ref(size_t n, const float *restrict g,
+                                      const float *restrict gz_rec,
+                                      const float *restrict d,
+                                      const float *restrict z,
+                                      const float *restrict sd,
+                                      const float *restrict q, const lif_k *K,
+                                      float reset_on, float *restrict lv,
+                                      float *restrict li)
 {
     const float ra = K->ra, rb = K->rb, rc = K->rc, dm = K->dm, dj = K->dj,
                 ds = K->ds;
@@ -777,7 +777,8 @@ static int lif_prepare(void *self_, size_t batch, size_t time, uint32_t mode)
 
 /* cur += w_rec·z[n−1] (the recurrent part of x[n]), row by row so that
  * silent neurons cost nothing; zp is the previous step's output. */
-static void lif_rec_add(const lif_layer *s, const float *zp, float *cur)
+LIF__INLINE void lif_rec_add(const lif_layer *s, const float *zp,
+                             float *cur)
 {
     const size_t n = s->base.n;
     for (size_t j = 0; j < n; j++) {
@@ -794,9 +795,9 @@ static void lif_rec_add(const lif_layer *s, const float *zp, float *cur)
  * keeps V (v_dec = V) and does not spike; q = 1 marks it for the
  * backward. After the threshold (lif_refractory_after) a spike restarts
  * the count, otherwise it runs down. */
-static void lif_refractory_before(size_t n, const float *restrict ref,
-                                  const float *restrict v,
-                                  float *restrict q, float *restrict d)
+LIF__INLINE void lif_refractory_before(size_t n, const float *restrict ref,
+                                       const float *restrict v,
+                                       float *restrict q, float *restrict d)
 {
     for (size_t k = 0; k < n; k++) {
         q[k] = ref[k] > 0.0f ? 1.0f : 0.0f;
@@ -804,10 +805,10 @@ static void lif_refractory_before(size_t n, const float *restrict ref,
     }
 }
 
-static void lif_refractory_after(size_t n, float th, float steps,
-                                 const float *restrict q,
-                                 const float *restrict d, float *restrict z,
-                                 float *restrict ref)
+LIF__INLINE void lif_refractory_after(size_t n, float th, float steps,
+                                      const float *restrict q,
+                                      const float *restrict d, float *restrict z,
+                                      float *restrict ref)
 {
     for (size_t k = 0; k < n; k++) {
         /* the Heaviside decides, also with forward = "smooth" */
@@ -847,7 +848,7 @@ lif_step_fused(size_t n, const lif_k *restrict Kp, float v_leak, float th,
     }
 }
 
-static int lif_forward(void *self_, const float *in, float *out)
+LIF__INLINE int lif_forward_body(void *self_, const float *in, float *out)
 {
     lif_layer *s = self_;
     lif__base *b = &s->base;
@@ -954,6 +955,8 @@ static int lif_forward(void *self_, const float *in, float *out)
     return SL_OK;
 }
 
+LIF__WIDE(lif_forward, lif_forward_body)
+
 /* --------------------------------------------------------------- backward */
 
 /*
@@ -989,9 +992,9 @@ static int lif_forward(void *self_, const float *in, float *out)
  *                                                 silent neurons)
  * With gemm the first is one product for all rows; otherwise each sum
  * runs over i in order, as the scalar code before the product did. */
-static void lif_input_grad(lif_layer *s, float *din, size_t b0, size_t rows,
-                           size_t t, const float *zp, const float *li,
-                           float *gz_next, int gemm)
+LIF__INLINE void lif_input_grad(lif_layer *s, float *din, size_t b0,
+                                size_t rows, size_t t, const float *zp,
+                                const float *li, float *gz_next, int gemm)
 {
     const size_t n = s->base.n, T = s->base.time;
     if (din != NULL)
@@ -1031,8 +1034,8 @@ static void lif_input_grad(lif_layer *s, float *din, size_t b0, size_t rows,
 }
 
 /* z of step t of samples b0 .. b0+rows into dst [rows][n]. */
-static void lif_z_rows(const lif_layer *s, size_t b0, size_t rows, size_t t,
-                       float *dst)
+LIF__INLINE void lif_z_rows(const lif_layer *s, size_t b0, size_t rows,
+                            size_t t, float *dst)
 {
     const size_t n = s->base.n, T = s->base.time;
     for (size_t r = 0; r < rows; r++) {
@@ -1043,7 +1046,8 @@ static void lif_z_rows(const lif_layer *s, size_t b0, size_t rows, size_t t,
     }
 }
 
-static int lif_backward(void *self_, const float *dout, float *din)
+LIF__INLINE int lif_backward_body(void *self_, const float *dout,
+                                  float *din)
 {
     lif_layer *s = self_;
     lif__base *b = &s->base;
@@ -1110,6 +1114,8 @@ static int lif_backward(void *self_, const float *dout, float *din)
     }
     return SL_OK;
 }
+
+LIF__WIDE(lif_backward, lif_backward_body)
 
 static int lif_observable(void *self_, size_t idx, sl_observable *out)
 {

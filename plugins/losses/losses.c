@@ -189,6 +189,50 @@ static double decode_logit(int mode, const float *o, size_t T, size_t C,
     return z;
 }
 
+/* The logits of all C channels (and the step each was taken from) in one
+ * pass over the output, row by row: per channel the same comparisons and
+ * sums in the same order as decode_logit, so the same values, without C
+ * strided scans per use. */
+#define DECODE_BATCH_MAX 64 /* channels decoded at once (stack arrays) */
+static void decode_all(int mode, const float *o, size_t T, size_t C,
+                       double *z, size_t *arg)
+{
+    for (size_t c = 0; c < C; c++) {
+        z[c] = mode == DEC_MAX ? o[c]
+               : mode == DEC_LAST ? o[(T - 1) * C + c] : 0.0;
+        arg[c] = mode == DEC_LAST ? T - 1 : 0;
+    }
+    if (mode == DEC_MAX) {
+        for (size_t t = 1; t < T; t++)
+            for (size_t c = 0; c < C; c++) {
+                const float v = o[t * C + c];
+                if (v > z[c] || isnan(v)) { /* as decode_logit */
+                    z[c] = v;
+                    arg[c] = t;
+                }
+            }
+    } else if (mode != DEC_LAST) {
+        for (size_t t = 0; t < T; t++)
+            for (size_t c = 0; c < C; c++)
+                z[c] += o[t * C + c];
+        if (mode == DEC_MEAN)
+            for (size_t c = 0; c < C; c++)
+                z[c] /= (double)T;
+    }
+}
+
+/* Channel c's logit: from decode_all's arrays when batched. */
+static inline double logit_of(int batched, const double *zb, const size_t *ab,
+                              int mode, const float *o, size_t T, size_t C,
+                              size_t c, size_t *arg)
+{
+    if (!batched)
+        return decode_logit(mode, o, T, C, c, arg);
+    if (arg)
+        *arg = ab[c];
+    return zb[c];
+}
+
 /* Target probability of channel c (y = the element's target block). */
 static double target_prob(const float *y, size_t Ty, size_t C, size_t c)
 {
@@ -216,16 +260,23 @@ static int ce_eval(void *self, const sl_seq *out, const sl_seq *target,
     for (size_t b = 0; b < B; b++) {
         const float *o = out->data + b * T * C;
         const float *y = target->data + b * Ty * C;
+        /* the logits once (up to DECODE_BATCH_MAX channels; more are
+         * decoded per use) */
+        double zb[DECODE_BATCH_MAX];
+        size_t ab[DECODE_BATCH_MAX];
+        const int batched = C <= DECODE_BATCH_MAX;
+        if (batched)
+            decode_all(mode, o, T, C, zb, ab);
         /* log-sum-exp with the maximum logit subtracted */
         double zmax = -INFINITY;
         for (size_t c = 0; c < C; c++) {
-            double z = decode_logit(mode, o, T, C, c, NULL);
+            double z = logit_of(batched, zb, ab, mode, o, T, C, c, NULL);
             if (z > zmax)
                 zmax = z;
         }
         double se = 0.0, ysum = 0.0, cross = 0.0;
         for (size_t c = 0; c < C; c++) {
-            double z = decode_logit(mode, o, T, C, c, NULL);
+            double z = logit_of(batched, zb, ab, mode, o, T, C, c, NULL);
             double yc = target_prob(y, Ty, C, c);
             se += exp(z - zmax);
             ysum += yc;
@@ -239,7 +290,7 @@ static int ce_eval(void *self, const sl_seq *out, const sl_seq *target,
         float *g = grad + b * T * C;
         for (size_t c = 0; c < C; c++) {
             size_t a;
-            double z = decode_logit(mode, o, T, C, c, &a);
+            double z = logit_of(batched, zb, ab, mode, o, T, C, c, &a);
             double p = exp(z - lse);
             double dz = (p * ysum - target_prob(y, Ty, C, c)) / (double)B;
             switch (mode) {
