@@ -129,7 +129,8 @@ EOF
 # files on which libhdf5 itself loops forever or corrupts memory (kept in
 # tests/fuzz/crashes/fuzz_events): read first in a guarded child, refused
 # with a message, in seconds
-for f in libhdf5-global-heap-hang libhdf5-global-heap-memcpy-overlap; do
+for f in libhdf5-global-heap-hang libhdf5-global-heap-memcpy-overlap \
+         libhdf5-global-heap-negative-size; do
     "$sl" run "$top_srcdir/experiments/shd_rsnn.cfg" \
         data.train.file="$top_srcdir/tests/fuzz/crashes/fuzz_events/$f" \
         --db "$db" >/dev/null 2>"$tmp/be"
