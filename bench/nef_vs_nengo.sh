@@ -9,9 +9,9 @@
 # Needs: a build tree (run from its top), Debian's python3-numpy, and a
 # Nengo checkout at $NENGO_SRC (default /tmp/nengo-src), e.g.
 #   git clone https://github.com/nengo/nengo /tmp/nengo-src
-# Run time = sim.run(T) in Nengo, simulate_run_s in spikelab (the step
+# Run time = sim.run(T) in Nengo, simulate_run_wall_s in spikelab (the step
 # loop, without recording); build = nengo.Simulator(model), and
-# simulate_build_s (ensembles, decoders, node tables). Process start and
+# simulate_build_wall_s (ensembles, decoders, node tables). Process start and
 # imports are in neither. Wall time, and the CPU time of the running
 # thread beside it (on a busy machine the wall time of both is inflated
 # by waiting; the CPU time much less).
@@ -35,8 +35,8 @@ for i in $(seq 1 "$r"); do
         "$py" "$top/bench/nengo_demos.py" "$demo" "$seed" | tee -a "$out"
         "$sl" run "$top/experiments/$demo.cfg" "seed=$seed" simulate.record=false \
             --db "$db" --quiet |
-            awk -v d="$demo" -v s="$seed" '$1 == "simulate_build_s" { b = $3 }
-                $1 == "simulate_run_s" { r = $3 }
+            awk -v d="$demo" -v s="$seed" '$1 == "simulate_build_wall_s" { b = $3 }
+                $1 == "simulate_run_wall_s" { r = $3 }
                 $1 == "simulate_build_cpu_s" { cb = $3 }
                 $1 == "simulate_run_cpu_s" { cr = $3 }
                 END { printf "spikelab %s seed %s build %.4f run %.4f cpu_build %.4f cpu_run %.4f\n", d, s, b, r, cb, cr }' |
@@ -49,14 +49,16 @@ for demo in pes_channel pavlovian; do
         for f in build run cpu_build cpu_run; do
             awk -v w="$who" -v d="$demo" -v f="$f" '$1 == w && $2 == d {
                 for (i = 1; i <= NF; i++) if ($i == f) print $(i + 1) }' "$out" |
-                sort -g | awk '{ v[NR] = $1 } END { m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%s\n", m }' >"$out.$who.$f"
+                sort -g | awk '{ v[NR] = $1 } END { m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%s %s %s\n", m, v[1], v[NR] }' >"$out.$who.$f"
         done
-        printf '  %-9s %-12s build %8.4f  run %8.4f   (CPU: build %8.4f  run %8.4f)\n' \
-            "$who" "$demo" "$(cat "$out.$who.build")" "$(cat "$out.$who.run")" \
-            "$(cat "$out.$who.cpu_build")" "$(cat "$out.$who.cpu_run")"
+        # median [min-max]
+        mm() { awk '{ printf "%.4f [%.4f-%.4f]", $1, $2, $3 }' "$1"; }
+        printf '  %-9s %-12s build %s  run %s   (CPU: build %s  run %s)\n' \
+            "$who" "$demo" "$(mm "$out.$who.build")" "$(mm "$out.$who.run")" \
+            "$(mm "$out.$who.cpu_build")" "$(mm "$out.$who.cpu_run")"
     done
-    awk -v a="$(cat "$out.nengo.run")" -v b="$(cat "$out.spikelab.run")" \
-        -v ca="$(cat "$out.nengo.cpu_run")" -v cb="$(cat "$out.spikelab.cpu_run")" -v d="$demo" \
+    awk -v a="$(cut -d' ' -f1 "$out.nengo.run")" -v b="$(cut -d' ' -f1 "$out.spikelab.run")" \
+        -v ca="$(cut -d' ' -f1 "$out.nengo.cpu_run")" -v cb="$(cut -d' ' -f1 "$out.spikelab.cpu_run")" -v d="$demo" \
         'BEGIN { printf "  %s: spikelab runs %.1fx faster than Nengo (wall), %.1fx (CPU)\n", d, a / b, ca / cb }'
     rm -f "$out".*.*
 done

@@ -76,6 +76,11 @@ n=$(q "select count(*) from results where run_id=1 and name like 'probe_post_%'"
     --db "$db" --quiet >"$tmp/out" 2>&1 || { cat "$tmp/out"; fail "pavlovian short"; }
 awk '$1 == "cr_max_before" { ok = ($3 < 0.03) } END { exit !ok }' "$tmp/out" || { cat "$tmp/out"; fail "cr before learning"; }
 awk '$1 == "err_max" { ok = ($3 < 1e-6) } END { exit !ok }' "$tmp/out" || { cat "$tmp/out"; fail "inhibited error"; }
+# rerun reproduces it bit for bit: its timings (results *_wall_s, *_cpu_s)
+# differ from run to run and are not part of the verdict
+grep -q '^  simulate_run_wall_s = ' "$tmp/out" || { cat "$tmp/out"; fail "no run time"; }
+"$sl" rerun last --db "$db" --quiet >"$tmp/out" 2>&1 || { cat "$tmp/out"; fail "rerun pavlovian"; }
+grep -q "bit-identical" "$tmp/out" || { cat "$tmp/out"; fail "rerun of pavlovian not bit-identical"; }
 
 # bad input: exit 2 and a message naming the object (and line)
 bad() { # expected-substring override...

@@ -1363,7 +1363,13 @@ static int compare_rows(sl__db *db, int kind, int64_t a, int64_t b,
     static const char *const sql[3] = {
         "SELECT name, step, value FROM metrics WHERE run_id = ?1"
         " ORDER BY name, step, rowid",
-        "SELECT name, 0, value FROM results WHERE run_id = ?1 ORDER BY name",
+        /* timings (names ending _wall_s or _cpu_s, e.g. the simulate
+         * mode's; simulate_{build,run}_s as the first version recorded
+         * them) measure the run, not its outcome: not compared */
+        "SELECT name, 0, value FROM results WHERE run_id = ?1"
+        " AND name NOT GLOB '*_wall_s' AND name NOT GLOB '*_cpu_s'"
+        " AND name NOT IN ('simulate_build_s', 'simulate_run_s')"
+        " ORDER BY name",
         "SELECT name, 0, data FROM artifacts WHERE run_id = ?1"
         " AND kind = 'parameters' ORDER BY name",
     };

@@ -274,9 +274,9 @@ int sl__simulate_run(sl__experiment *exp, const sl__sim_sink *sink,
             rc = sl__fail(err, rc, "recording the model's results failed");
     }
     if (!rc && sink && sink->on_result) {
-        if ((rc = sink->on_result(sink->user, "simulate_build_s",
+        if ((rc = sink->on_result(sink->user, "simulate_build_wall_s",
                                   s->build_s)) ||
-            (rc = sink->on_result(sink->user, "simulate_run_s", s->run_s)) ||
+            (rc = sink->on_result(sink->user, "simulate_run_wall_s", s->run_s)) ||
             (rc = sink->on_result(sink->user, "simulate_build_cpu_s",
                                   s->build_cpu_s)) ||
             (rc = sink->on_result(sink->user, "simulate_run_cpu_s",

@@ -43,8 +43,10 @@ size_t nef_lif_step(const nef_lif *p, double dt, size_t n, const double *j,
         double e;
         if (delta >= dt) {
             e = full;
+        } else if (!(delta > 0.0)) {
+            e = -0.0; /* expm1(-0.0/tau_rc), without the call: a neuron
+                         refractory for the whole step keeps v */
         } else {
-            delta = delta > 0.0 ? delta : 0.0;
             e = expm1(-delta / p->tau_rc);
         }
         double ji = j[i], vi = v[i] - (ji - v[i]) * e;
@@ -148,7 +150,7 @@ int nef_ens_build(nef_ens *e, uint32_t seed)
                                 &e->gain[i], &e->bias[i])))
             return rc;
         for (size_t k = 0; k < d; k++)
-            e->enc_scaled[i * d + k] = e->enc[i * d + k] *
+            e->enc_scaled[k * n + i] = e->enc[i * d + k] *
                                        (e->gain[i] / e->radius);
     }
     /* A[p][i] = r(gain_i (ep_p·e_i)/radius + bias_i); the dot products

@@ -11,6 +11,7 @@ plugins_nef_nef_la_SOURCES = \
 	plugins/nef/fn.c \
 	plugins/nef/sim.c \
 	plugins/nef/nef.h
-plugins_nef_nef_la_CFLAGS = $(AM_CFLAGS) $(LUA_CFLAGS) $(LAPACKE_CFLAGS) $(BLAS_CFLAGS)
+plugins_nef_nef_la_CFLAGS = $(AM_CFLAGS) $(SL_VEC_CFLAGS) $(LUA_CFLAGS) $(LAPACKE_CFLAGS) \
+	$(BLAS_CFLAGS)
 plugins_nef_nef_la_LDFLAGS = $(SL_PLUGIN_LDFLAGS)
 plugins_nef_nef_la_LIBADD = $(LUA_LIBS) $(LAPACKE_LIBS) $(BLAS_LIBS) -lm

@@ -87,7 +87,8 @@ typedef struct nef_ens {
     double *eval;       /* [n_eval][d], scaled by the radius */
     double *enc;        /* [n][d] unit encoders */
     double *max_rates, *intercepts, *gain, *bias;
-    double *enc_scaled; /* [n][d] enc * gain / radius */
+    double *enc_scaled; /* [d][n] enc * gain / radius, by dimension (the
+                           step's input loop runs along neurons) */
     double *rates;      /* A = [n_eval][n], rates at the eval points */
     double a_max;       /* max(A) */
     double *chol;       /* Cholesky factor of AᵀA + λI, kept for every

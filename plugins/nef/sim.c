@@ -333,14 +333,21 @@ void nef_model_run(nef_model *m, uint64_t steps, double *const *out)
         /* 3 currents and neurons */
         for (size_t k = 0; k < m->n_ens; k++) {
             nef_ens *e = &m->ens[k];
-            const size_t d = e->d;
-            for (size_t i = 0; i < e->n; i++) {
-                const double *es = e->enc_scaled + i * d;
-                double s = 0.0;
-                for (size_t q = 0; q < d; q++)
-                    s += es[q] * e->x[q];
-                e->j[i] = e->bias[i] + s + e->gain[i] * e->nin[i];
+            const size_t d = e->d, nn = e->n;
+            /* per neuron s = Σ_q enc_scaled·x in the order q = 0, 1, ...
+             * (as Nengo's dot product), computed dimension by dimension
+             * so that each pass is a vectorisable loop along neurons */
+            double *restrict jj = e->j;
+            for (size_t i = 0; i < nn; i++)
+                jj[i] = 0.0;
+            for (size_t q = 0; q < d; q++) {
+                const double *restrict col = e->enc_scaled + q * nn;
+                const double xq = e->x[q];
+                for (size_t i = 0; i < nn; i++)
+                    jj[i] += col[i] * xq;
             }
+            for (size_t i = 0; i < nn; i++)
+                jj[i] = e->bias[i] + jj[i] + e->gain[i] * e->nin[i];
             e->n_spiked = nef_lif_step(&e->lif, dt, e->n, e->j, e->v, e->ref,
                                        e->a, e->spiked);
         }
