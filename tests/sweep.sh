@@ -67,6 +67,17 @@ for lr in 1e-3 1e-2; do
         printf "%.6g %.6g %.6g %.6g %.6g", $4, $5, $6, $7, $8}' sum.csv)
     [ "$got" = "$want" ] || fail "lr $lr loss stats: got '$got', recorded '$want'"
 done
+# --count: runs of a group meeting a condition, against the recorded results
+for lr in 1e-3 1e-2; do
+    want=$(sqlite3 "$db" "SELECT count(*) FROM runs r JOIN results res ON
+        res.run_id = r.id WHERE res.name = 'test_frr_median' AND res.value > 2
+        AND r.overrides LIKE 'optimizer.lr=$lr%'")
+    got=$("$sl" sweep-summary "$id" --db "$db" --csv --count 'test_frr_median>2' \
+        | awk -F, -v lr="$lr" '$1==lr && $2=="count:test_frr_median>2" { print $4 }')
+    [ "$got" = "$want" ] || fail "lr $lr: --count gives '$got', recorded $want"
+done
+"$sl" sweep-summary "$id" --db "$db" --count 'test_frr_median 2' 2>e; [ $? = 2 ] \
+    && grep -q "'test_frr_median 2' is not NAME OP NUMBER" e || fail "bad --count"
 grep -q '"group_by": \[' sum.json && grep -q '"optimizer.lr": "1e-2"' sum.json \
     || fail "summary JSON"
 "$sl" sweep-summary --db "$db" | grep -q "^$id " || fail "sweep list"

@@ -9,7 +9,8 @@
  *
  * JSON (stable: scripts read it): {"sweep", "name", "config_path",
  * "n_points", "n_finished", "group_by": [KEY...], "groups": [{"values":
- * {KEY: VALUE}, "runs": [ID...], "results": {NAME: {"n", "mean", "std",
+ * {KEY: VALUE}, "runs": [ID...], "counts": {COND: number of runs meeting
+ * it}, "results": {NAME: {"n", "mean", "std",
  * "median", "min", "max"}}}], "best": null | {"result", "lowest",
  * "group": {KEY: VALUE}, "group_mean", "run", "value"}}. std is the
  * sample standard deviation (n-1; "nan" for one run). CSV: a header, then
@@ -28,7 +29,8 @@
 
 static const char usage[] =
     "usage: spikelab sweep-summary [ID] [--group-by KEY,...] [--best RESULT\n"
-    "                              [--lowest]] [--json | --csv] [--db PATH]\n"
+    "                              [--lowest]] [--count COND] [--json | --csv]\n"
+    "                              [--db PATH]\n"
     "\n"
     "Without ID: the sweeps recorded in the database (id, name, points,\n"
     "finished points, experiment file). With ID: that sweep's finished\n"
@@ -41,8 +43,13 @@ static const char usage[] =
     "                   group of all points)\n"
     "  --best RESULT    also the best group (by its mean) and the best run by\n"
     "                   RESULT, highest unless --lowest\n"
+    "  --count 'COND'   (repeatable) per group, how many runs meet COND:\n"
+    "                   NAME OP NUMBER clauses (OP < <= > >= =) joined by\n"
+    "                   ',' (all must hold), e.g. 'train_frr_min>2' or\n"
+    "                   'train_frr_min>2,test_frr_median<=1.3'\n"
     "  --json           one JSON object (groups, statistics, best)\n"
-    "  --csv            one row per group and result\n"
+    "  --csv            one row per group and result (a --count: result\n"
+    "                   'count:COND', n the group's runs, mean the count)\n"
     "  --db PATH        run database (default: $SPIKELAB_DB, else\n"
     "                   ./spikelab.db)\n"
     "  --help           this text\n"
@@ -62,7 +69,92 @@ typedef struct group {
     size_t n_runs;
     series *res;
     size_t n_res;
+    size_t counts[8];  /* runs meeting each --count */
 } group;
+
+/* A --count: clauses "NAME OP NUMBER", all of which must hold. */
+#define MAX_COUNTS 8
+#define MAX_CLAUSES 8
+typedef struct cond {
+    const char *text;
+    size_t n;
+    char name[MAX_CLAUSES][128];
+    char op[MAX_CLAUSES][3];
+    double num[MAX_CLAUSES];
+} cond;
+
+/* Parse c->text; 0, or 2 after a message naming the clause. */
+static int cond_parse(cond *c)
+{
+    const char *p = c->text;
+    c->n = 0;
+    while (*p) {
+        const char *e = strchr(p, ',');
+        size_t l = e ? (size_t)(e - p) : strlen(p);
+        char clause[256];
+        if (l == 0 || l >= sizeof clause || c->n == MAX_CLAUSES)
+            goto bad;
+        memcpy(clause, p, l);
+        clause[l] = 0;
+        char *o = strpbrk(clause, "<>=");
+        if (!o || o == clause)
+            goto bad;
+        size_t ol = (o[0] != '=' && o[1] == '=') ? 2 : 1;
+        size_t nl = (size_t)(o - clause);
+        while (nl && clause[nl - 1] == ' ')
+            nl--;
+        if (nl == 0 || nl >= sizeof c->name[0])
+            goto bad;
+        memcpy(c->name[c->n], clause, nl);
+        c->name[c->n][nl] = 0;
+        memcpy(c->op[c->n], o, ol);
+        c->op[c->n][ol] = 0;
+        char *end;
+        const char *v = o + ol;
+        while (*v == ' ')
+            v++;
+        c->num[c->n] = strtod(v, &end);
+        if (end == v || *end)
+            goto bad;
+        c->n++;
+        p = e ? e + 1 : p + l;
+        continue;
+    bad:
+        fprintf(stderr, "spikelab sweep-summary: --count '%s': '%.*s' is not "
+                "NAME OP NUMBER (OP: < <= > >= =; clauses joined by ',')\n",
+                c->text, (int)l, p);
+        return 2;
+    }
+    if (c->n == 0) {
+        fprintf(stderr, "spikelab sweep-summary: --count: empty condition\n");
+        return 2;
+    }
+    return 0;
+}
+
+/* Does the run just added to g (its values are the series' last, when the
+ * series has one from it) meet c? */
+static int cond_holds(const cond *c, const group *g)
+{
+    for (size_t k = 0; k < c->n; k++) {
+        const series *s = NULL;
+        for (size_t r = 0; r < g->n_res; r++)
+            if (strcmp(g->res[r].name, c->name[k]) == 0)
+                s = &g->res[r];
+        if (!s || s->n != g->n_runs + 1)
+            return 0; /* this run lacks it */
+        double v = s->v[s->n - 1], x = c->num[k];
+        const char *op = c->op[k];
+        int ok = strcmp(op, "<") == 0    ? v < x
+                 : strcmp(op, "<=") == 0 ? v <= x
+                 : strcmp(op, ">") == 0  ? v > x
+                 : strcmp(op, ">=") == 0 ? v >= x
+                                         : v == x;
+        if (!ok)
+            return 0;
+    }
+    return 1;
+}
 
 typedef struct summary {
     char **keys;        /* every swept key */
@@ -357,6 +449,8 @@ int sl__cmd_sweep_summary(int argc, char **argv)
 {
     const char *dbarg = NULL, *id = NULL, *group_by = NULL, *best = NULL;
     int json = 0, csv = 0, lowest = 0, status = 2;
+    cond conds[MAX_COUNTS];
+    size_t n_conds = 0;
     summary sm = {0};
     info_copy info = {0};
     sl_rundb *db = NULL;
@@ -372,6 +466,16 @@ int sl__cmd_sweep_summary(int argc, char **argv)
             group_by = argv[++i];
         } else if (strcmp(a, "--best") == 0 && has) {
             best = argv[++i];
+        } else if (strcmp(a, "--count") == 0 && has) {
+            if (n_conds == MAX_COUNTS) {
+                fprintf(stderr, "spikelab sweep-summary: at most %d --count\n",
+                        MAX_COUNTS);
+                return 2;
+            }
+            conds[n_conds].text = argv[++i];
+            if (cond_parse(&conds[n_conds]))
+                return 2;
+            n_conds++;
         } else if (strcmp(a, "--lowest") == 0) {
             lowest = 1;
         } else if (strcmp(a, "--json") == 0) {
@@ -573,6 +677,8 @@ int sl__cmd_sweep_summary(int argc, char **argv)
             status = 1;
             goto out;
         }
+        for (size_t c = 0; c < n_conds; c++)
+            g->counts[c] += (size_t)cond_holds(&conds[c], g);
         g->runs[g->n_runs++] = picks[q].id;
         n_finished++;
     }
@@ -665,6 +771,13 @@ int sl__cmd_sweep_summary(int argc, char **argv)
             for (size_t q = 0; q < g->n_runs; q++)
                 sl__json_int(&w, g->runs[q]);
             sl__json_array_end(&w);
+            sl__json_key(&w, "counts");
+            sl__json_object_begin(&w);
+            for (size_t c = 0; c < n_conds; c++) {
+                sl__json_key(&w, conds[c].text);
+                sl__json_int(&w, (int64_t)g->counts[c]);
+            }
+            sl__json_object_end(&w);
             sl__json_key(&w, "results");
             sl__json_object_begin(&w);
             for (size_t r = 0; r < g->n_res; r++) {
@@ -740,6 +853,15 @@ int sl__cmd_sweep_summary(int argc, char **argv)
                 csv_num(st.max);
                 putchar('\n');
             }
+            for (size_t c = 0; c < n_conds; c++) {
+                for (size_t j = 0; j < sm.n_gb; j++) {
+                    csv_field(g->vals[j]);
+                    putchar(',');
+                }
+                fputs("count:", stdout);
+                csv_field(conds[c].text);
+                printf(",%zu,%zu,,,,\n", g->n_runs, g->counts[c]);
+            }
         }
         status = ferror(stdout) ? 1 : 0;
         goto out;
@@ -774,6 +896,9 @@ int sl__cmd_sweep_summary(int argc, char **argv)
             print_num(st.max);
             putchar('\n');
         }
+        for (size_t c = 0; c < n_conds; c++)
+            printf("  count %-22s %zu/%zu\n", conds[c].text, g->counts[c],
+                   g->n_runs);
     }
     if (best_g) {
         printf("\nbest group by mean %s (%s):", best,
