@@ -184,6 +184,13 @@ done
     || fail "the shards' sweep is not the unsharded one's"
 "$sl" sweep-summary "$id" --db all.db --csv >sum2.csv || fail "summary of the merge"
 cmp -s sum.csv sum2.csv || fail "summary of the merged shards differs"
+# a re-run merged later keeps its parent, found by UUID under its new id
+"$sl" rerun 1 --db sh0.db >/dev/null 2>&1 || fail "rerun in a shard"
+"$sl" db merge sh0.db -o all.db >m3 || fail "merge after the rerun"
+grep -q '1 run added, 3 already' m3 || { cat m3; fail "merging the rerun"; }
+want=$(sqlite3 sh0.db "SELECT p.uuid FROM runs c JOIN runs p ON p.id = c.parent_id")
+got=$(sqlite3 all.db "SELECT p.uuid FROM runs c JOIN runs p ON p.id = c.parent_id")
+[ -n "$want" ] && [ "$got" = "$want" ] || fail "the merged rerun's parent: '$got', want '$want'"
 "$sl" db merge all.db -o all.db >/dev/null 2>e; [ $? = 1 ] \
     && grep -q 'into itself' e || fail "merging a file into itself"
 "$sl" db merge nosuch.db -o all.db >/dev/null 2>&1; [ $? = 1 ] || fail "missing input"
