@@ -43,7 +43,7 @@ core_libslcore_la_SOURCES = \
 	core/engine/simulate.c core/engine/simulate.h \
 	core/engine/engine.h \
 	core/db/db.c core/db/db.h \
-	core/db/checkpoint.c \
+	core/db/checkpoint.c core/db/sweep.c \
 	core/db/query.c \
 	core/db/filter.c core/db/filter.h \
 	core/db/liveness.c core/db/liveness.h \
@@ -73,7 +73,8 @@ core_libslcmd_la_SOURCES = \
 	core/cmd/runs.c core/cmd/show.c \
 	core/cmd/compare.c core/cmd/export.c core/cmd/curate.c \
 	core/cmd/args.c core/cmd/args.h core/cmd/export_device.c \
-	core/cmd/nir.c \
+	core/cmd/nir.c core/cmd/sweep.c core/cmd/sweepspec.c \
+	core/cmd/sweepspec.h core/cmd/summary.c core/cmd/dbcmd.c \
 	core/cmd/out.c core/cmd/out.h \
 	core/cmd/json.c core/cmd/json.h \
 	core/cmd/textplot.c core/cmd/textplot.h

@@ -242,7 +242,10 @@ old="$tmp/old.db"
 sqlite3 "$old" <"$top_srcdir/tests/data/schema1.sql" || fail "building the schema-1 database"
 [ "$(sqlite3 "$old" 'PRAGMA user_version')" = 1 ] || fail "fixture is not schema 1"
 "$sl" runs --db "$old" >"$tmp/o" 2>&1 || { cat "$tmp/o"; fail "runs on a schema-1 database"; }
-[ "$(sqlite3 "$old" 'PRAGMA user_version')" = 4 ] || fail "not migrated"
+[ "$(sqlite3 "$old" 'PRAGMA user_version')" = 5 ] || fail "not migrated"
+# schema 5: every run has a UUID, the sweeps table is there
+[ "$(sqlite3 "$old" "SELECT count(*) FROM runs WHERE length(uuid) = 32")" = 2 ] || fail "migrated runs without a uuid"
+sqlite3 "$old" "SELECT key FROM meta" | grep -q "^migrated_4_to_5$" || fail "migration 4 to 5 not recorded in meta"
 # schema 4: the checkpoints table, empty, and the step recorded
 [ "$(sqlite3 "$old" 'SELECT count(*) FROM checkpoints')" = 0 ] || fail "no checkpoints table after migrating"
 sqlite3 "$old" "SELECT key FROM meta" | grep -q '^migrated_3_to_4$' || fail "migration 3 to 4 not recorded in meta"

@@ -9,3 +9,6 @@ tests_test_recorder_LDADD = $(SL_TEST_LIBS) $(SQLITE_LIBS)
 TESTS += tests/kill.sh tests/concurrent.sh tests/history.sh
 EXTRA_DIST += tests/kill.sh tests/concurrent.sh tests/history.sh \
 	tests/data/schema1.sql
+# sweeps: grid, --jobs, resume, summary, killed points, --shard + db merge
+TESTS += tests/sweep.sh
+EXTRA_DIST += tests/sweep.sh

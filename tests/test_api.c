@@ -754,6 +754,100 @@ static int readonly_checks(void)
     return fail;
 }
 
+static int sweep_seen(void *user, const sl_sweep_info *sw)
+{
+    int *n = user;
+    assert_string_equal(sw->id, "0123456789ab");
+    assert_string_equal(sw->name, "t");
+    assert_string_equal(sw->points, "seed=0\nseed=1\n");
+    assert_int_equal(sw->n_points, 2);
+    assert_true(sw->created_at > 0);
+    (*n)++;
+    return 0;
+}
+
+static int64_t count_runs(sl_rundb *db, int64_t *n_parents)
+{
+    sl_run_iter *it;
+    int64_t n = 0;
+    *n_parents = 0;
+    assert_int_equal(sl_rundb_runs(db, NULL, &it), SL_OK);
+    for (const sl_run_info *r; (r = sl_run_next(it)) != NULL;) {
+        n++;
+        *n_parents += r->parent_id != 0;
+    }
+    assert_int_equal(sl_run_iter_free(it), SL_OK);
+    return n;
+}
+
+/* Sweeps recorded once per id; a database merged into another copies
+ * every run once (by UUID), with its re-run's parent, and the sweeps. */
+static void test_sweeps_and_merge(void **state)
+{
+    (void)state;
+    int64_t a = run_with(short_run, 1, 0);
+    (void)run_with(short_run, 1, a); /* a re-run of a */
+    sl_sweep_info sw = {.struct_size = sizeof sw, .id = "0123456789ab",
+                        .name = "t", .config_path = exp_path,
+                        .spec = "seed=range(0,2)\n",
+                        .points = "seed=0\nseed=1\n", .n_points = 2};
+    sl_rundb *db;
+    int created = -1, n = 0;
+    assert_int_equal(sl_rundb_open(db_path, SL_RUNDB_READONLY, &db), SL_OK);
+    assert_int_equal(sl_rundb_sweep_record(db, &sw, &created), SL_EINVAL);
+    assert_int_equal(sl_rundb_merge(db, db_path, NULL, NULL), SL_EINVAL);
+    sl_rundb_close(db);
+    assert_int_equal(sl_rundb_open(db_path, 0, &db), SL_OK);
+    assert_int_equal(sl_rundb_sweep_record(db, &sw, &created), SL_OK);
+    assert_int_equal(created, 1);
+    assert_int_equal(sl_rundb_sweep_record(db, &sw, &created), SL_OK);
+    assert_int_equal(created, 0); /* the same sweep: kept */
+    assert_int_equal(sl_rundb_sweeps(db, "0123456789ab", sweep_seen, &n),
+                     SL_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(sl_rundb_sweeps(db, "nosuch", sweep_seen, &n),
+                     SL_ENOTFOUND);
+    sl_sweep_info bad = sw;
+    bad.id = "";
+    assert_int_equal(sl_rundb_sweep_record(db, &bad, NULL), SL_EINVAL);
+    bad = sw;
+    bad.struct_size = 8;
+    assert_int_equal(sl_rundb_sweep_record(db, &bad, NULL), SL_EINVAL);
+    int64_t parents, runs = count_runs(db, &parents);
+    assert_true(runs >= 2 && parents >= 1);
+    sl_rundb_close(db);
+
+    char other[4300];
+    snprintf(other, sizeof other, "%s/other.db", dir);
+    assert_int_equal(sl_rundb_open(other, SL_RUNDB_CREATE, &db), SL_OK);
+    int64_t added = -1, present = -1;
+    assert_int_equal(sl_rundb_merge(db, db_path, &added, &present), SL_OK);
+    assert_int_equal(added, runs);
+    assert_int_equal(present, 0);
+    assert_int_equal(sl_rundb_merge(db, db_path, &added, &present), SL_OK);
+    assert_int_equal(added, 0); /* again: nothing twice */
+    assert_int_equal(present, runs);
+    int64_t p2, runs2 = count_runs(db, &p2);
+    assert_int_equal(runs2, runs);
+    assert_int_equal(p2, parents); /* re-runs keep their parent */
+    n = 0;
+    assert_int_equal(sl_rundb_sweeps(db, NULL, sweep_seen, &n), SL_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(sl_rundb_merge(db, other, NULL, NULL), SL_EINVAL);
+    assert_non_null(strstr(sl_rundb_errmsg(db), "into itself"));
+    char missing[4300];
+    snprintf(missing, sizeof missing, "%s/missing.db", dir);
+    assert_int_equal(sl_rundb_merge(db, missing, NULL, NULL), SL_ENOTFOUND);
+    assert_int_equal(sl_rundb_merge(db, NULL, NULL, NULL), SL_EINVAL);
+    sl_rundb_close(db);
+    static const char *const suffix[] = {"", "-wal", "-shm"};
+    for (size_t i = 0; i < 3; i++) {
+        char p[4400];
+        snprintf(p, sizeof p, "%s%s", other, suffix[i]);
+        unlink(p);
+    }
+}
+
 static void test_readonly_directory(void **state)
 {
     (void)state;
@@ -793,6 +887,7 @@ int main(void)
         cmocka_unit_test(test_rundb_open_errors),
         cmocka_unit_test(test_curate_and_verify),
         cmocka_unit_test(test_readonly_directory),
+        cmocka_unit_test(test_sweeps_and_merge),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

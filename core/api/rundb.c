@@ -391,6 +391,45 @@ int sl_rundb_artifact(sl_rundb *db, int64_t run, const char *name,
     return SL_OK;
 }
 
+/* ---- sweeps and merging ---------------------------------------------------- */
+
+int sl_rundb_sweep_record(sl_rundb *db, const sl_sweep_info *sw, int *created)
+{
+    int rc = writable(db, "sl_rundb_sweep_record");
+    if (rc)
+        return rc;
+    if (!sw || sw->struct_size < sizeof *sw || !sw->id || !*sw->id ||
+        !sw->spec || !sw->points)
+        return sl__fail(&db->err, SL_EINVAL, "sl_rundb_sweep_record: NULL "
+                        "or incomplete sweep");
+    return sl__db_sweep_put(db->db, sw, created, &db->err);
+}
+
+int sl_rundb_sweeps(sl_rundb *db, const char *id,
+                    int (*cb)(void *user, const sl_sweep_info *sw),
+                    void *user)
+{
+    READER("sl_rundb_sweeps")
+    return sl__db_sweeps(db->db, id, cb, user, &db->err);
+}
+
+int sl_rundb_merge(sl_rundb *db, const char *src_path, int64_t *n_added,
+                   int64_t *n_present)
+{
+    int64_t a, p;
+    int rc = writable(db, "sl_rundb_merge");
+    if (rc)
+        return rc;
+    if (!src_path || !*src_path)
+        return sl__fail(&db->err, SL_EINVAL, "sl_rundb_merge: no file");
+    rc = sl__db_merge(db->db, src_path, &a, &p, &db->err);
+    if (n_added)
+        *n_added = a;
+    if (n_present)
+        *n_present = p;
+    return rc;
+}
+
 /* ---- curating ------------------------------------------------------------- */
 
 int sl_rundb_tag(sl_rundb *db, int64_t run, const char *tag)

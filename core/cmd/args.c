@@ -167,6 +167,19 @@ int sl__cli_rparse(int argc, char **argv, const char *usage, int is_show,
                     return sl__cli_usage_error(cmd, "at most %d --tag",
                                                MAX_WHERE);
                 o->tag[o->n_tag++] = v;
+            } else if (!is_show && (v = sl__cli_opt_value(argc, argv, &i,
+                                                          "--sweep",
+                                                          &missing))) {
+                /* a sweep's runs carry the tag sweep:ID (cmd/sweep.c) */
+                int n = snprintf(o->sweep_tag, sizeof o->sweep_tag,
+                                 "sweep:%s", v);
+                if (!*v || n < 0 || (size_t)n >= sizeof o->sweep_tag)
+                    return sl__cli_usage_error(cmd, "--sweep needs a sweep "
+                                               "id, not '%s'", v);
+                if (o->n_tag == MAX_WHERE)
+                    return sl__cli_usage_error(cmd, "at most %d --tag",
+                                               MAX_WHERE);
+                o->tag[o->n_tag++] = o->sweep_tag;
             } else if (missing) {
                 return sl__cli_usage_error(cmd, "%s needs a value", a);
             } else {

@@ -49,6 +49,7 @@ typedef struct sl__ropts {
     int n_where;
     const char *tag[MAX_WHERE];
     int n_tag;
+    char sweep_tag[80];           /* --sweep ID: the tag "sweep:ID" */
 } sl__ropts;
 
 /* Parse them; usage is printed for --help. 0: parsed; 1: --help

@@ -38,6 +38,9 @@ int sl__cmd_resume(int argc, char **argv);  /* core/cmd/resume.c */
 int sl__cmd_evaluate(int argc, char **argv); /* core/cmd/evaluate.c */
 int sl__cmd_plot(int argc, char **argv);    /* core/cmd/plot.c */
 int sl__cmd_ui(int argc, char **argv);      /* core/cmd/ui.c */
+int sl__cmd_sweep(int argc, char **argv);   /* core/cmd/sweep.c */
+int sl__cmd_sweep_summary(int argc, char **argv); /* core/cmd/summary.c */
+int sl__cmd_db(int argc, char **argv);      /* core/cmd/dbcmd.c */
 
 /* What sl__run_experiment runs and records. Every pointer is borrowed for
  * the call. */
@@ -58,6 +61,8 @@ typedef struct sl__run_request {
     int64_t parent_id;           /* the run this one re-runs; 0 = none */
     int64_t resume_id;           /* continue this run from its checkpoint
                                     (sl_run_opts.resume_id); 0 = none */
+    char *const *tags;           /* tags given to the run once recorded */
+    size_t n_tags;
 } sl__run_request;
 
 /* `spikelab run` over the public session API (core/cmd/run.c): load the

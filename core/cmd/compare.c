@@ -30,6 +30,7 @@
 static const char compare_usage[] =
     "Usage: spikelab compare ID ID... [--all] [--json] [--db PATH]\n"
     "Compare runs side by side (IDs are numbers, or 'last'; at most 15):\n"
+    "sweep:SWEEPID stands for the finished runs of that sweep.\n"
     "the configuration keys whose values differ, the final value of every\n"
     "metric, and every result.\n"
     "\n"
@@ -416,19 +417,72 @@ done:
     return rc || io ? 1 : 0;
 }
 
+/* Expand the positional arguments into run ids: "sweep:ID" (or
+ * --sweep's) into the finished runs of that sweep, oldest first; the rest
+ * parsed as run IDs. 0, or 2 (reported). */
+static int expand_ids(sl__hopts *o, int64_t *ids, int *n_ids)
+{
+    int n = 0, has_sweep = 0;
+    for (int i = 0; i < o->n_pos; i++)
+        has_sweep |= strncmp(o->pos[i], "sweep:", 6) == 0;
+    sl_rundb *db = NULL;
+    if (has_sweep && sl__cli_open("compare", o->db, &db) != 0)
+        return 2;
+    int p = 0;
+    for (int i = 0; p == 0 && i < o->n_pos; i++) {
+        if (strncmp(o->pos[i], "sweep:", 6) != 0) {
+            if (n == MAX_COMPARE)
+                p = sl__cli_usage_error("compare", "at most %d runs at once",
+                                        MAX_COMPARE);
+            else
+                p = sl__cli_parse_ids("compare", o->pos, i, i + 1, &ids[n++]);
+            continue;
+        }
+        const char *tags[] = {o->pos[i]};
+        sl_run_filter f = {.struct_size = sizeof f, .tags = tags,
+                           .n_tags = 1, .status = "finished", .sort = "id"};
+        sl_run_iter *it;
+        if (sl_rundb_runs(db, &f, &it) != SL_OK) {
+            fprintf(stderr, "spikelab compare: %s\n", sl_rundb_errmsg(db));
+            p = 2;
+            break;
+        }
+        int found = 0;
+        for (const sl_run_info *r; p == 0 && (r = sl_run_next(it)) != NULL;) {
+            if (n == MAX_COMPARE)
+                p = sl__cli_usage_error("compare", "%s: more than %d runs "
+                                        "side by side; `spikelab "
+                                        "sweep-summary %s` aggregates them",
+                                        o->pos[i], MAX_COMPARE,
+                                        o->pos[i] + 6);
+            else
+                ids[n++] = r->id;
+            found++;
+        }
+        if (sl_run_iter_free(it) != SL_OK && p == 0) {
+            fprintf(stderr, "spikelab compare: %s\n", sl_rundb_errmsg(db));
+            p = 2;
+        }
+        if (p == 0 && found == 0)
+            p = sl__cli_usage_error("compare", "%s: no finished run of that "
+                                    "sweep", o->pos[i]);
+    }
+    sl_rundb_close(db);
+    *n_ids = n;
+    return p;
+}
+
 int sl__cmd_compare(int argc, char **argv)
 {
     sl__hopts o;
     int p = sl__cli_hparse("compare", compare_usage, SL__F_JSON | SL__F_ALL, argc, argv, &o);
     int64_t ids[MAX_COMPARE];
-    if (p == 0 && o.n_pos < 2)
-        p = sl__cli_usage_error("compare", "give at least two run IDs");
-    if (p == 0 && o.n_pos > MAX_COMPARE)
-        p = sl__cli_usage_error("compare", "at most %d runs at once",
-                                MAX_COMPARE);
+    int n_ids = 0;
     if (p == 0)
-        p = sl__cli_parse_ids("compare", o.pos, 0, o.n_pos, ids);
-    for (int i = 0; p == 0 && i < o.n_pos; i++)
+        p = expand_ids(&o, ids, &n_ids);
+    if (p == 0 && n_ids < 2)
+        p = sl__cli_usage_error("compare", "give at least two run IDs");
+    for (int i = 0; p == 0 && i < n_ids; i++)
         for (int j = 0; p == 0 && j < i; j++)
             if (ids[i] == ids[j] && ids[i] != 0)
                 p = sl__cli_usage_error("compare", "run %lld is given twice",
@@ -443,9 +497,9 @@ int sl__cmd_compare(int argc, char **argv)
         /* one snapshot for all the runs */
         if (sl_rundb_read_begin(db) != SL_OK) {
             fprintf(stderr, "spikelab compare: %s\n", sl_rundb_errmsg(db));
-        } else if (sl__cli_check_ids("compare", db, ids, o.n_pos) == 0) {
+        } else if (sl__cli_check_ids("compare", db, ids, n_ids) == 0) {
             /* 'last' may name a run given by number too */
-            for (int i = 0; status == 1 && i < o.n_pos; i++)
+            for (int i = 0; status == 1 && i < n_ids; i++)
                 for (int j = 0; j < i; j++)
                     if (ids[i] == ids[j]) {
                         status = sl__cli_usage_error(
@@ -454,11 +508,10 @@ int sl__cmd_compare(int argc, char **argv)
                         break;
                     }
             if (status == 1)
-                status = sl__cli_compare_runs(stdout, db, &o, ids, o.n_pos);
+                status = sl__cli_compare_runs(stdout, db, &o, ids, n_ids);
         }
         sl_rundb_close(db);
     }
     free(o.pos);
     return sl__cli_finish("compare", status);
 }
-

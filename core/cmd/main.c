@@ -25,6 +25,13 @@ static const struct command {
      sl__cmd_compare},
     {"export", "ID... [--format csv|json]", "metrics, params and results",
      sl__cmd_export},
+    {"sweep", "FILE [key=v1,v2...]", "run a grid of settings and seeds,\n"
+     "N at a time (--jobs), resumable; tagged sweep:ID", sl__cmd_sweep},
+    {"sweep-summary", "[ID]", "a sweep's results per group: mean +- std,\n"
+     "median, min, max; the best point (--json, --csv)",
+     sl__cmd_sweep_summary},
+    {"db", "merge FILE... -o OUT", "merge run databases (by run UUID)",
+     sl__cmd_db},
     {"rerun", "ID", "run a recorded run again; say if identical",
      sl__cmd_rerun},
     {"resume", "ID", "continue an interrupted or failed run from\n"

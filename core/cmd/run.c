@@ -48,6 +48,8 @@ typedef struct progress {
     const char *name, *train_data, *db_path;
     int64_t seed;
     double duration; /* simulate mode: simulated seconds; 0 otherwise */
+    char *const *tags; /* --tag: applied in on_start */
+    size_t n_tags;
     int decile;      /* simulate mode, no tty: tenths printed */
 } progress;
 
@@ -161,6 +163,19 @@ static int handlers_set;
 static int on_start(void *user, int64_t run_id)
 {
     progress *p = user;
+    if (p->n_tags) {
+        /* before anything runs: a run killed later still carries them */
+        sl_rundb *db;
+        int rc = sl_rundb_open(p->db_path, 0, &db);
+        for (size_t i = 0; rc == SL_OK && i < p->n_tags; i++)
+            rc = sl_rundb_tag(db, run_id, p->tags[i]);
+        if (rc)
+            progress_printf("spikelab: tagging run %lld: %s\n",
+                            (long long)run_id, sl_rundb_errmsg(db));
+        sl_rundb_close(db);
+        if (rc)
+            return rc;
+    }
     if (p->duration > 0)
         printf("run %lld: %s (seed %lld), simulating %g s -> %s\n",
                (long long)run_id, p->name, (long long)p->seed, p->duration,
@@ -216,6 +231,8 @@ int sl__run_experiment(const sl__run_request *req, int64_t *run_id)
     p.seed = sl_experiment_seed(e);
     p.train_data = sl_experiment_train_data(e);
     p.db_path = sl_rundb_default_path(req->dbpath);
+    p.tags = req->tags;
+    p.n_tags = req->n_tags;
 
     sl_run_opts o = {sizeof o, p.db_path, req->traces, req->record_text,
                      req->record_overrides, req->parent_id,
@@ -258,14 +275,20 @@ int sl__run_experiment(const sl__run_request *req, int64_t *run_id)
 int sl__cmd_run(int argc, char **argv)
 {
     sl__run_request req = {0};
-    int n_ov = 0;
+    int n_ov = 0, n_tags = 0;
     char *threads_ov = NULL;
     char **ov = calloc((size_t)argc + 1, sizeof *ov);
-    if (!ov)
+    char **tags = calloc((size_t)argc + 1, sizeof *tags);
+    if (!ov || !tags) {
+        free(ov);
+        free(tags);
         return 1;
+    }
+    req.tags = tags;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             fputs(usage, stdout);
+            free(tags);
             free(ov);
             free(threads_ov);
             return 0;
@@ -275,6 +298,8 @@ int sl__cmd_run(int argc, char **argv)
             req.dbpath = argv[i] + 5;
         } else if (strcmp(argv[i], "--quiet") == 0) {
             req.quiet = 1;
+        } else if (strcmp(argv[i], "--tag") == 0 && i + 1 < argc) {
+            tags[n_tags++] = argv[++i];
         } else if (strcmp(argv[i], "--traces") == 0) {
             req.traces = 1;
         } else if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc) {
@@ -286,6 +311,7 @@ int sl__cmd_run(int argc, char **argv)
             if (k == 0 || v[k] != '\0') {
                 fprintf(stderr, "spikelab run: --threads takes a number "
                         "(0: one per CPU), not '%s'\n", v);
+                free(tags);
                 free(ov);
                 free(threads_ov);
                 return 2;
@@ -293,6 +319,7 @@ int sl__cmd_run(int argc, char **argv)
             free(threads_ov);
             threads_ov = malloc(strlen(v) + 9);
             if (!threads_ov) {
+                free(tags);
                 free(ov);
                 return 1;
             }
@@ -300,6 +327,7 @@ int sl__cmd_run(int argc, char **argv)
         } else if (argv[i][0] == '-') {
             fprintf(stderr, "spikelab run: unknown option '%s'\n%s", argv[i],
                     usage);
+            free(tags);
             free(ov);
             free(threads_ov);
             return 2;
@@ -310,6 +338,7 @@ int sl__cmd_run(int argc, char **argv)
         } else {
             fprintf(stderr, "spikelab run: '%s' is neither an option nor a "
                     "key=value override\n", argv[i]);
+            free(tags);
             free(ov);
             free(threads_ov);
             return 2;
@@ -317,6 +346,7 @@ int sl__cmd_run(int argc, char **argv)
     }
     if (!req.file) {
         fprintf(stderr, "spikelab run: no experiment file given\n%s", usage);
+        free(tags);
         free(ov);
         free(threads_ov);
         return 2;
@@ -325,8 +355,10 @@ int sl__cmd_run(int argc, char **argv)
         ov[n_ov++] = threads_ov;
     req.overrides = ov;
     req.n_overrides = (size_t)n_ov;
+    req.n_tags = (size_t)n_tags;
     int status = sl__run_experiment(&req, NULL);
     free(ov);
+    free(tags);
     free(threads_ov);
     return status;
 }

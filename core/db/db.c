@@ -47,9 +47,9 @@ static const char *const st_sql[ST_COUNT] = {
     [ST_RUN_INSERT] =
         "INSERT INTO runs(name, config_path, config_text, config_effective,"
         " config_hash, overrides, seed, status, host, core_version,"
-        " started_at, heartbeat_at, pid, proc_id, parent_id)"
+        " started_at, heartbeat_at, pid, proc_id, parent_id, uuid)"
         " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, 'running', ?8, ?9, ?10, ?10, ?11,"
-        " ?12, ?13)",
+        " ?12, ?13, lower(hex(randomblob(16))))",
     [ST_PLUGIN_INSERT] =
         "INSERT INTO run_plugins(run_id, name, version, abi, path, sha256)"
         " VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
@@ -156,6 +156,22 @@ static const char migrate_3_4_sql[] =
     " run_id INTEGER PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE,"
     " epoch INTEGER NOT NULL, config_hash TEXT, data BLOB NOT NULL,"
     " created_at REAL NOT NULL, resumed INTEGER NOT NULL DEFAULT 0);";
+
+/* Schema 4 → 5: sweeps and run identity across databases. uuid: 128
+ * random bits (hex) given to every run when it is recorded, so `spikelab
+ * db merge` tells a run it already holds from a new one whatever its id;
+ * runs of older files get theirs here. sweeps: one row per `spikelab
+ * sweep` (id: a hash of the file, its text and the points, so the same
+ * command names the same sweep in every shard's database); its points
+ * are runs tagged "sweep:ID" (see core/cmd/sweep.c). */
+static const char migrate_4_5_sql[] =
+    "ALTER TABLE runs ADD COLUMN uuid TEXT;"
+    "UPDATE runs SET uuid = lower(hex(randomblob(16))) WHERE uuid IS NULL;"
+    "CREATE UNIQUE INDEX runs_uuid ON runs(uuid);"
+    "CREATE TABLE sweeps ("
+    " id TEXT PRIMARY KEY, name TEXT, config_path TEXT, spec TEXT NOT NULL,"
+    " points TEXT NOT NULL, n_points INTEGER NOT NULL,"
+    " created_at REAL NOT NULL);";
 
 /* One buffered metric; the name is an index into the handle's interned
  * names so buffering costs no allocation per value. */
@@ -403,6 +419,7 @@ static const migration migrations[] = {
     {migrate_1_2_sql, fill_params_1_2},
     {migrate_2_3_sql, NULL},
     {migrate_3_4_sql, NULL},
+    {migrate_4_5_sql, NULL},
 };
 _Static_assert(sizeof migrations / sizeof *migrations ==
                    SL__DB_SCHEMA_VERSION - 1,

@@ -3,7 +3,7 @@
  *
  * One SQLite file holds every run. PRAGMA application_id = 0x534C4142
  * ("SLAB") marks it as spikelab's; PRAGMA user_version is the schema
- * version, SL__DB_SCHEMA_VERSION (4):
+ * version, SL__DB_SCHEMA_VERSION (5):
  *
  *   meta(key PRIMARY KEY, value)   format marker, creating version,
  *        "migrated_N_to_M" = "spikelab VERSION at UNIXTIME" per migration
@@ -19,7 +19,15 @@
  *        that run is removed), reproduced (for a re-run: 1 when its
  *        metrics, results and trained parameters are bit-identical to the
  *        parent's, 0 when not, NULL until compared), note (free text),
- *        proc_id (identity of the recording process, see liveness.h))
+ *        proc_id (identity of the recording process, see liveness.h),
+ *        -- added by schema 5:
+ *        uuid (128 random bits as hex, UNIQUE: the run's identity across
+ *        databases, what `spikelab db merge` matches runs by))
+ *   sweeps(id PRIMARY KEY (12 hex digits of a SHA-256 of the experiment
+ *        file's path and text and the points), name, config_path, spec
+ *        (the sweep's arguments, one per line), points (one line of
+ *        "k=v k=v" overrides per point), n_points, created_at)   schema 5;
+ *        a sweep's runs carry the tag "sweep:ID"
  *   params(run_id, key, alias, type, value_text, value_num)   schema 2:
  *        the effective configuration flattened, one row per scalar
  *        setting (see flatten.h); PRIMARY KEY (run_id, key), indexes on
@@ -61,7 +69,8 @@
  * tables marked "schema 2" and fills params from the stored effective
  * configuration of every existing run; step 2→3 adds run_env (runs
  * recorded before have no environment: unknown, not assumed); step 3→4
- * adds checkpoints. A new file is created as schema 1
+ * adds checkpoints; step 4→5 adds runs.uuid (filled for existing runs)
+ * and sweeps. A new file is created as schema 1
  * and then migrated, so every database takes the same path. A file of a
  * newer schema is refused (SL_EDB) rather than misread, and so is one
  * whose user_version is negative (no spikelab wrote it; the file is not
@@ -104,7 +113,7 @@
 #include "spikelab/rundb.h" /* the row types the readers fill */
 #include "util/err.h"
 
-#define SL__DB_SCHEMA_VERSION 4
+#define SL__DB_SCHEMA_VERSION 5
 
 typedef struct sl__db sl__db;
 struct sqlite3;
@@ -297,6 +306,29 @@ int sl__db_checkpoint_get(sl__db *db, int64_t run, int64_t *epoch,
  * 'interrupted' or 'failed' run is resumed: SL_EINVAL naming its status
  * otherwise (a 'running' one may still be alive). */
 int sl__db_run_resume(sl__db *db, int64_t run, int64_t epoch, sl__err *err);
+
+/* ---- sweeps and merging (db/sweep.c) ------------------------------------ */
+
+/* Record a sweep unless one with its id is there already (then nothing
+ * changes: the same command resumes the same sweep). *created (may be
+ * NULL): 1 when this call added it. */
+int sl__db_sweep_put(sl__db *db, const sl_sweep_info *sw, int *created,
+                     sl__err *err);
+/* The sweep `id` (NULL: every sweep, oldest first) to cb, strings
+ * borrowed for the call. id given and not there: SL_ENOTFOUND. */
+int sl__db_sweeps(sl__db *db, const char *id,
+                  int (*cb)(void *user, const sl_sweep_info *sw), void *user,
+                  sl__err *err);
+/* Copy into db every run of the database at src_path whose uuid db does
+ * not hold (with everything recorded with it, under a new id; parent_id
+ * mapped by UUID when the parent is in db, else NULL) and every sweep db
+ * lacks, in one transaction (all or nothing). src is first opened as a
+ * database of its own (so an older schema is upgraded in place, and a
+ * file that is not a run database is refused). *n_added: runs copied;
+ * *n_present: runs db held already. Merging src into db twice adds
+ * nothing the second time. */
+int sl__db_merge(sl__db *db, const char *src_path, int64_t *n_added,
+                 int64_t *n_present, sl__err *err);
 
 /* ---- reading (db/query.c) ------------------------------------------------
  * Readers fill the public row types of rundb.h; strings are borrowed as

@@ -337,6 +337,46 @@ enum {
 SL_EXPORT int sl_rundb_remove(sl_rundb *db, const int64_t *runs, size_t n,
                               unsigned flags);
 
+/* ---- sweeps and merging (schema 5) --------------------------------------- */
+
+/* A sweep (`spikelab sweep`): a grid of override sets run as one. Its
+ * points are the runs tagged "sweep:ID". Strings borrowed as the call
+ * that passes it says. */
+typedef struct sl_sweep_info {
+    uint32_t struct_size; /* sizeof(sl_sweep_info) (by whoever fills it) */
+    const char *id;       /* 12 lowercase hex digits */
+    const char *name;     /* the user's label, or NULL */
+    const char *config_path; /* the experiment file */
+    const char *spec;     /* the sweep's arguments, one per line */
+    const char *points;   /* one line per point: its overrides, "k=v" and
+                             space-separated, in point order */
+    int64_t n_points;
+    double created_at;    /* Unix seconds (ignored by sl_rundb_sweep_record) */
+} sl_sweep_info;
+
+/* Record sweep sw (borrowed for the call) unless a sweep with its id is
+ * there already; *created (may be NULL) says whether this call added it.
+ * Errors: SL_EINVAL (NULL arguments, no id or points, read-only), SL_EDB. */
+SL_EXPORT int sl_rundb_sweep_record(sl_rundb *db, const sl_sweep_info *sw,
+                                    int *created);
+/* The sweep `id` (NULL: every sweep, oldest first) to cb; the info and
+ * its strings are borrowed for the call; a non-zero return of cb stops
+ * and is returned. An id that is not there: SL_ENOTFOUND. */
+SL_EXPORT int sl_rundb_sweeps(sl_rundb *db, const char *id,
+                              int (*cb)(void *user, const sl_sweep_info *sw),
+                              void *user);
+/* Copy into db every run of the database file src_path that db does not
+ * hold yet (runs are told apart by the UUID each gets when recorded),
+ * with everything recorded with it, under new ids, and every sweep db
+ * lacks; all or nothing. src_path is opened read-write first, like any
+ * open (an older schema is upgraded in place). *n_added and *n_present
+ * (may be NULL): runs copied, runs db held already. Merging the same file
+ * again adds nothing. Errors: SL_EINVAL (NULL arguments, read-only handle,
+ * src_path the same file as db), SL_ENOTFOUND (no file), SL_EDB (not a
+ * run database, a newer schema, SQLite failures). */
+SL_EXPORT int sl_rundb_merge(sl_rundb *db, const char *src_path,
+                             int64_t *n_added, int64_t *n_present);
+
 /* Outcome of comparing two runs' recorded outputs. */
 typedef struct sl_run_diff {
     uint32_t struct_size; /* set by the caller: sizeof(sl_run_diff) */

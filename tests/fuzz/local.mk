@@ -5,13 +5,13 @@
 # checked-in corpus through them (replay.sh).
 FUZZ_NAMES = fuzz_config fuzz_npy fuzz_device_json fuzz_filter \
 	fuzz_paramgen fuzz_nir fuzz_nef_model fuzz_npy_param fuzz_checkpoint \
-	fuzz_npydata fuzz_idx fuzz_events fuzz_form
+	fuzz_npydata fuzz_idx fuzz_events fuzz_form fuzz_sweepspec
 FUZZ_BINS = tests/fuzz/fuzz_config tests/fuzz/fuzz_npy \
 	tests/fuzz/fuzz_device_json tests/fuzz/fuzz_filter \
 	tests/fuzz/fuzz_paramgen tests/fuzz/fuzz_nir \
 	tests/fuzz/fuzz_nef_model tests/fuzz/fuzz_npy_param \
 	tests/fuzz/fuzz_checkpoint tests/fuzz/fuzz_npydata tests/fuzz/fuzz_idx \
-	tests/fuzz/fuzz_events tests/fuzz/fuzz_form
+	tests/fuzz/fuzz_events tests/fuzz/fuzz_form tests/fuzz/fuzz_sweepspec
 check_PROGRAMS += $(FUZZ_BINS)
 TESTS += tests/fuzz/replay.sh
 EXTRA_DIST += tests/fuzz/replay.sh tests/fuzz/README tests/fuzz/lsan.supp \
@@ -58,6 +58,12 @@ tests_fuzz_fuzz_form_SOURCES = tests/fuzz/fuzz_form.c core/cmd/form.c \
 	$(FUZZ_COMMON)
 tests_fuzz_fuzz_form_CFLAGS = $(FUZZ_HARNESS_FLAGS)
 tests_fuzz_fuzz_form_LDFLAGS = $(SL_FUZZ_LDFLAGS)
+# the sweep grammar of `spikelab sweep`, compiled in (no I/O)
+tests_fuzz_fuzz_sweepspec_SOURCES = tests/fuzz/fuzz_sweepspec.c \
+	core/cmd/sweepspec.c $(FUZZ_COMMON)
+tests_fuzz_fuzz_sweepspec_CFLAGS = $(FUZZ_HARNESS_FLAGS)
+tests_fuzz_fuzz_sweepspec_LDFLAGS = $(SL_FUZZ_LDFLAGS)
+tests_fuzz_fuzz_sweepspec_LDADD = $(FUZZ_HARNESS_LIBS)
 tests_fuzz_fuzz_form_LDADD = $(FUZZ_HARNESS_LIBS)
 # the exporter's reader, compiled in (the plugin exports only its entry)
 tests_fuzz_fuzz_device_json_SOURCES = tests/fuzz/fuzz_device_json.c \

@@ -1,0 +1,737 @@
+/* core/cmd/sweep.c — `spikelab sweep FILE key=v1,v2 key=range(a,b) ...`:
+ * a grid of runs, each point one `spikelab run` tagged "sweep:ID", N of
+ * them at a time, resumable.
+ *
+ * Why child processes (fork + exec of this very binary's `run`) and not
+ * sessions in threads or forked children that keep running our code:
+ * each point then starts from a clean process (plugins loaded afresh, no
+ * state shared, OpenBLAS and the thread pool set up as for any run), a
+ * point that crashes or is killed takes only itself down and is recorded
+ * as interrupted by the database's reaper, and the run database already
+ * takes several recording processes at once (WAL; tests/concurrent.sh).
+ * The cost, one exec per point (a few ms), is nothing next to a run.
+ *
+ * The sweep's id is 12 hex digits of the SHA-256 of the experiment file's
+ * absolute path, its text and the list of points: the same command gives
+ * the same id (so running it again resumes it, and every shard of a
+ * `--shard i/n` sweep records the same sweep), a changed file or grid a
+ * new one. A point belongs to the run tagged "sweep:ID" whose leading
+ * overrides are the point's; a point is done when such a run finished,
+ * busy when one is running in a live process (another sweep command on
+ * this host), and run (again) otherwise: never run, failed, interrupted.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "spikelab/rundb.h"
+#include "spikelab/session.h"
+#include "cmd/cmd.h"
+#include "cmd/sweepspec.h"
+#include "util/err.h"
+#include "util/file.h"
+#include "util/sha256.h"
+#include "util/util.h"
+
+#define CONFIRM_POINTS 1000   /* more points than this want --yes */
+#define MAX_POINTS 1000000    /* a grid is listed in memory */
+
+static const char usage[] =
+    "usage: spikelab sweep FILE [key=v1,v2,...] [key=range(a,b[,step])]\n"
+    "                      [key=choice(v1,...)] [key=v] [--seeds N]\n"
+    "                      [--jobs N] [--threads T] [--name NAME]\n"
+    "                      [--shard I/N] [--db PATH] [--yes] [--list]\n"
+    "\n"
+    "Run the experiment FILE once for every point of the grid the arguments\n"
+    "span (their Cartesian product, the first key outermost), each point one\n"
+    "run with its overrides, recorded in the run database and tagged\n"
+    "'sweep:ID'. The sweep itself is recorded too (`spikelab sweep-summary`\n"
+    "lists the sweeps; `spikelab sweep-summary ID` aggregates one).\n"
+    "\n"
+    "  key=v1,v2,...      the values of a setting (\"...\" or '...' quote a\n"
+    "                     value holding commas)\n"
+    "  key=range(a,b)     a, a+1, ..., below b; range(a,b,step) with a step\n"
+    "  key=choice(v1,..)  the same as key=v1,..\n"
+    "  key=v              one value, for every point\n"
+    "  --seeds N          shorthand for seed=range(0,N)\n"
+    "\n"
+    "options:\n"
+    "  --jobs N           points run at once on this machine (default: CPUs\n"
+    "                     divided by --threads)\n"
+    "  --threads T        threads of each run (the setting `threads`;\n"
+    "                     default 1); any T gives the same bits\n"
+    "  --name NAME        a label recorded with the sweep\n"
+    "  --shard I/N        run only the points whose index modulo N is I\n"
+    "                     (0 <= I < N): a batch job of an array writes its\n"
+    "                     own --db; `spikelab db merge` joins the files\n"
+    "  --db PATH          run database (default: $SPIKELAB_DB, else\n"
+    "                     ./spikelab.db)\n"
+    "  --yes              run a sweep of more than 1000 points\n"
+    "  --list             print the points and their state; run nothing\n"
+    "  --help             this text\n"
+    "\n"
+    "Running the same command again resumes the sweep: finished points are\n"
+    "skipped, failed and interrupted ones run again. Every point is checked\n"
+    "(its overrides loaded) before anything runs; a malformed argument or a\n"
+    "bad value is an error naming it (exit 2). Ctrl-C stops every running\n"
+    "point (recorded interrupted) and the sweep (exit 130). Exit status: 0\n"
+    "every point finished, 1 some failed, 2 bad usage or configuration.\n";
+
+static volatile sig_atomic_t stop_signal;
+static void on_stop(int sig)
+{
+    stop_signal = sig;
+}
+
+/* The sweep being run. */
+typedef struct sweep {
+    sl__sweep_spec spec;
+    const char *file, *db_path, *name;
+    char *abs, *text, *spec_text, *points;
+    char **lines;       /* per point: "k=v\tk=v" */
+    uint64_t n;
+    char id[13], tag[32];
+    long threads;
+    char threads_ov[32];
+    int *state;         /* per point: 0 to run, 1 finished, 2 busy */
+    int64_t *run_of;    /* the finished (or busy) run of each point */
+} sweep;
+
+enum { TODO = 0, DONE = 1, BUSY = 2 };
+
+/* The overrides of point i as an argv slice: "k=v" strings pointing into
+ * a copy of its line (tabs cut to NULs). *buf owned by the caller. */
+static char **point_argv(const sweep *sw, uint64_t i, size_t extra,
+                         char **buf)
+{
+    size_t na = sw->spec.n_axes;
+    char **ov = calloc(na + extra + 1, sizeof *ov);
+    char *line = strdup(sw->lines[i]);
+    if (!ov || !line) {
+        free(ov);
+        free(line);
+        return NULL;
+    }
+    char *p = line;
+    for (size_t a = 0; a < na; a++) {
+        ov[a] = p;
+        char *t = strchr(p, '\t');
+        if (t) {
+            *t = 0;
+            p = t + 1;
+        }
+    }
+    *buf = line;
+    return ov;
+}
+
+/* A point's line for people: tabs as spaces, into out[size]. */
+static const char *shown(const char *line, char *out, size_t size)
+{
+    size_t i = 0;
+    for (; line[i] && i + 1 < size; i++)
+        out[i] = line[i] == '\t' ? ' ' : line[i];
+    out[i] = 0;
+    return out;
+}
+
+/* Load the experiment of point i with every check and free it: the
+ * sweep's arguments are all checked before anything runs. 0 or 2. */
+static int check_point(const sweep *sw, sl_session *s, uint64_t i)
+{
+    char *buf;
+    char **ov = point_argv(sw, i, 1, &buf);
+    if (!ov) {
+        fprintf(stderr, "spikelab sweep: out of memory\n");
+        return 2;
+    }
+    size_t n = sw->spec.n_axes;
+    ov[n++] = (char *)sw->threads_ov;
+    sl_experiment *e = NULL;
+    int rc = sl_experiment_load(s, sw->file, (const char *const *)ov, n, &e);
+    char what[512];
+    if (rc)
+        fprintf(stderr, "spikelab sweep: point %llu (%s): %s\n",
+                (unsigned long long)i, shown(sw->lines[i], what, sizeof what),
+                sl_session_errmsg(s));
+    sl_experiment_free(e);
+    free(ov);
+    free(buf);
+    return rc ? 2 : 0;
+}
+
+/* Check point 0 and, for every key, each of its values with the other
+ * keys at their first value: every value is loaded once (a grid's other
+ * combinations are made of the same values). */
+static int check_points(const sweep *sw)
+{
+    sl_session *s;
+    if (sl_session_new(NULL, &s) != SL_OK) {
+        fprintf(stderr, "spikelab sweep: out of memory\n");
+        return 2;
+    }
+    int rc = check_point(sw, s, 0);
+    uint64_t stride = 1;
+    for (size_t a = sw->spec.n_axes; rc == 0 && a-- > 0;) {
+        for (size_t j = 1; rc == 0 && j < sw->spec.axes[a].n; j++)
+            rc = check_point(sw, s, j * stride);
+        stride *= sw->spec.axes[a].n;
+    }
+    sl_session_free(s);
+    return rc;
+}
+
+/* The point a run of the sweep belongs to, from its recorded overrides
+ * (the point's, then threads=T): its index, or -1. */
+static int64_t point_of_run(const sweep *sw, const char *overrides)
+{
+    uint64_t idx = 0;
+    const char *p = overrides ? overrides : "";
+    for (size_t a = 0; a < sw->spec.n_axes; a++) {
+        const sl__sweep_axis *ax = &sw->spec.axes[a];
+        size_t kl = strlen(ax->key);
+        const char *nl = strchr(p, '\n');
+        size_t ll = nl ? (size_t)(nl - p) : strlen(p);
+        if (ll <= kl || strncmp(p, ax->key, kl) != 0 || p[kl] != '=')
+            return -1;
+        const char *v = p + kl + 1;
+        size_t vl = ll - kl - 1, j = 0;
+        while (j < ax->n &&
+               (strlen(ax->values[j]) != vl || memcmp(ax->values[j], v, vl)))
+            j++;
+        if (j == ax->n)
+            return -1;
+        idx = idx * ax->n + j;
+        p = nl ? nl + 1 : p + ll;
+    }
+    return (int64_t)idx;
+}
+
+/* Read which points are done or busy from the runs tagged with the
+ * sweep. 0, or 1 (reported). */
+static int read_states(sweep *sw, sl_rundb *db)
+{
+    const char *tags[] = {sw->tag};
+    sl_run_filter f = {.struct_size = sizeof f, .tags = tags, .n_tags = 1,
+                       .sort = "id"};
+    sl_run_iter *it;
+    if (sl_rundb_runs(db, &f, &it) != SL_OK) {
+        fprintf(stderr, "spikelab sweep: %s\n", sl_rundb_errmsg(db));
+        return 1;
+    }
+    for (const sl_run_info *r; (r = sl_run_next(it)) != NULL;) {
+        int64_t i = point_of_run(sw, r->overrides);
+        if (i < 0 || sw->state[i] == DONE)
+            continue;
+        if (strcmp(r->status, "finished") == 0) {
+            sw->state[i] = DONE;
+            sw->run_of[i] = r->id;
+        } else if (strcmp(r->status, "running") == 0 && r->process_alive != 0) {
+            /* alive here, or on another host (cannot tell): leave it */
+            sw->state[i] = BUSY;
+            sw->run_of[i] = r->id;
+        }
+    }
+    if (sl_run_iter_free(it) != SL_OK) {
+        fprintf(stderr, "spikelab sweep: %s\n", sl_rundb_errmsg(db));
+        return 1;
+    }
+    return 0;
+}
+
+/* A running point. */
+typedef struct child {
+    pid_t pid;
+    uint64_t point;
+    FILE *log;      /* its stdout and stderr (an unlinked file) */
+    double t0;
+} child;
+
+/* Start point i: `spikelab run FILE OVERRIDES threads=T --db DB --quiet
+ * --tag sweep:ID` with its output into c->log. 0, or -1 (reported). */
+static int start_point(const sweep *sw, uint64_t i, child *c)
+{
+    char *buf;
+    char **ov = point_argv(sw, i, 1, &buf);
+    FILE *log = tmpfile();
+    char **argv = calloc(sw->spec.n_axes + 16, sizeof *argv);
+    if (!ov || !log || !argv) {
+        fprintf(stderr, "spikelab sweep: cannot start point %llu: %s\n",
+                (unsigned long long)i, strerror(errno ? errno : ENOMEM));
+        if (log)
+            fclose(log);
+        free(argv);
+        if (ov) {
+            free(ov);
+            free(buf);
+        }
+        return -1;
+    }
+    size_t n = 0;
+    argv[n++] = "spikelab";
+    argv[n++] = "run";
+    argv[n++] = (char *)sw->file;
+    for (size_t a = 0; a < sw->spec.n_axes; a++)
+        argv[n++] = ov[a];
+    argv[n++] = (char *)sw->threads_ov;
+    argv[n++] = "--db";
+    argv[n++] = (char *)sw->db_path;
+    argv[n++] = "--quiet";
+    argv[n++] = "--tag";
+    argv[n++] = (char *)sw->tag;
+    argv[n] = NULL;
+    fflush(stdout);
+    fflush(stderr);
+    pid_t pid = fork();
+    if (pid == 0) {
+        int fd = fileno(log), nul = open("/dev/null", O_RDONLY);
+        if (nul >= 0)
+            dup2(nul, STDIN_FILENO);
+        dup2(fd, STDOUT_FILENO);
+        dup2(fd, STDERR_FILENO);
+        signal(SIGINT, SIG_DFL);
+        signal(SIGTERM, SIG_DFL);
+        execv("/proc/self/exe", argv);
+        fprintf(stderr, "spikelab sweep: exec /proc/self/exe: %s\n",
+                strerror(errno));
+        _exit(127);
+    }
+    int e = errno;
+    free(argv);
+    free(ov);
+    free(buf);
+    if (pid < 0) {
+        fprintf(stderr, "spikelab sweep: fork: %s\n", strerror(e));
+        fclose(log);
+        return -1;
+    }
+    *c = (child){pid, i, log, sl__mono_time()};
+    return 0;
+}
+
+/* After a point's process ended: its run id (the "run N:" line the run
+ * command prints once recorded) and its last line of output. */
+static int64_t read_log(FILE *log, char *last, size_t size)
+{
+    char line[1024];
+    int64_t id = 0;
+    last[0] = 0;
+    rewind(log);
+    while (fgets(line, sizeof line, log)) {
+        long long v;
+        if (id == 0 && sscanf(line, "run %lld:", &v) == 1)
+            id = v;
+        size_t l = strlen(line);
+        while (l && (line[l - 1] == '\n' || line[l - 1] == '\r'))
+            line[--l] = 0;
+        if (l)
+            snprintf(last, size, "%s", line);
+    }
+    return id;
+}
+
+/* The sweep's record: spec (its arguments, a line each) and points. */
+static int build(sweep *sw, char **args, int n_args, long seeds)
+{
+    size_t len = 1;
+    for (int k = 0; k < n_args; k++)
+        len += strlen(args[k]) + 1;
+    len += 32;
+    if (!(sw->spec_text = malloc(len)))
+        return -1;
+    sw->spec_text[0] = 0;
+    for (int k = 0; k < n_args; k++) {
+        strcat(sw->spec_text, args[k]);
+        strcat(sw->spec_text, "\n");
+    }
+    if (seeds > 0) {
+        char s[32];
+        snprintf(s, sizeof s, "--seeds %ld\n", seeds);
+        strcat(sw->spec_text, s);
+    }
+    if (!(sw->lines = calloc(sw->n, sizeof *sw->lines)))
+        return -1;
+    size_t total = 1;
+    for (uint64_t i = 0; i < sw->n; i++) {
+        if (!(sw->lines[i] = sl__sweep_point_line(&sw->spec, i)))
+            return -1;
+        total += strlen(sw->lines[i]) + 1;
+    }
+    if (!(sw->points = malloc(total)))
+        return -1;
+    char *p = sw->points;
+    for (uint64_t i = 0; i < sw->n; i++) {
+        size_t l = strlen(sw->lines[i]);
+        memcpy(p, sw->lines[i], l);
+        p += l;
+        *p++ = '\n';
+    }
+    *p = 0;
+    /* the id: path, text and points */
+    sl__sha256 h;
+    uint8_t d[32];
+    sl__sha256_init(&h);
+    sl__sha256_update(&h, sw->abs, strlen(sw->abs) + 1);
+    sl__sha256_update(&h, sw->text, strlen(sw->text) + 1);
+    sl__sha256_update(&h, sw->points, strlen(sw->points));
+    sl__sha256_final(&h, d);
+    for (int k = 0; k < 6; k++)
+        snprintf(sw->id + 2 * k, 3, "%02x", d[k]);
+    snprintf(sw->tag, sizeof sw->tag, "sweep:%s", sw->id);
+    sw->state = calloc(sw->n, sizeof *sw->state);
+    sw->run_of = calloc(sw->n, sizeof *sw->run_of);
+    return sw->state && sw->run_of ? 0 : -1;
+}
+
+static void sweep_free(sweep *sw)
+{
+    sl__sweep_free(&sw->spec);
+    for (uint64_t i = 0; sw->lines && i < sw->n; i++)
+        free(sw->lines[i]);
+    free(sw->lines);
+    free(sw->abs);
+    free(sw->text);
+    free(sw->spec_text);
+    free(sw->points);
+    free(sw->state);
+    free(sw->run_of);
+}
+
+/* A number option's value, or -1 after a message. */
+static long num_arg(const char *opt, const char *v, long lo, long hi)
+{
+    char *end;
+    errno = 0;
+    long x = strtol(v, &end, 10);
+    if (errno || end == v || *end || x < lo || x > hi) {
+        fprintf(stderr, "spikelab sweep: %s takes a number from %ld to %ld, "
+                "not '%s'\n", opt, lo, hi, v);
+        return -1;
+    }
+    return x;
+}
+
+/* Run the points to run, `jobs` at a time. Returns the exit status. */
+static int run_points(sweep *sw, long jobs, uint64_t shard_i,
+                      uint64_t shard_n)
+{
+    uint64_t todo = 0, done = 0, failed = 0, next = 0, total;
+    for (uint64_t i = 0; i < sw->n; i++)
+        if (i % shard_n == shard_i && sw->state[i] == TODO)
+            todo++;
+    total = todo;
+    child *kids = calloc((size_t)jobs, sizeof *kids);
+    if (!kids) {
+        fprintf(stderr, "spikelab sweep: out of memory\n");
+        return 1;
+    }
+    struct sigaction sa, old_int, old_term;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop; /* no SA_RESTART: waitpid returns EINTR */
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
+    long active = 0;
+    int forwarded = 0, start_failed = 0;
+    double t0 = sl__mono_time();
+    for (;;) {
+        while (!stop_signal && !start_failed && active < jobs && next < sw->n) {
+            uint64_t i = next++;
+            if (i % shard_n != shard_i || sw->state[i] != TODO)
+                continue;
+            long slot = 0;
+            while (kids[slot].pid)
+                slot++;
+            if (start_point(sw, i, &kids[slot]))
+                start_failed = 1;
+            else
+                active++;
+        }
+        if (active == 0)
+            break;
+        if (stop_signal && !forwarded) {
+            /* a terminal's Ctrl-C reached the points already (one
+             * process group); a kill of the sweep alone did not */
+            for (long k = 0; k < jobs; k++)
+                if (kids[k].pid)
+                    kill(kids[k].pid, SIGTERM);
+            forwarded = 1;
+        }
+        int st;
+        pid_t pid = waitpid(-1, &st, 0);
+        if (pid < 0) {
+            if (errno == EINTR)
+                continue;
+            fprintf(stderr, "spikelab sweep: waitpid: %s\n", strerror(errno));
+            break;
+        }
+        long k = 0;
+        while (k < jobs && kids[k].pid != pid)
+            k++;
+        if (k == jobs)
+            continue;
+        char last[512], pt[512];
+        int64_t id = read_log(kids[k].log, last, sizeof last);
+        fclose(kids[k].log);
+        double el = sl__mono_time() - kids[k].t0;
+        uint64_t i = kids[k].point;
+        kids[k].pid = 0;
+        active--;
+        done++;
+        int ok = WIFEXITED(st) && WEXITSTATUS(st) == 0;
+        char idtxt[32] = "no run";
+        if (id)
+            snprintf(idtxt, sizeof idtxt, "run %lld", (long long)id);
+        if (ok) {
+            sw->state[i] = DONE;
+            sw->run_of[i] = id;
+            printf("[%llu/%llu] point %llu (%s): %s finished in %.1f s\n",
+                   (unsigned long long)done, (unsigned long long)total,
+                   (unsigned long long)i, shown(sw->lines[i], pt, sizeof pt),
+                   idtxt, el);
+        } else {
+            failed++;
+            char how[64];
+            if (WIFSIGNALED(st))
+                snprintf(how, sizeof how, "killed by signal %d",
+                         WTERMSIG(st));
+            else
+                snprintf(how, sizeof how, "exit %d", WEXITSTATUS(st));
+            printf("[%llu/%llu] point %llu (%s): %s %s (%s)%s%s\n",
+                   (unsigned long long)done, (unsigned long long)total,
+                   (unsigned long long)i, shown(sw->lines[i], pt, sizeof pt),
+                   idtxt,
+                   WIFEXITED(st) && WEXITSTATUS(st) == 130 ? "interrupted"
+                                                            : "failed",
+                   how, *last ? ": " : "", last);
+        }
+        fflush(stdout);
+    }
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
+    free(kids);
+    double el = sl__mono_time() - t0;
+    uint64_t ran_ok = done - failed;
+    fprintf(stderr, "sweep %s: %llu of %llu points run in %.1f s (%.3g "
+            "points/s): %llu finished, %llu failed or interrupted\n",
+            sw->id, (unsigned long long)done, (unsigned long long)total, el,
+            el > 0 ? (double)done / el : 0.0, (unsigned long long)ran_ok,
+            (unsigned long long)failed);
+    if (stop_signal)
+        return 130;
+    if (start_failed || failed || done < total)
+        return 1;
+    return 0;
+}
+
+int sl__cmd_sweep(int argc, char **argv)
+{
+    sweep sw = {0};
+    char **args = calloc((size_t)argc + 1, sizeof *args);
+    int n_args = 0, yes = 0, list = 0, status = 2;
+    long jobs = 0, seeds = 0;
+    unsigned long long shard_i = 0, shard_n = 1;
+    const char *dbarg = NULL;
+    char msg[512];
+    sl_rundb *db = NULL;
+    sw.threads = 1;
+    if (!args)
+        return 1;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        int has = i + 1 < argc;
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            fputs(usage, stdout);
+            free(args);
+            return 0;
+        } else if (strcmp(a, "--db") == 0 && has) {
+            dbarg = argv[++i];
+        } else if (strcmp(a, "--name") == 0 && has) {
+            sw.name = argv[++i];
+        } else if (strcmp(a, "--yes") == 0) {
+            yes = 1;
+        } else if (strcmp(a, "--list") == 0) {
+            list = 1;
+        } else if (strcmp(a, "--jobs") == 0 && has) {
+            if ((jobs = num_arg("--jobs", argv[++i], 1, 1024)) < 0)
+                goto out;
+        } else if (strcmp(a, "--threads") == 0 && has) {
+            if ((sw.threads = num_arg("--threads", argv[++i], 1, 4096)) < 0)
+                goto out;
+        } else if (strcmp(a, "--seeds") == 0 && has) {
+            if ((seeds = num_arg("--seeds", argv[++i], 1,
+                                 SL__SWEEP_MAX_VALUES)) < 0)
+                goto out;
+        } else if (strcmp(a, "--shard") == 0 && has) {
+            const char *v = argv[++i];
+            int used = 0;
+            if (sscanf(v, "%llu/%llu%n", &shard_i, &shard_n, &used) != 2 ||
+                v[used] || !(v[0] >= '0' && v[0] <= '9') || shard_n == 0 ||
+                shard_n > 1000000 || shard_i >= shard_n) {
+                fprintf(stderr, "spikelab sweep: --shard takes I/N with "
+                        "0 <= I < N (e.g. 3/10), not '%s'\n", v);
+                goto out;
+            }
+        } else if (a[0] == '-') {
+            fprintf(stderr, "spikelab sweep: unknown option '%s' (or missing "
+                    "its value)\n%s", a, usage);
+            goto out;
+        } else if (!sw.file) {
+            sw.file = a;
+        } else {
+            if (sl__sweep_parse(&sw.spec, a, msg, sizeof msg)) {
+                fprintf(stderr, "spikelab sweep: %s\n", msg);
+                goto out;
+            }
+            args[n_args++] = argv[i];
+        }
+    }
+    if (!sw.file) {
+        fprintf(stderr, "spikelab sweep: no experiment file given\n%s", usage);
+        goto out;
+    }
+    if (seeds > 0) {
+        char tok[64];
+        snprintf(tok, sizeof tok, "seed=range(0,%ld)", seeds);
+        if (sl__sweep_find(&sw.spec, "seed") >= 0) {
+            fprintf(stderr, "spikelab sweep: --seeds and a seed=... "
+                    "argument: give one\n");
+            goto out;
+        }
+        if (sl__sweep_parse(&sw.spec, tok, msg, sizeof msg)) {
+            fprintf(stderr, "spikelab sweep: %s\n", msg);
+            goto out;
+        }
+    }
+    if (sl__sweep_find(&sw.spec, "threads") >= 0) {
+        fprintf(stderr, "spikelab sweep: 'threads' is set by --threads\n");
+        goto out;
+    }
+    sw.n = sl__sweep_n_points(&sw.spec);
+    if (sw.n > MAX_POINTS) {
+        fprintf(stderr, "spikelab sweep: %llu points: more than the %d a "
+                "sweep can hold; split the grid\n", (unsigned long long)sw.n,
+                MAX_POINTS);
+        goto out;
+    }
+    if (sw.n > CONFIRM_POINTS && !yes && !list) {
+        fprintf(stderr, "spikelab sweep: %llu points (more than %d): give "
+                "--yes to run them\n", (unsigned long long)sw.n,
+                CONFIRM_POINTS);
+        goto out;
+    }
+    {
+        sl__err err;
+        size_t len;
+        sl__err_clear(&err);
+        if (sl__file_read(sw.file, 64u << 20, SL__FILE_REGULAR, &sw.text,
+                          &len, &err) != SL_OK) {
+            fprintf(stderr, "spikelab sweep: %s\n", err.msg);
+            goto out;
+        }
+        if (!(sw.abs = realpath(sw.file, NULL))) {
+            fprintf(stderr, "spikelab sweep: %s: %s\n", sw.file,
+                    strerror(errno));
+            goto out;
+        }
+    }
+    snprintf(sw.threads_ov, sizeof sw.threads_ov, "threads=%ld", sw.threads);
+    if (build(&sw, args, n_args, seeds)) {
+        fprintf(stderr, "spikelab sweep: out of memory\n");
+        status = 1;
+        goto out;
+    }
+    if (jobs == 0) {
+        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+        jobs = cpus > 0 ? cpus / sw.threads : 1;
+        if (jobs < 1)
+            jobs = 1;
+    }
+    if (!list && (status = check_points(&sw)))
+        goto out;
+    /* a shard's database: its own file unless one is named */
+    char shard_db[PATH_MAX];
+    sw.db_path = sl_rundb_default_path(dbarg);
+    if (shard_n > 1 && !dbarg && !getenv("SPIKELAB_DB")) {
+        snprintf(shard_db, sizeof shard_db, "spikelab-shard-%llu-of-%llu.db",
+                 shard_i, shard_n);
+        sw.db_path = shard_db;
+    }
+    status = 1;
+    if (sl_rundb_open(sw.db_path, list ? SL_RUNDB_READONLY : SL_RUNDB_CREATE,
+                      &db) != SL_OK) {
+        if (list) {
+            /* no database yet: nothing has run */
+            sl_rundb_close(db);
+            db = NULL;
+        } else {
+            fprintf(stderr, "spikelab sweep: %s\n", sl_rundb_errmsg(db));
+            goto out;
+        }
+    }
+    if (!list) {
+        sl_sweep_info info = {.struct_size = sizeof info, .id = sw.id,
+                              .name = sw.name, .config_path = sw.abs,
+                              .spec = sw.spec_text, .points = sw.points,
+                              .n_points = (int64_t)sw.n};
+        int created = 0;
+        if (sl_rundb_sweep_record(db, &info, &created) != SL_OK) {
+            fprintf(stderr, "spikelab sweep: %s\n", sl_rundb_errmsg(db));
+            goto out;
+        }
+    }
+    if (db && read_states(&sw, db))
+        goto out;
+    uint64_t in_shard = 0, finished = 0, busy = 0;
+    for (uint64_t i = 0; i < sw.n; i++) {
+        if (i % shard_n != shard_i)
+            continue;
+        in_shard++;
+        finished += sw.state[i] == DONE;
+        busy += sw.state[i] == BUSY;
+    }
+    if (list) {
+        char pt[512];
+        printf("sweep %s: %llu points\n", sw.id, (unsigned long long)sw.n);
+        for (uint64_t i = 0; i < sw.n; i++) {
+            if (i % shard_n != shard_i)
+                continue;
+            printf("%6llu  %-9s", (unsigned long long)i,
+                   sw.state[i] == DONE ? "finished"
+                   : sw.state[i] == BUSY ? "running" : "to run");
+            if (sw.run_of[i])
+                printf(" run %-6lld", (long long)sw.run_of[i]);
+            else
+                printf(" %-10s", "");
+            printf("  %s\n", shown(sw.lines[i], pt, sizeof pt));
+        }
+        status = 0;
+        goto out;
+    }
+    sl_rundb_close(db);
+    db = NULL;
+    printf("sweep %s%s%s: %llu points", sw.id, sw.name ? " " : "",
+           sw.name ? sw.name : "", (unsigned long long)sw.n);
+    if (shard_n > 1)
+        printf(", shard %llu/%llu: %llu of them", shard_i, shard_n,
+               (unsigned long long)in_shard);
+    printf("; %llu finished before, %llu running elsewhere; %ld at a time "
+           "-> %s\n", (unsigned long long)finished, (unsigned long long)busy,
+           jobs, sw.db_path);
+    fflush(stdout);
+    status = run_points(&sw, jobs, shard_i, shard_n);
+    if (status == 0)
+        printf("sweep %s: done; `spikelab sweep-summary %s%s%s`\n", sw.id,
+               sw.id, dbarg || shard_n > 1 ? " --db " : "",
+               dbarg || shard_n > 1 ? sw.db_path : "");
+out:
+    sl_rundb_close(db);
+    sweep_free(&sw);
+    free(args);
+    return status;
+}
