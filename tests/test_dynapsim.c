@@ -631,9 +631,11 @@ typedef struct refp {
 static const char *const par_names[DS_NPAR] = {
     "Idc",       "If_nmda",  "Igain_ahp", "Igain_mem",   "Igain_syn",
     "Ipulse_ahp", "Ipulse",  "Iref",      "Ispkthr",     "Itau_ahp",
-    "Itau_mem",  "Itau_syn", "Iw_ahp",    "C_ahp",       "C_syn",
-    "C_pulse_ahp", "C_pulse", "C_ref",    "C_mem",       "Io",
-    "kappa_n",   "kappa_p",  "Ut",        "Vth"};
+    "Itau_mem",  "Itau_syn", "Iw_ahp",    "Itau_gaba",   "Igain_gaba",
+    "Itau_nmda", "Igain_nmda", "Itau_shunt", "Igain_shunt", "C_ahp",
+    "C_syn",     "C_pulse_ahp", "C_pulse", "C_ref",      "C_mem",
+    "Io",        "kappa_n",  "kappa_p",   "Ut",          "Vth",
+    "C_gaba",    "C_nmda",   "C_shunt"};
 
 /* Loss Σ c·out over [B][T][n] (and its tangent along in_d, w_d). out
  * receives the forward's output when not NULL. */
