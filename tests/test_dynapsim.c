@@ -979,11 +979,11 @@ static size_t par_index(const char *name)
 /* The current parameter `name` of a layer (its xParams entry). */
 static sl_param current_of(layer *L, const char *name)
 {
-    sl_param p[16];
+    sl_param p[24];
     size_t count = 0;
     memset(p, 0, sizeof p);
-    check_ok(L, L->iface->xParams(L->self, p, 16, &count));
-    assert_true(count <= 16);
+    check_ok(L, L->iface->xParams(L->self, p, 24, &count));
+    assert_true(count <= 24);
     for (size_t k = 0; k < count; k++)
         if (strcmp(p[k].name, name) == 0)
             return p[k];
@@ -1592,6 +1592,341 @@ static void test_numeric_failure(void **state)
     layer_free(&L);
 }
 
+/* ------------------------------------------------- dendrite model (§6) */
+
+/* specs/dynapse2_synapses.md: layers with synapses = "dendrites". A
+ * typed input has 4 channels per neuron (AMPA, GABA_B, NMDA, GABA_A). */
+static void layer_make_typed(layer *L, const char *text, size_t n)
+{
+    char buf[1024];
+    int k = snprintf(buf, sizeof buf,
+                     "synapses = \"dendrites\"; input_synapses = "
+                     "\"typed\"; %s",
+                     text);
+    assert_true(k > 0 && (size_t)k < sizeof buf);
+    int rc = layer_try(L, buf, 4 * n, 1e-3, 42);
+    if (rc != SL_OK)
+        fail_msg("create \"%s\": %d %s", buf, rc, L->ctx.err.msg);
+    assert_int_equal(L->n_out, n);
+    sl__err err;
+    if (sl__config_check_unused(L->cfg, &err) != SL_OK)
+        fail_msg("unread key: %s", err.msg);
+}
+
+/* One neuron, T steps of constant typed drive x[4] (x0 at step 0 only
+ * when `once`): spikes into out[T]; the observables stay readable. */
+static void run_typed(layer *L, const double x[4], size_t T, int once,
+                      float *out)
+{
+    float *in = calloc(4 * T, sizeof *in);
+    assert_non_null(in);
+    for (size_t t = 0; t < (once ? 1 : T); t++)
+        for (int k = 0; k < 4; k++)
+            in[4 * t + (size_t)k] = (float)x[k];
+    check_ok(L, L->iface->xPrepare(L->self, 1, T, SL_MODE_RECORD));
+    check_ok(L, L->iface->xForward(L->self, in, out));
+    free(in);
+}
+
+/* spike steps of out[0..T) into t[] (at most cap), their count */
+static size_t spike_times(const float *out, size_t T, int *t, size_t cap)
+{
+    size_t c = 0;
+    for (size_t k = 0; k < T; k++)
+        if (out[k] != 0.0f) {
+            if (c < cap)
+                t[c] = (int)k;
+            c++;
+        }
+    return c;
+}
+
+static void expect_times(const float *out, size_t T, const int *ref,
+                         size_t nref, size_t total, const char *what)
+{
+    int t[64];
+    const size_t c = spike_times(out, T, t, 64);
+    if (c != total)
+        fail_msg("%s: %zu spikes, expected %zu", what, c, total);
+    for (size_t k = 0; k < nref; k++)
+        if (t[k] != ref[k])
+            fail_msg("%s: spike %zu at step %d, expected %d", what, k, t[k],
+                     ref[k]);
+}
+
+/* R1, R2: every type's synapse after one event of weight 1 at step 0
+ * (its own type alone), and the slow preset of NMDA and GABA_B. */
+static void test_dend_synapse_decay(void **state)
+{
+    (void)state;
+    static const double r2[7] = {9.999526e-10, 9.047950e-10, 8.186929e-10,
+                                 7.407845e-10, 6.702900e-10, 6.065040e-10,
+                                 3.678653e-10};
+    static const double slow[7] = {1.004900e-10, 9.949018e-11,
+                                   9.850029e-11, 9.752024e-11,
+                                   9.654995e-11, 9.558931e-11,
+                                   9.092761e-11};
+    static const char *const obs[4] = {"iampa", "igaba", "inmda", "ishunt"};
+    static const char *const fc[4] = {"f_charge", "f_charge_gaba",
+                                      "f_charge_nmda", "f_charge_shunt"};
+    static const char *const fd[4] = {"f_discharge", "f_discharge_gaba",
+                                      "f_discharge_nmda",
+                                      "f_discharge_shunt"};
+    enum { T = 11 };
+    float out[T];
+    for (int slowp = 0; slowp < 2; slowp++) {
+        layer L;
+        layer_make_typed(&L,
+                         slowp ? "Itau_nmda = 8.865248e-12; Igain_nmda = "
+                                 "8.865248e-10; Itau_gaba = 8.865248e-12; "
+                                 "Igain_gaba = 8.865248e-10;"
+                               : "",
+                         1);
+        for (int k = 0; k < 4; k++) {
+            if (slowp && k != 1 && k != 2)
+                continue;
+            double v;
+            if (!slowp) {
+                get(&L, fc[k], &v);
+                assert_rel(v, 9.995001666e-4, 1e-6, fc[k]);
+                get(&L, fd[k], &v);
+                assert_rel(v, 0.904837418, 1e-6, fd[k]);
+            }
+            double x[4] = {0};
+            x[k] = 1.0;
+            run_typed(&L, x, T, 1, out);
+            const float *I = observable(&L, obs[k], "A", 1, T);
+            const double *ref = slowp ? slow : r2;
+            for (int t = 0; t <= 10; t++) {
+                if (t > 5 && t < 10)
+                    continue;
+                char what[64];
+                snprintf(what, sizeof what, "%s after step %d%s", obs[k], t,
+                         slowp ? " (slow)" : "");
+                assert_rel(I[t], ref[t > 5 ? 6 : t], 2e-6, what);
+            }
+        }
+        layer_free(&L);
+    }
+}
+
+/* R4: steady imem after 4000 steps under constant AMPA drive, alone and
+ * with subtractive (GABA_B) or shunting (GABA_A) inhibition. */
+static void test_dend_steady(void **state)
+{
+    (void)state;
+    static const struct {
+        double x[4], imem;
+    } r4[] = {
+        {{0.0013, 0, 0, 0}, 3.3833094e-11},
+        {{0.0014, 0, 0, 0}, 5.3259696e-11},
+        {{0.0014, 0.0001, 0, 0}, 3.3909751e-11},
+        {{0.0014, 0.0002, 0, 0}, 2.0630434e-11},
+        {{0.0014, 0, 0, 0.0001}, 1.1123786e-11},
+        {{0.0014, 0, 0, 0.0002}, 5e-13},
+    };
+    enum { T = 4000 };
+    static float out[T];
+    layer L;
+    layer_make_typed(&L, "", 1);
+    for (size_t c = 0; c < sizeof r4 / sizeof r4[0]; c++) {
+        run_typed(&L, r4[c].x, T, 0, out);
+        const float *imem = observable(&L, "imem", "A", 1, T);
+        char what[96];
+        snprintf(what, sizeof what,
+                 "steady imem, x = (%g, %g, %g, %g)", r4[c].x[0], r4[c].x[1],
+                 r4[c].x[2], r4[c].x[3]);
+        assert_rel(imem[T - 1], r4[c].imem, 1e-4, what);
+        assert_int_equal(spike_times(out, T, NULL, 0), 0);
+    }
+    layer_free(&L);
+}
+
+/* R5: spike times under x_ampa = 1 with inhibition of either kind, and
+ * the merged model given +1 and −0.5 in the same step (net 0.5). */
+static void test_dend_spike_times(void **state)
+{
+    (void)state;
+    enum { T = 100 };
+    float out[T];
+    static const int alone[] = {15, 28, 40, 52, 64, 76, 88},
+                     gb5[] = {19, 35, 51, 66, 82, 97}, gb9[] = {32, 59, 86},
+                     ga1[] = {17, 32, 47, 62, 77, 92},
+                     merged[] = {19, 35, 51, 67, 82, 98};
+    layer L;
+    layer_make_typed(&L, "", 1);
+    run_typed(&L, (double[4]){1, 0, 0, 0}, T, 0, out);
+    expect_times(out, T, alone, 7, 7, "x_ampa 1");
+    run_typed(&L, (double[4]){1, 0.5, 0, 0}, T, 0, out);
+    expect_times(out, T, gb5, 6, 6, "+ GABA_B 0.5");
+    run_typed(&L, (double[4]){1, 0.9, 0, 0}, T, 0, out);
+    expect_times(out, T, gb9, 3, 3, "+ GABA_B 0.9");
+    run_typed(&L, (double[4]){1, 0, 0, 0.001}, T, 0, out);
+    expect_times(out, T, ga1, 6, 6, "+ GABA_A 0.001");
+    run_typed(&L, (double[4]){1, 0, 0, 0.002}, T, 0, out);
+    expect_times(out, T, NULL, 0, 0, "+ GABA_A 0.002");
+    const float *imem = observable(&L, "imem", "A", 1, T);
+    float mx = 0;
+    for (int t = 0; t < T; t++)
+        mx = fmaxf(mx, imem[t]);
+    assert_rel(mx, 1.2351e-08, 1e-4, "max imem, + GABA_A 0.002");
+    layer_free(&L);
+
+    /* merged: the net drive 0.5 in every step */
+    layer_make(&L, "", 1);
+    float in[T];
+    for (int t = 0; t < T; t++)
+        in[t] = 1.0f - 0.5f;
+    run_record(&L, in, T, out);
+    expect_times(out, T, merged, 6, 6, "merged, +1 and -0.5");
+    layer_free(&L);
+}
+
+/* R6: the NMDA gate g = imem/(imem + If_nmda) and NMDA-driven neurons. */
+static void test_dend_nmda(void **state)
+{
+    (void)state;
+    enum { T = 4000 };
+    static float out[T];
+    layer L;
+    /* the gate at rest: 0.5 with If = Io */
+    layer_make_typed(&L, "", 1);
+    run_typed(&L, (double[4]){0, 0, 0.0014, 0}, T, 0, out);
+    const float *g = observable(&L, "g_nmda", "1", 1, T);
+    const float *imem = observable(&L, "imem", "A", 1, T);
+    assert_rel(g[0], 0.5, 1e-6, "g at rest");
+    assert_rel(g[T - 1], 0.5, 1e-6, "g, NMDA alone");
+    assert_true(imem[T - 1] == 5e-13f); /* silent, at Io */
+    assert_int_equal(spike_times(out, T, NULL, 0), 0);
+    run_typed(&L, (double[4]){0.0014, 0, 0.0014, 0}, T, 0, out);
+    expect_times(out, T, (const int[]){202, 385, 569, 752}, 4, 21,
+                 "AMPA + NMDA, If = Io");
+    layer_free(&L);
+
+    layer_make_typed(&L, "nmda_en = 0.0;", 1);
+    run_typed(&L, (double[4]){0, 0, 0.0014, 0}, T, 0, out);
+    imem = observable(&L, "imem", "A", 1, T);
+    g = observable(&L, "g_nmda", "1", 1, T);
+    assert_rel(imem[T - 1], 5.3260909e-11, 1e-4, "NMDA alone, latch off");
+    assert_true(g[T - 1] == 1.0f);
+    assert_int_equal(spike_times(out, T, NULL, 0), 0);
+    layer_free(&L);
+
+    layer_make_typed(&L, "If_nmda = 1e-10;", 1);
+    run_typed(&L, (double[4]){0.0014, 0, 0.0014, 0}, T, 0, out);
+    expect_times(out, T, (const int[]){376, 716, 1056, 1397}, 4, 11,
+                 "AMPA + NMDA, If = 1e-10");
+    /* the gate's values: g = imem/(imem + 1e-10) of the carried imem */
+    g = observable(&L, "g_nmda", "1", 1, T);
+    imem = observable(&L, "imem", "A", 1, T);
+    for (int t = 1; t < 50; t++)
+        assert_rel(g[t], imem[t - 1] / (imem[t - 1] + 1e-10), 1e-6,
+                   "g(imem)");
+    assert_rel(g[0], 0.004975, 1e-3, "g at Io, If 1e-10");
+    run_typed(&L, (double[4]){0.0014, 0, 0.0042, 0}, T, 0, out);
+    expect_times(out, T, (const int[]){231, 427, 623, 820}, 4, 20,
+                 "AMPA 0.0014 + NMDA 0.0042, If = 1e-10");
+    layer_free(&L);
+}
+
+/* R7: the AHP latch with a strong AHP (Iw_ahp 1e-6). */
+static void test_dend_ahp_latch(void **state)
+{
+    (void)state;
+    enum { T = 500 };
+    static float out[T];
+    layer L;
+    layer_make_typed(&L, "Iw_ahp = 1e-6; ahp_en = 0.0;", 1);
+    run_typed(&L, (double[4]){1, 0, 0, 0}, T, 0, out);
+    expect_times(out, T, (const int[]){15, 28, 40}, 3, 41, "ahp_en 0");
+    const float *iahp = observable(&L, "iahp", "A", 1, T);
+    assert_true(iahp[T - 1] == 5e-13f);
+    layer_free(&L);
+    layer_make_typed(&L, "Iw_ahp = 1e-6;", 1);
+    run_typed(&L, (double[4]){1, 0, 0, 0}, T, 0, out);
+    expect_times(out, T, (const int[]){15, 47, 99, 151, 203, 255}, 6, 10,
+                 "ahp_en 1");
+    iahp = observable(&L, "iahp", "A", 1, T);
+    assert_rel(iahp[T - 1], 1.536102e-11, 1e-4, "final iahp");
+    layer_free(&L);
+}
+
+/* R3: the dendrite model with only AMPA in use is the merged model bit
+ * for bit (every observable, every step), with 30% mismatch and
+ * recurrence through AMPA; with all four types enabled but idle the
+ * spikes are the same and imem is not. */
+static void test_dend_ampa_only(void **state)
+{
+    (void)state;
+    enum { N = 3, T = 200, B = 2 };
+    static float in[B * T * N], o1[B * T * N], o2[B * T * N];
+    sl_rng rng;
+    sl__rng_seed(&rng, 77, "ampa_only");
+    for (size_t k = 0; k < B * T * N; k++) {
+        in[k] = (float)(-1.0 + 4.0 * sl__rng_uniform(&rng));
+    }
+    layer M, D, Q;
+    layer_make(&M, "recurrent = true; percent_mismatch = 0.3;", N);
+    layer_make(&D,
+               "synapses = \"dendrites\"; recurrent = true; "
+               "rec_synapses = \"ampa\"; percent_mismatch = 0.3;",
+               N);
+    sl_param wm = w_rec_of(&M), wd = current_of(&D, "w_rec");
+    assert_memory_equal(wm.data, wd.data, N * N * sizeof(float));
+    const uint32_t mode = SL_MODE_RECORD | SL_MODE_TRAIN;
+    check_ok(&M, M.iface->xPrepare(M.self, B, T, mode));
+    check_ok(&D, D.iface->xPrepare(D.self, B, T, mode));
+    check_ok(&M, M.iface->xForward(M.self, in, o1));
+    check_ok(&D, D.iface->xForward(D.self, in, o2));
+    assert_memory_equal(o1, o2, sizeof o1);
+    static const char *const names[5][2] = {{"isyn", "iampa"},
+                                            {"iahp", "iahp"},
+                                            {"imem", "imem"},
+                                            {"vmem", "vmem"},
+                                            {"spikes", "spikes"}};
+    for (int k = 0; k < 5; k++) {
+        const char *unit = k == 3 ? "V" : k == 4 ? "1" : "A";
+        const float *a = observable(&M, names[k][0], unit, B, T);
+        const float *b = observable(&D, names[k][1], unit, B, T);
+        assert_memory_equal(a, b, B * T * N * sizeof(float));
+    }
+    double tot = 0;
+    for (size_t k = 0; k < B * T * N; k++)
+        tot += o1[k];
+    assert_true(tot > 20);
+    /* and the same gradients */
+    static float c[B * T * N], d1[B * T * N], d2[B * T * N];
+    for (size_t k = 0; k < B * T * N; k++)
+        c[k] = (float)(sl__rng_uniform(&rng) - 0.5);
+    check_ok(&M, M.iface->xBackward(M.self, c, d1));
+    check_ok(&D, D.iface->xBackward(D.self, c, d2));
+    assert_memory_equal(d1, d2, sizeof d1);
+    assert_memory_equal(wm.grad, wd.grad, N * N * sizeof(float));
+    layer_free(&D);
+
+    /* all four enabled (typed input) but idle, x_ampa = 1, defaults:
+     * the same spikes, imem up to 12.5 % off early on (the idle types
+     * start at Io) */
+    float m1[60], m3[60];
+    layer_make(&Q, "", 1);
+    layer_make_typed(&D, "", 1);
+    for (int t = 0; t < 60; t++)
+        in[t] = 1.0f;
+    run_record(&Q, in, 60, m1);
+    run_typed(&D, (double[4]){1, 0, 0, 0}, 60, 0, m3);
+    assert_memory_equal(m1, m3, sizeof m1);
+    expect_times(m3, 60, (const int[]){15, 28, 40, 52}, 4, 4, "idle types");
+    const float *a = observable(&Q, "imem", "A", 1, 60);
+    const float *b = observable(&D, "imem", "A", 1, 60);
+    double dmax = 0;
+    for (size_t k = 0; k < 60; k++)
+        dmax = fmax(dmax, fabs(a[k] - b[k]) / a[k]);
+    assert_rel(dmax, 0.125, 0.05, "max relative imem difference");
+    layer_free(&Q);
+    layer_free(&D);
+    layer_free(&M);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1618,6 +1953,12 @@ int main(void)
         cmocka_unit_test(test_call_order),
         cmocka_unit_test(test_batch_independence),
         cmocka_unit_test(test_numeric_failure),
+        cmocka_unit_test(test_dend_synapse_decay),
+        cmocka_unit_test(test_dend_steady),
+        cmocka_unit_test(test_dend_spike_times),
+        cmocka_unit_test(test_dend_nmda),
+        cmocka_unit_test(test_dend_ahp_latch),
+        cmocka_unit_test(test_dend_ampa_only),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
