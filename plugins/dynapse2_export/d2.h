@@ -28,10 +28,16 @@
 enum { D2_DEN_NONE = 0, D2_DEN_SHUNT = 128, D2_DEN_NMDA = 256,
        D2_DEN_GABA = 512, D2_DEN_AMPA = 1024 };
 
-/* The 13 DynapSim currents, in the spec's alphabetical order (§0). */
+/* The 13 DynapSim currents, in the spec's alphabetical order (§0), then
+ * the dendrite model's own synapse currents (dynapse2_synapses.md §3,
+ * §5a): GABA_B → DEGA, NMDA → DENM, GABA_A (shunt) → DESC; AMPA uses
+ * Itau_syn/Igain_syn → DEAM. For a merged network they are copies of
+ * Itau_syn/Igain_syn, so its export is unchanged. */
 enum { D2_IDC, D2_IF_NMDA, D2_IGAIN_AHP, D2_IGAIN_MEM, D2_IGAIN_SYN,
        D2_IPULSE_AHP, D2_IPULSE, D2_IREF, D2_ISPKTHR, D2_ITAU_AHP,
-       D2_ITAU_MEM, D2_ITAU_SYN, D2_IW_AHP, D2_NCUR };
+       D2_ITAU_MEM, D2_ITAU_SYN, D2_IW_AHP, D2_NCUR_MERGED,
+       D2_ITAU_GABA = D2_NCUR_MERGED, D2_IGAIN_GABA, D2_ITAU_NMDA,
+       D2_IGAIN_NMDA, D2_ITAU_SHUNT, D2_IGAIN_SHUNT, D2_NCUR };
 extern const char *const d2_cur_names[D2_NCUR];
 extern const double d2_cur_defaults[D2_NCUR];
 
@@ -102,6 +108,10 @@ typedef struct d2_place {
     uint8_t *chip, *core;
     uint16_t *slot;
     uint8_t *latch_dc;
+    /* dendrite model (dynapse2_synapses.md §5d): written only when dend;
+     * read from every file */
+    int dend;
+    uint8_t *latch_ahp, *latch_nmda;
     /* per global core (used when core_used[g]): bias codes, base weights
      * read back (A), the quantiser's figures */
     int core_used[D2_MAX_CORES];
@@ -136,6 +146,11 @@ typedef struct d2_net {
     const float *w_rec; /* [n][n] or NULL */
     double *cur;        /* [D2_NCUR][n], owned */
     double iscale, dt;
+    /* synapses = "dendrites": negative w_rec go to neg_rec_den (GABA for
+     * GABA_B, SHUNT for GABA_A); latches per neuron (owned) */
+    int dend;
+    unsigned neg_rec_den;
+    uint8_t *lat_ahp, *lat_nmda;
 } d2_net;
 
 /* Read and check a view (linear → dynapsim). Errors through host/ctx. */

@@ -195,7 +195,8 @@ static int ds_dendrites(ds__layer *s)
     const char *v;
     int rc;
 
-    s->lat = h->xAlloc((size_t)DS_NLAT * n * sizeof(float));
+    /* the latches and, behind them, the values derive() last saw */
+    s->lat = h->xAlloc(2 * (size_t)DS_NLAT * n * sizeof(float));
     if (s->lat == NULL)
         return h->xError(ctx, NULL, SL_ENOMEM, "cannot allocate latches");
     static const char *const latkey[DS_NLAT] = {"ahp_en", "nmda_en",
@@ -211,6 +212,8 @@ static int ds_dendrites(ds__layer *s)
                                  "neuron (got %g for neuron %zu)",
                                  latkey[k], (double)L[i], i);
     }
+    memcpy(s->lat + (size_t)DS_NLAT * n, s->lat,
+           (size_t)DS_NLAT * n * sizeof(float));
     if (!s->dend && h->xHasKey(ctx, "nmda_en"))
         return h->xError(ctx, "nmda_en", SL_ECONFIG,
                          "nmda_en only applies with synapses = "
@@ -560,7 +563,10 @@ static int ds_params(void *self_, sl_param *out, size_t cap, size_t *count)
                                "xParams: NULL output");
     const size_t nw = s->recurrent ? 1 : 0;
     const size_t ncur = s->dend ? DS_NCUR_D : DS_NCUR;
-    *count = nw + ncur;
+    /* the dendrite model also lists its latches (not trainable), so that
+     * an exporter can read and write them like the currents */
+    const size_t nlat = s->dend ? DS_NLAT : 0;
+    *count = nw + ncur + nlat;
     if (s->recurrent && cap >= 1) {
         memset(&out[0], 0, sizeof out[0]);
         out[0].struct_size = sizeof out[0];
@@ -584,6 +590,18 @@ static int ds_params(void *self_, sl_param *out, size_t cap, size_t *count)
         o->name = ds__pardefs[p].key;
         o->data = s->nom[p];
         o->grad = tr ? s->cgrad + (size_t)p * n : NULL;
+        o->n = n;
+        o->ndim = 1;
+        o->shape[0] = n;
+    }
+    static const char *const latname[DS_NLAT] = {"ahp_en", "nmda_en",
+                                                 "dc_en"};
+    for (size_t k = 0; k < nlat && nw + ncur + k < cap; k++) {
+        sl_param *o = &out[nw + ncur + k];
+        memset(o, 0, sizeof *o);
+        o->struct_size = sizeof *o;
+        o->name = latname[k];
+        o->data = s->lat + k * n;
         o->n = n;
         o->ndim = 1;
         o->shape[0] = n;

@@ -423,9 +423,23 @@ int ds__params_init(ds__layer *s)
 int ds__params_refresh(ds__layer *s)
 {
     const size_t n = s->n, m = (size_t)DS_NCURP * n;
-    /* the currents are the first DS_NCURP rows of nomblock (DS_ enum) */
-    if (memcmp(s->nomblock, s->seen, m * sizeof(float)) == 0)
+    const size_t nl = (size_t)DS_NLAT * n;
+    /* the currents are the first DS_NCURP rows of nomblock (DS_ enum);
+     * the latches (parameters of the dendrite model) are followed by
+     * their last seen copy */
+    const int lat_changed = memcmp(s->lat, s->lat + nl, nl * sizeof(float));
+    if (memcmp(s->nomblock, s->seen, m * sizeof(float)) == 0 &&
+        !lat_changed)
         return SL_OK;
+    static const char *const latname[DS_NLAT] = {"ahp_en", "nmda_en",
+                                                 "dc_en"};
+    for (size_t k = 0; k < nl; k++)
+        if (s->lat[k] != 0.0f && s->lat[k] != 1.0f)
+            return s->host->xError(
+                s->ctx, latname[k / n], SL_ENUMERIC,
+                "the latch %s of neuron %zu became %g: a latch is 0 or 1",
+                latname[k / n], k % n, (double)s->lat[k]);
+    memcpy(s->lat + nl, s->lat, nl * sizeof(float));
     for (size_t p = 0; p < DS_NCURP; p++)
         for (size_t k = 0; k < n; k++)
             if (!isfinite(s->nom[p][k]))
