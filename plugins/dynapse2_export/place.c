@@ -762,6 +762,32 @@ int d2_place_write(const sl_host *h, sl_ctx *ctx, const d2_gen *g,
                              "Iscale to match",
                              p->iscale, is);
     }
+    /* a dendrite-model layer routes negative w_rec to one inhibitory type
+     * (its `inhibitory` setting): a file using the other inhibitory
+     * dendrite for recurrent connections cannot be represented */
+    if (r && p->has_rec && find_param(ds, "Itau_gaba") && ds->ctx) {
+        const char *inh = "gaba_b", *rs = "sign";
+        if (h->xGetString(ds->ctx, "rec_synapses", "sign", &rs) == SL_OK &&
+            strcmp(rs, "sign") == 0 &&
+            (rc = h->xGetString(ds->ctx, "inhibitory", "gaba_b", &inh)) == 0) {
+            const unsigned want =
+                strcmp(inh, "gaba_a") == 0 ? D2_DEN_SHUNT : D2_DEN_GABA;
+            for (size_t k = 0; k < n * n; k++) {
+                const unsigned d = p->den_rec[k];
+                if ((d == D2_DEN_GABA || d == D2_DEN_SHUNT) && d != want &&
+                    p->mask_rec[k] != 0)
+                    return h->xError(
+                        ctx, NULL, SL_EINVAL,
+                        "recurrent connection %zu -> %zu is on the %s "
+                        "dendrite but the dynapsim layer sends negative "
+                        "w_rec to %s: set its inhibitory = \"%s\"",
+                        k / n, k % n, d == D2_DEN_GABA ? "GABA" : "SHUNT",
+                        inh, d == D2_DEN_GABA ? "gaba_b" : "gaba_a");
+            }
+        } else if (rc < 0) {
+            return rc;
+        }
+    }
     double (*Iw)[4] = h->xAlloc(D2_MAX_CORES * sizeof *Iw);
     if (Iw == NULL)
         return h->xError(ctx, NULL, SL_ENOMEM, "out of memory");
