@@ -74,9 +74,54 @@
  * step must be of that scale (Adam moves a parameter by ~lr per step;
  * lr 1e-3 would add a milliampere).
  *
- * Choices on the spec's open questions (§9):
- *  1. One combined synapse, as Rockpool at 42cee1c9 simulates (the four
- *     AMPA/NMDA/GABA/SHUNT types are not implemented).
+ * Synapse model (specs/dynapse2_synapses.md):
+ *   synapses           "merged" (default): one combined synapse, as
+ *                      Rockpool at 42cee1c9 simulates, bit for bit as
+ *                      before; "dendrites": the chip's four dendrites,
+ *                      AMPA (Itau_syn, Igain_syn, C_syn), GABA_B
+ *                      (subtractive: Itau_gaba, Igain_gaba, C_gaba), NMDA
+ *                      (gated by imem/(imem + If_nmda): Itau_nmda, ...),
+ *                      GABA_A (shunting, adds to the AHP in every membrane
+ *                      term: Itau_shunt, ...); kernel.c fwd_lanes_d
+ *   input_synapses     "ampa": one input channel per neuron, into AMPA;
+ *                      "typed": 4 per neuron [neuron][AMPA, GABA_B, NMDA,
+ *                      GABA_A] (the preceding linear layer's n_out = 4·n)
+ *   rec_synapses       "sign" (w > 0 AMPA, w < 0 `inhibitory` with |w|),
+ *                      "ampa" (the signed sum into AMPA, as merged), or n·n
+ *                      type names [pre][post] ("ampa", "gaba_b", "nmda",
+ *                      "gaba_a"; the weight's magnitude |w|)
+ *   inhibitory         "gaba_b" | "gaba_a": the dendrite of negative w_rec
+ *   ahp_en, dc_en      latches (latch_so_adaptation, latch_so_dc), both
+ *                      models; nmda_en (latch_denm_nmda), dendrites only.
+ *                      0 or 1 per neuron, default 1; with dendrites they
+ *                      are also parameters (not trainable) "ahp_en",
+ *                      "nmda_en", "dc_en" after the currents, so that an
+ *                      exporter reads and writes them.
+ * With dendrites the parameters are w_rec, the 13 currents, Itau_gaba,
+ * Igain_gaba, Itau_nmda, Igain_nmda, Itau_shunt, Igain_shunt (all
+ * trainable, If_nmda too), then the latches; observables iampa (in the
+ * merged isyn's place), iahp, imem, vmem, spikes, igaba, inmda, ishunt,
+ * g_nmda.
+ * Choices on dynapse2_synapses.md §7 (each tested in test_dynapsim.c):
+ *  Q1 GABA_B (chip DEGA) subtracts, GABA_A (DESC) shunts; the exporter
+ *     maps them so (dynapse2_export); the Rockpool-2022 swap is not
+ *     offered yet. Q2 nmda_en = 0: the gate is 1 (NMDA acts as a slow
+ *     AMPA). Q7 the gate uses the carried, post-reset imem (closed for a
+ *     step after a spike), so its gradient passes the previous reset.
+ *  Q8 one Euler step (the membrane sub-stepping of §2.6 is not
+ *     implemented): beyond Ish ~ 3e-11 A the step oscillates, as the
+ *     spec's R8 says. Q9 a type is enabled when it can receive drive
+ *     (AMPA always; all four with typed input; the inhibitory type with
+ *     rec_synapses = "sign"; the types a map names); enabled types start
+ *     at Io, disabled ones hold 0 (so AMPA only is the merged model bit
+ *     for bit). Mismatch draws the 9 new parameters after the merged
+ *     model's 24 (unchanged draws). The signed split gives 0.5 to each
+ *     side at w = 0; |w| of a type map has derivative 0 there.
+ *  Weights of a type map or of the split are not projected to >= 0 by an
+ *  optimizer step: the split routes by sign, the map uses |w|.
+ * Choices on the spec's open questions (dynapsim.md §9):
+ *  1. One combined synapse by default, as Rockpool at 42cee1c9 simulates
+ *     (the four types: synapses = "dendrites", above).
  *  2. Ifb uses the pre-reset vmem of the previous step (faithful): after
  *     a spike the high voltage feeds back during the refractory step.
  *  3. Negative drive is cut at Io in the synapse: a step whose summed
