@@ -1418,22 +1418,24 @@ static void dend_roundtrip(const char *inh, unsigned inh_den)
 {
     enum { NI = 5, N = 6 };
     char text[400];
-    snprintf(text, sizeof text,
+    int tn = snprintf(text, sizeof text,
              "synapses = \"dendrites\"; recurrent = true; inhibitory = "
              "\"%s\"; ahp_en = [1.0, 0.0, 1.0, 0.0, 1.0, 1.0]; nmda_en = "
              "[0.0, 1.0, 1.0, 0.0, 0.0, 1.0]; Itau_gaba = 8.865248e-12; "
              "Igain_gaba = 8.865248e-10; Itau_shunt = 4e-11; Itau_nmda = "
              "2e-11; Igain_nmda = 3e-9; If_nmda = 1e-10;",
              inh);
+    assert_true(tn > 0 && (size_t)tn < sizeof text);
     dnet a, b;
     dnet_make(&a, text, NI, N);
     /* the importing layer has the same structure and routing (its
      * inhibitory type), default currents and latches */
     char text_b[160];
-    snprintf(text_b, sizeof text_b,
-             "synapses = \"dendrites\"; recurrent = true; inhibitory = "
-             "\"%s\";",
-             inh);
+    tn = snprintf(text_b, sizeof text_b,
+                  "synapses = \"dendrites\"; recurrent = true; inhibitory = "
+                  "\"%s\";",
+                  inh);
+    assert_true(tn > 0 && (size_t)tn < sizeof text_b);
     dnet_make(&b, text_b, NI, N);
     uint64_t s = 5;
     for (size_t k = 0; k < NI * N; k++)
