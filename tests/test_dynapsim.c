@@ -1972,6 +1972,7 @@ typedef struct refd {
     double iscale, dt, alpha;
     int rec_mode, inh, map[RN * RN]; /* DS_REC_*, type per [pre][post] */
     unsigned en;                     /* enabled types */
+    int nsub;                        /* membrane sub-steps (§2.6) */
 } refd;
 
 static double refd_loss(const refd *p, size_t B, size_t T, size_t n,
@@ -2057,15 +2058,23 @@ static double refd_loss(const refd *p, size_t B, size_t T, size_t n,
                 if (timer[i] > 0)
                     iin = 0;
                 iin = fmax(iin, io);
-                const double ifb = io * exp(kp / ut * vmem[i]);
-                const double imem_inf = igm / itm * (iin - ileak);
-                const double f_imem = ifb / ileak * (imem[i] + igm);
-                const double tau = utk * P[DS_C_MEM] / ileak;
-                const double dimem = imem[i] / (tau * (imem[i] + igm)) *
-                                     (imem_inf + f_imem -
-                                      imem[i] * (1 + ish / itm));
-                const double pre = fmax(imem[i] + dimem * p->dt, io);
-                vmem[i] = utk * log(pre / io);
+                /* nsub Euler steps of dt/nsub, vmem refreshed after
+                 * each, the rest frozen (§2.6) */
+                const int ns = p->nsub > 0 ? p->nsub : 1;
+                double im = imem[i], vm = vmem[i];
+                for (int k = 0; k < ns; k++) {
+                    const double ifb = io * exp(kp / ut * vm);
+                    const double imem_inf = igm / itm * (iin - ileak);
+                    const double f_imem = ifb / ileak * (im + igm);
+                    const double tau = utk * P[DS_C_MEM] / ileak;
+                    const double dimem = im / (tau * (im + igm)) *
+                                         (imem_inf + f_imem -
+                                          im * (1 + ish / itm));
+                    im = fmax(im + dimem * p->dt / ns, io);
+                    vm = utk * log(im / io);
+                }
+                const double pre = im;
+                vmem[i] = vm;
                 const double ispk = fmax(P[DS_ISPKTHR], io);
                 const double s = 1 / (1 + pow(ispk / pre, p->alpha));
                 imem[i] = (1 - s) * pre + s * io;
@@ -2088,6 +2097,8 @@ static double refd_loss(const refd *p, size_t B, size_t T, size_t n,
  * `text`), its BPTT against central differences of refd_loss for every
  * input, every weight and the currents `names`. Returns the number of
  * mismatching entries. */
+static int dend_nsub = 1; /* mem_substeps of the reference */
+
 static int gradcheck_dend(const char *text, const double lat[3][RN],
                           int rec_mode, int inh, const int *map,
                           const char *const *names, size_t nnames,
@@ -2113,6 +2124,7 @@ static int gradcheck_dend(const char *text, const double lat[3][RN],
     p.rec_mode = rec_mode;
     p.inh = inh;
     p.en = 15;
+    p.nsub = dend_nsub;
     memcpy(p.lat, lat, sizeof p.lat);
     if (map)
         memcpy(p.map, map, GN * GN * sizeof(int));
@@ -2263,6 +2275,50 @@ static void test_gradcheck_dend_map(void **state)
         0);
 }
 
+/* Membrane sub-steps (§2.6): the same check with mem_substeps = 3. */
+static void test_gradcheck_dend_substeps(void **state)
+{
+    (void)state;
+    static const double lat[3][RN] = {
+        {1, 1, 1, 0}, {1, 0, 1, 0}, {1, 1, 1, 0}};
+    dend_nsub = 3;
+    const int bad = gradcheck_dend(
+        "forward = \"smooth\"; alpha = 3.0; recurrent = true; "
+        "percent_mismatch = 0.3; Iw_ahp = 2e-7; If_nmda = 1e-10; "
+        "nmda_en = [1.0, 0.0, 1.0]; mem_substeps = 3; inhibitory = "
+        "\"gaba_a\"; " TRAIN_DEND,
+        lat, DS_REC_SIGN, DS_GABA_A, NULL, train_dend, 18, 1);
+    dend_nsub = 1;
+    assert_int_equal(bad, 0);
+}
+
+/* R8: x_ampa 1 + x_shunt 0.005 holds Ish above the Euler limit: one step
+ * cycles with period 3; 100 sub-steps settle at the root of F,
+ * 3.9137e-09 A. */
+static void test_dend_substeps_r8(void **state)
+{
+    (void)state;
+    enum { T = 200 };
+    float out[T];
+    layer L;
+    layer_make_typed(&L, "", 1);
+    run_typed(&L, (double[4]){1, 0, 0, 0.005}, T, 0, out);
+    const float *im = observable(&L, "imem", "A", 1, T);
+    int cyc = 0;
+    for (int t = 60; t < 80; t++)
+        cyc += fabs(im[t] - im[t + 3]) <= 1e-3 * im[t] &&
+               fabs(im[t] - im[t + 1]) > 0.5 * im[t];
+    assert_true(cyc >= 15);
+    layer_free(&L);
+    layer_make_typed(&L, "mem_substeps = 100;", 1);
+    run_typed(&L, (double[4]){1, 0, 0, 0.005}, T, 0, out);
+    im = observable(&L, "imem", "A", 1, T);
+    assert_rel(im[T - 1], 3.9137e-09, 2e-3, "imem, 100 sub-steps");
+    assert_rel(im[T - 2], im[T - 1], 1e-5, "settled");
+    assert_int_equal(spike_times(out, T, NULL, 0), 0);
+    layer_free(&L);
+}
+
 /* The check has teeth: a reference whose NMDA gate differs from the
  * plugin's (latch off there, on in the layer) is told apart by the
  * gradients (the forward check is off in this quiet mode). */
@@ -2313,6 +2369,8 @@ int main(void)
         cmocka_unit_test(test_gradcheck_dend_sign),
         cmocka_unit_test(test_gradcheck_dend_map),
         cmocka_unit_test(test_gradcheck_dend_detects),
+        cmocka_unit_test(test_gradcheck_dend_substeps),
+        cmocka_unit_test(test_dend_substeps_r8),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -164,6 +164,11 @@ typedef struct ds__layer {
     unsigned char *rec_type;
     /* latches [DS_NLAT][n] (owned, one block) */
     float *lat;
+    /* membrane Euler steps per time step (spec §2.6; 1 = one step of dt)
+     * and the backward's scratch for them, [2·mem_substeps][DS_VL]
+     * floats (owned) */
+    int mem_substeps;
+    float *sub;
     /* [DS_NTYPES][pre][post] effective non-negative (AMPA with
      * DS_REC_AMPA: signed) weights of each type, from w_rec at every
      * forward, and their gradient in the backward (owned) */

@@ -138,6 +138,15 @@ static inline vf ds_smooth(vf a)
     return vsplat(1.0f) / (vsplat(1.0f) + ds_exp2(-a));
 }
 
+/* Ifb = Io·(P/Io)^γ = Io·2^(γ·log2(P/Io)) as the step computes it (see
+ * the header), for the membrane sub-steps of the dendrite model. */
+static inline vf ds_ifb(vf P, vf io, vf rio, vf gamh, vf gaml, vf gamln)
+{
+    vf e;
+    const vf r = ds_log_split(P * rio, &e);
+    return io * ds_exp2_split(gamh * e, gaml * e + gamln * r);
+}
+
 #define LC(k) (s->lc + (size_t)(k) * V)
 #define WV(k) (s->work + (size_t)(k) * V)
 #define TR(row, k) ((row) + (size_t)(k) * V)
@@ -241,7 +250,8 @@ DS_INLINE vf fwd_lanes(const fwd_ptrs *q, size_t V, float *row, int smooth,
  * every operation gives the merged step's value bit for bit (x + 0 = x,
  * x − 0 = x, g·0 = 0), which test_dendrites_ampa_only checks. */
 DS_INLINE vf fwd_lanes_d(const fwd_ptrs *q, size_t V, float *row, int smooth,
-                         float dtf, float smax, float alpha, vf chk)
+                         float dtf, float smax, float alpha, vf chk,
+                         int nsub)
 {
     const vf vdt = vsplat(dtf), vsmax = vsplat(smax), zero = vsplat(0.0f),
              one = vsplat(1.0f);
@@ -284,7 +294,25 @@ DS_INLINE vf fwd_lanes_d(const fwd_ptrs *q, size_t V, float *row, int smooth,
                           A * (one + Sh * vld(q->RITM + l))) /
                          (A + vld(q->IGM + l)) +
                      F;
-        const vf X = A + vld(q->KDT + l) * A * D;
+        vf X = A + vld(q->KDT + l) * A * D;
+        if (nsub > 1) {
+            /* spec §2.6 option: nsub Euler steps of dt/nsub, Ifb (vmem)
+             * refreshed after each, J, L and Ish frozen */
+            const vf kdm = vld(q->KDT + l) * vsplat(1.0f / (float)nsub);
+            const vf gj = vld(q->GMEM + l) * (J - L),
+                     h = one + Sh * vld(q->RITM + l), igm = vld(q->IGM + l);
+            vf Ak = A, Fk = F;
+            for (int k = 0;; k++) {
+                const vf Dk = L * (gj - Ak * h) / (Ak + igm) + Fk;
+                X = Ak + kdm * Ak * Dk;
+                if (k == nsub - 1)
+                    break;
+                chk += X - X;
+                Ak = vmax(X, io);
+                Fk = ds_ifb(Ak, io, vld(q->RIO + l), vld(q->GAMH + l),
+                            vld(q->GAML + l), vld(q->GAMLN + l));
+            }
+        }
         chk += (a - a) + (ag - ag) + (an - an) + (as - as) + (X - X);
         const vf P = vmax(X, io);
         vf e;
@@ -439,7 +467,8 @@ DS_INLINE int fwd_run(ds__layer *s, const float *in, float *out,
         }
 
         if (dend)
-            chk = fwd_lanes_d(&q, V, row, smooth, dtf, smax, alpha, chk);
+            chk = fwd_lanes_d(&q, V, row, smooth, dtf, smax, alpha, chk,
+                              s->mem_substeps);
         else
             chk = fwd_lanes(&q, V, row, smooth, cg, dtf, smax, alpha, chk);
 
@@ -525,6 +554,8 @@ typedef struct bwd_ptrs {
         *IFN, *NEN;
     float *gG, *gN, *gS, *gdrvg, *gdrvn, *gdrvs, *aFDG, *aIAG, *aIACG,
         *aFDN, *aIAN, *aIACN, *aFDS, *aIAS, *aIACS, *aIFN;
+    const float *RIO, *GAMH, *GAML, *GAMLN;
+    float *sub; /* [2·nsub][DS_VL] scratch of the membrane sub-steps */
 } bwd_ptrs;
 
 /* acc[l..] += x */
@@ -607,7 +638,7 @@ DS_INLINE void bwd_lanes(const bwd_ptrs *q, size_t V, const float *row,
  */
 DS_INLINE void bwd_lanes_d(const bwd_ptrs *q, size_t V, const float *row,
                            const float *prev, int smooth, int cg,
-                           float alpha, float rg, float keep_p)
+                           float alpha, float rg, float keep_p, int nsub)
 {
     const vf zero = vsplat(0.0f), one = vsplat(1.0f), vrg = vsplat(rg);
     for (size_t l = 0; l < V; l += DS_VL) {
@@ -637,13 +668,67 @@ DS_INLINE void bwd_lanes_d(const bwd_ptrs *q, size_t V, const float *row,
         const vf Sh = H + vld(TR(row, DT_IS) + l);
         const vf L = vld(q->ITM + l) + Sh, h = one + Sh * ritm;
         const vf rq = one / (A0 + vld(q->IGM + l));
-        const vf E = gmem * (J - L) - A0 * h;
-        const vf D = L * E * rq + F;
-        const vf gD = gX * kdt * A0;
-        const vf gE = gD * L * rq;
-        const vf gJ = vsel(J > io, gmem * gE, zero);
-        const vf gL = gD * E * rq - gmem * gE - gJ;
-        const vf gSh = gL - gE * A0 * ritm;
+        /* the membrane step(s): adjoints of J, L, Ish, A0 (through the
+         * Euler step) and of the step's Ifb, and the membrane current
+         * accumulators' terms */
+        vf gJ, gL, gSh, gAx, gF0, tR, tG, tI;
+        if (nsub == 1) {
+            const vf E = gmem * (J - L) - A0 * h;
+            const vf D = L * E * rq + F;
+            const vf gD = gX * kdt * A0;
+            const vf gE = gD * L * rq;
+            gJ = vsel(J > io, gmem * gE, zero);
+            gL = gD * E * rq - gmem * gE - gJ;
+            gSh = gL - gE * A0 * ritm;
+            gAx = gX * (one + kdt * D) - gE * (E * rq + h);
+            gF0 = gD;
+            tR = -(gE * A0 * Sh);
+            tG = gE * (J - L);
+            tI = -(gD * L * E * rq * rq);
+        } else {
+            /* recompute the sub-steps' A_k, Ifb_k (forward, spec §2.6),
+             * then sweep them backwards; Ifb_k = Ifb(A_k) for k > 0 */
+            const vf kdm = kdt * vsplat(1.0f / (float)nsub);
+            const vf gj = gmem * (J - L), igm = vld(q->IGM + l);
+            float *sa = q->sub, *sf = q->sub + (size_t)nsub * DS_VL;
+            vst(sa, A0);
+            vst(sf, F);
+            for (int k = 0; k + 1 < nsub; k++) {
+                const vf Ak = vld(sa + k * DS_VL), Fk = vld(sf + k * DS_VL);
+                const vf Dk = L * (gj - Ak * h) / (Ak + igm) + Fk;
+                const vf An = vmax(Ak + kdm * Ak * Dk, io);
+                vst(sa + (k + 1) * DS_VL, An);
+                vst(sf + (k + 1) * DS_VL,
+                    ds_ifb(An, io, vld(q->RIO + l), vld(q->GAMH + l),
+                           vld(q->GAML + l), vld(q->GAMLN + l)));
+            }
+            vf gXk = gX;
+            gJ = gL = gSh = tR = tG = tI = gAx = gF0 = zero;
+            for (int k = nsub - 1; k >= 0; k--) {
+                const vf Ak = vld(sa + k * DS_VL), Fk = vld(sf + k * DS_VL);
+                const vf rqk = one / (Ak + igm);
+                const vf E = gj - Ak * h;
+                const vf Dk = L * E * rqk + Fk;
+                const vf gD = gXk * kdm * Ak;
+                const vf gE = gD * L * rqk;
+                const vf gJk = vsel(J > io, gmem * gE, zero);
+                gJ += gJk;
+                gL += gD * E * rqk - gmem * gE - gJk;
+                gSh += -(gE * Ak * ritm);
+                tR += -(gE * Ak * Sh);
+                tG += gE * (J - L);
+                tI += -(gD * L * E * rqk * rqk);
+                vf gAk = gXk * (one + kdm * Dk) - gE * (E * rqk + h);
+                if (k == 0) {
+                    gAx = gAk;
+                    gF0 = gD;
+                } else {
+                    gAk += gD * vld(q->GAM + l) * Fk / Ak;
+                    gXk = vsel(Ak > io, gAk, zero);
+                }
+            }
+            gSh += gL;
+        }
         const vf g = vld(TR(row, DT_GN) + l);
         const vf gIs = vld(q->gI + l) + gJ;
         const vf gIg = vld(q->gG + l) - gJ;
@@ -654,9 +739,8 @@ DS_INLINE void bwd_lanes_d(const bwd_ptrs *q, size_t V, const float *row,
         const vf ifn = vld(q->IFN + l);
         const vf rden = one / (A0 + ifn);
         const vf gy = vsel(H > io, vld(q->gH + l) + gSh, zero);
-        vst(q->gA + l, gX * (one + kdt * D) - gE * (E * rq + h) +
-                           vsel(nen, gg * ifn * rden * rden, zero));
-        vst(q->gP + l, vsplat(keep_p) * gD * vld(q->GAM + l) * F / P0);
+        vst(q->gA + l, gAx + vsel(nen, gg * ifn * rden * rden, zero));
+        vst(q->gP + l, vsplat(keep_p) * gF0 * vld(q->GAM + l) * F / P0);
         vst(q->gH + l, vld(q->FDA + l) * gy);
         vst(q->gI + l, vld(q->FD + l) * gIs);
         vst(q->gG + l, vld(q->FDG + l) * gIg);
@@ -692,9 +776,9 @@ DS_INLINE void bwd_lanes_d(const bwd_ptrs *q, size_t V, const float *row,
             vacc(q->aFDA + l, gy * vld(TR(prev, DT_H) + l));
             vacc(q->aKAHP + l, gy * S0);
             vacc(q->aITM + l, gL);
-            vacc(q->aRITM + l, -(gE * A0 * Sh));
-            vacc(q->aGMEM + l, gE * (J - L));
-            vacc(q->aIGM + l, -(gD * L * E * rq * rq));
+            vacc(q->aRITM + l, tR);
+            vacc(q->aGMEM + l, tG);
+            vacc(q->aIGM + l, tI);
             vacc(q->aIDC + l, gJ);
             if (smooth)
                 vacc(q->aSPK + l, (gs + gb) * S * (one - S));
@@ -745,7 +829,8 @@ DS_INLINE void bwd_run(ds__layer *s, const float *dout, float *din,
         LC(DL_NEN),  WV(DW_GG),   WV(DW_GN),   WV(DW_GS),   WV(DW_GDRVG),
         WV(DW_GDRVN), WV(DW_GDRVS), WV(DW_AFDG), WV(DW_AIAG), WV(DW_AIACG),
         WV(DW_AFDN), WV(DW_AIAN), WV(DW_AIACN), WV(DW_AFDS), WV(DW_AIAS),
-        WV(DW_AIACS), WV(DW_AIFN)};
+        WV(DW_AIACS), WV(DW_AIFN), LC(DL_RIO), LC(DL_GAMH), LC(DL_GAML),
+        LC(DL_GAMLN), s->sub};
     float *const gdk[DS_NTYPES] = {q.gdrv, q.gdrvg, q.gdrvn, q.gdrvs};
 
     memset(q.gI, 0, V * sizeof(float));
@@ -776,7 +861,7 @@ DS_INLINE void bwd_run(ds__layer *s, const float *dout, float *din,
         const float keep_p = t > 0 ? 1.0f : 0.0f;
         if (dend)
             bwd_lanes_d(&q, V, row, prev, smooth, cg, s->alpha,
-                        s->reset_grad, keep_p);
+                        s->reset_grad, keep_p, s->mem_substeps);
         else
             bwd_lanes(&q, V, row, prev, smooth, cg, s->alpha, s->reset_grad,
                       keep_p);

@@ -103,6 +103,10 @@ static const sl_setting ds_settings[] = {
     SL_SETTING(SL_SET_FLOATS, "dc_en", "1.0", "1", SL_RANGE(0, 1),
                "DC latch (latch_so_dc): off injects no Idc; 0 or 1 per "
                "neuron"),
+    SL_SETTING(SL_SET_INT, "mem_substeps", "1", NULL, SL_RANGE(1, 1000),
+               "synapses = dendrites: membrane Euler steps per time step "
+               "(dt/n each, Ifb refreshed, synaptic currents frozen); more "
+               "keep strong shunting (Ish > ~3e-11 A) stable"),
     SL_SETTING(SL_SET_FLOAT, "Iscale", "1e-8", "A", SL_GT(0),
                "current of a unit weight"),
     SL_SETTING(SL_SET_INT, "n", NULL, NULL, SL_MIN(0),
