@@ -1217,6 +1217,7 @@ static void test_bad_settings(void **state)
         {"clustering = \"kmeans\";", "clustering"},
         {"core_parameters = \"max\";", "core_parameters"},
         {"chips = \"four\";", "chips"},
+        {"inh_roles = \"swapped\";", "inh_roles"},
     };
     for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
         int rc = exp_try(&E, bad[k].text);
@@ -1414,7 +1415,8 @@ static int json_equal(const d2_json *a, const d2_json *b)
  * of the inhibitory type, the AHP and NMDA latches in the file; import
  * gives them back; export(import(export)) keeps every non-Iw bias, every
  * latch and every CAM entry (tag, dendrite, weight bits). */
-static void dend_roundtrip(const char *inh, unsigned inh_den)
+static void dend_roundtrip(const char *inh, unsigned inh_den,
+                           const char *exp_text)
 {
     enum { NI = 5, N = 6 };
     char text[400];
@@ -1445,7 +1447,7 @@ static void dend_roundtrip(const char *inh, unsigned inh_den)
         wr[k] = (float)(k % 3 == 0 ? -urand(&s, 0.2, 1.0)
                                    : urand(&s, 0.2, 1.0));
     exporter E;
-    exp_make(&E, "");
+    exp_make(&E, exp_text);
     char *p1 = tmpfile_path("dend1"), *p2 = tmpfile_path("dend2");
     check(&E, bif->xExport(E.self, &a.v, p1));
     d2_json ja, jb;
@@ -1454,9 +1456,16 @@ static void dend_roundtrip(const char *inh, unsigned inh_den)
         jpath(jpath(jpath(&ja, "chips", 0), "cores", (size_t)-1), NULL, 0);
     const d2_json *par = d2_json_get(core, "parameters");
     const d2_json *neu = d2_json_get(core, "neurons");
-    /* DEGA (GABA_B, slow preset) differs from DEAM (AMPA default) */
-    assert_true(jnum(d2_json_get(par, "DEGA_ITAU_P"), "coarseValue") !=
+    /* GABA_B's bias (slow preset) differs from AMPA's (default); it is
+     * DEGA's, or DESC's with inh_roles = "rockpool2022" */
+    const int swap = strstr(exp_text, "rockpool2022") != NULL;
+    assert_true(jnum(d2_json_get(par, swap ? "DESC_ITAU_P" : "DEGA_ITAU_P"),
+                     "coarseValue") !=
                 jnum(d2_json_get(par, "DEAM_ETAU_P"), "coarseValue"));
+    assert_true(jnum(d2_json_get(par, swap ? "DEGA_ITAU_P" : "DESC_ITAU_P"),
+                     "fineValue") !=
+                jnum(d2_json_get(par, swap ? "DESC_ITAU_P" : "DEGA_ITAU_P"),
+                     "fineValue"));
     static const int ahp[N] = {1, 0, 1, 0, 1, 1}, nmda[N] = {0, 1, 1, 0, 0, 1};
     size_t inh_entries = 0, exc_entries = 0;
     for (size_t j = 0; j < N; j++) {
@@ -1599,8 +1608,11 @@ static void dend_roundtrip(const char *inh, unsigned inh_den)
 static void test_dendrites_roundtrip(void **state)
 {
     (void)state;
-    dend_roundtrip("gaba_b", D2_DEN_GABA);
-    dend_roundtrip("gaba_a", D2_DEN_SHUNT);
+    dend_roundtrip("gaba_b", D2_DEN_GABA, "");
+    dend_roundtrip("gaba_a", D2_DEN_SHUNT, "");
+    /* Q1's switch: the inhibitory types on the other dendrites */
+    dend_roundtrip("gaba_b", D2_DEN_SHUNT, "inh_roles = \"rockpool2022\";");
+    dend_roundtrip("gaba_a", D2_DEN_GABA, "inh_roles = \"rockpool2022\";");
 }
 
 /* What the exporter cannot represent yet is refused, naming it. */

@@ -53,6 +53,8 @@ typedef struct d2_biasdef {
 extern const d2_biasdef d2_biases[D2_NBIAS];
 /* index into d2_biases of the first bias carrying current `cur` */
 int d2_bias_of_current(int cur);
+/* cur with the GABA_B and GABA_A (shunt) currents exchanged when swap */
+int d2_swap_cur(int cur, int swap);
 int d2_bias_find(const char *name); /* -1 when unknown */
 enum { D2_B_W0 = 19 };              /* SYAM_W0_P..SYAM_W3_P: 19..22 */
 /* the four dendrite biases of Itau_syn and of Igain_syn (AMPA, GABA,
@@ -112,6 +114,10 @@ typedef struct d2_place {
      * read from every file */
     int dend;
     uint8_t *latch_ahp, *latch_nmda;
+    /* inh_roles = "rockpool2022": GABA_B on the SHUNT dendrite (DESC),
+     * GABA_A on GABA (DEGA); the file does not record it, the exporter's
+     * setting does (d2_swap_cur) */
+    int inh_swap;
     /* per global core (used when core_used[g]): bias codes, base weights
      * read back (A), the quantiser's figures */
     int core_used[D2_MAX_CORES];
@@ -137,6 +143,7 @@ typedef struct d2_opts {
     int64_t neurons_per_core;/* 1..256 */
     int random;              /* clustering "random" (else "greedy") */
     int mean;                /* core_parameters "mean" (else "split") */
+    int inh_swap;            /* inh_roles "rockpool2022" (else "spec") */
 } d2_opts;
 
 /* The network as the view gives it (place.c). */

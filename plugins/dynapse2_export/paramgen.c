@@ -162,6 +162,19 @@ int d2_bias_of_current(int cur)
     return -1;
 }
 
+int d2_swap_cur(int cur, int swap)
+{
+    if (!swap)
+        return cur;
+    switch (cur) {
+    case D2_ITAU_GABA: return D2_ITAU_SHUNT;
+    case D2_ITAU_SHUNT: return D2_ITAU_GABA;
+    case D2_IGAIN_GABA: return D2_IGAIN_SHUNT;
+    case D2_IGAIN_SHUNT: return D2_IGAIN_GABA;
+    default: return cur;
+    }
+}
+
 int d2_bias_find(const char *name)
 {
     for (int b = 0; b < D2_NBIAS; b++)

@@ -558,6 +558,11 @@ int d2_place_network(const sl_host *h, sl_ctx *ctx, const d2_gen *g,
     p->iscale = net->iscale;
     p->dt = net->dt;
     p->dend = net->dend;
+    p->inh_swap = o->inh_swap;
+    /* the chip dendrite of the inhibitory type of negative w_rec */
+    unsigned neg_rec = net->neg_rec_den;
+    if (o->inh_swap && net->dend)
+        neg_rec = neg_rec == D2_DEN_GABA ? D2_DEN_SHUNT : D2_DEN_GABA;
     for (size_t j = 0; j < n; j++) {
         p->latch_ahp[j] = net->dend ? net->lat_ahp[j] : 0;
         p->latch_nmda[j] = net->dend ? net->lat_nmda[j] : 0;
@@ -605,8 +610,9 @@ int d2_place_network(const sl_host *h, sl_ctx *ctx, const d2_gen *g,
             const d2_biasdef *bd = &d2_biases[b];
             if (bd->cur < 0)
                 continue;
-            double I = o->mean ? mean_cur(net, cid, c, bd->cur)
-                               : net->cur[(size_t)bd->cur * n + first];
+            const int bc = d2_swap_cur(bd->cur, o->inh_swap && net->dend);
+            double I = o->mean ? mean_cur(net, cid, c, bc)
+                               : net->cur[(size_t)bc * n + first];
             int C, F;
             d2_a2d(g, bd->type, bd->scale, I, &C, &F);
             p->coarse[c][b] = (uint8_t)C;
@@ -670,7 +676,7 @@ int d2_place_network(const sl_host *h, sl_ctx *ctx, const d2_gen *g,
                  * them, which the merged model never simulated), or the
                  * dendrite model's inhibitory type of w_rec */
                 const unsigned neg =
-                    i >= n_in && net->dend ? net->neg_rec_den : D2_DEN_GABA;
+                    i >= n_in && net->dend ? neg_rec : D2_DEN_GABA;
                 const unsigned den = row[j] > 0 ? D2_DEN_AMPA : neg;
                 dk[j] = mj == 0 ? D2_DEN_NONE : (uint16_t)den;
                 p->core_dropped[c] += mj == 0;
@@ -703,7 +709,8 @@ int d2_place_network(const sl_host *h, sl_ctx *ctx, const d2_gen *g,
                 double I = net->cur[(size_t)k * n + j];
                 if (!(I > 0))
                     continue;
-                int b = d2_bias_of_current(k);
+                int b = d2_bias_of_current(
+                    d2_swap_cur(k, o->inh_swap && net->dend));
                 size_t gc = gcore(p, j);
                 double Iq = d2_d2a(g, d2_biases[b].type, d2_biases[b].scale,
                                    p->coarse[gc][b], p->fine[gc][b]);
@@ -770,8 +777,10 @@ int d2_place_write(const sl_host *h, sl_ctx *ctx, const d2_gen *g,
         if (h->xGetString(ds->ctx, "rec_synapses", "sign", &rs) == SL_OK &&
             strcmp(rs, "sign") == 0 &&
             (rc = h->xGetString(ds->ctx, "inhibitory", "gaba_b", &inh)) == 0) {
-            const unsigned want =
+            unsigned want =
                 strcmp(inh, "gaba_a") == 0 ? D2_DEN_SHUNT : D2_DEN_GABA;
+            if (p->inh_swap)
+                want = want == D2_DEN_GABA ? D2_DEN_SHUNT : D2_DEN_GABA;
             for (size_t k = 0; k < n * n; k++) {
                 const unsigned d = p->den_rec[k];
                 if ((d == D2_DEN_GABA || d == D2_DEN_SHUNT) && d != want &&
@@ -780,9 +789,10 @@ int d2_place_write(const sl_host *h, sl_ctx *ctx, const d2_gen *g,
                         ctx, NULL, SL_EINVAL,
                         "recurrent connection %zu -> %zu is on the %s "
                         "dendrite but the dynapsim layer sends negative "
-                        "w_rec to %s: set its inhibitory = \"%s\"",
+                        "w_rec to %s (inh_roles %s): set its inhibitory "
+                        "to the other type",
                         k / n, k % n, d == D2_DEN_GABA ? "GABA" : "SHUNT",
-                        inh, d == D2_DEN_GABA ? "gaba_b" : "gaba_a");
+                        inh, p->inh_swap ? "rockpool2022" : "spec");
             }
         } else if (rc < 0) {
             return rc;
@@ -818,7 +828,7 @@ int d2_place_write(const sl_host *h, sl_ctx *ctx, const d2_gen *g,
             skip += k < D2_NCUR_MERGED;
             continue;
         }
-        int b = d2_bias_of_current(k);
+        int b = d2_bias_of_current(d2_swap_cur(k, p->inh_swap && dend_out));
         for (size_t j = 0; j < n; j++) {
             size_t gc = gcore(p, j);
             double v;
