@@ -105,8 +105,7 @@
  * g_nmda.
  * Choices on dynapse2_synapses.md §7 (each tested in test_dynapsim.c):
  *  Q1 GABA_B (chip DEGA) subtracts, GABA_A (DESC) shunts; the exporter
- *     maps them so (dynapse2_export); the Rockpool-2022 swap is not
- *     offered yet. Q2 nmda_en = 0: the gate is 1 (NMDA acts as a slow
+ *     maps them so, or swapped with its inh_roles = "rockpool2022". Q2 nmda_en = 0: the gate is 1 (NMDA acts as a slow
  *     AMPA). Q7 the gate uses the carried, post-reset imem (closed for a
  *     step after a spike), so its gradient passes the previous reset.
  *  Q8 one Euler step by default (faithful): beyond Ish ~ 3e-11 A it
