@@ -5,3 +5,8 @@ TESTS += tests/test_dynapsim
 tests_test_dynapsim_SOURCES = tests/test_dynapsim.c
 tests_test_dynapsim_CFLAGS = $(SL_TEST_CFLAGS)
 tests_test_dynapsim_LDADD = $(SL_TEST_LIBS) -lm
+
+# synapses = "dendrites" with AMPA only = merged, bit for bit, on the
+# frozen-noise experiment (shortened)
+TESTS += tests/dynapsim_dendrites.sh
+EXTRA_DIST += tests/dynapsim_dendrites.sh

@@ -8,7 +8,8 @@
 #include "engine/registry.h"
 #include "engine/host.h"
 
-#define SL__MAX_LAYER_PARAMS 16
+/* dynapsim with synapses = "dendrites" lists w_rec and 19 currents */
+#define SL__MAX_LAYER_PARAMS 32
 
 typedef struct sl__layer {
     const sl__entry *entry;

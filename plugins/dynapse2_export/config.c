@@ -26,7 +26,9 @@
  *    {"synapses": [], "destinations": []} (empty = device defaults; the
  *    spec's 64 empty entries would only make the file 100 times larger).
  *  - Member slots list all 64 CAM and 4 SRAM entries, padded with empty
- *    ones, and all 14 latches (only latchSoDc is ever true, §5.5).
+ *    ones, and all 14 latches (latchSoDc as §5.5; for a network of the
+ *    dendrite model also latchSoAdaptation = ahp_en and latchDenmNmda =
+ *    nmda_en, dynapse2_synapses.md §5d; the rest false).
  *  - Reading: a synapse with weight bits is recurrent when a non-monitor
  *    destination with its tag routes to its chip and core (hop = position
  *    of the synapse's chip − position of the owner's chip, core bit set);
@@ -80,7 +82,9 @@ static void write_neuron(FILE *f, const d2_place *p, size_t j)
     fputs("{", f);
     for (int k = 0; k < 14; k++)
         fprintf(f, "%s\"%s\": %s", k ? ", " : "", latch_keys[k],
-                TF(k == 0 && p->latch_dc[j]));
+                TF((k == 0 && p->latch_dc[j]) ||
+                   (k == 1 && p->dend && p->latch_ahp[j]) ||
+                   (k == 7 && p->dend && p->latch_nmda[j])));
     fputs(",\n       \"synapses\": [", f);
     size_t e = 0;
     for (size_t i = 0; i < n_in + (p->has_rec ? n : 0); i++) {
@@ -515,6 +519,16 @@ static int read_tree(reader *r, const d2_json *root, d2_place *p)
         if ((rc = get_bool(r, nj, "latchSoDc", 0, where, &dc)))
             goto out;
         p->latch_dc[j] = (uint8_t)dc;
+        /* the dendrite model's latches (dynapse2_synapses.md §5d, import:
+         * "flags from latches"); the alpha, conductance and diffusion
+         * ones are not modelled (Q3, Q4) and stay unread */
+        int ahp = 0, nmda = 0;
+        if ((rc = get_bool(r, nj, "latchSoAdaptation", 0, where, &ahp)) ||
+            (rc = get_bool(r, nj, "latchDenmNmda", 0, where, &nmda)))
+            goto out;
+        p->latch_ahp[j] = (uint8_t)ahp;
+        p->latch_nmda[j] = (uint8_t)nmda;
+        p->dend |= ahp | nmda;
         const d2_json *ss = d2_json_get(nj, "synapses");
         const d2_json *ds = d2_json_get(nj, "destinations");
         if (ss == NULL || ss->type != D2_JARR || ss->n > D2_CAM) {

@@ -28,10 +28,16 @@
 enum { D2_DEN_NONE = 0, D2_DEN_SHUNT = 128, D2_DEN_NMDA = 256,
        D2_DEN_GABA = 512, D2_DEN_AMPA = 1024 };
 
-/* The 13 DynapSim currents, in the spec's alphabetical order (§0). */
+/* The 13 DynapSim currents, in the spec's alphabetical order (§0), then
+ * the dendrite model's own synapse currents (dynapse2_synapses.md §3,
+ * §5a): GABA_B → DEGA, NMDA → DENM, GABA_A (shunt) → DESC; AMPA uses
+ * Itau_syn/Igain_syn → DEAM. For a merged network they are copies of
+ * Itau_syn/Igain_syn, so its export is unchanged. */
 enum { D2_IDC, D2_IF_NMDA, D2_IGAIN_AHP, D2_IGAIN_MEM, D2_IGAIN_SYN,
        D2_IPULSE_AHP, D2_IPULSE, D2_IREF, D2_ISPKTHR, D2_ITAU_AHP,
-       D2_ITAU_MEM, D2_ITAU_SYN, D2_IW_AHP, D2_NCUR };
+       D2_ITAU_MEM, D2_ITAU_SYN, D2_IW_AHP, D2_NCUR_MERGED,
+       D2_ITAU_GABA = D2_NCUR_MERGED, D2_IGAIN_GABA, D2_ITAU_NMDA,
+       D2_IGAIN_NMDA, D2_ITAU_SHUNT, D2_IGAIN_SHUNT, D2_NCUR };
 extern const char *const d2_cur_names[D2_NCUR];
 extern const double d2_cur_defaults[D2_NCUR];
 
@@ -47,6 +53,8 @@ typedef struct d2_biasdef {
 extern const d2_biasdef d2_biases[D2_NBIAS];
 /* index into d2_biases of the first bias carrying current `cur` */
 int d2_bias_of_current(int cur);
+/* cur with the GABA_B and GABA_A (shunt) currents exchanged when swap */
+int d2_swap_cur(int cur, int swap);
 int d2_bias_find(const char *name); /* -1 when unknown */
 enum { D2_B_W0 = 19 };              /* SYAM_W0_P..SYAM_W3_P: 19..22 */
 /* the four dendrite biases of Itau_syn and of Igain_syn (AMPA, GABA,
@@ -102,6 +110,14 @@ typedef struct d2_place {
     uint8_t *chip, *core;
     uint16_t *slot;
     uint8_t *latch_dc;
+    /* dendrite model (dynapse2_synapses.md §5d): written only when dend;
+     * read from every file */
+    int dend;
+    uint8_t *latch_ahp, *latch_nmda;
+    /* inh_roles = "rockpool2022": GABA_B on the SHUNT dendrite (DESC),
+     * GABA_A on GABA (DEGA); the file does not record it, the exporter's
+     * setting does (d2_swap_cur) */
+    int inh_swap;
     /* per global core (used when core_used[g]): bias codes, base weights
      * read back (A), the quantiser's figures */
     int core_used[D2_MAX_CORES];
@@ -127,6 +143,7 @@ typedef struct d2_opts {
     int64_t neurons_per_core;/* 1..256 */
     int random;              /* clustering "random" (else "greedy") */
     int mean;                /* core_parameters "mean" (else "split") */
+    int inh_swap;            /* inh_roles "rockpool2022" (else "spec") */
 } d2_opts;
 
 /* The network as the view gives it (place.c). */
@@ -136,6 +153,11 @@ typedef struct d2_net {
     const float *w_rec; /* [n][n] or NULL */
     double *cur;        /* [D2_NCUR][n], owned */
     double iscale, dt;
+    /* synapses = "dendrites": negative w_rec go to neg_rec_den (GABA for
+     * GABA_B, SHUNT for GABA_A); latches per neuron (owned) */
+    int dend;
+    unsigned neg_rec_den;
+    uint8_t *lat_ahp, *lat_nmda;
 } d2_net;
 
 /* Read and check a view (linear → dynapsim). Errors through host/ctx. */

@@ -95,7 +95,8 @@ static const double d2_model[2][6][9] = {
 const char *const d2_cur_names[D2_NCUR] = {
     "Idc",       "If_nmda",  "Igain_ahp", "Igain_mem", "Igain_syn",
     "Ipulse_ahp", "Ipulse",  "Iref",      "Ispkthr",   "Itau_ahp",
-    "Itau_mem",  "Itau_syn", "Iw_ahp"};
+    "Itau_mem",  "Itau_syn", "Iw_ahp",    "Itau_gaba", "Igain_gaba",
+    "Itau_nmda", "Igain_nmda", "Itau_shunt", "Igain_shunt"};
 
 /* DynapSim defaults (specs/dynapsim.md §2; dynapse2_export.md §8.2): used
  * only when the dynapsim layer neither exposes a current as a parameter
@@ -114,6 +115,12 @@ const double d2_cur_defaults[D2_NCUR] = {
     5.319148936170212e-12,  /* Itau_mem */
     8.687943262411346e-11,  /* Itau_syn */
     5e-13,                  /* Iw_ahp */
+    8.865248226950353e-11,  /* Itau_gaba (25 pF, 10 ms) */
+    8.865248226950353e-09,  /* Igain_gaba */
+    8.865248226950353e-11,  /* Itau_nmda */
+    8.865248226950353e-09,  /* Igain_nmda */
+    8.687943262411346e-11,  /* Itau_shunt (24.5 pF, 10 ms) */
+    8.687943262411346e-09,  /* Igain_shunt */
 };
 
 /* The 23 biases per core, §4.4 (name, type, scale, current). */
@@ -123,9 +130,9 @@ const d2_biasdef d2_biases[D2_NBIAS] = {
     {"SOAD_GAIN_P", 1, 0.68, D2_IGAIN_AHP},
     {"SOIF_GAIN_N", 0, 1.05, D2_IGAIN_MEM},
     {"DEAM_EGAIN_P", 1, 0.68, D2_IGAIN_SYN},
-    {"DEGA_IGAIN_P", 1, 0.68, D2_IGAIN_SYN},
-    {"DENM_EGAIN_P", 1, 0.68, D2_IGAIN_SYN},
-    {"DESC_IGAIN_P", 1, 0.68, D2_IGAIN_SYN},
+    {"DEGA_IGAIN_P", 1, 0.68, D2_IGAIN_GABA},
+    {"DENM_EGAIN_P", 1, 0.68, D2_IGAIN_NMDA},
+    {"DESC_IGAIN_P", 1, 0.68, D2_IGAIN_SHUNT},
     {"SOAD_PWTAU_N", 0, 0.92, D2_IPULSE_AHP},
     {"SYPD_EXT_N", 0, 0.92, D2_IPULSE},
     {"SOIF_REFR_N", 0, 1.05, D2_IREF},
@@ -133,9 +140,9 @@ const d2_biasdef d2_biases[D2_NBIAS] = {
     {"SOAD_TAU_P", 1, 0.2, D2_ITAU_AHP},
     {"SOIF_LEAK_N", 0, 0.61, D2_ITAU_MEM},
     {"DEAM_ETAU_P", 1, 0.2, D2_ITAU_SYN},
-    {"DEGA_ITAU_P", 1, 0.2, D2_ITAU_SYN},
-    {"DENM_ETAU_P", 1, 0.2, D2_ITAU_SYN},
-    {"DESC_ITAU_P", 1, 0.2, D2_ITAU_SYN},
+    {"DEGA_ITAU_P", 1, 0.2, D2_ITAU_GABA},
+    {"DENM_ETAU_P", 1, 0.2, D2_ITAU_NMDA},
+    {"DESC_ITAU_P", 1, 0.2, D2_ITAU_SHUNT},
     {"SOAD_W_N", 0, 0.92, D2_IW_AHP},
     {"SYAM_W0_P", 1, 0.22, -1},
     {"SYAM_W1_P", 1, 0.22, -2},
@@ -153,6 +160,19 @@ int d2_bias_of_current(int cur)
         if (d2_biases[b].cur == cur)
             return b;
     return -1;
+}
+
+int d2_swap_cur(int cur, int swap)
+{
+    if (!swap)
+        return cur;
+    switch (cur) {
+    case D2_ITAU_GABA: return D2_ITAU_SHUNT;
+    case D2_ITAU_SHUNT: return D2_ITAU_GABA;
+    case D2_IGAIN_GABA: return D2_IGAIN_SHUNT;
+    case D2_IGAIN_SHUNT: return D2_IGAIN_GABA;
+    default: return cur;
+    }
 }
 
 int d2_bias_find(const char *name)

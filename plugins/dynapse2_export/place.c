@@ -80,6 +80,11 @@ static int check_view(const sl_host *h, sl_ctx *ctx, const sl_network_view *v,
     }
     *lin = &v->layers[0];
     *ds = &v->layers[1];
+    if ((*ds)->n_in == 4 * (*ds)->n_out && (*lin)->n_out == (*ds)->n_in)
+        return h->xError(ctx, NULL, SL_ENOTSUP,
+                         "the dynapsim layer has typed input (4 channels "
+                         "per neuron), which the Dynap-SE2 exporter does "
+                         "not support yet: use input_synapses = \"ampa\"");
     if ((*lin)->n_out != (*ds)->n_in || (*ds)->n_in != (*ds)->n_out)
         return h->xError(ctx, NULL, SL_EINVAL,
                          "inconsistent layer sizes in the network view");
@@ -99,6 +104,87 @@ static int check_view(const sl_host *h, sl_ctx *ctx, const sl_network_view *v,
         return h->xError(ctx, NULL, SL_EINVAL,
                          "the 'dynapsim' layer's w_rec is not [%zu][%zu]",
                          (*ds)->n_out, (*ds)->n_out);
+    return SL_OK;
+}
+
+/* A latch of the dynapsim layer (0/1 per neuron) into out[n]: its
+ * parameter when it exposes one (a re-imported network), else its
+ * setting. */
+static int read_latch(const sl_host *h, sl_ctx *ctx, const sl_layer_view *ds,
+                      const char *name, size_t n, float *tmp, uint8_t *out)
+{
+    const sl_param *p = find_param(ds, name);
+    const float *src = tmp;
+    int rc = SL_OK;
+    if (p && p->data && p->n == n)
+        src = p->data;
+    else if (ds->ctx)
+        rc = h->xGetFloatVec(ds->ctx, name, 1.0, tmp, n);
+    else
+        for (size_t j = 0; j < n; j++)
+            tmp[j] = 1.0f;
+    for (size_t j = 0; rc == SL_OK && j < n; j++)
+        out[j] = src[j] != 0.0f;
+    (void)ctx;
+    return rc;
+}
+
+/* The synapse model of the dynapsim layer (dynapse2_synapses.md §5):
+ * merged → the per-type currents are Itau_syn/Igain_syn (export as
+ * before); dendrites → its own per-type currents, negative w_rec on the
+ * dendrite of its `inhibitory` type, and the AHP and NMDA latches. Typed
+ * input and explicit type maps are not exported yet (refused). */
+static int read_dendrites(const sl_host *h, sl_ctx *ctx,
+                          const sl_layer_view *ds, d2_net *net, float *tmp)
+{
+    const size_t n = net->n;
+    const char *v = "merged";
+    int rc;
+    if (ds->ctx && (rc = h->xGetString(ds->ctx, "synapses", "merged", &v)) < 0)
+        return rc;
+    net->dend = strcmp(v, "dendrites") == 0;
+    if (!net->dend) {
+        static const int cp[6][2] = {
+            {D2_ITAU_GABA, D2_ITAU_SYN},   {D2_IGAIN_GABA, D2_IGAIN_SYN},
+            {D2_ITAU_NMDA, D2_ITAU_SYN},   {D2_IGAIN_NMDA, D2_IGAIN_SYN},
+            {D2_ITAU_SHUNT, D2_ITAU_SYN},  {D2_IGAIN_SHUNT, D2_IGAIN_SYN}};
+        for (int k = 0; k < 6; k++)
+            memcpy(net->cur + (size_t)cp[k][0] * n,
+                   net->cur + (size_t)cp[k][1] * n, n * sizeof(double));
+        return SL_OK;
+    }
+    const char *rs = "sign", *inh = "gaba_b";
+    if (find_param(ds, "w_rec") != NULL && ds->ctx) {
+        if (h->xGetString(ds->ctx, "rec_synapses", "sign", &rs) != SL_OK)
+            return h->xError(ctx, NULL, SL_ENOTSUP,
+                             "the dynapsim layer's rec_synapses is an "
+                             "explicit type map, which the Dynap-SE2 "
+                             "exporter does not support yet: use "
+                             "rec_synapses = \"sign\"");
+        if ((rc = h->xGetString(ds->ctx, "inhibitory", "gaba_b", &inh)) < 0)
+            return rc;
+    }
+    net->neg_rec_den = strcmp(inh, "gaba_a") == 0 ? D2_DEN_SHUNT
+                                                  : D2_DEN_GABA;
+    if (strcmp(rs, "sign") != 0) {
+        /* "ampa": the signed sum into AMPA, as the merged model; the chip
+         * has no such sum, so negative weights become GABA_B entries as
+         * in a merged export (and the re-evaluation, like the merged
+         * one, does not show their inhibition) */
+        net->neg_rec_den = D2_DEN_GABA;
+        h->xLog(ctx, SL_LOG_WARN,
+                "rec_synapses = \"ampa\": negative w_rec become GABA_B "
+                "synapses on the chip, which the simulation (a signed sum "
+                "into AMPA) does not model; rec_synapses = \"sign\" "
+                "simulates them");
+    }
+    net->lat_ahp = h->xAlloc(2 * n);
+    if (net->lat_ahp == NULL)
+        return h->xError(ctx, NULL, SL_ENOMEM, "out of memory");
+    net->lat_nmda = net->lat_ahp + n;
+    if ((rc = read_latch(h, ctx, ds, "ahp_en", n, tmp, net->lat_ahp)) < 0 ||
+        (rc = read_latch(h, ctx, ds, "nmda_en", n, tmp, net->lat_nmda)) < 0)
+        return rc;
     return SL_OK;
 }
 
@@ -165,6 +251,8 @@ int d2_net_read(const sl_host *h, sl_ctx *ctx, const sl_network_view *v,
             net->cur[(size_t)k * n + j] = x;
         }
     }
+    if (rc == SL_OK)
+        rc = read_dendrites(h, ctx, ds, net, tmp);
     h->xFree(tmp);
     if (rc == SL_OK) {
         size_t nw = net->n_in * n;
@@ -185,7 +273,9 @@ int d2_net_read(const sl_host *h, sl_ctx *ctx, const sl_network_view *v,
 void d2_net_free(const sl_host *h, d2_net *net)
 {
     h->xFree(net->cur);
+    h->xFree(net->lat_ahp);
     net->cur = NULL;
+    net->lat_ahp = net->lat_nmda = NULL;
 }
 
 /* ------------------------------------------------------------ placement */
@@ -196,6 +286,7 @@ void d2_place_free(const sl_host *h, d2_place *p)
     h->xFree(p->core);
     h->xFree(p->slot);
     h->xFree(p->latch_dc);
+    h->xFree(p->latch_ahp);
     h->xFree(p->mask_in);
     h->xFree(p->mask_rec);
     h->xFree(p->den_in);
@@ -217,11 +308,14 @@ int d2_place_alloc(const sl_host *h, d2_place *p, size_t n_in, size_t n,
     p->core = h->xAlloc(n);
     p->slot = h->xAlloc(n * sizeof(uint16_t));
     p->latch_dc = h->xAlloc(n);
+    p->latch_ahp = h->xAlloc(2 * n);
+    p->latch_nmda = p->latch_ahp ? p->latch_ahp + n : NULL;
     p->mask_in = h->xAlloc(n_in * n + 1);
     p->den_in = h->xAlloc((n_in * n + 1) * sizeof(uint16_t));
     p->mask_rec = h->xAlloc(nr);
     p->den_rec = h->xAlloc(nr * sizeof(uint16_t));
-    if (!p->chip || !p->core || !p->slot || !p->latch_dc || !p->mask_in ||
+    if (!p->chip || !p->core || !p->slot || !p->latch_dc || !p->latch_ahp ||
+        !p->mask_in ||
         !p->den_in || !p->mask_rec || !p->den_rec) {
         d2_place_free(h, p);
         return SL_ENOMEM;
@@ -463,6 +557,16 @@ int d2_place_network(const sl_host *h, sl_ctx *ctx, const d2_gen *g,
         return h->xError(ctx, NULL, rc, "out of memory");
     p->iscale = net->iscale;
     p->dt = net->dt;
+    p->dend = net->dend;
+    p->inh_swap = o->inh_swap;
+    /* the chip dendrite of the inhibitory type of negative w_rec */
+    unsigned neg_rec = net->neg_rec_den;
+    if (o->inh_swap && net->dend)
+        neg_rec = neg_rec == D2_DEN_GABA ? D2_DEN_SHUNT : D2_DEN_GABA;
+    for (size_t j = 0; j < n; j++) {
+        p->latch_ahp[j] = net->dend ? net->lat_ahp[j] : 0;
+        p->latch_nmda[j] = net->dend ? net->lat_nmda[j] : 0;
+    }
     uint32_t *cid = h->xAlloc(n * sizeof(uint32_t));
     double *a = NULL;
     uint8_t *m = NULL;
@@ -506,8 +610,9 @@ int d2_place_network(const sl_host *h, sl_ctx *ctx, const d2_gen *g,
             const d2_biasdef *bd = &d2_biases[b];
             if (bd->cur < 0)
                 continue;
-            double I = o->mean ? mean_cur(net, cid, c, bd->cur)
-                               : net->cur[(size_t)bd->cur * n + first];
+            const int bc = d2_swap_cur(bd->cur, o->inh_swap && net->dend);
+            double I = o->mean ? mean_cur(net, cid, c, bc)
+                               : net->cur[(size_t)bc * n + first];
             int C, F;
             d2_a2d(g, bd->type, bd->scale, I, &C, &F);
             p->coarse[c][b] = (uint8_t)C;
@@ -567,13 +672,15 @@ int d2_place_network(const sl_host *h, sl_ctx *ctx, const d2_gen *g,
                     continue;
                 uint8_t mj = m[t++];
                 mk[j] = mj;
-                dk[j] = mj == 0        ? D2_DEN_NONE
-                        : row[j] > 0 ? D2_DEN_AMPA
-                                       : D2_DEN_GABA;
+                /* negative weights: GABA (merged: what the chip does with
+                 * them, which the merged model never simulated), or the
+                 * dendrite model's inhibitory type of w_rec */
+                const unsigned neg =
+                    i >= n_in && net->dend ? neg_rec : D2_DEN_GABA;
+                const unsigned den = row[j] > 0 ? D2_DEN_AMPA : neg;
+                dk[j] = mj == 0 ? D2_DEN_NONE : (uint16_t)den;
                 p->core_dropped[c] += mj == 0;
-                double wq = (float)d2_weight(mj, row[j] > 0 ? D2_DEN_AMPA
-                                                            : D2_DEN_GABA,
-                                             Iw, net->iscale);
+                double wq = (float)d2_weight(mj, den, Iw, net->iscale);
                 double e = wq - (double)row[j];
                 sq_e += e * e;
                 sq_w += (double)row[j] * row[j];
@@ -602,7 +709,8 @@ int d2_place_network(const sl_host *h, sl_ctx *ctx, const d2_gen *g,
                 double I = net->cur[(size_t)k * n + j];
                 if (!(I > 0))
                     continue;
-                int b = d2_bias_of_current(k);
+                int b = d2_bias_of_current(
+                    d2_swap_cur(k, o->inh_swap && net->dend));
                 size_t gc = gcore(p, j);
                 double Iq = d2_d2a(g, d2_biases[b].type, d2_biases[b].scale,
                                    p->coarse[gc][b], p->fine[gc][b]);
@@ -661,6 +769,35 @@ int d2_place_write(const sl_host *h, sl_ctx *ctx, const d2_gen *g,
                              "Iscale to match",
                              p->iscale, is);
     }
+    /* a dendrite-model layer routes negative w_rec to one inhibitory type
+     * (its `inhibitory` setting): a file using the other inhibitory
+     * dendrite for recurrent connections cannot be represented */
+    if (r && p->has_rec && find_param(ds, "Itau_gaba") && ds->ctx) {
+        const char *inh = "gaba_b", *rs = "sign";
+        if (h->xGetString(ds->ctx, "rec_synapses", "sign", &rs) == SL_OK &&
+            strcmp(rs, "sign") == 0 &&
+            (rc = h->xGetString(ds->ctx, "inhibitory", "gaba_b", &inh)) == 0) {
+            unsigned want =
+                strcmp(inh, "gaba_a") == 0 ? D2_DEN_SHUNT : D2_DEN_GABA;
+            if (p->inh_swap)
+                want = want == D2_DEN_GABA ? D2_DEN_SHUNT : D2_DEN_GABA;
+            for (size_t k = 0; k < n * n; k++) {
+                const unsigned d = p->den_rec[k];
+                if ((d == D2_DEN_GABA || d == D2_DEN_SHUNT) && d != want &&
+                    p->mask_rec[k] != 0)
+                    return h->xError(
+                        ctx, NULL, SL_EINVAL,
+                        "recurrent connection %zu -> %zu is on the %s "
+                        "dendrite but the dynapsim layer sends negative "
+                        "w_rec to %s (inh_roles %s): set its inhibitory "
+                        "to the other type",
+                        k / n, k % n, d == D2_DEN_GABA ? "GABA" : "SHUNT",
+                        inh, p->inh_swap ? "rockpool2022" : "spec");
+            }
+        } else if (rc < 0) {
+            return rc;
+        }
+    }
     double (*Iw)[4] = h->xAlloc(D2_MAX_CORES * sizeof *Iw);
     if (Iw == NULL)
         return h->xError(ctx, NULL, SL_ENOMEM, "out of memory");
@@ -682,17 +819,20 @@ int d2_place_write(const sl_host *h, sl_ctx *ctx, const d2_gen *g,
     }
     h->xFree(Iw);
     size_t skip = 0;
+    /* a dendrite-model layer has a current per dendrite: each reads its
+     * own bias (no averaging) */
+    const int dend_out = find_param(ds, "Itau_gaba") != NULL;
     for (int k = 0; k < D2_NCUR; k++) {
         sl_param *cp = find_param_w(ds, d2_cur_names[k]);
         if (cp == NULL || cp->data == NULL || cp->n != n) {
-            skip++;
+            skip += k < D2_NCUR_MERGED;
             continue;
         }
-        int b = d2_bias_of_current(k);
+        int b = d2_bias_of_current(d2_swap_cur(k, p->inh_swap && dend_out));
         for (size_t j = 0; j < n; j++) {
             size_t gc = gcore(p, j);
             double v;
-            if (k == D2_ITAU_SYN || k == D2_IGAIN_SYN) {
+            if (!dend_out && (k == D2_ITAU_SYN || k == D2_IGAIN_SYN)) {
                 const int *db = k == D2_ITAU_SYN ? d2_tau_syn_bias
                                                  : d2_gain_syn_bias;
                 int same = 1;
@@ -737,6 +877,16 @@ int d2_place_write(const sl_host *h, sl_ctx *ctx, const d2_gen *g,
             }
             cp->data[j] = (float)v;
         }
+    }
+    /* latches into a layer that exposes them (the dendrite model) */
+    static const char *const lk[2] = {"ahp_en", "nmda_en"};
+    for (int k = 0; k < 2; k++) {
+        sl_param *lp = find_param_w(ds, lk[k]);
+        if (lp == NULL || lp->data == NULL || lp->n != n)
+            continue;
+        const uint8_t *src = k == 0 ? p->latch_ahp : p->latch_nmda;
+        for (size_t j = 0; j < n; j++)
+            lp->data[j] = src[j] ? 1.0f : 0.0f;
     }
     if (skipped)
         *skipped = skip;

@@ -46,6 +46,16 @@
  *   tag_compat       false: true refuses networks that break Rockpool's
  *                          stricter tag check n_in + 2·n <= 2048 (else it
  *                          is only a warning)
+ *   inh_roles        "spec": a dendrite-model network's GABA_B
+ *                          (subtractive) goes to the chip's GABA dendrite
+ *                          and DEGA biases, GABA_A (shunting) to SHUNT and
+ *                          DESC (specs/dynapse2_synapses.md Q1);
+ *                          "rockpool2022" swaps them. Import needs the
+ *                          same setting (the file does not record it).
+ * Dendrite model (dynapsim synapses = "dendrites", place.c): per-type
+ * currents to their own biases, negative w_rec to the inhibitory type's
+ * dendrite, latchSoAdaptation and latchDenmNmda from the latches; typed
+ * input and explicit type maps are refused (not exported yet).
  * Rockpool defects not reproduced (spec §2.3, §5.6): minimum cores
  * ceil(n/256); greedy blocks floor(i·k/g); slots per core from 0;
  * cross-core and cross-chip recurrent routes into the core where the pre
@@ -84,7 +94,7 @@ static int d2_create(const sl_host *h, sl_ctx *ctx, void **self)
         return h->xError(ctx, NULL, SL_ENOMEM, "out of memory");
     s->h = h;
     s->ctx = ctx;
-    const char *cl, *cp, *tab;
+    const char *cl, *cp, *tab, *roles;
     int rc;
     if ((rc = h->xGetInt(ctx, "chips", D2_MAX_CHIPS, &s->o.chips)) < 0 ||
         (rc = h->xGetInt(ctx, "neurons_per_core", D2_NEURONS,
@@ -92,8 +102,21 @@ static int d2_create(const sl_host *h, sl_ctx *ctx, void **self)
         (rc = h->xGetString(ctx, "clustering", "greedy", &cl)) < 0 ||
         (rc = h->xGetString(ctx, "core_parameters", "split", &cp)) < 0 ||
         (rc = h->xGetString(ctx, "paramgen_table", NULL, &tab)) < 0 ||
-        (rc = h->xGetBool(ctx, "tag_compat", 0, &s->tag_compat)) < 0)
+        (rc = h->xGetBool(ctx, "tag_compat", 0, &s->tag_compat)) < 0 ||
+        (rc = h->xGetString(ctx, "inh_roles", "spec", &roles)) < 0)
         goto fail;
+    if (strcmp(roles, "spec") == 0) {
+        s->o.inh_swap = 0;
+    } else if (strcmp(roles, "rockpool2022") == 0) {
+        s->o.inh_swap = 1;
+    } else {
+        rc = h->xError(ctx, "inh_roles", SL_ECONFIG,
+                       "inh_roles = \"%s\": use \"spec\" (GABA_B on the "
+                       "GABA dendrite DEGA, GABA_A on SHUNT DESC) or "
+                       "\"rockpool2022\" (swapped)",
+                       roles);
+        goto fail;
+    }
     if (s->o.chips < 1 || s->o.chips > D2_MAX_CHIPS) {
         rc = h->xError(ctx, "chips", SL_ECONFIG,
                        "chips = %lld: a Dynap-SE2 system has 1..%d chips",
@@ -233,6 +256,7 @@ static int x_read(void *self, const char *path, const sl_network_view *out)
     int rc = d2_config_read(s->h, s->ctx, path, &p);
     if (rc)
         return rc;
+    p.inh_swap = s->o.inh_swap;
     rc = d2_place_write(s->h, s->ctx, &s->gen, &p, out,
                         &s->st.currents_skipped);
     d2_place_free(s->h, &p);
@@ -406,6 +430,11 @@ static const sl_setting d2_settings[] = {
                "model's"),
     SL_SETTING(SL_SET_BOOL, "tag_compat", "false", NULL, SL_ANY,
                "tags compatible with the samna tools' numbering"),
+    SL_SETTING(SL_SET_STRING, "inh_roles", "spec", NULL,
+               SL_CHOICES("spec|rockpool2022"),
+               "dendrite model: GABA_B (subtractive) on DEGA and GABA_A "
+               "(shunting) on DESC, or swapped as Rockpool from 2022-06 "
+               "(specs/dynapse2_synapses.md Q1)"),
 };
 
 static const sl_component d2_components[] = {

@@ -74,9 +74,56 @@
  * step must be of that scale (Adam moves a parameter by ~lr per step;
  * lr 1e-3 would add a milliampere).
  *
- * Choices on the spec's open questions (§9):
- *  1. One combined synapse, as Rockpool at 42cee1c9 simulates (the four
- *     AMPA/NMDA/GABA/SHUNT types are not implemented).
+ * Synapse model (specs/dynapse2_synapses.md):
+ *   synapses           "merged" (default): one combined synapse, as
+ *                      Rockpool at 42cee1c9 simulates, bit for bit as
+ *                      before; "dendrites": the chip's four dendrites,
+ *                      AMPA (Itau_syn, Igain_syn, C_syn), GABA_B
+ *                      (subtractive: Itau_gaba, Igain_gaba, C_gaba), NMDA
+ *                      (gated by imem/(imem + If_nmda): Itau_nmda, ...),
+ *                      GABA_A (shunting, adds to the AHP in every membrane
+ *                      term: Itau_shunt, ...); kernel.c fwd_lanes_d
+ *   input_synapses     "ampa": one input channel per neuron, into AMPA;
+ *                      "typed": 4 per neuron [neuron][AMPA, GABA_B, NMDA,
+ *                      GABA_A] (the preceding linear layer's n_out = 4·n)
+ *   rec_synapses       "sign" (w > 0 AMPA, w < 0 `inhibitory` with |w|),
+ *                      "ampa" (the signed sum into AMPA, as merged), or n·n
+ *                      type names [pre][post] ("ampa", "gaba_b", "nmda",
+ *                      "gaba_a"; the weight's magnitude |w|)
+ *   inhibitory         "gaba_b" | "gaba_a": the dendrite of negative w_rec
+ *   mem_substeps       1: membrane Euler steps per time step (Q8 below)
+ *   ahp_en, dc_en      latches (latch_so_adaptation, latch_so_dc), both
+ *                      models; nmda_en (latch_denm_nmda), dendrites only.
+ *                      0 or 1 per neuron, default 1; with dendrites they
+ *                      are also parameters (not trainable) "ahp_en",
+ *                      "nmda_en", "dc_en" after the currents, so that an
+ *                      exporter reads and writes them.
+ * With dendrites the parameters are w_rec, the 13 currents, Itau_gaba,
+ * Igain_gaba, Itau_nmda, Igain_nmda, Itau_shunt, Igain_shunt (all
+ * trainable, If_nmda too), then the latches; observables iampa (in the
+ * merged isyn's place), iahp, imem, vmem, spikes, igaba, inmda, ishunt,
+ * g_nmda.
+ * Choices on dynapse2_synapses.md §7 (each tested in test_dynapsim.c):
+ *  Q1 GABA_B (chip DEGA) subtracts, GABA_A (DESC) shunts; the exporter
+ *     maps them so, or swapped with its inh_roles = "rockpool2022". Q2 nmda_en = 0: the gate is 1 (NMDA acts as a slow
+ *     AMPA). Q7 the gate uses the carried, post-reset imem (closed for a
+ *     step after a spike), so its gradient passes the previous reset.
+ *  Q8 one Euler step by default (faithful): beyond Ish ~ 3e-11 A it
+ *     oscillates, as the spec's R8 says; mem_substeps = n (dendrites
+ *     only, 1..1000) takes n membrane steps of dt/n, Ifb refreshed after
+ *     each, the synaptic currents and the refractory mask frozen; its
+ *     backward recomputes the sub-steps (no extra tape). Q9 a type is enabled when it can receive drive
+ *     (AMPA always; all four with typed input; the inhibitory type with
+ *     rec_synapses = "sign"; the types a map names); enabled types start
+ *     at Io, disabled ones hold 0 (so AMPA only is the merged model bit
+ *     for bit). Mismatch draws the 9 new parameters after the merged
+ *     model's 24 (unchanged draws). The signed split gives 0.5 to each
+ *     side at w = 0; |w| of a type map has derivative 0 there.
+ *  Weights of a type map or of the split are not projected to >= 0 by an
+ *  optimizer step: the split routes by sign, the map uses |w|.
+ * Choices on the spec's open questions (dynapsim.md §9):
+ *  1. One combined synapse by default, as Rockpool at 42cee1c9 simulates
+ *     (the four types: synapses = "dendrites", above).
  *  2. Ifb uses the pre-reset vmem of the previous step (faithful): after
  *     a spike the high voltage feeds back during the refractory step.
  *  3. Negative drive is cut at Io in the synapse: a step whose summed
@@ -129,7 +176,193 @@ static void ds_destroy(void *self_)
     h->xFree(s->lane_off);
     h->xFree(s->tape);
     h->xFree(s->rec);
+    h->xFree(s->lat);
+    h->xFree(s->sub);
+    h->xFree(s->wt);
+    h->xFree(s->gwt);
+    h->xFree(s->rec_type);
     h->xFree(s);
+}
+
+static const char *const ds_type_names[DS_NTYPES] = {"ampa", "gaba_b",
+                                                      "nmda", "gaba_a"};
+
+static int type_of(const char *name)
+{
+    for (int k = 0; k < DS_NTYPES; k++)
+        if (strcmp(name, ds_type_names[k]) == 0)
+            return k;
+    return -1;
+}
+
+/* synapses and input_synapses: read before the layer's size is known,
+ * since a typed input has 4 channels per neuron. */
+static int ds_synapse_model(const sl_host *h, sl_ctx *ctx, int *dend,
+                            int *typed)
+{
+    const char *v;
+    int rc;
+    if ((rc = h->xGetString(ctx, "synapses", "merged", &v)) < 0)
+        return rc;
+    if (strcmp(v, "merged") == 0)
+        *dend = 0;
+    else if (strcmp(v, "dendrites") == 0)
+        *dend = 1;
+    else
+        return h->xError(ctx, "synapses", SL_ECONFIG,
+                         "synapses = \"%s\" is not known: use \"merged\" "
+                         "(one combined synapse, Rockpool's) or "
+                         "\"dendrites\" (AMPA, NMDA, GABA_B, GABA_A)",
+                         v);
+    if ((rc = h->xGetString(ctx, "input_synapses", "ampa", &v)) < 0)
+        return rc;
+    if (strcmp(v, "ampa") == 0)
+        *typed = 0;
+    else if (strcmp(v, "typed") == 0)
+        *typed = 1;
+    else
+        return h->xError(ctx, "input_synapses", SL_ECONFIG,
+                         "input_synapses = \"%s\" is not known: use "
+                         "\"ampa\" (one drive per neuron) or \"typed\" (4 "
+                         "per neuron: AMPA, GABA_B, NMDA, GABA_A)",
+                         v);
+    if (!*dend && h->xHasKey(ctx, "input_synapses"))
+        return h->xError(ctx, "input_synapses", SL_ECONFIG,
+                         "input_synapses only applies with synapses = "
+                         "\"dendrites\"");
+    return SL_OK;
+}
+
+/* How w_rec reaches the dendrites (rec_synapses, inhibitory), which
+ * types are in use, and the latches. */
+static int ds_dendrites(ds__layer *s)
+{
+    const sl_host *h = s->host;
+    sl_ctx *ctx = s->ctx;
+    const size_t n = s->n;
+    const char *v;
+    int rc;
+
+    /* the latches and, behind them, the values derive() last saw */
+    s->lat = h->xAlloc(2 * (size_t)DS_NLAT * n * sizeof(float));
+    if (s->lat == NULL)
+        return h->xError(ctx, NULL, SL_ENOMEM, "cannot allocate latches");
+    static const char *const latkey[DS_NLAT] = {"ahp_en", "nmda_en",
+                                                "dc_en"};
+    for (int k = 0; k < DS_NLAT; k++) {
+        float *L = s->lat + (size_t)k * n;
+        if ((rc = h->xGetFloatVec(ctx, latkey[k], 1.0, L, n)) < 0)
+            return rc;
+        for (size_t i = 0; i < n; i++)
+            if (L[i] != 0.0f && L[i] != 1.0f)
+                return h->xError(ctx, latkey[k], SL_ECONFIG,
+                                 "%s is a latch: 0 (off) or 1 (on) per "
+                                 "neuron (got %g for neuron %zu)",
+                                 latkey[k], (double)L[i], i);
+    }
+    memcpy(s->lat + (size_t)DS_NLAT * n, s->lat,
+           (size_t)DS_NLAT * n * sizeof(float));
+    if (!s->dend && h->xHasKey(ctx, "nmda_en"))
+        return h->xError(ctx, "nmda_en", SL_ECONFIG,
+                         "nmda_en only applies with synapses = "
+                         "\"dendrites\" (the merged synapse has no NMDA "
+                         "gate)");
+
+    int64_t ms = 1;
+    if ((rc = h->xGetInt(ctx, "mem_substeps", 1, &ms)) < 0)
+        return rc;
+    if (ms < 1 || ms > 1000)
+        return h->xError(ctx, "mem_substeps", SL_ECONFIG,
+                         "mem_substeps must be 1..1000 (got %lld)",
+                         (long long)ms);
+    if (!s->dend && ms != 1)
+        return h->xError(ctx, "mem_substeps", SL_ECONFIG,
+                         "mem_substeps only applies with synapses = "
+                         "\"dendrites\"");
+    s->mem_substeps = (int)ms;
+    s->sub = h->xAlloc(2 * (size_t)ms * DS_VL * sizeof(float));
+    if (s->sub == NULL)
+        return h->xError(ctx, NULL, SL_ENOMEM, "cannot allocate scratch");
+    s->syn_en = 1u << DS_AMPA;
+    if (s->typed_in)
+        s->syn_en = (1u << DS_NTYPES) - 1;
+    static const char *const rkeys[] = {"rec_synapses", "inhibitory"};
+    for (size_t k = 0; k < 2; k++)
+        if ((!s->dend || !s->recurrent) && h->xHasKey(ctx, rkeys[k]))
+            return h->xError(ctx, rkeys[k], SL_ECONFIG,
+                             "%s only applies with synapses = "
+                             "\"dendrites\" and recurrent = true",
+                             rkeys[k]);
+    if (!s->dend || !s->recurrent)
+        return SL_OK;
+
+    if ((rc = h->xGetString(ctx, "inhibitory", "gaba_b", &v)) < 0)
+        return rc;
+    s->inh_type = type_of(v);
+    if (s->inh_type != DS_GABA_B && s->inh_type != DS_GABA_A)
+        return h->xError(ctx, "inhibitory", SL_ECONFIG,
+                         "inhibitory = \"%s\": negative weights go to "
+                         "\"gaba_b\" (subtractive) or \"gaba_a\" "
+                         "(shunting)",
+                         v);
+    const size_t nn = n * n;
+    s->wt = h->xAlloc((size_t)DS_NTYPES * nn * sizeof(float));
+    s->gwt = h->xAlloc((size_t)DS_NTYPES * nn * sizeof(float));
+    if (s->wt == NULL || s->gwt == NULL)
+        return h->xError(ctx, NULL, SL_ENOMEM,
+                         "cannot allocate the typed w_rec");
+    /* a string (one mode) or a list of n·n type names [pre][post] */
+    if (!h->xHasKey(ctx, "rec_synapses") ||
+        h->xGetString(ctx, "rec_synapses", "sign", &v) == SL_OK) {
+        if (!h->xHasKey(ctx, "rec_synapses"))
+            v = "sign";
+        if (strcmp(v, "sign") == 0) {
+            s->rec_mode = DS_REC_SIGN;
+            s->syn_en |= 1u << s->inh_type;
+        } else if (strcmp(v, "ampa") == 0) {
+            s->rec_mode = DS_REC_AMPA;
+        } else {
+            return h->xError(ctx, "rec_synapses", SL_ECONFIG,
+                             "rec_synapses = \"%s\": use \"sign\" (w > 0 "
+                             "AMPA, w < 0 the inhibitory type), \"ampa\" "
+                             "(the signed sum into AMPA, as merged) or a "
+                             "list of %zu type names [pre][post]",
+                             v, nn);
+        }
+        return SL_OK;
+    }
+    s->rec_mode = DS_REC_MAP;
+    s->rec_type = h->xAlloc(nn);
+    if (s->rec_type == NULL)
+        return h->xError(ctx, NULL, SL_ENOMEM, "cannot allocate a type map");
+    for (size_t k = 0; k <= nn; k++) {
+        char key[48];
+        int n_ = snprintf(key, sizeof key, "rec_synapses.[%zu]", k);
+        if (n_ < 0 || (size_t)n_ >= sizeof key)
+            break;
+        const int has = h->xHasKey(ctx, key);
+        if (k == nn) {
+            if (has)
+                break;
+            return SL_OK;
+        }
+        if (!has)
+            break;
+        if ((rc = h->xGetString(ctx, key, NULL, &v)) < 0)
+            return rc;
+        const int t = type_of(v);
+        if (t < 0)
+            return h->xError(ctx, key, SL_ECONFIG,
+                             "\"%s\" is not a synapse type: use \"ampa\", "
+                             "\"gaba_b\", \"nmda\" or \"gaba_a\"",
+                             v);
+        s->rec_type[k] = (unsigned char)t;
+        s->syn_en |= 1u << t;
+    }
+    return h->xError(ctx, "rec_synapses", SL_ECONFIG,
+                     "rec_synapses must be \"sign\", \"ampa\" or a list "
+                     "of exactly %zu type names (n x n, [pre][post])",
+                     nn);
 }
 
 /* Settings other than the per-neuron parameters. */
@@ -234,13 +467,18 @@ static int ds_init_w_rec(ds__layer *s)
 static int train_one(ds__layer *s, const char *key, const char *name)
 {
     const sl_host *h = s->host;
-    for (size_t j = 0; j < DS_NCUR; j++) {
+    const size_t ncur = s->dend ? DS_NCUR_D : DS_NCUR;
+    for (size_t j = 0; j < DS_NCUR_D; j++) {
         const int p = ds__currents[j];
         if (strcmp(name, ds__pardefs[p].key) != 0)
             continue;
+        if (j >= ncur)
+            return h->xError(s->ctx, key, SL_ECONFIG,
+                             "%s is a current of synapses = \"dendrites\"",
+                             name);
         /* refused where the gradient is 0 by construction: training
          * them would silently do nothing */
-        if (p == DS_IF_NMDA)
+        if (p == DS_IF_NMDA && !s->dend)
             return h->xError(s->ctx, key, SL_ECONFIG,
                              "If_nmda cannot be trained: the combined "
                              "synapse does not use it (its gradient is 0)");
@@ -265,7 +503,9 @@ static int train_one(ds__layer *s, const char *key, const char *name)
                      "\"%s\" is not a current of this layer; valid names: "
                      "Itau_syn, Igain_syn, Itau_mem, Igain_mem, Itau_ahp, "
                      "Igain_ahp, Iw_ahp, Ipulse, Ipulse_ahp, Ispkthr (with "
-                     "forward = \"smooth\"), Idc",
+                     "forward = \"smooth\"), Idc; with synapses = "
+                     "\"dendrites\" also If_nmda, Itau_gaba, Igain_gaba, "
+                     "Itau_nmda, Igain_nmda, Itau_shunt, Igain_shunt",
                      name);
 }
 
@@ -328,19 +568,32 @@ static int ds_create(const sl_host *host, sl_ctx *ctx,
                             "network dt must be a positive number of "
                             "seconds (got %g)",
                             info->dt);
-    /* One neuron per input channel: the input weights live in the
-     * preceding (linear) layer, so `n` is only a consistency check. */
+    int dend = 0, typed = 0;
+    if ((rc = ds_synapse_model(host, ctx, &dend, &typed)) < 0)
+        return rc;
+    const size_t per = typed ? DS_NTYPES : 1;
+    if (info->n_in % per != 0)
+        return host->xError(ctx, "input_synapses", SL_ECONFIG,
+                            "input_synapses = \"typed\" needs 4 input "
+                            "channels per neuron (AMPA, GABA_B, NMDA, "
+                            "GABA_A); got %zu channels",
+                            info->n_in);
+    const size_t nneu = info->n_in / per;
+    /* One neuron per input channel (4 with typed input): the input
+     * weights live in the preceding (linear) layer, so `n` is only a
+     * consistency check. */
     if (host->xHasKey(ctx, "n")) {
         int64_t nk;
-        if ((rc = host->xGetInt(ctx, "n", (int64_t)info->n_in, &nk)) < 0)
+        if ((rc = host->xGetInt(ctx, "n", (int64_t)nneu, &nk)) < 0)
             return rc;
-        if (nk < 0 || (uint64_t)nk != (uint64_t)info->n_in)
+        if (nk < 0 || (uint64_t)nk != (uint64_t)nneu)
             return host->xError(
                 ctx, "n", SL_ECONFIG,
                 "n = %lld does not match the %zu input channels: this "
-                "layer has one neuron per input channel; set the preceding "
-                "layer's n_out to %lld or remove n",
-                (long long)nk, info->n_in, (long long)nk);
+                "layer has one neuron per input channel (4 with "
+                "input_synapses = \"typed\"); set the preceding layer's "
+                "n_out to %lld or remove n",
+                (long long)nk, info->n_in, (long long)nk * (long long)per);
     }
 
     ds__layer *s = host->xAlloc(sizeof *s);
@@ -348,14 +601,17 @@ static int ds_create(const sl_host *host, sl_ctx *ctx,
         return host->xError(ctx, NULL, SL_ENOMEM, "cannot allocate a layer");
     s->host = host;
     s->ctx = ctx;
-    s->n = info->n_in;
+    s->n = nneu;
     s->dt = info->dt;
-    if ((rc = ds__params_init(s)) < 0 || (rc = ds_settings(s)) < 0 ||
-        (rc = ds_init_w_rec(s)) < 0 || (rc = ds_train_currents(s)) < 0) {
+    s->dend = dend;
+    s->typed_in = typed;
+    if ((rc = ds_settings(s)) < 0 || (rc = ds_dendrites(s)) < 0 ||
+        (rc = ds__params_init(s)) < 0 || (rc = ds_init_w_rec(s)) < 0 ||
+        (rc = ds_train_currents(s)) < 0) {
         ds_destroy(s);
         return rc;
     }
-    s->dtk = s->train_mask ? DT_COUNT_CG : DT_COUNT;
+    s->dtk = dend ? DT_COUNT_D : s->train_mask ? DT_COUNT_CG : DT_COUNT;
     *self = s;
     *n_out = s->n;
     return SL_OK;
@@ -369,7 +625,11 @@ static int ds_params(void *self_, sl_param *out, size_t cap, size_t *count)
         return s->host->xError(s->ctx, NULL, SL_EINVAL,
                                "xParams: NULL output");
     const size_t nw = s->recurrent ? 1 : 0;
-    *count = nw + DS_NCUR;
+    const size_t ncur = s->dend ? DS_NCUR_D : DS_NCUR;
+    /* the dendrite model also lists its latches (not trainable), so that
+     * an exporter can read and write them like the currents */
+    const size_t nlat = s->dend ? DS_NLAT : 0;
+    *count = nw + ncur + nlat;
     if (s->recurrent && cap >= 1) {
         memset(&out[0], 0, sizeof out[0]);
         out[0].struct_size = sizeof out[0];
@@ -383,7 +643,7 @@ static int ds_params(void *self_, sl_param *out, size_t cap, size_t *count)
         out[0].shape[1] = n; /* post */
     }
     /* the currents of spec §2, nominal (before percent_mismatch), A */
-    for (size_t j = 0; j < DS_NCUR && nw + j < cap; j++) {
+    for (size_t j = 0; j < ncur && nw + j < cap; j++) {
         const int p = ds__currents[j];
         const int tr = (s->train_mask >> p) & 1u;
         sl_param *o = &out[nw + j];
@@ -393,6 +653,18 @@ static int ds_params(void *self_, sl_param *out, size_t cap, size_t *count)
         o->name = ds__pardefs[p].key;
         o->data = s->nom[p];
         o->grad = tr ? s->cgrad + (size_t)p * n : NULL;
+        o->n = n;
+        o->ndim = 1;
+        o->shape[0] = n;
+    }
+    static const char *const latname[DS_NLAT] = {"ahp_en", "nmda_en",
+                                                 "dc_en"};
+    for (size_t k = 0; k < nlat && nw + ncur + k < cap; k++) {
+        sl_param *o = &out[nw + ncur + k];
+        memset(o, 0, sizeof *o);
+        o->struct_size = sizeof *o;
+        o->name = latname[k];
+        o->data = s->lat + k * n;
         o->n = n;
         o->ndim = 1;
         o->shape[0] = n;
@@ -460,7 +732,8 @@ static int ds_prepare(void *self_, size_t batch, size_t time, uint32_t mode)
     const size_t rows = (mode & SL_MODE_TRAIN) ? time + 1 : 2;
     const size_t ntape = mul3(V, s->dtk, rows, &ok);
     const size_t elems = mul3(batch, time, n, &ok); /* one sequence */
-    const size_t nrec = (mode & SL_MODE_RECORD) ? mul3(elems, 5, 1, &ok) : 0;
+    const size_t nrec =
+        (mode & SL_MODE_RECORD) ? mul3(elems, s->dend ? 9 : 5, 1, &ok) : 0;
     if (lanes > SIZE_MAX / (2 * sizeof(size_t)))
         ok = 0;
     if (!ok)
@@ -550,18 +823,20 @@ static int ds_observable(void *self_, size_t idx, sl_observable *out)
 {
     static const struct {
         const char *name, *unit;
-    } obs[] = {{"isyn", "A"}, {"iahp", "A"}, {"imem", "A"},
-               {"vmem", "V"}, {"spikes", "1"}};
+    } obs[] = {{"isyn", "A"},   {"iahp", "A"},   {"imem", "A"},
+               {"vmem", "V"},   {"spikes", "1"}, {"igaba", "A"},
+               {"inmda", "A"},  {"ishunt", "A"}, {"g_nmda", "1"}};
     ds__layer *s = self_;
     if (out == NULL)
         return s->host->xError(s->ctx, NULL, SL_EINVAL,
                                "xObservable: NULL output");
     if (!s->prepared || !(s->mode & SL_MODE_RECORD) || !s->have_forward ||
-        idx >= sizeof obs / sizeof obs[0])
+        idx >= (s->dend ? 9u : 5u))
         return SL_ENOTFOUND;
     const size_t E = s->batch * s->time * s->n;
     out->struct_size = sizeof *out;
-    out->name = obs[idx].name;
+    /* the dendrite model's AMPA current is the merged isyn's slot */
+    out->name = s->dend && idx == 0 ? "iampa" : obs[idx].name;
     out->unit = obs[idx].unit;
     out->data = s->rec + idx * E;
     out->batch = s->batch;

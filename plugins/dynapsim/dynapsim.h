@@ -47,10 +47,30 @@ typedef struct sl_dynapsim_debug {
 enum {
     DS_IDC, DS_IF_NMDA, DS_IGAIN_AHP, DS_IGAIN_MEM, DS_IGAIN_SYN,
     DS_IPULSE_AHP, DS_IPULSE, DS_IREF, DS_ISPKTHR, DS_ITAU_AHP, DS_ITAU_MEM,
-    DS_ITAU_SYN, DS_IW_AHP, DS_C_AHP, DS_C_SYN, DS_C_PULSE_AHP, DS_C_PULSE,
+    DS_ITAU_SYN, DS_IW_AHP,
+    /* the dendrite model's own synapse currents (synapses = "dendrites";
+     * AMPA uses Itau_syn, Igain_syn, C_syn): specs/dynapse2_synapses.md
+     * §3. The currents are the first DS_NCURP rows. */
+    DS_ITAU_GABA, DS_IGAIN_GABA, DS_ITAU_NMDA, DS_IGAIN_NMDA,
+    DS_ITAU_SHUNT, DS_IGAIN_SHUNT,
+    DS_C_AHP, DS_C_SYN, DS_C_PULSE_AHP, DS_C_PULSE,
     DS_C_REF, DS_C_MEM, DS_IO, DS_KAPPA_N, DS_KAPPA_P, DS_UT, DS_VTH,
+    DS_C_GABA, DS_C_NMDA, DS_C_SHUNT,
     DS_NPAR
 };
+
+/* Mismatch draw order (params.c): the 24 parameters of the merged model
+ * in their historical order, then the dendrite model's 9, so that the
+ * merged model's draws (and results) do not change. */
+extern const int ds__mm_order[DS_NPAR];
+
+/* Synapse types of the dendrite model, in the order of a typed input's
+ * channels (spec §4: Rockpool 2022's [AMPA, GABA, NMDA, SHUNT]). */
+enum { DS_AMPA, DS_GABA_B, DS_NMDA, DS_GABA_A, DS_NTYPES };
+
+/* Per-neuron latches (0 or 1, not mismatched): spec §3 "Per-neuron
+ * flags". */
+enum { DS_LAT_AHP, DS_LAT_NMDA, DS_LAT_DC, DS_NLAT };
 
 /* How each parameter is read and checked. */
 typedef struct ds__pardef {
@@ -88,13 +108,18 @@ enum {
     DL_UTK,   /* Ut/κ (V): vmem = (Ut/κ)·ln(imem/Io) */
     DL_IO0,   /* Io before mismatch: initial iahp, imem, isyn */
     DL_LSPK,  /* log2(Ispkthr/Io): spike counts from log2(imem/Io) */
+    /* dendrite model: FD, FC, KIN of GABA_B, NMDA, GABA_A (0 when the
+     * type is disabled, so its current stays 0), their initial currents
+     * (Io before mismatch, or 0 when disabled), If_nmda, nmda_en */
+    DL_FDG, DL_FCG, DL_KING, DL_FDN, DL_FCN, DL_KINN, DL_FDS, DL_FCS,
+    DL_KINS, DL_I0G, DL_I0N, DL_I0S, DL_IFN, DL_NEN,
     DL_COUNT
 };
 
 /* The currents exposed as parameters (spec §2 order): sl_param number
  * 1 + j (after w_rec, when recurrent) is ds__pardefs[ds__currents[j]]. */
-enum { DS_NCUR = 13 };
-extern const int ds__currents[DS_NCUR];
+enum { DS_NCUR = 13, DS_NCUR_D = 19, DS_NCURP = 19 };
+extern const int ds__currents[DS_NCUR_D];
 
 typedef struct ds__layer {
     const sl_host *host; /* borrowed, valid while the plugin is loaded */
@@ -126,6 +151,28 @@ typedef struct ds__layer {
     float alpha;         /* sharpness of the smooth spike function */
     float reset_grad;    /* d b / d spikes at spike counts 0 and 1 */
     int recurrent;
+
+    /* synapses = "dendrites" (0: "merged"); the types in use (bit k:
+     * DS_AMPA..); typed input (4 channels per neuron, else 1: AMPA);
+     * rec_mode: how w_rec reaches the dendrites (DS_REC_*), inh_type the
+     * type of a negative weight with DS_REC_SIGN, rec_type [pre][post]
+     * the explicit map (DS_REC_MAP, owned) */
+    int dend;
+    unsigned syn_en;
+    int typed_in;
+    int rec_mode, inh_type;
+    unsigned char *rec_type;
+    /* latches [DS_NLAT][n] (owned, one block) */
+    float *lat;
+    /* membrane Euler steps per time step (spec §2.6; 1 = one step of dt)
+     * and the backward's scratch for them, [2·mem_substeps][DS_VL]
+     * floats (owned) */
+    int mem_substeps;
+    float *sub;
+    /* [DS_NTYPES][pre][post] effective non-negative (AMPA with
+     * DS_REC_AMPA: signed) weights of each type, from w_rec at every
+     * forward, and their gradient in the backward (owned) */
+    float *wt, *gwt;
 
     /* per-neuron derived constants [DL_COUNT][n] (owned) */
     float *dn;
@@ -163,7 +210,8 @@ typedef struct ds__layer {
     size_t cap_tape;
 
     /* observables [batch][time][n] (SL_MODE_RECORD): isyn, iahp, imem,
-     * vmem, spikes; one owned block of 5 sequences */
+     * vmem, spikes; with dendrites also igaba, inmda, ishunt, g_nmda
+     * (isyn is then called iampa); one owned block of 5 (9) sequences */
     float *rec;
     size_t cap_rec;
 } ds__layer;
@@ -174,7 +222,16 @@ typedef struct ds__layer {
 enum { DT_P, DT_H, DT_J, DT_F, DT_C, DT_S, DT_COUNT,
        /* with trainable currents also: isyn after the step, and the
         * synapse's clipped drive max(a, Io) */
-       DT_I = DT_COUNT, DT_A, DT_COUNT_CG };
+       DT_I = DT_COUNT, DT_A, DT_COUNT_CG,
+       /* the dendrite model always keeps all of the above and, per type
+        * GABA_B (G), NMDA (N), GABA_A (S): the current after the step,
+        * the drive-above-Io flag, the clipped drive; and the NMDA gate */
+       DT_IG = DT_COUNT_CG, DT_IN, DT_IS, DT_CG, DT_CN, DT_CS, DT_AG,
+       DT_AN, DT_AS, DT_GN, DT_COUNT_D };
+
+/* w_rec to the dendrites: the signed sum into AMPA (as merged), by sign
+ * (w > 0 AMPA, w < 0 inh_type with |w|), or by an explicit map (|w|). */
+enum { DS_REC_AMPA, DS_REC_SIGN, DS_REC_MAP };
 
 /* Work vectors of [lanes] floats each (state, adjoints, scratch). */
 enum {
@@ -183,6 +240,12 @@ enum {
     /* accumulated dL/d(lane constant) for trainable currents (kernel.c) */
     DW_AFD, DW_AIA, DW_AIAC, DW_AFDA, DW_AKAHP, DW_AITM, DW_ARITM,
     DW_AGMEM, DW_AIGM, DW_AIDC, DW_ASPK,
+    /* dendrite model: states, drives, adjoints and accumulators of
+     * GABA_B (G), NMDA (N), GABA_A (S) */
+    DW_IG, DW_IN, DW_IS, DW_DRVG, DW_DRVN, DW_DRVS, DW_GG, DW_GN, DW_GS,
+    DW_GDRVG, DW_GDRVN, DW_GDRVS,
+    DW_AFDG, DW_AIAG, DW_AIACG, DW_AFDN, DW_AIAN, DW_AIACN, DW_AFDS,
+    DW_AIAS, DW_AIACS, DW_AIFN,
     DW_COUNT
 };
 
@@ -213,6 +276,11 @@ int ds__param_value(const ds__layer *s, const char *name, size_t k,
  * Buffers are those set up by xPrepare; nothing is allocated. */
 int ds__forward(ds__layer *s, const float *in, float *out);
 void ds__backward(ds__layer *s, const float *dout, float *din);
+
+/* w_rec to the per-type matrices wt, and their gradients back to g_rec
+ * (dendrite model, kernel.c). */
+void ds__rec_split(ds__layer *s);
+void ds__rec_grad(ds__layer *s);
 
 /* The spike function (same code as the forward's) for the debug route. */
 void ds__spikes(const ds__layer *s, const float *imem, float *spikes,

@@ -19,6 +19,9 @@
 #define DS_ITAU_SYN_DEF (DS_UTK * 24.5e-12 / 10e-3) /* tau_syn 10 ms */
 #define DS_ITAU_MEM_DEF (DS_UTK * 3e-12 / 20e-3)    /* tau_mem 20 ms */
 #define DS_ITAU_AHP_DEF (DS_UTK * 40e-12 / 50e-3)   /* tau_ahp 50 ms */
+/* dendrite model (specs/dynapse2_synapses.md §3): NMDA and GABA_B 25 pF,
+ * GABA_A (shunt) 24.5 pF like AMPA, all 10 ms, gain ratio 100 */
+#define DS_ITAU_25_DEF (DS_UTK * 25e-12 / 10e-3)
 
 const ds__pardef ds__pardefs[DS_NPAR] = {
     [DS_IDC] = {"Idc", 5e-13, 1, "A"},           /* constant injection */
@@ -34,6 +37,12 @@ const ds__pardef ds__pardefs[DS_NPAR] = {
     [DS_ITAU_MEM] = {"Itau_mem", DS_ITAU_MEM_DEF, 0, "A"},
     [DS_ITAU_SYN] = {"Itau_syn", DS_ITAU_SYN_DEF, 0, "A"},
     [DS_IW_AHP] = {"Iw_ahp", 5e-13, 1, "A"},   /* AHP jump per spike */
+    [DS_ITAU_GABA] = {"Itau_gaba", DS_ITAU_25_DEF, 0, "A"},
+    [DS_IGAIN_GABA] = {"Igain_gaba", 100.0 * DS_ITAU_25_DEF, 0, "A"},
+    [DS_ITAU_NMDA] = {"Itau_nmda", DS_ITAU_25_DEF, 0, "A"},
+    [DS_IGAIN_NMDA] = {"Igain_nmda", 100.0 * DS_ITAU_25_DEF, 0, "A"},
+    [DS_ITAU_SHUNT] = {"Itau_shunt", DS_ITAU_SYN_DEF, 0, "A"},
+    [DS_IGAIN_SHUNT] = {"Igain_shunt", 100.0 * DS_ITAU_SYN_DEF, 0, "A"},
     [DS_C_AHP] = {"C_ahp", 40e-12, 0, "F"},
     [DS_C_SYN] = {"C_syn", 24.5e-12, 0, "F"},  /* the AMPA value */
     [DS_C_PULSE_AHP] = {"C_pulse_ahp", 0.5e-12, 0, "F"},
@@ -45,12 +54,25 @@ const ds__pardef ds__pardefs[DS_NPAR] = {
     [DS_KAPPA_P] = {"kappa_p", 0.66, 0, "1"},
     [DS_UT] = {"Ut", 25e-3, 0, "V"},           /* thermal voltage */
     [DS_VTH] = {"Vth", 0.7, 0, "V"},           /* pulse comparator */
+    [DS_C_GABA] = {"C_gaba", 25e-12, 0, "F"},
+    [DS_C_NMDA] = {"C_nmda", 25e-12, 0, "F"},
+    [DS_C_SHUNT] = {"C_shunt", 24.5e-12, 0, "F"},
 };
 
-const int ds__currents[DS_NCUR] = {
+/* the merged model's 13 (xParams order), then the dendrite model's 6 */
+const int ds__currents[DS_NCUR_D] = {
     DS_ITAU_SYN, DS_IGAIN_SYN, DS_ITAU_MEM, DS_IGAIN_MEM, DS_ITAU_AHP,
     DS_IGAIN_AHP, DS_IW_AHP, DS_IPULSE, DS_IPULSE_AHP, DS_IREF, DS_ISPKTHR,
-    DS_IDC, DS_IF_NMDA};
+    DS_IDC, DS_IF_NMDA, DS_ITAU_GABA, DS_IGAIN_GABA, DS_ITAU_NMDA,
+    DS_IGAIN_NMDA, DS_ITAU_SHUNT, DS_IGAIN_SHUNT};
+
+const int ds__mm_order[DS_NPAR] = {
+    DS_IDC, DS_IF_NMDA, DS_IGAIN_AHP, DS_IGAIN_MEM, DS_IGAIN_SYN,
+    DS_IPULSE_AHP, DS_IPULSE, DS_IREF, DS_ISPKTHR, DS_ITAU_AHP, DS_ITAU_MEM,
+    DS_ITAU_SYN, DS_IW_AHP, DS_C_AHP, DS_C_SYN, DS_C_PULSE_AHP, DS_C_PULSE,
+    DS_C_REF, DS_C_MEM, DS_IO, DS_KAPPA_N, DS_KAPPA_P, DS_UT, DS_VTH,
+    DS_ITAU_GABA, DS_IGAIN_GABA, DS_ITAU_NMDA, DS_IGAIN_NMDA,
+    DS_ITAU_SHUNT, DS_IGAIN_SHUNT, DS_C_GABA, DS_C_NMDA, DS_C_SHUNT};
 
 /* Currents that must not fall below the dark current where they are used
  * (besides the Itau/Igain currents, which spec §3 clips at Io): a pulse
@@ -105,14 +127,16 @@ static int check_params(ds__layer *s, int after_mismatch)
  * fac: the nominal currents stay writable), σ = percent_mismatch/sigma_rule,
  * z ~ N(0, 1) independent per neuron and parameter, from the layer's
  * stream "mismatch". Draw order: parameter by parameter in the order of
- * the spec's list (ds__pardefs), neuron by neuron; it fixes which neuron
+ * the spec's list (ds__mm_order: the merged model's parameters first, so
+ * the dendrite model's did not change their draws), neuron by neuron; it fixes which neuron
  * gets which draw, so a given seed always gives the same device. */
 static int apply_mismatch(ds__layer *s)
 {
     const double sigma = s->percent_mismatch / s->sigma_rule;
     sl_rng rng;
     s->host->xRngDerive(s->ctx, "mismatch", &rng);
-    for (size_t p = 0; p < DS_NPAR; p++)
+    for (size_t o = 0; o < DS_NPAR; o++) {
+        const size_t p = (size_t)ds__mm_order[o];
         for (size_t k = 0; k < s->n; k++) {
             double z = s->host->xRngNormal(&rng);
             const double f = 1.0 + sigma * z;
@@ -126,6 +150,7 @@ static int apply_mismatch(ds__layer *s)
                     s->percent_mismatch, f, ds__pardefs[p].key, k);
             s->fac[(size_t)p * s->n + k] = f;
         }
+    }
     return SL_OK;
 }
 
@@ -135,7 +160,7 @@ static inline double clip_io(double x, double io) { return x > io ? x : io; }
  * mismatch), or -INFINITY for parameters used as they are. */
 static double use_bound(size_t p, double io)
 {
-    if (p >= DS_NCUR || p == DS_IF_NMDA)
+    if (p >= DS_NCURP)
         return -INFINITY;
     return ds__pardefs[p].zero_ok ? 0.0 : io;
 }
@@ -220,6 +245,31 @@ static void derive(ds__layer *s)
         SET(DL_UTK, utk);
         SET(DL_IO0, s->io0[k]);
         SET(DL_LSPK, log2(P[DS_ISPKTHR] / io));
+        /* latches (spec §2.7, §3): the AHP's jump and Idc switched off by
+         * zeroing their constants; nmda_en selects the gate */
+        const float *lat = s->lat;
+        if (lat[DS_LAT_AHP * n + k] == 0.0f)
+            SET(DL_KAHP, 0.0);
+        if (lat[DS_LAT_DC * n + k] == 0.0f)
+            SET(DL_IDC, 0.0);
+        SET(DL_NEN, lat[DS_LAT_NMDA * n + k]);
+        SET(DL_IFN, P[DS_IF_NMDA]);
+        /* the dendrite model's GABA_B, NMDA, GABA_A synapses (spec §2.1),
+         * as the AMPA one above with their own currents and capacitance;
+         * all 0 for a disabled type, which then holds I = 0 */
+        static const int tc[3][4] = {
+            {DS_GABA_B, DS_ITAU_GABA, DS_IGAIN_GABA, DS_C_GABA},
+            {DS_NMDA, DS_ITAU_NMDA, DS_IGAIN_NMDA, DS_C_NMDA},
+            {DS_GABA_A, DS_ITAU_SHUNT, DS_IGAIN_SHUNT, DS_C_SHUNT}};
+        for (int j = 0; j < 3; j++) {
+            const int on = s->dend && (s->syn_en >> tc[j][0]) & 1u;
+            const double itau = P[tc[j][1]], igain = P[tc[j][2]];
+            const double tau = utk * P[tc[j][3]] / itau;
+            SET(DL_FDG + 3 * j, on ? exp(-s->dt / tau) : 0.0);
+            SET(DL_FCG + 3 * j, on ? -expm1(-t_pulse / tau) : 0.0);
+            SET(DL_KING + 3 * j, on ? igain / itau * s->iscale : 0.0);
+            SET(DL_I0G + j, on ? s->io0[k] : 0.0f);
+        }
 #undef SET
     }
 }
@@ -271,6 +321,24 @@ int ds__param_value(const ds__layer *s, const char *name, size_t k,
                    tau_ahp);
     else if (strcmp(name, "f_discharge_ahp") == 0)
         v = s->dn[(size_t)DL_FDA * s->n + k];
+    else if (strcmp(name, "f_charge_gaba") == 0)
+        v = s->dn[(size_t)DL_FCG * s->n + k];
+    else if (strcmp(name, "f_discharge_gaba") == 0)
+        v = s->dn[(size_t)DL_FDG * s->n + k];
+    else if (strcmp(name, "f_charge_nmda") == 0)
+        v = s->dn[(size_t)DL_FCN * s->n + k];
+    else if (strcmp(name, "f_discharge_nmda") == 0)
+        v = s->dn[(size_t)DL_FDN * s->n + k];
+    else if (strcmp(name, "f_charge_shunt") == 0)
+        v = s->dn[(size_t)DL_FCS * s->n + k];
+    else if (strcmp(name, "f_discharge_shunt") == 0)
+        v = s->dn[(size_t)DL_FDS * s->n + k];
+    else if (strcmp(name, "tau_gaba") == 0)
+        v = utk * P[DS_C_GABA] / P[DS_ITAU_GABA];
+    else if (strcmp(name, "tau_nmda") == 0)
+        v = utk * P[DS_C_NMDA] / P[DS_ITAU_NMDA];
+    else if (strcmp(name, "tau_shunt") == 0)
+        v = utk * P[DS_C_SHUNT] / P[DS_ITAU_SHUNT];
     else
         return SL_ENOTFOUND;
     *out = (float)v;
@@ -347,18 +415,32 @@ int ds__params_init(ds__layer *s)
                 (float)((double)s->nom[p][k] * s->fac[p * n + k]);
     if (s->percent_mismatch > 0 && (rc = check_params(s, 1)) < 0)
         return rc;
-    memcpy(s->seen, s->nomblock, (size_t)DS_NCUR * n * sizeof(float));
+    memcpy(s->seen, s->nomblock, (size_t)DS_NCURP * n * sizeof(float));
     derive(s);
     return SL_OK;
 }
 
 int ds__params_refresh(ds__layer *s)
 {
-    const size_t n = s->n, m = (size_t)DS_NCUR * n;
-    /* the currents are the first DS_NCUR rows of nomblock (DS_ enum) */
-    if (memcmp(s->nomblock, s->seen, m * sizeof(float)) == 0)
+    const size_t n = s->n, m = (size_t)DS_NCURP * n;
+    const size_t nl = (size_t)DS_NLAT * n;
+    /* the currents are the first DS_NCURP rows of nomblock (DS_ enum);
+     * the latches (parameters of the dendrite model) are followed by
+     * their last seen copy */
+    const int lat_changed = memcmp(s->lat, s->lat + nl, nl * sizeof(float));
+    if (memcmp(s->nomblock, s->seen, m * sizeof(float)) == 0 &&
+        !lat_changed)
         return SL_OK;
-    for (size_t p = 0; p < DS_NCUR; p++)
+    static const char *const latname[DS_NLAT] = {"ahp_en", "nmda_en",
+                                                 "dc_en"};
+    for (size_t k = 0; k < nl; k++)
+        if (s->lat[k] != 0.0f && s->lat[k] != 1.0f)
+            return s->host->xError(
+                s->ctx, latname[k / n], SL_ENUMERIC,
+                "the latch %s of neuron %zu became %g: a latch is 0 or 1",
+                latname[k / n], k % n, (double)s->lat[k]);
+    memcpy(s->lat + nl, s->lat, nl * sizeof(float));
+    for (size_t p = 0; p < DS_NCURP; p++)
         for (size_t k = 0; k < n; k++)
             if (!isfinite(s->nom[p][k]))
                 return s->host->xError(
@@ -367,7 +449,7 @@ int ds__params_refresh(ds__layer *s)
                     "must stay finite (if an optimizer trains it, lower its "
                     "learning rate: currents are in A)",
                     ds__pardefs[p].key, k, (double)s->nom[p][k]);
-    for (size_t p = 0; p < DS_NCUR; p++)
+    for (size_t p = 0; p < DS_NCURP; p++)
         for (size_t k = 0; k < n; k++)
             s->par[p][k] =
                 (float)((double)s->nom[p][k] * s->fac[p * n + k]);
@@ -472,14 +554,50 @@ void ds__current_grads(ds__layer *s)
             aITM - aRITM / (u_tm * u_tm) - aGMEM * u_gm / (u_tm * u_tm);
         g[DS_IGAIN_MEM] = aIGM + aGMEM / u_tm;
         g[DS_IDC] = aIDC;
+        /* latches: a switched-off AHP jump or Idc has no effect */
+        if (s->lat[DS_LAT_AHP * n + i] == 0.0f) {
+            g[DS_ITAU_AHP] = aFDA * (-exp(-s->dt * u_ta / cahp) * s->dt /
+                                     cahp);
+            g[DS_IPULSE_AHP] = g[DS_IGAIN_AHP] = g[DS_IW_AHP] = 0;
+        }
+        if (s->lat[DS_LAT_DC * n + i] == 0.0f)
+            g[DS_IDC] = 0;
+        /* dendrite model: GABA_B, NMDA, GABA_A synapses as the AMPA one
+         * (its t_pulse, own Itau, Igain, C), and the NMDA gate */
+        if (s->dend) {
+            static const int tc[3][3] = {
+                {DS_ITAU_GABA, DS_IGAIN_GABA, DS_C_GABA},
+                {DS_ITAU_NMDA, DS_IGAIN_NMDA, DS_C_NMDA},
+                {DS_ITAU_SHUNT, DS_IGAIN_SHUNT, DS_C_SHUNT}};
+            for (int j = 0; j < 3; j++) {
+                const double afd = lane_sum(s, DW_AFDG + 3 * j, i),
+                             aia = lane_sum(s, DW_AIAG + 3 * j, i),
+                             aiac = lane_sum(s, DW_AIACG + 3 * j, i);
+                const double kinj = DN(DL_KING + 3 * j);
+                if (kinj == 0) /* disabled type */
+                    continue;
+                const double ut = U[tc[j][0]], ug = U[tc[j][1]];
+                const double cj = utk * U[tc[j][2]];
+                const double zj = U[DS_VTH] * U[DS_C_PULSE] * ut / (u_ip * cj);
+                const double ezj = exp(-zj);
+                const double gK = DN(DL_FCG + 3 * j) * aiac / kinj;
+                const double kj = ug / ut * s->iscale;
+                g[tc[j][0]] = afd * (-exp(-s->dt * ut / cj) * s->dt / cj) +
+                              aia * ezj * zj / ut - gK * kj / ut;
+                g[tc[j][1]] = gK * s->iscale / ut;
+                g[DS_IPULSE] += -aia * ezj * zj / u_ip;
+            }
+            g[DS_IF_NMDA] = lane_sum(s, DW_AIFN, i);
+        }
         /* threshold: only the smooth forward has a gradient (spec §5) */
         if (s->smooth)
             g[DS_ISPKTHR] =
                 -(double)s->alpha * lane_sum(s, DW_ASPK, i) / U[DS_ISPKTHR];
 #undef DN
-        /* Iref (refractory mask: a constant) and If_nmda (unused): 0 */
+        /* Iref (refractory mask: a constant) and, merged, If_nmda
+         * (unused): 0 */
         const double io = s->par[DS_IO][i];
-        for (size_t p = 0; p < DS_NCUR; p++) {
+        for (size_t p = 0; p < DS_NCURP; p++) {
             if (!(s->train_mask & (1u << p)))
                 continue;
             const double e = s->par[p][i];

@@ -80,6 +80,9 @@ static void same_place(const d2_place *a, const d2_place *b)
     SAME(chip, n);
     SAME(core, n);
     SAME(slot, n);
+    SAME(latch_dc, n);
+    SAME(latch_ahp, n); /* dendrite model (dynapse2_synapses.md §5) */
+    SAME(latch_nmda, n);
     SAME(mask_in, n_in * n);
     SAME(den_in, n_in * n);
     if (a->has_rec && b->has_rec) {
