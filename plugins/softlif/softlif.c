@@ -1,0 +1,428 @@
+/*
+ * plugins/softlif/softlif.c — component "softlif": the LIF neuron's rate
+ * (differentiable, for training one time step per sample) and its
+ * spiking twin with the same parameters (for evaluation over time):
+ * "train with rates, run with spikes" (Hunsberger & Eliasmith 2015;
+ * NengoDL; Neuromorphic Engineering ch. 13).
+ *
+ * Input current of neuron i from the layer input x (one channel each):
+ *   J = gain·x + bias
+ * with gain, bias given, or derived from Nengo's (max_rate m, intercept c)
+ * as in specs/nef.md §2:
+ *   z = 1 / (1 − exp((tau_ref − 1/m) / tau_rc)),
+ *   gain = (1 − z) / (c − 1),  bias = 1 − gain·c
+ * so that J = 1 (threshold) at x = c and the rate is m at x = 1.
+ *
+ * Rate (mode without SL_MODE_SPIKING), threshold 1:
+ *   a(J) = amplitude / (tau_ref + tau_rc · log(1 + 1/ρ(J − 1)))
+ *   ρ(u) = max(u, 0)                      smoothing λ = 0: the LIF rate
+ *   ρ(u) = λ · log(1 + exp(u/λ))          λ > 0: soft-LIF
+ * (a = 0 where ρ = 0). NengoDL's SoftLIFRate evaluates the same with the
+ * same two guards, taken here too: for u/λ > 30, ρ = u (exp would
+ * overflow; the difference is below float's resolution), and for
+ * u/λ < −20, log(1 + 1/ρ) = −u/λ − log λ (ρ ≈ λ·e^{u/λ} ≪ 1; the
+ * relative error is below 1e-8).
+ * Backward, exact: with D = tau_ref + tau_rc·q, q = log(1 + 1/ρ),
+ *   da/dJ = amplitude·tau_rc / D² · 1/(ρ(ρ + 1)) · dρ/du · gain-free
+ *   dρ/du = 1/(1 + exp(−u/λ))  (λ > 0),  [u > 0]  (λ = 0),
+ * and for u/λ < −20: da/dJ = amplitude·tau_rc / (D²·λ). The forward in
+ * SL_MODE_TRAIN keeps da/dJ·gain per element (the tape), so the backward
+ * is a product. Arithmetic in float, as every tensor.
+ *
+ * Spiking twin (SL_MODE_SPIKING): Nengo's LIF step (specs/nef.md §2,
+ * nengo/neurons.py LIF.step), J held over each step of dt:
+ *   ref ← ref − dt;  Δ = clamp(dt − ref, 0, dt)
+ *   v ← v − (J − v)·expm1(−Δ/tau_rc)
+ *   spike where v > 1: output amplitude/dt, t_s = dt + tau_rc·log1p(−(v −
+ *   1)/(J − 1)), v ← 0, ref ← tau_ref + t_s;  elsewhere v ← max(v, 0)
+ * Why Nengo's step and not lif.so's Euler LIF: the sub-step spike time
+ * and the exact exponential relaxation make the spike count over time
+ * equal the rate formula (the refractory period is not rounded to whole
+ * steps), so the twin really is the neuron the rate network was trained
+ * as — at dt = 1 ms and tau_ref = 2 ms a step-rounded refractory period
+ * alone would shift a 100 Hz neuron's rate by up to 10 %; and it is the
+ * neuron the chapter's NengoDL evaluation ran. Initial state per neuron,
+ * as Nengo's LIF: v ~ U[0, 1) (v_init = "uniform", drawn once at
+ * creation from the layer's stream "v_init", the same for every sequence
+ * of a batch) or 0 ("zero"); ref = 0. The smoothing λ has no effect on
+ * the twin: it smooths the training only.
+ */
+#include <math.h>
+#include <string.h>
+
+#include "spikelab/spikelab.h"
+
+#define SOFTLIF_VERSION "0.1.0"
+
+typedef struct softlif {
+    const sl_host *host;
+    sl_ctx *ctx; /* borrowed; valid until xDestroy */
+    size_t n;
+    double dt;
+    float tau_rc, tau_ref, amplitude, lambda, gain, bias;
+    float *v0;   /* [n] initial membrane of the twin, owned */
+    /* buffers of xPrepare, owned */
+    size_t batch, time, cap; /* cap: floats of tape allocated */
+    uint32_t mode;
+    int prepared, have_forward;
+    float *tape; /* [batch][time][n] da/dx (SL_MODE_TRAIN) */
+    float *v, *ref; /* [n] twin state */
+} softlif;
+
+static void sl_destroy(void *self)
+{
+    softlif *s = self;
+    if (!s)
+        return;
+    const sl_host *h = s->host;
+    h->xFree(s->v0);
+    h->xFree(s->tape);
+    h->xFree(s->v);
+    h->xFree(s->ref);
+    h->xFree(s);
+}
+
+static int get_pos(const sl_host *h, sl_ctx *ctx, const char *key, double def,
+                   int allow_zero, double *out)
+{
+    int rc = h->xGetFloat(ctx, key, def, out);
+    if (rc != SL_OK)
+        return rc;
+    if (!isfinite(*out) || *out < 0 || (!allow_zero && *out == 0))
+        return h->xError(ctx, key, SL_ECONFIG, "%s = %g: must be %s", key,
+                         *out, allow_zero ? ">= 0" : "> 0");
+    return SL_OK;
+}
+
+static int sl_create(const sl_host *host, sl_ctx *ctx,
+                     const sl_layer_info *info, void **self, size_t *n_out)
+{
+    if (!self || !n_out)
+        return host->xError(ctx, NULL, SL_EINVAL, "xCreate: NULL output");
+    *self = NULL;
+    if (!info || !SL_HAS_FIELD(sl_layer_info, info, dt))
+        return host->xError(ctx, NULL, SL_EINVAL,
+                            "layer info missing or too old (struct_size)");
+    if (info->n_in == 0)
+        return host->xError(ctx, NULL, SL_ECONFIG, "the layer has no input "
+                            "channels: put a layer with outputs before it");
+    softlif *s = host->xAlloc(sizeof *s);
+    if (!s)
+        return host->xError(ctx, NULL, SL_ENOMEM, "cannot allocate a layer");
+    memset(s, 0, sizeof *s);
+    s->host = host;
+    s->ctx = ctx;
+    s->n = info->n_in;
+    s->dt = info->dt;
+    double tau_rc, tau_ref, amp, lam, gain, bias, max_rate, icpt;
+    const char *vinit;
+    int64_t n_set;
+    int rc;
+    if ((rc = get_pos(host, ctx, "tau_rc", 0.02, 0, &tau_rc)) ||
+        (rc = get_pos(host, ctx, "tau_ref", 0.002, 1, &tau_ref)) ||
+        (rc = get_pos(host, ctx, "amplitude", 1.0, 0, &amp)) ||
+        (rc = get_pos(host, ctx, "smoothing", 0.0, 1, &lam)) ||
+        (rc = get_pos(host, ctx, "max_rate", 0.0, 1, &max_rate)) ||
+        (rc = host->xGetFloat(ctx, "intercept", 0.0, &icpt)) ||
+        (rc = host->xGetFloat(ctx, "gain", 1.0, &gain)) ||
+        (rc = host->xGetFloat(ctx, "bias", 0.0, &bias)) ||
+        (rc = host->xGetString(ctx, "v_init", "uniform", &vinit)) ||
+        (rc = host->xGetInt(ctx, "n", 0, &n_set)))
+        goto fail;
+    if (n_set != 0 && (size_t)n_set != s->n) {
+        rc = host->xError(ctx, "n", SL_ECONFIG, "n = %lld, but the layer "
+                          "before gives %zu channels", (long long)n_set,
+                          s->n);
+        goto fail;
+    }
+    if (!(s->dt > 0) || !isfinite(s->dt)) {
+        rc = host->xError(ctx, NULL, SL_ECONFIG, "network.dt = %g: must be "
+                          "> 0", s->dt);
+        goto fail;
+    }
+    if (max_rate > 0) {
+        if (host->xHasKey(ctx, "gain") || host->xHasKey(ctx, "bias")) {
+            rc = host->xError(ctx, "max_rate", SL_ECONFIG, "give either "
+                              "max_rate and intercept or gain and bias, "
+                              "not both");
+            goto fail;
+        }
+        if (!(max_rate * tau_ref < 1)) {
+            rc = host->xError(ctx, "max_rate", SL_ECONFIG, "max_rate = %g "
+                              "Hz is not reachable with tau_ref = %g s "
+                              "(need max_rate < 1/tau_ref = %g Hz)", max_rate,
+                              tau_ref, 1 / tau_ref);
+            goto fail;
+        }
+        if (!isfinite(icpt) || !(icpt < 1)) {
+            rc = host->xError(ctx, "intercept", SL_ECONFIG, "intercept = %g:"
+                              " must be < 1 (the input at which the rate "
+                              "reaches max_rate)", icpt);
+            goto fail;
+        }
+        double z = 1.0 / (1.0 - exp((tau_ref - 1.0 / max_rate) / tau_rc));
+        gain = (1.0 - z) / (icpt - 1.0);
+        bias = 1.0 - gain * icpt;
+    } else if (host->xHasKey(ctx, "intercept")) {
+        rc = host->xError(ctx, "intercept", SL_ECONFIG, "intercept needs "
+                          "max_rate > 0");
+        goto fail;
+    }
+    if (!isfinite(gain) || !isfinite(bias) || gain == 0) {
+        rc = host->xError(ctx, "gain", SL_ECONFIG, "gain = %g, bias = %g: "
+                          "need finite values and gain != 0", gain, bias);
+        goto fail;
+    }
+    if (strcmp(vinit, "uniform") && strcmp(vinit, "zero")) {
+        rc = host->xError(ctx, "v_init", SL_ECONFIG, "v_init = \"%s\": use "
+                          "\"uniform\" or \"zero\"", vinit);
+        goto fail;
+    }
+    s->tau_rc = (float)tau_rc;
+    s->tau_ref = (float)tau_ref;
+    s->amplitude = (float)amp;
+    s->lambda = (float)lam;
+    s->gain = (float)gain;
+    s->bias = (float)bias;
+    s->v0 = host->xAlloc(s->n * sizeof *s->v0);
+    s->v = host->xAlloc(s->n * sizeof *s->v);
+    s->ref = host->xAlloc(s->n * sizeof *s->ref);
+    if (!s->v0 || !s->v || !s->ref) {
+        rc = host->xError(ctx, NULL, SL_ENOMEM, "cannot allocate state");
+        goto fail;
+    }
+    if (strcmp(vinit, "uniform") == 0) {
+        sl_rng r;
+        host->xRngDerive(ctx, "v_init", &r);
+        for (size_t i = 0; i < s->n; i++)
+            s->v0[i] = (float)host->xRngUniform(&r);
+    } else {
+        memset(s->v0, 0, s->n * sizeof *s->v0);
+    }
+    *self = s;
+    *n_out = s->n;
+    return SL_OK;
+fail:
+    sl_destroy(s);
+    return rc;
+}
+
+static int sl_params(void *self, sl_param *out, size_t cap, size_t *count)
+{
+    (void)self;
+    (void)out;
+    (void)cap;
+    if (count)
+        *count = 0;
+    return SL_OK;
+}
+
+static int sl_prepare(void *self, size_t batch, size_t time, uint32_t mode)
+{
+    softlif *s = self;
+    const sl_host *h = s->host;
+    s->prepared = s->have_forward = 0;
+    if (batch == 0 || time == 0)
+        return h->xError(s->ctx, NULL, SL_EINVAL, "xPrepare: empty sequence "
+                         "(batch %zu, time %zu)", batch, time);
+    if ((mode & SL_MODE_SPIKING) && (mode & SL_MODE_TRAIN))
+        return h->xError(s->ctx, NULL, SL_EINVAL, "the spiking twin has no "
+                         "backward pass: train the rate neuron "
+                         "(SL_MODE_TRAIN without SL_MODE_SPIKING)");
+    if (mode & SL_MODE_TRAIN) {
+        if (batch > SIZE_MAX / time / s->n / sizeof(float))
+            return h->xError(s->ctx, NULL, SL_ENOMEM, "sequence too large");
+        size_t need = batch * time * s->n;
+        if (need > s->cap) {
+            h->xFree(s->tape);
+            s->tape = h->xAlloc(need * sizeof *s->tape);
+            s->cap = s->tape ? need : 0;
+            if (!s->tape)
+                return h->xError(s->ctx, NULL, SL_ENOMEM, "out of memory for"
+                                 " the tape (%zu floats)", need);
+        }
+    }
+    s->batch = batch;
+    s->time = time;
+    s->mode = mode;
+    s->prepared = 1;
+    return SL_OK;
+}
+
+/* Rate of the elements x[0..m) into y, and da/dx into g unless NULL. */
+static void rate_block(const softlif *s, const float *restrict x,
+                       float *restrict y, float *restrict g, size_t m)
+{
+    const float gain = s->gain, bias = s->bias, amp = s->amplitude;
+    const float trc = s->tau_rc, tref = s->tau_ref, lam = s->lambda;
+    if (lam == 0.0f) {
+        for (size_t k = 0; k < m; k++) {
+            float u = gain * x[k] + bias - 1.0f;
+            float a = 0.0f, d = 0.0f;
+            if (u > 0.0f) {
+                float den = tref + trc * log1pf(1.0f / u);
+                a = amp / den;
+                d = amp * trc / (den * den * u * (u + 1.0f)) * gain;
+            }
+            y[k] = a;
+            if (g)
+                g[k] = d;
+        }
+        return;
+    }
+    const float loglam = logf(lam), inv = 1.0f / lam;
+    for (size_t k = 0; k < m; k++) {
+        float u = gain * x[k] + bias - 1.0f, js = u * inv;
+        float den, d;
+        if (js < -20.0f) {
+            den = tref + trc * (-js - loglam);
+            d = amp * trc / (den * den * lam);
+        } else {
+            float e = expf(-fabsf(js)); /* sigmoid and softplus, stable */
+            float sig = js >= 0 ? 1.0f / (1.0f + e) : e / (1.0f + e);
+            float rho = js > 30.0f ? u : lam * (fmaxf(js, 0.0f) + log1pf(e));
+            den = tref + trc * log1pf(1.0f / rho);
+            d = amp * trc / (den * den * rho * (rho + 1.0f)) * sig;
+        }
+        y[k] = amp / den;
+        if (g)
+            g[k] = d * gain;
+    }
+}
+
+/* Nengo's LIF over one sequence [time][n] (state s->v, s->ref). */
+static void spike_seq(softlif *s, const float *restrict in,
+                      float *restrict out)
+{
+    const size_t n = s->n, T = s->time;
+    const float dt = (float)s->dt, trc = s->tau_rc, tref = s->tau_ref;
+    const float gain = s->gain, bias = s->bias, amp = s->amplitude / dt;
+    float *restrict v = s->v, *restrict ref = s->ref;
+    memcpy(v, s->v0, n * sizeof *v);
+    memset(ref, 0, n * sizeof *ref);
+    for (size_t t = 0; t < T; t++) {
+        const float *restrict x = in + t * n;
+        float *restrict y = out + t * n;
+        for (size_t k = 0; k < n; k++) {
+            float J = gain * x[k] + bias;
+            float r = ref[k] - dt;
+            float delta = fminf(fmaxf(dt - r, 0.0f), dt);
+            float vk = v[k] - (J - v[k]) * expm1f(-delta / trc);
+            if (vk > 1.0f) {
+                float ts = dt + trc * log1pf(-(vk - 1.0f) / (J - 1.0f));
+                y[k] = amp;
+                v[k] = 0.0f;
+                ref[k] = tref + ts;
+            } else {
+                y[k] = 0.0f;
+                v[k] = fmaxf(vk, 0.0f);
+                ref[k] = r;
+            }
+        }
+    }
+}
+
+static int sl_forward(void *self, const float *in, float *out)
+{
+    softlif *s = self;
+    if (!s->prepared || !in || !out)
+        return s->host->xError(s->ctx, NULL, SL_EINVAL, "xForward needs "
+                               "xPrepare and non-NULL buffers");
+    const size_t per = s->time * s->n;
+    if (s->mode & SL_MODE_SPIKING) {
+        for (size_t b = 0; b < s->batch; b++)
+            spike_seq(s, in + b * per, out + b * per);
+    } else {
+        rate_block(s, in, out, (s->mode & SL_MODE_TRAIN) ? s->tape : NULL,
+                   s->batch * per);
+    }
+    s->have_forward = 1;
+    return SL_OK;
+}
+
+static int sl_backward(void *self, const float *dout, float *din)
+{
+    softlif *s = self;
+    if (!s->have_forward || !(s->mode & SL_MODE_TRAIN) || !dout)
+        return s->host->xError(s->ctx, NULL, SL_EINVAL, "xBackward needs a "
+                               "forward in SL_MODE_TRAIN and dout");
+    if (!din)
+        return SL_OK; /* no parameters: nothing else to accumulate */
+    const size_t m = s->batch * s->time * s->n;
+    const float *restrict g = s->tape;
+    for (size_t k = 0; k < m; k++)
+        din[k] = dout[k] * g[k];
+    return SL_OK;
+}
+
+static const sl_twin_ext softlif_twin = {
+    sizeof(sl_twin_ext),
+    "Nengo's LIF step (sub-step spike times) with the same tau_rc, "
+    "tau_ref, amplitude, gain and bias"};
+
+static const void *sl_extension(void *self, const char *name)
+{
+    (void)self;
+    if (name && strcmp(name, SL_EXT_TWIN) == 0)
+        return &softlif_twin;
+    return NULL;
+}
+
+static const sl_neuron_iface softlif_iface = {
+    .struct_size = sizeof(sl_neuron_iface),
+    .flags = 0, /* rate output; the twin's spikes are amplitude/dt */
+    .xCreate = sl_create,
+    .xDestroy = sl_destroy,
+    .xParams = sl_params,
+    .xPrepare = sl_prepare,
+    .xForward = sl_forward,
+    .xBackward = sl_backward,
+    .xObservable = NULL,
+    .xExtension = sl_extension,
+};
+
+static const sl_setting softlif_settings[] = {
+    SL_SETTING(SL_SET_FLOAT, "tau_rc", "0.02", "s", SL_GT(0),
+               "membrane time constant (Nengo's tau_rc)"),
+    SL_SETTING(SL_SET_FLOAT, "tau_ref", "0.002", "s", SL_MIN(0),
+               "refractory period"),
+    SL_SETTING(SL_SET_FLOAT, "amplitude", "1.0", "1", SL_GT(0),
+               "output scale: rate·amplitude; a spike is amplitude/dt"),
+    SL_SETTING(SL_SET_FLOAT, "smoothing", "0.0", "1", SL_MIN(0),
+               "λ of the soft-LIF rate (0: the exact LIF rate); training "
+               "only, the spiking twin is the exact LIF"),
+    SL_SETTING(SL_SET_FLOAT, "max_rate", "0.0", "Hz", SL_MIN(0),
+               "> 0: derive gain and bias (Nengo) so that the rate is "
+               "max_rate at input 1; 0: use gain and bias"),
+    SL_SETTING(SL_SET_FLOAT, "intercept", "0.0", "1", SL_ANY,
+               "with max_rate: the input at which the neuron starts "
+               "firing"),
+    SL_SETTING(SL_SET_FLOAT, "gain", "1.0", "1", SL_ANY,
+               "input current J = gain·x + bias (threshold 1)"),
+    SL_SETTING(SL_SET_FLOAT, "bias", "0.0", "1", SL_ANY,
+               "input current J = gain·x + bias (threshold 1)"),
+    SL_SETTING(SL_SET_STRING, "v_init", "uniform", NULL,
+               SL_CHOICES("uniform|zero"),
+               "spiking twin's initial membrane: U[0,1) per neuron "
+               "(Nengo's LIF) or 0"),
+    SL_SETTING(SL_SET_INT, "n", "0", NULL, SL_MIN(0),
+               "neurons; 0: as many as input channels (must match)"),
+};
+
+static const sl_component softlif_components[] = {
+    SL_COMPONENT(SL_KIND_NEURON, "softlif",
+                 "LIF rate neuron (soft-LIF smoothing) for training, with "
+                 "Nengo's spiking LIF as its twin for evaluation",
+                 &softlif_iface, softlif_settings),
+};
+
+static const sl_plugin_desc softlif_desc = SL_PLUGIN_DESC(
+    "softlif", SOFTLIF_VERSION,
+    "train with rates, run with spikes: softlif", softlif_components);
+
+/* The plugin's only exported symbol: returns the static descriptor. */
+SL_EXPORT const sl_plugin_desc *spikelab_plugin_init(const sl_host *host)
+{
+    (void)host;
+    return &softlif_desc;
+}
