@@ -1,0 +1,8 @@
+# tests of softlif.so (the "softlif" rate neuron and its spiking twin),
+# loaded from the build tree through the real loader; and the spiking
+# evaluation of a small conv network on Fashion-MNIST.
+check_PROGRAMS += tests/test_softlif
+TESTS += tests/test_softlif
+tests_test_softlif_SOURCES = tests/test_softlif.c
+tests_test_softlif_CFLAGS = $(SL_TEST_CFLAGS)
+tests_test_softlif_LDADD = $(SL_TEST_LIBS) -lm
