@@ -60,6 +60,11 @@
  * Accuracy, measured against double over their domains in
  * tests/test_softlif.c: a few float ulp. */
 
+/* max and min as selects: fmaxf is a libm call unless NaNs are ruled
+ * out, and a call stops vectorisation (no NaN reaches these) */
+#define MAXF(a, b) ((a) > (b) ? (a) : (b))
+#define MINF(a, b) ((a) < (b) ? (a) : (b))
+
 static inline float bits_f(uint32_t u)
 {
     float f;
@@ -333,11 +338,14 @@ static int sl_prepare(void *self, size_t batch, size_t time, uint32_t mode)
     return SL_OK;
 }
 
-/* Rate of the elements x[0..m) into y, and da/dx into g unless NULL.
- * A positive ρ below float's normal range (J − 1 < 1.2e-38, hard rate)
- * takes 1/ρ as FLT_MAX: a rate under 1 Hz either way. */
-static void rate_block(const softlif *s, const float *restrict x,
-                       float *restrict y, float *restrict g, size_t m)
+/* Rate of the elements x[0..m) into y, and da/dx into g when with_g
+ * (a constant at each call below, so every loop is branch-free and
+ * vectorised). A positive ρ below float's normal range (J − 1 < 1.2e-38,
+ * hard rate) takes 1/ρ as FLT_MAX: a rate under 1 Hz either way. */
+__attribute__((always_inline)) static inline void
+rate_loop(const softlif *s, const float *restrict x,
+                             float *restrict y, float *restrict g, size_t m,
+                             const int with_g)
 {
     const float gain = s->gain, bias = s->bias, amp = s->amplitude;
     const float trc = s->tau_rc, tref = s->tau_ref, lam = s->lambda;
@@ -346,9 +354,9 @@ static void rate_block(const softlif *s, const float *restrict x,
             float u = gain * x[k] + bias - 1.0f;
             int on = u > 0.0f;
             float uu = on ? u : 1.0f;
-            float den = tref + trc * sf_log1p(fminf(1.0f / uu, 3.4e38f));
+            float den = tref + trc * sf_log1p(MINF(1.0f / uu, 3.4e38f));
             y[k] = on ? amp / den : 0.0f;
-            if (g)
+            if (with_g)
                 g[k] = on ? amp * trc / (den * den * uu * (uu + 1.0f)) * gain
                           : 0.0f;
         }
@@ -359,18 +367,28 @@ static void rate_block(const softlif *s, const float *restrict x,
         float u = gain * x[k] + bias - 1.0f, js = u * inv;
         /* far below threshold: log(1 + 1/ρ) → −u/λ − log λ */
         int low = js < -20.0f;
-        float e = sf_exp(fmaxf(-fabsf(js), -80.0f)); /* (0, 1] */
-        float sig = js >= 0.0f ? 1.0f / (1.0f + e) : e / (1.0f + e);
-        float rho = js > 30.0f ? u : lam * (fmaxf(js, 0.0f) + sf_log1p(e));
+        float e = sf_exp(MAXF(-fabsf(js), -80.0f)); /* (0, 1] */
+        float sig = (js >= 0.0f ? 1.0f : e) / (1.0f + e);
+        float rho = js > 30.0f ? u : lam * (MAXF(js, 0.0f) + sf_log1p(e));
         rho = low ? 1.0f : rho;
         float q = low ? -js - loglam : sf_log1p(1.0f / rho);
         float den = tref + trc * q;
-        float d = low ? amp * trc / (den * den * lam)
-                      : amp * trc / (den * den * rho * (rho + 1.0f)) * sig;
         y[k] = amp / den;
-        if (g)
+        if (with_g) {
+            float d = low ? amp * trc / (den * den * lam)
+                          : amp * trc / (den * den * rho * (rho + 1.0f)) * sig;
             g[k] = d * gain;
+        }
     }
+}
+
+static void rate_block(const softlif *s, const float *x, float *y, float *g,
+                       size_t m)
+{
+    if (g)
+        rate_loop(s, x, y, g, m, 1);
+    else
+        rate_loop(s, x, y, NULL, m, 0);
 }
 
 /* Nengo's LIF over one sequence [time][n] (state s->v, s->ref). */
@@ -389,14 +407,14 @@ static void spike_seq(softlif *s, const float *restrict in,
         for (size_t k = 0; k < n; k++) {
             float J = gain * x[k] + bias;
             float r = ref[k] - dt;
-            float delta = fminf(fmaxf(dt - r, 0.0f), dt);
+            float delta = MINF(MAXF(dt - r, 0.0f), dt);
             float vk = v[k] - (J - v[k]) * sf_expm1(-delta / trc);
             int spike = vk > 1.0f;
             /* spikers have 1 < v <= J, so the argument is in (−1, 0] */
-            float arg = fmaxf(-(vk - 1.0f) / (J - 1.0f), -0.9999999f);
+            float arg = MAXF(-(vk - 1.0f) / (J - 1.0f), -0.9999999f);
             float ts = dt + trc * sf_log1p(spike ? arg : 0.0f);
             y[k] = spike ? amp : 0.0f;
-            v[k] = spike ? 0.0f : fmaxf(vk, 0.0f);
+            v[k] = spike ? 0.0f : MAXF(vk, 0.0f);
             ref[k] = spike ? tref + ts : r;
         }
     }
