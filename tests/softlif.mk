@@ -6,3 +6,6 @@ TESTS += tests/test_softlif
 tests_test_softlif_SOURCES = tests/test_softlif.c
 tests_test_softlif_CFLAGS = $(SL_TEST_CFLAGS)
 tests_test_softlif_LDADD = $(SL_TEST_LIBS) -lm
+# the conv SNN on Fashion-MNIST, shortened (about 13 s of CPU)
+TESTS += tests/softlif_convsnn.sh
+EXTRA_DIST += tests/softlif_convsnn.sh
