@@ -9,3 +9,6 @@ tests_test_softlif_LDADD = $(SL_TEST_LIBS) -lm
 # the conv SNN on Fashion-MNIST, shortened (about 13 s of CPU)
 TESTS += tests/softlif_convsnn.sh
 EXTRA_DIST += tests/softlif_convsnn.sh
+# experiments/tuning_curve.cfg and `plot probe:...@current`
+TESTS += tests/tuning_curve.sh
+EXTRA_DIST += tests/tuning_curve.sh

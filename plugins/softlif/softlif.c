@@ -51,6 +51,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "spikelab/simulate.h"
 #include "spikelab/spikelab.h"
 
 /* ---- float exp and log the loops can vectorise.
@@ -507,16 +508,172 @@ static const sl_setting softlif_settings[] = {
                "neurons; 0: as many as input channels (must match)"),
 };
 
+/* ---- softlif_curve: the tuning curves (simulate mode) ----------------
+ * The rate a(I) of the same code as the layer (rate_block) over a sweep
+ * of the input current, λ = 0 (LIF) and λ = smoothing (soft-LIF): step k
+ * of an n-step run is I_k = i_min + (i_max − i_min)·k/(n − 1), so the
+ * simulate section's duration/dt only sets the number of points. Probes
+ * (Hz, or Hz·amplitude): current, rate_lif, rate_softlif; plotted by
+ * `spikelab plot ID probe:rate_lif,rate_softlif@current`. */
+typedef struct curve {
+    const sl_host *host;
+    sl_ctx *ctx;
+    softlif hard, soft; /* neurons of one channel, gain 1, bias 0 */
+    double i_min, i_max;
+    uint64_t n, k;      /* points, next point */
+} curve;
+
+static int curve_create(const sl_host *host, sl_ctx *ctx, void **self)
+{
+    curve *c = host->xAlloc(sizeof *c);
+    if (!c)
+        return host->xError(ctx, NULL, SL_ENOMEM, "out of memory");
+    memset(c, 0, sizeof *c);
+    c->host = host;
+    c->ctx = ctx;
+    double trc, tref, amp, lam;
+    int rc;
+    if ((rc = get_pos(host, ctx, "tau_rc", 0.005, 0, &trc)) ||
+        (rc = get_pos(host, ctx, "tau_ref", 0.01, 1, &tref)) ||
+        (rc = get_pos(host, ctx, "amplitude", 1.0, 0, &amp)) ||
+        (rc = get_pos(host, ctx, "smoothing", 0.05, 0, &lam)) ||
+        (rc = host->xGetFloat(ctx, "i_min", 0.0, &c->i_min)) ||
+        (rc = host->xGetFloat(ctx, "i_max", 3.0, &c->i_max))) {
+        host->xFree(c);
+        return rc;
+    }
+    if (!isfinite(c->i_min) || !isfinite(c->i_max) || !(c->i_max > c->i_min)) {
+        host->xFree(c);
+        return host->xError(ctx, "i_max", SL_ECONFIG, "need finite i_min < "
+                            "i_max (got %g, %g)", c->i_min, c->i_max);
+    }
+    softlif *n[2] = {&c->hard, &c->soft};
+    for (int i = 0; i < 2; i++) {
+        n[i]->tau_rc = (float)trc;
+        n[i]->tau_ref = (float)tref;
+        n[i]->amplitude = (float)amp;
+        n[i]->gain = 1.0f;
+        n[i]->bias = 0.0f;
+    }
+    c->soft.lambda = (float)lam;
+    *self = c;
+    return SL_OK;
+}
+
+static void curve_destroy(void *self)
+{
+    curve *c = self;
+    if (c)
+        c->host->xFree(c);
+}
+
+static int curve_place(void *self, const sl_network_view *net)
+{
+    (void)self;
+    (void)net;
+    return SL_OK;
+}
+
+static int curve_build(void *self, double dt, uint64_t n_steps, int64_t seed)
+{
+    curve *c = self;
+    (void)dt;
+    (void)seed;
+    if (n_steps < 2)
+        return c->host->xError(c->ctx, NULL, SL_ECONFIG, "a tuning curve "
+                                "needs at least 2 points (simulate.duration "
+                                "/ simulate.dt)");
+    c->n = n_steps;
+    c->k = 0;
+    return SL_OK;
+}
+
+static size_t curve_probe_count(void *self)
+{
+    (void)self;
+    return 3;
+}
+
+static int curve_probe(void *self, size_t i, sl_probe_info *out)
+{
+    static const char *const names[3] = {"current", "rate_lif",
+                                         "rate_softlif"};
+    curve *c = self;
+    if (i >= 3 || !out)
+        return c->host->xError(c->ctx, NULL, SL_EINVAL, "no probe %zu", i);
+    out->name = names[i];
+    out->dims = 1;
+    return SL_OK;
+}
+
+static int curve_run(void *self, uint64_t n, double *const *out)
+{
+    curve *c = self;
+    for (uint64_t j = 0; j < n; j++, c->k++) {
+        float I = (float)(c->i_min + (c->i_max - c->i_min) * (double)c->k /
+                                         (double)(c->n - 1));
+        float a, b;
+        rate_block(&c->hard, &I, &a, NULL, 1);
+        rate_block(&c->soft, &I, &b, NULL, 1);
+        if (out) {
+            out[0][j] = I;
+            out[1][j] = a;
+            out[2][j] = b;
+        }
+    }
+    return SL_OK;
+}
+
+static const sl_simulate_iface curve_sim = {
+    sizeof(sl_simulate_iface), curve_build, curve_probe_count, curve_probe,
+    curve_run, NULL,
+};
+
+static const void *curve_extension(void *self, const char *name)
+{
+    (void)self;
+    return name && !strcmp(name, SL_EXT_SIMULATE) ? &curve_sim : NULL;
+}
+
+static const sl_backend_iface curve_iface = {
+    .struct_size = sizeof(sl_backend_iface),
+    .flags = 0,
+    .xCreate = curve_create,
+    .xDestroy = curve_destroy,
+    .xPlace = curve_place,
+    .xExtension = curve_extension,
+};
+
+static const sl_setting curve_settings[] = {
+    SL_SETTING(SL_SET_FLOAT, "tau_rc", "0.005", "s", SL_GT(0),
+               "membrane time constant (the chapter's R·C = 1000 × 5e-6)"),
+    SL_SETTING(SL_SET_FLOAT, "tau_ref", "0.01", "s", SL_MIN(0),
+               "refractory period"),
+    SL_SETTING(SL_SET_FLOAT, "amplitude", "1.0", "1", SL_GT(0),
+               "output scale (1: rates in Hz)"),
+    SL_SETTING(SL_SET_FLOAT, "smoothing", "0.05", "1", SL_MIN(0),
+               "λ of the soft-LIF curve"),
+    SL_SETTING(SL_SET_FLOAT, "i_min", "0.0", "1", SL_ANY,
+               "first input current of the sweep (threshold 1)"),
+    SL_SETTING(SL_SET_FLOAT, "i_max", "3.0", "1", SL_ANY,
+               "last input current of the sweep"),
+};
+
 static const sl_component softlif_components[] = {
     SL_COMPONENT(SL_KIND_NEURON, "softlif",
                  "LIF rate neuron (soft-LIF smoothing) for training, with "
                  "Nengo's spiking LIF as its twin for evaluation",
                  &softlif_iface, softlif_settings),
+    SL_COMPONENT(SL_KIND_BACKEND, "softlif_curve",
+                 "the LIF and soft-LIF tuning curves a(I) over a sweep of "
+                 "the input current (simulate mode)",
+                 &curve_iface, curve_settings),
 };
 
 static const sl_plugin_desc softlif_desc = SL_PLUGIN_DESC(
     "softlif", SOFTLIF_VERSION,
-    "train with rates, run with spikes: softlif", softlif_components);
+    "train with rates, run with spikes: softlif, softlif_curve",
+    softlif_components);
 
 /* The plugin's only exported symbol: returns the static descriptor. */
 SL_EXPORT const sl_plugin_desc *spikelab_plugin_init(const sl_host *host)
