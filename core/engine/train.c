@@ -361,14 +361,14 @@ static void spike_times(FILE *rep, const sl__eval *ev, const char *prefix,
  * (τ = 0: y = u), and the class the arg-max of y at the last step (as the
  * chapter's NengoDL evaluation reads its filtered probe). Chunks of 32
  * samples: a conv net's n_steps × activations per sample is large, and
- * 32 is still two shards for the thread pool. */
-static int evaluate_spiking(sl__experiment *ex, const sl__eval *ev,
+ * 32 is still two shards for the thread pool. (The experiment is `x`
+ * here: `exp` would hide exp(3), used below.) */
+static int evaluate_spiking(sl__experiment *x, const sl__eval *ev,
                             int phase, const sl__hooks *h, sl__err *err)
 {
-    sl__experiment *e = ex; /* `exp` would hide exp(3) */
     sl__dataset *d = ev->data;
     const sl_dataset_info *in = &d->info;
-    size_t n = in->n_samples, C = n < 32 ? n : 32, ch = e->net.n_out;
+    size_t n = in->n_samples, C = n < 32 ? n : 32, ch = x->net.n_out;
     size_t T = (size_t)ev->n_steps, Tin = in->n_steps;
     size_t ni = Tin * in->n_in, nt = in->target_steps * in->n_out;
     float *xbuf = d->streamed ? malloc(C * ni * sizeof *xbuf) : NULL;
@@ -384,7 +384,7 @@ static int evaluate_spiking(sl__experiment *ex, const sl__eval *ev,
         rc = sl__fail(err, SL_ENOMEM, "out of memory");
         goto out;
     }
-    double a = ev->synapse > 0 ? exp(-e->net.dt / ev->synapse) : 0.0;
+    double a = ev->synapse > 0 ? exp(-x->net.dt / ev->synapse) : 0.0;
     for (size_t start = 0; start < n; start += C) {
         size_t b = n - start < C ? n - start : C;
         const float *o, *cx, *cy;
@@ -397,7 +397,7 @@ static int evaluate_spiking(sl__experiment *ex, const sl__eval *ev,
                            in->n_in * sizeof *xrep);
             cx = xrep;
         }
-        if ((rc = sl__engine_forward(e, cx, b, T, SL_MODE_SPIKING, &o,
+        if ((rc = sl__engine_forward(x, cx, b, T, SL_MODE_SPIKING, &o,
                                      err)))
             goto out;
         for (size_t k = 0; k < b; k++) {
