@@ -16,3 +16,4 @@ dist_experiments_DATA += experiments/peers_shd.cfg experiments/peers_yinyang.cfg
 dist_experiments_DATA += experiments/pes_channel.cfg experiments/pavlovian.cfg
 dist_experiments_DATA += experiments/nir_dynapsim.cfg
 dist_experiments_DATA += experiments/frozen_noise_wta_dynapsim.cfg
+dist_experiments_DATA += experiments/fashion_mnist_convsnn.cfg experiments/tuning_curve.cfg

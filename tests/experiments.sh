@@ -28,7 +28,7 @@ for f in "$top_srcdir"/experiments/*.cfg; do
     # full run's figures: README)
     extra=
     case "$name" in
-    fashion_mnist_mlp.cfg)
+    fashion_mnist_mlp.cfg|fashion_mnist_convsnn.cfg)
         if [ ! -r /usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz ]; then
             echo "skip: $name (apt-get install dataset-fashion-mnist)"
             n=$((n - 1))

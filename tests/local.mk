@@ -21,6 +21,7 @@ include $(srcdir)/tests/loader.mk
 include $(srcdir)/tests/recorder.mk
 include $(srcdir)/tests/lif.mk
 include $(srcdir)/tests/conv.mk
+include $(srcdir)/tests/softlif.mk
 include $(srcdir)/tests/plugins.mk
 include $(srcdir)/tests/dynapsim.mk
 include $(srcdir)/tests/bss2.mk

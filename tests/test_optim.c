@@ -112,9 +112,9 @@ static void test_descriptor(void **state)
     assert_int_equal(d->abi_major, SL_ABI_MAJOR);
     assert_int_equal(d->abi_minor, SL_ABI_MINOR);
     assert_string_equal(d->version, "0.1.0");
-    assert_int_equal(d->n_components, 2);
-    const char *names[] = {"adam", "sgd"};
-    for (size_t i = 0; i < 2; i++) {
+    assert_int_equal(d->n_components, 3);
+    const char *names[] = {"adam", "sgd", "rmsprop"};
+    for (size_t i = 0; i < 3; i++) {
         const sl_component *c = &d->components[i];
         assert_int_equal(c->kind, SL_KIND_OPTIMIZER);
         assert_string_equal(c->name, names[i]);
@@ -170,6 +170,62 @@ static void test_adam_by_hand(void **state)
     }
     assert_true(frozen[0] == 7.0f && frozen[1] == 8.0f);
     assert_true(nograd[0] == 3.0f);
+    drop(&in);
+}
+
+/* RMSprop, Keras semantics: r = ρr + (1−ρ)g², p −= lr·g/(sqrt(r) + eps),
+ * r starting at 0. */
+static void test_rmsprop_by_hand(void **state)
+{
+    (void)state;
+    inst in;
+    assert_int_equal(make(&in, "rmsprop", "lr = 0.1; rho = 0.9; "
+                                          "eps = 1e-7;"),
+                     SL_OK);
+    assert_all_keys_read(&in);
+    float w[3] = {0.5f, -1.0f, 2.0f}, g[3];
+    sl_param p = param("weight", w, g, 3, SL_PARAM_TRAINABLE);
+    assert_int_equal(in.ifc->xBind(in.self, &p, 1), SL_OK);
+    /* Python (double, each parameter rounded to float32 after a step as
+     * the plugin stores it): r=0.9 r+0.1 g^2; p-=0.1 g/(sqrt(r)+1e-7).
+     * Step 1 moves every nonzero element by lr/sqrt(0.1) = 0.3162..., a
+     * zero gradient not at all */
+    static const double want[3][3] = {
+        {0.183773234, -0.683772743, 2.000000000},
+        {-0.117737807, -0.831214488, 1.683872223},
+        {0.058284003, -0.906678021, 1.454509139}};
+    for (int t = 0; t < 3; t++) {
+        memcpy(g, G[t], sizeof g);
+        assert_int_equal(in.ifc->xStep(in.self), SL_OK);
+        for (int j = 0; j < 3; j++)
+            assert_close(w[j], want[t][j], 2e-6);
+        memset(g, 0, sizeof g);
+    }
+    drop(&in);
+
+    /* where eps goes: with eps = 0.1 and g = 0.01 (r = 1e-5) outside the
+     * root gives 1 − 0.01·0.01/(sqrt(1e-5) + 0.1) = 0.999030653, inside
+     * (TF's fused momentum kernel) would give 0.999683788 */
+    assert_int_equal(make(&in, "rmsprop", "lr = 0.01; eps = 0.1;"), SL_OK);
+    float w1[1] = {1.0f}, g1[1] = {0.01f};
+    sl_param p1 = param("w", w1, g1, 1, SL_PARAM_TRAINABLE);
+    assert_int_equal(in.ifc->xBind(in.self, &p1, 1), SL_OK);
+    assert_int_equal(in.ifc->xStep(in.self), SL_OK);
+    assert_close(w1[0], 0.999030653, 2e-7);
+    drop(&in);
+
+    /* defaults lr 1e-3, rho 0.9, eps 1e-7: g = 1 gives r = 0.1 and
+     * p = 1 − 1e-3/(sqrt(0.1) + 1e-7) = 0.9968377233 */
+    assert_int_equal(make(&in, "rmsprop", ""), SL_OK);
+    w1[0] = 1.0f;
+    g1[0] = 1.0f;
+    assert_int_equal(in.ifc->xBind(in.self, &p1, 1), SL_OK);
+    assert_int_equal(in.ifc->xStep(in.self), SL_OK);
+    assert_close(w1[0], 0.9968377233, 1e-7);
+    drop(&in);
+    /* a bad rho names the key */
+    assert_int_equal(make(&in, "rmsprop", "rho = 1.0;"), SL_ECONFIG);
+    assert_non_null(strstr(in.ctx.err.msg, "rho"));
     drop(&in);
 }
 
@@ -361,6 +417,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_descriptor),
         cmocka_unit_test(test_adam_by_hand),
+        cmocka_unit_test(test_rmsprop_by_hand),
         cmocka_unit_test(test_adam_defaults_and_weight_decay),
         cmocka_unit_test(test_sgd_momentum_by_hand),
         cmocka_unit_test(test_nan_gradient),

@@ -770,6 +770,126 @@ static int plot_trace(sl_rundb *db, int64_t run, const name_list *have,
     return status;
 }
 
+/* probe:Y[,Y2...][@X] — probes of a simulate run (artifacts probes/NAME,
+ * [steps][dims]; the first dimension of each) over time, or over the
+ * probe X (a sweep such as softlif_curve's current: the tuning curve). */
+#define MAX_PROBES 8
+static int plot_probe(sl_rundb *db, int64_t run, const name_list *have,
+                      const char *spec, const sl__plot_req *q, char **data,
+                      size_t *size, char *msg, size_t len)
+{
+    char ys[512], name[600], title[600], yl[520];
+    snprintf(ys, sizeof ys, "%s", spec);
+    char *at = strchr(ys, '@');
+    const char *xname = at ? at + 1 : NULL;
+    if (at)
+        *at = '\0';
+    const char *yn[MAX_PROBES];
+    size_t ny = 0;
+    char *save = NULL;
+    for (char *t = strtok_r(ys, ",", &save); t && ny < MAX_PROBES;
+         t = strtok_r(NULL, ",", &save))
+        yn[ny++] = t;
+    if (ny == 0 || (xname && !*xname)) {
+        snprintf(msg, len, "probe:NAME[,NAME...][@XNAME], e.g. "
+                 "probe:rate_lif,rate_softlif@current; recorded: ");
+        list_choices(msg, len, &have->names, "probes/", NULL);
+        return 2;
+    }
+    size_t T = 0;
+    double *x = NULL, *y = NULL;
+    PLFLT *px = NULL, *py = NULL;
+    int status = 0;
+    array a;
+    double dt = run_dt(db, run), scale = isfinite(dt) ? dt * 1e3 : 1;
+    /* read each probe's first dimension into y[j·T ...] (copies: an
+     * array is borrowed until the next read), the x probe into x */
+    for (size_t j = 0; j <= ny && !status; j++) {
+        const char *pn = j < ny ? yn[j] : xname;
+        if (!pn)
+            break;
+        snprintf(name, sizeof name, "probes/%s", pn);
+        int rc = read_array(db, run, name, have, &a, msg, len);
+        if (rc) {
+            if (rc == 2) {
+                size_t used = strlen(msg);
+                snprintf(msg + used, len - used, "; recorded: ");
+                list_choices(msg, len, &have->names, "probes/", NULL);
+            }
+            status = rc;
+            break;
+        }
+        if (j == 0) {
+            T = a.time;
+            x = malloc((T + 1) * sizeof *x);
+            y = malloc((T + 1) * ny * sizeof *y);
+            px = malloc((T + 1) * sizeof *px);
+            py = malloc((T + 1) * sizeof *py);
+            if (!x || !y || !px || !py) {
+                snprintf(msg, len, "out of memory");
+                status = 1;
+                break;
+            }
+            for (size_t t = 0; t < T; t++)
+                x[t] = (double)t * scale;
+        }
+        if (a.time != T) {
+            snprintf(msg, len, "probe %s has %zu steps, %s %zu", pn, a.time,
+                     yn[0], T);
+            status = 2;
+            break;
+        }
+        for (size_t t = 0; t < T; t++)
+            (j < ny ? y + j * T : x)[t] = a.v[t * a.channels];
+    }
+    double x0 = INFINITY, x1 = -INFINITY, y0 = INFINITY, y1 = -INFINITY;
+    for (size_t t = 0; !status && t < T; t++) {
+        if (isfinite(x[t]) && x[t] < x0)
+            x0 = x[t];
+        if (isfinite(x[t]) && x[t] > x1)
+            x1 = x[t];
+        for (size_t j = 0; j < ny; j++) {
+            double v = y[j * T + t];
+            if (isfinite(v) && v < y0)
+                y0 = v;
+            if (isfinite(v) && v > y1)
+                y1 = v;
+        }
+    }
+    canvas cv;
+    if (!status && !(status = canvas_begin(&cv, q, msg, len))) {
+        const char *lp[MAX_PROBES];
+        int colours[MAX_PROBES];
+        size_t used = 0;
+        yl[0] = '\0';
+        for (size_t j = 0; j < ny && used < sizeof yl; j++)
+            used += (size_t)snprintf(yl + used, sizeof yl - used, "%s%s",
+                                     j ? ", " : "", yn[j]);
+        snprintf(title, sizeof title, "run %lld: %s", (long long)run, spec);
+        pad_range(&y0, &y1, 0.04);
+        if (!(x0 < x1))
+            x0 = 0, x1 = 1;
+        frame(x0, x1, y0, y1, 0, 1,
+              xname ? xname : isfinite(dt) ? "time (ms)" : "time (steps)",
+              yl, title, NULL);
+        plwidth(1.5);
+        for (size_t j = 0; j < ny; j++) {
+            colours[j] = series_colour(j);
+            plcol0(colours[j]);
+            draw_series(x, y + j * T, T, 0, 0, px, py);
+            lp[j] = yn[j];
+        }
+        plwidth(1);
+        legend(ny, lp, colours, 0);
+        status = canvas_end(&cv, data, size, msg, len);
+    }
+    free(x);
+    free(y);
+    free(px);
+    free(py);
+    return status;
+}
+
 /* ---- evaluations ----------------------------------------------------- */
 
 /* Results "<prefix><data>_<what><suffix>": the groups (prefix + data)
@@ -1000,9 +1120,11 @@ int sl__plot_draw(sl_rundb *db, const int64_t *ids, size_t n,
         return plot_curves(db, ids, n, w + 7, q, data, size, msg, len);
     int is_raster = strncmp(w, "raster:", 7) == 0,
         is_trace = strncmp(w, "trace:", 6) == 0,
+        is_probe = strncmp(w, "probe:", 6) == 0,
         is_input = strcmp(w, "input") == 0, is_frr = strcmp(w, "frr") == 0,
         is_acc = strcmp(w, "accuracy") == 0;
-    if (!is_raster && !is_trace && !is_input && !is_frr && !is_acc)
+    if (!is_raster && !is_trace && !is_input && !is_frr && !is_acc &&
+        !is_probe)
         return plot_curves(db, ids, n, w, q, data, size, msg, len);
     if (n > 1) {
         snprintf(msg, len, "'%s' draws one run; several runs overlay only "
@@ -1019,6 +1141,9 @@ int sl__plot_draw(sl_rundb *db, const int64_t *ids, size_t n,
         status = 1;
     } else if (is_trace) {
         status = plot_trace(db, ids[0], &have, w + 6, q, data, size, msg,
+                            len);
+    } else if (is_probe) {
+        status = plot_probe(db, ids[0], &have, w + 6, q, data, size, msg,
                             len);
     } else {
         status = plot_raster(db, ids[0], &have, is_input ? NULL : w + 7, q,
@@ -1090,6 +1215,10 @@ static const char plot_usage[] =
     "                            overlaid (also metric:NAME)\n"
     "  raster:LAYER              spike raster of a recorded layer\n"
     "  input                     spike raster of the recorded input sample\n"
+    "  probe:NAME[,NAME...][@X]  probes of a simulate run over time, or over\n"
+    "                            the probe X, e.g. the tuning curves of\n"
+    "                            experiments/tuning_curve.cfg:\n"
+    "                            probe:rate_lif,rate_softlif@current\n"
     "  trace:LAYER/NAME          traces of chosen neurons, e.g.\n"
     "                            trace:dynapsim/vmem, trace:lif/v_mem\n"
     "  frr                       the FRR distributions of the evaluations\n"

@@ -226,6 +226,59 @@ static int load_plugins(sl__experiment *exp, const char *extra,
     return SL_OK;
 }
 
+/* `spiking = true` (train with rates, run with spikes): every layer
+ * with a spiking twin runs it, each sample held for n_steps steps, the
+ * output read through a lowpass at the last step. Checked here so that
+ * an impossible evaluation stops the run before training, not after. */
+static int load_spiking(sl__experiment *exp, sl__setting *g, sl__eval *e,
+                        sl__err *err)
+{
+    sl__config *cfg = exp->cfg;
+    int rc;
+    e->n_steps = 0;
+    e->synapse = 0;
+    if ((rc = sl__cfg_bool(cfg, g, "spiking", 0, &e->spiking, err)))
+        return rc;
+    if (!e->spiking)
+        return SL_OK;
+    if ((rc = sl__cfg_int(cfg, g, "n_steps", 30, &e->n_steps, err)) ||
+        (rc = sl__cfg_float(cfg, g, "synapse", 0.1, &e->synapse, err)))
+        return rc;
+    sl__setting *sp = sl__config_find(cfg, g, "spiking");
+    if (strcmp(e->metric, "accuracy"))
+        return sl__cfg_error(cfg, sp, err, SL_ECONFIG, "a spiking "
+                             "evaluation measures metric = \"accuracy\", "
+                             "not \"%s\"", e->metric);
+    if (exp->on_backend)
+        return sl__cfg_error(cfg, sp, err, SL_ECONFIG, "a spiking "
+                             "evaluation runs the layers' twins in "
+                             "software: not on backend '%s'",
+                             exp->backend.entry->comp->name);
+    size_t twins = 0;
+    for (size_t i = 0; i < exp->net.n_layers; i++)
+        twins += sl__layer_has_twin(&exp->net.layers[i]) != 0;
+    if (!twins)
+        return sl__cfg_error(cfg, sp, err, SL_ECONFIG, "no layer of the "
+                             "network has a spiking twin (e.g. type = "
+                             "\"softlif\")");
+    if (e->n_steps < 1 || e->n_steps > 1000000)
+        return sl__cfg_error(cfg, sl__config_find(cfg, g, "n_steps"), err,
+                             SL_ECONFIG, "n_steps = %lld: need 1 .. "
+                             "1000000", (long long)e->n_steps);
+    if (!(e->synapse >= 0) || !isfinite(e->synapse))
+        return sl__cfg_error(cfg, sl__config_find(cfg, g, "synapse"), err,
+                             SL_ECONFIG, "synapse must be >= 0 s (0: the "
+                             "unfiltered output)");
+    size_t dn = e->data->info.n_steps;
+    if (dn != 1 && dn != (size_t)e->n_steps)
+        return sl__cfg_error(cfg, sp, err, SL_ECONFIG, "dataset '%s' has %zu"
+                             " steps per sample: a spiking evaluation holds "
+                             "a one-step sample for n_steps = %lld steps, or"
+                             " takes a sample of exactly n_steps steps",
+                             e->data->name, dn, (long long)e->n_steps);
+    return SL_OK;
+}
+
 static int load_evals(sl__experiment *exp, sl__err *err)
 {
     sl__config *cfg = exp->cfg;
@@ -284,6 +337,8 @@ static int load_evals(sl__experiment *exp, sl__err *err)
                                      "has one target per sample",
                                      e->data->name);
         }
+        if ((rc = load_spiking(exp, g, e, err)))
+            return rc;
         if (strcmp(e->frr_mode, "target") && strcmp(e->frr_mode, "max_min"))
             return sl__cfg_error(cfg, sl__config_find(cfg, g, "frr_mode"),
                                  err, SL_ECONFIG, "unknown frr_mode '%s' "

@@ -61,6 +61,9 @@ typedef struct sl__eval {
     int before;         /* also evaluate before training */
     int64_t every;      /* > 0: also every this many epochs, as metrics */
     double tolerance;   /* spike_times: match window, s */
+    int spiking;        /* run the layers' spiking twins (SL_EXT_TWIN) */
+    int64_t n_steps;    /* spiking: steps each sample is presented */
+    double synapse;     /* spiking: lowpass τ on the output, s (0: none) */
 } sl__eval;
 
 /* `teacher`: targets made by the network itself with other parameters

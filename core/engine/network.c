@@ -239,6 +239,12 @@ void sl__network_free(sl__network *net)
     memset(net, 0, sizeof *net);
 }
 
+int sl__layer_has_twin(const sl__layer *l)
+{
+    return l->iface->xExtension &&
+           l->iface->xExtension(l->self, SL_EXT_TWIN) != NULL;
+}
+
 /* With a pool (parallel.h), a batch of more than one shard runs sharded;
  * recording (traces of every layer of the whole batch) runs here. */
 static int sharded(const sl__network *net, size_t batch, uint32_t mode)
@@ -279,7 +285,12 @@ int sl__network_prepare_seq(sl__network *net, size_t batch, size_t time,
         if (!l->out || ((mode & SL_MODE_TRAIN) && !l->gout))
             return sl__fail(err, SL_ENOMEM, "out of memory for %zu x %zu x "
                             "%zu buffers", batch, time, l->n_out);
-        int rc = l->iface->xPrepare(l->self, batch, time, mode);
+        /* SL_MODE_SPIKING only reaches layers with a spiking twin: the
+         * others (convolutions, linear) run as they always do */
+        uint32_t lm = mode;
+        if ((mode & SL_MODE_SPIKING) && !sl__layer_has_twin(l))
+            lm &= ~(uint32_t)SL_MODE_SPIKING;
+        int rc = l->iface->xPrepare(l->self, batch, time, lm);
         if (rc)
             return layer_error(l, rc, err, "preparing buffers");
     }

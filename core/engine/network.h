@@ -48,7 +48,10 @@ int sl__network_build(sl__network *net, sl__config *cfg, sl__setting *group,
                       const sl__registry *reg, const sl_host *host,
                       size_t n_in, uint64_t seed, sl__err *err);
 void sl__network_free(sl__network *net);
-/* Make every layer ready for sequences of this shape; allocates. */
+/* 1 when the layer offers a spiking twin (SL_EXT_TWIN, neuron.h). */
+int sl__layer_has_twin(const sl__layer *l);
+/* Make every layer ready for sequences of this shape; allocates.
+ * SL_MODE_SPIKING in mode reaches only the layers with a twin. */
 int sl__network_prepare(sl__network *net, size_t batch, size_t time,
                         uint32_t mode, sl__err *err);
 /* in: [batch][time][n_in]; the result is net->layers[last].out. */

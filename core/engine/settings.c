@@ -146,6 +146,15 @@ static const sl_setting evaluate_settings[] = {
                "after training"),
     SL_SETTING(SL_SET_FLOAT, "tolerance", "2e-6", "s", SL_MIN(0),
                "metric spike_times: matching window"),
+    SL_SETTING(SL_SET_BOOL, "spiking", "false", NULL, SL_ANY,
+               "run every layer's spiking twin (softlif) instead of its "
+               "rate model; metric accuracy, recorded as DATA_spiking_"
+               "accuracy"),
+    SL_SETTING(SL_SET_INT, "n_steps", "30", NULL, SL_RANGE(1, 1000000),
+               "spiking: steps each (one-step) sample is presented"),
+    SL_SETTING(SL_SET_FLOAT, "synapse", "0.1", "s", SL_MIN(0),
+               "spiking: lowpass time constant on the network output, "
+               "read at the last step (0: unfiltered)"),
 };
 
 static const sl_setting teacher_settings[] = {

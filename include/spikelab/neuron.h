@@ -48,7 +48,11 @@ typedef struct sl_layer_info {
 /* Modes of xPrepare. */
 enum {
     SL_MODE_TRAIN = 1u << 0, /* keep the tape for xBackward */
-    SL_MODE_RECORD = 1u << 1 /* keep observables for xObservable */
+    SL_MODE_RECORD = 1u << 1, /* keep observables for xObservable */
+    /* ABI 1.2: run the layer's spiking twin (extension SL_EXT_TWIN)
+     * instead of its rate model; only a layer offering SL_EXT_TWIN is
+     * given it, never with SL_MODE_TRAIN. */
+    SL_MODE_SPIKING = 1u << 2
 };
 
 /* Flags of a neuron interface. */
@@ -77,6 +81,17 @@ typedef struct sl_shape_ext {
      * recorded on the layer's context. */
     int (*xOutShape)(void *self, size_t *shape, size_t cap, size_t *rank);
 } sl_shape_ext;
+
+/* Extension SL_EXT_TWIN: the layer is a rate model (trained one step
+ * per sample) with a spiking twin of identical parameters, which it runs
+ * when xPrepare's mode has SL_MODE_SPIKING (the `spiking` evaluation:
+ * train with rates, run with spikes). Asked for by the core before it
+ * passes that bit, so a layer without it never sees the bit. */
+#define SL_EXT_TWIN "sl.twin.v1"
+typedef struct sl_twin_ext {
+    uint32_t struct_size;
+    const char *twin; /* static: what the twin is, one line */
+} sl_twin_ext;
 
 typedef struct sl_neuron_iface {
     uint32_t struct_size;

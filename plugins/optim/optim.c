@@ -1,5 +1,6 @@
 /*
- * plugins/optim/optim.c — gradient optimizers: "adam" and "sgd".
+ * plugins/optim/optim.c — gradient optimizers: "adam", "sgd" and
+ * "rmsprop".
  *
  * Both consume the gradients the backward pass accumulated into each
  * trainable sl_param (flag SL_OPT_GRADIENT). The core zeroes the gradients
@@ -18,6 +19,19 @@
  *     p -= lr · b
  *   keys: lr 1e-2, momentum 0, weight_decay 0.
  *
+ * rmsprop (Keras/TensorFlow 2 semantics, tf.keras.optimizers.RMSprop with
+ * its defaults momentum = 0, centered = False; the optimizer of the
+ * NengoDL examples):
+ *     r  = ρ·r + (1−ρ)·g²                       (r starts at 0, as Keras's
+ *                                                 "rms" slot, not at 1 as
+ *                                                 TF1's RMSPropOptimizer)
+ *     p -= lr · g / (sqrt(r) + eps)
+ *   epsilon is added to sqrt(r), outside the root: that is what Keras's
+ *   non-momentum path computes (var − lr·grad/(sqrt(rms_t) + epsilon));
+ *   TF's fused ApplyRMSProp, used only with momentum > 0, puts it inside
+ *   (sqrt(rms + epsilon)). No bias correction.
+ *   keys: lr 1e-3, rho 0.9, eps 1e-7.
+ *
  * Numerics: parameters and gradients are float32 (the ABI's), but the
  * moment buffers and the update arithmetic are double. Gradients w.r.t.
  * ampere-scale weights (dynapsim) are 1e-11..1e-7; their squares approach
@@ -35,14 +49,14 @@
 
 #define OPTIM_VERSION "0.1.0"
 
-enum { OPT_ADAM, OPT_SGD };
+enum { OPT_ADAM, OPT_SGD, OPT_RMSPROP };
 
 /* One optimizer instance. Owned by the core through xCreate/xDestroy. */
 typedef struct optim {
     const sl_host *host;
     sl_ctx *ctx;        /* borrowed; valid until xDestroy (for xError) */
     int algo;           /* OPT_ADAM or OPT_SGD */
-    double lr, beta1, beta2, eps, weight_decay, momentum;
+    double lr, beta1, beta2, eps, weight_decay, momentum, rho;
     uint64_t t;         /* steps taken (Adam's bias correction) */
 
     sl_param *params;   /* borrowed from the core, valid until xDestroy */
@@ -98,6 +112,15 @@ static int optim_create(const sl_host *host, sl_ctx *ctx, void **self,
                               0, "weight_decay must be >= 0 (0 = none)",
                               &o->weight_decay)))
             goto fail;
+    } else if (algo == OPT_RMSPROP) {
+        if ((rc = get_bounded(host, ctx, "lr", 1e-3, 0, 1, INFINITY, 0,
+                              "the learning rate must be > 0 (e.g. 1e-3)",
+                              &o->lr)) ||
+            (rc = get_bounded(host, ctx, "rho", 0.9, 0, 0, 1, 1,
+                              "need 0 <= rho < 1 (usually 0.9)", &o->rho)) ||
+            (rc = get_bounded(host, ctx, "eps", 1e-7, 0, 1, INFINITY, 0,
+                              "eps must be > 0 (Keras: 1e-7)", &o->eps)))
+            goto fail;
     } else {
         if ((rc = get_bounded(host, ctx, "lr", 1e-2, 0, 1, INFINITY, 0,
                               "the learning rate must be > 0 (e.g. 1e-2)",
@@ -125,6 +148,11 @@ static int adam_create(const sl_host *host, sl_ctx *ctx, void **self)
 static int sgd_create(const sl_host *host, sl_ctx *ctx, void **self)
 {
     return optim_create(host, ctx, self, OPT_SGD);
+}
+
+static int rmsprop_create(const sl_host *host, sl_ctx *ctx, void **self)
+{
+    return optim_create(host, ctx, self, OPT_RMSPROP);
 }
 
 static void optim_unbind(optim *o)
@@ -254,6 +282,24 @@ static int adam_step(optim *o)
     return SL_OK;
 }
 
+static int rmsprop_step(optim *o)
+{
+    o->t++;
+    double lr = o->lr, rho = o->rho, eps = o->eps;
+    for (size_t k = 0; k < o->n_bound; k++) {
+        sl_param *p = &o->params[o->idx[k]];
+        float *w = p->data;
+        const float *gr = p->grad;
+        double *r = o->m[k];
+        for (size_t j = 0; j < p->n; j++) {
+            double g = (double)gr[j];
+            r[j] = rho * r[j] + (1.0 - rho) * g * g;
+            w[j] = (float)((double)w[j] - lr * g / (sqrt(r[j]) + eps));
+        }
+    }
+    return SL_OK;
+}
+
 static int sgd_step(optim *o)
 {
     o->t++;
@@ -280,7 +326,9 @@ static int optim_step(void *self)
     int rc = check_finite(o);
     if (rc != SL_OK)
         return rc;
-    return o->algo == OPT_ADAM ? adam_step(o) : sgd_step(o);
+    return o->algo == OPT_ADAM      ? adam_step(o)
+           : o->algo == OPT_RMSPROP ? rmsprop_step(o)
+                                    : sgd_step(o);
 }
 
 /* ---- state (state.h): the step count and the moment buffers, so that a
@@ -327,7 +375,9 @@ static int optim_state_load(void *self, const void *buf, size_t size)
     if (head[0] != (uint64_t)o->algo || head[2] != pool_elems(o))
         return o->host->xError(o->ctx, NULL, SL_EDATA, "the stored state is "
                                "of another optimizer (%s, %llu elements)",
-                               head[0] == OPT_ADAM ? "adam" : "sgd",
+                               head[0] == OPT_ADAM      ? "adam"
+                               : head[0] == OPT_RMSPROP ? "rmsprop"
+                                                        : "sgd",
                                (unsigned long long)head[2]);
     o->t = head[1];
     if (head[2])
@@ -385,6 +435,26 @@ static const sl_setting adam_settings[] = {
                "L2 penalty added to the gradient (0 = none)"),
 };
 
+static const sl_optimizer_iface rmsprop_iface = {
+    .struct_size = sizeof(sl_optimizer_iface),
+    .flags = SL_OPT_GRADIENT,
+    .xCreate = rmsprop_create,
+    .xDestroy = optim_destroy,
+    .xBind = optim_bind,
+    .xStep = optim_step,
+    .xRuleUpdate = NULL,
+    .xExtension = optim_extension,
+};
+
+static const sl_setting rmsprop_settings[] = {
+    SL_SETTING(SL_SET_FLOAT, "lr", "1e-3", "1", SL_GT(0), "learning rate"),
+    SL_SETTING(SL_SET_FLOAT, "rho", "0.9", "1",
+               SL_BOUNDS(SL_SET_MIN | SL_SET_MAX | SL_SET_MAX_OPEN, 0, 1),
+               "decay of the mean square r = rho·r + (1 − rho)·g²"),
+    SL_SETTING(SL_SET_FLOAT, "eps", "1e-7", "1", SL_GT(0),
+               "added to sqrt(r), outside the root (Keras)"),
+};
+
 static const sl_setting sgd_settings[] = {
     SL_SETTING(SL_SET_FLOAT, "lr", "1e-2", "1", SL_GT(0), "learning rate"),
     SL_SETTING(SL_SET_FLOAT, "momentum", "0.0", "1",
@@ -403,11 +473,16 @@ static const sl_component optim_components[] = {
                  "stochastic gradient descent with momentum (lr, momentum, "
                  "weight_decay)",
                  &sgd_iface, sgd_settings),
+    SL_COMPONENT(SL_KIND_OPTIMIZER, "rmsprop",
+                 "RMSprop as Keras/TensorFlow 2 (lr, rho, eps; eps added "
+                 "to sqrt of the mean square)",
+                 &rmsprop_iface, rmsprop_settings),
 };
 
 static const sl_plugin_desc optim_desc =
     SL_PLUGIN_DESC("optim", OPTIM_VERSION,
-                   "gradient optimizers: adam, sgd", optim_components);
+                   "gradient optimizers: adam, sgd, rmsprop",
+                   optim_components);
 
 /* The plugin's only exported symbol: returns the static descriptor. */
 SL_EXPORT const sl_plugin_desc *spikelab_plugin_init(const sl_host *host)
