@@ -47,6 +47,10 @@ int sl__network_build(sl__network *net, sl__config *cfg, sl__setting *group,
                       const sl__registry *reg, const sl_host *host,
                       size_t n_in, uint64_t seed, sl__err *err);
 void sl__network_free(sl__network *net);
+
+/* SL_EVENTS_IN/OUT of a layer (spikelab/events.h): 0 for a layer that
+ * does not offer SL_EXT_EVENTS (dense on both sides). */
+uint32_t sl__layer_events(const sl__layer *l);
 /* Make every layer ready for sequences of this shape; allocates. */
 int sl__network_prepare(sl__network *net, size_t batch, size_t time,
                         uint32_t mode, sl__err *err);
