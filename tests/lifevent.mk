@@ -6,3 +6,5 @@ TESTS += tests/test_lifevent
 tests_test_lifevent_SOURCES = tests/test_lifevent.c plugins/lifevent/event.c
 tests_test_lifevent_CFLAGS = $(SL_TEST_CFLAGS)
 tests_test_lifevent_LDADD = $(SL_TEST_LIBS) -lm
+TESTS += tests/lifevent.sh
+EXTRA_DIST += tests/lifevent.sh

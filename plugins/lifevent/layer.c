@@ -292,7 +292,7 @@ static int layer_forward(void *self, const float *in, float *out)
         long nl = lev_forward(&s->m, s->w, n, ev, (size_t)ne, &ws, lg,
                               (size_t)ne + (s->cap - s->cap_in));
         if (nl < 0)
-            return h->xError(s->ctx, "max_spikes", SL_EINVAL,
+            return h->xError(s->ctx, "max_spikes", SL_ECONFIG,
                              "sample %zu: the layer spikes more than "
                              "max_spikes = %zu times before t_max = %g s; "
                              "raise max_spikes", b, s->cap - s->cap_in,
@@ -314,7 +314,7 @@ static int layer_forward(void *self, const float *in, float *out)
             if (s->dense_out) {
                 double q = floor(lg[e].t / s->dt);
                 if (!(q < (double)T))
-                    return h->xError(s->ctx, "output", SL_EINVAL,
+                    return h->xError(s->ctx, "output", SL_ECONFIG,
                                      "sample %zu: neuron %zu spikes at %g s, "
                                      "after the dense output's %zu steps of "
                                      "%g s; lengthen the sequence or lower "
@@ -323,7 +323,7 @@ static int layer_forward(void *self, const float *in, float *out)
                 continue;
             }
             if (s->cnt[k] == T)
-                return h->xError(s->ctx, NULL, SL_EINVAL,
+                return h->xError(s->ctx, NULL, SL_ECONFIG,
                                  "sample %zu: neuron %zu spikes more than %zu "
                                  "times, the slots per channel of the event "
                                  "sequence (its time length); lengthen it "
