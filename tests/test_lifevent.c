@@ -32,19 +32,19 @@ static void near(double got, double want, double rel, const char *what)
         fail_msg("%s: got %.10g, want %.10g (rel %g)", what, got, want, rel);
 }
 
-static lev_model model(double tm, double ts, double vth, double vleak,
+static lev__model model(double tm, double ts, double vth, double vleak,
                        double vreset, double tmax)
 {
-    lev_model m = {tm, ts, vth, vleak, vreset, tmax, 0, 0};
-    lev_model_init(&m);
+    lev__model m = {tm, ts, vth, vleak, vreset, tmax, 0, 0};
+    lev__model_init(&m);
     return m;
 }
 
 static double next_of(double tm, double ts, double v0, double i0, double vth,
                       double vleak)
 {
-    lev_model m = model(tm, ts, vth, vleak, -1000, 1);
-    return lev_next(&m, v0 - vleak, i0, INFINITY);
+    lev__model m = model(tm, ts, vth, vleak, -1000, 1);
+    return lev__next(&m, v0 - vleak, i0, INFINITY);
 }
 
 /* §6.3: every row of the table, the special cases and the general ratio */
@@ -91,20 +91,20 @@ static void test_next_crossing_reference(void **state)
     /* above threshold already */
     assert_true(next_of(1e-2, 5e-3, 1.2, 0, 1, 0) == 0);
     /* PSP peaks per unit I0 */
-    lev_model m = model(1e-2, 5e-3, 1, 0, 0, 1);
-    near(lev_kernel(&m, 6.9314718e-3), 0.25, 1e-7, "peak 2:1");
+    lev__model m = model(1e-2, 5e-3, 1, 0, 0, 1);
+    near(lev__kernel(&m, 6.9314718e-3), 0.25, 1e-7, "peak 2:1");
     m = model(1e-2, 3e-3, 1, 0, 0, 1);
-    near(lev_kernel(&m, 5.1598834e-3), 0.1790731, 1e-6, "peak 10:3");
+    near(lev__kernel(&m, 5.1598834e-3), 0.1790731, 1e-6, "peak 10:3");
     /* flow check (jaxsnn test) */
     m = model(1, 1, 1, 0, 0, 10);
     double u = 1, i = 1;
-    lev_flow(&m, 1, &u, &i);
+    lev__flow(&m, 1, &u, &i);
     near(i, 0.3678794, 1e-6, "flow I");
     near(u, 0.7357589, 1e-6, "flow V");
     /* Lambert W */
-    near(lev_lambert_w0(1.0), 0.5671432904097838, 1e-14, "W(1)");
-    near(lev_lambert_w0(-0.3), -0.4894022271802149, 1e-13, "W(-0.3)");
-    near(lev_lambert_w0(100.0), 3.385630140290050, 1e-14, "W(100)");
+    near(lev__lambert_w0(1.0), 0.5671432904097838, 1e-14, "W(1)");
+    near(lev__lambert_w0(-0.3), -0.4894022271802149, 1e-13, "W(-0.3)");
+    near(lev__lambert_w0(100.0), 3.385630140290050, 1e-14, "W(100)");
 }
 
 /* jaxsnn's test_nan vector: 60 neurons, V = 0, tau 1e-2/5e-3, v_th 0.6,
@@ -124,11 +124,11 @@ static void test_next_crossing_vector(void **state)
     1.9222406, 1.2088894, 1.0864722, 1.0823696, 1.6205056, 2.3292239,
     1.2918817, 0.657693, 1.7307178, 0.55521065, 2.3550713, 1.9288002,
     };
-    lev_model m = model(1e-2, 5e-3, 0.6, 0, 0, 0.02);
+    lev__model m = model(1e-2, 5e-3, 0.6, 0, 0, 0.02);
     double sum = 0;
     int spiking = 0;
     for (int k = 0; k < 60; k++) {
-        double t = lev_next(&m, 0, cur[k], 0.02);
+        double t = lev__next(&m, 0, cur[k], 0.02);
         spiking += !isinf(t);
         sum += isinf(t) ? 0.02 : t;
     }
@@ -137,35 +137,35 @@ static void test_next_crossing_vector(void **state)
 }
 
 /* One layer on one sample: the log and its spike times. */
-static long run_layer(const lev_model *m, const float *w, size_t n,
-                      const lev_in *in, size_t ne, lev_log *log, size_t cap)
+static long run_layer(const lev__model *m, const float *w, size_t n,
+                      const lev__in *in, size_t ne, lev__log *log, size_t cap)
 {
     double ws_[4 * 64];
     assert_true(n <= 64);
-    lev_work ws = {ws_, ws_ + n, ws_ + 2 * n, ws_ + 3 * n};
-    return lev_forward(m, w, n, in, ne, &ws, log, cap);
+    lev__work ws = {ws_, ws_ + n, ws_ + 2 * n, ws_ + 3 * n};
+    return lev__forward(m, w, n, in, ne, &ws, log, cap);
 }
 
 /* §6.4 and the weight derivative of §6.3's first row */
 static void test_eventprop_reference(void **state)
 {
     (void)state;
-    lev_model m = model(1e-2, 5e-3, 1, 0, -1000, 0.02);
+    lev__model m = model(1e-2, 5e-3, 1, 0, -1000, 0.02);
     float w[2] = {3.0f, 2.5f};
-    lev_in in[2] = {{0, 0, 0}, {1e-3, 1, 1}};
-    lev_log log[8];
+    lev__in in[2] = {{0, 0, 0}, {1e-3, 1, 1}};
+    lev__log log[8];
     long nl = run_layer(&m, w, 1, in, 2, log, 8);
     assert_int_equal(nl, 3);
     assert_int_equal(log[2].kind, 1);
     near(log[2].t, 3.2330621e-3, 1e-7, "t*");
     near(log[2].cur, 3.1709313, 1e-7, "I(t*)");
     double g[8] = {0, 0, 1}, gw[2] = {0, 0}, gin[2], lam[2];
-    lev_eventprop(&m, w, 1, in, 2, log, (size_t)nl, g, gw, gin, lam);
+    lev__eventprop(&m, w, 1, in, 2, log, (size_t)nl, g, gw, gin, lam);
     near(gw[0], -9.2096399e-4, 1e-7, "dL/dw1");
     near(gw[1], -7.3737043e-4, 1e-7, "dL/dw2");
     near(gin[1], 0.55242855, 1e-7, "dL/dt_in2");
     double g2[8] = {0, 0, 1}, gw2[2] = {0, 0}, gin2[2];
-    lev_ttfs(&m, w, 1, in, 2, log, (size_t)nl, g2, gw2, gin2);
+    lev__ttfs(&m, w, 1, in, 2, log, (size_t)nl, g2, gw2, gin2);
     near(gw2[0], -9.2096399e-4, 1e-7, "ttfs dL/dw1");
     near(gw2[1], -7.3737043e-4, 1e-7, "ttfs dL/dw2");
     near(gin2[1], 0.55242855, 1e-7, "ttfs dL/dt_in2");
@@ -178,15 +178,15 @@ static void test_eventprop_reference(void **state)
     for (int r = 0; r < 2; r++) {
         m = model(rows[r].tm, rows[r].ts, 0.6, 0, -1000, 0.02);
         float w1 = 3.0f;
-        lev_in one = {0, 0, 0};
+        lev__in one = {0, 0, 0};
         nl = run_layer(&m, &w1, 1, &one, 1, log, 8);
         assert_int_equal(nl, 2);
         near(log[1].t, rows[r].t, 1e-7, "t* (3w)");
         double g1[2] = {0, 1}, gw1 = 0, lam1[2];
-        lev_eventprop(&m, &w1, 1, &one, 1, log, 2, g1, &gw1, NULL, lam1);
+        lev__eventprop(&m, &w1, 1, &one, 1, log, 2, g1, &gw1, NULL, lam1);
         near(3 * gw1, rows[r].d, 1e-7, "dt*/dw eventprop");
         double g3[2] = {0, 1}, gw3 = 0;
-        lev_ttfs(&m, &w1, 1, &one, 1, log, 2, g3, &gw3, NULL);
+        lev__ttfs(&m, &w1, 1, &one, 1, log, 2, g3, &gw3, NULL);
         near(3 * gw3, rows[r].d, 1e-7, "dt*/dw ttfs");
     }
 }
@@ -199,23 +199,23 @@ static void test_eventprop_reference(void **state)
 #define CAP 1024
 
 typedef struct net2 {
-    lev_model m;
+    lev__model m;
     float w1[NI * NH], w2[NH * NO];
-    lev_in in[NI];
+    lev__in in[NI];
     double c[NO * 8]; /* loss weights of output spike k's r-th spike */
 } net2;
 
 /* L = Σ over output spikes of c[k][r]·t, also its spike count */
 static double net2_loss(const net2 *n, size_t *count)
 {
-    lev_log l1[CAP], l2[CAP];
+    lev__log l1[CAP], l2[CAP];
     long n1 = run_layer(&n->m, n->w1, NH, n->in, NI, l1, CAP);
     assert_true(n1 >= 0);
-    lev_in h[CAP];
+    lev__in h[CAP];
     size_t nh = 0;
     for (long e = 0; e < n1; e++)
         if (l1[e].kind == 1)
-            h[nh] = (lev_in){l1[e].t, l1[e].idx, (size_t)e}, nh++;
+            h[nh] = (lev__in){l1[e].t, l1[e].idx, (size_t)e}, nh++;
     long n2 = run_layer(&n->m, n->w2, NO, h, nh, l2, CAP);
     if (n2 < 0)
         fail_msg("output layer overflows: %zu hidden spikes", nh);
@@ -234,13 +234,13 @@ static double net2_loss(const net2 *n, size_t *count)
 static void net2_grad(const net2 *n, int ttfs, double *g1, double *g2,
                       double *gin)
 {
-    lev_log l1[CAP], l2[CAP];
+    lev__log l1[CAP], l2[CAP];
     long n1 = run_layer(&n->m, n->w1, NH, n->in, NI, l1, CAP);
-    lev_in h[CAP];
+    lev__in h[CAP];
     size_t nh = 0;
     for (long e = 0; e < n1; e++)
         if (l1[e].kind == 1)
-            h[nh] = (lev_in){l1[e].t, l1[e].idx, (size_t)e}, nh++;
+            h[nh] = (lev__in){l1[e].t, l1[e].idx, (size_t)e}, nh++;
     long n2 = run_layer(&n->m, n->w2, NO, h, nh, l2, CAP);
     if (n1 < 0 || n2 < 0)
         fail_msg("overflow: %ld %ld (%zu hidden spikes)", n1, n2, nh);
@@ -252,17 +252,17 @@ static void net2_grad(const net2 *n, int ttfs, double *g1, double *g2,
             g[e] = n->c[k * 8 + (r < 8 ? r : 7)];
         }
     if (ttfs)
-        lev_ttfs(&n->m, n->w2, NO, h, nh, l2, (size_t)n2, g, g2, gh);
+        lev__ttfs(&n->m, n->w2, NO, h, nh, l2, (size_t)n2, g, g2, gh);
     else
-        lev_eventprop(&n->m, n->w2, NO, h, nh, l2, (size_t)n2, g, g2, gh,
+        lev__eventprop(&n->m, n->w2, NO, h, nh, l2, (size_t)n2, g, g2, gh,
                       lam);
     double gl[CAP] = {0};
     for (size_t p = 0; p < nh; p++)
         gl[h[p].slot] = gh[p];
     if (ttfs)
-        lev_ttfs(&n->m, n->w1, NH, n->in, NI, l1, (size_t)n1, gl, g1, gin);
+        lev__ttfs(&n->m, n->w1, NH, n->in, NI, l1, (size_t)n1, gl, g1, gin);
     else
-        lev_eventprop(&n->m, n->w1, NH, n->in, NI, l1, (size_t)n1, gl, g1,
+        lev__eventprop(&n->m, n->w1, NH, n->in, NI, l1, (size_t)n1, gl, g1,
                       gin, lam);
 }
 
@@ -353,12 +353,12 @@ static void net2_init(net2 *n, uint64_t seed, double m1, double s1,
         /* the bias just after 0: at t = 0 its time derivative would be
          * one-sided (the run starts there; with v_leak != 0 the state
          * moves from t = 0 on) */
-        n->in[j] = (lev_in){j == NI - 1 ? 0.05 * tl : urand(&s) * tl,
+        n->in[j] = (lev__in){j == NI - 1 ? 0.05 * tl : urand(&s) * tl,
                             (size_t)j, 0};
     /* sorted by time, ties by channel (what the layer does) */
     for (int a = 1; a < NI; a++)
         for (int b = a; b > 0 && n->in[b].t < n->in[b - 1].t; b--) {
-            lev_in t = n->in[b];
+            lev__in t = n->in[b];
             n->in[b] = n->in[b - 1];
             n->in[b - 1] = t;
         }
@@ -417,7 +417,7 @@ static void test_gradients_fd_can_fail(void **state)
     net2 n;
     n.m = model(1e-2, 5e-3, 1, 0, 0, 2e-2);
     net2_init(&n, 11, 5.0, 2.0, 4.0, 1.5);
-    lev_log l1[CAP], l2[CAP];
+    lev__log l1[CAP], l2[CAP];
     long n1 = run_layer(&n.m, n.w1, NH, n.in, NI, l1, CAP);
     assert_true(n1 > 0);
     size_t per[NH] = {0}, most = 0;
@@ -425,17 +425,17 @@ static void test_gradients_fd_can_fail(void **state)
         if (l1[e].kind == 1 && ++per[l1[e].idx] > most)
             most = per[l1[e].idx];
     assert_true(most >= 2); /* several spikes per neuron: resets matter */
-    lev_in h[CAP];
+    lev__in h[CAP];
     size_t nh = 0;
     for (long e = 0; e < n1; e++)
         if (l1[e].kind == 1)
-            h[nh] = (lev_in){l1[e].t, l1[e].idx, (size_t)e}, nh++;
+            h[nh] = (lev__in){l1[e].t, l1[e].idx, (size_t)e}, nh++;
     long n2 = run_layer(&n.m, n.w2, NO, h, nh, l2, CAP);
     assert_true(n2 >= 0);
     int bad[2] = {0, 0};
     for (int wrong = 0; wrong < 2; wrong++)
         for (int mode = 0; mode < 2; mode++) {
-            lev_model mb = n.m;
+            lev__model mb = n.m;
             if (wrong)
                 mb.v_reset = 0.5;
             double g[CAP] = {0}, gh[CAP] = {0}, gl[CAP] = {0}, lam[2 * NH];
@@ -447,17 +447,17 @@ static void test_gradients_fd_can_fail(void **state)
                     g[e] = n.c[k * 8 + (r < 8 ? r : 7)];
                 }
             if (mode)
-                lev_ttfs(&mb, n.w2, NO, h, nh, l2, (size_t)n2, g, g2, gh);
+                lev__ttfs(&mb, n.w2, NO, h, nh, l2, (size_t)n2, g, g2, gh);
             else
-                lev_eventprop(&mb, n.w2, NO, h, nh, l2, (size_t)n2, g, g2,
+                lev__eventprop(&mb, n.w2, NO, h, nh, l2, (size_t)n2, g, g2,
                               gh, lam);
             for (size_t p = 0; p < nh; p++)
                 gl[h[p].slot] = gh[p];
             if (mode)
-                lev_ttfs(&mb, n.w1, NH, n.in, NI, l1, (size_t)n1, gl, g1,
+                lev__ttfs(&mb, n.w1, NH, n.in, NI, l1, (size_t)n1, gl, g1,
                          gin);
             else
-                lev_eventprop(&mb, n.w1, NH, n.in, NI, l1, (size_t)n1, gl,
+                lev__eventprop(&mb, n.w1, NH, n.in, NI, l1, (size_t)n1, gl,
                               g1, gin, lam);
             size_t c0, cp, cm;
             net2_loss(&n, &c0);

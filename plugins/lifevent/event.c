@@ -39,7 +39,7 @@
 #include <float.h>
 #include <math.h>
 
-void lev_model_init(lev_model *m)
+void lev__model_init(lev__model *m)
 {
     double r = m->tau_mem / m->tau_syn;
     m->kind = LEV_GENERAL;
@@ -53,7 +53,7 @@ void lev_model_init(lev_model *m)
     m->th = m->v_th - m->v_leak;
 }
 
-double lev_kernel(const lev_model *m, double s)
+double lev__kernel(const lev__model *m, double s)
 {
     double tm = m->tau_mem, ts = m->tau_syn;
     if (m->kind == LEV_SINGLE)
@@ -61,20 +61,20 @@ double lev_kernel(const lev_model *m, double s)
     return -ts / (tm - ts) * exp(-s / tm) * expm1(-s * (tm - ts) / (tm * ts));
 }
 
-double lev_kernel_dot(const lev_model *m, double s)
+double lev__kernel_dot(const lev__model *m, double s)
 {
-    return (exp(-s / m->tau_syn) - lev_kernel(m, s)) / m->tau_mem;
+    return (exp(-s / m->tau_syn) - lev__kernel(m, s)) / m->tau_mem;
 }
 
-void lev_flow(const lev_model *m, double s, double *u, double *i)
+void lev__flow(const lev__model *m, double s, double *u, double *i)
 {
     if (s <= 0)
         return;
-    *u = *u * exp(-s / m->tau_mem) + *i * lev_kernel(m, s);
+    *u = *u * exp(-s / m->tau_mem) + *i * lev__kernel(m, s);
     *i *= exp(-s / m->tau_syn);
 }
 
-double lev_lambert_w0(double x)
+double lev__lambert_w0(double x)
 {
     const double em1 = 0.36787944117144233; /* 1/e */
     if (!(x >= -em1))
@@ -106,11 +106,11 @@ double lev_lambert_w0(double x)
 }
 
 /* u(t) − th and du/dt from (u0, i0). */
-static double f_at(const lev_model *m, double u0, double i0, double t,
+static double f_at(const lev__model *m, double u0, double i0, double t,
                    double *dfdt)
 {
     double u = u0, i = i0;
-    lev_flow(m, t, &u, &i);
+    lev__flow(m, t, &u, &i);
     if (dfdt)
         *dfdt = (i - u) / m->tau_mem;
     return u - m->th;
@@ -118,7 +118,7 @@ static double f_at(const lev_model *m, double u0, double i0, double t,
 
 /* Root of f in [lo, hi] with f(lo) < 0 <= f(hi): Newton, bisection
  * whenever a step leaves the bracket or the slope is not positive. */
-static double solve(const lev_model *m, double u0, double i0, double lo,
+static double solve(const lev__model *m, double u0, double i0, double lo,
                     double hi)
 {
     const double tol = 1e-12 * m->tau_mem;
@@ -141,7 +141,7 @@ static double solve(const lev_model *m, double u0, double i0, double lo,
     return hi;
 }
 
-static double next_general(const lev_model *m, double u0, double i0,
+static double next_general(const lev__model *m, double u0, double i0,
                            double h)
 {
     double tm = m->tau_mem, ts = m->tau_syn, th = m->th;
@@ -180,7 +180,7 @@ static double next_general(const lev_model *m, double u0, double i0,
     return INFINITY;
 }
 
-static double next_double(const lev_model *m, double u0, double i0, double h)
+static double next_double(const lev__model *m, double u0, double i0, double h)
 {
     double th = m->th;
     if (fabs(i0) < DBL_MIN) {
@@ -211,21 +211,21 @@ static double next_double(const lev_model *m, double u0, double i0, double h)
     return t <= h ? t : INFINITY;
 }
 
-static double next_single(const lev_model *m, double u0, double i0, double h)
+static double next_single(const lev__model *m, double u0, double i0, double h)
 {
     if (!(i0 > 0))
         return next_general(m, u0, i0, h);
     double warg = -(m->th / i0) * exp(-u0 / i0);
     if (warg < -0.36787944117144233)
         return INFINITY;
-    double s = -u0 / i0 - lev_lambert_w0(warg);
+    double s = -u0 / i0 - lev__lambert_w0(warg);
     if (!(s > 0))
         return INFINITY;
     double t = m->tau_mem * s;
     return t <= h ? t : INFINITY;
 }
 
-double lev_next(const lev_model *m, double u0, double i0, double h)
+double lev__next(const lev__model *m, double u0, double i0, double h)
 {
     if (u0 >= m->th)
         return 0;
@@ -239,8 +239,8 @@ double lev_next(const lev_model *m, double u0, double i0, double h)
     }
 }
 
-long lev_forward(const lev_model *m, const float *w, size_t n,
-                 const lev_in *in, size_t n_ev, lev_work *ws, lev_log *log,
+long lev__forward(const lev__model *m, const float *w, size_t n,
+                 const lev__in *in, size_t n_ev, lev__work *ws, lev__log *log,
                  size_t cap)
 {
     double *u = ws->u, *cur = ws->i, *tl = ws->tl, *nx = ws->nx;
@@ -249,7 +249,7 @@ long lev_forward(const lev_model *m, const float *w, size_t n,
         u[k] = -m->v_leak; /* V(0) = 0 */
         cur[k] = 0;
         tl[k] = 0;
-        nx[k] = lev_next(m, u[k], 0, tmax);
+        nx[k] = lev__next(m, u[k], 0, tmax);
     }
     size_t p = 0, nl = 0;
     if (cap < n_ev)
@@ -268,21 +268,21 @@ long lev_forward(const lev_model *m, const float *w, size_t n,
                 return -1;
             const float *row = w + in[p].src * n;
             for (size_t k = 0; k < n; k++) {
-                lev_flow(m, tin - tl[k], &u[k], &cur[k]);
+                lev__flow(m, tin - tl[k], &u[k], &cur[k]);
                 tl[k] = tin;
                 cur[k] += row[k];
-                nx[k] = tin + lev_next(m, u[k], cur[k], tmax - tin);
+                nx[k] = tin + lev__next(m, u[k], cur[k], tmax - tin);
             }
-            log[nl++] = (lev_log){tin, 0, 0, p};
+            log[nl++] = (lev__log){tin, 0, 0, p};
             p++;
         } else if (tk < tmax) {
             if (nl - p >= cap - n_ev) /* the rest is the inputs' */
                 return -1;
-            lev_flow(m, tk - tl[kmin], &u[kmin], &cur[kmin]);
+            lev__flow(m, tk - tl[kmin], &u[kmin], &cur[kmin]);
             tl[kmin] = tk;
-            log[nl++] = (lev_log){tk, cur[kmin], 1, kmin};
+            log[nl++] = (lev__log){tk, cur[kmin], 1, kmin};
             u[kmin] = ureset;
-            nx[kmin] = tk + lev_next(m, ureset, cur[kmin], tmax - tk);
+            nx[kmin] = tk + lev__next(m, ureset, cur[kmin], tmax - tk);
         } else {
             break;
         }
@@ -297,8 +297,8 @@ static double guard(double den)
     return den;
 }
 
-void lev_eventprop(const lev_model *m, const float *w, size_t n,
-                   const lev_in *in, size_t n_ev, const lev_log *log,
+void lev__eventprop(const lev__model *m, const float *w, size_t n,
+                   const lev__in *in, size_t n_ev, const lev__log *log,
                    size_t n_log, const double *g, double *gw, double *gin,
                    double *lam)
 {
@@ -312,7 +312,7 @@ void lev_eventprop(const lev_model *m, const float *w, size_t n,
         double s = tcur - log[e].t;
         if (s > 0) {
             double em = exp(-s / tm), es = exp(-s / ts);
-            double kk = tm / ts * lev_kernel(m, s);
+            double kk = tm / ts * lev__kernel(m, s);
             for (size_t k = 0; k < n; k++) {
                 double v = lv[k];
                 lv[k] = v * em;
@@ -339,8 +339,8 @@ void lev_eventprop(const lev_model *m, const float *w, size_t n,
     }
 }
 
-void lev_ttfs(const lev_model *m, const float *w, size_t n, const lev_in *in,
-              size_t n_ev, const lev_log *log, size_t n_log, double *g,
+void lev__ttfs(const lev__model *m, const float *w, size_t n, const lev__in *in,
+              size_t n_ev, const lev__log *log, size_t n_log, double *g,
               double *gw, double *gin)
 {
     const double tm = m->tau_mem;
@@ -358,10 +358,10 @@ void lev_ttfs(const lev_model *m, const float *w, size_t n, const lev_in *in,
             if (log[q].kind == 0) {
                 size_t p = log[q].idx, j = in[p].src;
                 if (gw)
-                    gw[j * n + k] += c * lev_kernel(m, s);
+                    gw[j * n + k] += c * lev__kernel(m, s);
                 if (gin)
                     gin[p] += -c * (double)w[j * n + k] *
-                              lev_kernel_dot(m, s);
+                              lev__kernel_dot(m, s);
             } else if (log[q].idx == k) {
                 g[q] += c * (m->v_reset - m->v_th) / tm * exp(-s / tm);
             }

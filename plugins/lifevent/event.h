@@ -3,7 +3,7 @@
  * float64: exact flow, next threshold crossing, one layer's event loop,
  * and its two exact backward passes (EventProp adjoint, analytic
  * time-to-first-spike through the crossing equations). Internal to
- * lifevent.so (prefix lev_); the component (layer.c) and the unit tests
+ * lifevent.so (prefix lev__); the component (layer.c) and the unit tests
  * (tests/test_lifevent.c, which compiles event.c in) use it.
  *
  * Model, in units of the membrane (voltage units, seconds):
@@ -25,56 +25,56 @@
 
 enum { LEV_GENERAL = 0, LEV_DOUBLE = 1, LEV_SINGLE = 2 };
 
-typedef struct lev_model {
+typedef struct lev__model {
     double tau_mem, tau_syn; /* s, > 0 */
     double v_th, v_leak, v_reset; /* v_reset < v_th */
     double t_max;                 /* s: end of the run (events at >= t_max are none) */
-    int kind; /* LEV_*: set by lev_model_init from the time constants */
+    int kind; /* LEV_*: set by lev__model_init from the time constants */
     double th; /* v_th − v_leak */
-} lev_model;
+} lev__model;
 
 /* Fills kind and th. tau_mem = 2·tau_syn and tau_mem = tau_syn (relative
  * 1e-9) take the closed forms of §5.2/§5.3, any other ratio §5.4. */
-void lev_model_init(lev_model *m);
+void lev__model_init(lev__model *m);
 
 /* Advance (u, I) by s >= 0 seconds. */
-void lev_flow(const lev_model *m, double s, double *u, double *i);
+void lev__flow(const lev__model *m, double s, double *u, double *i);
 
 /* The PSP kernel k(s) of a unit current (see above) and its derivative. */
-double lev_kernel(const lev_model *m, double s);
-double lev_kernel_dot(const lev_model *m, double s);
+double lev__kernel(const lev__model *m, double s);
+double lev__kernel_dot(const lev__model *m, double s);
 
 /* Time from now to the next upward crossing of u = th from (u0, i0),
  * or INFINITY when there is none within horizon h (h may be INFINITY).
  * u0 >= th gives 0. */
-double lev_next(const lev_model *m, double u0, double i0, double h);
+double lev__next(const lev__model *m, double u0, double i0, double h);
 
 /* Principal branch of Lambert's W on [−1/e, ∞), full double precision
  * (Halley's iteration); NaN below −1/e. */
-double lev_lambert_w0(double x);
+double lev__lambert_w0(double x);
 
 /* One input event of a sample: time (s) and source channel. */
-typedef struct lev_in {
+typedef struct lev__in {
     double t;
     size_t src;
     size_t slot; /* the caller's: where the event came from (not read here) */
-} lev_in;
+} lev__in;
 
 /* One entry of a layer's event log in processing order: an input event
  * (kind 0, idx = position in the sorted input array) or a spike (kind 1,
  * idx = neuron, cur = I of that neuron at the spike, needed by both
  * backward passes). */
-typedef struct lev_log {
+typedef struct lev__log {
     double t;
     double cur;
     unsigned kind;
     size_t idx;
-} lev_log;
+} lev__log;
 
 /* Work space of one layer of n neurons. */
-typedef struct lev_work {
+typedef struct lev__work {
     double *u, *i, *tl, *nx; /* n each: state at time tl, next absolute crossing */
-} lev_work;
+} lev__work;
 
 /* Run one layer over one sample (§5.1, feed-forward form): w is [n_in][n]
  * (row = source), in[0..n_ev) sorted by time (ties: the order given),
@@ -83,22 +83,22 @@ typedef struct lev_work {
  * cap − n_ev times (the room the inputs leave). Spikes are the log
  * entries of kind 1, in time order. Ties: an input before a spike at the
  * same time; of two spikes at once the lower index first (§7 Q4). */
-long lev_forward(const lev_model *m, const float *w, size_t n,
-                 const lev_in *in, size_t n_ev, lev_work *ws, lev_log *log,
+long lev__forward(const lev__model *m, const float *w, size_t n,
+                 const lev__in *in, size_t n_ev, lev__work *ws, lev__log *log,
                  size_t cap);
 
-/* Backward passes over the log of lev_forward. g[e] is dL/dt of log
+/* Backward passes over the log of lev__forward. g[e] is dL/dt of log
  * entry e for spikes (ignored for inputs). Accumulates dL/dW into gw
  * ([n_in][n], may be NULL) and writes dL/dt of each input event into
  * gin[0..n_ev) (may be NULL). lam is 2n doubles of scratch (EventProp)
  * or nothing (ttfs: g is modified, receiving the cotangents that later
  * spikes of the same neuron pass to earlier ones through the reset). */
-void lev_eventprop(const lev_model *m, const float *w, size_t n,
-                   const lev_in *in, size_t n_ev, const lev_log *log,
+void lev__eventprop(const lev__model *m, const float *w, size_t n,
+                   const lev__in *in, size_t n_ev, const lev__log *log,
                    size_t n_log, const double *g, double *gw, double *gin,
                    double *lam);
-void lev_ttfs(const lev_model *m, const float *w, size_t n, const lev_in *in,
-              size_t n_ev, const lev_log *log, size_t n_log, double *g,
+void lev__ttfs(const lev__model *m, const float *w, size_t n, const lev__in *in,
+              size_t n_ev, const lev__log *log, size_t n_log, double *g,
               double *gw, double *gin);
 
 #endif

@@ -36,10 +36,10 @@
 #include "event.h"
 #include "lifevent.h"
 
-typedef struct lev_layer {
+typedef struct lev__layer {
     const sl_host *h;
     sl_ctx *ctx;
-    lev_model m;
+    lev__model m;
     size_t n_in, n;
     int ttfs;            /* gradient = "ttfs" (else EventProp) */
     int dense_in, dense_out;
@@ -50,9 +50,9 @@ typedef struct lev_layer {
     /* xPrepare */
     size_t batch, T, cap_in, cap;
     uint32_t mode;
-    lev_in *in;          /* [batch][cap_in] sorted input events */
+    lev__in *in;          /* [batch][cap_in] sorted input events */
     size_t *n_ev;        /* [batch] */
-    lev_log *log;        /* [batch][cap] */
+    lev__log *log;        /* [batch][cap] */
     size_t *n_log;       /* [batch] */
     size_t *cnt;         /* n: spikes per neuron so far */
     double *work;        /* 4n (state) + 2n (adjoint) */
@@ -60,9 +60,9 @@ typedef struct lev_layer {
     double *gin;         /* cap_in */
     double *gwd;         /* [n_in][n] float64 sums of one batch */
     int have_fwd;
-} lev_layer;
+} lev__layer;
 
-static void layer_free_buffers(lev_layer *s)
+static void layer_free_buffers(lev__layer *s)
 {
     const sl_host *h = s->h;
     h->xFree(s->in), h->xFree(s->n_ev), h->xFree(s->log);
@@ -76,7 +76,7 @@ static void layer_free_buffers(lev_layer *s)
 
 static void layer_destroy(void *self)
 {
-    lev_layer *s = self;
+    lev__layer *s = self;
     if (s == NULL)
         return;
     layer_free_buffers(s);
@@ -93,7 +93,7 @@ static int layer_create(const sl_host *h, sl_ctx *ctx,
     if (self == NULL || n_out == NULL || info == NULL)
         return h->xError(ctx, NULL, SL_EINVAL, "xCreate: NULL argument");
     *self = NULL;
-    lev_layer *s = h->xAlloc(sizeof *s);
+    lev__layer *s = h->xAlloc(sizeof *s);
     if (s == NULL)
         return h->xError(ctx, NULL, SL_ENOMEM, "cannot allocate a layer");
     s->h = h;
@@ -135,7 +135,7 @@ static int layer_create(const sl_host *h, sl_ctx *ctx,
                        "a dense side needs the network's dt > 0");
         goto fail;
     }
-    lev_model_init(&s->m);
+    lev__model_init(&s->m);
     s->n_in = info->n_in;
     s->n = (size_t)n;
     s->max_spikes = (size_t)maxsp;
@@ -168,7 +168,7 @@ fail:
 
 static int layer_params(void *self, sl_param *out, size_t cap, size_t *count)
 {
-    lev_layer *s = self;
+    lev__layer *s = self;
     if (count == NULL)
         return s->h->xError(s->ctx, NULL, SL_EINVAL, "xParams: NULL count");
     *count = 1;
@@ -183,7 +183,7 @@ static int layer_params(void *self, sl_param *out, size_t cap, size_t *count)
 
 static int layer_prepare(void *self, size_t batch, size_t time, uint32_t mode)
 {
-    lev_layer *s = self;
+    lev__layer *s = self;
     const sl_host *h = s->h;
     if (batch == s->batch && time == s->T && mode == s->mode && s->log)
         return SL_OK;
@@ -223,7 +223,7 @@ static int layer_prepare(void *self, size_t batch, size_t time, uint32_t mode)
 
 static int cmp_in(const void *a_, const void *b_)
 {
-    const lev_in *a = a_, *b = b_;
+    const lev__in *a = a_, *b = b_;
     if (a->t != b->t)
         return a->t < b->t ? -1 : 1;
     if (a->src != b->src)
@@ -233,7 +233,7 @@ static int cmp_in(const void *a_, const void *b_)
 
 /* The input events of sample b, sorted; returns their count or −1 after
  * reporting a bad time. */
-static long gather(lev_layer *s, size_t b, const float *x, lev_in *ev)
+static long gather(lev__layer *s, size_t b, const float *x, lev__in *ev)
 {
     const size_t T = s->T, ni = s->n_in;
     size_t ne = 0;
@@ -256,7 +256,7 @@ static long gather(lev_layer *s, size_t b, const float *x, lev_in *ev)
                     return -1;
                 }
                 if (m == 1 && (double)t * s->dt < s->m.t_max)
-                    ev[ne++] = (lev_in){(double)t * s->dt, j, t * ni + j};
+                    ev[ne++] = (lev__in){(double)t * s->dt, j, t * ni + j};
                 continue;
             }
             if (isnan(v) || v < 0) {
@@ -267,7 +267,7 @@ static long gather(lev_layer *s, size_t b, const float *x, lev_in *ev)
                 return -1;
             }
             if (v < s->m.t_max)
-                ev[ne++] = (lev_in){v, j, t * ni + j};
+                ev[ne++] = (lev__in){v, j, t * ni + j};
         }
     qsort(ev, ne, sizeof *ev, cmp_in);
     return (long)ne;
@@ -275,21 +275,21 @@ static long gather(lev_layer *s, size_t b, const float *x, lev_in *ev)
 
 static int layer_forward(void *self, const float *in, float *out)
 {
-    lev_layer *s = self;
+    lev__layer *s = self;
     const sl_host *h = s->h;
     if (s->log == NULL || in == NULL || out == NULL)
         return h->xError(s->ctx, NULL, SL_EINVAL,
                          "xForward before xPrepare or with NULL buffers");
     const size_t T = s->T, n = s->n, ni = s->n_in;
-    lev_work ws = {s->work, s->work + n, s->work + 2 * n, s->work + 3 * n};
+    lev__work ws = {s->work, s->work + n, s->work + 2 * n, s->work + 3 * n};
     for (size_t b = 0; b < s->batch; b++) {
-        lev_in *ev = s->in + b * s->cap_in;
-        lev_log *lg = s->log + b * s->cap;
+        lev__in *ev = s->in + b * s->cap_in;
+        lev__log *lg = s->log + b * s->cap;
         long ne = gather(s, b, in + b * T * ni, ev);
         if (ne < 0)
             return SL_EINVAL;
         s->n_ev[b] = (size_t)ne;
-        long nl = lev_forward(&s->m, s->w, n, ev, (size_t)ne, &ws, lg,
+        long nl = lev__forward(&s->m, s->w, n, ev, (size_t)ne, &ws, lg,
                               (size_t)ne + (s->cap - s->cap_in));
         if (nl < 0)
             return h->xError(s->ctx, "max_spikes", SL_ECONFIG,
@@ -337,7 +337,7 @@ static int layer_forward(void *self, const float *in, float *out)
 
 static int layer_backward(void *self, const float *dout, float *din)
 {
-    lev_layer *s = self;
+    lev__layer *s = self;
     const sl_host *h = s->h;
     if (!s->have_fwd || !(s->mode & SL_MODE_TRAIN) || dout == NULL)
         return h->xError(s->ctx, NULL, SL_EINVAL, "xBackward without a "
@@ -350,8 +350,8 @@ static int layer_backward(void *self, const float *dout, float *din)
     const size_t T = s->T, n = s->n, ni = s->n_in;
     memset(s->gwd, 0, ni * n * sizeof *s->gwd);
     for (size_t b = 0; b < s->batch; b++) {
-        const lev_in *ev = s->in + b * s->cap_in;
-        const lev_log *lg = s->log + b * s->cap;
+        const lev__in *ev = s->in + b * s->cap_in;
+        const lev__log *lg = s->log + b * s->cap;
         const size_t nl = s->n_log[b], ne = s->n_ev[b];
         const float *gy = dout + b * T * n;
         for (size_t k = 0; k < n; k++)
@@ -365,9 +365,9 @@ static int layer_backward(void *self, const float *dout, float *din)
             }
         }
         if (s->ttfs)
-            lev_ttfs(&s->m, s->w, n, ev, ne, lg, nl, s->g, s->gwd, s->gin);
+            lev__ttfs(&s->m, s->w, n, ev, ne, lg, nl, s->g, s->gwd, s->gin);
         else
-            lev_eventprop(&s->m, s->w, n, ev, ne, lg, nl, s->g, s->gwd,
+            lev__eventprop(&s->m, s->w, n, ev, ne, lg, nl, s->g, s->gwd,
                           s->gin, s->work + 4 * n);
         if (din) {
             float *gx = din + b * T * ni;
@@ -384,7 +384,7 @@ static int layer_backward(void *self, const float *dout, float *din)
 
 static const void *layer_extension(void *self, const char *name)
 {
-    lev_layer *s = self;
+    lev__layer *s = self;
     if (s == NULL || name == NULL || strcmp(name, SL_EXT_EVENTS) != 0)
         return NULL;
     return &s->ext;
