@@ -1,9 +1,9 @@
 # benchmarks: built by `make`, run by hand (see bench/README.md)
 SL_BENCH_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core -DSL_SRCDIR='"$(abs_top_srcdir)"' \
-	-DSL_BENCH_PLUGIN_PATH='"$(abs_top_builddir)/plugins/lif/.libs:$(abs_top_builddir)/plugins/dynapsim/.libs:$(abs_top_builddir)/plugins/optim/.libs:$(abs_top_builddir)/plugins/losses/.libs:$(abs_top_builddir)/plugins/datasets/.libs:$(abs_top_builddir)/plugins/bss2/.libs:$(abs_top_builddir)/plugins/superspike/.libs:$(abs_top_builddir)/plugins/dynapse2_export/.libs"'
+	-DSL_BENCH_PLUGIN_PATH='"$(abs_top_builddir)/plugins/lif/.libs:$(abs_top_builddir)/plugins/dynapsim/.libs:$(abs_top_builddir)/plugins/optim/.libs:$(abs_top_builddir)/plugins/losses/.libs:$(abs_top_builddir)/plugins/datasets/.libs:$(abs_top_builddir)/plugins/bss2/.libs:$(abs_top_builddir)/plugins/superspike/.libs:$(abs_top_builddir)/plugins/dynapse2_export/.libs:$(abs_top_builddir)/plugins/lifevent/.libs"'
 
 noinst_PROGRAMS += bench/bench_lif bench/bench_dynapsim bench/bench_superspike \
-	bench/bench_shd bench/bench_yinyang
+	bench/bench_shd bench/bench_yinyang bench/bench_yinyang_event
 bench_bench_lif_SOURCES = bench/bench_train.c
 bench_bench_lif_CPPFLAGS = $(SL_BENCH_CPPFLAGS) -DSL_BENCH_NAME='"bench_lif"' \
 	-DSL_BENCH_CFG='"frozen_noise_lif.cfg"' -DSL_BENCH_EPOCHS=2000 \
@@ -33,6 +33,12 @@ bench_bench_yinyang_CPPFLAGS = $(SL_BENCH_CPPFLAGS) \
 	-DSL_BENCH_EPOCHS=1
 bench_bench_yinyang_CFLAGS = $(AM_CFLAGS) $(BLAS_CFLAGS)
 bench_bench_yinyang_LDADD = core/libslcore.la
+bench_bench_yinyang_event_SOURCES = bench/bench_peers.c
+bench_bench_yinyang_event_CPPFLAGS = $(SL_BENCH_CPPFLAGS) \
+	-DSL_BENCH_NAME='"bench_yinyang_event"' \
+	-DSL_BENCH_CFG='"yinyang_ttfs.cfg"' -DSL_BENCH_EPOCHS=1
+bench_bench_yinyang_event_CFLAGS = $(AM_CFLAGS) $(BLAS_CFLAGS)
+bench_bench_yinyang_event_LDADD = core/libslcore.la
 EXTRA_DIST += bench/README.md bench/side_by_side.sh bench/numerics_cost.sh \
 	bench/nef_vs_nengo.sh bench/nengo_demos.py bench/sweep_jobs.sh \
-	bench/convsnn_epoch.sh
+	bench/convsnn_epoch.sh bench/event_yinyang.sh

@@ -17,3 +17,4 @@ dist_experiments_DATA += experiments/pes_channel.cfg experiments/pavlovian.cfg
 dist_experiments_DATA += experiments/nir_dynapsim.cfg
 dist_experiments_DATA += experiments/frozen_noise_wta_dynapsim.cfg
 dist_experiments_DATA += experiments/fashion_mnist_convsnn.cfg experiments/tuning_curve.cfg
+dist_experiments_DATA += experiments/yinyang_ttfs.cfg experiments/yinyang_eventprop.cfg

@@ -10,3 +10,4 @@ include $(srcdir)/plugins/conv/local.mk
 include $(srcdir)/plugins/nef/local.mk
 include $(srcdir)/plugins/filedata/local.mk
 include $(srcdir)/plugins/softlif/local.mk
+include $(srcdir)/plugins/lifevent/local.mk

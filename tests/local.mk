@@ -20,6 +20,7 @@ include $(srcdir)/tests/core.mk
 include $(srcdir)/tests/loader.mk
 include $(srcdir)/tests/recorder.mk
 include $(srcdir)/tests/lif.mk
+include $(srcdir)/tests/lifevent.mk
 include $(srcdir)/tests/conv.mk
 include $(srcdir)/tests/softlif.mk
 include $(srcdir)/tests/plugins.mk

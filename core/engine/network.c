@@ -50,6 +50,18 @@ static int out_shape(sl__layer *l, size_t *shape, size_t *rank, sl__err *err)
     return SL_OK;
 }
 
+uint32_t sl__layer_events(const sl__layer *l)
+{
+    const sl_events_ext *ext =
+        SL_HAS_FIELD(sl_neuron_iface, l->iface, xExtension) &&
+                l->iface->xExtension && l->self
+            ? l->iface->xExtension(l->self, SL_EXT_EVENTS)
+            : NULL;
+    if (!ext || !SL_HAS_FIELD(sl_events_ext, ext, flags))
+        return 0;
+    return ext->flags & (SL_EVENTS_IN | SL_EVENTS_OUT);
+}
+
 static int build_layers(sl__network *net, sl__config *cfg,
                         sl__setting *group, const sl__registry *reg,
                         const sl_host *host, size_t n_in, uint64_t seed,
@@ -202,6 +214,22 @@ static int build_layers(sl__network *net, sl__config *cfg,
         l->n_params = np;
         if ((rc = out_shape(l, shape, &rank, err)))
             return rc;
+        /* an event sequence and a dense one share the buffer but not its
+         * meaning (times vs values): a mismatch is refused here, naming
+         * both layers, instead of running on nonsense */
+        if (i > 0) {
+            const sl__layer *p = &net->layers[i - 1];
+            int pe = (sl__layer_events(p) & SL_EVENTS_OUT) != 0;
+            int ce = (sl__layer_events(l) & SL_EVENTS_IN) != 0;
+            if (pe != ce)
+                return sl__cfg_error(cfg, lg, err, SL_ECONFIG,
+                                     "layer %s gives %s sequence but layer "
+                                     "%s takes %s one; convert on the side "
+                                     "of the event layer (its input or "
+                                     "output = \"dense\")", p->label,
+                                     pe ? "an event" : "a dense", label,
+                                     ce ? "an event" : "a dense");
+        }
         width = l->n_out;
     }
     net->n_out = width;

@@ -50,6 +50,10 @@ int sl__network_build(sl__network *net, sl__config *cfg, sl__setting *group,
 void sl__network_free(sl__network *net);
 /* 1 when the layer offers a spiking twin (SL_EXT_TWIN, neuron.h). */
 int sl__layer_has_twin(const sl__layer *l);
+
+/* SL_EVENTS_IN/OUT of a layer (spikelab/events.h): 0 for a layer that
+ * does not offer SL_EXT_EVENTS (dense on both sides). */
+uint32_t sl__layer_events(const sl__layer *l);
 /* Make every layer ready for sequences of this shape; allocates.
  * SL_MODE_SPIKING in mode reaches only the layers with a twin. */
 int sl__network_prepare(sl__network *net, size_t batch, size_t time,

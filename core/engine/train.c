@@ -465,6 +465,9 @@ static int evaluate(sl__experiment *exp, const sl__eval *ev, int phase,
     int is_spikes = strcmp(ev->metric, "spike_times") == 0;
     const sl__layer *last = &exp->net.layers[exp->net.n_layers - 1];
     int spiking = (last->iface->flags & SL_NEURON_SPIKING) != 0;
+    /* an event output (spikelab/events.h) holds spike times: its class is
+     * the channel that spikes first */
+    int events = (sl__layer_events(last) & SL_EVENTS_OUT) != 0;
     spike_stats sst = {0, 0, 0};
     for (size_t start = 0; start < n; start += C) {
         size_t b = n - start < C ? n - start : C;
@@ -522,7 +525,15 @@ static int evaluate(sl__experiment *exp, const sl__eval *ev, int phase,
                  * an analog readout (li) with its maximum over time — the
                  * decoding of the cross_entropy loss's default */
                 size_t best = 0;
-                if (!spiking)
+                if (events) {
+                    for (size_t c = 0; c < ch; c++) {
+                        double m = INFINITY;
+                        for (size_t t = 0; t < in->n_steps; t++)
+                            if (ok[t * ch + c] < m)
+                                m = ok[t * ch + c];
+                        rates[c] = -m; /* earliest wins the arg-max */
+                    }
+                } else if (!spiking)
                     for (size_t c = 0; c < ch; c++) {
                         double m = -INFINITY;
                         for (size_t t = 0; t < in->n_steps; t++)

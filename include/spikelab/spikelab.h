@@ -18,6 +18,7 @@
 #include "dataset.h"
 #include "backend.h"
 #include "hil.h"
+#include "events.h"
 #include "deploy.h"
 #include "state.h"
 

@@ -348,9 +348,13 @@ static const sl_setting yinyang_settings[] = {
                "rejection sampling with a goal class, or exactly size/3 per "
                "class (jaxsnn)"),
     SL_SETTING(SL_SET_STRING, "encoding", "spike_time", NULL,
-               SL_CHOICES("spike_time|current"),
-               "one spike per feature (hxtorch), or the five features as "
-               "a constant current in every step (the peers' benchmark)"),
+               SL_CHOICES("spike_time|current|events"),
+               "one spike per feature (hxtorch), the five features as "
+               "a constant current in every step (the peers' benchmark), "
+               "or one exact spike time per feature as an event sequence "
+               "(jaxsnn.event)"),
+    SL_SETTING(SL_SET_INT, "duplicate", "1", NULL, SL_RANGE(1, 1000),
+               "encoding = events: copies of each input channel"),
     SL_SETTING(SL_SET_FLOAT, "t_early", "2e-6", "s", SL_MIN(0),
                "spike time of a feature value 0"),
     SL_SETTING(SL_SET_FLOAT, "t_late", "2.6e-5", "s", SL_GT(0),

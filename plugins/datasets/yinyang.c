@@ -49,6 +49,17 @@
  *                      1) as a constant current, the coding of the peers'
  *                      benchmark (../shared/peers/README.md, workload 2b);
  *                      t_early, t_late and t_bias do not apply then
+ *              "events": an event sequence (spikelab/events.h) of one
+ *                      slot: input [1][5·duplicate], the spike time
+ *                      t_early + f·(t_late − t_early) of each feature f
+ *                      and t_bias of the bias, each channel repeated
+ *                      `duplicate` times on its own input (channel
+ *                      feature·duplicate + copy): jaxsnn's
+ *                      spatio_temporal_encode (yinyang.md §3.1; it has
+ *                      t_early = t_bias = 0, t_late = 2·tau_syn); exact
+ *                      times, no dt grid; t_sim is not used
+ *   duplicate  1       events: copies of each channel (jaxsnn's BSS-2
+ *                      examples: 5, so 25 inputs)
  *   t_early    2e-6 s  spike time of feature 0
  *   t_late     26e-6 s spike time of feature 1 (> t_early)
  *   t_bias     2e-6 s  bias spike time
@@ -93,6 +104,8 @@ typedef struct yinyang {
     size_t size, n_steps;
     double t_early, t_late, t_bias, dt;
     int current;      /* encoding = "current" */
+    int events;       /* encoding = "events" */
+    size_t dup;       /* events: copies of each input channel */
     double *xy;       /* [size][2] points (owned) */
     unsigned char *label; /* [size] (owned) */
 } yinyang;
@@ -263,26 +276,33 @@ static int yy_create(const sl_host *h, sl_ctx *ctx, void **self,
     if ((rc = h->xGetString(ctx, "encoding", "spike_time", &enc)) != SL_OK)
         return rc;
     const int current = strcmp(enc, "current") == 0;
-    if (!current && strcmp(enc, "spike_time") != 0)
+    const int events = strcmp(enc, "events") == 0;
+    int64_t dup = 1;
+    if (events && (rc = h->xGetInt(ctx, "duplicate", 1, &dup)) != SL_OK)
+        return rc;
+    if (!current && !events && strcmp(enc, "spike_time") != 0)
         return h->xError(ctx, "encoding", SL_ECONFIG,
                          "encoding = \"%s\" is not known: use "
                          "\"spike_time\" (one spike per feature) or "
-                         "\"current\" (the features as a constant current)",
+                         "\"current\" (the features as a constant current) "
+                         "or \"events\" (exact spike times)",
                          enc);
     /* the spike times do not apply to a constant current: left unread,
      * so that setting one is refused as unused */
-    t_early = 2e-6, t_late = 26e-6, t_bias = 2e-6;
+    t_early = 2e-6, t_late = 26e-6, t_bias = 2e-6, t_sim = 38e-6;
     if ((!current &&
          ((rc = get_time(h, ctx, "t_early", 2e-6, 0, &t_early)) ||
           (rc = get_time(h, ctx, "t_late", 26e-6, 1, &t_late)) ||
           (rc = get_time(h, ctx, "t_bias", 2e-6, 0, &t_bias)))) ||
-        (rc = get_time(h, ctx, "t_sim", 38e-6, 1, &t_sim)) ||
+        (!events && (rc = get_time(h, ctx, "t_sim", 38e-6, 1, &t_sim))) ||
         (rc = get_time(h, ctx, "dt", 1e-6, 1, &dt)))
         return rc;
     if (!(t_late > t_early))
         return h->xError(ctx, "t_late", SL_ECONFIG,
                          "t_late = %g s must be later than t_early = %g s",
                          t_late, t_early);
+    if (events)
+        t_sim = dt; /* one slot per channel */
     const double steps = t_sim / dt, n_round = nearbyint(steps);
     if (n_round < 1 || n_round > 1e9 ||
         fabs(steps - n_round) > 1e-6 * n_round)
@@ -304,11 +324,13 @@ static int yy_create(const sl_host *h, sl_ctx *ctx, void **self,
     d->t_bias = t_bias;
     d->dt = dt;
     d->current = current;
+    d->events = events;
+    d->dup = (size_t)dup;
     /* features lie in [0, 1] (1 − x is 1 at x = 0): the latest spike is
      * that of feature 1 */
     const long last = step_of(d, 1.0), first = step_of(d, 0.0),
                bias = bias_step(d);
-    if (!current && (first < 0 || last >= (long)d->n_steps)) {
+    if (!current && !events && (first < 0 || last >= (long)d->n_steps)) {
         yy_destroy(d);
         return h->xError(ctx, "t_late", SL_ECONFIG,
                          "the feature spikes fall on steps %ld..%ld, "
@@ -316,7 +338,7 @@ static int yy_create(const sl_host *h, sl_ctx *ctx, void **self,
                          "t_sim above t_late = %g s",
                          first, last, (size_t)n_round, t_sim, t_late);
     }
-    if (!current && bias >= (long)d->n_steps) {
+    if (!current && !events && bias >= (long)d->n_steps) {
         yy_destroy(d);
         return h->xError(ctx, "t_bias", SL_ECONFIG,
                          "t_bias = %g s is at step %ld, past the %zu steps "
@@ -347,7 +369,7 @@ static int yy_create(const sl_host *h, sl_ctx *ctx, void **self,
     if (info) {
         info->n_samples = d->size;
         info->n_steps = d->n_steps;
-        info->n_in = YY_N_IN;
+        info->n_in = events ? YY_N_IN * d->dup : YY_N_IN;
         info->n_out = YY_N_OUT;
         info->target_steps = 1;
         info->dt = dt;
@@ -369,6 +391,15 @@ static int yy_get(void *self, size_t index, float *input, float *target)
     if (input) {
         const double x = d->xy[2 * index], y = d->xy[2 * index + 1];
         const double f[4] = {x, y, 1.0 - x, 1.0 - y};
+        if (d->events) {
+            const double tf = d->t_late - d->t_early;
+            for (size_t c = 0; c < YY_N_IN; c++) {
+                double t = c < 4 ? d->t_early + f[c] * tf : d->t_bias;
+                for (size_t k = 0; k < d->dup; k++)
+                    input[c * d->dup + k] = (float)t;
+            }
+            goto target;
+        }
         if (d->current) {
             const float c[YY_N_IN] = {(float)f[0], (float)f[1], (float)f[2],
                                       (float)f[3], 1.0f};
