@@ -15,3 +15,4 @@ dist_experiments_DATA += experiments/shd_rsnn.cfg
 dist_experiments_DATA += experiments/peers_shd.cfg experiments/peers_yinyang.cfg
 dist_experiments_DATA += experiments/pes_channel.cfg experiments/pavlovian.cfg
 dist_experiments_DATA += experiments/nir_dynapsim.cfg
+dist_experiments_DATA += experiments/balanced_lif.cfg

@@ -9,3 +9,4 @@ include $(srcdir)/plugins/dynapse2_export/local.mk
 include $(srcdir)/plugins/conv/local.mk
 include $(srcdir)/plugins/nef/local.mk
 include $(srcdir)/plugins/filedata/local.mk
+include $(srcdir)/plugins/sparse/local.mk
