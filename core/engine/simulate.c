@@ -125,6 +125,9 @@ int sl__simulate_load(sl__experiment *exp, sl__err *err)
                              SL_ECONFIG, "component '%s' does not run a "
                              "model over time (it offers no %s)", type,
                              SL_EXT_SIMULATE);
+    if (s->si2 && s->si2->xCheck &&
+        (rc = s->si2->xCheck(c->self, s->dt, s->steps)))
+        return sl__ctx_take_error(&c->ctx, rc, err);
     return SL_OK;
 }
 

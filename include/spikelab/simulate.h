@@ -93,6 +93,11 @@ typedef struct sl_simulate_v2_iface {
     int (*xArrays)(void *self, uint64_t steps,
                    int (*emit)(void *user, const sl_sim_array *a),
                    void *user);
+    /* Checks that need the time step and the run's length (a recording
+     * over its budget), made when the experiment is loaded, before any
+     * run is recorded; an error names the key through the context. May
+     * be NULL. */
+    int (*xCheck)(void *self, double dt, uint64_t n_steps);
 } sl_simulate_v2_iface;
 
 #ifdef __cplusplus

@@ -44,6 +44,7 @@ typedef struct sp_thr {
     int id;
     uint32_t lo, hi;
     uint32_t *list[2]; /* spikes of the step, by step parity */
+    int32_t *head;     /* [SP_WHEEL] the calendar of external events */
     uint32_t nl[2];
     pthread_t tid;
     int started;
@@ -64,7 +65,7 @@ struct sp_net {
     uint64_t nnz;
     /* state (REAL = double or float after p.f32) */
     void *v, *I, *wsrc;
-    int32_t *last, *next_ext;
+    int32_t *last, *next_ext, *link;
     uint8_t *fl;
     /* per-neuron spike statistics: count, sum and sum of squares of the
      * inter-spike intervals in steps */
@@ -79,7 +80,7 @@ struct sp_net {
     /* derived constants */
     double am, as, b, c;
     int32_t R;
-    double p0, lp0, *cdf;
+    double p0, inv_lp0, *cdf;
     uint32_t kmax;
     /* threads */
     sp_barrier bar;
@@ -90,27 +91,40 @@ struct sp_net {
     int quit, sync_ok;
 };
 
-/* The count of a non-zero step of neuron j at step n, and its next
- * non-zero step (sparse.h: geometric gaps, truncated binomial). */
-static uint32_t ext_event(sp_net *s, uint32_t j, int32_t n);
 
-static void ext_schedule(sp_net *s, uint32_t j, int64_t n, uint64_t key)
+/* The calendar of external events: a ring of SP_WHEEL buckets per
+ * thread, each a list (through link[]) of the thread's neurons whose next
+ * non-zero step falls on it modulo SP_WHEEL; a neuron further ahead waits
+ * in its bucket for another turn. So a step touches only the neurons
+ * that receive external input in it (about 5 % in workload 1), not all. */
+#define SP_WHEEL 1024
+
+static void ext_schedule(sp_net *s, sp_thr *th, uint32_t j, int64_t n,
+                         uint64_t key)
 {
-    /* gap after step n: draw 2(n + 1) of the neuron's stream */
+    /* gap after step n: draw 2(n + 1) of the neuron's stream; G =
+     * floor(log u / log p0) >= 0, truncation is floor here */
     double u = 1.0 - sp_u01(sp_draw(key, 2 * (uint64_t)(n + 1))); /* (0,1] */
-    double g = floor(log(u) / s->lp0);
-    double nx = (double)n + 1.0 + g;
-    s->next_ext[j] = nx < (double)s->steps ? (int32_t)nx : INT32_MAX;
+    double nx = (double)n + 1.0 + (double)(int64_t)(log(u) * s->inv_lp0);
+    if (!(nx < (double)s->steps)) {
+        s->next_ext[j] = INT32_MAX; /* not in this run */
+        return;
+    }
+    int32_t due = (int32_t)nx;
+    int32_t *h = &th->head[due & (SP_WHEEL - 1)];
+    s->next_ext[j] = due;
+    s->link[j] = *h;
+    *h = (int32_t)j;
 }
 
-static uint32_t ext_event(sp_net *s, uint32_t j, int32_t n)
+static uint32_t ext_event(sp_net *s, sp_thr *th, uint32_t j, int32_t n)
 {
     uint64_t key = sp_key(s->key_ext, j);
     double u = sp_u01(sp_draw(key, 2 * (uint64_t)(n + 1) + 1));
     uint32_t k = 1;
     while (k < s->kmax && u >= s->cdf[k])
         k++;
-    ext_schedule(s, j, n, key);
+    ext_schedule(s, th, j, n, key);
     return k;
 }
 
@@ -199,6 +213,7 @@ void sp_net_free(sp_net *s)
         sp_csr_free(&s->csr[t]);
         free(s->thr[t].list[0]);
         free(s->thr[t].list[1]);
+        free(s->thr[t].head);
     }
     free(s->outdeg);
     free(s->v);
@@ -206,6 +221,7 @@ void sp_net_free(sp_net *s)
     free(s->wsrc);
     free(s->last);
     free(s->next_ext);
+    free(s->link);
     free(s->fl);
     free(s->cnt);
     free(s->s1);
@@ -222,6 +238,39 @@ static double lbinom(uint32_t K, double p, uint32_t k)
     return lgamma((double)K + 1) - lgamma((double)k + 1) -
            lgamma((double)(K - k) + 1) + (double)k * log(p) +
            (double)(K - k) * log1p(-p);
+}
+
+static int32_t refractory_steps(double t_ref, double dt, uint64_t steps)
+{
+    double r = t_ref / dt;
+    return r > (double)steps ? (int32_t)steps + 1 : (int32_t)llround(r);
+}
+
+/* at most one spike per R steps (a neuron refractory for R steps after
+ * a spike fires again R steps later at the earliest) */
+static uint64_t max_spikes(int32_t R, uint64_t steps)
+{
+    return R > 0 ? (steps + (uint64_t)R - 1) / (uint64_t)R : steps;
+}
+
+int sp_budget(const sp_params *p, double dt, uint64_t steps, char *msg,
+              size_t msg_len)
+{
+    int32_t R = refractory_steps(p->t_ref, dt, steps);
+    uint64_t rec_n = p->rec_spikes < 0 ? p->n : (uint64_t)p->rec_spikes;
+    double bytes = (double)rec_n * (double)max_spikes(R, steps) * 8.0 +
+                   (double)steps * 4.0 +
+                   (double)p->n_state * 2.0 * (double)steps * 12.0;
+    if (bytes <= p->budget_mb * 1048576.0)
+        return 0;
+    snprintf(msg, msg_len, "the recording may need up to %.0f MiB (spikes "
+             "of %llu neurons over %llu steps, at most one per %d steps "
+             "each, 8 bytes a spike; v and I of %zu neurons), more than "
+             "record.budget_mb = %g: record fewer neurons (record.spikes) "
+             "or raise the budget", bytes / 1048576.0,
+             (unsigned long long)rec_n, (unsigned long long)steps,
+             R > 0 ? R : 1, p->n_state, p->budget_mb);
+    return -2;
 }
 
 int sp_net_new(const sp_params *p, double dt, uint64_t steps, uint64_t seed,
@@ -256,30 +305,14 @@ int sp_net_new(const sp_params *p, double dt, uint64_t steps, uint64_t seed,
     s->b = fabs(ts - tm) > 1e-12 * tm ? ts * (s->as - s->am) / (ts - tm)
                                       : s->am * dt / tm;
     s->c = (1.0 - s->am) * p->v_leak;
-    double r = p->t_ref / dt;
-    s->R = r > (double)steps ? (int32_t)steps + 1 : (int32_t)llround(r);
+    s->R = refractory_steps(p->t_ref, dt, steps);
     size_t wsz = p->f32 ? sizeof(float) : sizeof(double);
-    /* the recording's size, before anything large is allocated: at
-     * most one spike per R steps per recorded neuron */
-    uint64_t rec_n = p->rec_spikes < 0 ? n : (uint64_t)p->rec_spikes;
-    if (rec_n > n)
-        rec_n = n;
-    uint64_t per = s->R > 0 ? (steps + (uint64_t)s->R - 1) / (uint64_t)s->R
-                            : steps;
-    s->cap_ev = rec_n * per;
-    double bytes = (double)s->cap_ev * 8.0 + (double)steps * 4.0 +
-                   (double)p->n_state * 2.0 * (double)steps * 12.0;
-    if (bytes > p->budget_mb * 1048576.0) {
-        snprintf(msg, msg_len, "the recording may need up to %.0f MiB "
-                 "(spikes of %llu neurons over %llu steps, at most one per "
-                 "%d steps each, 8 bytes a spike; state of %zu neurons), "
-                 "more than record.budget_mb = %g: record fewer neurons "
-                 "(record.spikes) or raise the budget", bytes / 1048576.0,
-                 (unsigned long long)rec_n, (unsigned long long)steps,
-                 s->R > 0 ? s->R : 1, p->n_state, p->budget_mb);
+    if (sp_budget(p, dt, steps, msg, msg_len)) {
         free(s);
         return -2;
     }
+    uint64_t rec_n = p->rec_spikes < 0 ? n : (uint64_t)p->rec_spikes;
+    s->cap_ev = rec_n * max_spikes(s->R, steps);
     /* ranges: contiguous, cut at multiples of 16 neurons (whole cache
      * lines of state) */
     for (int t = 0; t <= T; t++) {
@@ -293,6 +326,7 @@ int sp_net_new(const sp_params *p, double dt, uint64_t steps, uint64_t seed,
         !(s->wsrc = malloc((size_t)n * wsz)) ||
         !(s->last = malloc((size_t)n * sizeof(int32_t))) ||
         !(s->next_ext = malloc((size_t)n * sizeof(int32_t))) ||
+        !(s->link = malloc((size_t)n * sizeof(int32_t))) ||
         !(s->fl = calloc((size_t)n + 8, 1)) ||
         !(s->cnt = calloc((size_t)n, sizeof(uint32_t))) ||
         !(s->s1 = calloc((size_t)n, sizeof(int64_t))) ||
@@ -308,8 +342,11 @@ int sp_net_new(const sp_params *p, double dt, uint64_t steps, uint64_t seed,
         th->hi = s->cut[t + 1];
         size_t len = (size_t)(th->hi - th->lo) + 1;
         if (!(th->list[0] = malloc(len * sizeof(uint32_t))) ||
-            !(th->list[1] = malloc(len * sizeof(uint32_t))))
+            !(th->list[1] = malloc(len * sizeof(uint32_t))) ||
+            !(th->head = malloc(SP_WHEEL * sizeof(int32_t))))
             goto fail;
+        for (int b = 0; b < SP_WHEEL; b++)
+            th->head[b] = -1;
     }
     int crc = sp_connect(p, s->key_conn, s->cut, T, s->csr, s->outdeg,
                          &s->nnz, msg, msg_len);
@@ -344,7 +381,7 @@ int sp_net_new(const sp_params *p, double dt, uint64_t steps, uint64_t seed,
             goto fail;
         }
         s->p0 = exp((double)p->ext_k * log1p(-pe));
-        s->lp0 = log(s->p0);
+        s->inv_lp0 = 1.0 / log(s->p0); /* -0 when p0 = 0: gap 0 */
         uint32_t K = p->ext_k;
         if (!(s->cdf = malloc(((size_t)K + 2) * sizeof(double))))
             goto fail;
@@ -358,8 +395,9 @@ int sp_net_new(const sp_params *p, double dt, uint64_t steps, uint64_t seed,
                 break;
         }
         s->kmax = k > K ? K : k; /* the last count takes the rest */
-        for (uint32_t j = 0; j < n; j++)
-            ext_schedule(s, j, -1, sp_key(s->key_ext, j));
+        for (int t = 0; t < T; t++)
+            for (uint32_t j = s->cut[t]; j < s->cut[t + 1]; j++)
+                ext_schedule(s, &s->thr[t], j, -1, sp_key(s->key_ext, j));
     } else {
         for (uint32_t j = 0; j < n; j++)
             s->next_ext[j] = INT32_MAX;

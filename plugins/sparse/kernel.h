@@ -30,6 +30,10 @@ typedef struct sp_net_view {
  * msg (an impossible parameter, a recording over the budget). */
 int sp_net_new(const sp_params *p, double dt, uint64_t steps, uint64_t seed,
                sp_net **out, char *msg, size_t msg_len);
+/* 0 when the recording of p over `steps` steps of dt fits
+ * p->budget_mb, else -2 with msg giving the figure. */
+int sp_budget(const sp_params *p, double dt, uint64_t steps, char *msg,
+              size_t msg_len);
 /* Advance n steps (the caller keeps within the steps built for); out
  * NULL or out[0], out[1]: n rows of the state probes' v and I. */
 void sp_net_run(sp_net *s, uint64_t n, double *const *out);

@@ -325,10 +325,19 @@ static int sp_create(const sl_host *host, sl_ctx *ctx, void **self)
             break;
         ns++;
     }
-    if (ns && !(p->state_idx = malloc(ns * sizeof(uint32_t)))) {
+    float *tmp = ns ? malloc(ns * sizeof(float)) : NULL;
+    if (ns && (!tmp || !(p->state_idx = malloc(ns * sizeof(uint32_t))))) {
+        free(tmp);
         rc = SL_ENOMEM;
         goto fail;
     }
+    /* the list as a whole marks it read; the elements are re-read as
+     * integers (a float32 would round indices above 2^24) */
+    if (ns)
+        rc = H->xGetFloatVec(ctx, "record.state", 0.0, tmp, ns);
+    free(tmp);
+    if (rc)
+        goto fail;
     for (size_t i = 0; i < ns; i++) {
         snprintf(k, sizeof k, "record.state.[%zu]", i);
         if ((rc = get_u32(s, k, 0, 0, (int64_t)p->n - 1, &p->state_idx[i])))
@@ -492,11 +501,22 @@ static int sim_arrays(void *self, uint64_t steps,
     return emit(user, &a);
 }
 
+static int sim_check(void *self, double dt, uint64_t n_steps)
+{
+    sp_self *s = self;
+    char msg[512];
+    if (sp_budget(&s->p, dt, n_steps, msg, sizeof msg))
+        return s->H->xError(s->ctx, "record.budget_mb", SL_ECONFIG, "%s",
+                            msg);
+    return SL_OK;
+}
+
 static const sl_simulate_v2_iface sp_sim = {
     sizeof(sl_simulate_v2_iface),
     {sizeof(sl_simulate_iface), sim_build, sim_probe_count, sim_probe,
      sim_run, sim_results},
     sim_arrays,
+    sim_check,
 };
 
 static const void *sp_extension(void *self, const char *name)

@@ -25,15 +25,33 @@ static void CAT(phase_a_, SFX)(sp_net *s, sp_thr *th, int32_t n)
         I[j] = as * io;
         fl[j] = (uint8_t)(nr & (vn > vth));
     }
-    /* external counts of this step, then the spikes: both rare, so the
-     * scan skips 8 neurons at a time where nothing happens */
-    int32_t *restrict next = s->next_ext;
+    /* external counts of this step: the neurons in its bucket */
+    const REAL wext = (REAL)s->p.ext_w;
+    int32_t *bk = &th->head[n & (SP_WHEEL - 1)];
+    int32_t e = *bk;
+    *bk = -1;
+    while (e >= 0) {
+        int32_t nx = s->link[e];
+        if (s->next_ext[e] == n)
+            I[e] += wext * (REAL)ext_event(s, th, (uint32_t)e, n);
+        else { /* due a turn of the wheel later */
+            s->link[e] = *bk;
+            *bk = e;
+        }
+        e = nx;
+    }
+    /* the spikes: rare, so the scan skips 8 neurons at a time */
     uint32_t *restrict L = th->list[n & 1];
     uint32_t cnt = 0;
-    const REAL wext = (REAL)s->p.ext_w;
     for (uint32_t j = lo; j < hi; j++) {
-        if (next[j] == n)
-            I[j] += wext * (REAL)ext_event(s, j, n);
+        if (!((j & 7) | (hi - j < 8))) {
+            uint64_t w8;
+            memcpy(&w8, fl + j, 8);
+            if (!w8) {
+                j += 7;
+                continue;
+            }
+        }
         if (fl[j]) {
             L[cnt++] = j;
             uint32_t k = s->cnt[j]++;
