@@ -34,4 +34,5 @@ bench_bench_yinyang_CPPFLAGS = $(SL_BENCH_CPPFLAGS) \
 bench_bench_yinyang_CFLAGS = $(AM_CFLAGS) $(BLAS_CFLAGS)
 bench_bench_yinyang_LDADD = core/libslcore.la
 EXTRA_DIST += bench/README.md bench/side_by_side.sh bench/numerics_cost.sh \
-	bench/nef_vs_nengo.sh bench/nengo_demos.py
+	bench/nef_vs_nengo.sh bench/nengo_demos.py bench/sparse_vs_brian2.sh \
+	bench/sparse_big.sh bench/lif_rates_ks.py
