@@ -10,7 +10,9 @@ varies by tens of per cent between seeds, so the comparison is over
 seeds: the mean over seeds of each side's mean rate (with its standard
 error), Welch's t-test of the per-seed rates, and the two-sample
 Kolmogorov-Smirnov test (scipy.stats.ks_2samp, Debian's python3-scipy)
-over the per-neuron rates of all seeds pooled.
+over the per-neuron rates of all seeds pooled, and over the rates
+divided by their network's mean (the shape of the distribution; pooled
+raw rates also differ when only the per-seed means do).
 
     /usr/bin/python3 bench/lif_rates_ks.py N [SEED ...]    (default 1..8)
 
@@ -103,6 +105,10 @@ for k, v in sides.items():
                                       if len(v) > 1 else 0, rates.min(),
                                       rates.max(), cvs.mean()))
 pooled = {k: np.concatenate([c for c, _ in v]) for k, v in sides.items()}
+# the shape of the distribution apart from each network's mean rate:
+# rates over the network's mean, pooled
+shape = {k: np.concatenate([c / c.mean() for c, _ in v if c.mean() > 0])
+         for k, v in sides.items()}
 res = {}
 for a, b in [('spikelab-f64', 'brian2'), ('spikelab-f32', 'brian2'),
              ('spikelab-f32', 'spikelab-f64')]:
@@ -110,9 +116,11 @@ for a, b in [('spikelab-f64', 'brian2'), ('spikelab-f32', 'brian2'),
     res[(a, b)] = ks
     t = stats.ttest_ind(mean[a], mean[b], equal_var=False) \
         if len(seeds) > 1 else None
+    kr = stats.ks_2samp(shape[a], shape[b])
     print('%s vs %s: per-neuron rates pooled, KS D = %.4f, p = %.3g; '
-          'per-seed mean rates, Welch t p = %s' %
-          (a, b, ks.statistic, ks.pvalue,
+          'rates / network mean pooled, KS D = %.4f, p = %.3g; per-seed '
+          'mean rates, Welch t p = %s' %
+          (a, b, ks.statistic, ks.pvalue, kr.statistic, kr.pvalue,
            '%.3g' % t.pvalue if t is not None else 'n/a'))
 ks = res[('spikelab-f64', 'brian2')]
 a, b = mean['spikelab-f64'].mean(), mean['brian2'].mean()
