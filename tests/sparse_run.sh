@@ -1,7 +1,8 @@
 #!/bin/sh
 # sparse.so (the "sparse_lif" model) through `spikelab run`:
 #  - the same seed gives bit-identical spikes, counts and state probes
-#    with 1, 2 and 3 threads (N = 2,000, 0.3 s of workload 1);
+#    with 1, 2 and 3 threads (N = 2,000, 0.3 s of workload 1), also with
+#    per-synapse weights, the out-degree rule and float32 state;
 #  - a neuron without input decays exactly: v(n) = v0 exp(-n dt/tau_mem);
 #  - an explicit index file is used as given (one synapse 0 -> 1: neuron
 #    1's I jumps by the weight in the step neuron 0 spikes);
@@ -35,6 +36,18 @@ for a in spikes/events.npy spikes/count.npy spikes/per_step.npy probes/v probes/
     c=$(q "select count(*) from artifacts where name='$a'")
     [ "$n" = 1 ] && [ "$c" = 3 ] || fail "$a differs between 1, 2 and 3 threads ($n versions of $c)"
 done
+# per-synapse weights (a spread), out-degree rule, float32: 1 and 3 threads
+for t in 1 3; do
+    "$sl" run "$tmp/state.cfg" $small model.threads=$t 'model.connect.rule="fixed_outdegree"' \
+        model.populations.E.weight_sd=0.1 'model.precision="float32"' --db "$db" --quiet \
+        >"$tmp/out" 2>&1 || { cat "$tmp/out"; fail "float32 run with $t threads"; }
+done
+for a in spikes/events.npy probes/I; do
+    n=$(q "select count(distinct data) from artifacts where name='$a' and run_id in (4, 5)")
+    [ "$n" = 1 ] || fail "$a differs between 1 and 3 threads (float32, per-synapse weights)"
+done
+n=$(q "select count(distinct data) from artifacts where name='probes/I' and run_id in (1, 4)")
+[ "$n" = 2 ] || fail "the float32 out-degree run gave the same currents as the float64 in-degree one"
 sp=$(q "select value from results where run_id=1 and name='n_spikes'")
 awk -v s="$sp" 'BEGIN { exit !(s > 1000) }' || fail "too few spikes ($sp)"
 # the event list holds n_spikes (neuron, step) int32 pairs after the header
