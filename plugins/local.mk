@@ -11,3 +11,4 @@ include $(srcdir)/plugins/nef/local.mk
 include $(srcdir)/plugins/filedata/local.mk
 include $(srcdir)/plugins/softlif/local.mk
 include $(srcdir)/plugins/lifevent/local.mk
+include $(srcdir)/plugins/sparse/local.mk

@@ -34,6 +34,7 @@ include $(srcdir)/tests/harden.mk
 include $(srcdir)/tests/portable.mk
 include $(srcdir)/tests/nir.mk
 include $(srcdir)/tests/nef.mk
+include $(srcdir)/tests/sparse.mk
 include $(srcdir)/tests/ui.mk
 include $(srcdir)/tests/speed.mk
 endif

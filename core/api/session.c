@@ -588,6 +588,43 @@ static int sim_trace(void *user, const char *probe, const double *data,
     return rc;
 }
 
+/* sl__sim_sink: an array of a sl.simulate.v2 model (spike events,
+ * per-neuron counts) is an artifact NAME.npy in its own type: event
+ * lists are integers and stay integers (compact, exact). */
+static int sim_array(void *user, const sl_sim_array *a)
+{
+    run_state *r = user;
+    size_t len = a && a->name ? strlen(a->name) : 0;
+    if (!a || a->struct_size < sizeof *a || len == 0 || len > 64 ||
+        strspn(a->name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+               "0123456789_/-") != len || a->ndim < 1 || a->ndim > 2 ||
+        (!a->data && a->shape[0] != 0 && (a->ndim == 1 || a->shape[1] != 0)))
+        return sl__fail(&r->err, SL_EINVAL, "the model handed over a "
+                        "malformed array '%s'", a && a->name ? a->name : "");
+    char kind = a->dtype == SL_ARRAY_FLOAT64 ? 'f' : 'i';
+    size_t el = a->dtype == SL_ARRAY_INT32 ? 4 : 8;
+    if (a->dtype != SL_ARRAY_INT32 && a->dtype != SL_ARRAY_FLOAT64 &&
+        a->dtype != SL_ARRAY_INT64)
+        return sl__fail(&r->err, SL_EINVAL, "array '%s': unknown type %u",
+                        a->name, (unsigned)a->dtype);
+    void *img;
+    size_t size;
+    int rc = sl__npy_typed(a->data, kind, el, a->shape, a->ndim, &img, &size,
+                           &r->err);
+    if (rc)
+        return rc;
+    char name[80], mime[96] = "application/x-npy";
+    snprintf(name, sizeof name, "%s.npy", a->name); /* len <= 64 */
+    const char *unit = a->unit;
+    if (unit && *unit && strlen(unit) < 64 && !strpbrk(unit, ";\"\r\n") &&
+        snprintf(mime, sizeof mime, "application/x-npy; unit=%s", unit) < 0)
+        mime[0] = '\0';
+    rc = sl__db_artifact(r->db, r->run_id, name, "array", mime, img, size,
+                         &r->err);
+    free(img);
+    return rc;
+}
+
 static int sim_progress(void *user, uint64_t done, uint64_t total, double dt)
 {
     run_state *r = user;
@@ -605,7 +642,7 @@ static int sim_progress(void *user, uint64_t done, uint64_t total, double dt)
 /* The simulate mode (engine/simulate.h): build, run, probes recorded. */
 static int run_simulate(run_state *r, sl__err *err)
 {
-    sl__sim_sink sink = {r, on_result, sim_trace, sim_progress};
+    sl__sim_sink sink = {r, on_result, sim_trace, sim_array, sim_progress};
     int rc = sl__simulate_run(r->exp, &sink, err);
     FILE *rep = r->h.report;
     if (rep && (rc == SL_OK || rc == SL_EINTR)) {

@@ -19,6 +19,7 @@
 struct sl__simulate {
     sl__component model;
     const sl_simulate_iface *si;
+    const sl_simulate_v2_iface *si2; /* NULL for a v1 model */
     double duration, dt;
     int record;
     uint64_t steps, done; /* of the run, and run so far */
@@ -109,14 +110,24 @@ int sl__simulate_load(sl__experiment *exp, sl__err *err)
         c->self = NULL;
         return sl__ctx_take_error(&c->ctx, rc, err);
     }
+    /* v2 first: it carries the v1 table */
+    if (bi->xExtension &&
+        (s->si2 = bi->xExtension(c->self, SL_EXT_SIMULATE_V2)) &&
+        s->si2->struct_size >= sizeof(sl_simulate_v2_iface))
+        s->si = &s->si2->v1;
+    else
+        s->si2 = NULL;
     if (!bi->xExtension ||
-        !(s->si = bi->xExtension(c->self, SL_EXT_SIMULATE)) ||
+        (!s->si && !(s->si = bi->xExtension(c->self, SL_EXT_SIMULATE))) ||
         s->si->struct_size < sizeof(sl_simulate_iface) || !s->si->xBuild ||
         !s->si->xProbeCount || !s->si->xProbe || !s->si->xRun)
         return sl__cfg_error(cfg, sl__config_find(cfg, mg, "type"), err,
                              SL_ECONFIG, "component '%s' does not run a "
                              "model over time (it offers no %s)", type,
                              SL_EXT_SIMULATE);
+    if (s->si2 && s->si2->xCheck &&
+        (rc = s->si2->xCheck(c->self, s->dt, s->steps)))
+        return sl__ctx_take_error(&c->ctx, rc, err);
     return SL_OK;
 }
 
@@ -272,6 +283,14 @@ int sl__simulate_run(sl__experiment *exp, const sl__sim_sink *sink,
             rc = sl__ctx_take_error(&s->model.ctx, rc, err);
         else if (rc)
             rc = sl__fail(err, rc, "recording the model's results failed");
+    }
+    if (!rc && sink && sink->on_array && s->record && s->si2 &&
+        s->si2->xArrays && done > 0) {
+        rc = s->si2->xArrays(self, done, sink->on_array, sink->user);
+        if (rc && s->model.ctx.err.code)
+            rc = sl__ctx_take_error(&s->model.ctx, rc, err);
+        else if (rc)
+            rc = sl__fail(err, rc, "recording the model's arrays failed");
     }
     if (!rc && sink && sink->on_result) {
         if ((rc = sink->on_result(sink->user, "simulate_build_wall_s",

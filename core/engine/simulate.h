@@ -15,6 +15,8 @@
 
 #include <stdint.h>
 
+#include <spikelab/simulate.h>
+
 #include "engine/experiment.h"
 
 typedef struct sl__simulate sl__simulate;
@@ -26,6 +28,9 @@ typedef struct sl__sim_sink {
     /* a probe's trace: data [steps][dims] float64, borrowed */
     int (*on_trace)(void *user, const char *probe, const double *data,
                     uint64_t steps, size_t dims);
+    /* an array of a sl.simulate.v2 model (simulate.h), borrowed; may be
+     * NULL (not recorded) */
+    int (*on_array)(void *user, const sl_sim_array *a);
     /* progress: steps done of total, seconds of simulated time per
      * second of wall time so far; may be NULL */
     int (*on_progress)(void *user, uint64_t done, uint64_t total,

@@ -10,8 +10,21 @@
 int sl__npy_f32(const float *data, const size_t *shape, size_t ndim,
                 void **out, size_t *size, sl__err *err)
 {
+    return sl__npy_typed(data, 'f', sizeof(float), shape, ndim, out, size,
+                         err);
+}
+
+int sl__npy_typed(const void *data, char kind, size_t elsize,
+                  const size_t *shape, size_t ndim, void **out, size_t *size,
+                  sl__err *err)
+{
     *out = NULL;
     *size = 0;
+    if (!((kind == 'f' && (elsize == 4 || elsize == 8)) ||
+          ((kind == 'i' || kind == 'u') &&
+           (elsize == 1 || elsize == 2 || elsize == 4 || elsize == 8))))
+        return sl__fail(err, SL_EINVAL, ".npy: no type '%c%zu'", kind,
+                        elsize);
     if (ndim > SL__NPY_MAX_DIM || (ndim && !shape))
         return sl__fail(err, SL_EINVAL, ".npy: %zu dimensions (at most %d)",
                         ndim, SL__NPY_MAX_DIM);
@@ -20,9 +33,12 @@ int sl__npy_f32(const float *data, const size_t *shape, size_t ndim,
     char dict[400];
     size_t count = 1;
     int n = snprintf(dict, sizeof dict,
-                     "{'descr': '%cf4', 'fortran_order': False, 'shape': (",
-                     little ? '<' : '>');
+                     "{'descr': '%c%c%zu', 'fortran_order': False, "
+                     "'shape': (", elsize == 1 ? '|' : little ? '<' : '>',
+                     kind, elsize);
     for (size_t i = 0; i < ndim; i++) {
+        if (shape[i] && count > SIZE_MAX / elsize / shape[i])
+            return sl__fail(err, SL_EINVAL, ".npy: the array is too large");
         count *= shape[i];
         /* a 1-tuple needs its trailing comma: (5,) */
         n += snprintf(dict + n, sizeof dict - (size_t)n, "%zu%s", shape[i],
@@ -34,7 +50,7 @@ int sl__npy_f32(const float *data, const size_t *shape, size_t ndim,
     /* magic(6) + version(2) + hlen(2) + dict + padding + '\n' ≡ 0 mod 64 */
     size_t pre = 10 + (size_t)n + 1;
     size_t hlen = (size_t)n + 1 + (64 - pre % 64) % 64;
-    size_t bytes = count * sizeof(float);
+    size_t bytes = count * elsize;
     unsigned char *b = malloc(10 + hlen + bytes);
     if (!b)
         return sl__fail(err, SL_ENOMEM, ".npy: out of memory");

@@ -24,6 +24,13 @@
 int sl__npy_f32(const float *data, const size_t *shape, size_t ndim,
                 void **out, size_t *size, sl__err *err);
 
+/* The same for other types: kind 'f' (elsize 4 or 8), 'i' or 'u' (1, 2,
+ * 4 or 8 bytes), in this host's byte order (integer event lists and
+ * float64 figures of the simulate mode). SL_EINVAL for another type. */
+int sl__npy_typed(const void *data, char kind, size_t elsize,
+                  const size_t *shape, size_t ndim, void **out, size_t *size,
+                  sl__err *err);
+
 /* The float32 payload of a .npy image as sl__npy_f32 writes it (format
  * 1.0, 2.0 or 3.0, this host's byte order, C order): a pointer into b and
  * *count values; NULL when b is not one. */

@@ -60,6 +60,46 @@ typedef struct sl_simulate_iface {
                     void *user);
 } sl_simulate_iface;
 
+/* ---- sl.simulate.v2: v1 plus arrays of the model's own shape --------
+ *
+ * A model whose record is not one row of numbers per step (a spike
+ * monitor: events (neuron, step); per-neuron counts) offers
+ * SL_EXT_SIMULATE_V2 in addition: the core asks for v2 first and runs
+ * v2->v1 exactly as a v1 model; after the run (also a run stopped
+ * early) it calls xArrays once, and stores every array emitted as an
+ * artifact NAME.npy of the run. A model built against v1 is untouched.
+ */
+#define SL_EXT_SIMULATE_V2 "sl.simulate.v2"
+
+enum { SL_ARRAY_INT32 = 1, SL_ARRAY_FLOAT64 = 2, SL_ARRAY_INT64 = 3 };
+
+typedef struct sl_sim_array {
+    uint32_t struct_size;
+    const char *name;   /* artifact name without ".npy" ("spikes/events"):
+                           1 to 64 of [A-Za-z0-9_/-]; borrowed */
+    uint32_t dtype;     /* SL_ARRAY_* */
+    uint32_t ndim;      /* 1 or 2 */
+    size_t shape[2];    /* C order */
+    const void *data;   /* borrowed: read during the emit call only */
+    const char *unit;   /* of the values ("1", "Hz", "step"); may be NULL */
+} sl_sim_array;
+
+typedef struct sl_simulate_v2_iface {
+    uint32_t struct_size; /* sizeof(sl_simulate_v2_iface) */
+    sl_simulate_iface v1; /* the v1 slots, v1.struct_size as in v1 */
+    /* Hand the model's arrays over, each by one call of emit(user, a);
+     * steps is the number of steps actually run. A non-zero return of
+     * emit stops and is returned. May be NULL. */
+    int (*xArrays)(void *self, uint64_t steps,
+                   int (*emit)(void *user, const sl_sim_array *a),
+                   void *user);
+    /* Checks that need the time step and the run's length (a recording
+     * over its budget), made when the experiment is loaded, before any
+     * run is recorded; an error names the key through the context. May
+     * be NULL. */
+    int (*xCheck)(void *self, double dt, uint64_t n_steps);
+} sl_simulate_v2_iface;
+
 #ifdef __cplusplus
 }
 #endif

@@ -5,13 +5,15 @@
 # checked-in corpus through them (replay.sh).
 FUZZ_NAMES = fuzz_config fuzz_npy fuzz_device_json fuzz_filter \
 	fuzz_paramgen fuzz_nir fuzz_nef_model fuzz_npy_param fuzz_checkpoint \
-	fuzz_npydata fuzz_idx fuzz_events fuzz_form fuzz_sweepspec
+	fuzz_npydata fuzz_idx fuzz_events fuzz_form fuzz_sweepspec \
+	fuzz_sparse_index
 FUZZ_BINS = tests/fuzz/fuzz_config tests/fuzz/fuzz_npy \
 	tests/fuzz/fuzz_device_json tests/fuzz/fuzz_filter \
 	tests/fuzz/fuzz_paramgen tests/fuzz/fuzz_nir \
 	tests/fuzz/fuzz_nef_model tests/fuzz/fuzz_npy_param \
 	tests/fuzz/fuzz_checkpoint tests/fuzz/fuzz_npydata tests/fuzz/fuzz_idx \
-	tests/fuzz/fuzz_events tests/fuzz/fuzz_form tests/fuzz/fuzz_sweepspec
+	tests/fuzz/fuzz_events tests/fuzz/fuzz_form tests/fuzz/fuzz_sweepspec \
+	tests/fuzz/fuzz_sparse_index
 check_PROGRAMS += $(FUZZ_BINS)
 TESTS += tests/fuzz/replay.sh
 EXTRA_DIST += tests/fuzz/replay.sh tests/fuzz/README tests/fuzz/lsan.supp \
@@ -159,3 +161,9 @@ tests_fuzz_fuzz_events_SOURCES = tests/fuzz/fuzz_events.c $(FUZZ_FILEDATA)
 tests_fuzz_fuzz_events_CFLAGS = $(FUZZ_FILEDATA_FLAGS)
 tests_fuzz_fuzz_events_LDFLAGS = $(SL_FUZZ_LDFLAGS)
 tests_fuzz_fuzz_events_LDADD = $(FUZZ_FILEDATA_LIBS)
+# sparse.so's index files (plugins/sparse/connect.c compiled in)
+tests_fuzz_fuzz_sparse_index_SOURCES = tests/fuzz/fuzz_sparse_index.c \
+	plugins/sparse/connect.c plugins/sparse/sparse.h $(FUZZ_COMMON)
+tests_fuzz_fuzz_sparse_index_CFLAGS = $(FUZZ_HARNESS_FLAGS)
+tests_fuzz_fuzz_sparse_index_LDFLAGS = $(SL_FUZZ_LDFLAGS)
+tests_fuzz_fuzz_sparse_index_LDADD = $(FUZZ_HARNESS_LIBS) -lm
