@@ -295,7 +295,8 @@ int sl__simulate_run(sl__experiment *exp, const sl__sim_sink *sink,
     if (!rc && sink && sink->on_result) {
         if ((rc = sink->on_result(sink->user, "simulate_build_wall_s",
                                   s->build_s)) ||
-            (rc = sink->on_result(sink->user, "simulate_run_wall_s", s->run_s)) ||
+            (rc = sink->on_result(sink->user, "simulate_run_wall_s",
+                                  s->run_s)) ||
             (rc = sink->on_result(sink->user, "simulate_build_cpu_s",
                                   s->build_cpu_s)) ||
             (rc = sink->on_result(sink->user, "simulate_run_cpu_s",
