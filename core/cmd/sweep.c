@@ -81,7 +81,11 @@ static const char usage[] =
     "(its overrides loaded) before anything runs; a malformed argument or a\n"
     "bad value is an error naming it (exit 2). Ctrl-C stops every running\n"
     "point (recorded interrupted) and the sweep (exit 130). Exit status: 0\n"
-    "every point finished, 1 some failed, 2 bad usage or configuration.\n";
+    "every point finished, 1 some failed, 2 bad usage or configuration.\n"
+    "\n"
+    "Under mpirun (when built with MPI), rank 0 owns the database and the\n"
+    "other ranks run the points, one at a time each, and send their records\n"
+    "back; a point whose process is killed is run again (README, Sweeps).\n";
 
 static volatile sig_atomic_t stop_signal;
 static void on_stop(int sig)
