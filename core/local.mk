@@ -89,6 +89,9 @@ core_libslcmd_la_SOURCES += core/cmd/plot.c core/cmd/plot.h \
 nodist_core_libslcmd_la_SOURCES = core/cmd/ui_assets.c
 core_libslcmd_la_CFLAGS += $(PLPLOT_CFLAGS) $(MHD_CFLAGS)
 core_libslcmd_la_LIBADD += $(PLPLOT_LIBS) $(MHD_LIBS)
+# `mpirun -n K spikelab sweep` (configure --with-mpi; empty without MPI)
+core_libslcmd_la_CFLAGS += $(MPI_CFLAGS)
+core_libslcmd_la_LIBADD += $(MPI_LIBS)
 SL_UI_ASSETS = core/ui/ui.js core/ui/ui.css
 EXTRA_DIST += $(SL_UI_ASSETS)
 CLEANFILES += core/cmd/ui_assets.c

@@ -6,7 +6,8 @@ AM_TESTS_ENVIRONMENT = \
 	SPIKELAB_PLUGIN_PATH=`for d in $(abs_top_builddir)/plugins/*/.libs; do printf '%s:' "$$d"; done`; \
 	export SPIKELAB_PLUGIN_PATH; \
 	SPIKELAB_DATA_DIR='$(abs_top_srcdir)/../shared/data'; export SPIKELAB_DATA_DIR; \
-	OPENBLAS_NUM_THREADS=1; export OPENBLAS_NUM_THREADS;
+	OPENBLAS_NUM_THREADS=1; export OPENBLAS_NUM_THREADS; \
+	MPIRUN='$(MPIRUN)'; export MPIRUN;
 SL_TEST_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/core $(CMOCKA_CFLAGS) $(LIBCONFIG_CFLAGS) $(SQLITE_CFLAGS)
 SL_TEST_LIBS = tests/libsltest.la core/libslcmd.la $(CMOCKA_LIBS)
 

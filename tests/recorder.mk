@@ -12,3 +12,6 @@ EXTRA_DIST += tests/kill.sh tests/concurrent.sh tests/history.sh \
 # sweeps: grid, --jobs, resume, summary, killed points, --shard + db merge
 TESTS += tests/sweep.sh
 EXTRA_DIST += tests/sweep.sh
+# the same under mpirun (3 ranks; skipped when built without MPI)
+TESTS += tests/sweep_mpi.sh
+EXTRA_DIST += tests/sweep_mpi.sh

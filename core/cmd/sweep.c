@@ -81,7 +81,11 @@ static const char usage[] =
     "(its overrides loaded) before anything runs; a malformed argument or a\n"
     "bad value is an error naming it (exit 2). Ctrl-C stops every running\n"
     "point (recorded interrupted) and the sweep (exit 130). Exit status: 0\n"
-    "every point finished, 1 some failed, 2 bad usage or configuration.\n";
+    "every point finished, 1 some failed, 2 bad usage or configuration.\n"
+    "\n"
+    "Under mpirun (when built with MPI), rank 0 owns the database and the\n"
+    "other ranks run the points, one at a time each, and send their records\n"
+    "back; a point whose process is killed is run again (README, Sweeps).\n";
 
 static volatile sig_atomic_t stop_signal;
 static void on_stop(int sig)
@@ -529,11 +533,286 @@ static int run_points(sweep *sw, long jobs, uint64_t shard_i,
     return 0;
 }
 
-int sl__cmd_sweep(int argc, char **argv)
+
+#ifdef SL_HAVE_MPI
+/* ---- across MPI ranks ------------------------------------------------------
+ * `mpirun -n K spikelab sweep ...`: rank 0 owns the run database and is
+ * its only writer; ranks 1..K-1 are workers. A worker receives a point's
+ * index, runs it as the local mode does (a child `spikelab run`) into a
+ * private database file of its own (a fresh one per point, in its
+ * TMPDIR), opens that file once the child ended (which marks a killed
+ * child's run interrupted), and sends rank 0 the outcome and the file's
+ * bytes; rank 0 merges them with sl_rundb_merge (runs told apart by UUID,
+ * so a file merged twice adds nothing) and hands out the next point. So
+ * no shared filesystem and no network database: only MPI messages.
+ * A point whose process was killed by a signal is handed out again (up
+ * to MPI_TRIES times); a point that exits with an error is failed, as in
+ * the local mode. A whole rank that dies is another matter: Debian's
+ * Open MPI 4.1 has no ULFM fault tolerance, and mpirun then ends the job
+ * (README, "Sweeps"); the database keeps every point merged so far and
+ * the same command resumes the rest. */
+#include <mpi.h>
+
+enum { TAG_WORK = 1, TAG_RESULT = 2, TAG_MSG = 3, TAG_DB = 4 };
+enum { OUT_OK = 0, OUT_EXIT = 1, OUT_SIGNAL = 2, OUT_NOSTART = 3 };
+#define MPI_TRIES 3             /* runs of one point killed by a signal */
+#define MPI_CHUNK (1 << 26)     /* bytes per message of a database file */
+
+/* Was this process started by mpirun (Open MPI, or a PMI launcher)? Only
+ * then MPI_Init: a plain `spikelab sweep` must not start MPI at all. */
+static int under_mpirun(void)
+{
+    return getenv("OMPI_COMM_WORLD_SIZE") || getenv("PMIX_RANK") ||
+           getenv("PMI_RANK");
+}
+
+static void rm_db(const char *path)
+{
+    char p[PATH_MAX + 8];
+    unlink(path);
+    if (snprintf(p, sizeof p, "%s-wal", path) < (int)sizeof p)
+        unlink(p);
+    if (snprintf(p, sizeof p, "%s-shm", path) < (int)sizeof p)
+        unlink(p);
+}
+
+/* A worker: run the points rank 0 sends until it sends -1. */
+static int mpi_worker(sweep *sw, int rank)
+{
+    const char *td = getenv("TMPDIR");
+    char dir[PATH_MAX], dbp[PATH_MAX + 16];
+    if (snprintf(dir, sizeof dir, "%s/spikelab-rank%d-XXXXXX",
+                 td && *td ? td : "/tmp", rank) >= (int)sizeof dir ||
+        !mkdtemp(dir)) {
+        fprintf(stderr, "spikelab sweep: rank %d: cannot make a private "
+                "directory: %s\n", rank, strerror(errno));
+        MPI_Abort(MPI_COMM_WORLD, 1);
+        return 1;
+    }
+    snprintf(dbp, sizeof dbp, "%s/point.db", dir);
+    sw->db_path = dbp; /* the child records here, never in rank 0's file */
+    for (;;) {
+        int64_t pt;
+        MPI_Recv(&pt, 1, MPI_INT64_T, 0, TAG_WORK, MPI_COMM_WORLD,
+                 MPI_STATUS_IGNORE);
+        if (pt < 0 || (uint64_t)pt >= sw->n)
+            break;
+        rm_db(dbp);
+        child c;
+        int64_t hdr[4] = {pt, OUT_NOSTART, 0, 0};
+        char last[512] = "";
+        if (start_point(sw, (uint64_t)pt, &c) == 0) {
+            int st;
+            while (waitpid(c.pid, &st, 0) < 0 && errno == EINTR)
+                ;
+            read_log(c.log, last, sizeof last);
+            fclose(c.log);
+            if (WIFSIGNALED(st)) {
+                hdr[1] = OUT_SIGNAL;
+                hdr[2] = WTERMSIG(st);
+            } else {
+                hdr[1] = WEXITSTATUS(st) == 0 ? OUT_OK : OUT_EXIT;
+                hdr[2] = WEXITSTATUS(st);
+            }
+        }
+        /* opening the file marks a killed child's run interrupted (the
+         * reaper; the merge reads without it) and checkpoints its WAL */
+        char *bytes = NULL;
+        sl_rundb *pdb = NULL;
+        if (access(dbp, F_OK) == 0 &&
+            sl_rundb_open(dbp, SL_RUNDB_CREATE, &pdb) == SL_OK) {
+            sl_rundb_close(pdb);
+            pdb = NULL;
+            FILE *f = fopen(dbp, "rb");
+            long len = -1;
+            if (f && fseek(f, 0, SEEK_END) == 0 && (len = ftell(f)) > 0 &&
+                fseek(f, 0, SEEK_SET) == 0 && (bytes = malloc((size_t)len)) &&
+                fread(bytes, 1, (size_t)len, f) == (size_t)len)
+                hdr[3] = len;
+            if (f)
+                fclose(f);
+        }
+        sl_rundb_close(pdb);
+        MPI_Send(hdr, 4, MPI_INT64_T, 0, TAG_RESULT, MPI_COMM_WORLD);
+        MPI_Send(last, (int)strlen(last) + 1, MPI_CHAR, 0, TAG_MSG,
+                 MPI_COMM_WORLD);
+        for (int64_t off = 0; off < hdr[3]; off += MPI_CHUNK) {
+            int64_t k = hdr[3] - off < MPI_CHUNK ? hdr[3] - off : MPI_CHUNK;
+            MPI_Send(bytes + off, (int)k, MPI_BYTE, 0, TAG_DB, MPI_COMM_WORLD);
+        }
+        free(bytes);
+        rm_db(dbp);
+    }
+    rmdir(dir);
+    return 0;
+}
+
+/* Receive one result from any worker into *hdr, its last line into last,
+ * its database bytes into the file path. Returns the worker's rank, or -1
+ * (the file could not be written: the bytes are still drained). */
+static int mpi_receive(int64_t hdr[4], char *last, int size, const char *path,
+                       int *written)
+{
+    MPI_Status st;
+    MPI_Recv(hdr, 4, MPI_INT64_T, MPI_ANY_SOURCE, TAG_RESULT, MPI_COMM_WORLD,
+             &st);
+    int src = st.MPI_SOURCE;
+    MPI_Recv(last, size, MPI_CHAR, src, TAG_MSG, MPI_COMM_WORLD,
+             MPI_STATUS_IGNORE);
+    last[size - 1] = 0;
+    FILE *f = hdr[3] > 0 ? fopen(path, "wb") : NULL;
+    int ok = f != NULL;
+    char *buf = hdr[3] > 0 ? malloc(hdr[3] < MPI_CHUNK ? (size_t)hdr[3]
+                                                       : MPI_CHUNK)
+                           : NULL;
+    for (int64_t off = 0; off < hdr[3]; off += MPI_CHUNK) {
+        int64_t k = hdr[3] - off < MPI_CHUNK ? hdr[3] - off : MPI_CHUNK;
+        if (buf) {
+            MPI_Recv(buf, (int)k, MPI_BYTE, src, TAG_DB, MPI_COMM_WORLD,
+                     MPI_STATUS_IGNORE);
+            if (ok && fwrite(buf, 1, (size_t)k, f) != (size_t)k)
+                ok = 0;
+        } else {
+            /* no memory: take the bytes one at a time to keep the
+             * message order, and lose this point's record only */
+            for (int64_t j = 0; j < k; j++) {
+                char b;
+                MPI_Recv(&b, 1, MPI_BYTE, src, TAG_DB, MPI_COMM_WORLD,
+                         MPI_STATUS_IGNORE);
+            }
+            ok = 0;
+        }
+    }
+    free(buf);
+    if (f && fclose(f))
+        ok = 0;
+    *written = ok && hdr[3] > 0;
+    return src;
+}
+
+/* Rank 0: hand out the points to run, merge what comes back. Returns the
+ * exit status. */
+static int mpi_root(sweep *sw, sl_rundb *db, int size)
+{
+    uint64_t *queue = malloc((sw->n + 1) * sizeof *queue);
+    int *tries = calloc(sw->n, sizeof *tries);
+    uint64_t head = 0, count = 0, total = 0, done = 0, failed = 0;
+    const char *td = getenv("TMPDIR");
+    char dir[PATH_MAX], tmpdb[PATH_MAX + 16];
+    int status = 1;
+    if (!queue || !tries ||
+        snprintf(dir, sizeof dir, "%s/spikelab-rank0-XXXXXX",
+                 td && *td ? td : "/tmp") >= (int)sizeof dir ||
+        !mkdtemp(dir)) {
+        fprintf(stderr, "spikelab sweep: rank 0: %s\n",
+                strerror(errno ? errno : ENOMEM));
+        free(queue);
+        free(tries);
+        MPI_Abort(MPI_COMM_WORLD, 1);
+        return 1;
+    }
+    snprintf(tmpdb, sizeof tmpdb, "%s/received.db", dir);
+    for (uint64_t i = 0; i < sw->n; i++)
+        if (sw->state[i] == TODO)
+            queue[(head + count++) % sw->n] = i;
+    total = count;
+    int active = 0;
+    double t0 = sl__mono_time();
+    for (int w = 1; w < size; w++) {
+        int64_t pt = -1;
+        if (count && !stop_signal) {
+            pt = (int64_t)queue[head];
+            head = (head + 1) % sw->n;
+            count--;
+            active++;
+        }
+        MPI_Send(&pt, 1, MPI_INT64_T, w, TAG_WORK, MPI_COMM_WORLD);
+    }
+    while (active > 0) {
+        int64_t hdr[4];
+        char last[512], pt[512], how[64] = "";
+        int written;
+        int src = mpi_receive(hdr, last, sizeof last, tmpdb, &written);
+        uint64_t i = (uint64_t)hdr[0];
+        int merged = 0;
+        int64_t added = 0, present = 0;
+        if (written) {
+            merged = sl_rundb_merge(db, tmpdb, &added, &present) == SL_OK;
+            if (!merged)
+                fprintf(stderr, "spikelab sweep: merging point %llu from "
+                        "rank %d: %s\n", (unsigned long long)i, src,
+                        sl_rundb_errmsg(db));
+        }
+        rm_db(tmpdb);
+        if (hdr[1] == OUT_SIGNAL)
+            snprintf(how, sizeof how, "killed by signal %d", (int)hdr[2]);
+        else if (hdr[1] == OUT_EXIT)
+            snprintf(how, sizeof how, "exit %d", (int)hdr[2]);
+        else if (hdr[1] == OUT_NOSTART)
+            snprintf(how, sizeof how, "not started");
+        if (hdr[1] == OUT_OK && merged) {
+            done++;
+            sw->state[i] = DONE;
+            printf("[%llu/%llu] point %llu (%s): finished on rank %d\n",
+                   (unsigned long long)done, (unsigned long long)total,
+                   (unsigned long long)i, shown(sw->lines[i], pt, sizeof pt),
+                   src);
+        } else if (hdr[1] == OUT_SIGNAL && !stop_signal &&
+                   ++tries[i] < MPI_TRIES) {
+            /* its process died, not the point's configuration: again,
+             * on whichever rank asks next */
+            queue[(head + count++) % sw->n] = i;
+            printf("point %llu (%s): interrupted on rank %d (%s)%s%s; "
+                   "handed out again\n", (unsigned long long)i,
+                   shown(sw->lines[i], pt, sizeof pt), src, how,
+                   *last ? ": " : "", last);
+        } else {
+            done++;
+            failed++;
+            printf("[%llu/%llu] point %llu (%s): %s on rank %d (%s)%s%s\n",
+                   (unsigned long long)done, (unsigned long long)total,
+                   (unsigned long long)i, shown(sw->lines[i], pt, sizeof pt),
+                   hdr[1] == OUT_EXIT && hdr[2] == 130 ? "interrupted"
+                                                       : "failed",
+                   src, hdr[1] == OUT_OK ? "its record not merged" : how,
+                   *last ? ": " : "", last);
+        }
+        fflush(stdout);
+        int64_t next = -1;
+        if (count && !stop_signal) {
+            next = (int64_t)queue[head];
+            head = (head + 1) % sw->n;
+            count--;
+        } else {
+            active--;
+        }
+        MPI_Send(&next, 1, MPI_INT64_T, src, TAG_WORK, MPI_COMM_WORLD);
+    }
+    rmdir(dir);
+    double el = sl__mono_time() - t0;
+    fprintf(stderr, "sweep %s: %llu of %llu points run on %d worker ranks "
+            "in %.1f s (%.3g points/s): %llu finished, %llu failed or "
+            "interrupted\n", sw->id, (unsigned long long)done,
+            (unsigned long long)total, size - 1, el,
+            el > 0 ? (double)done / el : 0.0,
+            (unsigned long long)(done - failed), (unsigned long long)failed);
+    if (stop_signal)
+        status = 130;
+    else
+        status = failed || done < total ? 1 : 0;
+    free(queue);
+    free(tries);
+    return status;
+}
+#endif
+
+/* The command; rank and size of MPI_COMM_WORLD under mpirun (size > 1:
+ * rank 0 owns the database, the others run points), else 0 and 1. */
+static int sweep_main(int argc, char **argv, int rank, int size)
 {
     sweep sw = {0};
     char **args = calloc((size_t)argc + 1, sizeof *args);
-    int n_args = 0, yes = 0, list = 0, status = 2;
+    int n_args = 0, yes = 0, list = 0, status = 2, released = 0;
     long jobs = 0, seeds = 0;
     unsigned long long shard_i = 0, shard_n = 1;
     const char *dbarg = NULL;
@@ -654,6 +933,19 @@ int sl__cmd_sweep(int argc, char **argv)
     }
     if (!list && (status = check_points(&sw)))
         goto out;
+    if (size > 1 && shard_n > 1) {
+        fprintf(stderr, "spikelab sweep: --shard and mpirun: give one (under "
+                "mpirun the ranks share the points)\n");
+        goto out;
+    }
+#ifdef SL_HAVE_MPI
+    if (size > 1 && rank > 0) {
+        /* every rank checked the same points (same verdict, so no rank
+         * waits for one that gave up); a worker never opens the database */
+        status = list ? 0 : mpi_worker(&sw, rank);
+        goto out;
+    }
+#endif
     /* a shard's database: its own file unless one is named */
     char shard_db[PATH_MAX];
     sw.db_path = sl_rundb_default_path(dbarg);
@@ -713,6 +1005,19 @@ int sl__cmd_sweep(int argc, char **argv)
         status = 0;
         goto out;
     }
+#ifdef SL_HAVE_MPI
+    if (size > 1) {
+        printf("sweep %s%s%s: %llu points; %llu finished before, %llu "
+               "running elsewhere; %d worker ranks -> %s\n", sw.id,
+               sw.name ? " " : "", sw.name ? sw.name : "",
+               (unsigned long long)sw.n, (unsigned long long)finished,
+               (unsigned long long)busy, size - 1, sw.db_path);
+        fflush(stdout);
+        released = 1;
+        status = mpi_root(&sw, db, size);
+        goto summary;
+    }
+#endif
     sl_rundb_close(db);
     db = NULL;
     printf("sweep %s%s%s: %llu points", sw.id, sw.name ? " " : "",
@@ -725,13 +1030,58 @@ int sl__cmd_sweep(int argc, char **argv)
            jobs, sw.db_path);
     fflush(stdout);
     status = run_points(&sw, jobs, shard_i, shard_n);
+#ifdef SL_HAVE_MPI
+summary:
+#endif
     if (status == 0)
         printf("sweep %s: done; `spikelab sweep-summary %s%s%s`\n", sw.id,
                sw.id, dbarg || shard_n > 1 ? " --db " : "",
                dbarg || shard_n > 1 ? sw.db_path : "");
 out:
+#ifdef SL_HAVE_MPI
+    /* rank 0 gave up before handing out anything: release the workers */
+    for (int w = 1; size > 1 && rank == 0 && !released && w < size; w++) {
+        int64_t none = -1;
+        MPI_Send(&none, 1, MPI_INT64_T, w, TAG_WORK, MPI_COMM_WORLD);
+    }
+#else
+    (void)rank;
+    (void)released;
+#endif
     sl_rundb_close(db);
     sweep_free(&sw);
     free(args);
     return status;
+}
+
+int sl__cmd_sweep(int argc, char **argv)
+{
+#ifdef SL_HAVE_MPI
+    if (under_mpirun()) {
+        int rank = 0, size = 1;
+        if (MPI_Init(&argc, &argv) != MPI_SUCCESS) {
+            fprintf(stderr, "spikelab sweep: MPI_Init failed\n");
+            return 1;
+        }
+        MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+        MPI_Comm_size(MPI_COMM_WORLD, &size);
+        struct sigaction sa, old_int, old_term;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = on_stop;
+        if (size > 1) {
+            /* a stop reaches every rank (mpirun forwards it) and each
+             * point's process; the ranks then report and finish */
+            sigaction(SIGINT, &sa, &old_int);
+            sigaction(SIGTERM, &sa, &old_term);
+        }
+        int status = sweep_main(argc, argv, rank, size);
+        if (size > 1) {
+            sigaction(SIGINT, &old_int, NULL);
+            sigaction(SIGTERM, &old_term, NULL);
+        }
+        MPI_Finalize();
+        return status;
+    }
+#endif
+    return sweep_main(argc, argv, 0, 1);
 }
