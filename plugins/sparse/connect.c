@@ -230,6 +230,13 @@ int sp_check_file(const uint64_t *row, const uint32_t *src, uint32_t n,
             rc = -2;
             break;
         }
+        if (row[j + 1] > nnz) { /* only the last was checked above */
+            snprintf(msg, msg_len, "indptr of target %u is %llu, past the "
+                     "%llu indices", j, (unsigned long long)row[j + 1],
+                     (unsigned long long)nnz);
+            rc = -2;
+            break;
+        }
         if (row[j + 1] - row[j] > n) {
             snprintf(msg, msg_len, "target %u has %llu sources, more than "
                      "the %u neurons", j,
