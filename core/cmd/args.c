@@ -200,3 +200,24 @@ int sl__cli_rparse(int argc, char **argv, const char *usage, int is_show,
     return 0;
 }
 
+
+int sl__cli_run_arg(const char *cmd, char *arg, int missing, int *quiet,
+                    int *traces, const char **id_text, char **ov, int *n_ov)
+{
+    if (strcmp(arg, "--quiet") == 0)
+        *quiet = 1;
+    else if (strcmp(arg, "--traces") == 0)
+        *traces = 1;
+    else if (missing)
+        return sl__cli_usage_error(cmd, "%s needs a value", arg);
+    else if (arg[0] == '-')
+        return sl__cli_usage_error(cmd, "unknown option '%s'", arg);
+    else if (!*id_text)
+        *id_text = arg;
+    else if (strchr(arg, '='))
+        ov[(*n_ov)++] = arg;
+    else
+        return sl__cli_usage_error(cmd, "'%s' is neither an option nor a "
+                                   "key=value override", arg);
+    return 0;
+}

@@ -24,6 +24,15 @@ enum {
     SL__F_ARTIFACTS = 1 << 8
 };
 
+/* The common end of evaluate's and rerun's option loops, for an argument
+ * no earlier branch took: --quiet, --traces, an option left without its
+ * value (missing), an unknown option, the run ID (the first positional,
+ * into *id_text) and key=value overrides (appended to ov, borrowed from
+ * argv). Returns 0 or the usage error's exit status (reported). */
+int sl__cli_run_arg(const char *cmd, char *arg, int missing, int *quiet,
+                    int *traces, const char **id_text, char **ov,
+                    int *n_ov);
+
 /* 0 parsed, 1 --help printed, 2 usage error (reported). o->pos owned
  * (free it). */
 int sl__cli_hparse(const char *cmd, const char *usage, unsigned flags,

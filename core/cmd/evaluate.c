@@ -18,6 +18,7 @@
 
 #include "spikelab/abi.h"
 #include "spikelab/rundb.h"
+#include "cmd/args.h"
 #include "cmd/cmd.h"
 #include "cmd/out.h"
 
@@ -201,21 +202,9 @@ int sl__cmd_evaluate(int argc, char **argv)
                 p = sl__cli_usage_error("evaluate", "--data needs a dataset "
                                         "name");
             data = v;
-        } else if (strcmp(a, "--quiet") == 0) {
-            req.quiet = 1;
-        } else if (strcmp(a, "--traces") == 0) {
-            req.traces = 1;
-        } else if (missing) {
-            p = sl__cli_usage_error("evaluate", "%s needs a value", a);
-        } else if (a[0] == '-') {
-            p = sl__cli_usage_error("evaluate", "unknown option '%s'", a);
-        } else if (!id_text) {
-            id_text = a;
-        } else if (strchr(a, '=')) {
-            ov[n_ov++] = argv[i];
         } else {
-            p = sl__cli_usage_error("evaluate", "'%s' is neither an option "
-                                    "nor a key=value override", a);
+            p = sl__cli_run_arg("evaluate", argv[i], missing, &req.quiet,
+                                &req.traces, &id_text, ov, &n_ov);
         }
     }
     int64_t id = 0;

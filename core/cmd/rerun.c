@@ -35,6 +35,7 @@
 #include "spikelab/abi.h"
 #include "spikelab/rundb.h"
 #include "spikelab/session.h"
+#include "cmd/args.h"
 #include "cmd/cmd.h"
 #include "cmd/out.h"
 
@@ -344,21 +345,9 @@ int sl__cmd_rerun(int argc, char **argv)
             if (!*v)
                 p = sl__cli_usage_error("rerun", "--db needs a path");
             req.dbpath = v;
-        } else if (strcmp(a, "--quiet") == 0) {
-            req.quiet = 1;
-        } else if (strcmp(a, "--traces") == 0) {
-            req.traces = 1;
-        } else if (missing) {
-            p = sl__cli_usage_error("rerun", "%s needs a value", a);
-        } else if (a[0] == '-') {
-            p = sl__cli_usage_error("rerun", "unknown option '%s'", a);
-        } else if (!id_text) {
-            id_text = a;
-        } else if (strchr(a, '=')) {
-            ov[n_ov++] = argv[i];
         } else {
-            p = sl__cli_usage_error("rerun", "'%s' is neither an option nor "
-                                             "a key=value override", a);
+            p = sl__cli_run_arg("rerun", argv[i], missing, &req.quiet,
+                                &req.traces, &id_text, ov, &n_ov);
         }
     }
     int64_t id = 0;
