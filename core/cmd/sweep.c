@@ -920,6 +920,14 @@ static int sweep_main(int argc, char **argv, int rank, int size)
         }
     }
     snprintf(sw.threads_ov, sizeof sw.threads_ov, "threads=%ld", sw.threads);
+    /* The points start with OpenBLAS at one thread. `spikelab run` sets
+     * it to one in main(), but the library has already started a thread
+     * per CPU when it was loaded, and those threads spin (sched_yield) for
+     * about 0.1 s before they sleep: with --jobs 2 on two cores, each
+     * short point's spinning thread took the CPU the other point needed
+     * (bench/sweep_jobs.sh: 1.49x with them, see bench/README.md). Only
+     * when the user has not set it: the children inherit it. */
+    setenv("OPENBLAS_NUM_THREADS", "1", 0);
     if (build(&sw, args, n_args, seeds)) {
         fprintf(stderr, "spikelab sweep: out of memory\n");
         status = 1;
