@@ -107,7 +107,9 @@ fuzz: fuzz-build
 	@failed=; for h in $(filter-out $(FUZZ_SKIP),$(FUZZ_NAMES)); do \
 	  $(MKDIR_P) tests/fuzz/work/$$h || exit 1; \
 	  echo "fuzz: $$h for $(FUZZ_SECONDS) s"; \
-	  ASAN_OPTIONS=$${ASAN_OPTIONS:-detect_leaks=1} \
+	  a=$${ASAN_OPTIONS:-detect_leaks=1}; \
+	  case $$h in fuzz_nir|fuzz_events) a="$$a:fast_unwind_on_malloc=0";; esac; \
+	  ASAN_OPTIONS=$$a \
 	  LSAN_OPTIONS=$${LSAN_OPTIONS:-suppressions=$(abs_top_srcdir)/tests/fuzz/lsan.supp:print_suppressions=0} \
 	  UBSAN_OPTIONS=$${UBSAN_OPTIONS:-print_stacktrace=1} \
 	  ./tests/fuzz/$$h -max_total_time=$(FUZZ_SECONDS) \
