@@ -1222,7 +1222,7 @@ static int mpi_root(sweep *sw, sl_rundb *db, int size)
     double el = sl__mono_time() - t0;
     if (left && !stop_signal)
         fprintf(stderr, "spikelab sweep: %llu points not run: no worker "
-                "rank left to run them; the same command runs them\n",
+                "rank left that can run them; the same command runs them\n",
                 (unsigned long long)left);
     fprintf(stderr, "sweep %s: %llu of %llu points run on %d worker ranks "
             "in %.1f s (%.3g points/s): %llu finished, %llu failed or "
