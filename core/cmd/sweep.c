@@ -861,8 +861,8 @@ static int mpi_worker(sweep *sw, int rank, int fit)
             worker_run(sw, pt, dbp, hdr, last, sizeof last, &bytes,
                        &next_beat);
         else
-            snprintf(last, sizeof last, "rank %d could not check the "
-                     "points (its messages above)", rank);
+            snprintf(last, sizeof last, "could not check the points "
+                     "(its messages on stderr)");
         double lim = sl__mono_time() + rank_timeout;
         int bad = send_by(hdr, 4, MPI_INT64_T, 0, TAG_RESULT, lim) ||
                   send_by(last, (int)strlen(last) + 1, MPI_CHAR, 0, TAG_MSG,
