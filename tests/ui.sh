@@ -2,7 +2,8 @@
 # `spikelab ui` (issue 16, done-when 1): the runs table, a run's page and
 # a comparison loaded in headless Chromium (screenshots saved as
 # tests/ui-*.png), their DOM checked for the run's name, a metric curve
-# (a dygraph's canvas) and a raster (an <svg> figure); a run name, a note
+# (a dygraph's canvas), a raster and the device export's weights (<svg>
+# figures; confusion matrices on an accuracy run's page); a run name, a note
 # and a tag holding HTML and script show as text and run nothing (XSS).
 # Without a browser: /api/ answers with the commands' --json, read-only
 # unless --write (and then only with the X-Spikelab header), the Host
@@ -40,7 +41,9 @@ NOTE = "<script>document.body.setAttribute('data-pwned','note')</script></pre><b
 TAG = '<i onmouseover=alert(1)>t</i>'
 cmd('run', exp, 'train.epochs=300', 'network.layers.dynapsim.record=true',
     'evaluate.0.every=100', 'name=' + NAME, '--db', db, '--quiet')
-cmd('run', exp, 'train.epochs=200', 'optimizer.lr=0.01', '--db', db, '--quiet')
+# run 2 evaluates accuracy too: its page shows the confusion matrices
+cmd('run', exp, 'train.epochs=200', 'optimizer.lr=0.01', 'evaluate.0.metric=accuracy',
+    '--db', db, '--quiet')
 cmd('note', '1', NOTE, '--db', db)
 cmd('tag', '1', TAG, '--db', db)
 if 'Usage: spikelab ui' not in cmd('ui', '--help').stdout:
@@ -87,9 +90,17 @@ try:
         if bad in page:
             fail('/run/1 carries %r unescaped' % bad)
     for good in ('&lt;script&gt;document.body', '&lt;i onmouseover=alert(1)&gt;t&lt;/i&gt;',
-                 '<figure class="figure raster" data-what="raster:dynapsim"><svg'):
+                 '<figure class="figure raster" data-what="raster:dynapsim"><svg',
+                 '<figure class="figure quantisation" data-what="quantisation"><svg'):
         if good not in page:
             fail('/run/1 lacks %r' % good)
+    if 'data-what="confusion:' in page:
+        fail('/run/1 (no accuracy evaluation) shows a confusion matrix')
+    st, _, page = req(port, '/run/2')
+    page = page.decode()
+    for what in ('confusion:initial_train', 'confusion:train', 'confusion:quantised_train'):
+        if st != 200 or '<figure class="figure confusion" data-what="%s"><svg' % what not in page:
+            fail('/run/2: no %s figure' % what)
     # /api/ is the commands' --json
     def same(path, *args):
         st, h, body = req(port, path)
@@ -225,6 +236,9 @@ try:
         fail('run page: no raster figure')
     if 'epoch 300/300' not in dom:
         fail('run page: no progress line')
+    i = dom.find('<figure class="figure quantisation" data-what="quantisation">')
+    if i < 0 or not dom[i:].split('>', 1)[1].startswith('<svg'):
+        fail('run page: no device weights figure')
     dom = browse('/compare?ids=1,2', os.path.join(shots, 'ui-compare.png'))
     i = dom.find('<div class="metric-curve" id="curve-loss"')
     if i < 0 or '<canvas' not in dom[i:i + 3000]:

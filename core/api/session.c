@@ -312,6 +312,34 @@ static int on_metric(void *user, int64_t step, const char *name, double value)
                           : SL_OK;
 }
 
+/* An evaluation's confusion matrix: the artifact
+ * evaluations/NAME.npy, int64 [true class][predicted class] (counts stay
+ * integers; not a result, so the values a run records and compares are
+ * those of before). */
+static int on_counts(void *user, const char *name, const int64_t *counts,
+                     size_t rows, size_t cols)
+{
+    run_state *r = user;
+    size_t shape[2] = {rows, cols};
+    void *img;
+    size_t size;
+    int rc = sl__npy_typed(counts, 'i', sizeof *counts, shape, 2, &img,
+                           &size, &r->err);
+    if (rc)
+        return rc;
+    char aname[300];
+    if (snprintf(aname, sizeof aname, "%s%s.npy", SL__COUNTS_DIR, name) >=
+        (int)sizeof aname) {
+        free(img);
+        return sl__fail(&r->err, SL_EINVAL, "evaluation name too long: %s",
+                        name);
+    }
+    rc = sl__db_artifact(r->db, r->run_id, aname, "evaluation",
+                         "application/x-npy", img, size, &r->err);
+    free(img);
+    return rc;
+}
+
 /* train.checkpoint_every: every metric up to the epoch committed first,
  * then the checkpoint, so that a checkpoint never refers to metrics a
  * kill could still lose (resume drops those after its epoch). */
@@ -806,7 +834,7 @@ int sl_run(sl_session *s, sl_experiment *e, const sl_run_opts *o,
         *run_id = r.run_id;
 
     sl__hooks eh = {&r, on_epoch, on_result, r.h.report, on_metric,
-                    on_checkpoint};
+                    on_checkpoint, on_counts};
     exp->stop = &s->stop;
     FILE *rep = r.h.report;
     if (r.h.on_start)

@@ -1104,6 +1104,311 @@ static int plot_eval(sl_rundb *db, int64_t run, int accuracy,
     return status;
 }
 
+/* ---- confusion matrices and the device's weights --------------------- */
+
+#define CONF_PREFIX "evaluations/"
+#define CONF_SUFFIX "_confusion.npy"
+#define MAX_CLASSES 200
+#define MAX_SCATTER 20000
+
+/* Whether a run has results ending in end ("_accuracy", ...). */
+static int has_result_ending(sl_rundb *db, int64_t run, const char *end)
+{
+    result_list rl = {0};
+    int found = 0;
+    if (sl_rundb_results(db, run, add_result, &rl) == 0)
+        for (size_t i = 0; i < rl.names.n && !found; i++) {
+            size_t l = strlen(rl.names.v[i]), e = strlen(end);
+            found = l > e && strcmp(rl.names.v[i] + l - e, end) == 0;
+        }
+    sl__strv_free(&rl.names);
+    free(rl.values.v);
+    return found;
+}
+
+/* The artifact's index in have, have->names.n when absent. */
+static size_t artifact_index(const name_list *have, const char *name)
+{
+    size_t k;
+    for (k = 0; k < have->names.n; k++)
+        if (strcmp(have->names.v[k], name) == 0)
+            break;
+    return k;
+}
+
+static int is_conf(const char *name)
+{
+    size_t l = strlen(name), p = strlen(CONF_PREFIX), x = strlen(CONF_SUFFIX);
+    return l > p + x && strncmp(name, CONF_PREFIX, p) == 0 &&
+           strcmp(name + l - x, CONF_SUFFIX) == 0;
+}
+
+/* A final evaluation's matrix: no initial_ or quantised_ prefix. */
+static int conf_is_final(const char *name)
+{
+    const char *k = name + strlen(CONF_PREFIX);
+    return strncmp(k, "initial_", 8) != 0 && strncmp(k, "quantised_", 10) != 0;
+}
+
+/* confusion[:DATA] — the confusion matrix an accuracy evaluation recorded
+ * (evaluations/DATA_confusion.npy, int64 [true][predicted]; DATA with
+ * its prefix, as the results are named: test, initial_test,
+ * quantised_test, test_spiking): a heat map with the count in every
+ * cell, class 0 at the top left. */
+static int plot_confusion(sl_rundb *db, int64_t run, const name_list *have,
+                          const char *spec, const sl__plot_req *q,
+                          char **data, size_t *size, char *msg, size_t len)
+{
+    char name[600], title[700];
+    size_t k = have->names.n;
+    if (spec) {
+        snprintf(name, sizeof name, "%s%s%s", CONF_PREFIX, spec, CONF_SUFFIX);
+        k = artifact_index(have, name);
+    } else { /* the first final evaluation's, else the first */
+        for (size_t i = 0; i < have->names.n && k == have->names.n; i++)
+            if (is_conf(have->names.v[i]) && conf_is_final(have->names.v[i]))
+                k = i;
+        for (size_t i = 0; i < have->names.n && k == have->names.n; i++)
+            if (is_conf(have->names.v[i]))
+                k = i;
+    }
+    if (k == have->names.n) {
+        int any = 0;
+        for (size_t i = 0; i < have->names.n; i++)
+            any |= is_conf(have->names.v[i]);
+        if (any) {
+            snprintf(msg, len, "run %lld has no confusion matrix of '%s'; "
+                     "recorded: ", (long long)run, spec ? spec : "");
+            list_choices(msg, len, &have->names, CONF_PREFIX, CONF_SUFFIX);
+        } else if (has_result_ending(db, run, "_accuracy")) {
+            snprintf(msg, len, "run %lld recorded no confusion matrix (it "
+                     "was recorded before spikelab kept them); `spikelab "
+                     "rerun %lld` runs it again and records one",
+                     (long long)run, (long long)run);
+        } else {
+            snprintf(msg, len, "run %lld recorded no confusion matrix: only "
+                     "an accuracy evaluation records one; run the "
+                     "experiment with evaluate = ({ data = \"test\"; "
+                     "metric = \"accuracy\"; });", (long long)run);
+        }
+        return 2;
+    }
+    snprintf(name, sizeof name, "%s", have->names.v[k]);
+    const void *bytes;
+    size_t bsize, shape[SL__NPY_MAX_DIM], nd;
+    int rc = sl_rundb_artifact(db, run, name, &bytes, &bsize);
+    if (rc) {
+        snprintf(msg, len, "%s", sl_rundb_errmsg(db));
+        return rc == SL_ENOTFOUND ? 2 : 1;
+    }
+    const unsigned char *v = sl__npy_i64_shape(bytes, bsize, shape,
+                                               SL__NPY_MAX_DIM, &nd);
+    if (!v || nd != 2 || shape[0] == 0 || shape[1] == 0 ||
+        shape[0] > MAX_CLASSES || shape[1] > MAX_CLASSES) {
+        snprintf(msg, len, "%s of run %lld is not an int64 [true][predicted]"
+                 " .npy array of 1 to %d classes", name, (long long)run,
+                 MAX_CLASSES);
+        return 2;
+    }
+    size_t rows = shape[0], cols = shape[1];
+    int64_t *c = malloc(rows * cols * sizeof *c);
+    if (!c) {
+        snprintf(msg, len, "out of memory");
+        return 1;
+    }
+    memcpy(c, v, rows * cols * sizeof *c); /* v need not be aligned */
+    int64_t total = 0, diag = 0, max = 0;
+    for (size_t i = 0; i < rows * cols; i++) {
+        /* a count past 2^52 could not be a sample count either */
+        if (c[i] < 0 || c[i] > ((int64_t)1 << 52)) {
+            free(c);
+            snprintf(msg, len, "%s of run %lld holds an impossible count",
+                     name, (long long)run);
+            return 2;
+        }
+        total += c[i];
+        if (c[i] > max)
+            max = c[i];
+    }
+    for (size_t i = 0; i < rows && i < cols; i++)
+        diag += c[i * cols + i];
+    /* the evaluation: the name between the prefix and the suffix */
+    size_t el = strlen(name) - strlen(CONF_PREFIX) - strlen(CONF_SUFFIX);
+    snprintf(title, sizeof title, "run %lld: confusion matrix of %.*s",
+             (long long)run, (int)el, name + strlen(CONF_PREFIX));
+    canvas cv;
+    int status = canvas_begin(&cv, q, msg, len);
+    if (!status) {
+        char a[64], t2[720];
+        /* white to dark blue by count (colour map 1) */
+        PLFLT pos[2] = {0, 1}, r1[2] = {1, 0.03}, g1[2] = {1, 0.19},
+              b1[2] = {1, 0.42};
+        plscmap1l(1, 2, pos, r1, g1, b1, NULL);
+        plcol0(1);
+        /* square cells */
+        plvpas(0.12, 0.95, 0.13, 0.86, (double)rows / (double)cols);
+        /* y runs down: the true class 0 is the top row */
+        plwind(-0.5, (double)cols - 0.5, (double)rows - 0.5, -0.5);
+        size_t big = rows > cols ? rows : cols;
+        double tick = big <= 20 ? 1 : 0;
+        for (size_t i = 0; i < rows; i++)
+            for (size_t j = 0; j < cols; j++) {
+                int64_t n = c[i * cols + j];
+                double f = max > 0 ? (double)n / (double)max : 0;
+                PLFLT x0 = (double)j - 0.5, x1 = (double)j + 0.5,
+                      y0 = (double)i - 0.5, y1 = (double)i + 0.5;
+                PLFLT bx[4] = {x0, x1, x1, x0}, by[4] = {y0, y0, y1, y1};
+                plcol1(f);
+                plfill(4, bx, by);
+                if (big <= 30) { /* the counts, while they fit */
+                    plcol0(f > 0.5 ? 0 : 1); /* white on dark cells */
+                    plschr(0, big <= 10 ? 0.9 : 0.5);
+                    snprintf(a, sizeof a, "%lld", (long long)n);
+                    plptex((double)j, (double)i + 0.1, 1, 0, 0.5, a);
+                }
+            }
+        plschr(0, 0.9);
+        plcol0(1);
+        plbox("bcnst", tick, tick > 0, "bcnstv", tick, tick > 0);
+        pllab("predicted class (index)", "true class (index)", "");
+        plmtex("t", 2.2, 0.5, 0.5, ptext(t2, sizeof t2, title));
+        snprintf(t2, sizeof t2, "%lld samples, %lld on the diagonal "
+                 "(accuracy %.4f)", (long long)total, (long long)diag,
+                 total > 0 ? (double)diag / (double)total : 0.0);
+        plmtex("t", 0.8, 0.5, 0.5, t2);
+        status = canvas_end(&cv, data, size, msg, len);
+    }
+    free(c);
+    return status;
+}
+
+/* quantisation — the weights the device got against the trained float
+ * ones (artifacts quantisation/LAYER/PARAM.npy, float32 [2][...]), one
+ * colour per tensor, with the identity line: a point off it was rounded,
+ * one on the x axis dropped. */
+#define MAX_QTENSORS 12
+static int plot_quantisation(sl_rundb *db, int64_t run,
+                             const name_list *have, const sl__plot_req *q,
+                             char **data, size_t *size, char *msg,
+                             size_t len)
+{
+    size_t idx[MAX_QTENSORS], nt = 0;
+    for (size_t i = 0; i < have->names.n && nt < MAX_QTENSORS; i++)
+        if (strncmp(have->names.v[i], "quantisation/", 13) == 0)
+            idx[nt++] = i;
+    if (nt == 0) {
+        int device = 0;
+        for (size_t i = 0; i < have->names.n; i++)
+            device |= strncmp(have->names.v[i], "device/", 7) == 0;
+        if (device)
+            snprintf(msg, len, "run %lld recorded no device weights (it "
+                     "was recorded before spikelab kept them); `spikelab "
+                     "rerun %lld` runs it again and records them",
+                     (long long)run, (long long)run);
+        else
+            snprintf(msg, len, "run %lld has no device export: run an "
+                     "experiment with an export section, e.g. export = { "
+                     "type = \"dynapse2\"; }; (experiments/"
+                     "frozen_noise_dynapsim.cfg)", (long long)run);
+        return 2;
+    }
+    /* copies of every tensor's pairs (an artifact is borrowed until the
+     * next read) */
+    dvec fx[MAX_QTENSORS], qy[MAX_QTENSORS];
+    char labels[MAX_QTENSORS][128];
+    const char *lp[MAX_QTENSORS];
+    int colours[MAX_QTENSORS];
+    memset(fx, 0, sizeof fx);
+    memset(qy, 0, sizeof qy);
+    int status = 0;
+    size_t total = 0, dropped = 0;
+    double lo = INFINITY, hi = -INFINITY, se = 0;
+    for (size_t t = 0; t < nt && !status; t++) {
+        const char *name = have->names.v[idx[t]];
+        const void *bytes;
+        size_t bsize, shape[SL__NPY_MAX_DIM], nd;
+        int rc = sl_rundb_artifact(db, run, name, &bytes, &bsize);
+        if (rc) {
+            snprintf(msg, len, "%s", sl_rundb_errmsg(db));
+            status = rc == SL_ENOTFOUND ? 2 : 1;
+            break;
+        }
+        const float *v = sl__npy_f32_shape(bytes, bsize, shape,
+                                           SL__NPY_MAX_DIM, &nd);
+        if (!v || nd < 2 || shape[0] != 2) {
+            snprintf(msg, len, "%s of run %lld is not a float32 [2][...] "
+                     ".npy array (float, device)", name, (long long)run);
+            status = 2;
+            break;
+        }
+        size_t n = 1;
+        for (size_t d = 1; d < nd; d++)
+            n *= shape[d];
+        for (size_t i = 0; i < n && !status; i++) {
+            double a = v[i], b = v[n + i];
+            if (!isfinite(a) || !isfinite(b))
+                continue;
+            if (dvec_push(&fx[t], a) || dvec_push(&qy[t], b)) {
+                snprintf(msg, len, "out of memory");
+                status = 1;
+            }
+            lo = fmin(lo, fmin(a, b));
+            hi = fmax(hi, fmax(a, b));
+            se += (a - b) * (a - b);
+            dropped += a != 0 && b == 0;
+        }
+        total += fx[t].n;
+        /* "quantisation/LAYER/PARAM.npy" → "LAYER/PARAM (n)" */
+        size_t nl = strlen(name);
+        snprintf(labels[t], sizeof labels[t], "%.*s (%zu)",
+                 (int)(nl > 17 ? nl - 17 : 0), name + 13, fx[t].n);
+        lp[t] = labels[t];
+        colours[t] = series_colour(t);
+    }
+    canvas cv;
+    if (!status && !(status = canvas_begin(&cv, q, msg, len))) {
+        char title[160], note[160];
+        pad_range(&lo, &hi, 0.04);
+        snprintf(title, sizeof title, "run %lld: device weights against "
+                 "the trained ones", (long long)run);
+        frame(lo, hi, lo, hi, 0, 1, "float weight (1)",
+              "quantised weight on the device (1)", title, NULL);
+        /* the identity: a weight the device holds exactly */
+        plcol0(9);
+        pllsty(2);
+        pljoin(lo, lo, hi, hi);
+        pllsty(1);
+        /* at most MAX_SCATTER marks: every step-th of each tensor */
+        size_t step = total > MAX_SCATTER
+                          ? (total + MAX_SCATTER - 1) / MAX_SCATTER
+                          : 1,
+               shown = 0;
+        plssym(0, 0.6);
+        for (size_t t = 0; t < nt; t++) {
+            plcol0(colours[t]);
+            for (size_t i = 0; i < fx[t].n; i += step) {
+                PLFLT x = fx[t].v[i], y = qy[t].v[i];
+                plpoin(1, &x, &y, 4);
+                shown++;
+            }
+        }
+        plssym(0, 1);
+        legend(nt, lp, colours, 1);
+        plcol0(1);
+        snprintf(note, sizeof note, "%zu weights%s, %zu dropped (0 on the "
+                 "device), RMS error %.3g", total,
+                 shown < total ? " (a sample shown)" : "", dropped,
+                 total ? sqrt(se / (double)total) : 0.0);
+        plmtex("t", 0.5, 0.5, 0.5, note);
+        status = canvas_end(&cv, data, size, msg, len);
+    }
+    for (size_t t = 0; t < nt; t++) {
+        free(fx[t].v);
+        free(qy[t].v);
+    }
+    return status;
+}
+
 /* ---- what to draw ------------------------------------------------------ */
 
 int sl__plot_draw(sl_rundb *db, const int64_t *ids, size_t n,
@@ -1122,9 +1427,12 @@ int sl__plot_draw(sl_rundb *db, const int64_t *ids, size_t n,
         is_trace = strncmp(w, "trace:", 6) == 0,
         is_probe = strncmp(w, "probe:", 6) == 0,
         is_input = strcmp(w, "input") == 0, is_frr = strcmp(w, "frr") == 0,
-        is_acc = strcmp(w, "accuracy") == 0;
+        is_acc = strcmp(w, "accuracy") == 0,
+        is_cm = strcmp(w, "confusion") == 0 ||
+                strncmp(w, "confusion:", 10) == 0,
+        is_quant = strcmp(w, "quantisation") == 0;
     if (!is_raster && !is_trace && !is_input && !is_frr && !is_acc &&
-        !is_probe)
+        !is_probe && !is_cm && !is_quant)
         return plot_curves(db, ids, n, w, q, data, size, msg, len);
     if (n > 1) {
         snprintf(msg, len, "'%s' draws one run; several runs overlay only "
@@ -1145,6 +1453,12 @@ int sl__plot_draw(sl_rundb *db, const int64_t *ids, size_t n,
     } else if (is_probe) {
         status = plot_probe(db, ids[0], &have, w + 6, q, data, size, msg,
                             len);
+    } else if (is_cm) {
+        status = plot_confusion(db, ids[0], &have, w[9] ? w + 10 : NULL, q,
+                                data, size, msg, len);
+    } else if (is_quant) {
+        status = plot_quantisation(db, ids[0], &have, q, data, size, msg,
+                                   len);
     } else {
         status = plot_raster(db, ids[0], &have, is_input ? NULL : w + 7, q,
                              data, size, msg, len);
@@ -1197,6 +1511,22 @@ int sl__plot_figures(sl_rundb *db, int64_t run,
         rc = cb(user, "frr", "frr");
     if (!rc && acc)
         rc = cb(user, "accuracy", "accuracy");
+    /* the confusion matrices (initial, final, quantised per evaluation),
+     * then the device's weights */
+    for (size_t i = 0; !rc && i < have.names.n; i++) {
+        const char *s = have.names.v[i];
+        if (!is_conf(s))
+            continue;
+        size_t el = strlen(s) - strlen(CONF_PREFIX) - strlen(CONF_SUFFIX);
+        snprintf(what, sizeof what, "confusion:%.*s", (int)el,
+                 s + strlen(CONF_PREFIX));
+        rc = cb(user, what, "confusion");
+    }
+    for (size_t i = 0; !rc && i < have.names.n; i++)
+        if (strncmp(have.names.v[i], "quantisation/", 13) == 0) {
+            rc = cb(user, "quantisation", "quantisation");
+            break;
+        }
     sl__strv_free(&have.names);
     sl__strv_free(&have.mimes);
     sl__strv_free(&rl.names);
@@ -1224,6 +1554,14 @@ static const char plot_usage[] =
     "  frr                       the FRR distributions of the evaluations\n"
     "                            (initial, final, quantised)\n"
     "  accuracy                  the accuracies of the evaluations\n"
+    "  confusion[:DATA]          the confusion matrix of an accuracy\n"
+    "                            evaluation (counts, true class by\n"
+    "                            predicted class); DATA as its results are\n"
+    "                            named: test, initial_test, quantised_test,\n"
+    "                            test_spiking (default: the first final one)\n"
+    "  quantisation              a device export's weights: the weight the\n"
+    "                            device gets against the trained float\n"
+    "                            weight, for every connection\n"
     "\n"
     "options:\n"
     "  -o FILE         output; the extension picks SVG, PNG or PDF\n"
@@ -1236,7 +1574,9 @@ static const char plot_usage[] =
     "  --help          this text\n"
     "\n"
     "Traces and the input are recorded by `spikelab run --traces` or\n"
-    "record = true on a layer; `spikelab show ID` lists a run's artifacts.\n";
+    "record = true on a layer; confusion matrices by evaluations with\n"
+    "metric = \"accuracy\"; the device's weights by an `export` section;\n"
+    "`spikelab show ID` lists a run's artifacts.\n";
 
 int sl__cmd_plot(int argc, char **argv)
 {

@@ -15,6 +15,7 @@
 #include "engine/settings.h"
 #include "engine/train.h"
 #include "util/file.h"
+#include "util/npy.h"
 
 struct sl__export {
     const sl__entry *entry;
@@ -334,6 +335,30 @@ static int q_result(void *user, const char *name, double v)
     return SL_OK;
 }
 
+/* A quantised evaluation's confusion matrix: the artifact
+ * evaluations/quantised_NAME.npy (int64 [true][predicted]), beside the
+ * float network's evaluations/NAME.npy. */
+static int q_counts(void *user, const char *name, const int64_t *counts,
+                    size_t rows, size_t cols)
+{
+    qhooks *q = user;
+    char an[300];
+    if (snprintf(an, sizeof an, "%squantised_%s.npy", SL__COUNTS_DIR,
+                 name) >= (int)sizeof an)
+        return SL_EINVAL;
+    size_t shape[2] = {rows, cols};
+    void *img;
+    size_t size;
+    sl__err e;
+    if (sl__npy_typed(counts, 'i', sizeof *counts, shape, 2, &img, &size,
+                      &e))
+        return SL_ENOMEM;
+    int rc = q->sink->on_artifact(q->sink->user, an, "evaluation",
+                                  "application/x-npy", img, size);
+    free(img);
+    return rc;
+}
+
 /* A copy of the network view whose tensors point into scratch buffers. */
 typedef struct scratch {
     sl_layer_view *views;
@@ -441,11 +466,81 @@ int sl__export_evaluate(sl__experiment *exp, const char *path,
     }
     if (rc == SL_OK) {
         qhooks q = {sink, rep};
-        sl__hooks h2 = {&q, NULL, q_result, NULL, NULL, NULL};
+        sl__hooks h2 = {&q, NULL, q_result, NULL, NULL, NULL,
+                        sink && sink->on_artifact ? q_counts : NULL};
         rc = sl__evaluate_all(exp, 1, &h2, err);
     }
     restore(&sv);
     saved_free(&sv);
+    scratch_free(&sc);
+    free(views);
+    return rc;
+}
+
+/* The weights the device gets beside the float ones, for every weight
+ * tensor (SL_PARAM_WEIGHT) of the network: the artifact
+ * quantisation/LAYER/PARAM.npy, float32 [2][pre][post] (the trained
+ * float weights, then those the configuration at path encodes: read back
+ * with xRead, else xQuantise's, equal to them by the extension's
+ * contract). Read into a scratch copy, so the network and the exported
+ * file stay as they are; what `spikelab plot ID quantisation` draws. A
+ * tensor the device does not hold keeps its float values (on the
+ * identity line). */
+static int store_quantisation(sl__experiment *exp, sl__export *x,
+                              const char *path, const sl__export_sink *sink,
+                              sl__err *err)
+{
+    if (!sink || !sink->on_artifact || !x->ext ||
+        (!x->ext->xRead && !x->ext->xQuantise))
+        return SL_OK;
+    sl_layer_view *views = NULL;
+    sl_network_view nv;
+    scratch sc;
+    memset(&sc, 0, sizeof sc);
+    int rc = view(exp, &views, &nv, err);
+    if (rc == SL_OK)
+        rc = scratch_make(&nv, &sc, err);
+    if (rc == SL_OK) {
+        rc = x->ext->xRead ? x->ext->xRead(x->self, path, &sc.nv)
+                           : x->ext->xQuantise(x->self, &nv, &sc.nv);
+        if (rc)
+            rc = sl__ctx_take_error(&x->ctx, rc, err);
+    }
+    for (size_t i = 0; rc == SL_OK && i < nv.n_layers; i++)
+        for (size_t k = 0; rc == SL_OK && k < nv.layers[i].n_params; k++) {
+            const sl_param *p = &nv.layers[i].params[k];
+            const sl_param *q = &sc.nv.layers[i].params[k];
+            if (!(p->flags & SL_PARAM_WEIGHT) || !p->data || !q->data ||
+                p->n == 0)
+                continue;
+            const char *label = exp->net.layers[i].label;
+            const char *pn = p->name ? p->name : "param";
+            size_t len = strlen(label) + strlen(pn) + sizeof "quantisation//.npy";
+            char *name = malloc(len);
+            float *both = malloc(2 * p->n * sizeof *both);
+            void *img = NULL;
+            size_t size = 0;
+            if (!name || !both) {
+                rc = sl__fail(err, SL_ENOMEM, "out of memory");
+            } else {
+                snprintf(name, len, "quantisation/%s/%s.npy", label, pn);
+                memcpy(both, p->data, p->n * sizeof *both);
+                memcpy(both + p->n, q->data, p->n * sizeof *both);
+                size_t shape[3] = {2, p->n, 0}, nd = 2;
+                if (p->ndim == 2 && p->shape[0] * p->shape[1] == p->n) {
+                    shape[1] = p->shape[0];
+                    shape[2] = p->shape[1];
+                    nd = 3;
+                }
+                rc = sl__npy_f32(both, shape, nd, &img, &size, err);
+            }
+            if (rc == SL_OK)
+                rc = sink->on_artifact(sink->user, name, "quantisation",
+                                       "application/x-npy", img, size);
+            free(img);
+            free(both);
+            free(name);
+        }
     scratch_free(&sc);
     free(views);
     return rc;
@@ -505,6 +600,8 @@ int sl__export_after_run(sl__experiment *exp, const sl__export_sink *sink,
                 x->artifact, size);
     if (rc == SL_OK)
         rc = figures(x, SL_DEPLOY_WRITTEN, NULL, sink, err);
+    if (rc == SL_OK)
+        rc = store_quantisation(exp, x, path, sink, err);
     if (rc == SL_OK && x->evaluate && exp->n_evals) {
         if (x->ext && x->ext->xRead) {
             int same = 1;

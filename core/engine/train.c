@@ -133,7 +133,7 @@ static int evaluate_periodic(sl__experiment *exp, mismatch *mm, int64_t epoch,
     if (!hooks || !hooks->on_metric)
         return SL_OK;
     periodic p = {hooks, epoch};
-    sl__hooks h = {&p, NULL, periodic_result, NULL, NULL, NULL};
+    sl__hooks h = {&p, NULL, periodic_result, NULL, NULL, NULL, NULL};
     int rc = SL_OK, restored = 0;
     for (size_t i = 0; i < exp->n_evals && !rc; i++) {
         if (exp->evals[i].every <= 0 || epoch % exp->evals[i].every)
@@ -289,6 +289,30 @@ static int result(const sl__hooks *h, const char *prefix, const char *data,
     return h && h->on_result ? h->on_result(h->user, name, v) : SL_OK;
 }
 
+/* The confusion matrix "<prefix><data>_<what>" to h->on_counts. */
+static int counts(const sl__hooks *h, const char *prefix, const char *data,
+                  const char *what, const int64_t *c, size_t rows,
+                  size_t cols)
+{
+    char name[256];
+    snprintf(name, sizeof name, "%s%s_%s", prefix, data, what);
+    return h->on_counts(h->user, name, c, rows, cols);
+}
+
+/* A [target classes][output channels] count table when the caller takes
+ * one (h->on_counts: the evaluations before and after training, not the
+ * periodic ones); NULL otherwise, and *oom when it could not be had. */
+static int64_t *counts_new(const sl__hooks *h, size_t rows, size_t cols,
+                           int *oom)
+{
+    *oom = 0;
+    if (!h || !h->on_counts)
+        return NULL;
+    int64_t *c = calloc(rows * cols > 0 ? rows * cols : 1, sizeof *c);
+    *oom = c == NULL;
+    return c;
+}
+
 static size_t argmax_f(const float *v, size_t n)
 {
     size_t best = 0;
@@ -378,9 +402,10 @@ static int evaluate_spiking(sl__experiment *x, const sl__eval *ev,
     float *tmean = malloc(in->n_out * sizeof *tmean);
     const char *prefix = phase == 0 ? "initial_" : "";
     size_t correct = 0;
-    int rc = SL_OK;
+    int rc = SL_OK, oom;
+    int64_t *conf = counts_new(h, in->n_out, ch, &oom);
     if ((d->streamed && (!xbuf || !ybuf)) || (Tin != T && !xrep) || !y ||
-        !tmean) {
+        !tmean || oom) {
         rc = sl__fail(err, SL_ENOMEM, "out of memory");
         goto out;
     }
@@ -417,6 +442,8 @@ static int evaluate_spiking(sl__experiment *x, const sl__eval *ev,
                 if (y[c] > y[best])
                     best = c;
             correct += best == target;
+            if (conf)
+                conf[target * ch + best]++;
         }
     }
     double v = (double)correct / (double)n;
@@ -426,12 +453,16 @@ static int evaluate_spiking(sl__experiment *x, const sl__eval *ev,
                 "synapse %g s)\n", prefix, d->name, v, correct, n,
                 (long long)ev->n_steps, ev->synapse);
     rc = result(h, prefix, d->name, "spiking_accuracy", v);
+    if (!rc && conf)
+        rc = counts(h, prefix, d->name, "spiking_confusion", conf, in->n_out,
+                    ch);
 out:
     free(xbuf);
     free(ybuf);
     free(xrep);
     free(y);
     free(tmean);
+    free(conf);
     return rc;
 }
 
@@ -457,7 +488,12 @@ static int evaluate(sl__experiment *exp, const sl__eval *ev, int phase,
     size_t correct = 0;
     const char *prefix = phase == 0 ? "initial_" : "";
     FILE *rep = h ? h->report : NULL;
-    if (!values || !rates || !tmean || (d->streamed && (!xbuf || !ybuf))) {
+    int is_acc = strcmp(ev->metric, "accuracy") == 0, oom = 0;
+    /* which class the network chose for which target: the accuracy is
+     * its trace over n */
+    int64_t *conf = is_acc ? counts_new(h, in->n_out, ch, &oom) : NULL;
+    if (!values || !rates || !tmean || (d->streamed && (!xbuf || !ybuf)) ||
+        oom) {
         rc = sl__fail(err, SL_ENOMEM, "out of memory");
         goto out;
     }
@@ -545,6 +581,8 @@ static int evaluate(sl__experiment *exp, const sl__eval *ev, int phase,
                     if (rates[c] > rates[best])
                         best = c;
                 correct += best == target;
+                if (conf)
+                    conf[target * ch + best]++;
             }
         }
     }
@@ -563,12 +601,15 @@ static int evaluate(sl__experiment *exp, const sl__eval *ev, int phase,
         if (rep)
             fprintf(rep, "  %s%s loss = %g\n", prefix, d->name, v);
         rc = result(h, prefix, d->name, "loss", v);
-    } else if (strcmp(ev->metric, "accuracy") == 0) {
+    } else if (is_acc) {
         double v = (double)correct / (double)n;
         if (rep)
             fprintf(rep, "  %s%s accuracy = %.4f (%zu/%zu)\n", prefix,
                     d->name, v, correct, n);
         rc = result(h, prefix, d->name, "accuracy", v);
+        if (!rc && conf)
+            rc = counts(h, prefix, d->name, "confusion", conf, in->n_out,
+                        ch);
     } else {
         char what[64];
         if (ev->per_sample)
@@ -601,6 +642,7 @@ out:
     free(tmean);
     free(xbuf);
     free(ybuf);
+    free(conf);
     return rc;
 }
 

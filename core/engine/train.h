@@ -7,6 +7,12 @@
 
 #include "engine/experiment.h"
 
+/* Where a recorder stores on_counts' tables: the artifact
+ * SL__COUNTS_DIR NAME ".npy" (int64 [rows][cols]), e.g.
+ * "evaluations/test_confusion.npy"; a quantised evaluation's under
+ * "quantised_NAME" (deploy.h). */
+#define SL__COUNTS_DIR "evaluations/"
+
 typedef struct sl__hooks {
     void *user;
     /* After every epoch (epoch counts from 1). Non-zero return stops the
@@ -24,6 +30,14 @@ typedef struct sl__hooks {
      * format, borrowed for the call. May be NULL (no checkpoints). */
     int (*on_checkpoint)(void *user, int64_t epoch, const void *image,
                          size_t size);
+    /* The confusion matrix of an accuracy evaluation before or after
+     * training (not of those during it), named as its results are, e.g.
+     * ("test_confusion", counts, 3, 3) beside "test_accuracy":
+     * counts[true class · cols + predicted class], rows = the target's
+     * classes, cols = the output's; borrowed for the call. May be NULL
+     * (no matrix is counted). */
+    int (*on_counts)(void *user, const char *name, const int64_t *counts,
+                     size_t rows, size_t cols);
 } sl__hooks;
 
 /* Train for exp->epochs epochs. SL_EINTR when *exp->stop was set. */

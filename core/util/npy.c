@@ -67,10 +67,12 @@ int sl__npy_typed(const void *data, char kind, size_t elsize,
     return SL_OK;
 }
 
-/* The float32 payload of a .npy image written by core/npy.c (format 1.0
- * or 2.0, '<f4'/'>f4' as this host, C order); NULL when it is not one. */
-const float *sl__npy_f32_data(const unsigned char *b, size_t size,
-                              size_t *count)
+/* The payload of a .npy image of type '<T' / '>T' (this host's byte
+ * order; T e.g. "f4", "i8") of elsize bytes per value, in C order: a
+ * pointer into b and *count values; NULL when b is not one. */
+static const unsigned char *payload(const unsigned char *b, size_t size,
+                                    const char *type, size_t elsize,
+                                    size_t *count)
 {
     if (size < 10 || memcmp(b, "\x93NUMPY", 6) != 0)
         return NULL;
@@ -90,7 +92,9 @@ const float *sl__npy_f32_data(const unsigned char *b, size_t size,
     if (off + hl > size)
         return NULL;
     const uint16_t one = 1;
-    const char *want = *(const unsigned char *)&one == 1 ? "'<f4'" : "'>f4'";
+    char want[16];
+    snprintf(want, sizeof want, "'%c%s'",
+             *(const unsigned char *)&one == 1 ? '<' : '>', type);
     char hdr[512];
     size_t k = hl < sizeof hdr - 1 ? hl : sizeof hdr - 1;
     memcpy(hdr, b + off, k);
@@ -98,23 +102,28 @@ const float *sl__npy_f32_data(const unsigned char *b, size_t size,
     if (!strstr(hdr, want) || strstr(hdr, "'fortran_order': True"))
         return NULL;
     size_t bytes = size - off - hl;
-    if (bytes % sizeof(float))
+    if (bytes % elsize)
         return NULL;
-    *count = bytes / sizeof(float);
-    return (const float *)(const void *)(b + off + hl);
+    *count = bytes / elsize;
+    return b + off + hl;
 }
 
-const float *sl__npy_f32_shape(const unsigned char *b, size_t size,
-                               size_t *shape, size_t maxdim, size_t *ndim)
+const float *sl__npy_f32_data(const unsigned char *b, size_t size,
+                              size_t *count)
 {
-    size_t count;
-    const float *d = sl__npy_f32_data(b, size, &count);
-    if (!d)
-        return NULL;
+    return (const float *)(const void *)payload(b, size, "f4", sizeof(float),
+                                                count);
+}
+
+/* The extents of the 'shape' tuple of an image whose payload starts at
+ * d, when their product is count. */
+static int shape_of(const unsigned char *b, const unsigned char *d,
+                    size_t count, size_t *shape, size_t maxdim, size_t *ndim)
+{
     /* the header is the ASCII text between the length and the payload */
     size_t off = b[6] == 1 ? 10 : 12;
     const char *h = (const char *)b + off;
-    size_t hl = (size_t)((const unsigned char *)d - b) - off;
+    size_t hl = (size_t)(d - b) - off;
     const char key[] = "'shape':";
     const char *p = NULL;
     for (size_t i = 0; i + sizeof key - 1 <= hl; i++)
@@ -124,11 +133,11 @@ const float *sl__npy_f32_shape(const unsigned char *b, size_t size,
         }
     const char *end = h + hl;
     if (!p)
-        return NULL;
+        return 0;
     while (p < end && *p == ' ')
         p++;
     if (p >= end || *p++ != '(')
-        return NULL;
+        return 0;
     size_t n = 0, prod = 1;
     int overflow = 0; /* a product past SIZE_MAX: refused, even when the
                          payload is empty (0 cannot stand for it) */
@@ -136,15 +145,15 @@ const float *sl__npy_f32_shape(const unsigned char *b, size_t size,
         while (p < end && *p == ' ')
             p++;
         if (p >= end)
-            return NULL;
+            return 0;
         if (*p == ')')
             break;
         if (*p < '0' || *p > '9' || n == maxdim)
-            return NULL;
+            return 0;
         size_t v = 0;
         while (p < end && *p >= '0' && *p <= '9') {
             if (v > (SIZE_MAX - 9) / 10)
-                return NULL;
+                return 0;
             v = v * 10 + (size_t)(*p++ - '0');
         }
         shape[n++] = v;
@@ -157,10 +166,32 @@ const float *sl__npy_f32_shape(const unsigned char *b, size_t size,
         if (p < end && *p == ',')
             p++;
         else if (p >= end || *p != ')')
-            return NULL;
+            return 0;
     }
     if (overflow || prod != count)
-        return NULL;
+        return 0;
     *ndim = n;
+    return 1;
+}
+
+const float *sl__npy_f32_shape(const unsigned char *b, size_t size,
+                               size_t *shape, size_t maxdim, size_t *ndim)
+{
+    size_t count;
+    const float *d = sl__npy_f32_data(b, size, &count);
+    if (!d || !shape_of(b, (const unsigned char *)d, count, shape, maxdim,
+                        ndim))
+        return NULL;
+    return d;
+}
+
+const unsigned char *sl__npy_i64_shape(const unsigned char *b, size_t size,
+                                       size_t *shape, size_t maxdim,
+                                       size_t *ndim)
+{
+    size_t count;
+    const unsigned char *d = payload(b, size, "i8", 8, &count);
+    if (!d || !shape_of(b, d, count, shape, maxdim, ndim))
+        return NULL;
     return d;
 }

@@ -45,4 +45,12 @@ const float *sl__npy_f32_data(const unsigned char *b, size_t size,
 const float *sl__npy_f32_shape(const unsigned char *b, size_t size,
                                size_t *shape, size_t maxdim, size_t *ndim);
 
+/* The same for an int64 image ('<i8' on this little-endian host, as
+ * sl__npy_typed writes 'i', 8: an evaluation's confusion matrix): the
+ * payload's first byte (the values are not necessarily aligned in b:
+ * read them with memcpy), NULL when b is not one. */
+const unsigned char *sl__npy_i64_shape(const unsigned char *b, size_t size,
+                                       size_t *shape, size_t maxdim,
+                                       size_t *ndim);
+
 #endif

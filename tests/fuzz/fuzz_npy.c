@@ -7,7 +7,9 @@
  * claims), and the reader must agree with the writer: the payload written
  * again as a 1-d array by sl__npy_f32 reads back with the same values. The
  * input also drives the writer: its first bytes pick a shape for the
- * values, and that image must read back exactly.
+ * values, and that image must read back exactly. The int64 reader
+ * (sl__npy_i64_shape: the confusion matrices `spikelab plot` and the UI
+ * draw) gets the same input and the same checks.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,6 +45,48 @@ static void round_trip(const float *v, const size_t *shape, size_t ndim,
     free(img);
 }
 
+/* The int64 reader on the image b: when it accepts, its payload lies in
+ * b, its shape covers exactly the payload, and the values written again
+ * by sl__npy_typed read back equal. */
+static void check_i64(const unsigned char *b, size_t size)
+{
+    size_t shp[SL__NPY_MAX_DIM], nd = 0;
+    const unsigned char *d = sl__npy_i64_shape(b, size, shp, SL__NPY_MAX_DIM,
+                                               &nd);
+    if (!d)
+        return;
+    size_t prod = 1;
+    for (size_t i = 0; i < nd; i++)
+        prod *= shp[i];
+    FUZZ_CHECK(d >= b && d + prod * 8 == b + size,
+               "int64 payload of %zu values is not the image's end", prod);
+    int64_t *v = malloc(prod ? prod * 8 : 1);
+    if (!v)
+        return;
+    if (prod)
+        memcpy(v, d, prod * 8);
+    void *img = NULL;
+    size_t isz = 0, shp2[SL__NPY_MAX_DIM], nd2 = 0;
+    sl__err err;
+    if (sl__npy_typed(v, 'i', 8, shp, nd, &img, &isz, &err) == SL_OK) {
+        const unsigned char *d2 = sl__npy_i64_shape(img, isz, shp2,
+                                                    SL__NPY_MAX_DIM, &nd2);
+        FUZZ_CHECK(d2 && nd2 == nd, "int64 reader refuses sl__npy_typed's "
+                   "image");
+        for (size_t i = 0; d2 && i < nd; i++)
+            FUZZ_CHECK(shp2[i] == shp[i], "int64 extent %zu: %zu, read %zu",
+                       i, shp[i], shp2[i]);
+        FUZZ_CHECK(!d2 || prod == 0 || memcmp(d2, v, prod * 8) == 0,
+                   "int64 values differ after a round trip");
+        /* a float32 image is never read as int64, nor the reverse */
+        size_t nf;
+        FUZZ_CHECK(d2 == NULL || sl__npy_f32_data(img, isz, &nf) == NULL,
+                   "an int64 image read as float32");
+        free(img);
+    }
+    free(v);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size > FUZZ_MAX_INPUT)
@@ -56,6 +100,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         memcpy(b, data, size);
     size_t count = 0;
     const float *d = sl__npy_f32_data(b, size, &count);
+    check_i64(b, size);
     /* the shape reader (spikelab plot, ui) agrees with the payload */
     size_t shp[SL__NPY_MAX_DIM], nd = 0;
     const float *ds = sl__npy_f32_shape(b, size, shp, SL__NPY_MAX_DIM, &nd);
