@@ -14,7 +14,7 @@ EXTRA_DIST += tests/bss2_e2e.sh
 # measured-spike substitution
 check_PROGRAMS += tests/test_bss2_events
 TESTS += tests/test_bss2_events
-tests_test_bss2_events_SOURCES = tests/test_bss2_events.c plugins/lifevent/event.c
+tests_test_bss2_events_SOURCES = tests/test_bss2_events.c
 tests_test_bss2_events_CFLAGS = $(SL_TEST_CFLAGS)
 tests_test_bss2_events_LDADD = $(SL_TEST_LIBS) -lm
 TESTS += tests/bss2_events.sh

@@ -14,7 +14,7 @@
  *    temporal ones advance from run to run, the fixed pattern does not
  *    and follows the seed;
  *  - the refractory hold, exactly: the second spike of a neuron from the
- *    closed form after its release (lev__ functions, event.c);
+ *    closed form after its release (lev__ functions, slaux_event.h);
  *  - errors: more spikes than slots (naming refractory), dense sides,
  *    a network mixing event and dense layers;
  *  - xSubstituteEvents: the layer's own times give its own gradients
@@ -33,7 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../plugins/lifevent/event.h"
+#include "spikelab/slaux_event.h"
 #include "config/config.h"
 #include "engine/host.h"
 #include "engine/network.h"

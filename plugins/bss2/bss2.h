@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 #include "spikelab/spikelab.h"
-#include "../lifevent/event.h" /* the exact event model (event.c, built in) */
+#include "spikelab/slaux_event.h" /* the exact event model */
 
 /* Chip geometry (specs/bss2.md §3): 512 neuron circuits in two halves of
  * 256; each half a synapse matrix of 256 rows × 256 neuron columns. */

@@ -8,7 +8,7 @@
  *     the FPGA clock (round to the nearest cycle of spike_grid, spec §1
  *     and open question 4: we round) and delayed by input_latency;
  *  2. each layer integrates exactly between events (lif.md §5 flow, the
- *     same solver as lifevent.so: event.c is compiled into this plugin),
+ *     same solver as lifevent.so: spikelab/slaux_event.h),
  *     every neuron with its own fixed-pattern tau_mem, tau_syn and
  *     threshold, plus a threshold drawn anew for this run (threshold
  *     noise, trial to trial); a spike resets the membrane to v_reset and

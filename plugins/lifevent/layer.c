@@ -2,7 +2,7 @@
  * plugins/lifevent/layer.c — component "lif_event": a layer of
  * event-based LIF neurons with exact spike times (specs/lif.md §5) and
  * its input weights, trained by EventProp or by the analytic
- * time-to-first-spike gradient (event.c has the model, the solver and
+ * time-to-first-spike gradient (spikelab/slaux_event.h has the model, the solver and
  * both backward passes).
  *
  * Sequences are event sequences (spikelab/events.h): in[b][s][j] is the
