@@ -169,7 +169,7 @@ static inline double lev__lambert_w0(double x)
         return 0;
     double w;
     if (x < -0.25) { /* series at the branch point */
-        double p = sqrt(2.0 * (M_E * x + 1.0));
+        double p = sqrt(2.0 * (2.718281828459045 * x + 1.0)); /* e */
         w = -1.0 + p - p * p / 3.0 + 11.0 / 72.0 * p * p * p;
     } else if (x < 3.0) {
         w = log1p(x);
@@ -359,14 +359,20 @@ static inline long lev__forward(const lev__model *m, const float *w, size_t n,
                 cur[k] += row[k];
                 nx[k] = tin + lev__next(m, u[k], cur[k], tmax - tin);
             }
-            log[nl++] = (lev__log){tin, 0, 0, p};
+            log[nl].t = tin; /* member by member: C and C++ */
+            log[nl].cur = 0;
+            log[nl].kind = 0;
+            log[nl++].idx = p;
             p++;
         } else if (tk < tmax) {
             if (nl - p >= cap - n_ev) /* the rest is the inputs' */
                 return -1;
             lev__flow(m, tk - tl[kmin], &u[kmin], &cur[kmin]);
             tl[kmin] = tk;
-            log[nl++] = (lev__log){tk, cur[kmin], 1, kmin};
+            log[nl].t = tk;
+            log[nl].cur = cur[kmin];
+            log[nl].kind = 1;
+            log[nl++].idx = kmin;
             u[kmin] = ureset;
             nx[kmin] = tk + lev__next(m, ureset, cur[kmin], tmax - tk);
         } else {
