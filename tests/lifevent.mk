@@ -3,7 +3,7 @@
 # gradient) and the lifevent.so plugin through the real loader.
 check_PROGRAMS += tests/test_lifevent
 TESTS += tests/test_lifevent
-tests_test_lifevent_SOURCES = tests/test_lifevent.c plugins/lifevent/event.c
+tests_test_lifevent_SOURCES = tests/test_lifevent.c
 tests_test_lifevent_CFLAGS = $(SL_TEST_CFLAGS)
 tests_test_lifevent_LDADD = $(SL_TEST_LIBS) -lm
 TESTS += tests/lifevent.sh

@@ -1,6 +1,6 @@
 /*
  * tests/test_lifevent.c — lifevent.so: the event-based LIF of
- * specs/lif.md §5. The model code (plugins/lifevent/event.c) is compiled
+ * specs/lif.md §5. The model code (spikelab/slaux_event.h, header-only) is compiled
  * in for the reference values of §6.3 (next crossing) and §6.4
  * (EventProp), and for the finite-difference checks of both backward
  * passes through two layers; the plugin itself is loaded through the real
@@ -22,7 +22,7 @@
 #include "engine/host.h"
 #include "engine/registry.h"
 #include "testutil.h"
-#include "../plugins/lifevent/event.h"
+#include "spikelab/slaux_event.h"
 
 static sl__registry *reg;
 

@@ -173,6 +173,39 @@ static void test_adam_by_hand(void **state)
     drop(&in);
 }
 
+/* jaxsnn's chain for event training (specs/bss2.md §7.2) and its mock's
+ * weight range: g ← clip(grad_scale·g, ±clip), lr_t = lr·lr_decay^((t −
+ * 1)/decay_steps), Adam, then p ← clip(p, ±weight_bound). Expected from
+ * Python (double arithmetic, float32 parameters) with grad_scale 10,
+ * clip 0.5, lr 0.1, lr_decay 0.5, decay_steps 2, bound 1.5: the first
+ * step's 10·0.1 and 10·0.2 are clipped, element 2 (gradient 0) goes to
+ * the bound. */
+static void test_adam_chain_by_hand(void **state)
+{
+    (void)state;
+    inst in;
+    assert_int_equal(make(&in, "adam", "lr = 0.1; grad_scale = 10.0; "
+                                       "clip = 0.5; lr_decay = 0.5; "
+                                       "decay_steps = 2.0; "
+                                       "weight_bound = 1.5;"),
+                     SL_OK);
+    assert_all_keys_read(&in);
+    float w[3] = {0.5f, -1.0f, 2.0f}, g[3];
+    sl_param p = param("weight", w, g, 3, SL_PARAM_TRAINABLE);
+    assert_int_equal(in.ifc->xBind(in.self, &p, 1), SL_OK);
+    static const double want[3][3] = {
+        {0.400000006, -0.899999976, 1.500000000},
+        {0.329289317, -0.903721571, 1.447381616},
+        {0.316189677, -0.923832297, 1.404458523}};
+    for (int t = 0; t < 3; t++) {
+        memcpy(g, G[t], sizeof g);
+        assert_int_equal(in.ifc->xStep(in.self), SL_OK);
+        for (int j = 0; j < 3; j++)
+            assert_close(w[j], want[t][j], 2e-6);
+    }
+    drop(&in);
+}
+
 /* RMSprop, Keras semantics: r = ρr + (1−ρ)g², p −= lr·g/(sqrt(r) + eps),
  * r starting at 0. */
 static void test_rmsprop_by_hand(void **state)
@@ -407,6 +440,12 @@ static void test_bad_settings(void **state)
     expect_bad("adam", "beta2 = 1.5;", "beta2");
     expect_bad("adam", "eps = 0.0;", "eps");
     expect_bad("adam", "weight_decay = -1.0;", "weight_decay");
+    expect_bad("adam", "grad_scale = 0.0;", "grad_scale");
+    expect_bad("adam", "clip = -0.01;", "clip");
+    expect_bad("adam", "lr_decay = 1.5;", "lr_decay");
+    expect_bad("adam", "lr_decay = 0.0;", "lr_decay");
+    expect_bad("adam", "decay_steps = 0.0;", "decay_steps");
+    expect_bad("adam", "weight_bound = -1.0;", "weight_bound");
     expect_bad("sgd", "lr = 0;", "lr");
     expect_bad("sgd", "momentum = 1.0;", "momentum");
     expect_bad("sgd", "momentum = -0.5;", "momentum");
@@ -417,6 +456,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_descriptor),
         cmocka_unit_test(test_adam_by_hand),
+        cmocka_unit_test(test_adam_chain_by_hand),
         cmocka_unit_test(test_rmsprop_by_hand),
         cmocka_unit_test(test_adam_defaults_and_weight_decay),
         cmocka_unit_test(test_sgd_momentum_by_hand),

@@ -10,7 +10,10 @@
  *     SL_EXT_SUBSTITUTE (hil.h) replaces its tape and output by the
  *     backend's measured membrane and spikes, so the next layer sees the
  *     measured activity, the loss is taken on the measured output and the
- *     backward pass evaluates the surrogate on measured values;
+ *     backward pass evaluates the surrogate on measured values; an event
+ *     layer (sl.events.v1) takes the measured spike times instead
+ *     (SL_EXT_SUBSTITUTE_EVENTS) and computes its spike-time gradient at
+ *     them (bss2.md §7.2);
  *   - SL_MODE_RECORD (trace rules): the forward with every layer's
  *     observables kept, gathered by sl__engine_traces into the
  *     sl_trace_view a rule's xRuleUpdate consumes.
@@ -73,6 +76,30 @@ static int hil_forward(sl__experiment *exp, const float *x, size_t b,
         in = l->out;
         if (is_linear(l))
             continue; /* synapses: nothing measured, nothing to replace */
+        if (sl__layer_events(l) & SL_EVENTS_OUT) {
+            /* an event layer: the chip recorded its spike times */
+            const sl_substitute_events_ext *ev =
+                l->iface->xExtension
+                    ? l->iface->xExtension(l->self, SL_EXT_SUBSTITUTE_EVENTS)
+                    : NULL;
+            if (!ev || ev->struct_size < sizeof *ev || !ev->xSubstituteEvents)
+                return sl__fail(err, SL_ECONFIG, "event layer '%s' (%s) "
+                                "cannot take measured spike times (no %s "
+                                "extension); train it on backend \"sim\"",
+                                l->label, l->entry->comp->name,
+                                SL_EXT_SUBSTITUTE_EVENTS);
+            const float *t = backend_trace(exp, i, SL_TRACE_SPIKE_TIMES, b, T,
+                                           l->n_out);
+            if (!t)
+                return sl__fail(err, SL_EPLUGIN, "backend '%s' recorded no "
+                                "'%s' of the event layer '%s' (%zu x %zu x "
+                                "%zu)", exp->backend.entry->comp->name,
+                                SL_TRACE_SPIKE_TIMES, l->label, b, T,
+                                l->n_out);
+            if ((rc = ev->xSubstituteEvents(l->self, t, l->out)))
+                return sl__ctx_take_error(&l->ctx, rc, err);
+            continue;
+        }
         const sl_substitute_ext *ext =
             l->iface->xExtension
                 ? l->iface->xExtension(l->self, SL_EXT_SUBSTITUTE)

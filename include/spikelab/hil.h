@@ -31,6 +31,10 @@ extern "C" {
  *   "spikes"  output spikes of each step (spiking layers only). */
 #define SL_TRACE_V_MEM "v_mem"
 #define SL_TRACE_SPIKES "spikes"
+/* An event layer's (spikelab/events.h, SL_EVENTS_OUT) measured output:
+ *   "spike_times"  [batch][slots][n_out] spike times in seconds, +INFINITY
+ *                  where none, the event sequence the chip recorded. */
+#define SL_TRACE_SPIKE_TIMES "spike_times"
 
 typedef struct sl_substitute_ext {
     uint32_t struct_size;
@@ -42,6 +46,22 @@ typedef struct sl_substitute_ext {
     int (*xSubstitute)(void *self, const float *v, const float *z,
                        float *out);
 } sl_substitute_ext;
+
+/* The same substitution for an event layer (flag SL_EVENTS_OUT of
+ * sl.events.v1): a chip that records spike times has no membrane trace.
+ * Extension name SL_EXT_SUBSTITUTE_EVENTS. Called after xForward
+ * (SL_MODE_TRAIN) of the same shape with the backend's "spike_times"
+ * trace of the layer; `out`, the layer's output of that forward, is
+ * rewritten to the measured times (those the layer's own run length
+ * admits), and the next xBackward computes its gradient at the measured
+ * spikes (specs/bss2.md §7.2: the layer re-simulated with the measured
+ * spikes as its events, no root solving). MUST NOT allocate. */
+#define SL_EXT_SUBSTITUTE_EVENTS "sl.substitute_events.v1"
+
+typedef struct sl_substitute_events_ext {
+    uint32_t struct_size;
+    int (*xSubstituteEvents)(void *self, const float *times, float *out);
+} sl_substitute_events_ext;
 
 #ifdef __cplusplus
 }

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "spikelab/spikelab.h"
+#include "spikelab/slaux_event.h" /* the exact event model */
 
 /* Chip geometry (specs/bss2.md §3): 512 neuron circuits in two halves of
  * 256; each half a synapse matrix of 256 rows × 256 neuron columns. */
@@ -85,6 +86,17 @@ typedef struct bss2__layer {
      * clipped to 0..adc_max, mapped back */
     float adc_leak, adc_scale, adc_max;
 
+    /* event mode (lif_event layers, evrun.c): per-neuron models with the
+     * fixed pattern applied (tau_mem, tau_syn, threshold), exc / inh gain
+     * factors, the effective weights of this run [n_in][n] (current jump
+     * per input spike in model units), the per-run thresholds, the event
+     * work space and the recorded spike times [batch][time][n]; owned */
+    lev__model *em;
+    double *ev_fe, *ev_fi, *ev_th, *ev_u, *ev_i, *ev_tl, *ev_nx, *ev_rel;
+    float *ev_w;
+    float *times;
+    size_t *ev_cnt;
+
     /* recorded traces of the last run [batch][time][n]; owned */
     float *vmem, *spk, *spk_rep;
     size_t cap; /* floats of each */
@@ -108,6 +120,11 @@ typedef struct bss2 {
     int membrane_clip;
     double spike_grid;    /* chip seconds; 0 = off */
     double refractory;    /* experiment time units */
+    int weight_quant;     /* round and clip to 6 bit (off: float·scale) */
+    /* event mode (evrun.c) */
+    double threshold_noise; /* trial-to-trial σ, fraction of the span */
+    double jitter, jitter_bias; /* recorded spike times: N(bias, σ²), s */
+    double input_latency, spike_time_offset; /* chip s */
 
     /* per chip: N(0,1) draws of every physical neuron's factors */
     float fp_draw[BSS2_NEURONS][FP_COUNT];
@@ -119,6 +136,9 @@ typedef struct bss2 {
 
     /* the placed network */
     int placed;
+    int events;           /* lif_event layers: spike times in and out */
+    lev__in *ev_in;       /* one sample's sorted events (largest layer) */
+    size_t ev_in_cap;
     size_t n_view_layers; /* layers of the view it was placed from */
     size_t n_in;          /* input channels */
     double dt;            /* network dt (experiment units) */
@@ -145,7 +165,14 @@ enum { ADC_OFF, ADC_CADC, ADC_MADC };
 int bss2__place(void *self, const sl_network_view *net);
 void bss2__free_layers(bss2 *s);
 
+/* evrun.c */
+int bss2__place_events(bss2 *s, const sl_network_view *net);
+int bss2__run_events(bss2 *s, const sl_network_view *net,
+                     const sl_seq *input, sl_seq *output);
+int bss2__trace_events(bss2 *s, size_t layer, size_t idx, sl_observable *out);
+
 /* run.c */
+void bss2__fill_normals(bss2 *s, float *out, size_t n);
 void bss2__norm_table(float *table);
 void bss2__rng_seed(bss2 *s, sl_rng *from);
 int bss2__run(void *self, const sl_network_view *net, const sl_seq *input,

@@ -5,6 +5,7 @@ plugins_bss2_bss2_la_SOURCES = \
 	plugins/bss2/plugin.c \
 	plugins/bss2/place.c \
 	plugins/bss2/run.c \
+	plugins/bss2/evrun.c \
 	plugins/bss2/bss2.h
 plugins_bss2_bss2_la_LDFLAGS = $(SL_PLUGIN_LDFLAGS)
 plugins_bss2_bss2_la_LIBADD = -lm

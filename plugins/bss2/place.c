@@ -21,7 +21,16 @@ void bss2__free_layers(bss2 *s)
         h->xFree(L->vmem);
         h->xFree(L->spk);
         h->xFree(L->spk_rep);
+        h->xFree(L->em);
+        h->xFree(L->ev_fe);
+        h->xFree(L->ev_w);
+        h->xFree(L->times);
+        h->xFree(L->ev_cnt);
     }
+    h->xFree(s->ev_in);
+    s->ev_in = NULL;
+    s->ev_in_cap = 0;
+    s->events = 0;
     h->xFree(s->layers);
     h->xFree(s->view_to_layer);
     s->layers = NULL;
@@ -332,6 +341,9 @@ int bss2__place(void *self, const sl_network_view *net)
         (net->n_layers > 0 && net->layers == NULL))
         return h->xError(s->ctx, NULL, SL_EINVAL,
                          "xPlace: no network view (or one too old)");
+    if (net->n_layers > 0 && net->layers[0].type &&
+        strcmp(net->layers[0].type, "lif_event") == 0)
+        return bss2__place_events(s, net);
     if (!(net->dt > 0) || !isfinite(net->dt))
         return h->xError(s->ctx, NULL, SL_EINVAL,
                          "network dt must be a positive time (got %g)",
@@ -427,6 +439,195 @@ int bss2__place(void *self, const sl_network_view *net)
     }
 
     s->ref_steps = (size_t)llround(s->refractory / s->dt);
+    s->placed = 1;
+    return SL_OK;
+fail:
+    bss2__free_layers(s);
+    return rc;
+}
+
+/* ------------------------------------------------------------ event mode */
+
+/* The settings of lif_event layer li with lifevent's defaults; the chip
+ * takes and gives spike events only, so a dense side is refused. */
+static int read_event_neuron(bss2 *s, const sl_layer_view *v, size_t li,
+                             bss2__layer *L, lev__model *m)
+{
+    const sl_host *h = s->host;
+    const char *din, *dout;
+    int rc;
+    if ((rc = layer_float(s, v, li, "tau_mem", 1e-2, &m->tau_mem)) < 0 ||
+        (rc = layer_float(s, v, li, "tau_syn", 5e-3, &m->tau_syn)) < 0 ||
+        (rc = layer_float(s, v, li, "v_th", 1.0, &m->v_th)) < 0 ||
+        (rc = layer_float(s, v, li, "v_leak", 0.0, &m->v_leak)) < 0 ||
+        (rc = layer_float(s, v, li, "v_reset", 0.0, &m->v_reset)) < 0 ||
+        (rc = layer_float(s, v, li, "t_max", 2e-2, &m->t_max)) < 0)
+        return rc;
+    if ((rc = h->xGetString(v->ctx, "input", "events", &din)) < 0 ||
+        (rc = h->xGetString(v->ctx, "output", "events", &dout)) < 0)
+        return h->xError(s->ctx, NULL, rc,
+                         "layer %zu (lif_event): cannot read its settings",
+                         li);
+    if (strcmp(din, "events") != 0 || strcmp(dout, "events") != 0)
+        return h->xError(s->ctx, NULL, SL_EFIT,
+                         "layer %zu (lif_event): input/output = \"dense\" "
+                         "cannot run on the chip, which takes and records "
+                         "spike events; use events on both sides",
+                         li);
+    if (!(m->v_th > m->v_leak))
+        return h->xError(s->ctx, NULL, SL_EFIT,
+                         "layer %zu (lif_event): v_th = %g must lie above "
+                         "v_leak = %g: the chip is calibrated from the leak "
+                         "up to the threshold",
+                         li, m->v_th, m->v_leak);
+    L->tau_mem = m->tau_mem;
+    L->tau_syn = m->tau_syn;
+    L->v_leak = (float)m->v_leak;
+    L->v_th = (float)m->v_th;
+    L->v_reset = (float)m->v_reset;
+    L->span = (float)(m->v_th - m->v_leak);
+    const double tunit = s->bio ? 1e-3 : 1.0;
+    if (m->tau_mem * tunit > 1e-3 || m->tau_syn * tunit > 1e-3)
+        h->xLog(s->ctx, SL_LOG_WARN,
+                "layer %zu (lif_event): tau_mem %g s / tau_syn %g s are %s "
+                "time, i.e. ms on the chip whose calibrated range is us: "
+                "did you mean time = \"bio\"?",
+                li, m->tau_mem, m->tau_syn, s->bio ? "biological" : "chip");
+    return SL_OK;
+}
+
+/* Event mode: every layer a lif_event layer (its own weight [n_in][n]),
+ * placed as the dense mode places a linear+lif pair. Per neuron: the
+ * model with the fixed pattern on tau_mem, tau_syn and the
+ * leak→threshold distance, and the exc / inh gain factors (the leak
+ * offset has no meaning here: the event model starts at rest, V = 0). The
+ * chip's reset: the layer's v_reset held inside the membrane range when
+ * membrane_clip is on (jaxsnn's software twin uses −1000, which the chip
+ * realises as its lowest reachable membrane). */
+int bss2__place_events(bss2 *s, const sl_network_view *net)
+{
+    const sl_host *h = s->host;
+    int rc;
+    const size_t nl = net->n_layers;
+    s->total_neurons = 0;
+    for (size_t i = 0; i < nl; i++) {
+        const sl_layer_view *v = &net->layers[i];
+        if (v->struct_size < sizeof(sl_layer_view) || v->type == NULL ||
+            v->ctx == NULL)
+            return h->xError(s->ctx, NULL, SL_EINVAL,
+                             "layer %zu: incomplete layer view", i);
+        if (strcmp(v->type, "lif_event") != 0)
+            return h->xError(s->ctx, NULL, SL_EFIT,
+                             "layer %zu is \"%s\": a network of event "
+                             "layers runs on bss2 only when every layer is "
+                             "\"lif_event\"",
+                             i, v->type);
+        if (i > 0 && v->n_in != net->layers[i - 1].n_out)
+            return h->xError(s->ctx, NULL, SL_EINVAL,
+                             "layer %zu: sizes do not chain", i);
+        s->total_neurons += v->n_out;
+    }
+    if (s->total_neurons > BSS2_NEURONS)
+        return h->xError(s->ctx, NULL, SL_EFIT,
+                         "neurons: the network has %zu neurons but the chip "
+                         "has %d (two halves of %d); make the layers "
+                         "smaller",
+                         s->total_neurons, BSS2_NEURONS,
+                         BSS2_COLS_PER_HALF);
+    s->layers = h->xAlloc(nl * sizeof *s->layers);
+    s->view_to_layer = h->xAlloc(nl * sizeof *s->view_to_layer);
+    if (s->layers == NULL || s->view_to_layer == NULL) {
+        bss2__free_layers(s);
+        return h->xError(s->ctx, NULL, SL_ENOMEM, "cannot allocate layers");
+    }
+    s->n_layers = nl;
+    s->n_view_layers = nl;
+    s->n_in = net->layers[0].n_in;
+    s->dt = net->dt;
+    s->events = 1;
+    memset(s->rows_used, 0, sizeof s->rows_used);
+    memset(s->cols_used, 0, sizeof s->cols_used);
+    size_t max_in = 0;
+    for (size_t l = 0; l < nl; l++) {
+        bss2__layer *L = &s->layers[l];
+        const sl_layer_view *v = &net->layers[l];
+        lev__model m;
+        memset(&m, 0, sizeof m);
+        L->lin = L->view = l;
+        L->n_in = v->n_in;
+        L->n = v->n_out;
+        L->spiking = 1;
+        s->view_to_layer[l] = l + 1;
+        int found = 0;
+        for (size_t p = 0; p < v->n_params; p++) {
+            const sl_param *P = &v->params[p];
+            if (P->name && strcmp(P->name, "weight") == 0 && P->data &&
+                P->ndim == 2 && P->shape[0] == v->n_in &&
+                P->shape[1] == v->n_out && P->n == v->n_in * v->n_out) {
+                L->widx = p;
+                found = 1;
+            }
+        }
+        if (!found) {
+            rc = h->xError(s->ctx, NULL, SL_EINVAL,
+                           "layer %zu (lif_event) has no [%zu][%zu] "
+                           "\"weight\" parameter",
+                           l, v->n_in, v->n_out);
+            goto fail;
+        }
+        if ((rc = read_event_neuron(s, v, l, L, &m)) < 0)
+            goto fail;
+        if (L->n_in > BSS2_MAX_FAN_IN) {
+            rc = h->xError(s->ctx, NULL, SL_EFIT,
+                           "fan-in: layer %zu (lif_event) has %zu sources "
+                           "but a neuron takes at most %d (each source "
+                           "needs an excitatory and an inhibitory synapse "
+                           "row, %d rows per half)",
+                           l, L->n_in, BSS2_MAX_FAN_IN, BSS2_ROWS_PER_HALF);
+            goto fail;
+        }
+        if ((rc = place_layer(s, L, l, "lif_event")) < 0)
+            goto fail;
+        const size_t n = L->n;
+        L->em = h->xAlloc(n * sizeof *L->em);
+        L->ev_fe = h->xAlloc(8 * n * sizeof *L->ev_fe);
+        L->ev_w = h->xAlloc(L->n_in * n * sizeof *L->ev_w);
+        L->ev_cnt = h->xAlloc(n * sizeof *L->ev_cnt);
+        if (!L->em || !L->ev_fe || !L->ev_w || !L->ev_cnt) {
+            rc = h->xError(s->ctx, NULL, SL_ENOMEM,
+                           "cannot allocate layer %zu on the chip", l);
+            goto fail;
+        }
+        L->ev_fi = L->ev_fe + n;
+        L->ev_th = L->ev_fe + 2 * n;
+        L->ev_u = L->ev_fe + 3 * n;
+        L->ev_i = L->ev_fe + 4 * n;
+        L->ev_tl = L->ev_fe + 5 * n;
+        L->ev_nx = L->ev_fe + 6 * n;
+        L->ev_rel = L->ev_fe + 7 * n;
+        /* the reset the chip can hold: inside the membrane range */
+        double cscale = (s->cadc_threshold - s->cadc_leak) / L->span;
+        double v_lo = m.v_leak - s->cadc_leak / cscale;
+        if (s->membrane_clip && m.v_reset < v_lo)
+            m.v_reset = v_lo;
+        const double *fp = s->fp;
+        for (size_t k = 0; k < n; k++) {
+            const float *draw = s->fp_draw[phys_index(L, k)];
+            lev__model *e = &L->em[k];
+            *e = m;
+            e->tau_mem = m.tau_mem * (1.0 + fp[FP_TAU_MEM] * draw[FP_TAU_MEM]);
+            e->tau_syn = m.tau_syn * (1.0 + fp[FP_TAU_SYN] * draw[FP_TAU_SYN]);
+            e->v_th = m.v_leak + (m.v_th - m.v_leak) *
+                                     (1.0 + fp[FP_THRESHOLD] *
+                                                draw[FP_THRESHOLD]);
+            lev__model_init(e);
+            L->ev_th[k] = e->th;
+            L->ev_fe[k] = 1.0 + fp[FP_GAIN_EXC] * draw[FP_GAIN_EXC];
+            L->ev_fi[k] = 1.0 + fp[FP_GAIN_INH] * draw[FP_GAIN_INH];
+        }
+        if (L->n_in > max_in)
+            max_in = L->n_in;
+    }
     s->placed = 1;
     return SL_OK;
 fail:

@@ -74,6 +74,14 @@
  *  - the membrane clip to the CADC's representable range.
  *  - the spike-time grid.
  *
+ * Event mode (evrun.c has the model): a network whose layers are all
+ * "lif_event" takes spike times in and gives each layer's recorded spike
+ * times (trace idx 0 "spike_times", [batch][slots][n] seconds, +inf where
+ * none); the same fixed pattern (fp_tau_mem, fp_tau_syn, fp_threshold,
+ * fp_gain), and of its own threshold_noise (per run and neuron), jitter
+ * and jitter_bias (recorded times), input_latency, spike_time_offset and
+ * refractory; spike_grid stamps recorded times (floor) and inputs (round).
+ *
  * Chip limits checked by xPlace (error SL_EFIT naming the limit): 512
  * neurons; at most 128 sources per neuron layer (fan-in: each source takes
  * an exc and an inh synapse row in every half holding targets, 256 rows per
@@ -273,6 +281,40 @@ static int bss2_settings(bss2 *s)
         return h->xError(ctx, "refractory", SL_ECONFIG,
                          "refractory must be a time >= 0 (got %g)",
                          s->refractory);
+    if ((rc = h->xGetBool(ctx, "weight_quant", 1, &s->weight_quant)) < 0 ||
+        (rc = h->xGetFloat(ctx, "threshold_noise", s->ideal ? 0.0 : 0.015,
+                           &s->threshold_noise)) < 0 ||
+        (rc = h->xGetFloat(ctx, "jitter", s->ideal ? 0.0 : 1e-7,
+                           &s->jitter)) < 0 ||
+        (rc = h->xGetFloat(ctx, "jitter_bias", 0.0, &s->jitter_bias)) < 0 ||
+        (rc = h->xGetFloat(ctx, "input_latency", s->ideal ? 0.0 : 8e-8,
+                           &s->input_latency)) < 0 ||
+        (rc = h->xGetFloat(ctx, "spike_time_offset", 0.0,
+                           &s->spike_time_offset)) < 0)
+        return rc;
+    if (!(s->threshold_noise >= 0 && s->threshold_noise <= 1))
+        return h->xError(ctx, "threshold_noise", SL_ECONFIG,
+                         "threshold_noise = %g: the trial-to-trial "
+                         "threshold sigma, a fraction of the "
+                         "leak-threshold span, must lie in 0 .. 1 (spec: "
+                         "0.015)",
+                         s->threshold_noise);
+    if (!(s->jitter >= 0 && s->jitter <= 1e-3))
+        return h->xError(ctx, "jitter", SL_ECONFIG,
+                         "jitter = %g s: the spike-time sigma in chip "
+                         "seconds must lie in 0 .. 1e-3 (spec: 1e-7)",
+                         s->jitter);
+    if (!(fabs(s->jitter_bias) <= 1e-3) || !(s->input_latency >= 0 &&
+                                             s->input_latency <= 1e-3) ||
+        !(fabs(s->spike_time_offset) <= 1e-3))
+        return h->xError(ctx, !(fabs(s->jitter_bias) <= 1e-3) ? "jitter_bias"
+                              : !(s->input_latency >= 0 &&
+                                  s->input_latency <= 1e-3)
+                                  ? "input_latency"
+                                  : "spike_time_offset",
+                         SL_ECONFIG,
+                         "jitter_bias, spike_time_offset (within +-1e-3) and "
+                         "input_latency (0 .. 1e-3) are chip seconds");
     return SL_OK;
 }
 
@@ -314,7 +356,7 @@ static int bss2_create(const sl_host *host, sl_ctx *ctx, void **self)
 
     host->xRngDerive(ctx, "temporal_noise", &rng);
     bss2__rng_seed(s, &rng);
-    if (s->noise > 0)
+    if (s->noise > 0 || s->threshold_noise > 0 || s->jitter > 0)
         bss2__norm_table(s->norm_table);
     *self = s;
     return SL_OK;
@@ -431,6 +473,25 @@ static const sl_setting bss2_table[] = {
                "when ideal"),
     SL_SETTING(SL_SET_FLOAT, "refractory", "0.0", "s", SL_MIN(0),
                "refractory period"),
+    SL_SETTING(SL_SET_BOOL, "weight_quant", "true", NULL, SL_ANY,
+               "weights rounded (half to even) and clipped to 6 bit; false: "
+               "weight_scale*w unrounded and unclipped"),
+    SL_SETTING(SL_SET_FLOAT, "threshold_noise", NULL, "1", SL_RANGE(0, 1),
+               "event mode: trial-to-trial threshold sigma, fraction of "
+               "the leak-threshold span; default 0.015, 0 when ideal"),
+    SL_SETTING(SL_SET_FLOAT, "jitter", NULL, "s", SL_RANGE(0, 1e-3),
+               "event mode: sigma of the recorded spike times (chip s); "
+               "default 1e-7, 0 when ideal"),
+    SL_SETTING(SL_SET_FLOAT, "jitter_bias", "0.0", "s", SL_RANGE(-1e-3, 1e-3),
+               "event mode: mean shift of the recorded spike times (chip s; "
+               "jaxsnn mock: 4e-7)"),
+    SL_SETTING(SL_SET_FLOAT, "input_latency", NULL, "s", SL_RANGE(0, 1e-3),
+               "event mode: delay of every input spike (chip s); default "
+               "8e-8, 0 when ideal"),
+    SL_SETTING(SL_SET_FLOAT, "spike_time_offset", "0.0", "s",
+               SL_RANGE(-1e-3, 1e-3),
+               "event mode: added to recorded spike times, then clamped at "
+               "0 (jaxsnn time_offset: -8.037e-8)"),
 };
 
 static const sl_component bss2_components[] = {

@@ -80,7 +80,7 @@ void bss2__norm_table(float *table)
     }
 }
 
-static void fill_normals(bss2 *s, float *restrict out, size_t n)
+void bss2__fill_normals(bss2 *s, float *restrict out, size_t n)
 {
     size_t k = 0;
     while (k < n) {
@@ -176,7 +176,8 @@ static int quantise_weights(bss2 *s, const sl_network_view *net)
                 w = BSS2_W_MAX;
             if (w < -BSS2_W_MAX)
                 w = -BSS2_W_MAX;
-            w = nearbyint(w); /* default rounding mode: half to even */
+            if (s->weight_quant)
+                w = nearbyint(w); /* default rounding mode: half to even */
             L->w_exc[i] = w >= 0 ? (float)w : 0.0f;
             L->w_inh[i] = w < 0 ? (float)-w : 0.0f;
         }
@@ -282,7 +283,7 @@ static int run_layer(bss2 *s, bss2__layer *L, const float *src, size_t B,
                 for (size_t k = 0; k < n; k++)
                     vm[k] = v[k] + a[k] * ((leak[k] - v[k]) + cur[k]);
                 if (noise) {
-                    fill_normals(s, nrm, n);
+                    bss2__fill_normals(s, nrm, n);
                     for (size_t k = 0; k < n; k++)
                         vm[k] += sig[k] * nrm[k];
                 }
@@ -333,7 +334,7 @@ static int run_layer(bss2 *s, bss2__layer *L, const float *src, size_t B,
                         cur[k] = ds[k] * j;
                     }
                 if (noise) {
-                    fill_normals(s, nrm, n);
+                    bss2__fill_normals(s, nrm, n);
                     for (size_t k = 0; k < n; k++)
                         v[k] += sig[k] * nrm[k];
                 }
@@ -401,6 +402,8 @@ int bss2__run(void *self, const sl_network_view *net, const sl_seq *input,
                          "input dt %g s differs from the network dt %g s",
                          input->dt, s->dt);
 
+    if (s->events)
+        return bss2__run_events(s, net, input, output);
     if ((rc = build_step_map(s, T)) < 0 || (rc = prepare_run(s, B, T)) < 0 ||
         (rc = quantise_weights(s, net)) < 0)
         return rc;
@@ -452,6 +455,8 @@ int bss2__trace(void *self, size_t layer, size_t idx, sl_observable *out)
     bss2 *s = self;
     if (out == NULL)
         return s->host->xError(s->ctx, NULL, SL_EINVAL, "xTrace: NULL output");
+    if (s->events)
+        return bss2__trace_events(s, layer, idx, out);
     if (!s->have_run || layer >= s->n_view_layers ||
         s->view_to_layer[layer] == 0)
         return SL_ENOTFOUND;

@@ -2,7 +2,7 @@
  * plugins/lifevent/layer.c — component "lif_event": a layer of
  * event-based LIF neurons with exact spike times (specs/lif.md §5) and
  * its input weights, trained by EventProp or by the analytic
- * time-to-first-spike gradient (event.c has the model, the solver and
+ * time-to-first-spike gradient (spikelab/slaux_event.h has the model, the solver and
  * both backward passes).
  *
  * Sequences are event sequences (spikelab/events.h): in[b][s][j] is the
@@ -382,12 +382,106 @@ static int layer_backward(void *self, const float *dout, float *din)
     return SL_OK;
 }
 
-static const void *layer_extension(void *self, const char *name)
+static int cmp_log(const void *a_, const void *b_)
+{
+    const lev__log *a = a_, *b = b_;
+    if (a->t != b->t)
+        return a->t < b->t ? -1 : 1;
+    if (a->kind != b->kind) /* an input before a spike at the same time */
+        return a->kind < b->kind ? -1 : 1;
+    return a->idx < b->idx ? -1 : a->idx > b->idx;
+}
+
+/* Hardware in the loop (hil.h, specs/bss2.md §7.2): the measured spike
+ * times replace this layer's own. Per sample the log is rebuilt from the
+ * inputs of the last forward (the previous layer's measured times when
+ * it was substituted too) and the measured spikes, in time order (ties
+ * as the forward: inputs first, then the lower neuron), each spike with
+ * the current the software model has at that time,
+ *   I_k(t) = Σ_{inputs j at t_j <= t} W[j][k]·e^(−(t − t_j)/tau_syn)
+ * (the current does not depend on resets, so no root solving and no
+ * membrane are needed); both backward passes then run on it unchanged.
+ * Measured times at or after t_max are dropped (the software run ends
+ * there); a negative one is an error. */
+static int layer_substitute_events(void *self, const float *times,
+                                   float *out)
 {
     lev__layer *s = self;
-    if (s == NULL || name == NULL || strcmp(name, SL_EXT_EVENTS) != 0)
+    const sl_host *h = s->h;
+    if (!s->have_fwd || !(s->mode & SL_MODE_TRAIN) || times == NULL ||
+        out == NULL)
+        return h->xError(s->ctx, NULL, SL_EINVAL, "xSubstituteEvents "
+                         "without a forward in SL_MODE_TRAIN");
+    if (s->dense_in || s->dense_out)
+        return h->xError(s->ctx, s->dense_in ? "input" : "output",
+                         SL_EINVAL, "measured spike times replace an event "
+                         "layer's output only: use events on both sides");
+    const size_t T = s->T, n = s->n;
+    const double ts = s->m.tau_syn;
+    for (size_t b = 0; b < s->batch; b++) {
+        const float *x = times + b * T * n;
+        float *y = out + b * T * n;
+        lev__log *lg = s->log + b * s->cap;
+        const lev__in *ev = s->in + b * s->cap_in;
+        const size_t ne = s->n_ev[b];
+        size_t nl = 0;
+        for (size_t p = 0; p < ne; p++)
+            lg[nl++] = (lev__log){ev[p].t, 0, 0, p};
+        for (size_t k = 0; k < n; k++) {
+            size_t c = 0;
+            for (size_t q = 0; q < T; q++) {
+                double t = x[q * n + k];
+                if (isnan(t) || t < 0)
+                    return h->xError(s->ctx, NULL, SL_EINVAL, "sample %zu, "
+                                     "slot %zu, neuron %zu: measured spike "
+                                     "time %g s is not a time >= 0", b, q,
+                                     k, t);
+                if (!(t < s->m.t_max))
+                    continue;
+                if (nl == s->cap)
+                    return h->xError(s->ctx, "max_spikes", SL_ECONFIG,
+                                     "sample %zu: the measured layer "
+                                     "spikes more than max_spikes = %zu "
+                                     "times; raise max_spikes", b,
+                                     s->cap - s->cap_in);
+                lg[nl++] = (lev__log){t, 0, 1, k};
+                y[c++ * n + k] = (float)t;
+            }
+            for (; c < T; c++)
+                y[c * n + k] = INFINITY;
+        }
+        qsort(lg, nl, sizeof *lg, cmp_log);
+        /* the current at each spike: inputs folded in time order */
+        for (size_t e = 0; e < nl; e++) {
+            if (lg[e].kind != 1)
+                continue;
+            size_t k = lg[e].idx;
+            double cur = 0;
+            for (size_t q = 0; q < e; q++)
+                if (lg[q].kind == 0) {
+                    const lev__in *in = &ev[lg[q].idx];
+                    cur += (double)s->w[in->src * n + k] *
+                           exp(-(lg[e].t - lg[q].t) / ts);
+                }
+            lg[e].cur = cur;
+        }
+        s->n_log[b] = nl;
+    }
+    return SL_OK;
+}
+
+static const void *layer_extension(void *self, const char *name)
+{
+    static const sl_substitute_events_ext sub = {
+        sizeof(sl_substitute_events_ext), layer_substitute_events};
+    lev__layer *s = self;
+    if (s == NULL || name == NULL)
         return NULL;
-    return &s->ext;
+    if (strcmp(name, SL_EXT_EVENTS) == 0)
+        return &s->ext;
+    if (strcmp(name, SL_EXT_SUBSTITUTE_EVENTS) == 0)
+        return &sub;
+    return NULL;
 }
 
 const sl_neuron_iface lev__layer_iface = {

@@ -6,7 +6,7 @@ plugins_lifevent_lifevent_la_SOURCES = \
 	plugins/lifevent/plugin.c \
 	plugins/lifevent/layer.c \
 	plugins/lifevent/loss.c \
-	plugins/lifevent/event.c plugins/lifevent/event.h \
+	plugins/lifevent/event.h \
 	plugins/lifevent/lifevent.h
 plugins_lifevent_lifevent_la_LDFLAGS = $(SL_PLUGIN_LDFLAGS)
 plugins_lifevent_lifevent_la_LIBADD = -lm

@@ -5,7 +5,7 @@
  * Components:
  *   "lif_event"  (neuron) event-based LIF layer with exact spike times,
  *                EventProp or analytic time-to-first-spike gradients
- *                (layer.c, event.c)
+ *                (layer.c, spikelab/slaux_event.h)
  *   "ttfs_mse", "ttfs_ce"  (loss) first-spike-time losses (loss.c)
  *
  * Why a plugin of its own rather than lif.so: lif.so is the time-discrete

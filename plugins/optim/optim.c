@@ -12,6 +12,12 @@
  *     v  = β2·v + (1−β2)·g²
  *     p -= lr · (m/(1−β1^t)) / (sqrt(v/(1−β2^t)) + eps)
  *   keys: lr 1e-3, beta1 0.9, beta2 0.999, eps 1e-8, weight_decay 0.
+ *   jaxsnn's event-training chain (specs/bss2.md §7.2) in front of it:
+ *     g ← clip(grad_scale·g, ±clip)              (optax.scale, optax.clip)
+ *     lr_t = lr·lr_decay^((t−1)/decay_steps)     (optax.exponential_decay)
+ *   and jaxsnn's mock weight range after the update: p ← clip(p,
+ *   ±weight_bound). Defaults 1, 0 (off), 1, 1, 0 (off) leave the update
+ *   bit for bit as before.
  *
  * sgd (heavy-ball momentum, the buffer form):
  *     g  = grad + weight_decay·p
@@ -57,6 +63,8 @@ typedef struct optim {
     sl_ctx *ctx;        /* borrowed; valid until xDestroy (for xError) */
     int algo;           /* OPT_ADAM or OPT_SGD */
     double lr, beta1, beta2, eps, weight_decay, momentum, rho;
+    /* adam's optax-style chain (all off by default) */
+    double grad_scale, clip, lr_decay, decay_steps, weight_bound;
     uint64_t t;         /* steps taken (Adam's bias correction) */
 
     sl_param *params;   /* borrowed from the core, valid until xDestroy */
@@ -110,7 +118,23 @@ static int optim_create(const sl_host *host, sl_ctx *ctx, void **self,
                               "eps must be > 0 (usually 1e-8)", &o->eps)) ||
             (rc = get_bounded(host, ctx, "weight_decay", 0, 0, 0, INFINITY,
                               0, "weight_decay must be >= 0 (0 = none)",
-                              &o->weight_decay)))
+                              &o->weight_decay)) ||
+            (rc = get_bounded(host, ctx, "grad_scale", 1.0, 0, 1, INFINITY,
+                              0, "grad_scale must be > 0 (jaxsnn: "
+                              "1/tau_syn)", &o->grad_scale)) ||
+            (rc = get_bounded(host, ctx, "clip", 0, 0, 0, INFINITY, 0,
+                              "clip must be >= 0 (0 = none; jaxsnn: 0.01)",
+                              &o->clip)) ||
+            (rc = get_bounded(host, ctx, "lr_decay", 1.0, 0, 1, 1, 0,
+                              "need 0 < lr_decay <= 1 (1 = constant lr; "
+                              "jaxsnn: 0.98 per epoch)", &o->lr_decay)) ||
+            (rc = get_bounded(host, ctx, "decay_steps", 1.0, 0, 1, INFINITY,
+                              0, "decay_steps must be > 0 (steps per "
+                              "epoch for a decay per epoch)",
+                              &o->decay_steps)) ||
+            (rc = get_bounded(host, ctx, "weight_bound", 0, 0, 0, INFINITY,
+                              0, "weight_bound must be >= 0 (0 = none)",
+                              &o->weight_bound)))
             goto fail;
     } else if (algo == OPT_RMSPROP) {
         if ((rc = get_bounded(host, ctx, "lr", 1e-3, 0, 1, INFINITY, 0,
@@ -266,6 +290,12 @@ static int adam_step(optim *o)
     double bc2 = 1.0 - pow(o->beta2, (double)o->t);
     double b1 = o->beta1, b2 = o->beta2, lr = o->lr, eps = o->eps,
            wd = o->weight_decay;
+    /* optax.exponential_decay(lr, decay_steps, lr_decay), not staircase:
+     * the count is the number of updates before this one */
+    if (o->lr_decay != 1.0)
+        lr *= pow(o->lr_decay, (double)(o->t - 1) / o->decay_steps);
+    const int chain = o->grad_scale != 1.0 || o->clip > 0;
+    const double gs = o->grad_scale, cl = o->clip, wb = o->weight_bound;
     for (size_t k = 0; k < o->n_bound; k++) {
         sl_param *p = &o->params[o->idx[k]];
         float *w = p->data;
@@ -273,10 +303,17 @@ static int adam_step(optim *o)
         double *m = o->m[k], *v = o->v[k];
         for (size_t j = 0; j < p->n; j++) {
             double g = (double)gr[j] + wd * (double)w[j];
+            if (chain) { /* optax.scale, then optax.clip, before Adam */
+                g *= gs;
+                if (cl > 0)
+                    g = g > cl ? cl : g < -cl ? -cl : g;
+            }
             m[j] = b1 * m[j] + (1.0 - b1) * g;
             v[j] = b2 * v[j] + (1.0 - b2) * g * g;
             double mhat = m[j] / bc1, vhat = v[j] / bc2;
             w[j] = (float)((double)w[j] - lr * mhat / (sqrt(vhat) + eps));
+            if (wb > 0) /* jaxsnn's mock: the chip's weight range */
+                w[j] = w[j] > wb ? (float)wb : w[j] < -wb ? (float)-wb : w[j];
         }
     }
     return SL_OK;
@@ -433,6 +470,22 @@ static const sl_setting adam_settings[] = {
                "added to sqrt(v) in the denominator"),
     SL_SETTING(SL_SET_FLOAT, "weight_decay", "0.0", "1", SL_MIN(0),
                "L2 penalty added to the gradient (0 = none)"),
+    SL_SETTING(SL_SET_FLOAT, "grad_scale", "1.0", "1", SL_GT(0),
+               "gradient multiplied by this before clip and Adam "
+               "(optax.scale; jaxsnn's event examples: 1/tau_syn)"),
+    SL_SETTING(SL_SET_FLOAT, "clip", "0.0", "1", SL_MIN(0),
+               "each scaled gradient entry clipped to +-clip before Adam "
+               "(optax.clip; 0 = none)"),
+    SL_SETTING(SL_SET_FLOAT, "lr_decay", "1.0", "1",
+               SL_BOUNDS(SL_SET_MIN | SL_SET_MIN_OPEN | SL_SET_MAX, 0, 1),
+               "lr multiplied by lr_decay^(step/decay_steps) "
+               "(optax.exponential_decay; 1 = constant)"),
+    SL_SETTING(SL_SET_FLOAT, "decay_steps", "1.0", "1", SL_GT(0),
+               "steps of one lr_decay factor (the batches of an epoch for "
+               "a decay per epoch)"),
+    SL_SETTING(SL_SET_FLOAT, "weight_bound", "0.0", "1", SL_MIN(0),
+               "after every step each parameter clipped to +-bound "
+               "(jaxsnn's mock: 63/weight_scale; 0 = none)"),
 };
 
 static const sl_optimizer_iface rmsprop_iface = {
@@ -462,6 +515,22 @@ static const sl_setting sgd_settings[] = {
                "momentum (0 = plain SGD)"),
     SL_SETTING(SL_SET_FLOAT, "weight_decay", "0.0", "1", SL_MIN(0),
                "L2 penalty added to the gradient (0 = none)"),
+    SL_SETTING(SL_SET_FLOAT, "grad_scale", "1.0", "1", SL_GT(0),
+               "gradient multiplied by this before clip and Adam "
+               "(optax.scale; jaxsnn's event examples: 1/tau_syn)"),
+    SL_SETTING(SL_SET_FLOAT, "clip", "0.0", "1", SL_MIN(0),
+               "each scaled gradient entry clipped to +-clip before Adam "
+               "(optax.clip; 0 = none)"),
+    SL_SETTING(SL_SET_FLOAT, "lr_decay", "1.0", "1",
+               SL_BOUNDS(SL_SET_MIN | SL_SET_MIN_OPEN | SL_SET_MAX, 0, 1),
+               "lr multiplied by lr_decay^(step/decay_steps) "
+               "(optax.exponential_decay; 1 = constant)"),
+    SL_SETTING(SL_SET_FLOAT, "decay_steps", "1.0", "1", SL_GT(0),
+               "steps of one lr_decay factor (the batches of an epoch for "
+               "a decay per epoch)"),
+    SL_SETTING(SL_SET_FLOAT, "weight_bound", "0.0", "1", SL_MIN(0),
+               "after every step each parameter clipped to +-bound "
+               "(jaxsnn's mock: 63/weight_scale; 0 = none)"),
 };
 
 static const sl_component optim_components[] = {

@@ -1,6 +1,97 @@
 /*
- * plugins/lifevent/event.c — the event-based LIF in float64 (event.h has
- * the model). Next crossing: the closed forms of jaxsnn's
+ * spikelab/slaux_event.h — the event-based LIF of specs/lif.md §5 in
+ * float64: exact flow, next threshold crossing, one layer's event loop,
+ * and its two exact backward passes (EventProp adjoint, analytic
+ * time-to-first-spike through the crossing equations). A helper, not part
+ * of the plugin ABI: header-only (static inline), as slaux_mt19937.h, so
+ * that lifevent.so (the lif_event layer), bss2.so (its event mode: the
+ * emulated chip integrates with the same solver) and the unit tests use
+ * one copy. Names keep lifevent's prefix lev__.
+ *
+ * Model, in units of the membrane (voltage units, seconds):
+ *   tau_mem·dV/dt = −(V − v_leak) + I,   tau_syn·dI/dt = −I;
+ *   an input spike of source j adds W[j][i] to I_i; V crossing v_th from
+ *   below is a spike, after which V = v_reset. State is kept relative to
+ *   the leak, u = V − v_leak, threshold θ' = v_th − v_leak. V(0) = 0,
+ *   I(0) = 0 (jaxsnn's initial state).
+ * Flow over s (exact): I(s) = I·e^(−s/tau_syn),
+ *   u(s) = u·e^(−s/tau_mem) + I·k(s),
+ *   k(s) = tau_syn/(tau_mem − tau_syn)·(e^(−s/tau_mem) − e^(−s/tau_syn))
+ *   (written with expm1 so that tau_mem close to tau_syn loses nothing),
+ *   k(s) = (s/tau)·e^(−s/tau) for equal constants.
+ */
+#ifndef SPIKELAB_SLAUX_EVENT_H
+#define SPIKELAB_SLAUX_EVENT_H
+
+#include <float.h>
+#include <math.h>
+#include <stddef.h>
+
+enum { LEV_GENERAL = 0, LEV_DOUBLE = 1, LEV_SINGLE = 2 };
+
+typedef struct lev__model {
+    double tau_mem, tau_syn; /* s, > 0 */
+    double v_th, v_leak, v_reset; /* v_reset < v_th */
+    double t_max;                 /* s: end of the run (events at >= t_max are none) */
+    int kind; /* LEV_*: set by lev__model_init from the time constants */
+    double th; /* v_th − v_leak */
+} lev__model;
+
+/* Fills kind and th. tau_mem = 2·tau_syn and tau_mem = tau_syn (relative
+ * 1e-9) take the closed forms of §5.2/§5.3, any other ratio §5.4. */
+
+/* Advance (u, I) by s >= 0 seconds. */
+
+/* The PSP kernel k(s) of a unit current (see above) and its derivative. */
+
+/* Time from now to the next upward crossing of u = th from (u0, i0),
+ * or INFINITY when there is none within horizon h (h may be INFINITY).
+ * u0 >= th gives 0. */
+
+/* Principal branch of Lambert's W on [−1/e, ∞), full double precision
+ * (Halley's iteration); NaN below −1/e. */
+
+/* One input event of a sample: time (s) and source channel. */
+typedef struct lev__in {
+    double t;
+    size_t src;
+    size_t slot; /* the caller's: where the event came from (not read here) */
+} lev__in;
+
+/* One entry of a layer's event log in processing order: an input event
+ * (kind 0, idx = position in the sorted input array) or a spike (kind 1,
+ * idx = neuron, cur = I of that neuron at the spike, needed by both
+ * backward passes). */
+typedef struct lev__log {
+    double t;
+    double cur;
+    unsigned kind;
+    size_t idx;
+} lev__log;
+
+/* Work space of one layer of n neurons. */
+typedef struct lev__work {
+    double *u, *i, *tl, *nx; /* n each: state at time tl, next absolute crossing */
+} lev__work;
+
+/* Run one layer over one sample (§5.1, feed-forward form): w is [n_in][n]
+ * (row = source), in[0..n_ev) sorted by time (ties: the order given),
+ * every time finite. Writes the processed events to log (cap entries);
+ * returns the number written, or −1 when the layer would spike more than
+ * cap − n_ev times (the room the inputs leave). Spikes are the log
+ * entries of kind 1, in time order. Ties: an input before a spike at the
+ * same time; of two spikes at once the lower index first (§7 Q4). */
+
+/* Backward passes over the log of lev__forward. g[e] is dL/dt of log
+ * entry e for spikes (ignored for inputs). Accumulates dL/dW into gw
+ * ([n_in][n], may be NULL) and writes dL/dt of each input event into
+ * gin[0..n_ev) (may be NULL). lam is 2n doubles of scratch (EventProp)
+ * or nothing (ttfs: g is modified, receiving the cotangents that later
+ * spikes of the same neuron pass to earlier ones through the reset). */
+
+/*
+ * Implementation (header-only, static inline: lifevent.so and bss2.so
+ * each compile this one copy). Next crossing: the closed forms of jaxsnn's
  * ttfs_double_time (§5.2) and ttfs_single_time (§5.3, Lambert W to full
  * precision by Halley's iteration instead of 5 fixed-point steps), and
  * for any other ratio the bracketed, safeguarded Newton of §5.4 (jaxsnn's
@@ -34,12 +125,7 @@
  * Denominators I − θ' are kept at least 1e-6 in magnitude (jaxsnn's
  * guard): at a tangential crossing the true gradient is infinite.
  */
-#include "event.h"
-
-#include <float.h>
-#include <math.h>
-
-void lev__model_init(lev__model *m)
+static inline void lev__model_init(lev__model *m)
 {
     double r = m->tau_mem / m->tau_syn;
     m->kind = LEV_GENERAL;
@@ -53,7 +139,7 @@ void lev__model_init(lev__model *m)
     m->th = m->v_th - m->v_leak;
 }
 
-double lev__kernel(const lev__model *m, double s)
+static inline double lev__kernel(const lev__model *m, double s)
 {
     double tm = m->tau_mem, ts = m->tau_syn;
     if (m->kind == LEV_SINGLE)
@@ -61,12 +147,12 @@ double lev__kernel(const lev__model *m, double s)
     return -ts / (tm - ts) * exp(-s / tm) * expm1(-s * (tm - ts) / (tm * ts));
 }
 
-double lev__kernel_dot(const lev__model *m, double s)
+static inline double lev__kernel_dot(const lev__model *m, double s)
 {
     return (exp(-s / m->tau_syn) - lev__kernel(m, s)) / m->tau_mem;
 }
 
-void lev__flow(const lev__model *m, double s, double *u, double *i)
+static inline void lev__flow(const lev__model *m, double s, double *u, double *i)
 {
     if (s <= 0)
         return;
@@ -74,7 +160,7 @@ void lev__flow(const lev__model *m, double s, double *u, double *i)
     *i *= exp(-s / m->tau_syn);
 }
 
-double lev__lambert_w0(double x)
+static inline double lev__lambert_w0(double x)
 {
     const double em1 = 0.36787944117144233; /* 1/e */
     if (!(x >= -em1))
@@ -83,7 +169,7 @@ double lev__lambert_w0(double x)
         return 0;
     double w;
     if (x < -0.25) { /* series at the branch point */
-        double p = sqrt(2.0 * (M_E * x + 1.0));
+        double p = sqrt(2.0 * (2.718281828459045 * x + 1.0)); /* e */
         w = -1.0 + p - p * p / 3.0 + 11.0 / 72.0 * p * p * p;
     } else if (x < 3.0) {
         w = log1p(x);
@@ -106,7 +192,7 @@ double lev__lambert_w0(double x)
 }
 
 /* u(t) − th and du/dt from (u0, i0). */
-static double f_at(const lev__model *m, double u0, double i0, double t,
+static inline double lev__f_at(const lev__model *m, double u0, double i0, double t,
                    double *dfdt)
 {
     double u = u0, i = i0;
@@ -118,13 +204,13 @@ static double f_at(const lev__model *m, double u0, double i0, double t,
 
 /* Root of f in [lo, hi] with f(lo) < 0 <= f(hi): Newton, bisection
  * whenever a step leaves the bracket or the slope is not positive. */
-static double solve(const lev__model *m, double u0, double i0, double lo,
+static inline double lev__solve(const lev__model *m, double u0, double i0, double lo,
                     double hi)
 {
     const double tol = 1e-12 * m->tau_mem;
     double t = hi;
     for (int it = 0; it < 200; it++) {
-        double fp, f = f_at(m, u0, i0, t, &fp);
+        double fp, f = lev__f_at(m, u0, i0, t, &fp);
         if (f == 0)
             return t;
         if (f > 0)
@@ -141,7 +227,7 @@ static double solve(const lev__model *m, double u0, double i0, double lo,
     return hi;
 }
 
-static double next_general(const lev__model *m, double u0, double i0,
+static inline double lev__next_general(const lev__model *m, double u0, double i0,
                            double h)
 {
     double tm = m->tau_mem, ts = m->tau_syn, th = m->th;
@@ -164,23 +250,23 @@ static double next_general(const lev__model *m, double u0, double i0,
     }
     if (tpk > 0) {
         double T = tpk < h ? tpk : h;
-        if (f_at(m, u0, i0, T, NULL) >= 0)
-            return solve(m, u0, i0, 0, T);
+        if (lev__f_at(m, u0, i0, T, NULL) >= 0)
+            return lev__solve(m, u0, i0, 0, T);
     }
     if (th < 0) {
         double T = tm;
-        while (f_at(m, u0, i0, T, NULL) < 0 && T < h && T < 1e300)
+        while (lev__f_at(m, u0, i0, T, NULL) < 0 && T < h && T < 1e300)
             T *= 2;
         if (T > h)
             T = h;
-        if (f_at(m, u0, i0, T, NULL) < 0)
+        if (lev__f_at(m, u0, i0, T, NULL) < 0)
             return INFINITY;
-        return solve(m, u0, i0, 0, T);
+        return lev__solve(m, u0, i0, 0, T);
     }
     return INFINITY;
 }
 
-static double next_double(const lev__model *m, double u0, double i0, double h)
+static inline double lev__next_double(const lev__model *m, double u0, double i0, double h)
 {
     double th = m->th;
     if (fabs(i0) < DBL_MIN) {
@@ -211,10 +297,10 @@ static double next_double(const lev__model *m, double u0, double i0, double h)
     return t <= h ? t : INFINITY;
 }
 
-static double next_single(const lev__model *m, double u0, double i0, double h)
+static inline double lev__next_single(const lev__model *m, double u0, double i0, double h)
 {
     if (!(i0 > 0))
-        return next_general(m, u0, i0, h);
+        return lev__next_general(m, u0, i0, h);
     double warg = -(m->th / i0) * exp(-u0 / i0);
     if (warg < -0.36787944117144233)
         return INFINITY;
@@ -225,21 +311,21 @@ static double next_single(const lev__model *m, double u0, double i0, double h)
     return t <= h ? t : INFINITY;
 }
 
-double lev__next(const lev__model *m, double u0, double i0, double h)
+static inline double lev__next(const lev__model *m, double u0, double i0, double h)
 {
     if (u0 >= m->th)
         return 0;
     switch (m->kind) {
     case LEV_DOUBLE:
-        return next_double(m, u0, i0, h);
+        return lev__next_double(m, u0, i0, h);
     case LEV_SINGLE:
-        return next_single(m, u0, i0, h);
+        return lev__next_single(m, u0, i0, h);
     default:
-        return next_general(m, u0, i0, h);
+        return lev__next_general(m, u0, i0, h);
     }
 }
 
-long lev__forward(const lev__model *m, const float *w, size_t n,
+static inline long lev__forward(const lev__model *m, const float *w, size_t n,
                  const lev__in *in, size_t n_ev, lev__work *ws, lev__log *log,
                  size_t cap)
 {
@@ -273,14 +359,20 @@ long lev__forward(const lev__model *m, const float *w, size_t n,
                 cur[k] += row[k];
                 nx[k] = tin + lev__next(m, u[k], cur[k], tmax - tin);
             }
-            log[nl++] = (lev__log){tin, 0, 0, p};
+            log[nl].t = tin; /* member by member: C and C++ */
+            log[nl].cur = 0;
+            log[nl].kind = 0;
+            log[nl++].idx = p;
             p++;
         } else if (tk < tmax) {
             if (nl - p >= cap - n_ev) /* the rest is the inputs' */
                 return -1;
             lev__flow(m, tk - tl[kmin], &u[kmin], &cur[kmin]);
             tl[kmin] = tk;
-            log[nl++] = (lev__log){tk, cur[kmin], 1, kmin};
+            log[nl].t = tk;
+            log[nl].cur = cur[kmin];
+            log[nl].kind = 1;
+            log[nl++].idx = kmin;
             u[kmin] = ureset;
             nx[kmin] = tk + lev__next(m, ureset, cur[kmin], tmax - tk);
         } else {
@@ -290,14 +382,14 @@ long lev__forward(const lev__model *m, const float *w, size_t n,
     return (long)nl;
 }
 
-static double guard(double den)
+static inline double lev__guard(double den)
 {
     if (fabs(den) < 1e-6)
         return den < 0 ? -1e-6 : 1e-6;
     return den;
 }
 
-void lev__eventprop(const lev__model *m, const float *w, size_t n,
+static inline void lev__eventprop(const lev__model *m, const float *w, size_t n,
                    const lev__in *in, size_t n_ev, const lev__log *log,
                    size_t n_log, const double *g, double *gw, double *gin,
                    double *lam)
@@ -323,7 +415,7 @@ void lev__eventprop(const lev__model *m, const float *w, size_t n,
         if (log[e].kind == 1) {
             size_t k = log[e].idx;
             lv[k] += (g[e] + (m->v_th - m->v_reset) * lv[k]) /
-                     guard(log[e].cur - m->th);
+                     lev__guard(log[e].cur - m->th);
         } else {
             size_t p = log[e].idx, j = in[p].src;
             const float *row = w + j * n;
@@ -339,7 +431,7 @@ void lev__eventprop(const lev__model *m, const float *w, size_t n,
     }
 }
 
-void lev__ttfs(const lev__model *m, const float *w, size_t n, const lev__in *in,
+static inline void lev__ttfs(const lev__model *m, const float *w, size_t n, const lev__in *in,
               size_t n_ev, const lev__log *log, size_t n_log, double *g,
               double *gw, double *gin)
 {
@@ -352,7 +444,7 @@ void lev__ttfs(const lev__model *m, const float *w, size_t n, const lev__in *in,
             continue;
         size_t k = log[e].idx;
         double te = log[e].t;
-        double c = -g[e] * tm / guard(log[e].cur - m->th);
+        double c = -g[e] * tm / lev__guard(log[e].cur - m->th);
         for (size_t q = 0; q < e; q++) {
             double s = te - log[q].t;
             if (log[q].kind == 0) {
@@ -368,3 +460,5 @@ void lev__ttfs(const lev__model *m, const float *w, size_t n, const lev__in *in,
         }
     }
 }
+
+#endif
