@@ -55,7 +55,13 @@
  * Dendrite model (dynapsim synapses = "dendrites", place.c): per-type
  * currents to their own biases, negative w_rec to the inhibitory type's
  * dendrite, latchSoAdaptation and latchDenmNmda from the latches; typed
- * input and explicit type maps are refused (not exported yet).
+ * input (input_synapses = "typed") with one CAM entry per (input, neuron,
+ * type) of weight > 0 on its type's dendrite (a negative one has no chip
+ * synapse: warned, counted as dropped); an explicit type map
+ * (rec_synapses = [...]) with each connection's |w| on its type's
+ * dendrite. Import takes them back into a layer of the same routing
+ * (typed input; the same type map), and refuses, naming the connection,
+ * what that layer cannot represent. latchSoDc = Idc > 0 and dc_en.
  * Rockpool defects not reproduced (spec §2.3, §5.6): minimum cores
  * ceil(n/256); greedy blocks floor(i·k/g); slots per core from 0;
  * cross-core and cross-chip recurrent routes into the core where the pre
