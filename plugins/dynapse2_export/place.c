@@ -491,7 +491,9 @@ int d2_place_check(const sl_host *h, sl_ctx *ctx, const d2_place *p,
                              "%u) has %zu incoming connections after "
                              "quantisation; a neuron has %d CAM entries "
                              "(synapses). Make the weights sparser (at most "
-                             "%d non-zero per column of [w_in; w_rec])",
+                             "%d non-zero per column of [w_in; w_rec], the "
+                             "4 columns of a neuron with typed input "
+                             "together)",
                              what, j, p->chip[j], p->core[j], p->slot[j], k,
                              D2_CAM, D2_CAM);
     }
@@ -941,13 +943,20 @@ int d2_place_write(const sl_host *h, sl_ctx *ctx, const d2_gen *g,
                     d1 = d;
             if (k > 1 || (routed && d1 >= 2)) {
                 h->xFree(map);
+                if (k > 1)
+                    return h->xError(
+                        ctx, NULL, SL_EINVAL,
+                        "input %zu -> neuron %zu has synapses on %d "
+                        "dendrites (typed input) but the dynapsim layer's "
+                        "input goes to AMPA only: set input_synapses = "
+                        "\"typed\"",
+                        i, j, k);
                 return h->xError(
                     ctx, NULL, SL_EINVAL,
-                    "input %zu -> neuron %zu is on %s%s dendrite%s but the "
+                    "input %zu -> neuron %zu is on the %s dendrite but the "
                     "dynapsim layer's input goes to AMPA only: set "
                     "input_synapses = \"typed\"",
-                    i, j, k > 1 ? "more than one" : "the ",
-                    k > 1 ? "" : dn[d1], k > 1 ? "s" : "");
+                    i, j, dn[d1]);
             }
         }
     const unsigned want = d2_type_dendrite(inh, p->inh_swap);
