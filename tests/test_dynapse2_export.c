@@ -614,6 +614,62 @@ static void expect_dest(const d2_json *d, unsigned cores, int x, int y,
     assert_int_equal((int)jnum(d, "tag"), tag);
 }
 
+/* quantiser = "restarts" (d2_quantise_best): never a larger MSE than
+ * §3.4's alternation, the same objective (levels, masks and MSE agree),
+ * and on issue 22's case (a neuron's 60 small input weights beside its
+ * strong recurrent ones, where the alternation leaves a base weight at 0)
+ * a clearly smaller error with every base weight in use. */
+static void test_quantiser_restarts(void **state)
+{
+    (void)state;
+    uint64_t s = 7;
+    double a[300], c[4], cb[4], mse, mb;
+    uint8_t m[300], mm[300];
+    int better = 0;
+    for (int trial = 0; trial < 200; trial++) {
+        size_t M = 1 + (size_t)urand(&s, 0, 299);
+        for (size_t j = 0; j < M; j++)
+            a[j] = trial % 3 == 0   ? exp(urand(&s, -6, 1))
+                   : trial % 3 == 1 ? urand(&s, 0.001, 2.0)
+                                    : (j % 30 == 0 ? urand(&s, 3, 15)
+                                                   : urand(&s, 0.01, 1.6));
+        assert_true(d2_quantise(a, M, c, m, &mse) >= 1);
+        assert_true(d2_quantise_best(a, M, cb, mm, &mb) >= 1);
+        if (!(mb <= mse))
+            fail_msg("trial %d: restarts MSE %g > spec's %g", trial, mb, mse);
+        better += mb < mse * 0.9;
+        double chk = 0;
+        for (size_t j = 0; j < M; j++) {
+            const double d = d2_level(cb, mm[j]) - a[j];
+            chk += d * d;
+        }
+        for (int k = 0; k < 4; k++)
+            assert_true(cb[k] >= 0);
+        assert_true(fabs(chk / (double)M - mb) <= 1e-12 * (mb + 1e-30));
+    }
+    assert_true(better >= 20);
+    /* the case of issue 22 (seed 0 of frozen_noise_wta_dynapsim): 60
+     * input magnitudes up to 1.6, and 14.9 and 3.41 */
+    size_t M = 0;
+    for (int j = 0; j < 60; j++)
+        a[M++] = urand(&s, 0.02, 1.6);
+    a[M++] = 14.911241;
+    a[M++] = 3.4092119;
+    d2_quantise(a, M, c, m, &mse);
+    d2_quantise_best(a, M, cb, mm, &mb);
+    assert_true(mb < 0.5 * mse);
+    for (int k = 0; k < 4; k++)
+        assert_true(cb[k] > 0);
+    /* the strong inhibition keeps more of its value */
+    if (!(fabs(d2_level(cb, mm[61]) - a[61]) <
+          fabs(d2_level(c, m[61]) - a[61])))
+        fail_msg("3.41 -> %g (restarts) vs %g (spec)", d2_level(cb, mm[61]),
+                 d2_level(c, m[61]));
+    /* M = 0 */
+    assert_int_equal(d2_quantise_best(a, 0, cb, mm, &mb), 0);
+    assert_true(mb == 0 && cb[0] == 0 && cb[3] == 0);
+}
+
 static void test_allocation_B(void **state)
 {
     (void)state;
@@ -1218,6 +1274,7 @@ static void test_bad_settings(void **state)
         {"core_parameters = \"max\";", "core_parameters"},
         {"chips = \"four\";", "chips"},
         {"inh_roles = \"swapped\";", "inh_roles"},
+        {"quantiser = \"kmeans\";", "quantiser"},
     };
     for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
         int rc = exp_try(&E, bad[k].text);
@@ -1962,6 +2019,58 @@ static void typemap_roundtrip(const char *exp_text)
     dnet_free(&q);
 }
 
+/* The same bytes from two exports */
+static int same_file(const char *p1, const char *p2)
+{
+    FILE *f = fopen(p1, "rb"), *g = fopen(p2, "rb");
+    assert_true(f && g);
+    int a, b, same = 1;
+    do {
+        a = fgetc(f);
+        b = fgetc(g);
+        same &= a == b;
+    } while (same && a != EOF);
+    fclose(f);
+    fclose(g);
+    return same;
+}
+
+/* quantiser = "auto": a merged network's export is §3.4's ("spec", its
+ * bytes unchanged), a dendrite-model network's the restarts' */
+static void test_quantiser_auto(void **state)
+{
+    (void)state;
+    char *p[3] = {tmpfile_path("qa"), tmpfile_path("qs"), tmpfile_path("qr")};
+    static const char *const q[3] = {"", "quantiser = \"spec\";",
+                                     "quantiser = \"restarts\";"};
+    tnet t;
+    net_random(&t, 40, 6, 9);
+    dnet d;
+    dnet_make(&d, "synapses = \"dendrites\"; recurrent = true;", 40, 6);
+    uint64_t s = 3;
+    for (size_t k = 0; k < 40 * 6; k++)
+        d.w_in[k] = (float)urand(&s, -1.6, 1.6);
+    float *wr = dparam(&d, "w_rec")->data;
+    for (size_t k = 0; k < 36; k++)
+        wr[k] = (float)(k % 7 == 0 ? 14.9 : k % 5 == 0 ? -3.4 : 0.0);
+    for (int net = 0; net < 2; net++) {
+        for (int k = 0; k < 3; k++) {
+            exporter E;
+            exp_make(&E, q[k]);
+            check(&E, bif->xExport(E.self, net ? &d.v : &t.v, p[k]));
+            exp_free(&E);
+        }
+        /* merged: auto = spec; dendrites: auto = restarts, != spec */
+        assert_true(same_file(p[0], p[net ? 2 : 1]));
+        if (net)
+            assert_false(same_file(p[0], p[1]));
+    }
+    for (int k = 0; k < 3; k++)
+        remove(p[k]);
+    tnet_free(&t);
+    dnet_free(&d);
+}
+
 static void test_typemap_roundtrip(void **state)
 {
     (void)state;
@@ -1983,6 +2092,8 @@ int main(void)
         cmocka_unit_test(test_quantiser_A),
         cmocka_unit_test(test_quantiser_B),
         cmocka_unit_test(test_quantiser_bound),
+        cmocka_unit_test(test_quantiser_restarts),
+        cmocka_unit_test(test_quantiser_auto),
         cmocka_unit_test(test_allocation_B),
         cmocka_unit_test(test_quantisation_A_exporter),
         cmocka_unit_test(test_figures),

@@ -103,6 +103,10 @@ double d2_d2a(const d2_gen *g, int type, double scale, int C, int F);
  * SL_ENOMEM. */
 int d2_quantise(const double *a, size_t M, double c[4], uint8_t *m,
                 double *mse);
+/* The same objective from several starts, re-seeding base weights the
+ * alternation left unused (quantise.c); MSE <= d2_quantise's. */
+int d2_quantise_best(const double *a, size_t M, double c[4], uint8_t *m,
+                     double *mse);
 /* level of mask m: ((b0·c0 + b1·c1) + b2·c2) + b3·c3 */
 double d2_level(const double c[4], unsigned m);
 
@@ -155,7 +159,10 @@ typedef struct d2_opts {
     int random;              /* clustering "random" (else "greedy") */
     int mean;                /* core_parameters "mean" (else "split") */
     int inh_swap;            /* inh_roles "rockpool2022" (else "spec") */
+    int quantiser;           /* D2_Q_*: quantiser "auto", "spec",
+                                "restarts" */
 } d2_opts;
+enum { D2_Q_AUTO, D2_Q_SPEC, D2_Q_RESTARTS };
 
 /* The network as the view gives it (place.c). */
 typedef struct d2_net {

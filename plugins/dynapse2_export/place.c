@@ -771,7 +771,12 @@ int d2_place_network(const sl_host *h, sl_ctx *ctx, const d2_gen *g,
                 }
         }
         double cw[4], mse;
-        int q = d2_quantise(a, M, cw, m, &mse);
+        /* quantiser "auto": §3.4 exactly for a merged network (its
+         * exports unchanged), restarts for the dendrite model */
+        const int best = o->quantiser == D2_Q_RESTARTS ||
+                         (o->quantiser == D2_Q_AUTO && net->dend);
+        int q = best ? d2_quantise_best(a, M, cw, m, &mse)
+                     : d2_quantise(a, M, cw, m, &mse);
         if (q < 0) {
             rc = h->xError(ctx, NULL, SL_ENOMEM, "out of memory");
             goto out;

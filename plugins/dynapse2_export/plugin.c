@@ -52,6 +52,12 @@
  *                          DESC (specs/dynapse2_synapses.md Q1);
  *                          "rockpool2022" swaps them. Import needs the
  *                          same setting (the file does not record it).
+ *   quantiser        "auto": "spec" for a merged network, "restarts" for
+ *                          the dendrite model; "spec": §3.4's alternation
+ *                          from the uniform start; "restarts": the same
+ *                          objective from several starts, re-seeding base
+ *                          weights left unused (quantise.c; its MSE is
+ *                          never larger)
  * Dendrite model (dynapsim synapses = "dendrites", place.c): per-type
  * currents to their own biases, negative w_rec to the inhibitory type's
  * dendrite, latchSoAdaptation and latchDenmNmda from the latches; typed
@@ -100,7 +106,7 @@ static int d2_create(const sl_host *h, sl_ctx *ctx, void **self)
         return h->xError(ctx, NULL, SL_ENOMEM, "out of memory");
     s->h = h;
     s->ctx = ctx;
-    const char *cl, *cp, *tab, *roles;
+    const char *cl, *cp, *tab, *roles, *qu;
     int rc;
     if ((rc = h->xGetInt(ctx, "chips", D2_MAX_CHIPS, &s->o.chips)) < 0 ||
         (rc = h->xGetInt(ctx, "neurons_per_core", D2_NEURONS,
@@ -109,8 +115,25 @@ static int d2_create(const sl_host *h, sl_ctx *ctx, void **self)
         (rc = h->xGetString(ctx, "core_parameters", "split", &cp)) < 0 ||
         (rc = h->xGetString(ctx, "paramgen_table", NULL, &tab)) < 0 ||
         (rc = h->xGetBool(ctx, "tag_compat", 0, &s->tag_compat)) < 0 ||
-        (rc = h->xGetString(ctx, "inh_roles", "spec", &roles)) < 0)
+        (rc = h->xGetString(ctx, "inh_roles", "spec", &roles)) < 0 ||
+        (rc = h->xGetString(ctx, "quantiser", "auto", &qu)) < 0)
         goto fail;
+    if (strcmp(qu, "auto") == 0) {
+        s->o.quantiser = D2_Q_AUTO;
+    } else if (strcmp(qu, "spec") == 0) {
+        s->o.quantiser = D2_Q_SPEC;
+    } else if (strcmp(qu, "restarts") == 0) {
+        s->o.quantiser = D2_Q_RESTARTS;
+    } else {
+        rc = h->xError(ctx, "quantiser", SL_ECONFIG,
+                       "quantiser = \"%s\": use \"auto\" (\"spec\" for a "
+                       "merged network, \"restarts\" for the dendrite "
+                       "model), \"spec\" (specs/dynapse2_export.md §3.4) or "
+                       "\"restarts\" (the same objective from several "
+                       "starts)",
+                       qu);
+        goto fail;
+    }
     if (strcmp(roles, "spec") == 0) {
         s->o.inh_swap = 0;
     } else if (strcmp(roles, "rockpool2022") == 0) {
@@ -441,6 +464,12 @@ static const sl_setting d2_settings[] = {
                "dendrite model: GABA_B (subtractive) on DEGA and GABA_A "
                "(shunting) on DESC, or swapped as Rockpool from 2022-06 "
                "(specs/dynapse2_synapses.md Q1)"),
+    SL_SETTING(SL_SET_STRING, "quantiser", "auto", NULL,
+               SL_CHOICES("auto|spec|restarts"),
+               "weight quantiser: the spec's alternation from the uniform "
+               "start, or the same from several starts re-seeding unused "
+               "base weights (never a larger error); auto: spec for merged "
+               "networks, restarts for the dendrite model"),
 };
 
 static const sl_component d2_components[] = {
