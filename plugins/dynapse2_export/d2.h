@@ -185,6 +185,9 @@ typedef struct d2_net {
      * each recurrent connection, which then carries |w| (owned; NULL
      * otherwise) */
     uint8_t *rec_map;
+    /* the dendrite model with a type beyond AMPA in use: typed input, a
+     * type map, or w_rec routed by sign (not "ampa", the merged sum) */
+    int typed;
 } d2_net;
 
 /* Read and check a view (linear → dynapsim). Errors through host/ctx. */

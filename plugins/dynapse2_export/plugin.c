@@ -52,8 +52,10 @@
  *                          DESC (specs/dynapse2_synapses.md Q1);
  *                          "rockpool2022" swaps them. Import needs the
  *                          same setting (the file does not record it).
- *   quantiser        "auto": "spec" for a merged network, "restarts" for
- *                          the dendrite model; "spec": §3.4's alternation
+ *   quantiser        "auto": "spec" for a network of the merged model
+ *                          (merged, or dendrites with AMPA only), "restarts"
+ *                          where other dendrites are in use; "spec": §3.4's
+ *                          alternation
  *                          from the uniform start; "restarts": the same
  *                          objective from several starts, re-seeding base
  *                          weights left unused (quantise.c; its MSE is
@@ -126,9 +128,10 @@ static int d2_create(const sl_host *h, sl_ctx *ctx, void **self)
         s->o.quantiser = D2_Q_RESTARTS;
     } else {
         rc = h->xError(ctx, "quantiser", SL_ECONFIG,
-                       "quantiser = \"%s\": use \"auto\" (\"spec\" for a "
-                       "merged network, \"restarts\" for the dendrite "
-                       "model), \"spec\" (specs/dynapse2_export.md §3.4) or "
+                       "quantiser = \"%s\": use \"auto\" (\"spec\" for the "
+                       "merged model, \"restarts\" where other dendrites "
+                       "are in use), \"spec\" (specs/dynapse2_export.md "
+                       "§3.4) or "
                        "\"restarts\" (the same objective from several "
                        "starts)",
                        qu);
@@ -468,8 +471,9 @@ static const sl_setting d2_settings[] = {
                SL_CHOICES("auto|spec|restarts"),
                "weight quantiser: the spec's alternation from the uniform "
                "start, or the same from several starts re-seeding unused "
-               "base weights (never a larger error); auto: spec for merged "
-               "networks, restarts for the dendrite model"),
+               "base weights (never a larger error); auto: spec for the "
+               "merged model's networks (dendrites with AMPA only too), "
+               "restarts where other dendrites are in use"),
 };
 
 static const sl_component d2_components[] = {
