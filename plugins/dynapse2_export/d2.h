@@ -159,10 +159,9 @@ typedef struct d2_opts {
     int random;              /* clustering "random" (else "greedy") */
     int mean;                /* core_parameters "mean" (else "split") */
     int inh_swap;            /* inh_roles "rockpool2022" (else "spec") */
-    int quantiser;           /* D2_Q_*: quantiser "auto", "spec",
-                                "restarts" */
+    int quantiser;           /* D2_Q_*: quantiser "spec", "restarts" */
 } d2_opts;
-enum { D2_Q_AUTO, D2_Q_SPEC, D2_Q_RESTARTS };
+enum { D2_Q_SPEC, D2_Q_RESTARTS };
 
 /* The network as the view gives it (place.c). */
 typedef struct d2_net {
@@ -185,9 +184,6 @@ typedef struct d2_net {
      * each recurrent connection, which then carries |w| (owned; NULL
      * otherwise) */
     uint8_t *rec_map;
-    /* the dendrite model with a type beyond AMPA in use: typed input, a
-     * type map, or w_rec routed by sign (not "ampa", the merged sum) */
-    int typed;
 } d2_net;
 
 /* Read and check a view (linear → dynapsim). Errors through host/ctx. */

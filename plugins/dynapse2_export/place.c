@@ -237,10 +237,6 @@ static int read_dendrites(const sl_host *h, sl_ctx *ctx,
                 "into AMPA) does not model; rec_synapses = \"sign\" "
                 "simulates them");
     }
-    /* the dendrites in use beyond AMPA's signed sum (otherwise the
-     * network is the merged model's, spec §2.6) */
-    net->typed = net->typed_in || net->rec_map != NULL ||
-                 (find_param(ds, "w_rec") != NULL && mode == D2R_SIGN);
     if ((rc = read_latch(h, ctx, ds, "ahp_en", n, tmp, net->lat_ahp)) < 0 ||
         (rc = read_latch(h, ctx, ds, "nmda_en", n, tmp, net->lat_nmda)) < 0)
         return rc;
@@ -775,11 +771,7 @@ int d2_place_network(const sl_host *h, sl_ctx *ctx, const d2_gen *g,
                 }
         }
         double cw[4], mse;
-        /* quantiser "auto": §3.4 exactly for the merged model's networks
-         * (merged, or dendrites with AMPA only: their exports unchanged),
-         * restarts where the dendrites are in use */
-        const int best = o->quantiser == D2_Q_RESTARTS ||
-                         (o->quantiser == D2_Q_AUTO && net->typed);
+        const int best = o->quantiser == D2_Q_RESTARTS;
         int q = best ? d2_quantise_best(a, M, cw, m, &mse)
                      : d2_quantise(a, M, cw, m, &mse);
         if (q < 0) {
