@@ -9,3 +9,8 @@ tests_test_dynapse2_export_SOURCES = tests/test_dynapse2_export.c \
 	plugins/dynapse2_export/quantise.c plugins/dynapse2_export/json.c
 tests_test_dynapse2_export_CFLAGS = $(SL_TEST_CFLAGS)
 tests_test_dynapse2_export_LDADD = $(SL_TEST_LIBS) -lm
+
+# typed input and an explicit type map trained, exported, re-imported and
+# re-evaluated end to end (shortened runs)
+TESTS += tests/dynapse2_typed_export.sh
+EXTRA_DIST += tests/dynapse2_typed_export.sh

@@ -29,6 +29,9 @@
  *    ones, and all 14 latches (latchSoDc as §5.5; for a network of the
  *    dendrite model also latchSoAdaptation = ahp_en and latchDenmNmda =
  *    nmda_en, dynapse2_synapses.md §5d; the rest false).
+ *  - Typed input (dynapse2_synapses.md §5): an input may reach a neuron
+ *    on up to four dendrites, one entry each (AMPA, GABA, NMDA, SHUNT
+ *    order); a recurrent pair has one entry (one type per connection).
  *  - Reading: a synapse with weight bits is recurrent when a non-monitor
  *    destination with its tag routes to its chip and core (hop = position
  *    of the synapse's chip − position of the owner's chip, core bit set);
@@ -87,17 +90,22 @@ static void write_neuron(FILE *f, const d2_place *p, size_t j)
                    (k == 7 && p->dend && p->latch_nmda[j])));
     fputs(",\n       \"synapses\": [", f);
     size_t e = 0;
-    for (size_t i = 0; i < n_in + (p->has_rec ? n : 0); i++) {
-        unsigned m = i < n_in ? p->mask_in[i * n + j]
-                              : p->mask_rec[(i - n_in) * n + j];
-        unsigned d = i < n_in ? p->den_in[i * n + j]
-                              : p->den_rec[(i - n_in) * n + j];
-        if (m == 0)
-            continue;
-        fputs(e ? ",\n        " : "\n        ", f);
-        write_syn(f, d, m, (unsigned)i); /* tag i: input i, or n_in + pre */
-        e++;
-    }
+    /* inputs, then recurrent; an input reaching j on several dendrites
+     * (typed) has one entry per dendrite, in the slot order AMPA, GABA,
+     * NMDA, SHUNT */
+    for (size_t i = 0; i < n_in + (p->has_rec ? n : 0); i++)
+        for (size_t q = 0; q < (i < n_in ? D2_SLOTS : 1); q++) {
+            const size_t o = i < n_in ? (i * n + j) * D2_SLOTS + q
+                                      : (i - n_in) * n + j;
+            unsigned m = i < n_in ? p->mask_in[o] : p->mask_rec[o];
+            unsigned d = i < n_in ? p->den_in[o] : p->den_rec[o];
+            if (m == 0)
+                continue;
+            fputs(e ? ",\n        " : "\n        ", f);
+            /* tag i: input i, or n_in + pre */
+            write_syn(f, d, m, (unsigned)i);
+            e++;
+        }
     for (; e < D2_CAM; e++) {
         fputs(e ? ",\n        " : "\n        ", f);
         write_syn(f, D2_DEN_NONE, 0, 0);
@@ -148,8 +156,10 @@ int d2_config_write(const sl_host *h, sl_ctx *ctx, const d2_place *p,
         for (unsigned c = 0; c < D2_MAX_CHIPS; c++) {
             unsigned cores = 0;
             for (size_t j = 0; j < n; j++)
-                if (p->mask_in[i * n + j] && p->chip[j] == c)
-                    cores |= 1u << p->core[j];
+                for (size_t q = 0; q < D2_SLOTS; q++)
+                    if (p->mask_in[(i * n + j) * D2_SLOTS + q] &&
+                        p->chip[j] == c)
+                        cores |= 1u << p->core[j];
             if (!cores)
                 continue;
             if (!first)
@@ -622,6 +632,15 @@ static int read_tree(reader *r, const d2_json *root, d2_place *p)
             size_t i = de[found].owner;
             mk = &p->mask_rec[i * (size_t)n + j];
             dk = &p->den_rec[i * (size_t)n + j];
+            if (*mk) {
+                /* one type per recurrent connection (its sign's or its
+                 * type map's): two entries cannot be represented */
+                rc = bad(r, "neuron %zu has two synapses from neuron %zu "
+                            "(tag %u, dendrites %u and %u): a recurrent "
+                            "connection has one synapse type",
+                         j, i, q->tag, (unsigned)*dk, q->den);
+                goto out;
+            }
         } else {
             if (q->tag >= (unsigned)n_in) {
                 rc = bad(r, "neuron %zu has a synapse with tag %u, which is "
@@ -630,14 +649,17 @@ static int read_tree(reader *r, const d2_json *root, d2_place *p)
                          j, q->tag, n_in);
                 goto out;
             }
-            mk = &p->mask_in[(size_t)q->tag * (size_t)n + j];
-            dk = &p->den_in[(size_t)q->tag * (size_t)n + j];
-        }
-        if (*mk) {
-            rc = bad(r, "neuron %zu has two synapses from the same source "
-                        "(tag %u)",
-                     j, q->tag);
-            goto out;
+            /* one entry per dendrite (a typed input, spec §5) */
+            const size_t e = ((size_t)q->tag * (size_t)n + j) * D2_SLOTS +
+                             (size_t)d2_slot(q->den);
+            mk = &p->mask_in[e];
+            dk = &p->den_in[e];
+            if (*mk) {
+                rc = bad(r, "neuron %zu has two synapses from input %u on "
+                            "the same dendrite (%u)",
+                         j, q->tag, q->den);
+                goto out;
+            }
         }
         *mk = (uint8_t)q->mask;
         *dk = (uint16_t)q->den;

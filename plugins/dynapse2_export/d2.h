@@ -27,6 +27,14 @@
 /* Dendrites (samna's enum values). */
 enum { D2_DEN_NONE = 0, D2_DEN_SHUNT = 128, D2_DEN_NMDA = 256,
        D2_DEN_GABA = 512, D2_DEN_AMPA = 1024 };
+/* Input entries are kept per chip dendrite: slot 0..3 = AMPA, GABA,
+ * NMDA, SHUNT (the spec's type order; d2_slot), -1 for none. */
+#define D2_SLOTS 4
+int d2_slot(unsigned dendrite);
+/* The chip dendrite of dynapsim synapse type k (0 AMPA, 1 GABA_B, 2
+ * NMDA, 3 GABA_A; dynapse2_synapses.md §5 import rule), the two
+ * inhibitory ones exchanged when swap (inh_roles = "rockpool2022"). */
+unsigned d2_type_dendrite(int k, int swap);
 
 /* The 13 DynapSim currents, in the spec's alphabetical order (§0), then
  * the dendrite model's own synapse currents (dynapse2_synapses.md §3,
@@ -95,6 +103,10 @@ double d2_d2a(const d2_gen *g, int type, double scale, int C, int F);
  * SL_ENOMEM. */
 int d2_quantise(const double *a, size_t M, double c[4], uint8_t *m,
                 double *mse);
+/* The same objective from several starts, re-seeding base weights the
+ * alternation left unused (quantise.c); MSE <= d2_quantise's. */
+int d2_quantise_best(const double *a, size_t M, double c[4], uint8_t *m,
+                     double *mse);
 /* level of mask m: ((b0·c0 + b1·c1) + b2·c2) + b3·c3 */
 double d2_level(const double c[4], unsigned m);
 
@@ -125,8 +137,11 @@ typedef struct d2_place {
     double code_c[D2_MAX_CORES][4]; /* quantiser's base weights (w units) */
     double core_mse[D2_MAX_CORES], core_mse_scaled[D2_MAX_CORES];
     size_t core_dropped[D2_MAX_CORES], core_conn[D2_MAX_CORES];
-    /* masks (0..15) and dendrites [pre][post] */
-    uint8_t *mask_in, *mask_rec;      /* [n_in][n], [n][n] */
+    /* masks (0..15) and dendrites: inputs [pre][post][D2_SLOTS], one
+     * slot per chip dendrite (d2_slot: a typed input may reach a neuron
+     * on several dendrites, spec §5), recurrent [pre][post] (a recurrent
+     * connection has one type: its sign's or the type map's) */
+    uint8_t *mask_in, *mask_rec;      /* [n_in][n][4], [n][n] */
     uint16_t *den_in, *den_rec;
     int has_rec;                      /* a w_rec exists */
     size_t n_chips;                   /* highest used chip + 1 */
@@ -144,7 +159,9 @@ typedef struct d2_opts {
     int random;              /* clustering "random" (else "greedy") */
     int mean;                /* core_parameters "mean" (else "split") */
     int inh_swap;            /* inh_roles "rockpool2022" (else "spec") */
+    int quantiser;           /* D2_Q_*: quantiser "spec", "restarts" */
 } d2_opts;
+enum { D2_Q_SPEC, D2_Q_RESTARTS };
 
 /* The network as the view gives it (place.c). */
 typedef struct d2_net {
@@ -158,6 +175,15 @@ typedef struct d2_net {
     int dend;
     unsigned neg_rec_den;
     uint8_t *lat_ahp, *lat_nmda;
+    /* latch_so_dc per neuron (dc_en of either model; owned) */
+    uint8_t *lat_dc;
+    /* input_synapses = "typed": w_in is [n_in][4·n], column 4·j + k for
+     * neuron j, type k (AMPA, GABA_B, NMDA, GABA_A) */
+    int typed_in;
+    /* rec_synapses = a type map: rec_map [pre][post] the type 0..3 of
+     * each recurrent connection, which then carries |w| (owned; NULL
+     * otherwise) */
+    uint8_t *rec_map;
 } d2_net;
 
 /* Read and check a view (linear → dynapsim). Errors through host/ctx. */

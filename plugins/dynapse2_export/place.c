@@ -24,15 +24,20 @@
  *     Members take slots 0, 1, … in ascending global index.
  *  4. Per cluster, the quantiser (quantise.c) on the magnitudes of the
  *     non-zero weights into the cluster's neurons, row-major over
- *     [w_in; w_rec]; base weight Iw_k = c_k·Iscale → SYAM_Wk_P (coarse,
- *     fine); masks and dendrites (sign > 0 → AMPA, < 0 → GABA).
+ *     [w_in; w_rec] (typed input: over (pre, post, type)); base weight
+ *     Iw_k = c_k·Iscale → SYAM_Wk_P (coarse, fine); masks and dendrites
+ *     (sign > 0 → AMPA, < 0 → GABA; the dendrite model: negative w_rec on
+ *     its inhibitory type's, typed input and a type map on their type's,
+ *     dynapse2_synapses.md §5).
  *  5. Limits, each error naming it: tags (n_in + n <= 2047: input channel
  *     i has tag i, neuron j tag n_in + j; 2047 stays the runtime's),
  *     fan-in (<= 64 CAM entries of mask > 0 per neuron), fan-out (<= 4
  *     SRAM entries: the monitor route and one per target chip), cores per
  *     chip (4) and chips (setting `chips`).
  * The quantised network (d2_place_write): weight = sign·Σ_k bit_k(mask)·
- * Iw_k(core of the post neuron, as the chip's generator gives it)/Iscale;
+ * Iw_k(core of the post neuron, as the chip's generator gives it)/Iscale
+ * (typed input and type maps: the magnitude, on the column or connection
+ * of the entry's type);
  * every current = the generator's value of its core's bias, except
  *  - Idc = 0 for a neuron whose latch_so_dc is off (we set the latch when
  *    the core's Idc > 0, §5.5; without it the chip injects nothing);
@@ -59,9 +64,12 @@ static const sl_param *find_param(const sl_layer_view *l, const char *name)
     return NULL;
 }
 
-/* Check the view's shape; *lin, *ds are the two layers. */
+/* Check the view's shape; *lin, *ds are the two layers; *typed: the
+ * dynapsim layer takes typed input (4 channels per neuron, AMPA, GABA_B,
+ * NMDA, GABA_A: the linear layer's n_out = 4·n). */
 static int check_view(const sl_host *h, sl_ctx *ctx, const sl_network_view *v,
-                      const sl_layer_view **lin, const sl_layer_view **ds)
+                      const sl_layer_view **lin, const sl_layer_view **ds,
+                      int *typed)
 {
     if (v == NULL || v->n_layers != 2 || v->layers == NULL ||
         v->layers[0].type == NULL || v->layers[1].type == NULL ||
@@ -80,12 +88,9 @@ static int check_view(const sl_host *h, sl_ctx *ctx, const sl_network_view *v,
     }
     *lin = &v->layers[0];
     *ds = &v->layers[1];
-    if ((*ds)->n_in == 4 * (*ds)->n_out && (*lin)->n_out == (*ds)->n_in)
-        return h->xError(ctx, NULL, SL_ENOTSUP,
-                         "the dynapsim layer has typed input (4 channels "
-                         "per neuron), which the Dynap-SE2 exporter does "
-                         "not support yet: use input_synapses = \"ampa\"");
-    if ((*lin)->n_out != (*ds)->n_in || (*ds)->n_in != (*ds)->n_out)
+    *typed = (*ds)->n_out > 0 && (*ds)->n_in == 4 * (*ds)->n_out;
+    if ((*lin)->n_out != (*ds)->n_in ||
+        ((*ds)->n_in != (*ds)->n_out && !*typed))
         return h->xError(ctx, NULL, SL_EINVAL,
                          "inconsistent layer sizes in the network view");
     if (find_param(*lin, "bias"))
@@ -129,11 +134,66 @@ static int read_latch(const sl_host *h, sl_ctx *ctx, const sl_layer_view *ds,
     return rc;
 }
 
+/* How a dendrite-model layer sends w_rec to its dendrites, from its
+ * settings as dynapsim.c reads them: D2R_SIGN (w > 0 AMPA, w < 0 the
+ * type *inh: 1 GABA_B or 3 GABA_A), D2R_AMPA (the signed sum into AMPA)
+ * or D2R_MAP (*map [pre][post] the type 0..3 of each connection, which
+ * carries |w|; allocated here, the caller frees). Without settings (no
+ * ctx): sign, GABA_B. */
+enum { D2R_SIGN, D2R_AMPA, D2R_MAP };
+static int rec_routing(const sl_host *h, sl_ctx *ctx, const sl_layer_view *ds,
+                       size_t n, int *mode, int *inh, uint8_t **map)
+{
+    static const char *const tn[4] = {"ampa", "gaba_b", "nmda", "gaba_a"};
+    const char *rs = "sign", *v = "gaba_b";
+    int rc;
+    *mode = D2R_SIGN;
+    *inh = 1;
+    *map = NULL;
+    if (ds->ctx == NULL)
+        return SL_OK;
+    if (h->xGetString(ds->ctx, "rec_synapses", "sign", &rs) == SL_OK) {
+        *mode = strcmp(rs, "ampa") == 0 ? D2R_AMPA : D2R_SIGN;
+        if ((rc = h->xGetString(ds->ctx, "inhibitory", "gaba_b", &v)) < 0)
+            return rc;
+        *inh = strcmp(v, "gaba_a") == 0 ? 3 : 1;
+        return SL_OK;
+    }
+    /* a list of n·n type names [pre][post], which the layer has checked
+     * when it was made */
+    uint8_t *m = h->xAlloc(n * n + 1);
+    if (m == NULL)
+        return h->xError(ctx, NULL, SL_ENOMEM, "out of memory");
+    for (size_t k = 0; k < n * n; k++) {
+        char key[48];
+        int kn = snprintf(key, sizeof key, "rec_synapses.[%zu]", k);
+        int t = -1;
+        if (kn > 0 && (size_t)kn < sizeof key &&
+            h->xGetString(ds->ctx, key, NULL, &v) == SL_OK && v)
+            for (int q = 0; q < 4; q++)
+                if (strcmp(v, tn[q]) == 0)
+                    t = q;
+        if (t < 0) {
+            h->xFree(m);
+            return h->xError(ctx, NULL, SL_EINVAL,
+                             "the dynapsim layer's rec_synapses is neither "
+                             "\"sign\", \"ampa\" nor a list of %zu type "
+                             "names (entry %zu)",
+                             n * n, k);
+        }
+        m[k] = (uint8_t)t;
+    }
+    *mode = D2R_MAP;
+    *map = m;
+    return SL_OK;
+}
+
 /* The synapse model of the dynapsim layer (dynapse2_synapses.md §5):
  * merged → the per-type currents are Itau_syn/Igain_syn (export as
  * before); dendrites → its own per-type currents, negative w_rec on the
- * dendrite of its `inhibitory` type, and the AHP and NMDA latches. Typed
- * input and explicit type maps are not exported yet (refused). */
+ * dendrite of its `inhibitory` type or each connection on the dendrite
+ * its type map names, typed input on the dendrite of its channel, and
+ * the AHP and NMDA latches. The DC latch (dc_en) of either model. */
 static int read_dendrites(const sl_host *h, sl_ctx *ctx,
                           const sl_layer_view *ds, d2_net *net, float *tmp)
 {
@@ -143,6 +203,13 @@ static int read_dendrites(const sl_host *h, sl_ctx *ctx,
     if (ds->ctx && (rc = h->xGetString(ds->ctx, "synapses", "merged", &v)) < 0)
         return rc;
     net->dend = strcmp(v, "dendrites") == 0;
+    net->lat_ahp = h->xAlloc(3 * n);
+    if (net->lat_ahp == NULL)
+        return h->xError(ctx, NULL, SL_ENOMEM, "out of memory");
+    net->lat_nmda = net->lat_ahp + n;
+    net->lat_dc = net->lat_ahp + 2 * n;
+    if ((rc = read_latch(h, ctx, ds, "dc_en", n, tmp, net->lat_dc)) < 0)
+        return rc;
     if (!net->dend) {
         static const int cp[6][2] = {
             {D2_ITAU_GABA, D2_ITAU_SYN},   {D2_IGAIN_GABA, D2_IGAIN_SYN},
@@ -153,20 +220,12 @@ static int read_dendrites(const sl_host *h, sl_ctx *ctx,
                    net->cur + (size_t)cp[k][1] * n, n * sizeof(double));
         return SL_OK;
     }
-    const char *rs = "sign", *inh = "gaba_b";
-    if (find_param(ds, "w_rec") != NULL && ds->ctx) {
-        if (h->xGetString(ds->ctx, "rec_synapses", "sign", &rs) != SL_OK)
-            return h->xError(ctx, NULL, SL_ENOTSUP,
-                             "the dynapsim layer's rec_synapses is an "
-                             "explicit type map, which the Dynap-SE2 "
-                             "exporter does not support yet: use "
-                             "rec_synapses = \"sign\"");
-        if ((rc = h->xGetString(ds->ctx, "inhibitory", "gaba_b", &inh)) < 0)
-            return rc;
-    }
-    net->neg_rec_den = strcmp(inh, "gaba_a") == 0 ? D2_DEN_SHUNT
-                                                  : D2_DEN_GABA;
-    if (strcmp(rs, "sign") != 0) {
+    int mode = D2R_SIGN, inh = 1;
+    if (find_param(ds, "w_rec") != NULL &&
+        (rc = rec_routing(h, ctx, ds, n, &mode, &inh, &net->rec_map)) < 0)
+        return rc;
+    net->neg_rec_den = inh == 3 ? D2_DEN_SHUNT : D2_DEN_GABA;
+    if (mode == D2R_AMPA) {
         /* "ampa": the signed sum into AMPA, as the merged model; the chip
          * has no such sum, so negative weights become GABA_B entries as
          * in a merged export (and the re-evaluation, like the merged
@@ -178,10 +237,6 @@ static int read_dendrites(const sl_host *h, sl_ctx *ctx,
                 "into AMPA) does not model; rec_synapses = \"sign\" "
                 "simulates them");
     }
-    net->lat_ahp = h->xAlloc(2 * n);
-    if (net->lat_ahp == NULL)
-        return h->xError(ctx, NULL, SL_ENOMEM, "out of memory");
-    net->lat_nmda = net->lat_ahp + n;
     if ((rc = read_latch(h, ctx, ds, "ahp_en", n, tmp, net->lat_ahp)) < 0 ||
         (rc = read_latch(h, ctx, ds, "nmda_en", n, tmp, net->lat_nmda)) < 0)
         return rc;
@@ -193,7 +248,7 @@ int d2_net_read(const sl_host *h, sl_ctx *ctx, const sl_network_view *v,
 {
     const sl_layer_view *lin, *ds;
     memset(net, 0, sizeof *net);
-    int rc = check_view(h, ctx, v, &lin, &ds);
+    int rc = check_view(h, ctx, v, &lin, &ds, &net->typed_in);
     if (rc)
         return rc;
     const size_t n = ds->n_out;
@@ -255,12 +310,32 @@ int d2_net_read(const sl_host *h, sl_ctx *ctx, const sl_network_view *v,
         rc = read_dendrites(h, ctx, ds, net, tmp);
     h->xFree(tmp);
     if (rc == SL_OK) {
-        size_t nw = net->n_in * n;
-        for (size_t i = 0; i < nw; i++)
+        const size_t cols = net->typed_in ? 4 * n : n, nw = net->n_in * cols;
+        size_t neg = 0, first = 0;
+        for (size_t i = 0; i < nw; i++) {
             if (!isfinite(net->w_in[i]))
                 return h->xError(ctx, NULL, SL_ENUMERIC,
                                  "input weight [%zu][%zu] is %g",
-                                 i / n, i % n, (double)net->w_in[i]);
+                                 i / cols, i % cols, (double)net->w_in[i]);
+            if (net->typed_in && net->w_in[i] < 0 && neg++ == 0)
+                first = i;
+        }
+        /* a CAM entry adds a positive current to one dendrite: a typed
+         * input's negative weight (which in the simulation only cancels
+         * positive drive of the same type within a step) has nothing on
+         * the chip; said, and counted as dropped */
+        if (neg) {
+            static const char *const tn[4] = {"AMPA", "GABA_B", "NMDA",
+                                              "GABA_A"};
+            h->xLog(ctx, SL_LOG_WARN,
+                    "%zu typed input weight%s negative (the first: input "
+                    "%zu -> neuron %zu, %s, %g): a chip synapse cannot "
+                    "subtract from its dendrite, so %s not exported and "
+                    "the quantised network has 0 there",
+                    neg, neg == 1 ? " is" : "s are", first / cols,
+                    first % cols / 4, tn[first % 4],
+                    (double)net->w_in[first], neg == 1 ? "it is" : "they are");
+        }
         for (size_t i = 0; net->w_rec && i < n * n; i++)
             if (!isfinite(net->w_rec[i]))
                 return h->xError(ctx, NULL, SL_ENUMERIC,
@@ -274,8 +349,10 @@ void d2_net_free(const sl_host *h, d2_net *net)
 {
     h->xFree(net->cur);
     h->xFree(net->lat_ahp);
+    h->xFree(net->rec_map);
     net->cur = NULL;
-    net->lat_ahp = net->lat_nmda = NULL;
+    net->lat_ahp = net->lat_nmda = net->lat_dc = NULL;
+    net->rec_map = NULL;
 }
 
 /* ------------------------------------------------------------ placement */
@@ -310,8 +387,8 @@ int d2_place_alloc(const sl_host *h, d2_place *p, size_t n_in, size_t n,
     p->latch_dc = h->xAlloc(n);
     p->latch_ahp = h->xAlloc(2 * n);
     p->latch_nmda = p->latch_ahp ? p->latch_ahp + n : NULL;
-    p->mask_in = h->xAlloc(n_in * n + 1);
-    p->den_in = h->xAlloc((n_in * n + 1) * sizeof(uint16_t));
+    p->mask_in = h->xAlloc(n_in * n * D2_SLOTS + 1);
+    p->den_in = h->xAlloc((n_in * n * D2_SLOTS + 1) * sizeof(uint16_t));
     p->mask_rec = h->xAlloc(nr);
     p->den_rec = h->xAlloc(nr * sizeof(uint16_t));
     if (!p->chip || !p->core || !p->slot || !p->latch_dc || !p->latch_ahp ||
@@ -404,7 +481,8 @@ int d2_place_check(const sl_host *h, sl_ctx *ctx, const d2_place *p,
     for (size_t j = 0; j < n; j++) {
         size_t k = 0;
         for (size_t i = 0; i < n_in; i++)
-            k += p->mask_in[i * n + j] != 0;
+            for (size_t d = 0; d < D2_SLOTS; d++)
+                k += p->mask_in[(i * n + j) * D2_SLOTS + d] != 0;
         for (size_t i = 0; p->has_rec && i < n; i++)
             k += p->mask_rec[i * n + j] != 0;
         if (k > D2_CAM)
@@ -413,7 +491,9 @@ int d2_place_check(const sl_host *h, sl_ctx *ctx, const d2_place *p,
                              "%u) has %zu incoming connections after "
                              "quantisation; a neuron has %d CAM entries "
                              "(synapses). Make the weights sparser (at most "
-                             "%d non-zero per column of [w_in; w_rec])",
+                             "%d non-zero per column of [w_in; w_rec], the "
+                             "4 columns of a neuron with typed input "
+                             "together)",
                              what, j, p->chip[j], p->core[j], p->slot[j], k,
                              D2_CAM, D2_CAM);
     }
@@ -540,6 +620,52 @@ static double mean_cur(const d2_net *net, const uint32_t *cid, uint32_t c,
     return m ? s / (double)m : 0.0;
 }
 
+int d2_slot(unsigned dendrite)
+{
+    switch (dendrite) {
+    case D2_DEN_AMPA:
+        return 0;
+    case D2_DEN_GABA:
+        return 1;
+    case D2_DEN_NMDA:
+        return 2;
+    case D2_DEN_SHUNT:
+        return 3;
+    default:
+        return -1;
+    }
+}
+
+unsigned d2_type_dendrite(int k, int swap)
+{
+    static const unsigned den[2][4] = {
+        {D2_DEN_AMPA, D2_DEN_GABA, D2_DEN_NMDA, D2_DEN_SHUNT},
+        {D2_DEN_AMPA, D2_DEN_SHUNT, D2_DEN_NMDA, D2_DEN_GABA}};
+    return k >= 0 && k < 4 ? den[swap != 0][k] : D2_DEN_NONE;
+}
+
+/* The chip dendrite of the non-zero weight w in row i of [w_in; w_rec],
+ * column c (neuron, or 4·neuron + type with typed input): typed input
+ * and a type map by their type (|w| for the map), otherwise by the sign
+ * (negative inputs and merged recurrent weights on GABA, as the chip
+ * takes them; the dendrite model's negative w_rec on neg_rec, its
+ * inhibitory type). D2_DEN_NONE for a negative typed input weight, which
+ * has no chip synapse. */
+static unsigned entry_den(const d2_net *net, unsigned neg_rec, int swap,
+                          size_t i, size_t c, float w)
+{
+    if (i < net->n_in) {
+        if (net->typed_in)
+            return w > 0 ? d2_type_dendrite((int)(c % 4), swap)
+                         : D2_DEN_NONE;
+        return w > 0 ? D2_DEN_AMPA : D2_DEN_GABA;
+    }
+    if (net->rec_map)
+        return d2_type_dendrite(net->rec_map[(i - net->n_in) * net->n + c],
+                                swap);
+    return w > 0 ? D2_DEN_AMPA : net->dend ? neg_rec : D2_DEN_GABA;
+}
+
 int d2_place_network(const sl_host *h, sl_ctx *ctx, const d2_gen *g,
                      const d2_opts *o, const d2_net *net, d2_place *p,
                      d2_stats *st)
@@ -563,6 +689,9 @@ int d2_place_network(const sl_host *h, sl_ctx *ctx, const d2_gen *g,
     unsigned neg_rec = net->neg_rec_den;
     if (o->inh_swap && net->dend)
         neg_rec = neg_rec == D2_DEN_GABA ? D2_DEN_SHUNT : D2_DEN_GABA;
+    const int swap = o->inh_swap && net->dend;
+    /* columns of w_in: 4 per neuron with typed input */
+    const size_t per_in = net->typed_in ? 4 : 1, cols_in = per_in * n;
     for (size_t j = 0; j < n; j++) {
         p->latch_ahp[j] = net->dend ? net->lat_ahp[j] : 0;
         p->latch_nmda[j] = net->dend ? net->lat_nmda[j] : 0;
@@ -582,8 +711,8 @@ int d2_place_network(const sl_host *h, sl_ctx *ctx, const d2_gen *g,
     for (size_t j = 0; j < n; j++)
         if (++csize[cid[j]] > big)
             big = csize[cid[j]];
-    a = h->xAlloc((n_in + n) * big * sizeof(double) + 1);
-    m = h->xAlloc((n_in + n) * big + 1);
+    a = h->xAlloc((n_in * per_in + n) * big * sizeof(double) + 1);
+    m = h->xAlloc((n_in * per_in + n) * big + 1);
     if (!a || !m) {
         rc = h->xError(ctx, NULL, SL_ENOMEM, "out of memory");
         goto out;
@@ -622,23 +751,29 @@ int d2_place_network(const sl_host *h, sl_ctx *ctx, const d2_gen *g,
                              : net->cur[(size_t)D2_IDC * n + first];
         for (size_t j = 0; j < n; j++)
             if (cid[j] == c)
-                p->latch_dc[j] = idc > 0;
-        /* weights into the cluster, row-major over [w_in; w_rec] */
+                p->latch_dc[j] = idc > 0 && net->lat_dc[j];
+        /* weights into the cluster, row-major over [w_in; w_rec] (typed
+         * input: over (pre, post, type), spec §5b) */
         size_t M = 0;
         double amax = 0, amin = INFINITY;
         for (size_t i = 0; i < n_in + (net->w_rec ? n : 0); i++) {
-            const float *row = i < n_in ? net->w_in + i * n
+            const float *row = i < n_in ? net->w_in + i * cols_in
                                         : net->w_rec + (i - n_in) * n;
-            for (size_t j = 0; j < n; j++)
-                if (cid[j] == c && row[j] != 0) {
-                    a[M] = fabs((double)row[j]);
+            const size_t per = i < n_in ? per_in : 1;
+            for (size_t col = 0; col < n * per; col++)
+                if (cid[col / per] == c && row[col] != 0 &&
+                    entry_den(net, neg_rec, swap, i, col, row[col]) !=
+                        D2_DEN_NONE) {
+                    a[M] = fabs((double)row[col]);
                     amax = fmax(amax, a[M]);
                     amin = fmin(amin, a[M]);
                     M++;
                 }
         }
         double cw[4], mse;
-        int q = d2_quantise(a, M, cw, m, &mse);
+        const int best = o->quantiser == D2_Q_RESTARTS;
+        int q = best ? d2_quantise_best(a, M, cw, m, &mse)
+                     : d2_quantise(a, M, cw, m, &mse);
         if (q < 0) {
             rc = h->xError(ctx, NULL, SL_ENOMEM, "out of memory");
             goto out;
@@ -659,36 +794,51 @@ int d2_place_network(const sl_host *h, sl_ctx *ctx, const d2_gen *g,
         }
         double Iw[4];
         d2_core_iw(g, p, c, Iw);
-        size_t t = 0;
+        size_t t = 0, lost = 0;
         for (size_t i = 0; i < n_in + (net->w_rec ? n : 0); i++) {
-            const float *row = i < n_in ? net->w_in + i * n
+            const float *row = i < n_in ? net->w_in + i * cols_in
                                         : net->w_rec + (i - n_in) * n;
-            uint8_t *mk = i < n_in ? p->mask_in + i * n
-                                   : p->mask_rec + (i - n_in) * n;
-            uint16_t *dk = i < n_in ? p->den_in + i * n
-                                    : p->den_rec + (i - n_in) * n;
-            for (size_t j = 0; j < n; j++) {
-                if (cid[j] != c || row[j] == 0)
+            const size_t per = i < n_in ? per_in : 1;
+            /* typed input and a type map: the layer uses the magnitude */
+            const int mag = i < n_in ? net->typed_in : net->rec_map != NULL;
+            for (size_t col = 0; col < n * per; col++) {
+                const size_t j = col / per;
+                if (cid[j] != c || row[col] == 0)
                     continue;
-                uint8_t mj = m[t++];
-                mk[j] = mj;
                 /* negative weights: GABA (merged: what the chip does with
                  * them, which the merged model never simulated), or the
                  * dendrite model's inhibitory type of w_rec */
-                const unsigned neg =
-                    i >= n_in && net->dend ? neg_rec : D2_DEN_GABA;
-                const unsigned den = row[j] > 0 ? D2_DEN_AMPA : neg;
-                dk[j] = mj == 0 ? D2_DEN_NONE : (uint16_t)den;
-                p->core_dropped[c] += mj == 0;
-                double wq = (float)d2_weight(mj, den, Iw, net->iscale);
-                double e = wq - (double)row[j];
+                const unsigned den =
+                    entry_den(net, neg_rec, swap, i, col, row[col]);
+                double wq = 0, w = row[col];
+                if (den == D2_DEN_NONE) {
+                    lost++; /* a negative typed input weight */
+                } else {
+                    uint8_t mj = m[t++];
+                    const uint16_t dq = mj == 0 ? D2_DEN_NONE : (uint16_t)den;
+                    if (i < n_in) {
+                        size_t e = (i * n + j) * D2_SLOTS + (size_t)d2_slot(den);
+                        p->mask_in[e] = mj;
+                        p->den_in[e] = dq;
+                    } else {
+                        p->mask_rec[(i - n_in) * n + j] = mj;
+                        p->den_rec[(i - n_in) * n + j] = dq;
+                    }
+                    p->core_dropped[c] += mj == 0;
+                    wq = (float)d2_weight(mj, den, Iw, net->iscale);
+                    if (mag) {
+                        wq = fabs(wq);
+                        w = fabs(w);
+                    }
+                }
+                double e = wq - w;
                 sq_e += e * e;
-                sq_w += (double)row[j] * row[j];
+                sq_w += w * w;
                 max_e = fmax(max_e, fabs(e));
             }
         }
-        n_conn += M;
-        n_drop += p->core_dropped[c];
+        n_conn += M + lost;
+        n_drop += p->core_dropped[c] + lost;
     }
     if ((rc = d2_place_check(h, ctx, p, "network")))
         goto out;
@@ -739,7 +889,8 @@ int d2_place_write(const sl_host *h, sl_ctx *ctx, const d2_gen *g,
                    size_t *skipped)
 {
     const sl_layer_view *lin, *ds;
-    int rc = check_view(h, ctx, out, &lin, &ds);
+    int typed = 0;
+    int rc = check_view(h, ctx, out, &lin, &ds, &typed);
     if (rc)
         return rc;
     const size_t n = p->n, n_in = p->n_in;
@@ -769,35 +920,85 @@ int d2_place_write(const sl_host *h, sl_ctx *ctx, const d2_gen *g,
                              "Iscale to match",
                              p->iscale, is);
     }
-    /* a dendrite-model layer routes negative w_rec to one inhibitory type
-     * (its `inhibitory` setting): a file using the other inhibitory
-     * dendrite for recurrent connections cannot be represented */
-    if (r && p->has_rec && find_param(ds, "Itau_gaba") && ds->ctx) {
-        const char *inh = "gaba_b", *rs = "sign";
-        if (h->xGetString(ds->ctx, "rec_synapses", "sign", &rs) == SL_OK &&
-            strcmp(rs, "sign") == 0 &&
-            (rc = h->xGetString(ds->ctx, "inhibitory", "gaba_b", &inh)) == 0) {
-            unsigned want =
-                strcmp(inh, "gaba_a") == 0 ? D2_DEN_SHUNT : D2_DEN_GABA;
-            if (p->inh_swap)
-                want = want == D2_DEN_GABA ? D2_DEN_SHUNT : D2_DEN_GABA;
-            for (size_t k = 0; k < n * n; k++) {
-                const unsigned d = p->den_rec[k];
-                if ((d == D2_DEN_GABA || d == D2_DEN_SHUNT) && d != want &&
-                    p->mask_rec[k] != 0)
+    /* a dendrite-model layer (it has per-type currents) takes each
+     * connection on the dendrite its routing gives it: typed input on
+     * any, untyped input on AMPA (negative: GABA, as the exporter writes
+     * it), w_rec by sign (AMPA and its inhibitory type's dendrite) or by
+     * its type map (the dendrite of the connection's type); what it
+     * cannot represent is refused, naming the connection */
+    const int dend_out = find_param(ds, "Itau_gaba") != NULL;
+    /* the routing is in the layer's settings: without them (a view made
+     * in code) the sign rule of Rockpool's reverse path */
+    const int routed = dend_out && ds->ctx != NULL;
+    int mode = D2R_SIGN, inh = 1;
+    uint8_t *map = NULL;
+    if (routed && r && (rc = rec_routing(h, ctx, ds, n, &mode, &inh,
+                                           &map)) < 0)
+        return rc;
+    static const char *const dn[5] = {"AMPA", "GABA", "NMDA", "SHUNT", "?"};
+    for (size_t i = 0; i < n_in && !typed; i++)
+        for (size_t j = 0; j < n; j++) {
+            const size_t e = (i * n + j) * D2_SLOTS;
+            int k = 0, d1 = -1;
+            for (int d = 0; d < D2_SLOTS; d++)
+                if (p->mask_in[e + (size_t)d] && k++ == 0)
+                    d1 = d;
+            if (k > 1 || (routed && d1 >= 2)) {
+                h->xFree(map);
+                if (k > 1)
                     return h->xError(
                         ctx, NULL, SL_EINVAL,
-                        "recurrent connection %zu -> %zu is on the %s "
-                        "dendrite but the dynapsim layer sends negative "
-                        "w_rec to %s (inh_roles %s): set its inhibitory "
-                        "to the other type",
-                        k / n, k % n, d == D2_DEN_GABA ? "GABA" : "SHUNT",
-                        inh, p->inh_swap ? "rockpool2022" : "spec");
+                        "input %zu -> neuron %zu has synapses on %d "
+                        "dendrites (typed input) but the dynapsim layer's "
+                        "input goes to AMPA only: set input_synapses = "
+                        "\"typed\"",
+                        i, j, k);
+                return h->xError(
+                    ctx, NULL, SL_EINVAL,
+                    "input %zu -> neuron %zu is on the %s dendrite but the "
+                    "dynapsim layer's input goes to AMPA only: set "
+                    "input_synapses = \"typed\"",
+                    i, j, dn[d1]);
             }
-        } else if (rc < 0) {
-            return rc;
         }
+    const unsigned want = d2_type_dendrite(inh, p->inh_swap);
+    for (size_t k = 0; routed && r && p->has_rec && mode != D2R_AMPA &&
+                       k < n * n;
+         k++) {
+        const unsigned d = p->den_rec[k];
+        if (p->mask_rec[k] == 0)
+            continue;
+        const unsigned ok = mode == D2R_MAP
+                                ? d2_type_dendrite(map[k], p->inh_swap)
+                                : d == D2_DEN_AMPA ? D2_DEN_AMPA : want;
+        if (d == ok)
+            continue;
+        const int ds_ = d2_slot(d), os = d2_slot(ok);
+        if (mode == D2R_MAP)
+            rc = h->xError(
+                ctx, NULL, SL_EINVAL,
+                "recurrent connection %zu -> %zu is on the %s dendrite but "
+                "the dynapsim layer's rec_synapses map puts it on %s "
+                "(inh_roles %s): the layer needs the type map the file was "
+                "made with",
+                k / n, k % n, dn[ds_ < 0 ? 4 : ds_], dn[os < 0 ? 4 : os],
+                p->inh_swap ? "rockpool2022" : "spec");
+        else
+            rc = h->xError(
+                ctx, NULL, SL_EINVAL,
+                "recurrent connection %zu -> %zu is on the %s dendrite but "
+                "the dynapsim layer sends negative w_rec to %s and positive "
+                "to AMPA (inh_roles %s): %s",
+                k / n, k % n, dn[ds_ < 0 ? 4 : ds_],
+                inh == 3 ? "gaba_a" : "gaba_b",
+                p->inh_swap ? "rockpool2022" : "spec",
+                d == D2_DEN_GABA || d == D2_DEN_SHUNT
+                    ? "set its inhibitory to the other type"
+                    : "set its rec_synapses to the file's type map");
+        h->xFree(map);
+        return rc;
     }
+    h->xFree(map);
     double (*Iw)[4] = h->xAlloc(D2_MAX_CORES * sizeof *Iw);
     if (Iw == NULL)
         return h->xError(ctx, NULL, SL_ENOMEM, "out of memory");
@@ -806,22 +1007,43 @@ int d2_place_write(const sl_host *h, sl_ctx *ctx, const d2_gen *g,
             d2_core_iw(g, p, c, Iw[c]);
     for (size_t j = 0; j < n; j++) {
         const double *iw = Iw[gcore(p, j)];
-        for (size_t i = 0; i < n_in; i++)
-            w->data[i * n + j] =
-                (float)d2_weight(p->mask_in[i * n + j], p->den_in[i * n + j],
-                                 iw, p->iscale);
-        for (size_t i = 0; r && i < n; i++)
-            r->data[i * n + j] =
-                p->has_rec ? (float)d2_weight(p->mask_rec[i * n + j],
-                                              p->den_rec[i * n + j], iw,
-                                              p->iscale)
-                           : 0.0f;
+        for (size_t i = 0; i < n_in; i++) {
+            const size_t e = (i * n + j) * D2_SLOTS;
+            if (typed) {
+                /* channel 4·j + k: the magnitude on type k's dendrite */
+                for (int k = 0; k < 4; k++) {
+                    const int d = d2_slot(d2_type_dendrite(k, p->inh_swap));
+                    w->data[i * 4 * n + 4 * j + (size_t)k] =
+                        (float)(p->mask_in[e + (size_t)d]
+                                    ? d2_level(iw, p->mask_in[e + (size_t)d]) /
+                                          p->iscale
+                                    : 0.0);
+                }
+                continue;
+            }
+            float v = 0.0f; /* at most one entry (checked above) */
+            for (int d = 0; d < D2_SLOTS; d++)
+                if (p->mask_in[e + (size_t)d])
+                    v = (float)d2_weight(p->mask_in[e + (size_t)d],
+                                         p->den_in[e + (size_t)d], iw,
+                                         p->iscale);
+            w->data[i * n + j] = v;
+        }
+        for (size_t i = 0; r && i < n; i++) {
+            float v = p->has_rec ? (float)d2_weight(p->mask_rec[i * n + j],
+                                                    p->den_rec[i * n + j], iw,
+                                                    p->iscale)
+                                 : 0.0f;
+            /* a type map's connection carries its magnitude */
+            r->data[i * n + j] = mode == D2R_MAP ? fabsf(v) : v;
+        }
     }
     h->xFree(Iw);
     size_t skip = 0;
     /* a dendrite-model layer has a current per dendrite: each reads its
      * own bias (no averaging) */
-    const int dend_out = find_param(ds, "Itau_gaba") != NULL;
+    const sl_param *dcp = find_param(ds, "dc_en");
+    const int dc_param = dcp && dcp->data && dcp->n == n;
     for (int k = 0; k < D2_NCUR; k++) {
         sl_param *cp = find_param_w(ds, d2_cur_names[k]);
         if (cp == NULL || cp->data == NULL || cp->n != n) {
@@ -851,16 +1073,19 @@ int d2_place_write(const sl_host *h, sl_ctx *ctx, const d2_gen *g,
                     static const unsigned dv[4] = {D2_DEN_AMPA, D2_DEN_GABA,
                                                    D2_DEN_NMDA, D2_DEN_SHUNT};
                     double ws[4] = {0, 0, 0, 0}, tot = 0;
-                    for (size_t i = 0; i < n_in + (p->has_rec ? n : 0); i++) {
-                        size_t o = i < n_in ? i * n + j
-                                            : (i - n_in) * n + j;
-                        unsigned mm = i < n_in ? p->mask_in[o]
-                                               : p->mask_rec[o];
-                        unsigned dd = i < n_in ? p->den_in[o] : p->den_rec[o];
-                        for (int d = 0; d < 4; d++)
-                            if (dd == dv[d])
-                                ws[d] += mm;
-                    }
+                    for (size_t i = 0; i < n_in + (p->has_rec ? n : 0); i++)
+                        for (size_t q = 0; q < (i < n_in ? D2_SLOTS : 1);
+                             q++) {
+                            size_t o = i < n_in ? (i * n + j) * D2_SLOTS + q
+                                                : (i - n_in) * n + j;
+                            unsigned mm = i < n_in ? p->mask_in[o]
+                                                   : p->mask_rec[o];
+                            unsigned dd =
+                                i < n_in ? p->den_in[o] : p->den_rec[o];
+                            for (int d = 0; d < 4; d++)
+                                if (dd == dv[d])
+                                    ws[d] += mm;
+                        }
                     double acc = 0;
                     for (int d = 0; d < 4; d++) {
                         acc += ws[d] * Id[d];
@@ -872,19 +1097,25 @@ int d2_place_write(const sl_host *h, sl_ctx *ctx, const d2_gen *g,
             } else {
                 v = d2_d2a(g, d2_biases[b].type, d2_biases[b].scale,
                            p->coarse[gc][b], p->fine[gc][b]);
-                if (k == D2_IDC && !p->latch_dc[j])
+                /* latch_so_dc off: no Idc, unless the layer has the
+                 * latch itself (dc_en, written below), which keeps the
+                 * core's value, so that a re-export puts the neuron in
+                 * the same core */
+                if (k == D2_IDC && !p->latch_dc[j] && !dc_param)
                     v = 0.0;
             }
             cp->data[j] = (float)v;
         }
     }
     /* latches into a layer that exposes them (the dendrite model) */
-    static const char *const lk[2] = {"ahp_en", "nmda_en"};
-    for (int k = 0; k < 2; k++) {
+    static const char *const lk[3] = {"ahp_en", "nmda_en", "dc_en"};
+    for (int k = 0; k < 3; k++) {
         sl_param *lp = find_param_w(ds, lk[k]);
         if (lp == NULL || lp->data == NULL || lp->n != n)
             continue;
-        const uint8_t *src = k == 0 ? p->latch_ahp : p->latch_nmda;
+        const uint8_t *src = k == 0   ? p->latch_ahp
+                             : k == 1 ? p->latch_nmda
+                                      : p->latch_dc;
         for (size_t j = 0; j < n; j++)
             lp->data[j] = src[j] ? 1.0f : 0.0f;
     }

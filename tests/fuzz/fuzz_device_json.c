@@ -7,8 +7,10 @@
  * The input is the file. It goes through the JSON parser alone, then
  * through d2_config_read as xRead does it (a path; the host table and a
  * context without settings), and when that accepts it: the chip limits
- * (d2_place_check), the quantised network written into a network view of
- * the file's sizes (d2_place_write, fitted bias model), and the file
+ * (d2_place_check), the quantised network written into network views of
+ * the file's sizes, one with one input channel per neuron and one with
+ * typed input (4 per neuron: the dendrite model's input_synapses =
+ * "typed"; d2_place_write, fitted bias model), and the file
  * written again (d2_config_write) must read back to the same placement —
  * config.c promises that a written configuration reads back bit for bit.
  */
@@ -21,26 +23,30 @@
 #include "../../plugins/dynapse2_export/d2.h"
 #include "../../plugins/dynapse2_export/json.h"
 
-/* linear (n_in → n) → dynapsim (n), as the exporter requires; the
- * dynapsim layer has its w_rec when the file has recurrent synapses */
+/* linear (n_in → per·n) → dynapsim (n), as the exporter requires (per 4:
+ * typed input); the dynapsim layer has its w_rec when the file has
+ * recurrent synapses, the currents of the dendrite model and its
+ * latches */
 typedef struct view {
-    float *w_in, *w_rec, *cur;
-    sl_param lp[1], dp[1 + D2_NCUR];
+    float *w_in, *w_rec, *cur, *lat;
+    sl_param lp[1], dp[1 + D2_NCUR + 3];
     sl_layer_view lv[2];
     sl_network_view v;
 } view;
 
-static int view_init(view *t, size_t n_in, size_t n, int rec)
+static int view_init(view *t, size_t n_in, size_t n, int rec, size_t per)
 {
     memset(t, 0, sizeof *t);
-    t->w_in = calloc(n_in * n + 1, sizeof(float));
+    t->w_in = calloc(n_in * per * n + 1, sizeof(float));
     t->w_rec = rec ? calloc(n * n + 1, sizeof(float)) : NULL;
     t->cur = calloc(D2_NCUR * n + 1, sizeof(float));
-    if (!t->w_in || (rec && !t->w_rec) || !t->cur)
+    t->lat = calloc(3 * n + 1, sizeof(float));
+    if (!t->w_in || (rec && !t->w_rec) || !t->cur || !t->lat)
         return -1;
     t->lp[0] = (sl_param){sizeof(sl_param),
                           SL_PARAM_TRAINABLE | SL_PARAM_WEIGHT, "weight",
-                          t->w_in, NULL, n_in * n, 2, {n_in, n}};
+                          t->w_in, NULL, n_in * per * n, 2,
+                          {n_in, per * n}};
     size_t np = 0;
     if (rec)
         t->dp[np++] = (sl_param){sizeof(sl_param),
@@ -49,10 +55,14 @@ static int view_init(view *t, size_t n_in, size_t n, int rec)
     for (int k = 0; k < D2_NCUR; k++)
         t->dp[np++] = (sl_param){sizeof(sl_param), 0, d2_cur_names[k],
                                  t->cur + (size_t)k * n, NULL, n, 1, {n, 0}};
-    t->lv[0] = (sl_layer_view){sizeof(sl_layer_view), "linear", n_in, n,
-                               NULL, 1, t->lp};
-    t->lv[1] = (sl_layer_view){sizeof(sl_layer_view), "dynapsim", n, n, NULL,
-                               np, t->dp};
+    static const char *const lk[3] = {"ahp_en", "nmda_en", "dc_en"};
+    for (int k = 0; k < 3; k++)
+        t->dp[np++] = (sl_param){sizeof(sl_param), 0, lk[k],
+                                 t->lat + (size_t)k * n, NULL, n, 1, {n, 0}};
+    t->lv[0] = (sl_layer_view){sizeof(sl_layer_view), "linear", n_in,
+                               per * n, NULL, 1, t->lp};
+    t->lv[1] = (sl_layer_view){sizeof(sl_layer_view), "dynapsim", per * n, n,
+                               NULL, np, t->dp};
     t->v = (sl_network_view){sizeof(sl_network_view), 1e-3, 2, t->lv};
     return 0;
 }
@@ -62,6 +72,7 @@ static void view_free(view *t)
     free(t->w_in);
     free(t->w_rec);
     free(t->cur);
+    free(t->lat);
 }
 
 #define SAME(field, count)                                                    \
@@ -83,8 +94,8 @@ static void same_place(const d2_place *a, const d2_place *b)
     SAME(latch_dc, n);
     SAME(latch_ahp, n); /* dendrite model (dynapse2_synapses.md §5) */
     SAME(latch_nmda, n);
-    SAME(mask_in, n_in * n);
-    SAME(den_in, n_in * n);
+    SAME(mask_in, n_in * n * D2_SLOTS); /* per dendrite (typed input) */
+    SAME(den_in, n_in * n * D2_SLOTS);
     if (a->has_rec && b->has_rec) {
         SAME(mask_rec, n * n);
         SAME(den_rec, n * n);
@@ -121,12 +132,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     d2_place_check(&sl__host, &ctx, &p, "the configuration");
     d2_gen gen;
     d2_gen_model(&gen);
-    view t;
-    if (view_init(&t, p.n_in, p.n, p.has_rec) == 0) {
-        size_t skipped = 0;
-        d2_place_write(&sl__host, &ctx, &gen, &p, &t.v, &skipped);
+    for (size_t per = 1; per <= 4; per += 3) {
+        view t;
+        if (view_init(&t, p.n_in, p.n, p.has_rec, per) == 0) {
+            size_t skipped = 0;
+            d2_place_write(&sl__host, &ctx, &gen, &p, &t.v, &skipped);
+        }
+        view_free(&t);
     }
-    view_free(&t);
 
     /* written again, it reads back the same */
     const char *bpath = fuzz_write_file("back.json", (const uint8_t *)"", 0);
