@@ -39,8 +39,14 @@ bench_bench_yinyang_event_CPPFLAGS = $(SL_BENCH_CPPFLAGS) \
 	-DSL_BENCH_CFG='"yinyang_ttfs.cfg"' -DSL_BENCH_EPOCHS=1
 bench_bench_yinyang_event_CFLAGS = $(AM_CFLAGS) $(BLAS_CFLAGS)
 bench_bench_yinyang_event_LDADD = core/libslcore.la
+# sparse.so's connectivity as (source, target) pairs for lif_conn_stats.py
+noinst_PROGRAMS += bench/sparse_conn_dump
+bench_sparse_conn_dump_SOURCES = bench/sparse_conn_dump.c \
+	plugins/sparse/connect.c plugins/sparse/sparse.h
+bench_sparse_conn_dump_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/plugins/sparse
+bench_sparse_conn_dump_LDADD = -lm
 EXTRA_DIST += bench/README.md bench/side_by_side.sh bench/numerics_cost.sh \
 	bench/nef_vs_nengo.sh bench/nengo_demos.py bench/sweep_jobs.sh \
 	bench/convsnn_epoch.sh bench/event_yinyang.sh bench/sparse_vs_brian2.sh \
 	bench/sparse_big.sh bench/lif_rates_ks.py bench/lif_brian2_net.sh \
-	bench/brian2_connectivity.py
+	bench/brian2_connectivity.py bench/lif_conn_stats.py

@@ -47,6 +47,10 @@ static uint32_t gen_row(gen *g, uint32_t r)
     switch (p->rule) {
     case SP_INDEGREE:
     case SP_OUTDEGREE:
+        /* uniform over the K-subsets of the others, as workload 1 and
+         * Brian2's script (numpy's choice of K of N - 1, shifted past j)
+         * draw them: the same distribution, other numbers
+         * (bench/lif_conn_stats.py compares the two over seeds) */
         k = p->k;
         floyd(g, key, m, k);
         break;
