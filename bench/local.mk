@@ -49,4 +49,5 @@ EXTRA_DIST += bench/README.md bench/side_by_side.sh bench/numerics_cost.sh \
 	bench/nef_vs_nengo.sh bench/nengo_demos.py bench/sweep_jobs.sh \
 	bench/convsnn_epoch.sh bench/event_yinyang.sh bench/sparse_vs_brian2.sh \
 	bench/sparse_big.sh bench/lif_rates_ks.py bench/lif_brian2_net.sh \
-	bench/brian2_connectivity.py bench/lif_conn_stats.py bench/convsnn_layers.py
+	bench/brian2_connectivity.py bench/lif_conn_stats.py bench/convsnn_layers.py \
+	bench/lif_same_net.py
