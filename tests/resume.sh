@@ -74,7 +74,7 @@ kill_resume() {
 kill_resume "$tmp/fn.db" "$top_srcdir/experiments/frozen_noise_lif.cfg" 300 \
     train.epochs=3000 train.checkpoint_every=100
 kill_resume "$tmp/yy.db" "$top_srcdir/experiments/yinyang_hil_bss2.cfg" 3 \
-    train.epochs=8 data.train.size=400 data.test.size=100 \
+    train.epochs=20 data.train.size=400 data.test.size=100 \
     train.checkpoint_every=1
 
 # refusals: exit 2, and the record as it was
