@@ -19,3 +19,4 @@ dist_experiments_DATA += experiments/frozen_noise_wta_dynapsim.cfg
 dist_experiments_DATA += experiments/fashion_mnist_convsnn.cfg experiments/tuning_curve.cfg
 dist_experiments_DATA += experiments/yinyang_ttfs.cfg experiments/yinyang_eventprop.cfg
 dist_experiments_DATA += experiments/balanced_lif.cfg
+dist_experiments_DATA += experiments/yinyang_event_bss2.cfg
