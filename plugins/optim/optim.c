@@ -458,6 +458,26 @@ static const sl_optimizer_iface sgd_iface = {
 };
 
 /* The bounds here are the ones get_bounded enforces. */
+/* The chain around the update (the header's comment), shared by adam and
+ * sgd: read by optim_create for both, so declared in both tables. */
+#define OPTIM_CHAIN_SETTINGS                                                   \
+    SL_SETTING(SL_SET_FLOAT, "grad_scale", "1.0", "1", SL_GT(0),               \
+               "gradient multiplied by this before clipping and the update "   \
+               "(optax.scale; jaxsnn's event examples: 1/tau_syn)"),           \
+    SL_SETTING(SL_SET_FLOAT, "clip", "0.0", "1", SL_MIN(0),                    \
+               "each scaled gradient entry clipped to +-clip before the "      \
+               "update (optax.clip; 0 = none)"),                               \
+    SL_SETTING(SL_SET_FLOAT, "lr_decay", "1.0", "1",                           \
+               SL_BOUNDS(SL_SET_MIN | SL_SET_MIN_OPEN | SL_SET_MAX, 0, 1),     \
+               "lr multiplied by lr_decay^(step/decay_steps) "                 \
+               "(optax.exponential_decay; 1 = constant)"),                     \
+    SL_SETTING(SL_SET_FLOAT, "decay_steps", "1.0", "1", SL_GT(0),              \
+               "steps of one lr_decay factor (the batches of an epoch for "    \
+               "a decay per epoch)"),                                          \
+    SL_SETTING(SL_SET_FLOAT, "weight_bound", "0.0", "1", SL_MIN(0),            \
+               "after every step each parameter clipped to +-bound "           \
+               "(jaxsnn's mock: 63/weight_scale; 0 = none)")
+
 static const sl_setting adam_settings[] = {
     SL_SETTING(SL_SET_FLOAT, "lr", "1e-3", "1", SL_GT(0), "learning rate"),
     SL_SETTING(SL_SET_FLOAT, "beta1", "0.9", "1",
@@ -470,22 +490,7 @@ static const sl_setting adam_settings[] = {
                "added to sqrt(v) in the denominator"),
     SL_SETTING(SL_SET_FLOAT, "weight_decay", "0.0", "1", SL_MIN(0),
                "L2 penalty added to the gradient (0 = none)"),
-    SL_SETTING(SL_SET_FLOAT, "grad_scale", "1.0", "1", SL_GT(0),
-               "gradient multiplied by this before clip and Adam "
-               "(optax.scale; jaxsnn's event examples: 1/tau_syn)"),
-    SL_SETTING(SL_SET_FLOAT, "clip", "0.0", "1", SL_MIN(0),
-               "each scaled gradient entry clipped to +-clip before Adam "
-               "(optax.clip; 0 = none)"),
-    SL_SETTING(SL_SET_FLOAT, "lr_decay", "1.0", "1",
-               SL_BOUNDS(SL_SET_MIN | SL_SET_MIN_OPEN | SL_SET_MAX, 0, 1),
-               "lr multiplied by lr_decay^(step/decay_steps) "
-               "(optax.exponential_decay; 1 = constant)"),
-    SL_SETTING(SL_SET_FLOAT, "decay_steps", "1.0", "1", SL_GT(0),
-               "steps of one lr_decay factor (the batches of an epoch for "
-               "a decay per epoch)"),
-    SL_SETTING(SL_SET_FLOAT, "weight_bound", "0.0", "1", SL_MIN(0),
-               "after every step each parameter clipped to +-bound "
-               "(jaxsnn's mock: 63/weight_scale; 0 = none)"),
+    OPTIM_CHAIN_SETTINGS,
 };
 
 static const sl_optimizer_iface rmsprop_iface = {
@@ -515,22 +520,7 @@ static const sl_setting sgd_settings[] = {
                "momentum (0 = plain SGD)"),
     SL_SETTING(SL_SET_FLOAT, "weight_decay", "0.0", "1", SL_MIN(0),
                "L2 penalty added to the gradient (0 = none)"),
-    SL_SETTING(SL_SET_FLOAT, "grad_scale", "1.0", "1", SL_GT(0),
-               "gradient multiplied by this before clip and Adam "
-               "(optax.scale; jaxsnn's event examples: 1/tau_syn)"),
-    SL_SETTING(SL_SET_FLOAT, "clip", "0.0", "1", SL_MIN(0),
-               "each scaled gradient entry clipped to +-clip before Adam "
-               "(optax.clip; 0 = none)"),
-    SL_SETTING(SL_SET_FLOAT, "lr_decay", "1.0", "1",
-               SL_BOUNDS(SL_SET_MIN | SL_SET_MIN_OPEN | SL_SET_MAX, 0, 1),
-               "lr multiplied by lr_decay^(step/decay_steps) "
-               "(optax.exponential_decay; 1 = constant)"),
-    SL_SETTING(SL_SET_FLOAT, "decay_steps", "1.0", "1", SL_GT(0),
-               "steps of one lr_decay factor (the batches of an epoch for "
-               "a decay per epoch)"),
-    SL_SETTING(SL_SET_FLOAT, "weight_bound", "0.0", "1", SL_MIN(0),
-               "after every step each parameter clipped to +-bound "
-               "(jaxsnn's mock: 63/weight_scale; 0 = none)"),
+    OPTIM_CHAIN_SETTINGS,
 };
 
 static const sl_component optim_components[] = {
