@@ -48,15 +48,24 @@ typedef struct lev__model {
  * or INFINITY when there is none within horizon h (h may be INFINITY).
  * u0 >= th gives 0. */
 
-/* Principal branch of Lambert's W on [−1/e, ∞), full double precision
- * (Halley's iteration); NaN below −1/e. */
-
 /* One input event of a sample: time (s) and source channel. */
 typedef struct lev__in {
     double t;
     size_t src;
     size_t slot; /* the caller's: where the event came from (not read here) */
 } lev__in;
+
+/* qsort order of input events: by time, then source, then slot, so that
+ * simultaneous events are processed in one fixed order */
+static inline int lev__in_cmp(const void *a_, const void *b_)
+{
+    const lev__in *a = (const lev__in *)a_, *b = (const lev__in *)b_;
+    if (a->t != b->t)
+        return a->t < b->t ? -1 : 1;
+    if (a->src != b->src)
+        return a->src < b->src ? -1 : 1;
+    return a->slot < b->slot ? -1 : a->slot > b->slot;
+}
 
 /* One entry of a layer's event log in processing order: an input event
  * (kind 0, idx = position in the sorted input array) or a spike (kind 1,
@@ -159,6 +168,9 @@ static inline void lev__flow(const lev__model *m, double s, double *u, double *i
     *u = *u * exp(-s / m->tau_mem) + *i * lev__kernel(m, s);
     *i *= exp(-s / m->tau_syn);
 }
+
+/* Principal branch of Lambert's W on [−1/e, ∞), full double precision
+ * (Halley's iteration); NaN below −1/e. */
 
 static inline double lev__lambert_w0(double x)
 {

@@ -43,16 +43,6 @@
 
 #include "bss2.h"
 
-static int cmp_in(const void *a_, const void *b_)
-{
-    const lev__in *a = a_, *b = b_;
-    if (a->t != b->t)
-        return a->t < b->t ? -1 : 1;
-    if (a->src != b->src)
-        return a->src < b->src ? -1 : 1;
-    return a->slot < b->slot ? -1 : a->slot > b->slot;
-}
-
 /* Effective jumps of layer L for this run into L->ev_w. */
 static int event_weights(bss2 *s, bss2__layer *L, const sl_network_view *net)
 {
@@ -245,7 +235,7 @@ int bss2__run_events(bss2 *s, const sl_network_view *net,
                     v = nearbyint(v / grid) * grid;
                 a[ne++] = (lev__in){v + lat, j, t * ni + j};
             }
-        qsort(a, ne, sizeof *a, cmp_in);
+        qsort(a, ne, sizeof *a, lev__in_cmp);
 
         for (size_t l = 0; l < s->n_layers; l++) {
             bss2__layer *L = &s->layers[l];

@@ -221,16 +221,6 @@ static int layer_prepare(void *self, size_t batch, size_t time, uint32_t mode)
     return SL_OK;
 }
 
-static int cmp_in(const void *a_, const void *b_)
-{
-    const lev__in *a = a_, *b = b_;
-    if (a->t != b->t)
-        return a->t < b->t ? -1 : 1;
-    if (a->src != b->src)
-        return a->src < b->src ? -1 : 1;
-    return a->slot < b->slot ? -1 : a->slot > b->slot;
-}
-
 /* The input events of sample b, sorted; returns their count or −1 after
  * reporting a bad time. */
 static long gather(lev__layer *s, size_t b, const float *x, lev__in *ev)
@@ -269,7 +259,7 @@ static long gather(lev__layer *s, size_t b, const float *x, lev__in *ev)
             if (v < s->m.t_max)
                 ev[ne++] = (lev__in){v, j, t * ni + j};
         }
-    qsort(ev, ne, sizeof *ev, cmp_in);
+    qsort(ev, ne, sizeof *ev, lev__in_cmp);
     return (long)ne;
 }
 
