@@ -36,4 +36,19 @@ check frozen-ref-exact frozen_noise_lif.cfg train.epochs=30 \
     network.layers.lif.surrogate=tanh
 check frozen-smooth frozen_noise_lif.cfg train.epochs=30 \
     network.layers.lif.forward=smooth network.layers.lif.surrogate=logistic
+# nef.so's step loop (plugins/nef/sim.c): both demos, and their probe
+# traces (artifacts) compared byte for byte beside the rerun's verdict
+checknef() { # name, experiment
+    check "$@"
+    a=$(sqlite3 "$db" "SELECT group_concat(name || ':' || hex(data)) FROM
+        (SELECT name, data FROM artifacts WHERE run_id = (SELECT max(id) - 1 FROM runs)
+         ORDER BY name)")
+    b=$(sqlite3 "$db" "SELECT group_concat(name || ':' || hex(data)) FROM
+        (SELECT name, data FROM artifacts WHERE run_id = (SELECT max(id) FROM runs)
+         ORDER BY name)")
+    [ -n "$a" ] || fail "$1: no probe traces recorded"
+    [ "$a" = "$b" ] || fail "$1: the probe traces differ"
+}
+checknef nef-channel pes_channel.cfg seed=3
+checknef nef-pavlovian pavlovian.cfg seed=2
 echo "wide: ok"

@@ -29,42 +29,12 @@ int nef_gain_bias(const nef_lif *p, double max_rate, double intercept,
     return SL_OK;
 }
 
-size_t nef_lif_step(const nef_lif *p, double dt, size_t n, const double *j,
-                    double *v, double *ref, double *out, uint32_t *spiked)
+size_t nef_lif_step(const nef_lif *p, double dt, size_t n,
+                    const double *restrict j, double *restrict v,
+                    double *restrict ref, double *restrict out,
+                    uint32_t *restrict spiked)
 {
-    /* Δ = dt for every neuron out of its refractory period: one expm1
-     * for all of them (the same value expm1(-Δ/tau_rc) gives) */
-    const double full = expm1(-dt / p->tau_rc);
-    const double spike = p->amplitude / dt;
-    size_t ns = 0;
-    for (size_t i = 0; i < n; i++) {
-        double r = ref[i] - dt;
-        double delta = dt - r;
-        double e;
-        if (delta >= dt) {
-            e = full;
-        } else if (!(delta > 0.0)) {
-            e = -0.0; /* expm1(-0.0/tau_rc), without the call: a neuron
-                         refractory for the whole step keeps v */
-        } else {
-            e = expm1(-delta / p->tau_rc);
-        }
-        double ji = j[i], vi = v[i] - (ji - v[i]) * e;
-        if (vi > 1.0) {
-            double ts = dt + p->tau_rc * log1p(-(vi - 1.0) / (ji - 1.0));
-            out[i] = spike;
-            v[i] = 0.0;
-            ref[i] = p->tau_ref + ts;
-            if (spiked)
-                spiked[ns] = (uint32_t)i;
-            ns++;
-        } else {
-            out[i] = 0.0;
-            v[i] = vi < p->min_voltage ? p->min_voltage : vi;
-            ref[i] = r;
-        }
-    }
-    return ns;
+    return nef_lif_step_inline(p, dt, n, j, v, ref, out, spiked);
 }
 
 size_t nef_default_n_eval(size_t n, size_t d)

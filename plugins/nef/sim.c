@@ -256,8 +256,8 @@ int nef_model_build(nef_model *m, uint32_t net_seed, double dt,
 }
 
 /* w = Σ_{i spiked} W[i]·a_i */
-static void decode(const nef_ens *e, const double *W, size_t d_out,
-                   double *w)
+NEF_INLINE void decode(const nef_ens *e, const double *W, size_t d_out,
+                       double *w)
 {
     memset(w, 0, d_out * sizeof(double));
     for (size_t s = 0; s < e->n_spiked; s++) {
@@ -269,7 +269,8 @@ static void decode(const nef_ens *e, const double *W, size_t d_out,
     }
 }
 
-static void node_weighted(const nef_conn *c, const nef_node *nd, double *w)
+NEF_INLINE void node_weighted(const nef_conn *c, const nef_node *nd,
+                              double *w)
 {
     const double *u = nd->u + c->pre.lo;
     size_t din = c->pre.hi - c->pre.lo;
@@ -299,7 +300,7 @@ static void node_weighted(const nef_conn *c, const nef_node *nd, double *w)
     }
 }
 
-void nef_model_run(nef_model *m, uint64_t steps, double *const *out)
+NEF_INLINE void run_body(nef_model *m, uint64_t steps, double *const *out)
 {
     const double dt = m->dt;
     for (uint64_t it = 0; it < steps; it++) {
@@ -348,8 +349,8 @@ void nef_model_run(nef_model *m, uint64_t steps, double *const *out)
             }
             for (size_t i = 0; i < nn; i++)
                 jj[i] = e->bias[i] + jj[i] + e->gain[i] * e->nin[i];
-            e->n_spiked = nef_lif_step(&e->lif, dt, e->n, e->j, e->v, e->ref,
-                                       e->a, e->spiked);
+            e->n_spiked = nef_lif_step_inline(&e->lif, dt, e->n, e->j, e->v,
+                                              e->ref, e->a, e->spiked);
         }
         /* 4 learning: the update of step n-1 */
         for (size_t i = 0; i < m->n_conns; i++) {
@@ -425,6 +426,46 @@ void nef_model_run(nef_model *m, uint64_t steps, double *const *out)
         }
     }
 }
+
+/* The step loop twice: for AVX2 (4 doubles per vector) and for the
+ * x86-64 baseline (SSE2, 2), the AVX2 one taken when the CPU has it and
+ * SPIKELAB_NO_AVX2 is not set (as lif.so does). Both give the same bits:
+ * -ffp-contract=off forbids fused multiply-adds in both (the avx2 target
+ * does not include FMA), every vectorised loop is element-wise, and no
+ * floating-point sum is reordered (no -ffast-math); tests/wide.sh runs
+ * both demos with both and compares. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(SL_NO_WIDE)
+__attribute__((target("avx2"))) static void run_avx2(nef_model *m,
+                                                     uint64_t steps,
+                                                     double *const *out)
+{
+    run_body(m, steps, out);
+}
+
+static void run_base(nef_model *m, uint64_t steps, double *const *out)
+{
+    run_body(m, steps, out);
+}
+
+void nef_model_run(nef_model *m, uint64_t steps, double *const *out)
+{
+    static int wide = -1;
+    if (wide < 0) {
+        const char *no = getenv("SPIKELAB_NO_AVX2");
+        __builtin_cpu_init();
+        wide = __builtin_cpu_supports("avx2") && !(no && *no && *no != '0');
+    }
+    if (wide)
+        run_avx2(m, steps, out);
+    else
+        run_base(m, steps, out);
+}
+#else
+void nef_model_run(nef_model *m, uint64_t steps, double *const *out)
+{
+    run_body(m, steps, out);
+}
+#endif
 
 void nef_model_free(nef_model *m)
 {
