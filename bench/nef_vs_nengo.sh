@@ -6,6 +6,9 @@
 # run and the medians, and the run-time ratio Nengo / spikelab.
 #
 #   bench/nef_vs_nengo.sh [R] [SEED]
+# NENGO_DECODER_CACHE=0 turns Nengo's decoder cache off (it is on by
+# default, so every Nengo build after the first of a seed reads its
+# decoders from ~/.cache/nengo instead of solving them).
 # Needs: a build tree (run from its top), Debian's python3-numpy, and a
 # Nengo checkout at $NENGO_SRC (default /tmp/nengo-src), e.g.
 #   git clone https://github.com/nengo/nengo /tmp/nengo-src
