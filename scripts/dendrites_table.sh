@@ -19,7 +19,8 @@
 # average and the wall and CPU time of every run, and at the end the
 # summaries: |log(Dq/D)| and |log(DM/D)| medians of the train FRRs (how
 # far the quantised dendrite network and the merged view are from the
-# dendrite simulation).
+# dendrite simulation), and per column how many train samples are decided
+# right (the target neuron fires more: FRR > 1).
 set -u
 seeds="0 1 2 3 4 5 6 7 8 9"
 if [ "${1:-}" = -s ]; then
@@ -89,4 +90,15 @@ awk '
         printf "train FRRs (both samples, %d seeds; inf counted as 1000):\n", s
         printf "  quantised dendrites vs float dendrites: median |ln ratio| %.3g, identical in %d/%d seeds\n", med(q, n), sq, s
         printf "  same network in the merged model vs dendrites: median |ln ratio| %.3g, identical in %d/%d seeds\n", med(m, n), sm, s
+    }' "$tmp/rows"
+# the decision: a train sample is classified right when its target neuron
+# fires more than the other (FRR > 1; a tie, both silent included, is not)
+awk '
+    function ok(x) { return x == "inf" || x + 0 > 1 }
+    { for (g = 0; g < 5; g++) { k = ok($(2 + 3 * g)) + ok($(3 + 3 * g)); c[g] += k; a[g] += (k == 2) } s++ }
+    END {
+        split("D Dq DM M Mq", nm, " ")
+        printf "train samples decided right (FRR > 1), of %d; seeds with both right:\n ", 2 * s
+        for (g = 0; g < 5; g++) printf " %s %d (%d/%d)", nm[g + 1], c[g], a[g], s
+        printf "\n"
     }' "$tmp/rows"
