@@ -436,6 +436,68 @@ static void test_bad_settings(void **state)
     expect_error("gain = 0.0;", "gain");
 }
 
+/* train_noise: in SL_MODE_TRAIN the rate gets σ·η, η of mean 0 and
+ * variance 1, a pure function of the element's index and input (the same
+ * bits twice, other values for another input), none outside training;
+ * the backward is the noiseless one. */
+static void test_train_noise(void **state)
+{
+    (void)state;
+    enum { N = 4096 };
+    static float x[N], y0[N], y1[N], y2[N], g0[N], g1[N], dout[N];
+    layer Q, L;
+    const char *base = "amplitude = 0.01; max_rate = 100.0; intercept = 0.0; "
+                       "smoothing = 0.05;";
+    char text[256];
+    snprintf(text, sizeof text, "%s train_noise = 0.2;", base);
+    layer_make(&Q, base, N);
+    layer_make(&L, text, N);
+    for (int k = 0; k < N; k++) {
+        x[k] = -0.5f + 2.0f * (float)(k % 97) / 96.0f;
+        dout[k] = 1.0f;
+    }
+    ok(&Q, Q.iface->xPrepare(Q.self, 1, 1, SL_MODE_TRAIN));
+    ok(&Q, Q.iface->xForward(Q.self, x, y0));
+    ok(&Q, Q.iface->xBackward(Q.self, dout, g0));
+    ok(&L, L.iface->xPrepare(L.self, 1, 1, SL_MODE_TRAIN));
+    ok(&L, L.iface->xForward(L.self, x, y1));
+    ok(&L, L.iface->xBackward(L.self, dout, g1));
+    double sum = 0, sq = 0, mx = 0;
+    for (int k = 0; k < N; k++) {
+        double e = ((double)y1[k] - y0[k]) / 0.2;
+        sum += e;
+        sq += e * e;
+        if (fabs(e) > mx)
+            mx = fabs(e);
+        if (g1[k] != g0[k])
+            fail_msg("x %g: backward %g with noise, %g without", (double)x[k],
+                     (double)g1[k], (double)g0[k]);
+    }
+    double mean = sum / N, var = sq / N - mean * mean;
+    /* sampling error of N = 4096: sd of the mean 0.016, of the var 0.03 */
+    if (!(fabs(mean) < 0.06 && fabs(var - 1) < 0.12))
+        fail_msg("noise mean %g, variance %g: want 0, 1", mean, var);
+    if (!(mx <= 2 * sqrt(3.0) + 1e-3 && mx > 2.0))
+        fail_msg("largest |η| %g: want in (2, 2·sqrt(3)]", mx);
+    /* the same input: the same bits */
+    ok(&L, L.iface->xForward(L.self, x, y2));
+    assert_memory_equal(y1, y2, sizeof y1);
+    /* another input: other noise (the rate moves by < 1e-3 of it) */
+    x[5] += 1e-6f;
+    ok(&L, L.iface->xForward(L.self, x, y2));
+    if (!(fabsf(y2[5] - y1[5]) > 1e-3f))
+        fail_msg("noise unchanged by another input: %g, %g", (double)y1[5],
+                 (double)y2[5]);
+    x[5] -= 1e-6f;
+    /* not outside training */
+    rates(&L, x, y2, N, 0);
+    rates(&Q, x, y1, N, 0);
+    assert_memory_equal(y1, y2, sizeof y1);
+    layer_free(&Q);
+    layer_free(&L);
+    expect_error("train_noise = -0.1;", "train_noise");
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -462,6 +524,7 @@ int main(void)
         cmocka_unit_test(test_twin_rate),
         cmocka_unit_test(test_twin_state),
         cmocka_unit_test(test_bad_settings),
+        cmocka_unit_test(test_train_noise),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -158,6 +158,8 @@ typedef struct softlif {
     int prepared, have_forward;
     float *tape; /* [batch][time][n] da/dx (SL_MODE_TRAIN) */
     float *v, *ref; /* [n] twin state */
+    float noise;    /* train_noise: σ of the training noise, 0 = off */
+    uint64_t nkey;  /* its key, from the layer's stream "train_noise" */
 } softlif;
 
 static void sl_destroy(void *self)
@@ -206,6 +208,7 @@ static int sl_create(const sl_host *host, sl_ctx *ctx,
     s->n = info->n_in;
     s->dt = info->dt;
     double tau_rc, tau_ref, amp, lam, gain, bias, max_rate, icpt;
+    double noise = 0;
     const char *vinit;
     int64_t n_set;
     int rc;
@@ -213,6 +216,7 @@ static int sl_create(const sl_host *host, sl_ctx *ctx,
         (rc = get_pos(host, ctx, "tau_ref", 0.002, 1, &tau_ref)) ||
         (rc = get_pos(host, ctx, "amplitude", 1.0, 0, &amp)) ||
         (rc = get_pos(host, ctx, "smoothing", 0.0, 1, &lam)) ||
+        (rc = get_pos(host, ctx, "train_noise", 0.0, 1, &noise)) ||
         (rc = get_pos(host, ctx, "max_rate", 0.0, 1, &max_rate)) ||
         (rc = host->xGetFloat(ctx, "intercept", 0.0, &icpt)) ||
         (rc = host->xGetFloat(ctx, "gain", 1.0, &gain)) ||
@@ -290,6 +294,12 @@ static int sl_create(const sl_host *host, sl_ctx *ctx,
             s->v0[i] = (float)host->xRngUniform(&r);
     } else {
         memset(s->v0, 0, s->n * sizeof *s->v0);
+    }
+    s->noise = (float)noise;
+    {
+        sl_rng r;
+        host->xRngDerive(ctx, "train_noise", &r);
+        s->nkey = host->xRngNext(&r);
     }
     *self = s;
     *n_out = s->n;
@@ -394,6 +404,44 @@ static void rate_block(const softlif *s, const float *x, float *y, float *g,
         rate_loop(s, x, y, NULL, m, 0);
 }
 
+/* Training noise (train_noise = σ > 0; Hunsberger & Eliasmith 2015:
+ * train the rate network with noise standing for the variability of the
+ * spike trains it will be run with): y += σ·η per element, in
+ * SL_MODE_TRAIN only; the backward is unchanged (η does not depend on
+ * the parameters). η has mean 0 and variance 1: the Irwin-Hall sum of four
+ * 16-bit uniforms, centred and scaled by sqrt(3) (close to a normal
+ * within |η| <= 2·sqrt(3)). The four uniforms are the bits of one 64-bit
+ * hash (splitmix64's finaliser) of the layer's key, the element's index
+ * in the batch and the bits of its input x. So η is a pure function of
+ * where the element is and what it receives: no generator state, hence
+ * the same bits for any thread count and after `spikelab resume`, and
+ * different every time the input changes (the weights before the layer
+ * change with every step). No call in the loop; it stays scalar (a
+ * 64-bit multiply has no SSE2/AVX2 vector form), a few ns per element
+ * beside the convolutions. */
+static inline uint64_t mix64(uint64_t z)
+{
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+static void add_noise(const softlif *s, const float *restrict x,
+                      float *restrict y, size_t m)
+{
+    const uint64_t key = s->nkey;
+    const float scale = s->noise * 1.7320508f / 65536.0f;
+    for (size_t k = 0; k < m; k++) {
+        uint32_t xb;
+        memcpy(&xb, &x[k], sizeof xb);
+        uint64_t h = mix64(key ^ mix64(((uint64_t)k << 32) | xb));
+        float u = (float)(h & 0xffff) + (float)((h >> 16) & 0xffff) +
+                  (float)((h >> 32) & 0xffff) + (float)(h >> 48);
+        /* four uniforms on {0..65535}: mean 131070, sd 65536/sqrt(3) */
+        y[k] += (u - 131070.0f) * scale;
+    }
+}
+
 /* Nengo's LIF over one sequence [time][n] (state s->v, s->ref). */
 static void spike_seq(softlif *s, const float *restrict in,
                       float *restrict out)
@@ -436,6 +484,8 @@ static int sl_forward(void *self, const float *in, float *out)
     } else {
         rate_block(s, in, out, (s->mode & SL_MODE_TRAIN) ? s->tape : NULL,
                    s->batch * per);
+        if ((s->mode & SL_MODE_TRAIN) && s->noise > 0)
+            add_noise(s, in, out, s->batch * per);
     }
     s->have_forward = 1;
     return SL_OK;
@@ -502,6 +552,9 @@ static const sl_setting softlif_settings[] = {
                "input current J = gain·x + bias (threshold 1)"),
     SL_SETTING(SL_SET_FLOAT, "bias", "0.0", "1", SL_ANY,
                "input current J = gain·x + bias (threshold 1)"),
+    SL_SETTING(SL_SET_FLOAT, "train_noise", "0.0", "1", SL_MIN(0),
+               "σ of the noise added to each rate in training (units of the "
+               "output, amplitude·Hz; 0: none; Hunsberger & Eliasmith)"),
     SL_SETTING(SL_SET_STRING, "v_init", "uniform", NULL,
                SL_CHOICES("uniform|zero"),
                "spiking twin's initial membrane: U[0,1) per neuron "
