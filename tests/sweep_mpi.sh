@@ -49,6 +49,10 @@ db=r0/s.db
     || { sqlite3 "$db" "SELECT id, status, overrides FROM runs"; fail "not 4 points recorded once"; }
 [ "$(sqlite3 "$db" "SELECT count(*) FROM runs")" = 4 ] || fail "extra runs"
 grep -c 'finished on rank [12]$' out | grep -q '^4$' || { cat out; fail "progress lines"; }
+# a malformed argument: said once (by rank 0), not once per rank
+mpi 'seed=range(0' --db bad.db >bout 2>berr && fail "a malformed argument ran"
+[ "$(grep -c "^spikelab sweep: 'seed=range(0'" berr)" = 1 ] || { cat berr; fail "the error not said once"; }
+grep -q '^rank [12]:' berr && { cat berr; fail "a worker repeated the error"; }
 # again: nothing to run, nothing added
 mpi optimizer.lr=1e-3,1e-2 'seed=range(0,2)' train.epochs=30 --db s.db \
     >out2 2>&1 || { cat out2; fail "the repeated MPI sweep failed"; }
@@ -86,4 +90,61 @@ kdb=r0/k.db
     || { sqlite3 "$kdb" "SELECT id, status, overrides FROM runs"; fail "the killed run not recorded interrupted"; }
 [ -z "$(find r1 r2 priv -mindepth 1)" ] \
     || { ls -R r1 r2 priv; fail "worker files left"; }
+
+# ---- a whole worker rank killed mid-sweep ----------------------------------
+# Under --enable-recovery the other ranks live on; rank 0 hears nothing
+# from the dead one for --rank-timeout seconds, gives up on it and hands
+# its point to the other worker. The dead rank's point process dies with
+# it (PR_SET_PDEATHSIG), its record never reaches rank 0. mpirun's exit
+# status is 0 under --enable-recovery whatever rank 0 returns (Open MPI
+# 4.1.4), so the outcome is read from rank 0's output and the database.
+rm -rf priv/* r1/* r2/*
+mpirec() { "$MPIRUN" --enable-recovery --oversubscribe -n 3 "$tmp/rank.sh" \
+    sweep "$exp" 'seed=range(0,4)' train.epochs=800 --db d.db \
+    --rank-timeout 2 "$@"; }
+mpirec >dout 2>derr &
+mp=$!
+# the victim: the worker rank whose point is training (the parent of the
+# point's process, whose pid its private database records)
+point="" rankpid=""
+k=0
+while [ -z "$rankpid" ] && [ $k -lt 600 ]; do
+    for f in priv/spikelab-rank*/point.db; do
+        [ -f "$f" ] || continue
+        point=$(sqlite3 "$f" "SELECT pid FROM runs WHERE status = 'running'
+            AND heartbeat_at > started_at LIMIT 1" 2>/dev/null)
+        [ -n "$point" ] || continue
+        rankpid=$(awk '{print $4}' "/proc/$point/stat" 2>/dev/null)
+        [ -n "$rankpid" ] && break
+    done
+    k=$((k + 1))
+    [ -n "$rankpid" ] || sleep 0.05
+done
+[ -n "$rankpid" ] || { kill $mp; fail "no worker rank's point seen"; }
+tr '\0' '\n' <"/proc/$rankpid/environ" | grep -q '^OMPI_COMM_WORLD_RANK=[12]$' \
+    || { kill $mp; fail "pid $rankpid is not a worker rank"; }
+kill -9 "$rankpid"
+# bounded: a hang fails the test instead of holding make check
+k=0
+while kill -0 $mp 2>/dev/null && [ $k -lt 600 ]; do sleep 0.1; k=$((k + 1)); done
+kill -0 $mp 2>/dev/null && { kill $mp; cat dout derr; fail "the sweep hung after a rank died"; }
+wait $mp
+kill -0 "$point" 2>/dev/null && fail "the dead rank's point process lives on"
+# (its point handed out again, unless the kill came just after the
+# point's end, when the rank had sent its record)
+grep -q '^rank [12]: no word for [0-9]* s; given up on' dout \
+    || { cat dout derr; fail "the dead rank not given up on"; }
+grep -q '1 rank given up on' derr || { cat dout derr; fail "summary"; }
+ddb=r0/d.db
+[ "$(sqlite3 "$ddb" "SELECT count(*), count(DISTINCT overrides),
+     count(DISTINCT uuid) FROM runs WHERE status = 'finished'")" = "4|4|4" ] \
+    || { cat dout derr; sqlite3 "$ddb" "SELECT id, status, overrides FROM runs"; fail "not every point finished exactly once"; }
+# nothing of the dead rank's half-run point: 4 runs in all
+[ "$(sqlite3 "$ddb" "SELECT count(*) FROM runs")" = 4 ] \
+    || { sqlite3 "$ddb" "SELECT id, status, overrides FROM runs"; fail "extra runs"; }
+# again: nothing to run, nothing added, the ranks end normally
+mpirec >dout2 2>&1 || { cat dout2; fail "the repeated sweep failed"; }
+grep -q '4 finished before' dout2 || { cat dout2; fail "resume count"; }
+grep -q 'given up on' dout2 && { cat dout2; fail "a rank given up on in a quiet run"; }
+[ "$(sqlite3 "$ddb" "SELECT count(*) FROM runs")" = 4 ] || fail "a repeat added runs"
 echo "sweep_mpi: ok"
