@@ -583,8 +583,10 @@ static int run_points(sweep *sw, long jobs, uint64_t shard_i,
  * ones, and a worker not heard from for --rank-timeout seconds is lost:
  * its point goes back to the queue and it is never sent to again (over
  * TCP a send to a dead rank hangs, measured). A worker that hears nothing
- * from rank 0 for as long leaves, so a worker given up on wrongly does
- * not keep the job alive. Rank 0 merges a point's record only while the
+ * from rank 0 for three times as long leaves, so a worker given up on
+ * wrongly does not keep the job alive. No rank makes a blocking MPI call
+ * on another: every send and receive has a deadline, and one matched to
+ * a message whose sender died midway is abandoned (recv_by). Rank 0 merges a point's record only while the
  * point is not finished: a late record of a point that another rank ran
  * since (two runs, two UUIDs) is dropped, not recorded twice. After a
  * loss every rank leaves without MPI_Finalize, which would wait for the
@@ -606,6 +608,8 @@ enum {
 #define MPI_TRIES 3             /* runs of one point killed or lost */
 #define MPI_CHUNK (1 << 26)     /* bytes per message of a database file */
 
+#define CANCEL_WAIT 0.5         /* s for a cancel to take */
+
 static double rank_timeout = 60; /* --rank-timeout: seconds */
 static int skip_finalize;        /* a rank was lost: MPI_Finalize hangs */
 static const int64_t beat_word;  /* a heartbeat says nothing but "alive" */
@@ -616,6 +620,29 @@ static double beat_interval(void)
 {
     double b = rank_timeout / 6;
     return b > 5 ? 5 : b;
+}
+
+/* How long a worker waits for rank 0 (to take its record, to say a
+ * word): longer than rank 0 waits for a worker, as rank 0 may spend up
+ * to a --rank-timeout on a dying rank's message (and on a word to it)
+ * before it turns to us; a worker that left for that would be a second
+ * rank lost. */
+static double worker_patience(void)
+{
+    return 3 * rank_timeout;
+}
+
+/* MPI_Finalize's deadline passed: leave with the sweep's status. */
+static volatile sig_atomic_t finalize_status;
+
+static void on_finalize_alarm(int sig)
+{
+    static const char m[] = "spikelab sweep: MPI_Finalize did not end (a "
+                            "rank died at the end?); leaving without it\n";
+    (void)sig;
+    if (write(STDERR_FILENO, m, sizeof m - 1) < 0)
+        _exit(1);
+    _exit(finalize_status);
 }
 
 /* Was this process started by mpirun (Open MPI, or a PMI launcher)? Only
@@ -652,14 +679,15 @@ static void beat(double *next)
 
 /* Wait for a request until `limit` (sl__mono_time), beating meanwhile if
  * next_beat is given: polls with a sleep growing to 10 ms (Open MPI's
- * blocking calls spin a core). 0 done, -1 not by then or an MPI error. */
+ * blocking calls spin a core). 0 done, -1 not by then, -2 an MPI error
+ * (the request's fate unknown). */
 static int wait_req(MPI_Request *req, double limit, double *next_beat)
 {
     useconds_t us = 100;
     for (;;) {
         int flag = 0;
         if (MPI_Test(req, &flag, MPI_STATUS_IGNORE) != MPI_SUCCESS)
-            return -1;
+            return -2;
         if (flag)
             return 0;
         if (sl__mono_time() > limit)
@@ -672,7 +700,15 @@ static int wait_req(MPI_Request *req, double limit, double *next_beat)
     }
 }
 
-/* Receive by `limit`; one not complete by then is cancelled. 0 or -1. */
+/* Receive by `limit`: 0 done; -1 not done, cancelled (buf free again);
+ * -2 abandoned. A receive that has matched a large message (sent in
+ * pieces that the sender pushes) whose sender died or stalled midway
+ * can be neither completed nor cancelled: MPI_Cancel then MPI_Wait on it
+ * never returns (measured with Open MPI 4.1.4: a sender killed in a
+ * 1 MiB send; rank 0 hung so after a worker rank's kill). So the cancel
+ * is waited for a bounded time too, and a receive still standing after
+ * it is abandoned: buf stays MPI's (the caller neither frees nor reuses
+ * it) and the process leaves without MPI_Finalize. */
 static int recv_by(void *buf, int count, MPI_Datatype t, int src, int tag,
                    double limit, double *next_beat)
 {
@@ -680,15 +716,19 @@ static int recv_by(void *buf, int count, MPI_Datatype t, int src, int tag,
     if (MPI_Irecv(buf, count, t, src, tag, MPI_COMM_WORLD, &r) !=
         MPI_SUCCESS)
         return -1;
-    if (wait_req(&r, limit, next_beat) == 0)
+    int rc = wait_req(&r, limit, next_beat);
+    if (rc == 0)
         return 0;
-    MPI_Cancel(&r);
-    MPI_Wait(&r, MPI_STATUS_IGNORE);
-    return -1;
+    if (rc == -1 && MPI_Cancel(&r) == MPI_SUCCESS &&
+        wait_req(&r, sl__mono_time() + CANCEL_WAIT, NULL) == 0)
+        return -1;
+    skip_finalize = 1;
+    return -2;
 }
 
-/* Send by `limit`. On -1 the send is left pending: the caller leaves
- * without another MPI call, and keeps buf. */
+/* Send by `limit`. On -1 the send is left pending (freed, never waited
+ * for): buf must stay untouched to the process's end (the caller leaks
+ * it), and the process leaves without MPI_Finalize. */
 static int send_by(const void *buf, int count, MPI_Datatype t, int dst,
                    int tag, double limit)
 {
@@ -699,7 +739,23 @@ static int send_by(const void *buf, int count, MPI_Datatype t, int dst,
     if (wait_req(&r, limit, NULL) == 0)
         return 0;
     MPI_Request_free(&r);
+    skip_finalize = 1;
     return -1;
+}
+
+/* A one-word message to rank dst by `limit` (a send to a dead rank may
+ * never complete: over TCP, measured). 0 or -1 (then its word is
+ * leaked, and the process leaves without MPI_Finalize). */
+static int send_word(int dst, int64_t word, double limit)
+{
+    int64_t *p = malloc(sizeof *p);
+    if (!p)
+        return -1;
+    *p = word;
+    if (send_by(p, 1, MPI_INT64_T, dst, TAG_WORK, limit))
+        return -1;
+    free(p);
+    return 0;
 }
 
 /* On the workers, stderr goes to a file until the points are checked:
@@ -828,21 +884,26 @@ static int mpi_worker(sweep *sw, int rank, int fit)
     double next_beat = 0;
     /* the first word waits for rank 0's own checks and database */
     double limit = sl__mono_time() + 10 * rank_timeout;
+    /* static, as are the record's header and line: what a receive or
+     * send given up on holds is MPI's to the process's end */
+    static int64_t word, hdr[4];
+    static char last[512];
     for (;;) {
-        int64_t pt;
-        if (recv_by(&pt, 1, MPI_INT64_T, 0, TAG_WORK, limit, &next_beat)) {
+        if (recv_by(&word, 1, MPI_INT64_T, 0, TAG_WORK, limit,
+                    &next_beat)) {
             release_stderr(1, rank);
             fprintf(stderr, "spikelab sweep: rank %d: no word from rank 0 "
                     "in %g s; leaving\n", rank,
-                    first ? 10 * rank_timeout : rank_timeout);
+                    first ? 10 * rank_timeout : worker_patience());
             skip_finalize = 1;
             status = 1;
             break;
         }
+        int64_t pt = word;
         if (first)
             release_stderr(pt != W_GAVE_UP, rank);
         first = 0;
-        limit = sl__mono_time() + rank_timeout;
+        limit = sl__mono_time() + worker_patience();
         if (pt == W_WAIT)
             continue;
         if (pt == W_END) {
@@ -854,8 +915,10 @@ static int mpi_worker(sweep *sw, int rank, int fit)
             skip_finalize = pt == W_STOP_LOST;
             break;
         }
-        int64_t hdr[4] = {pt, OUT_UNFIT, 0, 0};
-        char last[512] = "";
+        hdr[0] = pt;
+        hdr[1] = OUT_UNFIT;
+        hdr[2] = hdr[3] = 0;
+        last[0] = 0;
         char *bytes = NULL;
         if (fit)
             worker_run(sw, pt, dbp, hdr, last, sizeof last, &bytes,
@@ -863,14 +926,14 @@ static int mpi_worker(sweep *sw, int rank, int fit)
         else
             snprintf(last, sizeof last, "could not check the points "
                      "(its messages on stderr)");
-        double lim = sl__mono_time() + rank_timeout;
+        double lim = sl__mono_time() + worker_patience();
         int bad = send_by(hdr, 4, MPI_INT64_T, 0, TAG_RESULT, lim) ||
                   send_by(last, (int)strlen(last) + 1, MPI_CHAR, 0, TAG_MSG,
                           lim);
         for (int64_t off = 0; !bad && off < hdr[3]; off += MPI_CHUNK) {
             int64_t k = hdr[3] - off < MPI_CHUNK ? hdr[3] - off : MPI_CHUNK;
             bad = send_by(bytes + off, (int)k, MPI_BYTE, 0, TAG_DB,
-                          sl__mono_time() + rank_timeout);
+                          sl__mono_time() + worker_patience());
         }
         if (fit)
             rm_db(dbp);
@@ -880,13 +943,13 @@ static int mpi_worker(sweep *sw, int rank, int fit)
              * them is pending) */
             fprintf(stderr, "spikelab sweep: rank %d: rank 0 took no "
                     "record of point %lld in %g s; leaving\n", rank,
-                    (long long)pt, rank_timeout);
+                    (long long)pt, worker_patience());
             skip_finalize = 1;
             status = 1;
             break;
         }
         free(bytes);
-        limit = sl__mono_time() + rank_timeout;
+        limit = sl__mono_time() + worker_patience();
     }
     if (dir[0])
         rmdir(dir);
@@ -895,15 +958,19 @@ static int mpi_worker(sweep *sw, int rank, int fit)
 
 /* Receive the rest of a result from worker src (its header probed) into
  * *hdr, its last line into last, its database bytes into the file path
- * (*written: they are there). 0, or -1: not all of it came in time. */
+ * (*written: they are there). 0; -1: not all of it came in time; -2:
+ * and a receive was abandoned (recv_by), hdr and last are MPI's (the
+ * caller leaks them; the buffer of the bytes is leaked here). */
 static int mpi_receive(int src, int64_t hdr[4], char *last, int size,
                        const char *path, int *written)
 {
     double lim = sl__mono_time() + rank_timeout;
     *written = 0;
-    if (recv_by(hdr, 4, MPI_INT64_T, src, TAG_RESULT, lim, NULL) ||
-        recv_by(last, size, MPI_CHAR, src, TAG_MSG, lim, NULL))
-        return -1;
+    int rc = recv_by(hdr, 4, MPI_INT64_T, src, TAG_RESULT, lim, NULL);
+    if (rc == 0)
+        rc = recv_by(last, size, MPI_CHAR, src, TAG_MSG, lim, NULL);
+    if (rc)
+        return rc;
     last[size - 1] = 0;
     if (hdr[3] < 0)
         hdr[3] = 0;
@@ -912,7 +979,7 @@ static int mpi_receive(int src, int64_t hdr[4], char *last, int size,
     char *buf = hdr[3] > 0 ? malloc(hdr[3] < MPI_CHUNK ? (size_t)hdr[3]
                                                        : MPI_CHUNK)
                            : NULL;
-    int rc = 0;
+    static char b; /* static: a receive into it may be abandoned */
     for (int64_t off = 0; rc == 0 && off < hdr[3]; off += MPI_CHUNK) {
         int64_t k = hdr[3] - off < MPI_CHUNK ? hdr[3] - off : MPI_CHUNK;
         lim = sl__mono_time() + rank_timeout;
@@ -923,14 +990,13 @@ static int mpi_receive(int src, int64_t hdr[4], char *last, int size,
         } else {
             /* no memory: take the bytes one at a time to keep the
              * message order, and lose this point's record only */
-            for (int64_t j = 0; rc == 0 && j < k; j++) {
-                char b;
+            for (int64_t j = 0; rc == 0 && j < k; j++)
                 rc = recv_by(&b, 1, MPI_BYTE, src, TAG_DB, lim, NULL);
-            }
             ok = 0;
         }
     }
-    free(buf);
+    if (rc != -2)
+        free(buf);
     if (f && fclose(f))
         ok = 0;
     *written = rc == 0 && ok && hdr[3] > 0;
@@ -973,12 +1039,6 @@ static int64_t next_point(root *r)
     return -1;
 }
 
-static void tell(root *r, int w, int64_t word)
-{
-    MPI_Send(&word, 1, MPI_INT64_T, w, TAG_WORK, MPI_COMM_WORLD);
-    r->wk[w].told = sl__mono_time();
-}
-
 /* Give up on worker w: its point back to the queue (or failed after
  * MPI_TRIES). */
 static void lose(root *r, int w, const char *why)
@@ -1005,20 +1065,28 @@ static void lose(root *r, int w, const char *why)
     k->state = WK_LOST;
 }
 
-/* Take a result from worker w (its header probed) and merge it. */
-static void take_result(root *r, sl_rundb *db, int w, const char *tmpdb)
+/* Send worker w a word; one that has not taken it in --rank-timeout
+ * seconds is given up on. 0 or -1. */
+static int tell(root *r, int w, int64_t word)
+{
+    if (send_word(w, word, sl__mono_time() + rank_timeout)) {
+        char why[64];
+        snprintf(why, sizeof why, "took no word in %g s", rank_timeout);
+        lose(r, w, why);
+        return -1;
+    }
+    r->wk[w].told = sl__mono_time();
+    return 0;
+}
+
+/* Merge a result received from worker w: header hdr, last line last,
+ * its database bytes in tmpdb if written. */
+static void use_result(root *r, sl_rundb *db, int w, const char *tmpdb,
+                       const int64_t *hdr, const char *last, int written)
 {
     sweep *sw = r->sw;
     worker *k = &r->wk[w];
-    int64_t hdr[4];
-    char last[512], pt[512], how[64] = "";
-    int written;
-    if (mpi_receive(w, hdr, last, sizeof last, tmpdb, &written)) {
-        rm_db(tmpdb);
-        if (k->state != WK_LOST)
-            lose(r, w, "sent part of a result");
-        return;
-    }
+    char pt[512], how[64] = "";
     if (hdr[0] < 0 || (uint64_t)hdr[0] >= sw->n) {
         rm_db(tmpdb);
         if (k->state != WK_LOST)
@@ -1104,6 +1172,32 @@ static void take_result(root *r, sl_rundb *db, int w, const char *tmpdb)
     fflush(stdout);
 }
 
+/* Take a result from worker w (its header probed) and merge it. */
+static void take_result(root *r, sl_rundb *db, int w, const char *tmpdb)
+{
+    worker *k = &r->wk[w];
+    /* on the heap: leaked if a receive into it is abandoned; without
+     * memory a static one takes the result, which is dropped */
+    typedef struct {
+        int64_t hdr[4];
+        char last[512];
+    } record;
+    static record none;
+    record *in = malloc(sizeof *in);
+    int written = 0;
+    int rc = mpi_receive(w, in ? in->hdr : none.hdr,
+                         in ? in->last : none.last, sizeof none.last,
+                         in ? tmpdb : "/dev/null", &written);
+    if (rc == 0 && in)
+        use_result(r, db, w, tmpdb, in->hdr, in->last, written);
+    else if (k->state != WK_LOST)
+        lose(r, w, rc ? "sent part of a result" : "out of memory");
+    if (in)
+        rm_db(tmpdb);
+    if (rc != -2)
+        free(in);
+}
+
 /* Rank 0: hand out the points to run, merge what comes back, give up on
  * silent workers. Returns the exit status. */
 static int mpi_root(sweep *sw, sl_rundb *db, int size)
@@ -1143,10 +1237,11 @@ static int mpi_root(sweep *sw, sl_rundb *db, int size)
             worker *k = &r.wk[w];
             if (k->state == WK_IDLE && !stop_signal && !end_asked) {
                 int64_t i = next_point(&r);
-                if (i >= 0) {
-                    tell(&r, w, i);
+                if (i >= 0 && tell(&r, w, i) == 0) {
                     k->state = WK_BUSY;
                     k->point = (uint64_t)i;
+                } else if (i >= 0) {
+                    requeue(&r, (uint64_t)i); /* w given up on */
                 }
             }
             busy += k->state == WK_BUSY;
@@ -1179,15 +1274,22 @@ static int mpi_root(sweep *sw, sl_rundb *db, int size)
                 take_result(&r, db, w, tmpdb);
                 continue;
             }
-            /* a beat, or the rest of a result given up on: drained */
+            /* a beat, or the rest of a result given up on: drained, by
+             * a deadline (its sender may have died midway) */
             int n = 0;
+            static char b; /* no memory: taken truncated into b */
             MPI_Get_count(&st, MPI_BYTE, &n);
             char *buf = malloc(n > 0 ? (size_t)n : 1);
-            MPI_Recv(buf ? buf : (char *)&n, buf ? n : 0, MPI_BYTE, w,
-                     st.MPI_TAG, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
-            free(buf);
-            if (st.MPI_TAG == TAG_BEAT && r.wk[w].state != WK_LOST)
+            int rc = recv_by(buf ? buf : &b, buf ? n : 0, MPI_BYTE, w,
+                             st.MPI_TAG, sl__mono_time() + rank_timeout,
+                             NULL);
+            if (rc != -2)
+                free(buf); /* else MPI's for good */
+            if (rc == 0 && st.MPI_TAG == TAG_BEAT &&
+                r.wk[w].state != WK_LOST)
                 r.wk[w].heard = sl__mono_time();
+            else if (rc == -2 && r.wk[w].state != WK_LOST)
+                lose(&r, w, "sent part of a message");
             continue;
         }
         /* every message taken: who has been silent too long? */
@@ -1214,7 +1316,8 @@ static int mpi_root(sweep *sw, sl_rundb *db, int size)
     for (int w = 1; w < size; w++)
         if (r.wk[w].state == WK_IDLE || r.wk[w].state == WK_PARKED)
             tell(&r, w, fin);
-    skip_finalize = r.lost > 0;
+    if (r.lost)
+        skip_finalize = 1;
     rmdir(dir);
     uint64_t left = 0;
     while (next_point(&r) >= 0)
@@ -1499,10 +1602,8 @@ out:
     /* rank 0 gave up before handing out anything (--list hands out
      * nothing and the workers wait for nothing): release the workers */
     for (int w = 1; size > 1 && rank == 0 && !released && !list && w < size;
-         w++) {
-        int64_t none = W_GAVE_UP;
-        MPI_Send(&none, 1, MPI_INT64_T, w, TAG_WORK, MPI_COMM_WORLD);
-    }
+         w++)
+        send_word(w, W_GAVE_UP, sl__mono_time() + rank_timeout);
     /* a worker whose checks failed: told by rank 0 whether it failed too
      * (then rank 0 said it) or runs the sweep (then we say why not) */
     if (size > 1 && rank > 0 && !worker_done && status != 0 && !list)
@@ -1552,9 +1653,16 @@ int sl__cmd_sweep(int argc, char **argv)
         }
         fflush(stdout);
         fflush(stderr);
-        /* after a lost rank MPI_Finalize would wait for it for ever */
-        if (!skip_finalize)
+        /* after a lost rank MPI_Finalize would wait for it for ever; one
+         * that dies after the last word (after every check) makes it
+         * hang too, so it gets a deadline: the records are written */
+        if (!skip_finalize) {
+            finalize_status = status;
+            signal(SIGALRM, on_finalize_alarm);
+            alarm((unsigned)(2 * rank_timeout) + 10);
             MPI_Finalize();
+            alarm(0);
+        }
         return status;
     }
 #endif
