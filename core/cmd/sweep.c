@@ -1009,6 +1009,7 @@ typedef struct worker {
     int state;      /* PARKED: cannot run points, waits for the end */
     uint64_t point; /* BUSY: the point it runs */
     double heard;   /* its last message */
+    int spoke;      /* it has sent one (its first gets 10 timeouts) */
     double told;    /* our last message to it */
 } worker;
 
@@ -1079,6 +1080,24 @@ static int tell(root *r, int w, int64_t word)
     return 0;
 }
 
+/* Does the database file at path hold a finished run tagged tag? */
+static int file_finished(const char *path, const char *tag)
+{
+    sl_rundb *db = NULL;
+    sl_run_iter *it = NULL;
+    const char *tags[] = {tag};
+    sl_run_filter f = {.struct_size = sizeof f, .tags = tags, .n_tags = 1};
+    int found = 0;
+    if (sl_rundb_open(path, SL_RUNDB_READONLY, &db) == SL_OK &&
+        sl_rundb_runs(db, &f, &it) == SL_OK) {
+        for (const sl_run_info *ri; !found && (ri = sl_run_next(it));)
+            found = strcmp(ri->status, "finished") == 0;
+        sl_run_iter_free(it);
+    }
+    sl_rundb_close(db);
+    return found;
+}
+
 /* Merge a result received from worker w: header hdr, last line last,
  * its database bytes in tmpdb if written. */
 static void use_result(root *r, sl_rundb *db, int w, const char *tmpdb,
@@ -1095,8 +1114,16 @@ static void use_result(root *r, sl_rundb *db, int w, const char *tmpdb,
     }
     uint64_t i = (uint64_t)hdr[0];
     int late = k->state != WK_BUSY || k->point != i;
-    if (!late)
+    if (!late) {
         k->heard = sl__mono_time();
+        k->spoke = 1;
+    }
+    /* a point's process killed after its run was recorded finished (in
+     * its exit): the point is finished, not run again (that would be a
+     * second finished run of it) */
+    int ok = hdr[1] == OUT_OK ||
+             (hdr[1] == OUT_SIGNAL && written &&
+              file_finished(tmpdb, sw->tag));
     if (hdr[1] == OUT_SIGNAL)
         snprintf(how, sizeof how, "killed by signal %d", (int)hdr[2]);
     else if (hdr[1] == OUT_EXIT)
@@ -1107,7 +1134,7 @@ static void use_result(root *r, sl_rundb *db, int w, const char *tmpdb,
      * run of a point a late record finished) is not merged */
     int merged = 0;
     int64_t added = 0, present = 0;
-    int wanted = sw->state[i] != DONE && (!late || hdr[1] == OUT_OK) &&
+    int wanted = sw->state[i] != DONE && (!late || ok) &&
                  hdr[1] != OUT_UNFIT;
     if (written && wanted) {
         merged = sl_rundb_merge(db, tmpdb, &added, &present) == SL_OK;
@@ -1120,7 +1147,7 @@ static void use_result(root *r, sl_rundb *db, int w, const char *tmpdb,
     shown(sw->lines[i], pt, sizeof pt);
     if (late) {
         /* from a rank given up on: it gets no answer and leaves */
-        if (hdr[1] == OUT_OK && merged) {
+        if (ok && merged) {
             r->done++;
             sw->state[i] = DONE;
             printf("[%llu/%llu] point %llu (%s): finished on rank %d "
@@ -1144,12 +1171,13 @@ static void use_result(root *r, sl_rundb *db, int w, const char *tmpdb,
         k->state = WK_PARKED;
         printf("rank %d: %s; its point %llu handed out again\n", w, last,
                (unsigned long long)i);
-    } else if (hdr[1] == OUT_OK && merged) {
+    } else if (ok && merged) {
         r->done++;
         sw->state[i] = DONE;
-        printf("[%llu/%llu] point %llu (%s): finished on rank %d\n",
+        printf("[%llu/%llu] point %llu (%s): finished on rank %d%s%s%s\n",
                (unsigned long long)r->done, (unsigned long long)r->total,
-               (unsigned long long)i, pt, w);
+               (unsigned long long)i, pt, w,
+               *how ? " (its process then " : "", how, *how ? ")" : "");
     } else if (hdr[1] == OUT_SIGNAL && !stop_signal &&
                ++r->tries[i] < MPI_TRIES) {
         /* its process died, not the point's configuration: again,
@@ -1166,7 +1194,7 @@ static void use_result(root *r, sl_rundb *db, int w, const char *tmpdb,
                (unsigned long long)i, pt,
                hdr[1] == OUT_EXIT && hdr[2] == 130 ? "interrupted"
                                                    : "failed",
-               w, hdr[1] == OUT_OK ? "its record not merged" : how,
+               w, ok ? "its record not merged" : how,
                *last ? ": " : "", last);
     }
     fflush(stdout);
@@ -1228,7 +1256,7 @@ static int mpi_root(sweep *sw, sl_rundb *db, int size)
     r.total = r.count;
     double t0 = sl__mono_time(), end_asked = 0;
     for (int w = 1; w < size; w++)
-        r.wk[w] = (worker){WK_IDLE, 0, t0, 0};
+        r.wk[w] = (worker){WK_IDLE, 0, t0, 0, 0};
     useconds_t us = 100;
     for (;;) {
         double now = sl__mono_time();
@@ -1286,8 +1314,10 @@ static int mpi_root(sweep *sw, sl_rundb *db, int size)
             if (rc != -2)
                 free(buf); /* else MPI's for good */
             if (rc == 0 && st.MPI_TAG == TAG_BEAT &&
-                r.wk[w].state != WK_LOST)
+                r.wk[w].state != WK_LOST) {
                 r.wk[w].heard = sl__mono_time();
+                r.wk[w].spoke = 1;
+            }
             else if (rc == -2 && r.wk[w].state != WK_LOST)
                 lose(&r, w, "sent part of a message");
             continue;
@@ -1298,7 +1328,9 @@ static int mpi_root(sweep *sw, sl_rundb *db, int size)
             worker *k = &r.wk[w];
             if (k->state == WK_LOST)
                 continue;
-            if (now - k->heard > rank_timeout) {
+            /* a worker's first word waits for its own checks of the
+             * points, as its wait for ours (mpi_worker) */
+            if (now - k->heard > (k->spoke ? 1 : 10) * rank_timeout) {
                 char why[64];
                 snprintf(why, sizeof why, "no word for %.0f s",
                          now - k->heard);
