@@ -586,9 +586,10 @@ static int run_points(sweep *sw, long jobs, uint64_t shard_i,
  * from rank 0 for three times as long leaves, so a worker given up on
  * wrongly does not keep the job alive. No rank makes a blocking MPI call
  * on another: every send and receive has a deadline, and one matched to
- * a message whose sender died midway is abandoned (recv_by). Rank 0 merges a point's record only while the
- * point is not finished: a late record of a point that another rank ran
- * since (two runs, two UUIDs) is dropped, not recorded twice. After a
+ * a message whose sender died midway is abandoned (recv_by). Rank 0
+ * merges a point's record only while the point is not finished: a late
+ * record of a point that another rank ran since (two runs, two UUIDs) is
+ * dropped, not recorded twice. After a
  * loss every rank leaves without MPI_Finalize, which would wait for the
  * dead rank for ever (measured with Open MPI 4.1.4); mpirun then exits 0
  * (it always does under --enable-recovery, whatever the ranks return). */
