@@ -12,6 +12,14 @@ EXTRA_DIST += tests/kill.sh tests/concurrent.sh tests/history.sh \
 # sweeps: grid, --jobs, resume, summary, killed points, --shard + db merge
 TESTS += tests/sweep.sh
 EXTRA_DIST += tests/sweep.sh
-# the same under mpirun (3 ranks; skipped when built without MPI)
+# the same under mpirun (3 ranks; skipped when built without MPI); it
+# preloads tests/.libs/mpi_diesend.so to kill a rank in a send
 TESTS += tests/sweep_mpi.sh
 EXTRA_DIST += tests/sweep_mpi.sh
+if SL_HAVE_MPI
+check_LTLIBRARIES += tests/mpi_diesend.la
+tests_mpi_diesend_la_SOURCES = tests/mpi_diesend.c
+tests_mpi_diesend_la_CFLAGS = $(AM_CFLAGS) $(MPI_CFLAGS)
+tests_mpi_diesend_la_LIBADD = $(MPI_LIBS)
+tests_mpi_diesend_la_LDFLAGS = -module -avoid-version -shared -rpath /nowhere
+endif

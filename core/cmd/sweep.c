@@ -29,6 +29,9 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 
 #include "spikelab/rundb.h"
 #include "spikelab/session.h"
@@ -47,6 +50,7 @@ static const char usage[] =
     "                      [key=choice(v1,...)] [key=v] [--seeds N]\n"
     "                      [--jobs N] [--threads T] [--name NAME]\n"
     "                      [--shard I/N] [--db PATH] [--yes] [--list]\n"
+    "                      [--rank-timeout S]\n"
     "\n"
     "Run the experiment FILE once for every point of the grid the arguments\n"
     "span (their Cartesian product, the first key outermost), each point one\n"
@@ -74,6 +78,9 @@ static const char usage[] =
     "                     ./spikelab.db)\n"
     "  --yes              run a sweep of more than 1000 points\n"
     "  --list             print the points and their state; run nothing\n"
+    "  --rank-timeout S   under mpirun: a worker rank not heard from for S\n"
+    "                     seconds is given up on and its point run by\n"
+    "                     another (default 60; see below)\n"
     "  --help             this text\n"
     "\n"
     "Running the same command again resumes the sweep: finished points are\n"
@@ -85,7 +92,11 @@ static const char usage[] =
     "\n"
     "Under mpirun (when built with MPI), rank 0 owns the database and the\n"
     "other ranks run the points, one at a time each, and send their records\n"
-    "back; a point whose process is killed is run again (README, Sweeps).\n";
+    "back; a point whose process is killed is run again. Under `mpirun\n"
+    "--enable-recovery`, a worker rank that dies is given up on after\n"
+    "--rank-timeout and its point run by another; without that flag mpirun\n"
+    "ends the job when a rank dies (the same command resumes). README,\n"
+    "Sweeps.\n";
 
 static volatile sig_atomic_t stop_signal;
 static void on_stop(int sig)
@@ -258,8 +269,11 @@ typedef struct child {
 } child;
 
 /* Start point i: `spikelab run FILE OVERRIDES threads=T --db DB --quiet
- * --tag sweep:ID` with its output into c->log. 0, or -1 (reported). */
-static int start_point(const sweep *sw, uint64_t i, child *c)
+ * --tag sweep:ID` with its output into c->log. With `tied`, the point's
+ * process is killed (SIGKILL) when ours dies: an MPI worker's point must
+ * not outlive its rank, since its record would never reach rank 0 and
+ * rank 0 hands the point to another rank. 0, or -1 (reported). */
+static int start_point(const sweep *sw, uint64_t i, child *c, int tied)
 {
     char *buf;
     char **ov = point_argv(sw, i, 1, &buf);
@@ -292,8 +306,19 @@ static int start_point(const sweep *sw, uint64_t i, child *c)
     argv[n] = NULL;
     fflush(stdout);
     fflush(stderr);
+    pid_t parent = getpid();
     pid_t pid = fork();
     if (pid == 0) {
+#ifdef __linux__
+        /* our parent may have died before the prctl: then it is not
+         * ours any more, and no signal would come */
+        if (tied && (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 ||
+                     getppid() != parent))
+            _exit(137);
+#else
+        (void)tied;
+        (void)parent;
+#endif
         int fd = fileno(log), nul = open("/dev/null", O_RDONLY);
         if (nul >= 0)
             dup2(nul, STDIN_FILENO);
@@ -451,7 +476,7 @@ static int run_points(sweep *sw, long jobs, uint64_t shard_i,
             long slot = 0;
             while (kids[slot].pid)
                 slot++;
-            if (start_point(sw, i, &kids[slot]))
+            if (start_point(sw, i, &kids[slot], 0))
                 start_failed = 1;
             else
                 active++;
@@ -547,16 +572,79 @@ static int run_points(sweep *sw, long jobs, uint64_t shard_i,
  * no shared filesystem and no network database: only MPI messages.
  * A point whose process was killed by a signal is handed out again (up
  * to MPI_TRIES times); a point that exits with an error is failed, as in
- * the local mode. A whole rank that dies is another matter: Debian's
- * Open MPI 4.1 has no ULFM fault tolerance, and mpirun then ends the job
- * (README, "Sweeps"); the database keeps every point merged so far and
- * the same command resumes the rest. */
+ * the local mode.
+ *
+ * A whole rank that dies: Open MPI 4.1 (Debian's) has no ULFM, so no rank
+ * is told of another's death, and by default mpirun ends the job. Under
+ * `mpirun --enable-recovery` the other ranks keep running, and the sweep
+ * survives by heartbeats: a worker sends rank 0 a small message every
+ * beat_interval() while it waits (for its point's process or for work),
+ * rank 0 polls instead of blocking on any one worker and pings the idle
+ * ones, and a worker not heard from for --rank-timeout seconds is lost:
+ * its point goes back to the queue and it is never sent to again (over
+ * TCP a send to a dead rank hangs, measured). A worker that hears nothing
+ * from rank 0 for three times as long leaves, so a worker given up on
+ * wrongly does not keep the job alive. No rank makes a blocking MPI call
+ * on another: every send and receive has a deadline, and one matched to
+ * a message whose sender died midway is abandoned (recv_by). Rank 0
+ * merges a point's record only while the point is not finished: a late
+ * record of a point that another rank ran since (two runs, two UUIDs) is
+ * dropped, not recorded twice. After a
+ * loss every rank leaves without MPI_Finalize, which would wait for the
+ * dead rank for ever (measured with Open MPI 4.1.4); mpirun then exits 0
+ * (it always does under --enable-recovery, whatever the ranks return). */
 #include <mpi.h>
 
-enum { TAG_WORK = 1, TAG_RESULT = 2, TAG_MSG = 3, TAG_DB = 4 };
-enum { OUT_OK = 0, OUT_EXIT = 1, OUT_SIGNAL = 2, OUT_NOSTART = 3 };
-#define MPI_TRIES 3             /* runs of one point killed by a signal */
+enum { TAG_WORK = 1, TAG_RESULT = 2, TAG_MSG = 3, TAG_DB = 4, TAG_BEAT = 5 };
+enum { OUT_OK = 0, OUT_EXIT = 1, OUT_SIGNAL = 2, OUT_NOSTART = 3,
+       OUT_UNFIT = 4 };
+/* work messages other than a point's index */
+enum {
+    W_STOP = -1,      /* the end: MPI_Finalize */
+    W_STOP_LOST = -2, /* the end, a rank lost: leave without MPI_Finalize */
+    W_GAVE_UP = -3,   /* rank 0 stopped before handing out anything */
+    W_WAIT = -4,      /* nothing for you now (a ping: rank 0 is alive) */
+    W_END = -5        /* the end is near: answer at once */
+};
+#define MPI_TRIES 3             /* runs of one point killed or lost */
 #define MPI_CHUNK (1 << 26)     /* bytes per message of a database file */
+
+#define CANCEL_WAIT 0.5         /* s for a cancel to take */
+
+static double rank_timeout = 60; /* --rank-timeout: seconds */
+static int skip_finalize;        /* a rank was lost: MPI_Finalize hangs */
+static const int64_t beat_word;  /* a heartbeat says nothing but "alive" */
+
+/* Heartbeats at a sixth of the timeout, at most every 5 s: a rank is
+ * given up on after several missed ones, not one late one. */
+static double beat_interval(void)
+{
+    double b = rank_timeout / 6;
+    return b > 5 ? 5 : b;
+}
+
+/* How long a worker waits for rank 0 (to take its record, to say a
+ * word): longer than rank 0 waits for a worker, as rank 0 may spend up
+ * to a --rank-timeout on a dying rank's message (and on a word to it)
+ * before it turns to us; a worker that left for that would be a second
+ * rank lost. */
+static double worker_patience(void)
+{
+    return 3 * rank_timeout;
+}
+
+/* MPI_Finalize's deadline passed: leave with the sweep's status. */
+static volatile sig_atomic_t finalize_status;
+
+static void on_finalize_alarm(int sig)
+{
+    static const char m[] = "spikelab sweep: MPI_Finalize did not end (a "
+                            "rank died at the end?); leaving without it\n";
+    (void)sig;
+    if (write(STDERR_FILENO, m, sizeof m - 1) < 0)
+        _exit(1);
+    _exit(finalize_status);
+}
 
 /* Was this process started by mpirun (Open MPI, or a PMI launcher)? Only
  * then MPI_Init: a plain `spikelab sweep` must not start MPI at all. */
@@ -576,232 +664,720 @@ static void rm_db(const char *path)
         unlink(p);
 }
 
-/* A worker: run the points rank 0 sends until it sends -1. */
-static int mpi_worker(sweep *sw, int rank)
+/* A worker's heartbeat to rank 0 when one is due (*next: when). Not
+ * waited for: a rank 0 gone must not hang us. */
+static void beat(double *next)
 {
-    const char *td = getenv("TMPDIR");
-    char dir[PATH_MAX], dbp[PATH_MAX + 16];
-    if (snprintf(dir, sizeof dir, "%s/spikelab-rank%d-XXXXXX",
-                 td && *td ? td : "/tmp", rank) >= (int)sizeof dir ||
-        !mkdtemp(dir)) {
-        fprintf(stderr, "spikelab sweep: rank %d: cannot make a private "
-                "directory: %s\n", rank, strerror(errno));
-        MPI_Abort(MPI_COMM_WORLD, 1);
-        return 1;
-    }
-    snprintf(dbp, sizeof dbp, "%s/point.db", dir);
-    sw->db_path = dbp; /* the child records here, never in rank 0's file */
+    double now = sl__mono_time();
+    if (now < *next)
+        return;
+    MPI_Request r;
+    if (MPI_Isend(&beat_word, 1, MPI_INT64_T, 0, TAG_BEAT, MPI_COMM_WORLD,
+                  &r) == MPI_SUCCESS)
+        MPI_Request_free(&r);
+    *next = now + beat_interval();
+}
+
+/* Wait for a request until `limit` (sl__mono_time), beating meanwhile if
+ * next_beat is given: polls with a sleep growing to 10 ms (Open MPI's
+ * blocking calls spin a core). 0 done, -1 not by then, -2 an MPI error
+ * (the request's fate unknown). */
+static int wait_req(MPI_Request *req, double limit, double *next_beat)
+{
+    useconds_t us = 100;
     for (;;) {
-        int64_t pt;
-        MPI_Recv(&pt, 1, MPI_INT64_T, 0, TAG_WORK, MPI_COMM_WORLD,
-                 MPI_STATUS_IGNORE);
-        if (pt < 0 || (uint64_t)pt >= sw->n)
-            break;
-        rm_db(dbp);
-        child c;
-        int64_t hdr[4] = {pt, OUT_NOSTART, 0, 0};
-        char last[512] = "";
-        if (start_point(sw, (uint64_t)pt, &c) == 0) {
-            int st;
-            while (waitpid(c.pid, &st, 0) < 0 && errno == EINTR)
-                ;
-            read_log(c.log, last, sizeof last);
-            fclose(c.log);
-            if (WIFSIGNALED(st)) {
-                hdr[1] = OUT_SIGNAL;
-                hdr[2] = WTERMSIG(st);
-            } else {
-                hdr[1] = WEXITSTATUS(st) == 0 ? OUT_OK : OUT_EXIT;
-                hdr[2] = WEXITSTATUS(st);
-            }
-        }
-        /* opening the file marks a killed child's run interrupted (the
-         * reaper; the merge reads without it) and checkpoints its WAL */
-        char *bytes = NULL;
-        sl_rundb *pdb = NULL;
-        if (access(dbp, F_OK) == 0 &&
-            sl_rundb_open(dbp, SL_RUNDB_CREATE, &pdb) == SL_OK) {
-            sl_rundb_close(pdb);
-            pdb = NULL;
-            FILE *f = fopen(dbp, "rb");
-            long len = -1;
-            if (f && fseek(f, 0, SEEK_END) == 0 && (len = ftell(f)) > 0 &&
-                fseek(f, 0, SEEK_SET) == 0 && (bytes = malloc((size_t)len)) &&
-                fread(bytes, 1, (size_t)len, f) == (size_t)len)
-                hdr[3] = len;
-            if (f)
-                fclose(f);
-        }
-        sl_rundb_close(pdb);
-        MPI_Send(hdr, 4, MPI_INT64_T, 0, TAG_RESULT, MPI_COMM_WORLD);
-        MPI_Send(last, (int)strlen(last) + 1, MPI_CHAR, 0, TAG_MSG,
-                 MPI_COMM_WORLD);
-        for (int64_t off = 0; off < hdr[3]; off += MPI_CHUNK) {
-            int64_t k = hdr[3] - off < MPI_CHUNK ? hdr[3] - off : MPI_CHUNK;
-            MPI_Send(bytes + off, (int)k, MPI_BYTE, 0, TAG_DB, MPI_COMM_WORLD);
-        }
-        free(bytes);
-        rm_db(dbp);
+        int flag = 0;
+        if (MPI_Test(req, &flag, MPI_STATUS_IGNORE) != MPI_SUCCESS)
+            return -2;
+        if (flag)
+            return 0;
+        if (sl__mono_time() > limit)
+            return -1;
+        if (next_beat)
+            beat(next_beat);
+        usleep(us);
+        if (us < 10000)
+            us *= 2;
     }
-    rmdir(dir);
+}
+
+/* Receive by `limit`: 0 done; -1 not done, cancelled (buf free again);
+ * -2 abandoned. A receive that has matched a large message (sent in
+ * pieces that the sender pushes) whose sender died or stalled midway
+ * can be neither completed nor cancelled: MPI_Cancel then MPI_Wait on it
+ * never returns (measured with Open MPI 4.1.4: a sender killed in a
+ * 1 MiB send; rank 0 hung so after a worker rank's kill). So the cancel
+ * is waited for a bounded time too, and a receive still standing after
+ * it is abandoned: buf stays MPI's (the caller neither frees nor reuses
+ * it) and the process leaves without MPI_Finalize. */
+static int recv_by(void *buf, int count, MPI_Datatype t, int src, int tag,
+                   double limit, double *next_beat)
+{
+    MPI_Request r;
+    if (MPI_Irecv(buf, count, t, src, tag, MPI_COMM_WORLD, &r) !=
+        MPI_SUCCESS)
+        return -1;
+    int rc = wait_req(&r, limit, next_beat);
+    if (rc == 0)
+        return 0;
+    if (rc == -1 && MPI_Cancel(&r) == MPI_SUCCESS &&
+        wait_req(&r, sl__mono_time() + CANCEL_WAIT, NULL) == 0)
+        return -1;
+    skip_finalize = 1;
+    return -2;
+}
+
+/* Send by `limit`. On -1 the send is left pending (freed, never waited
+ * for): buf must stay untouched to the process's end (the caller leaks
+ * it), and the process leaves without MPI_Finalize. */
+static int send_by(const void *buf, int count, MPI_Datatype t, int dst,
+                   int tag, double limit)
+{
+    MPI_Request r;
+    if (MPI_Isend(buf, count, t, dst, tag, MPI_COMM_WORLD, &r) !=
+        MPI_SUCCESS)
+        return -1;
+    if (wait_req(&r, limit, NULL) == 0)
+        return 0;
+    MPI_Request_free(&r);
+    skip_finalize = 1;
+    return -1;
+}
+
+/* A one-word message to rank dst by `limit` (a send to a dead rank may
+ * never complete: over TCP, measured). 0 or -1 (then its word is
+ * leaked, and the process leaves without MPI_Finalize). */
+static int send_word(int dst, int64_t word, double limit)
+{
+    int64_t *p = malloc(sizeof *p);
+    if (!p)
+        return -1;
+    *p = word;
+    if (send_by(p, 1, MPI_INT64_T, dst, TAG_WORK, limit))
+        return -1;
+    free(p);
     return 0;
 }
 
-/* Receive one result from any worker into *hdr, its last line into last,
- * its database bytes into the file path. Returns the worker's rank, or -1
- * (the file could not be written: the bytes are still drained). */
-static int mpi_receive(int64_t hdr[4], char *last, int size, const char *path,
-                       int *written)
+/* On the workers, stderr goes to a file until the points are checked:
+ * every rank checks the same arguments, and a malformed one is printed
+ * by rank 0 alone. A worker whose check failed where rank 0's passed
+ * (its own files differ) shows its messages then. */
+static int saved_stderr = -1;
+static FILE *captured;
+
+static void capture_stderr(void)
 {
-    MPI_Status st;
-    MPI_Recv(hdr, 4, MPI_INT64_T, MPI_ANY_SOURCE, TAG_RESULT, MPI_COMM_WORLD,
-             &st);
-    int src = st.MPI_SOURCE;
-    MPI_Recv(last, size, MPI_CHAR, src, TAG_MSG, MPI_COMM_WORLD,
-             MPI_STATUS_IGNORE);
+    fflush(stderr);
+    if (!(captured = tmpfile()))
+        return;
+    if ((saved_stderr = dup(STDERR_FILENO)) < 0 ||
+        dup2(fileno(captured), STDERR_FILENO) < 0) {
+        if (saved_stderr >= 0)
+            close(saved_stderr);
+        saved_stderr = -1;
+        fclose(captured);
+        captured = NULL;
+    }
+}
+
+static void release_stderr(int show, int rank)
+{
+    if (saved_stderr < 0)
+        return;
+    fflush(stderr);
+    dup2(saved_stderr, STDERR_FILENO);
+    close(saved_stderr);
+    saved_stderr = -1;
+    char line[1024];
+    rewind(captured);
+    while (show && fgets(line, sizeof line, captured))
+        fprintf(stderr, "rank %d: %s", rank, line);
+    fclose(captured);
+    captured = NULL;
+}
+
+/* Run point pt into dbp and fill the result: hdr {point, outcome, code,
+ * bytes}, the point's last line, its database file's bytes (*bytes,
+ * owned by the caller). Beats while the point runs. */
+static void worker_run(sweep *sw, int64_t pt, const char *dbp,
+                       int64_t hdr[4], char *last, size_t size,
+                       char **bytes, double *next_beat)
+{
+    child c;
+    hdr[0] = pt;
+    hdr[1] = OUT_NOSTART;
+    hdr[2] = hdr[3] = 0;
+    rm_db(dbp);
+    if (start_point(sw, (uint64_t)pt, &c, 1) == 0) {
+        int st = 0, killed = 0, gone = 0;
+        useconds_t us = 100;
+        for (;;) {
+            pid_t w = waitpid(c.pid, &st, WNOHANG);
+            if (w == c.pid)
+                break;
+            if (w < 0 && errno != EINTR) {
+                gone = 1;
+                break;
+            }
+            if (stop_signal && !killed) {
+                /* mpirun passed the stop to us, not to the point */
+                kill(c.pid, SIGTERM);
+                killed = 1;
+            }
+            beat(next_beat);
+            usleep(us);
+            if (us < 20000)
+                us *= 2;
+        }
+        read_log(c.log, last, size);
+        fclose(c.log);
+        if (gone) {
+            snprintf(last, size, "waitpid: %s", strerror(errno));
+        } else if (WIFSIGNALED(st)) {
+            hdr[1] = OUT_SIGNAL;
+            hdr[2] = WTERMSIG(st);
+        } else {
+            hdr[1] = WEXITSTATUS(st) == 0 ? OUT_OK : OUT_EXIT;
+            hdr[2] = WEXITSTATUS(st);
+        }
+    }
+    /* opening the file marks a killed child's run interrupted (the
+     * reaper; the merge reads without it) and checkpoints its WAL */
+    sl_rundb *pdb = NULL;
+    if (access(dbp, F_OK) == 0 &&
+        sl_rundb_open(dbp, SL_RUNDB_CREATE, &pdb) == SL_OK) {
+        sl_rundb_close(pdb);
+        pdb = NULL;
+        FILE *f = fopen(dbp, "rb");
+        long len = -1;
+        if (f && fseek(f, 0, SEEK_END) == 0 && (len = ftell(f)) > 0 &&
+            fseek(f, 0, SEEK_SET) == 0 && (*bytes = malloc((size_t)len)) &&
+            fread(*bytes, 1, (size_t)len, f) == (size_t)len)
+            hdr[3] = len;
+        if (f)
+            fclose(f);
+    }
+    sl_rundb_close(pdb);
+}
+
+/* A worker: run the points rank 0 sends until it says stop. `fit`: this
+ * rank checked the points (else it only tells rank 0 it cannot run
+ * them). Returns the exit status. */
+static int mpi_worker(sweep *sw, int rank, int fit)
+{
+    const char *td = getenv("TMPDIR");
+    char dir[PATH_MAX] = "", dbp[PATH_MAX + 16];
+    if (fit) {
+        release_stderr(0, rank);
+        if (snprintf(dir, sizeof dir, "%s/spikelab-rank%d-XXXXXX",
+                     td && *td ? td : "/tmp", rank) >= (int)sizeof dir ||
+            !mkdtemp(dir)) {
+            fprintf(stderr, "spikelab sweep: rank %d: cannot make a "
+                    "private directory: %s\n", rank, strerror(errno));
+            dir[0] = 0;
+            fit = 0;
+        }
+    }
+    snprintf(dbp, sizeof dbp, "%s/point.db", dir);
+    sw->db_path = dbp; /* the child records here, never in rank 0's file */
+    int status = fit ? 0 : 2, first = 1;
+    double next_beat = 0;
+    /* the first word waits for rank 0's own checks and database */
+    double limit = sl__mono_time() + 10 * rank_timeout;
+    /* static, as are the record's header and line: what a receive or
+     * send given up on holds is MPI's to the process's end */
+    static int64_t word, hdr[4];
+    static char last[512];
+    for (;;) {
+        if (recv_by(&word, 1, MPI_INT64_T, 0, TAG_WORK, limit,
+                    &next_beat)) {
+            release_stderr(1, rank);
+            fprintf(stderr, "spikelab sweep: rank %d: no word from rank 0 "
+                    "in %g s; leaving\n", rank,
+                    first ? 10 * rank_timeout : worker_patience());
+            skip_finalize = 1;
+            status = 1;
+            break;
+        }
+        int64_t pt = word;
+        if (first)
+            release_stderr(pt != W_GAVE_UP, rank);
+        first = 0;
+        limit = sl__mono_time() + worker_patience();
+        if (pt == W_WAIT)
+            continue;
+        if (pt == W_END) {
+            next_beat = 0; /* at once */
+            beat(&next_beat);
+            continue;
+        }
+        if (pt < 0 || (fit && (uint64_t)pt >= sw->n)) {
+            skip_finalize = pt == W_STOP_LOST;
+            break;
+        }
+        hdr[0] = pt;
+        hdr[1] = OUT_UNFIT;
+        hdr[2] = hdr[3] = 0;
+        last[0] = 0;
+        char *bytes = NULL;
+        if (fit)
+            worker_run(sw, pt, dbp, hdr, last, sizeof last, &bytes,
+                       &next_beat);
+        else
+            snprintf(last, sizeof last, "could not check the points "
+                     "(its messages on stderr)");
+        double lim = sl__mono_time() + worker_patience();
+        int bad = send_by(hdr, 4, MPI_INT64_T, 0, TAG_RESULT, lim) ||
+                  send_by(last, (int)strlen(last) + 1, MPI_CHAR, 0, TAG_MSG,
+                          lim);
+        for (int64_t off = 0; !bad && off < hdr[3]; off += MPI_CHUNK) {
+            int64_t k = hdr[3] - off < MPI_CHUNK ? hdr[3] - off : MPI_CHUNK;
+            bad = send_by(bytes + off, (int)k, MPI_BYTE, 0, TAG_DB,
+                          sl__mono_time() + worker_patience());
+        }
+        if (fit)
+            rm_db(dbp);
+        if (bad) {
+            /* rank 0 gave up on us and ran the point elsewhere, or is
+             * gone: our record is not wanted (bytes stay: a send of
+             * them is pending) */
+            fprintf(stderr, "spikelab sweep: rank %d: rank 0 took no "
+                    "record of point %lld in %g s; leaving\n", rank,
+                    (long long)pt, worker_patience());
+            skip_finalize = 1;
+            status = 1;
+            break;
+        }
+        free(bytes);
+        limit = sl__mono_time() + worker_patience();
+    }
+    if (dir[0])
+        rmdir(dir);
+    return status;
+}
+
+/* Receive the rest of a result from worker src (its header probed) into
+ * *hdr, its last line into last, its database bytes into the file path
+ * (*written: they are there). 0; -1: not all of it came in time; -2:
+ * and a receive was abandoned (recv_by), hdr and last are MPI's (the
+ * caller leaks them; the buffer of the bytes is leaked here). */
+static int mpi_receive(int src, int64_t hdr[4], char *last, int size,
+                       const char *path, int *written)
+{
+    double lim = sl__mono_time() + rank_timeout;
+    *written = 0;
+    int rc = recv_by(hdr, 4, MPI_INT64_T, src, TAG_RESULT, lim, NULL);
+    if (rc == 0)
+        rc = recv_by(last, size, MPI_CHAR, src, TAG_MSG, lim, NULL);
+    if (rc)
+        return rc;
     last[size - 1] = 0;
+    if (hdr[3] < 0)
+        hdr[3] = 0;
     FILE *f = hdr[3] > 0 ? fopen(path, "wb") : NULL;
     int ok = f != NULL;
     char *buf = hdr[3] > 0 ? malloc(hdr[3] < MPI_CHUNK ? (size_t)hdr[3]
                                                        : MPI_CHUNK)
                            : NULL;
-    for (int64_t off = 0; off < hdr[3]; off += MPI_CHUNK) {
+    static char b; /* static: a receive into it may be abandoned */
+    for (int64_t off = 0; rc == 0 && off < hdr[3]; off += MPI_CHUNK) {
         int64_t k = hdr[3] - off < MPI_CHUNK ? hdr[3] - off : MPI_CHUNK;
+        lim = sl__mono_time() + rank_timeout;
         if (buf) {
-            MPI_Recv(buf, (int)k, MPI_BYTE, src, TAG_DB, MPI_COMM_WORLD,
-                     MPI_STATUS_IGNORE);
-            if (ok && fwrite(buf, 1, (size_t)k, f) != (size_t)k)
+            rc = recv_by(buf, (int)k, MPI_BYTE, src, TAG_DB, lim, NULL);
+            if (rc == 0 && ok && fwrite(buf, 1, (size_t)k, f) != (size_t)k)
                 ok = 0;
         } else {
             /* no memory: take the bytes one at a time to keep the
              * message order, and lose this point's record only */
-            for (int64_t j = 0; j < k; j++) {
-                char b;
-                MPI_Recv(&b, 1, MPI_BYTE, src, TAG_DB, MPI_COMM_WORLD,
-                         MPI_STATUS_IGNORE);
-            }
+            for (int64_t j = 0; rc == 0 && j < k; j++)
+                rc = recv_by(&b, 1, MPI_BYTE, src, TAG_DB, lim, NULL);
             ok = 0;
         }
     }
-    free(buf);
+    if (rc != -2)
+        free(buf);
     if (f && fclose(f))
         ok = 0;
-    *written = ok && hdr[3] > 0;
-    return src;
+    *written = rc == 0 && ok && hdr[3] > 0;
+    return rc;
 }
 
-/* Rank 0: hand out the points to run, merge what comes back. Returns the
- * exit status. */
+/* Rank 0's view of a worker. */
+enum { WK_IDLE, WK_BUSY, WK_PARKED, WK_LOST };
+typedef struct worker {
+    int state;      /* PARKED: cannot run points, waits for the end */
+    uint64_t point; /* BUSY: the point it runs */
+    double heard;   /* its last message */
+    int spoke;      /* it has sent one (its first gets 10 timeouts) */
+    double told;    /* our last message to it */
+} worker;
+
+/* Rank 0's state across the loop. */
+typedef struct root {
+    sweep *sw;
+    uint64_t *queue, head, count, total, done, failed;
+    int *tries, size, lost;
+    worker *wk;
+} root;
+
+static void requeue(root *r, uint64_t i)
+{
+    r->queue[(r->head + r->count++) % r->sw->n] = i;
+}
+
+/* The next point to hand out, or -1. Points finished while queued (a
+ * late record) are skipped. */
+static int64_t next_point(root *r)
+{
+    while (r->count) {
+        uint64_t i = r->queue[r->head];
+        r->head = (r->head + 1) % r->sw->n;
+        r->count--;
+        if (r->sw->state[i] != DONE)
+            return (int64_t)i;
+    }
+    return -1;
+}
+
+/* Give up on worker w: its point back to the queue (or failed after
+ * MPI_TRIES). */
+static void lose(root *r, int w, const char *why)
+{
+    worker *k = &r->wk[w];
+    char pt[512];
+    r->lost++;
+    if (k->state != WK_BUSY) {
+        printf("rank %d: %s; given up on\n", w, why);
+    } else if (++r->tries[k->point] < MPI_TRIES && !stop_signal) {
+        requeue(r, k->point);
+        printf("rank %d: %s; given up on, its point %llu (%s) handed out "
+               "again\n", w, why, (unsigned long long)k->point,
+               shown(r->sw->lines[k->point], pt, sizeof pt));
+    } else {
+        r->done++;
+        r->failed++;
+        printf("[%llu/%llu] point %llu (%s): failed: rank %d %s\n",
+               (unsigned long long)r->done, (unsigned long long)r->total,
+               (unsigned long long)k->point,
+               shown(r->sw->lines[k->point], pt, sizeof pt), w, why);
+    }
+    fflush(stdout);
+    k->state = WK_LOST;
+}
+
+/* Send worker w a word; one that has not taken it in --rank-timeout
+ * seconds is given up on. 0 or -1. */
+static int tell(root *r, int w, int64_t word)
+{
+    if (send_word(w, word, sl__mono_time() + rank_timeout)) {
+        char why[64];
+        snprintf(why, sizeof why, "took no word in %g s", rank_timeout);
+        lose(r, w, why);
+        return -1;
+    }
+    r->wk[w].told = sl__mono_time();
+    return 0;
+}
+
+/* Does the database file at path hold a finished run tagged tag? */
+static int file_finished(const char *path, const char *tag)
+{
+    sl_rundb *db = NULL;
+    sl_run_iter *it = NULL;
+    const char *tags[] = {tag};
+    sl_run_filter f = {.struct_size = sizeof f, .tags = tags, .n_tags = 1};
+    int found = 0;
+    if (sl_rundb_open(path, SL_RUNDB_READONLY, &db) == SL_OK &&
+        sl_rundb_runs(db, &f, &it) == SL_OK) {
+        for (const sl_run_info *ri; !found && (ri = sl_run_next(it));)
+            found = strcmp(ri->status, "finished") == 0;
+        sl_run_iter_free(it);
+    }
+    sl_rundb_close(db);
+    return found;
+}
+
+/* Merge a result received from worker w: header hdr, last line last,
+ * its database bytes in tmpdb if written. */
+static void use_result(root *r, sl_rundb *db, int w, const char *tmpdb,
+                       const int64_t *hdr, const char *last, int written)
+{
+    sweep *sw = r->sw;
+    worker *k = &r->wk[w];
+    char pt[512], how[64] = "";
+    if (hdr[0] < 0 || (uint64_t)hdr[0] >= sw->n) {
+        rm_db(tmpdb);
+        if (k->state != WK_LOST)
+            lose(r, w, "sent a result of no point");
+        return;
+    }
+    uint64_t i = (uint64_t)hdr[0];
+    int late = k->state != WK_BUSY || k->point != i;
+    if (!late) {
+        k->heard = sl__mono_time();
+        k->spoke = 1;
+    }
+    /* a point's process killed after its run was recorded finished (in
+     * its exit): the point is finished, not run again (that would be a
+     * second finished run of it) */
+    int ok = hdr[1] == OUT_OK ||
+             (hdr[1] == OUT_SIGNAL && written &&
+              file_finished(tmpdb, sw->tag));
+    if (hdr[1] == OUT_SIGNAL)
+        snprintf(how, sizeof how, "killed by signal %d", (int)hdr[2]);
+    else if (hdr[1] == OUT_EXIT)
+        snprintf(how, sizeof how, "exit %d", (int)hdr[2]);
+    else if (hdr[1] == OUT_NOSTART)
+        snprintf(how, sizeof how, "not started");
+    /* one finished run per point: a second one (a late record, or the
+     * run of a point a late record finished) is not merged */
+    int merged = 0;
+    int64_t added = 0, present = 0;
+    int wanted = sw->state[i] != DONE && (!late || ok) &&
+                 hdr[1] != OUT_UNFIT;
+    if (written && wanted) {
+        merged = sl_rundb_merge(db, tmpdb, &added, &present) == SL_OK;
+        if (!merged)
+            fprintf(stderr, "spikelab sweep: merging point %llu from "
+                    "rank %d: %s\n", (unsigned long long)i, w,
+                    sl_rundb_errmsg(db));
+    }
+    rm_db(tmpdb);
+    shown(sw->lines[i], pt, sizeof pt);
+    if (late) {
+        /* from a rank given up on: it gets no answer and leaves */
+        if (ok && merged) {
+            r->done++;
+            sw->state[i] = DONE;
+            printf("[%llu/%llu] point %llu (%s): finished on rank %d "
+                   "(given up on before; recorded once)\n",
+                   (unsigned long long)r->done, (unsigned long long)r->total,
+                   (unsigned long long)i, pt, w);
+        } else {
+            printf("point %llu (%s): a late result from rank %d (given "
+                   "up on), not recorded\n", (unsigned long long)i, pt, w);
+        }
+        fflush(stdout);
+        return;
+    }
+    k->state = WK_IDLE;
+    if (sw->state[i] == DONE) {
+        printf("point %llu (%s): finished before by a late record; this "
+               "run's record from rank %d not recorded\n",
+               (unsigned long long)i, pt, w);
+    } else if (hdr[1] == OUT_UNFIT) {
+        requeue(r, i);
+        k->state = WK_PARKED;
+        printf("rank %d: %s; its point %llu handed out again\n", w, last,
+               (unsigned long long)i);
+    } else if (ok && merged) {
+        r->done++;
+        sw->state[i] = DONE;
+        printf("[%llu/%llu] point %llu (%s): finished on rank %d%s%s%s\n",
+               (unsigned long long)r->done, (unsigned long long)r->total,
+               (unsigned long long)i, pt, w,
+               *how ? " (its process then " : "", how, *how ? ")" : "");
+    } else if (hdr[1] == OUT_SIGNAL && !stop_signal &&
+               ++r->tries[i] < MPI_TRIES) {
+        /* its process died, not the point's configuration: again,
+         * on whichever rank asks next */
+        requeue(r, i);
+        printf("point %llu (%s): interrupted on rank %d (%s)%s%s; "
+               "handed out again\n", (unsigned long long)i, pt, w, how,
+               *last ? ": " : "", last);
+    } else {
+        r->done++;
+        r->failed++;
+        printf("[%llu/%llu] point %llu (%s): %s on rank %d (%s)%s%s\n",
+               (unsigned long long)r->done, (unsigned long long)r->total,
+               (unsigned long long)i, pt,
+               hdr[1] == OUT_EXIT && hdr[2] == 130 ? "interrupted"
+                                                   : "failed",
+               w, ok ? "its record not merged" : how,
+               *last ? ": " : "", last);
+    }
+    fflush(stdout);
+}
+
+/* Take a result from worker w (its header probed) and merge it. */
+static void take_result(root *r, sl_rundb *db, int w, const char *tmpdb)
+{
+    worker *k = &r->wk[w];
+    /* on the heap: leaked if a receive into it is abandoned; without
+     * memory a static one takes the result, which is dropped */
+    typedef struct {
+        int64_t hdr[4];
+        char last[512];
+    } record;
+    static record none;
+    record *in = malloc(sizeof *in);
+    int written = 0;
+    int rc = mpi_receive(w, in ? in->hdr : none.hdr,
+                         in ? in->last : none.last, sizeof none.last,
+                         in ? tmpdb : "/dev/null", &written);
+    if (rc == 0 && in)
+        use_result(r, db, w, tmpdb, in->hdr, in->last, written);
+    else if (k->state != WK_LOST)
+        lose(r, w, rc ? "sent part of a result" : "out of memory");
+    if (in)
+        rm_db(tmpdb);
+    if (rc != -2)
+        free(in);
+}
+
+/* Rank 0: hand out the points to run, merge what comes back, give up on
+ * silent workers. Returns the exit status. */
 static int mpi_root(sweep *sw, sl_rundb *db, int size)
 {
-    uint64_t *queue = malloc((sw->n + 1) * sizeof *queue);
-    int *tries = calloc(sw->n, sizeof *tries);
-    uint64_t head = 0, count = 0, total = 0, done = 0, failed = 0;
+    root r = {.sw = sw, .size = size};
+    r.queue = malloc((sw->n + 1) * sizeof *r.queue);
+    r.tries = calloc(sw->n, sizeof *r.tries);
+    r.wk = calloc((size_t)size, sizeof *r.wk);
     const char *td = getenv("TMPDIR");
     char dir[PATH_MAX], tmpdb[PATH_MAX + 16];
     int status = 1;
-    if (!queue || !tries ||
+    if (!r.queue || !r.tries || !r.wk ||
         snprintf(dir, sizeof dir, "%s/spikelab-rank0-XXXXXX",
                  td && *td ? td : "/tmp") >= (int)sizeof dir ||
         !mkdtemp(dir)) {
         fprintf(stderr, "spikelab sweep: rank 0: %s\n",
                 strerror(errno ? errno : ENOMEM));
-        free(queue);
-        free(tries);
+        free(r.queue);
+        free(r.tries);
+        free(r.wk);
         MPI_Abort(MPI_COMM_WORLD, 1);
         return 1;
     }
     snprintf(tmpdb, sizeof tmpdb, "%s/received.db", dir);
     for (uint64_t i = 0; i < sw->n; i++)
         if (sw->state[i] == TODO)
-            queue[(head + count++) % sw->n] = i;
-    total = count;
-    int active = 0;
-    double t0 = sl__mono_time();
-    for (int w = 1; w < size; w++) {
-        int64_t pt = -1;
-        if (count && !stop_signal) {
-            pt = (int64_t)queue[head];
-            head = (head + 1) % sw->n;
-            count--;
-            active++;
+            requeue(&r, i);
+    r.total = r.count;
+    double t0 = sl__mono_time(), end_asked = 0;
+    for (int w = 1; w < size; w++)
+        r.wk[w] = (worker){WK_IDLE, 0, t0, 0, 0};
+    useconds_t us = 100;
+    for (;;) {
+        double now = sl__mono_time();
+        int busy = 0, waiting = 0, answered = 1;
+        for (int w = 1; w < size; w++) {
+            worker *k = &r.wk[w];
+            if (k->state == WK_IDLE && !stop_signal && !end_asked) {
+                int64_t i = next_point(&r);
+                if (i >= 0 && tell(&r, w, i) == 0) {
+                    k->state = WK_BUSY;
+                    k->point = (uint64_t)i;
+                } else if (i >= 0) {
+                    requeue(&r, (uint64_t)i); /* w given up on */
+                }
+            }
+            busy += k->state == WK_BUSY;
+            if (k->state == WK_IDLE || k->state == WK_PARKED) {
+                waiting++;
+                answered &= k->heard > end_asked;
+            }
         }
-        MPI_Send(&pt, 1, MPI_INT64_T, w, TAG_WORK, MPI_COMM_WORLD);
+        if (busy == 0 && !end_asked) {
+            /* nothing runs, nothing will: ask the waiting workers for a
+             * word, so none that died since its last one is told to
+             * MPI_Finalize (which would hang) */
+            end_asked = now;
+            answered = waiting == 0;
+            for (int w = 1; w < size; w++)
+                if (r.wk[w].state == WK_IDLE || r.wk[w].state == WK_PARKED)
+                    tell(&r, w, W_END);
+        }
+        if (end_asked && answered)
+            break;
+        int flag = 0;
+        MPI_Status st;
+        if (MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, MPI_COMM_WORLD, &flag,
+                       &st) != MPI_SUCCESS)
+            flag = 0;
+        if (flag && st.MPI_SOURCE > 0 && st.MPI_SOURCE < size) {
+            int w = st.MPI_SOURCE;
+            us = 100;
+            if (st.MPI_TAG == TAG_RESULT) {
+                take_result(&r, db, w, tmpdb);
+                continue;
+            }
+            /* a beat, or the rest of a result given up on: drained, by
+             * a deadline (its sender may have died midway) */
+            int n = 0;
+            static char b; /* no memory: taken truncated into b */
+            MPI_Get_count(&st, MPI_BYTE, &n);
+            char *buf = malloc(n > 0 ? (size_t)n : 1);
+            int rc = recv_by(buf ? buf : &b, buf ? n : 0, MPI_BYTE, w,
+                             st.MPI_TAG, sl__mono_time() + rank_timeout,
+                             NULL);
+            if (rc != -2)
+                free(buf); /* else MPI's for good */
+            if (rc == 0 && st.MPI_TAG == TAG_BEAT &&
+                r.wk[w].state != WK_LOST) {
+                r.wk[w].heard = sl__mono_time();
+                r.wk[w].spoke = 1;
+            }
+            else if (rc == -2 && r.wk[w].state != WK_LOST)
+                lose(&r, w, "sent part of a message");
+            continue;
+        }
+        /* every message taken: who has been silent too long? */
+        now = sl__mono_time();
+        for (int w = 1; w < size; w++) {
+            worker *k = &r.wk[w];
+            if (k->state == WK_LOST)
+                continue;
+            /* a worker's first word waits for its own checks of the
+             * points, as its wait for ours (mpi_worker) */
+            if (now - k->heard > (k->spoke ? 1 : 10) * rank_timeout) {
+                char why[64];
+                snprintf(why, sizeof why, "no word for %.0f s",
+                         now - k->heard);
+                lose(&r, w, why);
+            } else if (k->state != WK_BUSY && !end_asked &&
+                       now - k->told >= beat_interval()) {
+                tell(&r, w, W_WAIT);
+            }
+        }
+        usleep(us);
+        if (us < 10000)
+            us *= 2;
     }
-    while (active > 0) {
-        int64_t hdr[4];
-        char last[512], pt[512], how[64] = "";
-        int written;
-        int src = mpi_receive(hdr, last, sizeof last, tmpdb, &written);
-        uint64_t i = (uint64_t)hdr[0];
-        int merged = 0;
-        int64_t added = 0, present = 0;
-        if (written) {
-            merged = sl_rundb_merge(db, tmpdb, &added, &present) == SL_OK;
-            if (!merged)
-                fprintf(stderr, "spikelab sweep: merging point %llu from "
-                        "rank %d: %s\n", (unsigned long long)i, src,
-                        sl_rundb_errmsg(db));
-        }
-        rm_db(tmpdb);
-        if (hdr[1] == OUT_SIGNAL)
-            snprintf(how, sizeof how, "killed by signal %d", (int)hdr[2]);
-        else if (hdr[1] == OUT_EXIT)
-            snprintf(how, sizeof how, "exit %d", (int)hdr[2]);
-        else if (hdr[1] == OUT_NOSTART)
-            snprintf(how, sizeof how, "not started");
-        if (hdr[1] == OUT_OK && merged) {
-            done++;
-            sw->state[i] = DONE;
-            printf("[%llu/%llu] point %llu (%s): finished on rank %d\n",
-                   (unsigned long long)done, (unsigned long long)total,
-                   (unsigned long long)i, shown(sw->lines[i], pt, sizeof pt),
-                   src);
-        } else if (hdr[1] == OUT_SIGNAL && !stop_signal &&
-                   ++tries[i] < MPI_TRIES) {
-            /* its process died, not the point's configuration: again,
-             * on whichever rank asks next */
-            queue[(head + count++) % sw->n] = i;
-            printf("point %llu (%s): interrupted on rank %d (%s)%s%s; "
-                   "handed out again\n", (unsigned long long)i,
-                   shown(sw->lines[i], pt, sizeof pt), src, how,
-                   *last ? ": " : "", last);
-        } else {
-            done++;
-            failed++;
-            printf("[%llu/%llu] point %llu (%s): %s on rank %d (%s)%s%s\n",
-                   (unsigned long long)done, (unsigned long long)total,
-                   (unsigned long long)i, shown(sw->lines[i], pt, sizeof pt),
-                   hdr[1] == OUT_EXIT && hdr[2] == 130 ? "interrupted"
-                                                       : "failed",
-                   src, hdr[1] == OUT_OK ? "its record not merged" : how,
-                   *last ? ": " : "", last);
-        }
-        fflush(stdout);
-        int64_t next = -1;
-        if (count && !stop_signal) {
-            next = (int64_t)queue[head];
-            head = (head + 1) % sw->n;
-            count--;
-        } else {
-            active--;
-        }
-        MPI_Send(&next, 1, MPI_INT64_T, src, TAG_WORK, MPI_COMM_WORLD);
-    }
+    int64_t fin = r.lost ? W_STOP_LOST : W_STOP;
+    for (int w = 1; w < size; w++)
+        if (r.wk[w].state == WK_IDLE || r.wk[w].state == WK_PARKED)
+            tell(&r, w, fin);
+    if (r.lost)
+        skip_finalize = 1;
     rmdir(dir);
+    uint64_t left = 0;
+    while (next_point(&r) >= 0)
+        left++;
     double el = sl__mono_time() - t0;
+    if (left && !stop_signal)
+        fprintf(stderr, "spikelab sweep: %llu points not run: no worker "
+                "rank left that can run them; the same command runs them\n",
+                (unsigned long long)left);
     fprintf(stderr, "sweep %s: %llu of %llu points run on %d worker ranks "
             "in %.1f s (%.3g points/s): %llu finished, %llu failed or "
-            "interrupted\n", sw->id, (unsigned long long)done,
-            (unsigned long long)total, size - 1, el,
-            el > 0 ? (double)done / el : 0.0,
-            (unsigned long long)(done - failed), (unsigned long long)failed);
+            "interrupted", sw->id, (unsigned long long)r.done,
+            (unsigned long long)r.total, size - 1, el,
+            el > 0 ? (double)r.done / el : 0.0,
+            (unsigned long long)(r.done - r.failed),
+            (unsigned long long)r.failed);
+    if (r.lost)
+        fprintf(stderr, "; %d rank%s given up on", r.lost,
+                r.lost > 1 ? "s" : "");
+    fputc('\n', stderr);
     if (stop_signal)
         status = 130;
     else
-        status = failed || done < total ? 1 : 0;
-    free(queue);
-    free(tries);
+        status = r.failed || r.done < r.total ? 1 : 0;
+    free(r.queue);
+    free(r.tries);
+    free(r.wk);
     return status;
 }
 #endif
@@ -813,6 +1389,7 @@ static int sweep_main(int argc, char **argv, int rank, int size)
     sweep sw = {0};
     char **args = calloc((size_t)argc + 1, sizeof *args);
     int n_args = 0, yes = 0, list = 0, status = 2, released = 0;
+    int worker_done = 0;
     long jobs = 0, seeds = 0;
     unsigned long long shard_i = 0, shard_n = 1;
     const char *dbarg = NULL;
@@ -825,7 +1402,8 @@ static int sweep_main(int argc, char **argv, int rank, int size)
         const char *a = argv[i];
         int has = i + 1 < argc;
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            fputs(usage, stdout);
+            if (rank == 0)
+                fputs(usage, stdout);
             free(args);
             return 0;
         } else if (strcmp(a, "--db") == 0 && has) {
@@ -839,6 +1417,13 @@ static int sweep_main(int argc, char **argv, int rank, int size)
         } else if (strcmp(a, "--jobs") == 0 && has) {
             if ((jobs = num_arg("--jobs", argv[++i], 1, 1024)) < 0)
                 goto out;
+        } else if (strcmp(a, "--rank-timeout") == 0 && has) {
+            long t = num_arg("--rank-timeout", argv[++i], 1, 86400);
+            if (t < 0)
+                goto out;
+#ifdef SL_HAVE_MPI
+            rank_timeout = (double)t;
+#endif
         } else if (strcmp(a, "--threads") == 0 && has) {
             if ((sw.threads = num_arg("--threads", argv[++i], 1, 4096)) < 0)
                 goto out;
@@ -948,9 +1533,9 @@ static int sweep_main(int argc, char **argv, int rank, int size)
     }
 #ifdef SL_HAVE_MPI
     if (size > 1 && rank > 0) {
-        /* every rank checked the same points (same verdict, so no rank
-         * waits for one that gave up); a worker never opens the database */
-        status = list ? 0 : mpi_worker(&sw, rank);
+        /* a worker never opens the database */
+        worker_done = 1;
+        status = list ? 0 : mpi_worker(&sw, rank, 1);
         goto out;
     }
 #endif
@@ -1047,14 +1632,20 @@ summary:
                dbarg || shard_n > 1 ? sw.db_path : "");
 out:
 #ifdef SL_HAVE_MPI
-    /* rank 0 gave up before handing out anything: release the workers */
-    for (int w = 1; size > 1 && rank == 0 && !released && w < size; w++) {
-        int64_t none = -1;
-        MPI_Send(&none, 1, MPI_INT64_T, w, TAG_WORK, MPI_COMM_WORLD);
-    }
+    /* rank 0 gave up before handing out anything (--list hands out
+     * nothing and the workers wait for nothing): release the workers */
+    for (int w = 1; size > 1 && rank == 0 && !released && !list && w < size;
+         w++)
+        send_word(w, W_GAVE_UP, sl__mono_time() + rank_timeout);
+    /* a worker whose checks failed: told by rank 0 whether it failed too
+     * (then rank 0 said it) or runs the sweep (then we say why not) */
+    if (size > 1 && rank > 0 && !worker_done && status != 0 && !list)
+        status = mpi_worker(&sw, rank, 0);
+    release_stderr(0, rank); /* --list: rank 0 lists */
 #else
     (void)rank;
     (void)released;
+    (void)worker_done;
 #endif
     sl_rundb_close(db);
     sweep_free(&sw);
@@ -1082,12 +1673,29 @@ int sl__cmd_sweep(int argc, char **argv)
             sigaction(SIGINT, &sa, &old_int);
             sigaction(SIGTERM, &sa, &old_term);
         }
+        /* errors of the arguments: rank 0's alone (capture_stderr) */
+        if (size > 1 && rank > 0)
+            capture_stderr();
+        /* a lost worker must not stop rank 0 (the default handler
+         * aborts the job on an error) */
+        MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
         int status = sweep_main(argc, argv, rank, size);
         if (size > 1) {
             sigaction(SIGINT, &old_int, NULL);
             sigaction(SIGTERM, &old_term, NULL);
         }
-        MPI_Finalize();
+        fflush(stdout);
+        fflush(stderr);
+        /* after a lost rank MPI_Finalize would wait for it for ever; one
+         * that dies after the last word (after every check) makes it
+         * hang too, so it gets a deadline: the records are written */
+        if (!skip_finalize) {
+            finalize_status = status;
+            signal(SIGALRM, on_finalize_alarm);
+            alarm((unsigned)(2 * rank_timeout) + 10);
+            MPI_Finalize();
+            alarm(0);
+        }
         return status;
     }
 #endif
