@@ -12,10 +12,9 @@
  * that checked the points is freed, so each point loads its plugins
  * afresh) and no thread of ours when it forks. An exec cost each point
  * the loading and relocation of this binary's ~60 shared libraries
- * (MPI, HDF5, PLplot, curl, ...): 45 ms of CPU, mostly page faults and
- * TLB flushes, a quarter of a 300-epoch frozen_noise_lif point, and the
- * part that scaled worst with two points side by side (bench/README.md,
- * sweep_jobs.sh). Under mpirun a point is still exec'd (MPI is
+ * (MPI, HDF5, PLplot, curl, ...): 37 ms of CPU and 850 page faults
+ * (`perf stat spikelab --version`), a fifth of a 300-epoch
+ * frozen_noise_lif point (bench/README.md, sweep_jobs.sh). Under mpirun a point is still exec'd (MPI is
  * initialized in the sweep's process; its child must not carry that
  * state on, nor run MPI's exit handlers on it).
  *
