@@ -284,11 +284,11 @@ static int identify(sl__dataset *d, sl__err *err)
 
 /* Memory for a stored data set's samples, freed with free(). A large
  * one is 2 MB aligned and offered to transparent huge pages: filling it
- * then takes one page fault per 2 MB instead of one per 4 kB. The 12 MB
- * test set of frozen_noise_lif took 3,000 faults, a fifth of a 300-epoch
- * run's CPU time on a virtual machine where a fault is ~10 us (bench/
- * README.md, sweep_jobs.sh). Where the kernel has no huge pages for it
- * (THP "never", or none free) this is an ordinary allocation. */
+ * then takes one page fault per 2 MB instead of one per 4 kB. Filling
+ * the 12 MB test set of frozen_noise_lif took ~2,900 of a 300-epoch
+ * run's 4,600 page faults (bench/README.md, sweep_jobs.sh). Where the
+ * kernel has no huge pages for it (THP "never", or none free) this is an
+ * ordinary allocation. */
 static void *data_alloc(size_t bytes)
 {
 #if defined(MADV_HUGEPAGE)
