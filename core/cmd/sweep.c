@@ -2,14 +2,21 @@
  * a grid of runs, each point one `spikelab run` tagged "sweep:ID", N of
  * them at a time, resumable.
  *
- * Why child processes (fork + exec of this very binary's `run`) and not
- * sessions in threads or forked children that keep running our code:
- * each point then starts from a clean process (plugins loaded afresh, no
- * state shared, OpenBLAS and the thread pool set up as for any run), a
- * point that crashes or is killed takes only itself down and is recorded
- * as interrupted by the database's reaper, and the run database already
+ * Why child processes and not sessions in threads: a point that crashes
+ * or is killed takes only itself down and is recorded as interrupted by
+ * the database's reaper, no state is shared, and the run database already
  * takes several recording processes at once (WAL; tests/concurrent.sh).
- * The cost, one exec per point (a few ms), is nothing next to a run.
+ * Each point is a fork of the sweep that calls `spikelab run`'s entry
+ * (sl__cmd_run) and exits, not an exec of this binary: the sweep holds no
+ * open database (closed before the first point), no plugin (the session
+ * that checked the points is freed, so each point loads its plugins
+ * afresh) and no thread of ours when it forks. An exec cost each point
+ * the loading and relocation of this binary's ~60 shared libraries
+ * (MPI, HDF5, PLplot, curl, ...): 37 ms of CPU and 850 page faults
+ * (`perf stat spikelab --version`), a fifth of a 300-epoch
+ * frozen_noise_lif point (bench/README.md, sweep_jobs.sh). Under mpirun a point is still exec'd (MPI is
+ * initialized in the sweep's process; its child must not carry that
+ * state on, nor run MPI's exit handlers on it).
  *
  * The sweep's id is 12 hex digits of the SHA-256 of the experiment file's
  * absolute path, its text and the list of points: the same command gives
@@ -260,6 +267,10 @@ static int read_states(sweep *sw, sl_rundb *db)
     return 0;
 }
 
+/* MPI_Init was called in this process (mpirun, even -n 1): its points
+ * are exec'd, not forks that would carry MPI's state into a run. */
+static int mpi_started;
+
 /* A running point. */
 typedef struct child {
     pid_t pid;
@@ -272,8 +283,11 @@ typedef struct child {
  * --tag sweep:ID` with its output into c->log. With `tied`, the point's
  * process is killed (SIGKILL) when ours dies: an MPI worker's point must
  * not outlive its rank, since its record would never reach rank 0 and
- * rank 0 hands the point to another rank. 0, or -1 (reported). */
-static int start_point(const sweep *sw, uint64_t i, child *c, int tied)
+ * rank 0 hands the point to another rank. With `exec_it` the point is an
+ * exec of this binary, else a fork that calls sl__cmd_run (see the top).
+ * 0, or -1 (reported). */
+static int start_point(const sweep *sw, uint64_t i, child *c, int tied,
+                       int exec_it)
 {
     char *buf;
     char **ov = point_argv(sw, i, 1, &buf);
@@ -326,6 +340,14 @@ static int start_point(const sweep *sw, uint64_t i, child *c, int tied)
         dup2(fd, STDERR_FILENO);
         signal(SIGINT, SIG_DFL);
         signal(SIGTERM, SIG_DFL);
+        if (!exec_it) {
+            /* the run as `spikelab run ...` would do it in main(); exit()
+             * flushes its output into the log as a process's end would */
+            int argc = 0;
+            while (argv[argc + 1])
+                argc++;
+            exit(sl__cmd_run(argc, argv + 1));
+        }
         execv("/proc/self/exe", argv);
         fprintf(stderr, "spikelab sweep: exec /proc/self/exe: %s\n",
                 strerror(errno));
@@ -476,7 +498,7 @@ static int run_points(sweep *sw, long jobs, uint64_t shard_i,
             long slot = 0;
             while (kids[slot].pid)
                 slot++;
-            if (start_point(sw, i, &kids[slot], 0))
+            if (start_point(sw, i, &kids[slot], 0, mpi_started))
                 start_failed = 1;
             else
                 active++;
@@ -809,7 +831,7 @@ static void worker_run(sweep *sw, int64_t pt, const char *dbp,
     hdr[1] = OUT_NOSTART;
     hdr[2] = hdr[3] = 0;
     rm_db(dbp);
-    if (start_point(sw, (uint64_t)pt, &c, 1) == 0) {
+    if (start_point(sw, (uint64_t)pt, &c, 1, 1) == 0) {
         int st = 0, killed = 0, gone = 0;
         useconds_t us = 100;
         for (;;) {
@@ -1662,6 +1684,7 @@ int sl__cmd_sweep(int argc, char **argv)
             fprintf(stderr, "spikelab sweep: MPI_Init failed\n");
             return 1;
         }
+        mpi_started = 1;
         MPI_Comm_rank(MPI_COMM_WORLD, &rank);
         MPI_Comm_size(MPI_COMM_WORLD, &size);
         struct sigaction sa, old_int, old_term;

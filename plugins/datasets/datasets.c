@@ -62,7 +62,17 @@ typedef struct frozen_noise {
     double mean; /* rate·dt: expected count per channel per step */
     uint64_t seed;
     slaux_mt *np_start; /* numpy_seed: stream state at each sample's start */
+    /* The samples as drawn at creation, sparse: sample i's spikes are the
+     * positions spk[i][0..spk_n[i]) in [n_steps][n_channels] (a count of
+     * c at one position appears c times). fn_get then copies instead of
+     * drawing every sample a second time: the draws were a third of a
+     * 300-epoch frozen_noise_lif run's CPU time (bench/README.md,
+     * sweep_jobs.sh). NULL above FN_CACHE_MAX bytes: drawn again. */
+    uint32_t **spk;
+    size_t *spk_n;
 } frozen_noise;
+
+#define FN_CACHE_MAX ((size_t)64 << 20)
 
 /* NumPy's legacy Poisson count for mean < 10 (multiplication method). */
 static uint32_t np_poisson(slaux_mt *mt, double enlam)
@@ -114,6 +124,18 @@ static double draw_input(const frozen_noise *f, size_t index, float *input,
         total += c;
     }
     return total;
+}
+
+/* Drop the kept samples (f->spk); fn_get draws them again. */
+static void fn_uncache(frozen_noise *f, size_t n_samples)
+{
+    if (f->spk)
+        for (size_t i = 0; i < n_samples; i++)
+            f->host->xFree(f->spk[i]);
+    f->host->xFree(f->spk);
+    f->host->xFree(f->spk_n);
+    f->spk = NULL;
+    f->spk_n = NULL;
 }
 
 /* Read a non-negative-bounded integer key into a size_t (>= lo). */
@@ -243,10 +265,38 @@ static int fn_create(const sl_host *h, sl_ctx *ctx, void **self,
         slaux_mt_seed(&np_start[0], (uint32_t)np_seed);
 
     /* the spec's "error if no spike at all", checked up front; in order,
-     * which also records each numpy sample's start state */
+     * which also records each numpy sample's start state, and keeps the
+     * samples (f->spk) while they fit */
+    size_t n = n_steps * n_channels, cached = 0;
+    if (n <= UINT32_MAX && n_samples <= FN_CACHE_MAX / sizeof(uint32_t *)) {
+        f->spk = h->xAlloc(n_samples * sizeof *f->spk);
+        f->spk_n = h->xAlloc(n_samples * sizeof *f->spk_n);
+        if (!f->spk || !f->spk_n)
+            fn_uncache(f, n_samples);
+        else
+            cached = n_samples * (sizeof *f->spk + sizeof *f->spk_n);
+    }
     for (size_t i = 0; i < n_samples; i++) {
         slaux_mt *next = np_start && i + 1 < n_samples ? &np_start[i + 1] : NULL;
-        if (draw_input(f, i, buf, next) == 0.0) {
+        double total = draw_input(f, i, buf, next);
+        if (f->spk) {
+            size_t bytes = (size_t)total * sizeof(uint32_t);
+            uint32_t *p = NULL;
+            if (total <= (double)(FN_CACHE_MAX - cached) / sizeof(uint32_t) &&
+                (!bytes || (p = h->xAlloc(bytes)))) {
+                size_t m = 0;
+                for (size_t k = 0; k < n; k++)
+                    for (uint32_t c = (uint32_t)buf[k]; c > 0; c--)
+                        p[m++] = (uint32_t)k;
+                f->spk[i] = p;
+                f->spk_n[i] = m;
+                cached += bytes;
+            } else {
+                fn_uncache(f, n_samples);
+            }
+        }
+        if (total == 0.0) {
+            fn_uncache(f, n_samples);
             h->xFree(buf);
             h->xFree(np_start);
             h->xFree(f);
@@ -275,6 +325,7 @@ static void fn_destroy(void *self)
 {
     frozen_noise *f = self;
     if (f) {
+        fn_uncache(f, f->n_samples);
         f->host->xFree(f->np_start);
         f->host->xFree(f);
     }
@@ -290,8 +341,15 @@ static int fn_get(void *self, size_t index, float *input, float *target)
                                "frozen_noise: sample %zu requested, only "
                                "%zu exist",
                                index, f->n_samples);
-    if (input)
+    if (input && f->spk) {
+        /* += 1 per spike: the same float as (float)count for any count */
+        const uint32_t *p = f->spk[index];
+        memset(input, 0, f->n_steps * f->n_channels * sizeof *input);
+        for (size_t j = 0; j < f->spk_n[index]; j++)
+            input[p[j]] += 1.0f;
+    } else if (input) {
         draw_input(f, index, input, NULL);
+    }
     if (target) {
         memset(target, 0, f->n_out * sizeof *target);
         target[index % f->n_out] = 1.0f;
