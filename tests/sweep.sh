@@ -110,9 +110,10 @@ grep -q "'optimizer.lr=1e-3,,1e-2': empty value" e || { cat e; fail "message"; }
 [ ! -e bad.db ] || fail "a refused sweep created its database"
 
 # ---- one point's process killed: the others finish; resumed, every point
-# finishes exactly once
+# finishes exactly once (points of 6000 epochs, about 0.8 s: a 1500-epoch
+# point, 0.2 s since points are forks, could end before the kill)
 kdb="$tmp/k.db"
-"$sl" sweep "$exp" 'seed=range(0,3)' train.epochs=1500 --jobs 2 --db "$kdb" \
+"$sl" sweep "$exp" 'seed=range(0,3)' train.epochs=6000 --jobs 2 --db "$kdb" \
     >kout 2>kerr &
 sp=$!
 # the victim: a point whose run is recorded and training (its pid is in
@@ -132,7 +133,7 @@ wait $sp
 grep -q 'killed by signal 9' kout || { cat kout; fail "the killed point not reported"; }
 [ "$(sqlite3 "$kdb" "SELECT count(*) FROM runs WHERE status = 'finished'")" = 2 ] \
     || { cat kout; fail "the other 2 points did not finish"; }
-"$sl" sweep "$exp" 'seed=range(0,3)' train.epochs=1500 --jobs 2 --db "$kdb" \
+"$sl" sweep "$exp" 'seed=range(0,3)' train.epochs=6000 --jobs 2 --db "$kdb" \
     >kout2 2>&1 || { cat kout2; fail "resuming after a killed point"; }
 grep -q '2 finished before' kout2 || { cat kout2; fail "resume count"; }
 [ "$(sqlite3 "$kdb" "SELECT count(*), count(DISTINCT overrides) FROM runs
@@ -142,7 +143,7 @@ grep -q '2 finished before' kout2 || { cat kout2; fail "resume count"; }
 
 # ---- the whole sweep stopped (SIGTERM): database intact, resumable
 tdb="$tmp/t.db"
-"$sl" sweep "$exp" 'seed=range(0,2)' train.epochs=1500 --jobs 2 --db "$tdb" \
+"$sl" sweep "$exp" 'seed=range(0,2)' train.epochs=6000 --jobs 2 --db "$tdb" \
     >tout 2>&1 &
 sp=$!
 k=0
@@ -158,7 +159,7 @@ wait $sp
 "$sl" runs --db "$tdb" >/dev/null 2>&1
 [ "$(sqlite3 "$tdb" "SELECT count(*) FROM runs WHERE status = 'running'")" = 0 ] \
     || fail "runs left running"
-"$sl" sweep "$exp" 'seed=range(0,2)' train.epochs=1500 --jobs 2 --db "$tdb" \
+"$sl" sweep "$exp" 'seed=range(0,2)' train.epochs=6000 --jobs 2 --db "$tdb" \
     >tout2 2>&1 || { cat tout2; fail "resuming a stopped sweep"; }
 [ "$(sqlite3 "$tdb" "SELECT count(DISTINCT overrides) FROM runs
      WHERE status = 'finished'")" = 2 ] || fail "stopped sweep: every point"
