@@ -341,12 +341,17 @@ static int start_point(const sweep *sw, uint64_t i, child *c, int tied,
         signal(SIGINT, SIG_DFL);
         signal(SIGTERM, SIG_DFL);
         if (!exec_it) {
-            /* the run as `spikelab run ...` would do it in main(); exit()
-             * flushes its output into the log as a process's end would */
+            /* the run as `spikelab run ...` would do it in main(); then
+             * its output flushed into the log and _exit: exit() would run
+             * the sweep's exit handlers in the point (LeakSanitizer's
+             * among them, which would report the sweep's own memory,
+             * still held by its parent, as leaked by the point) */
             int argc = 0;
             while (argv[argc + 1])
                 argc++;
-            exit(sl__cmd_run(argc, argv + 1));
+            int rc = sl__cmd_run(argc, argv + 1);
+            fflush(NULL);
+            _exit(rc);
         }
         execv("/proc/self/exe", argv);
         fprintf(stderr, "spikelab sweep: exec /proc/self/exe: %s\n",
