@@ -23,7 +23,6 @@
 #include "db/liveness.h"
 #include "db/db.h"
 #include "util/sha256.h"
-#include "util/util.h"
 
 #define SL__DB_APP_ID 0x534C4142 /* "SLAB" */
 #define BUSY_TIMEOUT_MS 10000
@@ -195,27 +194,7 @@ struct sl__db {
     char **names;
     size_t n_names, cap_names, last_name;
     char notice[512];     /* how it was opened when not as asked, or "" */
-    double busy_since;    /* busy_wait: when the current wait began */
 };
-
-/* Another process holds the write lock: wait for it in steps of 0.1 ms
- * (1 ms after the first 10 ms), up to BUSY_TIMEOUT_MS in all. SQLite's
- * own busy timeout sleeps 1, 2, 5, 10, 15, 20, 25 ms in turn, so a lock
- * held for 3 ms cost its waiter 8 ms: with two sweep points writing one
- * database, 79 such sleeps, 0.48 s in all, over 10 points of
- * frozen_noise_lif (--jobs 2, strace). */
-static int busy_wait(void *arg, int count)
-{
-    sl__db *db = arg;
-    double now = sl__mono_time();
-    if (count == 0)
-        db->busy_since = now;
-    if (now - db->busy_since >= BUSY_TIMEOUT_MS / 1000.0)
-        return 0;
-    struct timespec ts = {0, count < 100 ? 100000L : 1000000L};
-    nanosleep(&ts, NULL);
-    return 1;
-}
 
 static double now_unix(void)
 {
@@ -673,7 +652,7 @@ int sl__db_open_ex(const char *path, unsigned flags, sl__db **out,
         goto fail;
     }
     sqlite3_extended_result_codes(db->h, 1);
-    sqlite3_busy_handler(db->h, busy_wait, db);
+    sqlite3_busy_timeout(db->h, BUSY_TIMEOUT_MS);
     db->readonly = sqlite3_db_readonly(db->h, "main") == 1;
 
     /* The first read: a file that is not SQLite fails here. */
