@@ -19,6 +19,15 @@ fail() {
     echo "FAIL: $*"
     exit 1
 }
+# each_once DB N SUFFIX OUT ERR: the sweep's N points each finished exactly
+# once in DB (distinct overrides and run UUIDs), and no other run in it
+each_once() {
+    [ "$(sqlite3 "$1" "SELECT count(*), count(DISTINCT overrides),
+         count(DISTINCT uuid) FROM runs WHERE status = 'finished'")" = "$2|$2|$2" ] \
+        || { cat "$4" "$5"; sqlite3 "$1" "SELECT id, status, overrides FROM runs"; fail "not every point finished exactly once$3"; }
+    [ "$(sqlite3 "$1" "SELECT count(*) FROM runs")" = "$2" ] \
+        || { sqlite3 "$1" "SELECT id, status, overrides FROM runs"; fail "extra runs$3"; }
+}
 cd "$tmp" || exit 99
 unset SPIKELAB_DB
 mkdir r0 r1 r2 priv
@@ -148,12 +157,8 @@ grep -q '^rank [12]: no word for [0-9]* s; given up on, its point [0-9]* (.*) ha
     || { cat dout derr; fail "the dead rank not given up on"; }
 grep -q '1 rank given up on' derr || { cat dout derr; fail "summary"; }
 ddb=r0/d.db
-[ "$(sqlite3 "$ddb" "SELECT count(*), count(DISTINCT overrides),
-     count(DISTINCT uuid) FROM runs WHERE status = 'finished'")" = "4|4|4" ] \
-    || { cat dout derr; sqlite3 "$ddb" "SELECT id, status, overrides FROM runs"; fail "not every point finished exactly once"; }
 # nothing of the dead rank's half-run point: 4 runs in all
-[ "$(sqlite3 "$ddb" "SELECT count(*) FROM runs")" = 4 ] \
-    || { sqlite3 "$ddb" "SELECT id, status, overrides FROM runs"; fail "extra runs"; }
+each_once "$ddb" 4 "" dout derr
 # again: nothing to run, nothing added, the ranks end normally
 mpirec >dout2 2>&1 || { cat dout2; fail "the repeated sweep failed"; }
 grep -q '4 finished before' dout2 || { cat dout2; fail "resume count"; }
@@ -187,9 +192,5 @@ grep -q '^rank 1: sent part of a result; given up on, its point [0-9]* (.*) hand
     || { cat eout eerr; fail "rank 1 not given up on in its send"; }
 grep -q '1 rank given up on' eerr || { cat eout eerr; fail "summary after the send"; }
 edb=r0/e.db
-[ "$(sqlite3 "$edb" "SELECT count(*), count(DISTINCT overrides),
-     count(DISTINCT uuid) FROM runs WHERE status = 'finished'")" = "2|2|2" ] \
-    || { cat eout eerr; sqlite3 "$edb" "SELECT id, status, overrides FROM runs"; fail "not every point finished exactly once after the send"; }
-[ "$(sqlite3 "$edb" "SELECT count(*) FROM runs")" = 2 ] \
-    || { sqlite3 "$edb" "SELECT id, status, overrides FROM runs"; fail "extra runs after the send"; }
+each_once "$edb" 2 " after the send" eout eerr
 echo "sweep_mpi: ok"
