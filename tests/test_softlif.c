@@ -498,6 +498,66 @@ static void test_train_noise(void **state)
     expect_error("train_noise = -0.1;", "train_noise");
 }
 
+/* train_window: in SL_MODE_TRAIN the rate a becomes floor(a·W + u)/W
+ * (times amplitude), u uniform: each output one of the two counts around
+ * a·W, unbiased over the elements, the same bits twice, none outside
+ * training, the backward the rate's. */
+static void test_train_window(void **state)
+{
+    (void)state;
+    enum { N = 4096 };
+    static float x[N], y0[N], y1[N], y2[N], g0[N], g1[N], dout[N];
+    layer Q, L;
+    const char *base = "amplitude = 0.01; max_rate = 100.0; intercept = 0.0; "
+                       "smoothing = 0.05;";
+    const double W = 0.03, amp = 0.01;
+    char text[256];
+    snprintf(text, sizeof text, "%s train_window = 0.03;", base);
+    layer_make(&Q, base, N);
+    layer_make(&L, text, N);
+    for (int k = 0; k < N; k++) {
+        x[k] = -0.5f + 2.0f * (float)(k % 97) / 96.0f;
+        dout[k] = 1.0f;
+    }
+    ok(&Q, Q.iface->xPrepare(Q.self, 1, 1, SL_MODE_TRAIN));
+    ok(&Q, Q.iface->xForward(Q.self, x, y0));
+    ok(&Q, Q.iface->xBackward(Q.self, dout, g0));
+    ok(&L, L.iface->xPrepare(L.self, 1, 1, SL_MODE_TRAIN));
+    ok(&L, L.iface->xForward(L.self, x, y1));
+    ok(&L, L.iface->xBackward(L.self, dout, g1));
+    double sum = 0;
+    int up = 0, down = 0;
+    for (int k = 0; k < N; k++) {
+        double z = y0[k] / amp * W, c = y1[k] / amp * W;
+        if (fabs(c - nearbyint(c)) > 1e-4)
+            fail_msg("x %g: %g spikes in the window, not a count",
+                     (double)x[k], c);
+        c = nearbyint(c);
+        if (!(c == floor(z) || c == floor(z) + 1))
+            fail_msg("x %g: count %g for a·W = %g", (double)x[k], c, z);
+        up += c > z;
+        down += c < z && z - floor(z) > 0.01;
+        sum += c - z;
+        if (g1[k] != g0[k])
+            fail_msg("x %g: backward %g with the window, %g without",
+                     (double)x[k], (double)g1[k], (double)g0[k]);
+    }
+    /* each term has sd <= 0.5: the mean's sd <= 0.008 */
+    if (!(fabs(sum / N) < 0.03))
+        fail_msg("mean count error %g: want 0", sum / N);
+    if (up < N / 10 || down < N / 10)
+        fail_msg("rounded up %d, down %d times of %d: want both often", up,
+                 down, N);
+    ok(&L, L.iface->xForward(L.self, x, y2));
+    assert_memory_equal(y1, y2, sizeof y1);
+    rates(&L, x, y2, N, 0);
+    rates(&Q, x, y1, N, 0);
+    assert_memory_equal(y1, y2, sizeof y1);
+    layer_free(&Q);
+    layer_free(&L);
+    expect_error("train_window = -0.01;", "train_window");
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -525,6 +585,7 @@ int main(void)
         cmocka_unit_test(test_twin_state),
         cmocka_unit_test(test_bad_settings),
         cmocka_unit_test(test_train_noise),
+        cmocka_unit_test(test_train_window),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

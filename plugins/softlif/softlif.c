@@ -160,6 +160,8 @@ typedef struct softlif {
     float *v, *ref; /* [n] twin state */
     float noise;    /* train_noise: σ of the training noise, 0 = off */
     uint64_t nkey;  /* its key, from the layer's stream "train_noise" */
+    float window;   /* train_window: W in s, 0 = off */
+    uint64_t wkey;  /* its key, from the layer's stream "train_window" */
 } softlif;
 
 static void sl_destroy(void *self)
@@ -208,7 +210,7 @@ static int sl_create(const sl_host *host, sl_ctx *ctx,
     s->n = info->n_in;
     s->dt = info->dt;
     double tau_rc, tau_ref, amp, lam, gain, bias, max_rate, icpt;
-    double noise = 0;
+    double noise = 0, window = 0;
     const char *vinit;
     int64_t n_set;
     int rc;
@@ -217,6 +219,7 @@ static int sl_create(const sl_host *host, sl_ctx *ctx,
         (rc = get_pos(host, ctx, "amplitude", 1.0, 0, &amp)) ||
         (rc = get_pos(host, ctx, "smoothing", 0.0, 1, &lam)) ||
         (rc = get_pos(host, ctx, "train_noise", 0.0, 1, &noise)) ||
+        (rc = get_pos(host, ctx, "train_window", 0.0, 1, &window)) ||
         (rc = get_pos(host, ctx, "max_rate", 0.0, 1, &max_rate)) ||
         (rc = host->xGetFloat(ctx, "intercept", 0.0, &icpt)) ||
         (rc = host->xGetFloat(ctx, "gain", 1.0, &gain)) ||
@@ -300,7 +303,10 @@ static int sl_create(const sl_host *host, sl_ctx *ctx,
         sl_rng r;
         host->xRngDerive(ctx, "train_noise", &r);
         s->nkey = host->xRngNext(&r);
+        host->xRngDerive(ctx, "train_window", &r);
+        s->wkey = host->xRngNext(&r);
     }
+    s->window = (float)window;
     *self = s;
     *n_out = s->n;
     return SL_OK;
@@ -442,6 +448,35 @@ static void add_noise(const softlif *s, const float *restrict x,
     }
 }
 
+/* Counting window (train_window = W > 0 s): in SL_MODE_TRAIN the rate a
+ * (Hz) becomes the count of spikes a regular train of rate a with a
+ * uniformly random phase puts in a window of W seconds, over W:
+ * y = amplitude·floor(a·W + u)/W, u uniform on [0, 1). Its mean is the
+ * rate (floor(z + u) has mean z), its spread the quantisation the spiking
+ * twin shows when its output is read over W (30 steps of 1 ms: 0..3
+ * spikes at 100 Hz); with v_init = uniform the twin's phase is indeed
+ * uniform per neuron. Straight-through: the backward is the rate's.
+ * u comes from the same kind of stateless hash as the training noise
+ * (the layer's key "train_window", the element's index and input bits),
+ * so the bits do not depend on threads. Applied before train_noise when
+ * both are set. Our choice where the chapter is silent (NengoDL trains
+ * on the smooth rate alone); see experiments/fashion_mnist_convsnn.cfg
+ * for what it buys. */
+static void count_window(const softlif *s, const float *restrict x,
+                         float *restrict y, size_t m)
+{
+    const uint64_t key = s->wkey;
+    const float W = s->window, amp = s->amplitude;
+    const float in = W / amp, outs = amp / W;
+    for (size_t k = 0; k < m; k++) {
+        uint32_t xb;
+        memcpy(&xb, &x[k], sizeof xb);
+        uint64_t h = mix64(key ^ mix64(((uint64_t)k << 32) | xb));
+        float u = (float)(h >> 40) * (1.0f / 16777216.0f); /* [0, 1) */
+        y[k] = floorf(y[k] * in + u) * outs;
+    }
+}
+
 /* Nengo's LIF over one sequence [time][n] (state s->v, s->ref). */
 static void spike_seq(softlif *s, const float *restrict in,
                       float *restrict out)
@@ -484,6 +519,8 @@ static int sl_forward(void *self, const float *in, float *out)
     } else {
         rate_block(s, in, out, (s->mode & SL_MODE_TRAIN) ? s->tape : NULL,
                    s->batch * per);
+        if ((s->mode & SL_MODE_TRAIN) && s->window > 0)
+            count_window(s, in, out, s->batch * per);
         if ((s->mode & SL_MODE_TRAIN) && s->noise > 0)
             add_noise(s, in, out, s->batch * per);
     }
@@ -555,6 +592,10 @@ static const sl_setting softlif_settings[] = {
     SL_SETTING(SL_SET_FLOAT, "train_noise", "0.0", "1", SL_MIN(0),
                "σ of the noise added to each rate in training (units of the "
                "output, amplitude·Hz; 0: none; Hunsberger & Eliasmith)"),
+    SL_SETTING(SL_SET_FLOAT, "train_window", "0.0", "s", SL_MIN(0),
+               "> 0: in training, replace each rate by the spike count of "
+               "a random-phase train over this window, over the window "
+               "(stochastic rounding; the twin's counting noise); 0: off"),
     SL_SETTING(SL_SET_STRING, "v_init", "uniform", NULL,
                SL_CHOICES("uniform|zero"),
                "spiking twin's initial membrane: U[0,1) per neuron "
