@@ -410,6 +410,96 @@ static void test_twin_state(void **state)
     layer_free(&B);
 }
 
+/* synapse (twin only): x̄ ← a·x̄ + (1 − a)·x, a = exp(−dt/τ), x̄ = 0 at
+ * the start of each sequence. (1) Spikes of size X every 20 steps, mean
+ * 0.9 (below threshold): without the synapse every second one drives
+ * the neuron over threshold (from v = 0 after a spike one impulse gives
+ * v = 18·(1 − e^{−1/20}) = 0.88, the next one 1.2: 25 Hz, where the rate
+ * formula at 0.9 gives 0);
+ * through τ = 0.1 s the input never exceeds X(1 − a)/(1 − a^20) = 0.99
+ * and the neuron is silent, as the rate formula. (2) A constant input
+ * is passed as it is once settled: over seconds 1..10 the rate is the
+ * formula's within 1 %. (3) The layer with the synapse on input x gives
+ * the same spikes as the layer without it on x filtered here, every
+ * sequence of a batch from x̄ = 0. */
+static void test_twin_synapse(void **state)
+{
+    (void)state;
+    enum { T = 10000, B = 2, TS = 300, N = 3 };
+    float *x = malloc(T * sizeof *x), *y = malloc(T * sizeof *y);
+    assert_non_null(x);
+    assert_non_null(y);
+    const float X = 0.9f * 20.0f;
+    for (int t = 0; t < T; t++)
+        x[t] = t % 20 == 0 ? X : 0.0f;
+    const char *cfg[2] = {"v_init = \"zero\"; amplitude = 1.0;",
+                          "v_init = \"zero\"; amplitude = 1.0; synapse = 0.1;"};
+    double count[2];
+    for (int c = 0; c < 2; c++) {
+        layer L;
+        layer_make(&L, cfg[c], 1);
+        ok(&L, L.iface->xPrepare(L.self, 1, T, SL_MODE_SPIKING));
+        ok(&L, L.iface->xForward(L.self, x, y));
+        count[c] = 0;
+        for (int t = 0; t < T; t++)
+            count[c] += y[t] > 0;
+        layer_free(&L);
+    }
+    if (!(count[0] >= 245 && count[0] <= 255) || count[1] != 0)
+        fail_msg("impulses of mean 0.9 over 10 s: %g spikes without the "
+                 "synapse (want 250), %g with τ = 0.1 s (want 0)",
+                 count[0], count[1]);
+
+    layer L;
+    layer_make(&L, cfg[1], 1);
+    for (int t = 0; t < T; t++)
+        x[t] = 2.0f;
+    ok(&L, L.iface->xPrepare(L.self, 1, T, SL_MODE_SPIKING));
+    ok(&L, L.iface->xForward(L.self, x, y));
+    double cnt = 0; /* after the first second (the synapse's rise) */
+    for (int t = 1000; t < T; t++)
+        cnt += y[t] > 0;
+    double want = rate_ref(2.0, 0, 0.02, 0.002, 1);
+    if (!(fabs(cnt / 9.0 - want) <= 0.01 * want))
+        fail_msg("constant 2 through the synapse: %g Hz, formula %g Hz",
+                 cnt / 9.0, want);
+    layer_free(&L);
+
+    layer A, P;
+    layer_make(&A, "max_rate = 100.0; amplitude = 0.01; synapse = 0.005;", N);
+    layer_make(&P, "max_rate = 100.0; amplitude = 0.01;", N);
+    static float xi[B * TS * N], xb[B * TS * N], ya[B * TS * N],
+        yp[B * TS * N];
+    uint32_t r = 12345;
+    for (int i = 0; i < B * TS * N; i++) {
+        r = r * 1664525u + 1013904223u;
+        xi[i] = (r >> 8) % 7 == 0 ? 8.0f : 0.0f; /* spikes of 8 */
+    }
+    const float a = (float)exp(-1e-3 / 0.005), b = 1.0f - a;
+    for (int q = 0; q < B; q++)
+        for (int k = 0; k < N; k++) {
+            float f = 0;
+            for (int t = 0; t < TS; t++) {
+                size_t i = ((size_t)q * TS + t) * N + k;
+                f = a * f + b * xi[i];
+                xb[i] = f;
+            }
+        }
+    ok(&A, A.iface->xPrepare(A.self, B, TS, SL_MODE_SPIKING));
+    ok(&A, A.iface->xForward(A.self, xi, ya));
+    ok(&P, P.iface->xPrepare(P.self, B, TS, SL_MODE_SPIKING));
+    ok(&P, P.iface->xForward(P.self, xb, yp));
+    int spikes = 0;
+    for (int i = 0; i < B * TS * N; i++)
+        spikes += ya[i] > 0;
+    assert_true(spikes > 10);
+    assert_memory_equal(ya, yp, sizeof ya);
+    layer_free(&A);
+    layer_free(&P);
+    free(x);
+    free(y);
+}
+
 static void expect_error(const char *text, const char *key)
 {
     layer L;
@@ -556,6 +646,7 @@ static void test_train_window(void **state)
     layer_free(&Q);
     layer_free(&L);
     expect_error("train_window = -0.01;", "train_window");
+    expect_error("synapse = -0.01;", "synapse");
 }
 
 static int setup(void **state)
@@ -583,6 +674,7 @@ int main(void)
         cmocka_unit_test(test_twin_nengo_example),
         cmocka_unit_test(test_twin_rate),
         cmocka_unit_test(test_twin_state),
+        cmocka_unit_test(test_twin_synapse),
         cmocka_unit_test(test_bad_settings),
         cmocka_unit_test(test_train_noise),
         cmocka_unit_test(test_train_window),

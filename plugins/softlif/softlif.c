@@ -46,6 +46,15 @@
  * creation from the layer's stream "v_init", the same for every sequence
  * of a batch) or 0 ("zero"); ref = 0. The smoothing λ has no effect on
  * the twin: it smooths the training only.
+ * Input synapse (setting `synapse` = τ_s > 0, twin only): the layer input
+ * x goes through Nengo's Lowpass before the gain, discretised as Nengo
+ * does (zero-order hold): x̄ ← a·x̄ + (1 − a)·x, a = exp(−dt/τ_s), x̄ = 0 at
+ * the start of each sequence; J = gain·x̄ + bias. It is a filter on the
+ * spikes of the layer before (linear, so filtering the weighted sum is
+ * filtering each presynaptic train), as NengoDL's tutorial puts on every
+ * connection. A constant input passes unchanged once settled, so the rate
+ * network the twin stands for is the same; the default 0 is the chapter's
+ * evaluation (no synapse between layers).
  */
 #include <math.h>
 #include <stdint.h>
@@ -158,6 +167,8 @@ typedef struct softlif {
     int prepared, have_forward;
     float *tape; /* [batch][time][n] da/dx (SL_MODE_TRAIN) */
     float *v, *ref; /* [n] twin state */
+    float *xf;      /* [n] the input synapse's state (synapse > 0) */
+    float syn_a;    /* exp(−dt/synapse); 0: no synapse */
     float noise;    /* train_noise: σ of the training noise, 0 = off */
     uint64_t nkey;  /* its key, from the layer's stream "train_noise" */
     float window;   /* train_window: W in s, 0 = off */
@@ -174,6 +185,7 @@ static void sl_destroy(void *self)
     h->xFree(s->tape);
     h->xFree(s->v);
     h->xFree(s->ref);
+    h->xFree(s->xf);
     h->xFree(s);
 }
 
@@ -210,7 +222,7 @@ static int sl_create(const sl_host *host, sl_ctx *ctx,
     s->n = info->n_in;
     s->dt = info->dt;
     double tau_rc, tau_ref, amp, lam, gain, bias, max_rate, icpt;
-    double noise = 0, window = 0;
+    double noise = 0, window = 0, syn = 0;
     const char *vinit;
     int64_t n_set;
     int rc;
@@ -220,6 +232,7 @@ static int sl_create(const sl_host *host, sl_ctx *ctx,
         (rc = get_pos(host, ctx, "smoothing", 0.0, 1, &lam)) ||
         (rc = get_pos(host, ctx, "train_noise", 0.0, 1, &noise)) ||
         (rc = get_pos(host, ctx, "train_window", 0.0, 1, &window)) ||
+        (rc = get_pos(host, ctx, "synapse", 0.0, 1, &syn)) ||
         (rc = get_pos(host, ctx, "max_rate", 0.0, 1, &max_rate)) ||
         (rc = host->xGetFloat(ctx, "intercept", 0.0, &icpt)) ||
         (rc = host->xGetFloat(ctx, "gain", 1.0, &gain)) ||
@@ -286,7 +299,8 @@ static int sl_create(const sl_host *host, sl_ctx *ctx,
     s->v0 = host->xAlloc(s->n * sizeof *s->v0);
     s->v = host->xAlloc(s->n * sizeof *s->v);
     s->ref = host->xAlloc(s->n * sizeof *s->ref);
-    if (!s->v0 || !s->v || !s->ref) {
+    s->xf = host->xAlloc(s->n * sizeof *s->xf);
+    if (!s->v0 || !s->v || !s->ref || !s->xf) {
         rc = host->xError(ctx, NULL, SL_ENOMEM, "cannot allocate state");
         goto fail;
     }
@@ -307,6 +321,7 @@ static int sl_create(const sl_host *host, sl_ctx *ctx,
         s->wkey = host->xRngNext(&r);
     }
     s->window = (float)window;
+    s->syn_a = syn > 0 ? (float)exp(-s->dt / syn) : 0.0f;
     *self = s;
     *n_out = s->n;
     return SL_OK;
@@ -484,14 +499,18 @@ static void spike_seq(softlif *s, const float *restrict in,
     const size_t n = s->n, T = s->time;
     const float dt = (float)s->dt, trc = s->tau_rc, tref = s->tau_ref;
     const float gain = s->gain, bias = s->bias, amp = s->spike;
-    float *restrict v = s->v, *restrict ref = s->ref;
+    const float sa = s->syn_a, sb = 1.0f - s->syn_a;
+    float *restrict v = s->v, *restrict ref = s->ref, *restrict xf = s->xf;
     memcpy(v, s->v0, n * sizeof *v);
     memset(ref, 0, n * sizeof *ref);
+    memset(xf, 0, n * sizeof *xf);
     for (size_t t = 0; t < T; t++) {
         const float *restrict x = in + t * n;
         float *restrict y = out + t * n;
         for (size_t k = 0; k < n; k++) {
-            float J = gain * x[k] + bias;
+            /* sa = 0 (no synapse): xf = x exactly */
+            xf[k] = sa * xf[k] + sb * x[k];
+            float J = gain * xf[k] + bias;
             float r = ref[k] - dt;
             float delta = MINF(MAXF(dt - r, 0.0f), dt);
             float vk = v[k] - (J - v[k]) * sf_expm1(-delta / trc);
@@ -596,6 +615,9 @@ static const sl_setting softlif_settings[] = {
                "> 0: in training, replace each rate by the spike count of "
                "a random-phase train over this window, over the window "
                "(stochastic rounding; the twin's counting noise); 0: off"),
+    SL_SETTING(SL_SET_FLOAT, "synapse", "0.0", "s", SL_MIN(0),
+               "spiking twin only: τ of a lowpass on the layer input (the "
+               "spikes of the layer before); 0: none, the chapter's"),
     SL_SETTING(SL_SET_STRING, "v_init", "uniform", NULL,
                SL_CHOICES("uniform|zero"),
                "spiking twin's initial membrane: U[0,1) per neuron "
