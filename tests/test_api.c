@@ -292,6 +292,14 @@ static void test_run_and_read_back(void **state)
     sl_session_free(s);
 }
 
+static int count_result(void *u, const char *name, double v,
+                        const char *text)
+{
+    (void)name, (void)v, (void)text;
+    ++*(int *)u;
+    return 0;
+}
+
 static void test_interrupt_and_hook_stop(void **state)
 {
     (void)state;
@@ -309,6 +317,20 @@ static void test_interrupt_and_hook_stop(void **state)
     assert_true(id_int > 0);
     assert_int_equal(c.epochs, 0);
     assert_non_null(strstr(sl_session_errmsg(s), "interrupted"));
+    sl_experiment_free(e);
+
+    /* an interrupt is acted on inside evaluations too: a run of no
+     * epochs (only evaluations) stops as interrupted and records no
+     * result of a part of the data */
+    const char *const evals_only[] = {"train.epochs=0"};
+    assert_int_equal(sl_experiment_load(s, exp_path, evals_only, 1, &e),
+                     SL_OK);
+    int64_t id_eval = 0;
+    sl_session_interrupt(s);
+    assert_int_equal(sl_run(s, e, &o, NULL, &id_eval), SL_EINTR);
+    assert_true(id_eval > 0);
+    assert_non_null(strstr(sl_session_errmsg(s), "while evaluating on "
+                                                 "'train' (0 of"));
     sl_experiment_free(e);
 
     /* the request is consumed: the next run finishes */
@@ -331,6 +353,12 @@ static void test_interrupt_and_hook_stop(void **state)
     const sl_run_info *r;
     assert_int_equal(sl_rundb_run(db, id_int, &r), SL_OK);
     assert_string_equal(r->status, "interrupted");
+    assert_int_equal(sl_rundb_run(db, id_eval, &r), SL_OK);
+    assert_string_equal(r->status, "interrupted");
+    int nres = 0;
+    assert_int_equal(sl_rundb_results(db, id_eval, count_result, &nres),
+                     SL_OK);
+    assert_int_equal(nres, 0);
     assert_int_equal(sl_rundb_run(db, id_fail, &r), SL_OK);
     assert_string_equal(r->status, "failed");
     assert_non_null(r->error);
@@ -341,9 +369,9 @@ static void test_interrupt_and_hook_stop(void **state)
     assert_int_equal(sl_rundb_runs(db, &f, &it), SL_OK);
     int n = 0;
     for (const sl_run_info *ri; (ri = sl_run_next(it)) != NULL; n++)
-        assert_int_equal(ri->id, id_int);
+        assert_true(ri->id == id_int || ri->id == id_eval);
     assert_int_equal(sl_run_iter_free(it), SL_OK);
-    assert_int_equal(n, 1);
+    assert_int_equal(n, 2);
 
     const char *const where[] = {"train.epochs=3"};
     memset(&f, 0, sizeof f);

@@ -124,8 +124,9 @@ typedef struct sl__experiment {
     sl__teacher teacher;
     struct sl__export *export_state; /* `export` section (export.h) or NULL */
     /* Set asynchronously (sl_session_interrupt, possibly from a signal
-     * handler) to stop training at the next epoch; NULL: never. The
-     * session's flag, not a global: two sessions stop independently. */
+     * handler) to stop training at the next epoch, an evaluation at its
+     * next chunk; NULL: never. The session's flag, not a global: two
+     * sessions stop independently. */
     const volatile sig_atomic_t *stop;
     /* a `simulate` experiment (simulate.h): its model and run; NULL for
      * a training experiment */

@@ -377,6 +377,21 @@ static void spike_times(FILE *rep, const sl__eval *ev, const char *prefix,
     }
 }
 
+/* An interrupt (SIGINT/SIGTERM through the session) is acted on between
+ * chunks of an evaluation too, not only between epochs: a spiking
+ * evaluation of a conv net runs for minutes, and one that was asked to
+ * stop must end as interrupted, not run on and be recorded as finished.
+ * Nothing of a stopped evaluation is recorded (its result would be of a
+ * part of the data). */
+static int eval_stopped(const sl__experiment *exp, const sl__dataset *d,
+                        size_t start, size_t n, sl__err *err)
+{
+    if (!exp->stop || !*exp->stop)
+        return SL_OK;
+    return sl__fail(err, SL_EINTR, "interrupted while evaluating on '%s' "
+                    "(%zu of %zu samples done)", d->name, start, n);
+}
+
 /* The spiking evaluation (`spiking = true`): the network with every
  * twin-bearing layer spiking (SL_MODE_SPIKING), each sample held for
  * n_steps steps (a one-step sample repeated), the output u filtered by a
@@ -413,7 +428,8 @@ static int evaluate_spiking(sl__experiment *x, const sl__eval *ev,
     for (size_t start = 0; start < n; start += C) {
         size_t b = n - start < C ? n - start : C;
         const float *o, *cx, *cy;
-        if ((rc = sl__data_range(d, start, b, xbuf, ybuf, &cx, &cy, err)))
+        if ((rc = eval_stopped(x, d, start, n, err)) ||
+            (rc = sl__data_range(d, start, b, xbuf, ybuf, &cx, &cy, err)))
             goto out;
         if (xrep) {
             for (size_t k = 0; k < b; k++)
@@ -508,7 +524,8 @@ static int evaluate(sl__experiment *exp, const sl__eval *ev, int phase,
     for (size_t start = 0; start < n; start += C) {
         size_t b = n - start < C ? n - start : C;
         const float *o, *cx, *cy;
-        if ((rc = sl__data_range(d, start, b, xbuf, ybuf, &cx, &cy, err)) ||
+        if ((rc = eval_stopped(exp, d, start, n, err)) ||
+            (rc = sl__data_range(d, start, b, xbuf, ybuf, &cx, &cy, err)) ||
             (rc = sl__engine_forward(exp, cx, b, in->n_steps, 0, &o, err)))
             goto out;
         if (is_loss) {
