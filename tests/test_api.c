@@ -112,7 +112,32 @@ static void test_session_errors(void **state)
 typedef struct counts {
     int64_t started, epochs, last_epoch, results;
     int stop_at; /* on_epoch returns 7 at this epoch (0: never) */
+    /* on_progress: calls, steps ended (done == total) by kind */
+    int64_t progress, epoch_ends, eval_ends, last_done;
+    char last_what[160];
+    int stop_progress; /* on_progress returns 9 at its first call */
 } counts;
+
+/* Within one step done counts up to total; a new step starts at a new
+ * name. */
+static int c_progress(void *u, const char *what, uint64_t done,
+                      uint64_t total)
+{
+    counts *c = u;
+    c->progress++;
+    assert_true(total > 0 && done > 0 && done <= total);
+    if (strcmp(what, c->last_what) == 0 && c->last_done < (int64_t)total)
+        assert_true((int64_t)done > c->last_done);
+    snprintf(c->last_what, sizeof c->last_what, "%s", what);
+    c->last_done = (int64_t)done;
+    if (done == total) {
+        if (strncmp(what, "epoch ", 6) == 0)
+            c->epoch_ends++;
+        else if (strncmp(what, "evaluating '", 12) == 0)
+            c->eval_ends++;
+    }
+    return c->stop_progress ? 9 : 0;
+}
 
 static int c_start(void *u, int64_t id)
 {
@@ -221,7 +246,8 @@ static void test_run_and_read_back(void **state)
 
     counts c = {0};
     sl_run_opts o = {sizeof o, db_path, 0, NULL, NULL, 0, 0};
-    sl_run_hooks h = {sizeof h, &c, c_start, c_epoch, NULL, c_result, NULL};
+    sl_run_hooks h = {sizeof h, &c,  c_start, c_epoch, NULL, c_result,
+                      NULL,     c_progress};
     int64_t id = 0;
     int rc = sl_run(s, e, &o, &h, &id);
     if (rc)
@@ -232,6 +258,10 @@ static void test_run_and_read_back(void **state)
     assert_int_equal(c.epochs, 3);
     assert_int_equal(c.last_epoch, 3);
     assert_true(c.results > 0);
+    /* progress: every epoch and every evaluation (two before, two after
+     * training) ran to its end */
+    assert_int_equal(c.epoch_ends, 3);
+    assert_int_equal(c.eval_ends, 4);
     assert_int_equal((int64_t)sl_session_n_results(s), c.results);
     assert_int_equal(sl_session_run_id(s), id);
     assert_null(sl_session_result(s, sl_session_n_results(s), NULL));
@@ -310,7 +340,7 @@ static void test_interrupt_and_hook_stop(void **state)
     /* an interrupt before the run: stops it at its first epoch */
     sl_experiment *e = load_short(s);
     counts c = {0};
-    sl_run_hooks h = {sizeof h, &c, c_start, c_epoch, NULL, NULL, NULL};
+    sl_run_hooks h = {sizeof h, &c, c_start, c_epoch, NULL, NULL, NULL, NULL};
     int64_t id_int = 0;
     sl_session_interrupt(s);
     assert_int_equal(sl_run(s, e, &o, &h, &id_int), SL_EINTR);
@@ -345,6 +375,19 @@ static void test_interrupt_and_hook_stop(void **state)
     int64_t id_fail = 0;
     assert_int_equal(sl_run(s, e, &o, &h, &id_fail), 7);
     assert_int_equal(c.epochs, 2);
+    sl_experiment_free(e);
+
+    /* so does on_progress's: here in the first evaluation */
+    e = load_short(s);
+    memset(&c, 0, sizeof c);
+    c.stop_progress = 1;
+    h.on_progress = c_progress;
+    assert_int_equal(sl_run(s, e, &o, &h, NULL), 9);
+    assert_int_equal(c.progress, 1);
+    assert_int_equal(c.epochs, 0);
+    assert_non_null(strstr(sl_session_errmsg(s), "stopped while evaluating "
+                                                 "'train'"));
+    h.on_progress = NULL;
     sl_experiment_free(e);
     sl_session_free(s);
 

@@ -281,6 +281,13 @@ static int on_epoch(void *user, int64_t epoch, double loss)
     return r->h.on_epoch ? r->h.on_epoch(r->h.user, epoch, loss) : SL_OK;
 }
 
+static int on_progress(void *user, const char *what, uint64_t done,
+                       uint64_t total)
+{
+    run_state *r = user;
+    return r->h.on_progress(r->h.user, what, done, total);
+}
+
 static int on_result(void *user, const char *name, double value)
 {
     run_state *r = user;
@@ -834,7 +841,8 @@ int sl_run(sl_session *s, sl_experiment *e, const sl_run_opts *o,
         *run_id = r.run_id;
 
     sl__hooks eh = {&r, on_epoch, on_result, r.h.report, on_metric,
-                    on_checkpoint, on_counts};
+                    on_checkpoint, on_counts,
+                    r.h.on_progress ? on_progress : NULL};
     exp->stop = &s->stop;
     FILE *rep = r.h.report;
     if (r.h.on_start)
@@ -855,6 +863,8 @@ int sl_run(sl_session *s, sl_experiment *e, const sl_run_opts *o,
         rc = sl__engine_teacher(exp, rep, &err);
     if (!rc && !resume_id)
         rc = sl__evaluate_all(exp, 0, &eh, &err);
+    /* the training's time, not the evaluations' before it */
+    t0 = sl__mono_time();
     if (!rc) {
         rc = sl__train(exp, &eh, &err);
         trained = rc == SL_OK || rc == SL_EINTR;
@@ -864,10 +874,17 @@ int sl_run(sl_session *s, sl_experiment *e, const sl_run_opts *o,
         if (rep) {
             char b[32];
             int64_t ran = exp->epochs - exp->start_epoch;
-            fprintf(rep, "trained %lld epochs in %s (%.0f epochs/s)\n",
-                    (long long)ran,
-                    sl__fmt_duration(train_time, b, sizeof b),
-                    train_time > 0 ? (double)ran / train_time : 0.0);
+            double rate = train_time > 0 ? (double)ran / train_time : 0.0;
+            char b2[32];
+            if (rate >= 1 || ran == 0)
+                fprintf(rep, "trained %lld epochs in %s (%.0f epochs/s)\n",
+                        (long long)ran,
+                        sl__fmt_duration(train_time, b, sizeof b), rate);
+            else
+                fprintf(rep, "trained %lld epochs in %s (%s/epoch)\n",
+                        (long long)ran,
+                        sl__fmt_duration(train_time, b, sizeof b),
+                        sl__fmt_duration(1 / rate, b2, sizeof b2));
         }
         rc = sl__evaluate_all(exp, 1, &eh, &err);
     }

@@ -51,7 +51,27 @@ typedef struct progress {
     char *const *tags; /* --tag: applied in on_start */
     size_t n_tags;
     int decile;      /* simulate mode, no tty: tenths printed */
+    /* inside one long step (on_step): its name, start, last line, done */
+    char step[160];
+    double step_t0, step_line;
+    uint64_t step_done;
+    /* the last callback's time; when training began (the end of what ran
+     * before it, evaluations of minutes among them); the epoch before
+     * the first one this process trains (a resumed run's is not 0) */
+    double last_event, train_t0;
+    int64_t epoch0;
 } progress;
+
+/* "12 epochs/s", or below one a second "1m20s/epoch" */
+static const char *fmt_rate(double rate, char *b, size_t n)
+{
+    char d[32];
+    if (rate >= 1 || !(rate > 0))
+        snprintf(b, n, "%.0f epochs/s", rate);
+    else
+        snprintf(b, n, "%s/epoch", sl__fmt_duration(1 / rate, d, sizeof d));
+    return b;
+}
 
 /* stderr is unbuffered, stdout (a file or pipe) is not: without the
  * flush, when both go to one file the report lines printed before
@@ -73,27 +93,84 @@ static int on_epoch(void *user, int64_t epoch, double loss)
     if (p->quiet)
         return 0;
     double now = sl__mono_time();
-    double el = now - p->t0, rate = (double)epoch / (el > 0 ? el : 1e-9);
+    if (!p->train_t0) { /* no progress callback came before */
+        p->train_t0 = p->t0;
+        p->epoch0 = epoch - 1;
+    }
+    p->last_event = now;
+    double el = now - p->train_t0;
+    double rate = (double)(epoch - p->epoch0) / (el > 0 ? el : 1e-9);
     double eta = (double)(p->epochs - epoch) / rate;
-    char b1[32], b2[32];
+    char b1[32], b2[32], b3[48];
+    fmt_rate(rate, b3, sizeof b3);
     if (p->tty) {
         if (now - p->last_draw < 0.1 && epoch != p->epochs)
             return 0;
         p->last_draw = now;
-        progress_printf("\r  epoch %lld/%lld  loss %.6g  %.0f epochs/s  "
+        progress_printf("\r\033[K  epoch %lld/%lld  loss %.6g  %s  "
                         "elapsed %s  ETA %s   ", (long long)epoch,
-                        (long long)p->epochs, loss, rate,
+                        (long long)p->epochs, loss, b3,
                         sl__fmt_duration(el, b1, sizeof b1),
                         sl__fmt_duration(eta, b2, sizeof b2));
         if (epoch == p->epochs)
             fputc('\n', stderr);
         fflush(stderr);
     } else if (epoch % p->log_every == 0 || epoch == p->epochs) {
-        progress_printf("  epoch %lld/%lld  loss %.6g  %.0f epochs/s  "
+        progress_printf("  epoch %lld/%lld  loss %.6g  %s  "
                         "elapsed %s  ETA %s\n", (long long)epoch,
-                        (long long)p->epochs, loss, rate,
+                        (long long)p->epochs, loss, b3,
                         sl__fmt_duration(el, b1, sizeof b1),
                         sl__fmt_duration(eta, b2, sizeof b2));
+    }
+    return 0;
+}
+
+/* Inside a long step (a training epoch of minutes, a spiking evaluation
+ * of a conv net): where it is, once the step has run for a second — a
+ * fast epoch keeps its one line. On a terminal a line redrawn at most
+ * every 0.1 s and cleared at the step's end (the report or the epoch
+ * line comes next); in a log a line every 30 s. */
+static int on_step(void *user, const char *what, uint64_t done,
+                   uint64_t total)
+{
+    progress *p = user;
+    double now = sl__mono_time();
+    if (strcmp(what, p->step) != 0 || done < p->step_done) {
+        /* a new step began when the one before ended */
+        snprintf(p->step, sizeof p->step, "%s", what);
+        p->step_t0 = p->step_line = p->last_event;
+        if (!p->train_t0 && strncmp(what, "epoch ", 6) == 0) {
+            p->train_t0 = p->last_event;
+            p->epoch0 = strtoll(what + 6, NULL, 10) - 1;
+        }
+    }
+    p->last_event = now;
+    p->step_done = done;
+    if (p->quiet)
+        return 0;
+    double el = now - p->step_t0;
+    if (el < 1.0 || done == 0)
+        return 0;
+    char b1[32], b2[32];
+    sl__fmt_duration(el, b1, sizeof b1);
+    sl__fmt_duration(el / (double)done * (double)(total - done), b2,
+                     sizeof b2);
+    if (p->tty) {
+        if (done >= total) {
+            progress_printf("\r\033[K");
+            return 0;
+        }
+        if (now - p->last_draw < 0.1)
+            return 0;
+        p->last_draw = now;
+        progress_printf("\r\033[K  %s: %llu/%llu samples  elapsed %s  ETA %s",
+                        what, (unsigned long long)done,
+                        (unsigned long long)total, b1, b2);
+    } else if (now - p->step_line >= 30.0 && done < total) {
+        p->step_line = now;
+        progress_printf("  %s: %llu/%llu samples  elapsed %s  ETA %s\n",
+                        what, (unsigned long long)done,
+                        (unsigned long long)total, b1, b2);
     }
     return 0;
 }
@@ -126,6 +203,7 @@ static int on_progress(progress *p, double t_done, double t_total)
 static int on_metric(void *user, int64_t step, const char *name, double value)
 {
     progress *p = user;
+    p->last_event = sl__mono_time();
     if (p->quiet)
         return 0;
     /* the simulate mode's progress */
@@ -191,7 +269,7 @@ static int on_start(void *user, int64_t run_id)
     sigaction(SIGINT, &sa, &old_int);
     sigaction(SIGTERM, &sa, &old_term);
     handlers_set = 1;
-    p->t0 = sl__mono_time();
+    p->t0 = p->last_event = sl__mono_time();
     return 0;
 }
 
@@ -238,8 +316,8 @@ int sl__run_experiment(const sl__run_request *req, int64_t *run_id)
                      req->record_overrides, req->parent_id,
                      req->resume_id};
     p.duration = sl_experiment_duration(e);
-    sl_run_hooks h = {sizeof h, &p, on_start, on_epoch, on_metric, NULL,
-                      stdout};
+    sl_run_hooks h = {sizeof h, &p,     on_start, on_epoch, on_metric,
+                      NULL,     stdout, on_step};
     int64_t id = 0;
     signalled_session = s;
     rc = sl_run(s, e, &o, &h, &id);

@@ -467,7 +467,7 @@ int sl__export_evaluate(sl__experiment *exp, const char *path,
     if (rc == SL_OK) {
         qhooks q = {sink, rep};
         sl__hooks h2 = {&q, NULL, q_result, NULL, NULL, NULL,
-                        sink && sink->on_artifact ? q_counts : NULL};
+                        sink && sink->on_artifact ? q_counts : NULL, NULL};
         rc = sl__evaluate_all(exp, 1, &h2, err);
     }
     restore(&sv);

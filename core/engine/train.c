@@ -133,7 +133,8 @@ static int evaluate_periodic(sl__experiment *exp, mismatch *mm, int64_t epoch,
     if (!hooks || !hooks->on_metric)
         return SL_OK;
     periodic p = {hooks, epoch};
-    sl__hooks h = {&p, NULL, periodic_result, NULL, NULL, NULL, NULL};
+    sl__hooks h = {&p,   NULL, periodic_result, NULL, NULL,
+                   NULL, NULL, NULL};
     int rc = SL_OK, restored = 0;
     for (size_t i = 0; i < exp->n_evals && !rc; i++) {
         if (exp->evals[i].every <= 0 || epoch % exp->evals[i].every)
@@ -145,6 +146,20 @@ static int evaluate_periodic(sl__experiment *exp, mismatch *mm, int64_t epoch,
     if (restored)
         mismatch_apply(mm);
     return rc;
+}
+
+/* Between minibatches: the hooks' on_progress ("epoch 3", samples done of
+ * the epoch's); its non-zero return stops the run. */
+static int batch_progress(const sl__hooks *h, int64_t epoch, size_t done,
+                          size_t n, sl__err *err)
+{
+    if (!h || !h->on_progress)
+        return SL_OK;
+    char what[40];
+    snprintf(what, sizeof what, "epoch %lld", (long long)epoch);
+    int rc = h->on_progress(h->user, what, done, n);
+    return rc ? sl__fail(err, rc, "stopped in epoch %lld", (long long)epoch)
+              : SL_OK;
 }
 
 int sl__train(sl__experiment *exp, const sl__hooks *hooks, sl__err *err)
@@ -200,6 +215,8 @@ int sl__train(sl__experiment *exp, const sl__hooks *hooks, sl__err *err)
         for (size_t start = 0; start < n; start += B) {
             size_t b = n - start < B ? n - start : B;
             const float *x = d->inputs, *y = d->targets;
+            if (start && (rc = batch_progress(hooks, epoch, start, n, err)))
+                goto out;
             if (!direct) {
                 if ((rc = sl__data_gather(d, order + start, b, bb.x, bb.y,
                                           err)))
@@ -254,6 +271,8 @@ int sl__train(sl__experiment *exp, const sl__hooks *hooks, sl__err *err)
                 mismatch_after_step(&mm);
             sl__network_zero_grad(&exp->net);
         }
+        if ((rc = batch_progress(hooks, epoch, n, n, err)))
+            goto out;
         if (hooks && hooks->on_epoch &&
             (rc = hooks->on_epoch(hooks->user, epoch, total / (double)n))) {
             sl__fail(err, rc, "stopped at epoch %lld", (long long)epoch);
@@ -392,6 +411,20 @@ static int eval_stopped(const sl__experiment *exp, const sl__dataset *d,
                     "(%zu of %zu samples done)", d->name, start, n);
 }
 
+/* After each chunk: the hooks' on_progress (where a minutes-long spiking
+ * evaluation is); its non-zero return stops the run. */
+static int eval_progress(const sl__hooks *h, const sl__eval *ev,
+                         size_t done, size_t n, sl__err *err)
+{
+    if (!h || !h->on_progress)
+        return SL_OK;
+    char what[160];
+    snprintf(what, sizeof what, "evaluating '%s'%s", ev->data->name,
+             ev->spiking ? " (spiking)" : "");
+    int rc = h->on_progress(h->user, what, done, n);
+    return rc ? sl__fail(err, rc, "stopped while %s", what) : SL_OK;
+}
+
 /* The spiking evaluation (`spiking = true`): the network with every
  * twin-bearing layer spiking (SL_MODE_SPIKING), each sample held for
  * n_steps steps (a one-step sample repeated), the output u filtered by a
@@ -461,6 +494,8 @@ static int evaluate_spiking(sl__experiment *x, const sl__eval *ev,
             if (conf)
                 conf[target * ch + best]++;
         }
+        if ((rc = eval_progress(h, ev, start + b, n, err)))
+            goto out;
     }
     double v = (double)correct / (double)n;
     FILE *rep = h ? h->report : NULL;
@@ -524,7 +559,8 @@ static int evaluate(sl__experiment *exp, const sl__eval *ev, int phase,
     for (size_t start = 0; start < n; start += C) {
         size_t b = n - start < C ? n - start : C;
         const float *o, *cx, *cy;
-        if ((rc = eval_stopped(exp, d, start, n, err)) ||
+        if ((start && (rc = eval_progress(h, ev, start, n, err))) ||
+            (rc = eval_stopped(exp, d, start, n, err)) ||
             (rc = sl__data_range(d, start, b, xbuf, ybuf, &cx, &cy, err)) ||
             (rc = sl__engine_forward(exp, cx, b, in->n_steps, 0, &o, err)))
             goto out;
@@ -603,6 +639,8 @@ static int evaluate(sl__experiment *exp, const sl__eval *ev, int phase,
             }
         }
     }
+    if ((rc = eval_progress(h, ev, n, n, err)))
+        goto out;
     if (is_spikes) {
         if (rep)
             fprintf(rep, "  %s%s spikes: %zu output, %zu target, %zu target "

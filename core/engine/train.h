@@ -38,6 +38,10 @@ typedef struct sl__hooks {
      * (no matrix is counted). */
     int (*on_counts)(void *user, const char *name, const int64_t *counts,
                      size_t rows, size_t cols);
+    /* After each chunk of an evaluation and each minibatch of training:
+     * where a long step is (sl_run_hooks.on_progress). May be NULL. */
+    int (*on_progress)(void *user, const char *what, uint64_t done,
+                       uint64_t total);
 } sl__hooks;
 
 /* Train for exp->epochs epochs. SL_EINTR when *exp->stop was set. */

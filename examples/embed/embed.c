@@ -122,7 +122,7 @@ int main(int argc, char **argv)
     int64_t epochs = sl_experiment_epochs(e), id = 0;
     sl_run_opts ro = {sizeof ro, dbpath, 0, NULL, NULL, 0, 0};
     sl_run_hooks hooks = {sizeof hooks, &epochs, NULL, on_epoch, NULL, NULL,
-                          stderr /* the evaluation report */};
+                          stderr /* the evaluation report */, NULL};
     struct sigaction sa, old;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_sigint;

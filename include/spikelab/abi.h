@@ -22,7 +22,7 @@ extern "C" {
 #endif
 
 #define SL_ABI_MAJOR 1
-#define SL_ABI_MINOR 2
+#define SL_ABI_MINOR 3
 
 #if defined(_WIN32)
 #define SL_EXPORT __declspec(dllexport)

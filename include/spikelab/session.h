@@ -175,6 +175,15 @@ typedef struct sl_run_hooks {
     /* The human-readable report (evaluations, "trained N epochs in ...");
      * NULL: none. Borrowed; the library writes to it and never closes it. */
     FILE *report;
+    /* --- ABI 1.3 --- */
+    /* Progress inside a long step, not recorded: after each chunk of an
+     * evaluation (what = "evaluating 'test'" or "evaluating 'test'
+     * (spiking)", done of total samples, done counting up to total) and
+     * each minibatch of a training epoch (what = "epoch 3", done of total
+     * samples), so that a caller can show where a minutes-long epoch or
+     * spiking evaluation is. */
+    int (*on_progress)(void *user, const char *what, uint64_t done,
+                       uint64_t total);
 } sl_run_hooks;
 
 /* Run a loaded experiment and record it into o->db_path: the run row (config
