@@ -42,6 +42,7 @@
 #include "util/npy.h"
 #include "db/db.h"
 #include "util/sha256.h"
+#include "util/util.h"
 #include "cmd/textplot.h"
 
 /* ---- fixtures and helpers ----------------------------------------------- */
@@ -525,6 +526,26 @@ static void build_too_deep(sl__json *w)
         sl__json_array_begin(w);
     for (int i = 0; i < SL__JSON_MAX_DEPTH + 1; i++)
         sl__json_array_end(w);
+}
+
+/* Durations and training speeds as progress lines show them */
+static void test_fmt(void **state)
+{
+    (void)state;
+    char b[48];
+    assert_string_equal(sl__fmt_duration(4.21, b, sizeof b), "4.2s");
+    assert_string_equal(sl__fmt_duration(185, b, sizeof b), "3m05s");
+    assert_string_equal(sl__fmt_duration(3720, b, sizeof b), "1h02m");
+    assert_string_equal(sl__fmt_duration(NAN, b, sizeof b), "?");
+    assert_string_equal(sl__fmt_speed(1234.4, b, sizeof b), "1234 epochs/s");
+    assert_string_equal(sl__fmt_speed(1.0, b, sizeof b), "1 epochs/s");
+    /* below one a second: the epoch's duration, not "0 epochs/s" */
+    assert_string_equal(sl__fmt_speed(0.25, b, sizeof b), "4.0s/epoch");
+    assert_string_equal(sl__fmt_speed(1.0 / 80, b, sizeof b),
+                        "1m20s/epoch");
+    /* no speed yet (nothing trained) */
+    assert_string_equal(sl__fmt_speed(0, b, sizeof b), "0 epochs/s");
+    assert_string_equal(sl__fmt_speed(NAN, b, sizeof b), "0 epochs/s");
 }
 
 static void test_json_writer(void **state)
@@ -2328,6 +2349,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_json_validator_rejects),
         cmocka_unit_test_setup_teardown(test_sha256_vectors, setup, teardown),
+        cmocka_unit_test(test_fmt),
         cmocka_unit_test(test_json_writer),
         cmocka_unit_test_setup_teardown(test_record_and_read_back, setup,
                                         teardown),

@@ -874,17 +874,12 @@ int sl_run(sl_session *s, sl_experiment *e, const sl_run_opts *o,
         if (rep) {
             char b[32];
             int64_t ran = exp->epochs - exp->start_epoch;
-            double rate = train_time > 0 ? (double)ran / train_time : 0.0;
-            char b2[32];
-            if (rate >= 1 || ran == 0)
-                fprintf(rep, "trained %lld epochs in %s (%.0f epochs/s)\n",
-                        (long long)ran,
-                        sl__fmt_duration(train_time, b, sizeof b), rate);
-            else
-                fprintf(rep, "trained %lld epochs in %s (%s/epoch)\n",
-                        (long long)ran,
-                        sl__fmt_duration(train_time, b, sizeof b),
-                        sl__fmt_duration(1 / rate, b2, sizeof b2));
+            char b2[48];
+            fprintf(rep, "trained %lld epochs in %s (%s)\n", (long long)ran,
+                    sl__fmt_duration(train_time, b, sizeof b),
+                    sl__fmt_speed(train_time > 0 ? (double)ran / train_time
+                                                 : 0.0,
+                                  b2, sizeof b2));
         }
         rc = sl__evaluate_all(exp, 1, &eh, &err);
     }

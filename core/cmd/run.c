@@ -62,16 +62,6 @@ typedef struct progress {
     int64_t epoch0;
 } progress;
 
-/* "12 epochs/s", or below one a second "1m20s/epoch" */
-static const char *fmt_rate(double rate, char *b, size_t n)
-{
-    char d[32];
-    if (rate >= 1 || !(rate > 0))
-        snprintf(b, n, "%.0f epochs/s", rate);
-    else
-        snprintf(b, n, "%s/epoch", sl__fmt_duration(1 / rate, d, sizeof d));
-    return b;
-}
 
 /* stderr is unbuffered, stdout (a file or pipe) is not: without the
  * flush, when both go to one file the report lines printed before
@@ -102,7 +92,7 @@ static int on_epoch(void *user, int64_t epoch, double loss)
     double rate = (double)(epoch - p->epoch0) / (el > 0 ? el : 1e-9);
     double eta = (double)(p->epochs - epoch) / rate;
     char b1[32], b2[32], b3[48];
-    fmt_rate(rate, b3, sizeof b3);
+    sl__fmt_speed(rate, b3, sizeof b3);
     if (p->tty) {
         if (now - p->last_draw < 0.1 && epoch != p->epochs)
             return 0;

@@ -52,6 +52,7 @@
 #include "cmd/plot.h"
 #include "cmd/ui_assets.h"
 #include "util/file.h"
+#include "util/util.h"
 
 #define MAX_BODY (16 * 1024)
 #define MAX_ARGS 64
@@ -460,16 +461,10 @@ static int json_progress(sl__json *w, sl_rundb *db, const sl_run_info *r)
     double eta = isfinite(p.epochs) && rate > 0
                      ? (p.epochs - (double)p.step) / rate
                      : NAN;
-    char b1[32], b2[32], b3[32], speed[48], line[256];
+    char b1[32], b2[32], speed[48], line[256];
     sl__cli_fmt_duration(el, b1, sizeof b1);
     sl__cli_fmt_duration(eta, b2, sizeof b2);
-    /* a slow epoch (a conv net's: minutes) as its duration, not "0/s" */
-    if (isfinite(rate) && rate > 0 && rate < 1) {
-        sl__cli_fmt_duration(1 / rate, b3, sizeof b3);
-        snprintf(speed, sizeof speed, "%s/epoch", b3);
-    } else
-        snprintf(speed, sizeof speed, "%.0f epochs/s",
-                 isfinite(rate) ? rate : 0.0);
+    sl__fmt_speed(isfinite(rate) ? rate : 0.0, speed, sizeof speed);
     snprintf(line, sizeof line, "epoch %lld/%.0f  loss %.6g  %s  "
              "elapsed %s  ETA %s", (long long)p.step, p.epochs,
              p.have_loss ? p.loss : NAN, speed, b1,

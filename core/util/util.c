@@ -30,3 +30,14 @@ const char *sl__fmt_duration(double s, char *buf, unsigned len)
         snprintf(buf, len, "%dh%02dm", (int)s / 3600, ((int)s % 3600) / 60);
     return buf;
 }
+
+const char *sl__fmt_speed(double rate, char *buf, unsigned len)
+{
+    char d[32];
+    if (rate > 0 && rate < 1)
+        snprintf(buf, len, "%s/epoch",
+                 sl__fmt_duration(1 / rate, d, sizeof d));
+    else
+        snprintf(buf, len, "%.0f epochs/s", rate > 0 ? rate : 0.0);
+    return buf;
+}

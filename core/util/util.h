@@ -7,5 +7,8 @@ double sl__wall_time(void);
 double sl__mono_time(void);
 /* Format a duration as "1h02m", "3m05s", "4.2s". */
 const char *sl__fmt_duration(double seconds, char *buf, unsigned len);
+/* Format a training speed: "12 epochs/s", or below one a second its
+ * duration, "1m20s/epoch" (not "0 epochs/s"). */
+const char *sl__fmt_speed(double epochs_per_s, char *buf, unsigned len);
 
 #endif
