@@ -57,11 +57,11 @@ typedef struct progress {
     uint64_t step_done;
     /* the last callback's time; when training began (the end of what ran
      * before it, evaluations of minutes among them); the epoch before
-     * the first one this process trains (a resumed run's is not 0) */
+     * the first one this process trains (a resumed run's is not 0; -1
+     * until the first epoch ends) */
     double last_event, train_t0;
     int64_t epoch0;
 } progress;
-
 
 /* stderr is unbuffered, stdout (a file or pipe) is not: without the
  * flush, when both go to one file the report lines printed before
@@ -83,10 +83,10 @@ static int on_epoch(void *user, int64_t epoch, double loss)
     if (p->quiet)
         return 0;
     double now = sl__mono_time();
-    if (!p->train_t0) { /* no progress callback came before */
-        p->train_t0 = p->t0;
+    if (p->epoch0 < 0)
         p->epoch0 = epoch - 1;
-    }
+    if (!p->train_t0) /* no progress callback came before */
+        p->train_t0 = p->t0;
     p->last_event = now;
     double el = now - p->train_t0;
     double rate = (double)(epoch - p->epoch0) / (el > 0 ? el : 1e-9);
@@ -129,10 +129,8 @@ static int on_step(void *user, const char *what, uint64_t done,
         /* a new step began when the one before ended */
         snprintf(p->step, sizeof p->step, "%s", what);
         p->step_t0 = p->step_line = p->last_event;
-        if (!p->train_t0 && strncmp(what, "epoch ", 6) == 0) {
+        if (!p->train_t0 && strncmp(what, "epoch ", 6) == 0)
             p->train_t0 = p->last_event;
-            p->epoch0 = strtoll(what + 6, NULL, 10) - 1;
-        }
     }
     p->last_event = now;
     p->step_done = done;
@@ -141,27 +139,23 @@ static int on_step(void *user, const char *what, uint64_t done,
     double el = now - p->step_t0;
     if (el < 1.0 || done == 0)
         return 0;
-    char b1[32], b2[32];
-    sl__fmt_duration(el, b1, sizeof b1);
-    sl__fmt_duration(el / (double)done * (double)(total - done), b2,
-                     sizeof b2);
-    if (p->tty) {
-        if (done >= total) {
-            progress_printf("\r\033[K");
-            return 0;
-        }
-        if (now - p->last_draw < 0.1)
-            return 0;
-        p->last_draw = now;
-        progress_printf("\r\033[K  %s: %llu/%llu samples  elapsed %s  ETA %s",
-                        what, (unsigned long long)done,
-                        (unsigned long long)total, b1, b2);
-    } else if (now - p->step_line >= 30.0 && done < total) {
-        p->step_line = now;
-        progress_printf("  %s: %llu/%llu samples  elapsed %s  ETA %s\n",
-                        what, (unsigned long long)done,
-                        (unsigned long long)total, b1, b2);
+    if (p->tty && done >= total) {
+        progress_printf("\r\033[K");
+        return 0;
     }
+    if (p->tty ? now - p->last_draw < 0.1
+               : now - p->step_line < 30.0 || done >= total)
+        return 0;
+    p->last_draw = p->step_line = now;
+    char b1[32], b2[32];
+    progress_printf("%s  %s: %llu/%llu samples  elapsed %s  ETA %s%s",
+                    p->tty ? "\r\033[K" : "", what,
+                    (unsigned long long)done, (unsigned long long)total,
+                    sl__fmt_duration(el, b1, sizeof b1),
+                    sl__fmt_duration(el / (double)done *
+                                         (double)(total - done),
+                                     b2, sizeof b2),
+                    p->tty ? "" : "\n");
     return 0;
 }
 
@@ -290,6 +284,7 @@ int sl__run_experiment(const sl__run_request *req, int64_t *run_id)
     }
 
     progress p = {0};
+    p.epoch0 = -1;
     p.epochs = sl_experiment_epochs(e);
     int64_t le = sl_experiment_log_every(e);
     p.log_every = le ? le : (p.epochs >= 20 ? p.epochs / 20 : 1);

@@ -396,33 +396,32 @@ static void spike_times(FILE *rep, const sl__eval *ev, const char *prefix,
     }
 }
 
-/* An interrupt (SIGINT/SIGTERM through the session) is acted on between
- * chunks of an evaluation too, not only between epochs: a spiking
- * evaluation of a conv net runs for minutes, and one that was asked to
- * stop must end as interrupted, not run on and be recorded as finished.
- * Nothing of a stopped evaluation is recorded (its result would be of a
- * part of the data). */
-static int eval_stopped(const sl__experiment *exp, const sl__dataset *d,
-                        size_t start, size_t n, sl__err *err)
+/* Between the chunks of an evaluation, with `done` of its n samples done
+ * (called before each chunk and once after the last): the hooks'
+ * on_progress once something is done (where a minutes-long spiking
+ * evaluation is; its non-zero return stops the run), then, while samples
+ * remain, the interrupt flag. An interrupt (SIGINT/SIGTERM through the
+ * session) is acted on here too, not only between epochs: an evaluation
+ * asked to stop ends the run as interrupted, not run on and be recorded
+ * as finished; nothing of it is recorded (its result would be of a part
+ * of the data). */
+static int eval_between(const sl__experiment *exp, const sl__hooks *h,
+                        const sl__eval *ev, size_t done, size_t n,
+                        sl__err *err)
 {
-    if (!exp->stop || !*exp->stop)
-        return SL_OK;
-    return sl__fail(err, SL_EINTR, "interrupted while evaluating on '%s' "
-                    "(%zu of %zu samples done)", d->name, start, n);
-}
-
-/* After each chunk: the hooks' on_progress (where a minutes-long spiking
- * evaluation is); its non-zero return stops the run. */
-static int eval_progress(const sl__hooks *h, const sl__eval *ev,
-                         size_t done, size_t n, sl__err *err)
-{
-    if (!h || !h->on_progress)
-        return SL_OK;
-    char what[160];
-    snprintf(what, sizeof what, "evaluating '%s'%s", ev->data->name,
-             ev->spiking ? " (spiking)" : "");
-    int rc = h->on_progress(h->user, what, done, n);
-    return rc ? sl__fail(err, rc, "stopped while %s", what) : SL_OK;
+    if (done && h && h->on_progress) {
+        char what[160];
+        snprintf(what, sizeof what, "evaluating '%s'%s", ev->data->name,
+                 ev->spiking ? " (spiking)" : "");
+        int rc = h->on_progress(h->user, what, done, n);
+        if (rc)
+            return sl__fail(err, rc, "stopped while %s", what);
+    }
+    if (done < n && exp->stop && *exp->stop)
+        return sl__fail(err, SL_EINTR, "interrupted while evaluating on "
+                        "'%s' (%zu of %zu samples done)", ev->data->name,
+                        done, n);
+    return SL_OK;
 }
 
 /* The spiking evaluation (`spiking = true`): the network with every
@@ -461,7 +460,7 @@ static int evaluate_spiking(sl__experiment *x, const sl__eval *ev,
     for (size_t start = 0; start < n; start += C) {
         size_t b = n - start < C ? n - start : C;
         const float *o, *cx, *cy;
-        if ((rc = eval_stopped(x, d, start, n, err)) ||
+        if ((rc = eval_between(x, h, ev, start, n, err)) ||
             (rc = sl__data_range(d, start, b, xbuf, ybuf, &cx, &cy, err)))
             goto out;
         if (xrep) {
@@ -494,9 +493,9 @@ static int evaluate_spiking(sl__experiment *x, const sl__eval *ev,
             if (conf)
                 conf[target * ch + best]++;
         }
-        if ((rc = eval_progress(h, ev, start + b, n, err)))
-            goto out;
     }
+    if ((rc = eval_between(x, h, ev, n, n, err)))
+        goto out;
     double v = (double)correct / (double)n;
     FILE *rep = h ? h->report : NULL;
     if (rep)
@@ -559,8 +558,7 @@ static int evaluate(sl__experiment *exp, const sl__eval *ev, int phase,
     for (size_t start = 0; start < n; start += C) {
         size_t b = n - start < C ? n - start : C;
         const float *o, *cx, *cy;
-        if ((start && (rc = eval_progress(h, ev, start, n, err))) ||
-            (rc = eval_stopped(exp, d, start, n, err)) ||
+        if ((rc = eval_between(exp, h, ev, start, n, err)) ||
             (rc = sl__data_range(d, start, b, xbuf, ybuf, &cx, &cy, err)) ||
             (rc = sl__engine_forward(exp, cx, b, in->n_steps, 0, &o, err)))
             goto out;
@@ -639,7 +637,7 @@ static int evaluate(sl__experiment *exp, const sl__eval *ev, int phase,
             }
         }
     }
-    if ((rc = eval_progress(h, ev, n, n, err)))
+    if ((rc = eval_between(exp, h, ev, n, n, err)))
         goto out;
     if (is_spikes) {
         if (rep)
