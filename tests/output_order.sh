@@ -26,4 +26,12 @@ for pat in '^run 1: frozen_noise_lif' '^before training:' \
     [ "$n" -gt "$prev" ] || fail "'$pat' (line $n) comes before what precedes it (line $prev)"
     prev=$n
 done
-echo "ok: stdout and stderr in order in one file"
+# `spikelab evaluate` trains nothing, and without evaluations before
+# training it has no such section: no empty heading, no "trained 0 epochs"
+"$sl" evaluate 1 --db "$tmp/runs.db" evaluate.0.before=false \
+    evaluate.1.before=false > "$tmp/all" 2>&1 ||
+    fail "evaluate exit status $?"
+grep -q '^  test FRR: median' "$tmp/all" || fail "evaluate: no evaluation"
+! grep -q -e '^before training:' -e '^trained ' "$tmp/all" ||
+    fail "evaluate: an empty 'before training:' or a 'trained' line"
+echo "ok: stdout and stderr in order in one file; evaluate's report"

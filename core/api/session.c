@@ -871,11 +871,12 @@ int sl_run(sl_session *s, sl_experiment *e, const sl_run_opts *o,
     }
     double train_time = sl__mono_time() - t0;
     if (!rc) {
-        if (rep) {
+        int64_t ran = exp->epochs - exp->start_epoch;
+        if (rep && ran > 0) { /* `spikelab evaluate` trains 0 epochs */
             char b[32];
-            int64_t ran = exp->epochs - exp->start_epoch;
             char b2[48];
-            fprintf(rep, "trained %lld epochs in %s (%s)\n", (long long)ran,
+            fprintf(rep, "trained %lld epoch%s in %s (%s)\n", (long long)ran,
+                    ran == 1 ? "" : "s",
                     sl__fmt_duration(train_time, b, sizeof b),
                     sl__fmt_speed(train_time > 0 ? (double)ran / train_time
                                                  : 0.0,

@@ -702,7 +702,10 @@ out:
 int sl__evaluate_all(sl__experiment *exp, int phase, const sl__hooks *hooks,
                      sl__err *err)
 {
-    if (hooks && hooks->report && exp->n_evals)
+    size_t n = 0; /* the evaluations of this phase: no empty heading */
+    for (size_t i = 0; i < exp->n_evals; i++)
+        n += phase != 0 || exp->evals[i].before;
+    if (hooks && hooks->report && n)
         fprintf(hooks->report, "%s:\n", phase == 0 ? "before training"
                                                    : "evaluation");
     for (size_t i = 0; i < exp->n_evals; i++) {
