@@ -34,7 +34,14 @@ with gzip.open("/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz") as
     img = np.frombuffer(f.read(), np.uint8, offset=16).reshape(-1, 1, 28, 28)[:n_img]
 with gzip.open("/usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz") as f:
     lab = np.frombuffer(f.read(), np.uint8, offset=8)[:n_img]
-x0 = torch.tensor(img.astype(np.float32) / 255.0)
+# the run's own pixel scaling (idx.so's normalise: p/255, or p as NengoDL's
+# tutorial feeds the uint8 images)
+norm = con.execute("select value_text from params where run_id = ? and "
+                   "key = 'data.test.normalise'", (run,)).fetchone()
+norm = norm[0] if norm else "unit"
+if norm not in ("unit", "none"):
+    sys.exit("convsnn_layers.py: normalise = %s not supported (unit or none)" % norm)
+x0 = torch.tensor(img.astype(np.float32) / (255.0 if norm == "unit" else 1.0))
 
 tau_rc, tau_ref, amp, dt = 0.02, 0.002, 0.01, 1e-3
 z = 1.0 / (1.0 - np.exp((tau_ref - 1.0 / 100.0) / tau_rc))

@@ -1,13 +1,15 @@
 #!/bin/sh
 # experiments/fashion_mnist_convsnn.cfg shortened (1000 training images in
-# batches of 20, 1 epoch; the first 200 test images; about 13 s of CPU):
+# batches of 20, 1 epoch; the first 200 test images; about 20 s of CPU):
 # train with rates, run with spikes. The run records the rate network's
 # and the spiking network's test accuracy, before training (about chance:
-# measured 0.04 and 0.055) and after (both learn: measured 0.605 and
-# 0.475 on these 200 images, chance 0.10); the spiking evaluation's
-# settings are
-# recorded among the run's parameters. The full run's figures are in
-# bench/README.md. Skipped without Debian's dataset-fashion-mnist.
+# measured 0.115 and 0.105) and after (measured 0.775 and 0.75 on these
+# 200 images, chance 0.10), and the spiking network stays close to the
+# rate network (within 8 points here; with the pixels scaled to [0, 1]
+# instead of NengoDL's raw 0..255 it fell 13 points short: 0.605 and
+# 0.475). The spiking evaluation's settings are recorded among the run's
+# parameters. The full run's figures are in the experiment's comments.
+# Skipped without Debian's dataset-fashion-mnist.
 set -u
 : "${top_builddir:?run through make check}"
 : "${top_srcdir:?run through make check}"
@@ -31,8 +33,10 @@ for r in initial_test_accuracy initial_test_spiking_accuracy test_accuracy \
 done
 awk -v a="$(res initial_test_accuracy)" -v b="$(res initial_test_spiking_accuracy)" \
     'BEGIN { exit !(a < 0.25 && b < 0.25) }' || fail "accuracy before training is not about chance"
-awk -v a="$(res test_accuracy)" 'BEGIN { exit !(a >= 0.5) }' || fail "the rate network did not learn"
-awk -v a="$(res test_spiking_accuracy)" 'BEGIN { exit !(a >= 0.35) }' || fail "the spiking network does not classify"
+awk -v a="$(res test_accuracy)" 'BEGIN { exit !(a >= 0.65) }' || fail "the rate network did not learn"
+awk -v a="$(res test_spiking_accuracy)" 'BEGIN { exit !(a >= 0.6) }' || fail "the spiking network does not classify"
+awk -v a="$(res test_accuracy)" -v b="$(res test_spiking_accuracy)" \
+    'BEGIN { exit !(b >= a - 0.08) }' || fail "the spiking network falls more than 8 points below the rate network"
 grep -q "test spiking accuracy = .*30 steps, synapse 0.1 s" "$tmp/out" || fail "no spiking report"
 [ "$(sqlite3 "$tmp/runs.db" "select value_text from params where key = 'evaluate.1.n_steps'")" = 30 ] \
     || fail "evaluate.1.n_steps not recorded"
