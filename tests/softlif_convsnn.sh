@@ -7,9 +7,9 @@
 # 200 images, chance 0.10), and the spiking network stays close to the
 # rate network (2.5 points below it here; the test allows 8; with the
 # pixels scaled to [0, 1] instead of NengoDL's raw 0..255 it fell 13
-# points short: 0.605 and 0.475). The spiking evaluation's settings are recorded among the run's
-# parameters. The full run's figures are in the experiment's comments.
-# Skipped without Debian's dataset-fashion-mnist.
+# points short: 0.605 and 0.475). The spiking evaluation's settings are
+# recorded among the run's parameters. The full run's figures are in the
+# experiment's comments. Skipped without Debian's dataset-fashion-mnist.
 set -u
 : "${top_builddir:?run through make check}"
 : "${top_srcdir:?run through make check}"

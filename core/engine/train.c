@@ -702,15 +702,14 @@ out:
 int sl__evaluate_all(sl__experiment *exp, int phase, const sl__hooks *hooks,
                      sl__err *err)
 {
-    size_t n = 0; /* the evaluations of this phase: no empty heading */
-    for (size_t i = 0; i < exp->n_evals; i++)
-        n += phase != 0 || exp->evals[i].before;
-    if (hooks && hooks->report && n)
-        fprintf(hooks->report, "%s:\n", phase == 0 ? "before training"
-                                                   : "evaluation");
+    int heading = 0; /* printed with the phase's first evaluation: none
+                        when no evaluation runs in it */
     for (size_t i = 0; i < exp->n_evals; i++) {
         if (phase == 0 && !exp->evals[i].before)
             continue;
+        if (!heading++ && hooks && hooks->report)
+            fprintf(hooks->report, "%s:\n", phase == 0 ? "before training"
+                                                       : "evaluation");
         int rc = evaluate(exp, &exp->evals[i], phase, hooks, err);
         if (rc)
             return rc;
