@@ -262,6 +262,37 @@ static void test_rmsprop_by_hand(void **state)
     drop(&in);
 }
 
+/* RMSprop under Keras's ExponentialDecay schedule: lr_t = lr·lr_decay^((t
+ * − 1)/decay_steps). Expected from Python (double, float32 parameters)
+ * with lr 0.1, lr_decay 0.5, decay_steps 2: step 1 as without the
+ * schedule, steps 2 and 3 at lr·0.5^0.5 and lr·0.5. */
+static void test_rmsprop_decay_by_hand(void **state)
+{
+    (void)state;
+    inst in;
+    assert_int_equal(make(&in, "rmsprop", "lr = 0.1; lr_decay = 0.5; "
+                                          "decay_steps = 2.0;"),
+                     SL_OK);
+    assert_all_keys_read(&in);
+    float w[3] = {0.5f, -1.0f, 2.0f}, g[3];
+    sl_param p = param("weight", w, g, 3, SL_PARAM_TRAINABLE);
+    assert_int_equal(in.ifc->xBind(in.self, &p, 1), SL_OK);
+    static const double want[3][3] = {
+        {0.183773234, -0.683772743, 2.000000000},
+        {-0.029427268, -0.788029790, 1.776463866},
+        {0.058583640, -0.825761557, 1.661782265}};
+    for (int t = 0; t < 3; t++) {
+        memcpy(g, G[t], sizeof g);
+        assert_int_equal(in.ifc->xStep(in.self), SL_OK);
+        for (int j = 0; j < 3; j++)
+            assert_close(w[j], want[t][j], 2e-6);
+    }
+    drop(&in);
+    assert_int_equal(make(&in, "rmsprop", "lr_decay = 0.0;"), SL_ECONFIG);
+    assert_non_null(strstr(in.ctx.err.msg, "lr_decay"));
+    drop(&in);
+}
+
 static void test_adam_defaults_and_weight_decay(void **state)
 {
     (void)state;
@@ -458,6 +489,7 @@ int main(void)
         cmocka_unit_test(test_adam_by_hand),
         cmocka_unit_test(test_adam_chain_by_hand),
         cmocka_unit_test(test_rmsprop_by_hand),
+        cmocka_unit_test(test_rmsprop_decay_by_hand),
         cmocka_unit_test(test_adam_defaults_and_weight_decay),
         cmocka_unit_test(test_sgd_momentum_by_hand),
         cmocka_unit_test(test_nan_gradient),

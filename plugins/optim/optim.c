@@ -37,6 +37,10 @@
  *   TF's fused ApplyRMSProp, used only with momentum > 0, puts it inside
  *   (sqrt(rms + epsilon)). No bias correction.
  *   keys: lr 1e-3, rho 0.9, eps 1e-7.
+ *   An exponential learning-rate schedule as Keras's ExponentialDecay
+ *   (staircase = False) passed as its learning_rate:
+ *     lr_t = lr·lr_decay^((t−1)/decay_steps)
+ *   keys lr_decay 1 (constant), decay_steps 1.
  *
  * Numerics: parameters and gradients are float32 (the ABI's), but the
  * moment buffers and the update arithmetic are double. Gradients w.r.t.
@@ -143,7 +147,14 @@ static int optim_create(const sl_host *host, sl_ctx *ctx, void **self,
             (rc = get_bounded(host, ctx, "rho", 0.9, 0, 0, 1, 1,
                               "need 0 <= rho < 1 (usually 0.9)", &o->rho)) ||
             (rc = get_bounded(host, ctx, "eps", 1e-7, 0, 1, INFINITY, 0,
-                              "eps must be > 0 (Keras: 1e-7)", &o->eps)))
+                              "eps must be > 0 (Keras: 1e-7)", &o->eps)) ||
+            (rc = get_bounded(host, ctx, "lr_decay", 1.0, 0, 1, 1, 0,
+                              "need 0 < lr_decay <= 1 (1 = constant lr)",
+                              &o->lr_decay)) ||
+            (rc = get_bounded(host, ctx, "decay_steps", 1.0, 0, 1, INFINITY,
+                              0, "decay_steps must be > 0 (steps per "
+                              "epoch for a decay per epoch)",
+                              &o->decay_steps)))
             goto fail;
     } else {
         if ((rc = get_bounded(host, ctx, "lr", 1e-2, 0, 1, INFINITY, 0,
@@ -323,6 +334,10 @@ static int rmsprop_step(optim *o)
 {
     o->t++;
     double lr = o->lr, rho = o->rho, eps = o->eps;
+    /* Keras's ExponentialDecay(lr, decay_steps, lr_decay), not staircase:
+     * the count is the number of updates before this one */
+    if (o->lr_decay != 1.0)
+        lr *= pow(o->lr_decay, (double)(o->t - 1) / o->decay_steps);
     for (size_t k = 0; k < o->n_bound; k++) {
         sl_param *p = &o->params[o->idx[k]];
         float *w = p->data;
@@ -511,6 +526,13 @@ static const sl_setting rmsprop_settings[] = {
                "decay of the mean square r = rho·r + (1 − rho)·g²"),
     SL_SETTING(SL_SET_FLOAT, "eps", "1e-7", "1", SL_GT(0),
                "added to sqrt(r), outside the root (Keras)"),
+    SL_SETTING(SL_SET_FLOAT, "lr_decay", "1.0", "1",
+               SL_BOUNDS(SL_SET_MIN | SL_SET_MIN_OPEN | SL_SET_MAX, 0, 1),
+               "lr multiplied by lr_decay^(step/decay_steps) (Keras "
+               "ExponentialDecay; 1 = constant)"),
+    SL_SETTING(SL_SET_FLOAT, "decay_steps", "1.0", "1", SL_GT(0),
+               "steps of one lr_decay factor (the batches of an epoch for "
+               "a decay per epoch)"),
 };
 
 static const sl_setting sgd_settings[] = {
