@@ -32,6 +32,8 @@ done
     evaluate.1.before=false > "$tmp/all" 2>&1 ||
     fail "evaluate exit status $?"
 grep -q '^  test FRR: median' "$tmp/all" || fail "evaluate: no evaluation"
+grep -q '^run 2: frozen_noise_lif (seed 0), no training, evaluation only' \
+    "$tmp/all" || fail "evaluate: its header does not say it only evaluates"
 ! grep -q -e '^before training:' -e '^trained ' "$tmp/all" ||
     fail "evaluate: an empty 'before training:' or a 'trained' line"
 echo "ok: stdout and stderr in order in one file; evaluate's report"

@@ -242,10 +242,16 @@ static int on_start(void *user, int64_t run_id)
         printf("run %lld: %s (seed %lld), simulating %g s -> %s\n",
                (long long)run_id, p->name, (long long)p->seed, p->duration,
                p->db_path);
+    else if (p->epochs == 0) /* spikelab evaluate, or a config that
+                                only evaluates */
+        printf("run %lld: %s (seed %lld), no training, evaluation only "
+               "-> %s\n", (long long)run_id, p->name, (long long)p->seed,
+               p->db_path);
     else
-        printf("run %lld: %s (seed %lld), %lld epochs on '%s' -> %s\n",
+        printf("run %lld: %s (seed %lld), %lld epoch%s on '%s' -> %s\n",
                (long long)run_id, p->name, (long long)p->seed,
-               (long long)p->epochs, p->train_data, p->db_path);
+               (long long)p->epochs, p->epochs == 1 ? "" : "s",
+               p->train_data, p->db_path);
     fflush(stdout);
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
