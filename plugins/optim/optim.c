@@ -292,6 +292,16 @@ static int check_finite(optim *o)
     return SL_OK;
 }
 
+/* The learning rate of the update about to be taken (o->t already
+ * counts it): optax.exponential_decay / Keras ExponentialDecay, not
+ * staircase, counting the updates before this one. */
+static double scheduled_lr(const optim *o)
+{
+    if (o->lr_decay == 1.0)
+        return o->lr;
+    return o->lr * pow(o->lr_decay, (double)(o->t - 1) / o->decay_steps);
+}
+
 static int adam_step(optim *o)
 {
     o->t++;
@@ -299,12 +309,8 @@ static int adam_step(optim *o)
      * running product). */
     double bc1 = 1.0 - pow(o->beta1, (double)o->t);
     double bc2 = 1.0 - pow(o->beta2, (double)o->t);
-    double b1 = o->beta1, b2 = o->beta2, lr = o->lr, eps = o->eps,
-           wd = o->weight_decay;
-    /* optax.exponential_decay(lr, decay_steps, lr_decay), not staircase:
-     * the count is the number of updates before this one */
-    if (o->lr_decay != 1.0)
-        lr *= pow(o->lr_decay, (double)(o->t - 1) / o->decay_steps);
+    double b1 = o->beta1, b2 = o->beta2, lr = scheduled_lr(o),
+           eps = o->eps, wd = o->weight_decay;
     const int chain = o->grad_scale != 1.0 || o->clip > 0;
     const double gs = o->grad_scale, cl = o->clip, wb = o->weight_bound;
     for (size_t k = 0; k < o->n_bound; k++) {
@@ -333,11 +339,7 @@ static int adam_step(optim *o)
 static int rmsprop_step(optim *o)
 {
     o->t++;
-    double lr = o->lr, rho = o->rho, eps = o->eps;
-    /* Keras's ExponentialDecay(lr, decay_steps, lr_decay), not staircase:
-     * the count is the number of updates before this one */
-    if (o->lr_decay != 1.0)
-        lr *= pow(o->lr_decay, (double)(o->t - 1) / o->decay_steps);
+    double lr = scheduled_lr(o), rho = o->rho, eps = o->eps;
     for (size_t k = 0; k < o->n_bound; k++) {
         sl_param *p = &o->params[o->idx[k]];
         float *w = p->data;
@@ -473,6 +475,16 @@ static const sl_optimizer_iface sgd_iface = {
 };
 
 /* The bounds here are the ones get_bounded enforces. */
+/* The learning-rate schedule (scheduled_lr), read by adam and rmsprop. */
+#define OPTIM_DECAY_SETTINGS                                                   \
+    SL_SETTING(SL_SET_FLOAT, "lr_decay", "1.0", "1",                           \
+               SL_BOUNDS(SL_SET_MIN | SL_SET_MIN_OPEN | SL_SET_MAX, 0, 1),     \
+               "lr multiplied by lr_decay^(step/decay_steps) "                 \
+               "(optax.exponential_decay; 1 = constant)"),                     \
+    SL_SETTING(SL_SET_FLOAT, "decay_steps", "1.0", "1", SL_GT(0),              \
+               "steps of one lr_decay factor (the batches of an epoch for "    \
+               "a decay per epoch)")
+
 /* The chain around the update (the header's comment), shared by adam and
  * sgd: read by optim_create for both, so declared in both tables. */
 #define OPTIM_CHAIN_SETTINGS                                                   \
@@ -482,13 +494,7 @@ static const sl_optimizer_iface sgd_iface = {
     SL_SETTING(SL_SET_FLOAT, "clip", "0.0", "1", SL_MIN(0),                    \
                "each scaled gradient entry clipped to +-clip before the "      \
                "update (optax.clip; 0 = none)"),                               \
-    SL_SETTING(SL_SET_FLOAT, "lr_decay", "1.0", "1",                           \
-               SL_BOUNDS(SL_SET_MIN | SL_SET_MIN_OPEN | SL_SET_MAX, 0, 1),     \
-               "lr multiplied by lr_decay^(step/decay_steps) "                 \
-               "(optax.exponential_decay; 1 = constant)"),                     \
-    SL_SETTING(SL_SET_FLOAT, "decay_steps", "1.0", "1", SL_GT(0),              \
-               "steps of one lr_decay factor (the batches of an epoch for "    \
-               "a decay per epoch)"),                                          \
+    OPTIM_DECAY_SETTINGS,                                                      \
     SL_SETTING(SL_SET_FLOAT, "weight_bound", "0.0", "1", SL_MIN(0),            \
                "after every step each parameter clipped to +-bound "           \
                "(jaxsnn's mock: 63/weight_scale; 0 = none)")
@@ -526,13 +532,7 @@ static const sl_setting rmsprop_settings[] = {
                "decay of the mean square r = rho·r + (1 − rho)·g²"),
     SL_SETTING(SL_SET_FLOAT, "eps", "1e-7", "1", SL_GT(0),
                "added to sqrt(r), outside the root (Keras)"),
-    SL_SETTING(SL_SET_FLOAT, "lr_decay", "1.0", "1",
-               SL_BOUNDS(SL_SET_MIN | SL_SET_MIN_OPEN | SL_SET_MAX, 0, 1),
-               "lr multiplied by lr_decay^(step/decay_steps) (Keras "
-               "ExponentialDecay; 1 = constant)"),
-    SL_SETTING(SL_SET_FLOAT, "decay_steps", "1.0", "1", SL_GT(0),
-               "steps of one lr_decay factor (the batches of an epoch for "
-               "a decay per epoch)"),
+    OPTIM_DECAY_SETTINGS,
 };
 
 static const sl_setting sgd_settings[] = {
